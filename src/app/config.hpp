@@ -1,0 +1,63 @@
+#pragma once
+/// @file
+/// @brief Configuration: one table of settings, each an environment variable and a `shortener` flag
+/// (flags win). Parsed once at startup; invalid values stop the program with one clear line.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace shortener::app {
+
+enum class AuthMode { kNone, kRequired };
+
+struct Config {
+    std::string listen_host = "127.0.0.1";
+    std::uint16_t listen_port = 8080;
+    std::string public_url;  // derived from the listen address when not set
+    std::string data_dir = "./data";
+    std::string database_url;
+    std::string redis_url;
+    std::string trusted_proxies;
+    std::string geoip_db;
+    std::size_t threads = 0;
+    AuthMode auth = AuthMode::kNone;
+    bool auth_explicit = false;
+    std::size_t slug_length = 6;
+    std::size_t max_url_length = 4096;
+    std::size_t max_connections = 10'000;
+    std::size_t max_body_bytes = 64 * 1024;
+    std::size_t max_header_bytes = 16 * 1024;
+    std::chrono::milliseconds request_timeout{10'000};
+    std::chrono::milliseconds idle_timeout{60'000};
+    std::chrono::milliseconds shutdown_grace{10'000};
+    std::size_t cache_size = 1'000'000;
+    std::chrono::seconds cache_ttl{600};
+    std::size_t click_queue_capacity = 100'000;
+    std::size_t click_batch_size = 1'000;
+    std::string log_level = "info";
+};
+
+/// One setting: its environment variable, flag, default (as text) and help line.
+struct Setting {
+    const char* env;
+    const char* flag;
+    const char* default_text;
+    const char* help;
+};
+
+const std::vector<Setting>& Settings();
+
+/// Reads the environment, then `args` (flags such as `--listen=…` or `--listen …`). Throws
+/// std::invalid_argument with a one-line message on an unknown flag or a bad value.
+Config LoadConfig(const std::vector<std::string>& args);
+
+/// The text of `shortener --help`.
+std::string HelpText();
+
+/// True for loopback listen addresses (127.0.0.0/8, ::1, localhost).
+bool IsLoopbackHost(const std::string& host);
+
+}  // namespace shortener::app

@@ -1,0 +1,200 @@
+// The composition root: the only place that picks adapters (embedded: SQLite + in-process queue).
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "app/commands.hpp"
+#include "app/system.hpp"
+#include "app/worker.hpp"
+#include "cache/l1_cache.hpp"
+#include "cache/link_resolver.hpp"
+#include "http/handlers/handlers.hpp"
+#include "http/server.hpp"
+#include "log/log.hpp"
+#include "queue/in_process/in_process_click_queue.hpp"
+#include "store/sqlite/sqlite_stores.hpp"
+
+namespace shortener::app {
+namespace {
+
+// Refuses configurations this build cannot serve safely, with one clear line each.
+bool CheckSupported(const Config& config) {
+    if (!config.database_url.empty() || !config.redis_url.empty()) {
+        log::Error("config_invalid", {{"error", "distributed mode (DATABASE_URL/REDIS_URL) is not available in this "
+                                                "build yet (issue #3); unset them to run in embedded mode"}});
+        return false;
+    }
+    if (config.auth == AuthMode::kRequired) {
+        log::Error("config_invalid",
+                   {{"error", "SHORTENER_AUTH=required is not available in this build yet (API keys: issue #7). "
+                              "Listening on a non-loopback address exposes the API to the network; set "
+                              "SHORTENER_AUTH=none explicitly to accept that"}});
+        return false;
+    }
+    return true;
+}
+
+std::string HostOf(const std::string& url) {
+    auto start = url.find("://");
+    start = start == std::string::npos ? 0 : start + 3;
+    auto end = url.find_first_of(":/", url[start] == '[' ? url.find(']', start) : start);
+    std::string host = url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return host;
+}
+
+std::shared_ptr<store::SqliteDb> OpenSqlite(const Config& config) {
+    std::filesystem::create_directories(config.data_dir);
+    auto path = (std::filesystem::path(config.data_dir) / "shortener.db").string();
+    auto db = std::make_shared<store::SqliteDb>(path);
+    db->Migrate(store::SqliteMigrations());
+    return db;
+}
+
+// Blocks SIGINT and SIGTERM in every thread (call before starting any), so that WaitForSignal gets them.
+sigset_t BlockShutdownSignals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+    return set;
+}
+
+}  // namespace
+
+int Migrate(const Config& config) {
+    if (!CheckSupported(config)) return 2;
+    OpenSqlite(config);
+    log::Info("migrations_applied", {{"backend", "sqlite"}});
+    return 0;
+}
+
+int Worker(const Config& config) {
+    log::Error("config_invalid", {{"error", "`shortener worker` runs the click worker of distributed mode "
+                                            "(DATABASE_URL + REDIS_URL, issue #3); in embedded mode `shortener "
+                                            "serve` runs its worker itself"}});
+    return 2;
+}
+
+int Serve(const Config& config) {
+    if (!CheckSupported(config)) return 2;
+    sigset_t signals = BlockShutdownSignals();
+
+    auto db = OpenSqlite(config);
+    store::SqliteLinkStore links(db);
+    store::SqliteClickStore clicks(db);
+
+    cache::L1Options l1_options;
+    l1_options.capacity = config.cache_size;
+    l1_options.ttl = config.cache_ttl;
+    cache::L1Cache l1(l1_options);
+    cache::LinkResolver resolver(links, l1);
+    queue::InProcessClickQueue click_queue(config.click_queue_capacity);
+
+    metrics::Registry registry;
+    registry.AddGauge("shortener_click_queue_depth", "Clicks waiting in the in-process queue.",
+                      [&] { return static_cast<double>(click_queue.Stats().depth); });
+    registry.AddGauge("shortener_clicks_enqueued_total", "Clicks handed to the queue (counter).",
+                      [&] { return static_cast<double>(click_queue.Stats().enqueued); });
+    registry.AddGauge("shortener_clicks_dropped_total", "Clicks dropped because the queue was full (counter).",
+                      [&] { return static_cast<double>(click_queue.Stats().dropped); });
+    registry.AddGauge("shortener_l1_cache_entries", "Links in the in-process cache.",
+                      [&] { return static_cast<double>(l1.Size()); });
+
+    SystemClock clock;
+    SodiumRandom random;
+    core::UrlPolicyOptions url_policy;
+    url_policy.max_length = config.max_url_length;
+    url_policy.own_hosts.push_back(HostOf(config.public_url));
+
+    http::HandlerContext ctx{links, resolver, click_queue, clock, random,
+                             core::SlugGenerator(random, config.slug_length), url_policy, config.public_url,
+                             registry, {}};
+    ctx.readiness.push_back({"database", [&links]() { return links.Ping(); }});
+
+    http::Router router;
+    http::AddHealthRoutes(router, ctx);
+    http::AddLinkRoutes(router, ctx);
+    http::AddUiRoutes(router, ctx);
+    http::AddRedirectRoute(router, ctx);
+
+    http::ServerOptions server_options;
+    server_options.address = config.listen_host;
+    server_options.port = config.listen_port;
+    server_options.threads = config.threads;
+    server_options.max_connections = config.max_connections;
+    server_options.header_limit = config.max_header_bytes;
+    server_options.body_limit = config.max_body_bytes;
+    server_options.request_timeout = config.request_timeout;
+    server_options.idle_timeout = config.idle_timeout;
+    server_options.shutdown_grace = config.shutdown_grace;
+    http::ServerProbe probe(registry);
+    http::Server server(server_options, router, probe);
+
+    // The click worker: its own thread and event loop, so storing clicks never delays a redirect.
+    WorkerProbe worker_probe(registry);
+    WorkerOptions worker_options;
+    worker_options.batch_size = config.click_batch_size;
+    std::atomic<bool> worker_stop{false};
+    boost::asio::io_context worker_context(1);
+    std::promise<void> worker_done;
+    auto worker_finished = worker_done.get_future();
+    boost::asio::co_spawn(worker_context, RunClickWorker(click_queue, clicks, worker_probe, worker_options, worker_stop),
+                          [&](std::exception_ptr e) {
+                              if (e) {
+                                  try {
+                                      std::rethrow_exception(e);
+                                  } catch (const std::exception& ex) {
+                                      log::Error("worker_failed", {{"error", ex.what()}});
+                                  }
+                              }
+                          });
+    std::thread worker_thread([&] {
+        worker_context.run();
+        worker_done.set_value();
+    });
+
+    try {
+        server.Start();
+    } catch (const std::exception& e) {
+        log::Error("listen_failed", {{"address", config.listen_host + ":" + std::to_string(config.listen_port)},
+                                     {"error", e.what()}});
+        click_queue.Close();
+        worker_thread.join();
+        return 1;
+    }
+    log::Info("listening", {{"address", config.listen_host},
+                            {"port", std::to_string(server.port())},
+                            {"public_url", config.public_url},
+                            {"mode", "embedded"},
+                            {"database", db->path()}});
+
+    int sig = 0;
+    sigwait(&signals, &sig);
+    log::Info("shutting_down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    server.Shutdown();
+    // Every request has finished, so no more clicks come in: close the queue and let the worker drain it.
+    click_queue.Close();
+    if (worker_finished.wait_for(config.shutdown_grace) != std::future_status::ready) {
+        worker_stop.store(true);
+        worker_context.stop();
+    }
+    worker_thread.join();
+    auto stats = click_queue.Stats();
+    log::Info("stopped", {{"clicks_enqueued", std::to_string(stats.enqueued)},
+                          {"clicks_dropped", std::to_string(stats.dropped)},
+                          {"clicks_unsaved", std::to_string(stats.depth)}});
+    return 0;
+}
+
+}  // namespace shortener::app

@@ -1,0 +1,57 @@
+#include "app/worker.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "log/log.hpp"
+
+namespace shortener::app {
+
+WorkerProbe::WorkerProbe(metrics::Registry& r)
+    : clicks_stored(r.AddCounter("shortener_clicks_stored_total", "Clicks written to the click store.")),
+      clicks_duplicate(r.AddCounter("shortener_clicks_duplicate_total",
+                                    "Clicks delivered again and skipped (already stored).")),
+      batch_failures(r.AddCounter("shortener_click_batch_failures_total", "Click batches that failed to store.")),
+      batch_duration(r.AddHistogram("shortener_click_batch_duration_seconds", "Time to store one batch of clicks.",
+                                    metrics::LatencyBuckets())) {}
+
+boost::asio::awaitable<void> ProcessBatch(const queue::ClickBatch& batch, queue::ClickSource& source,
+                                          store::ClickStore& clicks, WorkerProbe& probe) {
+    auto started = std::chrono::steady_clock::now();
+    std::size_t added = co_await clicks.Record(batch.clicks);
+    co_await source.Ack(batch);
+    probe.clicks_stored.Inc(added);
+    probe.clicks_duplicate.Inc(batch.clicks.size() - added);
+    probe.batch_duration.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+}
+
+boost::asio::awaitable<void> RunClickWorker(queue::ClickSource& source, store::ClickStore& clicks,
+                                            WorkerProbe& probe, WorkerOptions options, std::atomic<bool>& stop) {
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+    while (!source.Drained()) {
+        auto batch = co_await source.Read(options.batch_size, options.read_wait);
+        if (batch.empty()) continue;
+        std::chrono::milliseconds backoff{100};
+        for (;;) {
+            try {
+                co_await ProcessBatch(batch, source, clicks, probe);
+                break;
+            } catch (const std::exception& e) {
+                probe.batch_failures.Inc();
+                log::Error("click_batch_failed", {{"clicks", std::to_string(batch.clicks.size())},
+                                                  {"retry_in_ms", std::to_string(backoff.count())},
+                                                  {"error", e.what()}});
+            }
+            if (stop.load()) {
+                log::Error("click_batch_abandoned", {{"clicks", std::to_string(batch.clicks.size())}});
+                co_return;
+            }
+            timer.expires_after(backoff);
+            co_await timer.async_wait(boost::asio::use_awaitable);
+            backoff = std::min(backoff * 2, options.max_backoff);
+        }
+    }
+}
+
+}  // namespace shortener::app

@@ -1,0 +1,39 @@
+#pragma once
+/// @file
+/// @brief The track flow: read batches of clicks from the queue, store them, then acknowledge. A batch that
+/// cannot be stored is retried with backoff and never acknowledged before it is stored.
+
+#include <atomic>
+#include <chrono>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "metrics/registry.hpp"
+#include "queue/click_queue.hpp"
+#include "store/link_store.hpp"
+
+namespace shortener::app {
+
+struct WorkerOptions {
+    std::size_t batch_size = 1000;
+    std::chrono::milliseconds read_wait{100};
+    std::chrono::milliseconds max_backoff{5000};
+};
+
+struct WorkerProbe {
+    explicit WorkerProbe(metrics::Registry& registry);
+    metrics::Counter& clicks_stored;
+    metrics::Counter& clicks_duplicate;
+    metrics::Counter& batch_failures;
+    metrics::Histogram& batch_duration;
+};
+
+/// Stores one batch (idempotently) and acknowledges it. Throws if the store fails (nothing acknowledged).
+boost::asio::awaitable<void> ProcessBatch(const queue::ClickBatch& batch, queue::ClickSource& source,
+                                          store::ClickStore& clicks, WorkerProbe& probe);
+
+/// Runs until the source is closed and drained, or `stop` is set while a batch cannot be stored.
+boost::asio::awaitable<void> RunClickWorker(queue::ClickSource& source, store::ClickStore& clicks,
+                                            WorkerProbe& probe, WorkerOptions options, std::atomic<bool>& stop);
+
+}  // namespace shortener::app

@@ -1,0 +1,106 @@
+#include "cache/l1_cache.hpp"
+
+#include <algorithm>
+#include <functional>
+
+namespace shortener::cache {
+
+template <class V>
+typename L1Cache::Lru<V>::Entry* L1Cache::Lru<V>::Find(std::string_view key, SteadyTime now) {
+    auto it = index.find(key);
+    if (it == index.end()) return nullptr;
+    if (it->second->expires <= now) {
+        order.erase(it->second);
+        index.erase(it);
+        return nullptr;
+    }
+    order.splice(order.begin(), order, it->second);
+    return &*it->second;
+}
+
+template <class V>
+void L1Cache::Lru<V>::Insert(std::string_view key, V value, SteadyTime expires) {
+    if (capacity == 0) return;
+    if (auto it = index.find(key); it != index.end()) {
+        it->second->value = std::move(value);
+        it->second->expires = expires;
+        order.splice(order.begin(), order, it->second);
+        return;
+    }
+    if (index.size() >= capacity) {
+        index.erase(order.back().key);
+        order.pop_back();
+    }
+    order.push_front(Entry{std::string(key), std::move(value), expires});
+    index.emplace(order.front().key, order.begin());
+}
+
+template <class V>
+void L1Cache::Lru<V>::Erase(std::string_view key) {
+    if (auto it = index.find(key); it != index.end()) {
+        order.erase(it->second);
+        index.erase(it);
+    }
+}
+
+L1Cache::L1Cache(const L1Options& options) : options_(options), shards_(std::max<std::size_t>(1, options.shards)) {
+    const std::size_t n = shards_.size();
+    for (auto& shard : shards_) {
+        // Round up, so that a small capacity still caches something in every shard.
+        shard.positive.capacity = (options_.capacity + n - 1) / n;
+        shard.negative.capacity = (options_.negative_capacity + n - 1) / n;
+    }
+}
+
+L1Cache::Shard& L1Cache::ShardFor(std::string_view slug) {
+    return shards_[std::hash<std::string_view>{}(slug) % shards_.size()];
+}
+
+L1Cache::Lookup L1Cache::Get(std::string_view slug, SteadyTime now) {
+    Shard& shard = ShardFor(slug);
+    std::lock_guard lock(shard.mutex);
+    if (auto* e = shard.positive.Find(slug, now)) return {Kind::kHit, e->value};
+    if (shard.negative.Find(slug, now)) return {Kind::kNegative, nullptr};
+    return {};
+}
+
+void L1Cache::Put(std::string_view slug, TargetPtr target, SteadyTime now) {
+    Shard& shard = ShardFor(slug);
+    std::lock_guard lock(shard.mutex);
+    shard.negative.Erase(slug);
+    shard.positive.Insert(slug, std::move(target), now + options_.ttl);
+}
+
+void L1Cache::PutNegative(std::string_view slug, SteadyTime now) {
+    Shard& shard = ShardFor(slug);
+    std::lock_guard lock(shard.mutex);
+    shard.positive.Erase(slug);
+    shard.negative.Insert(slug, Empty{}, now + options_.negative_ttl);
+}
+
+void L1Cache::Erase(std::string_view slug) {
+    Shard& shard = ShardFor(slug);
+    std::lock_guard lock(shard.mutex);
+    shard.positive.Erase(slug);
+    shard.negative.Erase(slug);
+}
+
+std::size_t L1Cache::Size() const {
+    std::size_t n = 0;
+    for (const auto& shard : shards_) {
+        std::lock_guard lock(shard.mutex);
+        n += shard.positive.index.size();
+    }
+    return n;
+}
+
+std::size_t L1Cache::NegativeSize() const {
+    std::size_t n = 0;
+    for (const auto& shard : shards_) {
+        std::lock_guard lock(shard.mutex);
+        n += shard.negative.index.size();
+    }
+    return n;
+}
+
+}  // namespace shortener::cache

@@ -1,0 +1,29 @@
+#pragma once
+/// @file
+/// @brief Slug → redirect target through the cache levels: L1 (in-process), then the link store, filling
+/// the caches on the way back (and remembering unknown slugs). Thread-safe.
+
+#include <string_view>
+
+#include "cache/l1_cache.hpp"
+#include "store/link_store.hpp"
+
+namespace shortener::cache {
+
+class LinkResolver {
+public:
+    LinkResolver(store::LinkStore& links, L1Cache& l1) : links_(links), l1_(l1) {}
+
+    /// The target for the slug, or null if no link has it (deleted links are returned, flagged).
+    store::Task<TargetPtr> Resolve(std::string_view slug);
+    /// Puts a link into the caches (after create or update).
+    void Warm(const core::Link& link);
+    /// Drops the slug from the caches (after update or delete).
+    void Invalidate(std::string_view slug);
+
+private:
+    store::LinkStore& links_;
+    L1Cache& l1_;
+};
+
+}  // namespace shortener::cache

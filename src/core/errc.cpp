@@ -1,0 +1,90 @@
+#include "core/errc.hpp"
+
+#include <string>
+
+namespace shortener::core {
+namespace {
+
+struct ErrcInfo {
+    std::string_view name;
+    std::string_view message;
+};
+
+ErrcInfo Info(Errc e) noexcept {
+    switch (e) {
+        case Errc::kOk: return {"ok", "success"};
+        case Errc::kInvalidJson: return {"invalid_json", "The request body is not valid JSON."};
+        case Errc::kInvalidRequest: return {"invalid_request", "The request has an invalid shape."};
+        case Errc::kPayloadTooLarge: return {"payload_too_large", "The request body is too large."};
+        case Errc::kUnsupportedMediaType:
+            return {"unsupported_media_type", "Send the request body as application/json."};
+        case Errc::kMethodNotAllowed: return {"method_not_allowed", "This method is not allowed on this path."};
+        case Errc::kInvalidQuery: return {"invalid_query", "A query parameter is invalid."};
+        case Errc::kInvalidCursor: return {"invalid_cursor", "The pagination cursor is invalid."};
+        case Errc::kInvalidUrl: return {"invalid_url", "The URL is not a valid absolute http(s) URL."};
+        case Errc::kUrlTooLong: return {"url_too_long", "The URL is longer than allowed."};
+        case Errc::kUrlRelative: return {"relative_url", "The URL must be absolute, starting with http:// or https://."};
+        case Errc::kUrlSchemeNotAllowed:
+            return {"unsupported_scheme", "Only http:// and https:// URLs can be shortened."};
+        case Errc::kUrlMissingHost: return {"missing_host", "The URL has no host."};
+        case Errc::kUrlHasCredentials:
+            return {"url_credentials", "URLs with a user name or password (user@host) are not allowed."};
+        case Errc::kUrlWhitespace: return {"url_whitespace", "The URL contains whitespace."};
+        case Errc::kUrlControlCharacters:
+            return {"url_control_characters", "The URL contains control characters."};
+        case Errc::kUrlInvalidHost: return {"invalid_host", "The URL's host name is not valid."};
+        case Errc::kUrlSelfReference:
+            return {"redirect_loop", "The URL points at this shortener itself, which would make a redirect loop."};
+        case Errc::kUrlMissing: return {"url_required", "The field \"url\" is required."};
+        case Errc::kInvalidSlug:
+            return {"invalid_slug", "A custom slug must be 3 to 64 characters of A-Z, a-z, 0-9, '_' and '-'."};
+        case Errc::kSlugReserved: return {"slug_reserved", "This slug is reserved by the service."};
+        case Errc::kSlugTaken: return {"slug_taken", "This slug is already in use."};
+        case Errc::kSlugSpaceExhausted:
+            return {"slug_space_exhausted", "Could not find a free slug; try again or use a longer slug length."};
+        case Errc::kInvalidExpiry:
+            return {"invalid_expires_at", "\"expires_at\" must be an RFC 3339 time in the future."};
+        case Errc::kInvalidMaxClicks:
+            return {"invalid_max_clicks", "\"max_clicks\" must be a positive integer."};
+        case Errc::kInvalidRedirectType:
+            return {"invalid_redirect_type", "\"redirect_type\" must be one of 301, 302, 307, 308."};
+        case Errc::kInvalidTags:
+            return {"invalid_tags", "\"tags\" must be a list of at most 20 strings of 1 to 64 characters."};
+        case Errc::kNotFound: return {"not_found", "No such link."};
+        case Errc::kGone: return {"gone", "This link is no longer available."};
+        case Errc::kBackendUnavailable:
+            return {"backend_unavailable", "A backing store is unavailable; try again shortly."};
+        case Errc::kOverloaded: return {"overloaded", "The server is overloaded; try again shortly."};
+    }
+    return {"internal", "Internal error."};
+}
+
+class Category final : public boost::system::error_category {
+public:
+    const char* name() const noexcept override { return "shortener"; }
+    std::string message(int ev) const override { return std::string(Info(static_cast<Errc>(ev)).message); }
+    char const* message(int ev, char* buffer, std::size_t len) const noexcept override {
+        auto m = Info(static_cast<Errc>(ev)).message;
+        std::size_t n = m.size() < len ? m.size() : len - 1;
+        m.copy(buffer, n);
+        buffer[n] = '\0';
+        return buffer;
+    }
+};
+
+}  // namespace
+
+const boost::system::error_category& ErrcCategory() noexcept {
+    static const Category category;
+    return category;
+}
+
+std::string_view ErrcName(Errc e) noexcept { return Info(e).name; }
+
+Errc ToErrc(const boost::system::error_code& ec) noexcept {
+    if (!ec) return Errc::kOk;
+    if (&ec.category() == &ErrcCategory()) return static_cast<Errc>(ec.value());
+    return Errc::kBackendUnavailable;
+}
+
+}  // namespace shortener::core

@@ -1,0 +1,82 @@
+#pragma once
+/// @file
+/// @brief Domain error codes. Each value maps to exactly one public error code and HTTP status
+/// (the table lives in http/error_response.cpp); the machine-readable names below are part of the API
+/// contract and never change once released.
+
+#include <stdexcept>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+
+#include <boost/system/error_code.hpp>
+#include <boost/system/result.hpp>
+
+namespace shortener::core {
+
+enum class Errc {
+    kOk = 0,
+    // Request shape
+    kInvalidJson = 1,        // body is not JSON
+    kInvalidRequest,         // JSON of the wrong shape: unknown or mistyped field
+    kPayloadTooLarge,        // request body over the limit
+    kUnsupportedMediaType,   // body not application/json
+    kMethodNotAllowed,
+    kInvalidQuery,           // bad query-string parameter
+    kInvalidCursor,
+    // URL policy
+    kInvalidUrl,             // not parseable as an absolute URL
+    kUrlTooLong,
+    kUrlRelative,
+    kUrlSchemeNotAllowed,    // anything but http/https (javascript:, data:, file:, ftp:, ...)
+    kUrlMissingHost,
+    kUrlHasCredentials,      // user-info such as https://bank.com@evil.example
+    kUrlWhitespace,
+    kUrlControlCharacters,
+    kUrlInvalidHost,         // host that is neither a valid DNS name, IDN nor IP literal
+    kUrlSelfReference,       // points at the shortener itself: a redirect loop
+    kUrlMissing,             // "url" absent or empty
+    // Slugs
+    kInvalidSlug,
+    kSlugReserved,
+    kSlugTaken,
+    kSlugSpaceExhausted,     // repeated collisions of generated slugs
+    // Link fields
+    kInvalidExpiry,
+    kInvalidMaxClicks,
+    kInvalidRedirectType,
+    kInvalidTags,
+    // Lookups
+    kNotFound,
+    kGone,
+    // Infrastructure
+    kBackendUnavailable,
+    kOverloaded,
+};
+
+/// The error category of Errc; messages are the human-readable default texts.
+const boost::system::error_category& ErrcCategory() noexcept;
+
+inline boost::system::error_code make_error_code(Errc e) noexcept {  // NOLINT: ADL hook name
+    return {static_cast<int>(e), ErrcCategory()};
+}
+
+/// The stable machine-readable code for the API, e.g. "slug_taken".
+std::string_view ErrcName(Errc e) noexcept;
+
+/// Recovers the Errc of an error code of our category, or kBackendUnavailable for foreign codes.
+Errc ToErrc(const boost::system::error_code& ec) noexcept;
+
+template <class T>
+using Result = boost::system::result<T, boost::system::error_code>;
+
+/// Thrown by adapters when a backing store is unreachable or broken; the HTTP layer answers 503.
+class BackendUnavailable : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+}  // namespace shortener::core
+
+template <>
+struct boost::system::is_error_code_enum<shortener::core::Errc> : std::true_type {};

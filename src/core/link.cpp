@@ -1,0 +1,42 @@
+#include "core/link.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace shortener::core {
+
+std::optional<RedirectType> RedirectTypeFromInt(std::int64_t code) noexcept {
+    switch (code) {
+        case 301: return RedirectType::k301;
+        case 302: return RedirectType::k302;
+        case 307: return RedirectType::k307;
+        case 308: return RedirectType::k308;
+        default: return std::nullopt;
+    }
+}
+
+RedirectTarget ToRedirectTarget(const Link& link) {
+    return RedirectTarget{link.id,         link.long_url,   link.redirect_type,
+                          link.expires_at, link.max_clicks, link.deleted_at.has_value()};
+}
+
+Result<void> CheckFollowable(const RedirectTarget& target, TimePoint now) {
+    if (target.deleted) return make_error_code(Errc::kGone);
+    if (target.expires_at && *target.expires_at <= now) return make_error_code(Errc::kGone);
+    return {};
+}
+
+Result<void> CheckTags(const std::vector<std::string>& tags) {
+    if (tags.size() > kMaxTags) return make_error_code(Errc::kInvalidTags);
+    std::set<std::string_view> seen;
+    for (const auto& tag : tags) {
+        if (tag.empty() || tag.size() > kMaxTagLength) return make_error_code(Errc::kInvalidTags);
+        if (std::any_of(tag.begin(), tag.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
+            return make_error_code(Errc::kInvalidTags);
+        }
+        if (!seen.insert(tag).second) return make_error_code(Errc::kInvalidTags);
+    }
+    return {};
+}
+
+}  // namespace shortener::core

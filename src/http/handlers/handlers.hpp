@@ -1,0 +1,44 @@
+#pragma once
+/// @file
+/// @brief The routes of the public interface (docs/api-spec.md) and what they need.
+
+#include <functional>
+#include <string>
+
+#include "cache/link_resolver.hpp"
+#include "core/random.hpp"
+#include "core/slug.hpp"
+#include "core/url_policy.hpp"
+#include "http/router.hpp"
+#include "metrics/registry.hpp"
+#include "queue/click_queue.hpp"
+#include "store/link_store.hpp"
+
+namespace shortener::http {
+
+/// One named readiness check: returns normally when healthy, throws (with a reason) when not.
+struct ReadinessCheck {
+    std::string name;
+    std::function<boost::asio::awaitable<void>()> check;
+};
+
+struct HandlerContext {
+    store::LinkStore& links;
+    cache::LinkResolver& resolver;
+    queue::ClickSink& clicks;
+    core::Clock& clock;
+    core::RandomSource& random;
+    core::SlugGenerator slugs;
+    core::UrlPolicyOptions url_policy;
+    std::string public_url;  // base of short links, no trailing slash
+    metrics::Registry& metrics;
+    std::vector<ReadinessCheck> readiness;
+};
+
+void AddLinkRoutes(Router& router, HandlerContext& ctx);
+void AddHealthRoutes(Router& router, HandlerContext& ctx);
+void AddUiRoutes(Router& router, HandlerContext& ctx);
+/// The catch-all `/{slug}`: add it last.
+void AddRedirectRoute(Router& router, HandlerContext& ctx);
+
+}  // namespace shortener::http

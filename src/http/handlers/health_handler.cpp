@@ -1,0 +1,49 @@
+// GET /healthz (the process answers), GET /readyz (its backing stores answer), GET /metrics.
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include "http/handlers/handlers.hpp"
+#include "log/log.hpp"
+
+namespace shortener::http {
+namespace {
+
+boost::asio::awaitable<Response> HandleReady(HandlerContext& ctx) {
+    boost::json::object checks;
+    bool ready = true;
+    for (const auto& c : ctx.readiness) {
+        try {
+            co_await c.check();
+            checks[c.name] = "ok";
+        } catch (const std::exception& e) {
+            ready = false;
+            checks[c.name] = std::string("failing: ") + e.what();
+            log::Warn("not_ready", {{"check", c.name}, {"error", e.what()}});
+        }
+    }
+    boost::json::object body;
+    body["status"] = ready ? "ready" : "unavailable";
+    body["checks"] = std::move(checks);
+    Response r = Response::Json(ready ? 200 : 503, boost::json::serialize(body));
+    if (!ready) r.headers.emplace_back("Retry-After", "5");
+    co_return r;
+}
+
+}  // namespace
+
+void AddHealthRoutes(Router& router, HandlerContext& ctx) {
+    router.Add({Method::kGet}, "/healthz", "healthz", [](const Request&, const Params&) -> boost::asio::awaitable<Response> {
+        co_return Response::Json(200, R"({"status":"ok"})");
+    });
+    router.Add({Method::kGet}, "/readyz", "readyz",
+               [&ctx](const Request&, const Params&) { return HandleReady(ctx); });
+    router.Add({Method::kGet}, "/metrics", "metrics",
+               [&ctx](const Request&, const Params&) -> boost::asio::awaitable<Response> {
+                   Response r = Response::Text(200, ctx.metrics.Render());
+                   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+                   co_return r;
+               });
+}
+
+}  // namespace shortener::http

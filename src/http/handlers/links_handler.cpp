@@ -1,0 +1,329 @@
+// The shorten flow and link management: POST /api/v1/links, POST /api/shorten, GET /api/v1/links,
+// GET/PATCH/DELETE /api/v1/links/{slug}.
+
+#include <algorithm>
+#include <charconv>
+#include <variant>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include "http/error_response.hpp"
+#include "http/handlers/handlers.hpp"
+
+namespace shortener::http {
+namespace {
+
+using core::Errc;
+namespace json = boost::json;
+
+constexpr int kMaxSlugAttempts = 8;
+constexpr std::size_t kDefaultPageSize = 20;
+constexpr std::size_t kMaxPageSize = 100;
+constexpr std::size_t kMaxQueryLength = 200;
+constexpr std::int64_t kMaxClicksLimit = 1'000'000'000'000;
+
+// A failed request: the error code and, optionally, a specific message.
+struct Failure {
+    Errc code;
+    std::string message;
+};
+
+template <class T>
+using Parsed = std::variant<T, Failure>;
+
+core::TimePoint NowMillis(core::Clock& clock) {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(clock.Now());
+}
+
+std::string ShortUrl(const HandlerContext& ctx, std::string_view slug) {
+    std::string url = ctx.public_url;
+    url += '/';
+    url += slug;
+    return url;
+}
+
+json::object LinkJson(const HandlerContext& ctx, const core::Link& link) {
+    json::object o;
+    o["slug"] = link.slug;
+    o["short_url"] = ShortUrl(ctx, link.slug);
+    o["long_url"] = link.long_url;
+    o["created_at"] = core::FormatRfc3339(link.created_at);
+    o["updated_at"] = core::FormatRfc3339(link.updated_at);
+    o["expires_at"] = link.expires_at ? json::value(core::FormatRfc3339(*link.expires_at)) : json::value(nullptr);
+    o["max_clicks"] = link.max_clicks ? json::value(*link.max_clicks) : json::value(nullptr);
+    o["redirect_type"] = static_cast<int>(link.redirect_type);
+    json::array tags;
+    for (const auto& t : link.tags) tags.emplace_back(t);
+    o["tags"] = std::move(tags);
+    o["clicks"] = link.clicks;
+    return o;
+}
+
+Response Fail(const Failure& f) { return ErrorResponse(f.code, f.message); }
+
+// Checks Content-Type and parses the body as a JSON object.
+Parsed<json::object> ParseJsonBody(const Request& req) {
+    std::string_view type = req.Header("content-type");
+    std::string_view media = type.substr(0, type.find(';'));
+    while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+    if (!IEquals(media, "application/json")) {
+        return Failure{Errc::kUnsupportedMediaType, "Send the request body as application/json."};
+    }
+    boost::system::error_code ec;
+    json::value v = json::parse(req.body(), ec);
+    if (ec) return Failure{Errc::kInvalidJson, "The request body is not valid JSON: " + ec.message() + "."};
+    if (!v.is_object()) return Failure{Errc::kInvalidRequest, "The request body must be a JSON object."};
+    return std::move(v.as_object());
+}
+
+std::optional<Failure> RejectUnknownFields(const json::object& o, std::initializer_list<std::string_view> known) {
+    for (const auto& kv : o) {
+        if (std::find(known.begin(), known.end(), kv.key()) == known.end()) {
+            return Failure{Errc::kInvalidRequest, "Unknown field \"" + std::string(kv.key()) + "\"."};
+        }
+    }
+    return std::nullopt;
+}
+
+// The fields shared by create and update. `present` tells which were given (null counts as given).
+struct LinkFields {
+    std::optional<std::string> url;
+    std::optional<std::optional<core::TimePoint>> expires_at;
+    std::optional<std::optional<std::int64_t>> max_clicks;
+    std::optional<core::RedirectType> redirect_type;
+    std::optional<std::vector<std::string>> tags;
+};
+
+std::optional<Failure> ParseLinkFields(const HandlerContext& ctx, const json::object& o, core::TimePoint now,
+                                       LinkFields& out) {
+    if (auto it = o.find("url"); it != o.end()) {
+        if (!it->value().is_string()) return Failure{Errc::kInvalidRequest, "\"url\" must be a string."};
+        auto checked = core::CheckUrl(std::string_view(it->value().as_string()), ctx.url_policy);
+        if (!checked) return Failure{core::ToErrc(checked.error()), {}};
+        out.url = std::move(*checked);
+    }
+    if (auto it = o.find("expires_at"); it != o.end()) {
+        if (it->value().is_null()) {
+            out.expires_at.emplace(std::nullopt);
+        } else {
+            auto t = it->value().is_string() ? core::ParseRfc3339(std::string_view(it->value().as_string()))
+                                             : std::nullopt;
+            if (!t) return Failure{Errc::kInvalidExpiry, "\"expires_at\" must be an RFC 3339 date-time."};
+            if (*t <= now) return Failure{Errc::kInvalidExpiry, "\"expires_at\" must be in the future."};
+            out.expires_at.emplace(*t);
+        }
+    }
+    if (auto it = o.find("max_clicks"); it != o.end()) {
+        const json::value& v = it->value();
+        if (v.is_null()) {
+            out.max_clicks.emplace(std::nullopt);
+        } else {
+            std::int64_t n = v.is_int64() ? v.as_int64() : v.is_uint64() ? -1 : 0;
+            if (n < 1 || n > kMaxClicksLimit) return Failure{Errc::kInvalidMaxClicks, {}};
+            out.max_clicks.emplace(n);
+        }
+    }
+    if (auto it = o.find("redirect_type"); it != o.end()) {
+        auto type = it->value().is_int64() ? core::RedirectTypeFromInt(it->value().as_int64()) : std::nullopt;
+        if (!type) return Failure{Errc::kInvalidRedirectType, {}};
+        out.redirect_type = *type;
+    }
+    if (auto it = o.find("tags"); it != o.end()) {
+        if (!it->value().is_array()) return Failure{Errc::kInvalidTags, {}};
+        std::vector<std::string> tags;
+        for (const auto& t : it->value().as_array()) {
+            if (!t.is_string()) return Failure{Errc::kInvalidTags, {}};
+            tags.emplace_back(t.as_string());
+        }
+        if (auto r = core::CheckTags(tags); !r) return Failure{Errc::kInvalidTags, {}};
+        out.tags = std::move(tags);
+    }
+    return std::nullopt;
+}
+
+// Shared by both create endpoints: validate, pick or check the slug, insert (retrying generated slugs on a
+// collision), warm the cache.
+boost::asio::awaitable<Parsed<core::Link>> CreateLink(HandlerContext& ctx, const json::object& o,
+                                                      bool allow_options) {
+    auto now = NowMillis(ctx.clock);
+    auto url_it = o.find("url");
+    if (url_it == o.end() || url_it->value().is_null() ||
+        (url_it->value().is_string() && url_it->value().as_string().empty())) {
+        co_return Failure{Errc::kUrlMissing, {}};
+    }
+    LinkFields fields;
+    if (auto f = ParseLinkFields(ctx, o, now, fields)) co_return *f;
+
+    core::NewLink link;
+    link.long_url = std::move(*fields.url);
+    link.created_at = now;
+    if (allow_options) {
+        if (fields.expires_at) link.expires_at = *fields.expires_at;
+        if (fields.max_clicks) link.max_clicks = *fields.max_clicks;
+        if (fields.redirect_type) link.redirect_type = *fields.redirect_type;
+        if (fields.tags) link.tags = std::move(*fields.tags);
+    }
+
+    std::string custom;
+    if (auto it = o.find("slug"); it != o.end() && !it->value().is_null()) {
+        if (!it->value().is_string()) co_return Failure{Errc::kInvalidSlug, {}};
+        custom = std::string(it->value().as_string());
+        if (auto r = core::CheckCustomSlug(custom); !r) co_return Failure{core::ToErrc(r.error()), {}};
+    }
+    for (int attempt = 0; attempt < kMaxSlugAttempts; ++attempt) {
+        link.slug = custom.empty() ? ctx.slugs.Next() : custom;
+        auto created = co_await ctx.links.Create(link);
+        if (created) {
+            ctx.resolver.Warm(*created);
+            co_return std::move(*created);
+        }
+        if (core::ToErrc(created.error()) != Errc::kSlugTaken) co_return Failure{core::ToErrc(created.error()), {}};
+        // A custom slug that is taken is the caller's problem; a generated one is ours: draw again.
+        if (!custom.empty()) co_return Failure{Errc::kSlugTaken, "The slug \"" + custom + "\" is already in use."};
+    }
+    co_return Failure{Errc::kSlugSpaceExhausted, {}};
+}
+
+Response Created(const HandlerContext& ctx, const core::Link& link, json::value body) {
+    Response r = Response::Json(201, json::serialize(body));
+    r.headers.emplace_back("Location", "/api/v1/links/" + link.slug);
+    return r;
+}
+
+boost::asio::awaitable<Response> HandleCreate(HandlerContext& ctx, const Request& req) {
+    auto body = ParseJsonBody(req);
+    if (auto* f = std::get_if<Failure>(&body)) co_return Fail(*f);
+    auto& o = std::get<json::object>(body);
+    if (auto f = RejectUnknownFields(o, {"url", "slug", "expires_at", "max_clicks", "redirect_type", "tags"})) {
+        co_return Fail(*f);
+    }
+    auto created = co_await CreateLink(ctx, o, true);
+    if (auto* f = std::get_if<Failure>(&created)) co_return Fail(*f);
+    auto& link = std::get<core::Link>(created);
+    co_return Created(ctx, link, LinkJson(ctx, link));
+}
+
+// The seed's shape: {"url"} → {"slug", "shortUrl"}.
+boost::asio::awaitable<Response> HandleShorten(HandlerContext& ctx, const Request& req) {
+    auto body = ParseJsonBody(req);
+    if (auto* f = std::get_if<Failure>(&body)) co_return Fail(*f);
+    auto& o = std::get<json::object>(body);
+    if (auto f = RejectUnknownFields(o, {"url", "slug"})) co_return Fail(*f);
+    auto created = co_await CreateLink(ctx, o, false);
+    if (auto* f = std::get_if<Failure>(&created)) co_return Fail(*f);
+    auto& link = std::get<core::Link>(created);
+    json::object out;
+    out["slug"] = link.slug;
+    out["shortUrl"] = ShortUrl(ctx, link.slug);
+    co_return Created(ctx, link, std::move(out));
+}
+
+boost::asio::awaitable<Response> HandleList(HandlerContext& ctx, const Request& req) {
+    store::ListQuery query;
+    query.limit = kDefaultPageSize;
+    if (auto limit = req.QueryParam("limit")) {
+        std::size_t n = 0;
+        auto [p, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), n);
+        if (ec != std::errc() || p != limit->data() + limit->size() || n < 1 || n > kMaxPageSize) {
+            co_return ErrorResponse(Errc::kInvalidQuery, "\"limit\" must be an integer from 1 to 100.");
+        }
+        query.limit = n;
+    }
+    if (auto cursor = req.QueryParam("cursor"); cursor && !cursor->empty()) {
+        core::LinkId id = 0;
+        auto [p, ec] = std::from_chars(cursor->data(), cursor->data() + cursor->size(), id);
+        if (ec != std::errc() || p != cursor->data() + cursor->size() || id < 1) {
+            co_return ErrorResponse(Errc::kInvalidCursor);
+        }
+        query.before_id = id;
+    }
+    if (auto q = req.QueryParam("q")) {
+        if (q->size() > kMaxQueryLength) co_return ErrorResponse(Errc::kInvalidQuery, "\"q\" is too long.");
+        query.q = std::move(*q);
+    }
+    if (auto tag = req.QueryParam("tag")) {
+        if (tag->size() > core::kMaxTagLength) co_return ErrorResponse(Errc::kInvalidQuery, "\"tag\" is too long.");
+        query.tag = std::move(*tag);
+    }
+    auto page = co_await ctx.links.List(query);
+    json::array items;
+    for (const auto& link : page.items) items.emplace_back(LinkJson(ctx, link));
+    json::object out;
+    out["items"] = std::move(items);
+    out["next_cursor"] = page.next_before ? json::value(std::to_string(*page.next_before)) : json::value(nullptr);
+    co_return Response::Json(200, json::serialize(out));
+}
+
+boost::asio::awaitable<Response> HandleGet(HandlerContext& ctx, std::string_view slug) {
+    if (!core::IsSlugShaped(slug)) co_return ErrorResponse(Errc::kNotFound);
+    auto link = co_await ctx.links.FindBySlug(slug);
+    if (!link) co_return ErrorResponse(Errc::kNotFound);
+    if (link->deleted_at) co_return ErrorResponse(Errc::kGone, "This link was deleted.");
+    co_return Response::Json(200, json::serialize(LinkJson(ctx, *link)));
+}
+
+boost::asio::awaitable<Response> HandlePatch(HandlerContext& ctx, const Request& req, std::string_view slug) {
+    if (!core::IsSlugShaped(slug)) co_return ErrorResponse(Errc::kNotFound);
+    auto body = ParseJsonBody(req);
+    if (auto* f = std::get_if<Failure>(&body)) co_return Fail(*f);
+    auto& o = std::get<json::object>(body);
+    if (o.contains("slug")) co_return ErrorResponse(Errc::kInvalidRequest, "A link's slug cannot be changed.");
+    if (auto f = RejectUnknownFields(o, {"url", "expires_at", "max_clicks", "redirect_type", "tags"})) {
+        co_return Fail(*f);
+    }
+    auto now = NowMillis(ctx.clock);
+    if (auto it = o.find("url"); it != o.end() && it->value().is_null()) {
+        co_return ErrorResponse(Errc::kUrlMissing);
+    }
+    LinkFields fields;
+    if (auto f = ParseLinkFields(ctx, o, now, fields)) co_return Fail(*f);
+    core::LinkPatch patch;
+    patch.long_url = std::move(fields.url);
+    if (fields.expires_at) {
+        patch.expires_at = *fields.expires_at;
+        patch.clear_expires_at = !fields.expires_at->has_value();
+    }
+    if (fields.max_clicks) {
+        patch.max_clicks = *fields.max_clicks;
+        patch.clear_max_clicks = !fields.max_clicks->has_value();
+    }
+    patch.redirect_type = fields.redirect_type;
+    patch.tags = std::move(fields.tags);
+    patch.updated_at = now;
+    auto updated = co_await ctx.links.Update(slug, patch);
+    if (!updated) co_return ErrorResponse(updated.error());
+    ctx.resolver.Invalidate(slug);
+    co_return Response::Json(200, json::serialize(LinkJson(ctx, *updated)));
+}
+
+boost::asio::awaitable<Response> HandleDelete(HandlerContext& ctx, std::string_view slug) {
+    if (!core::IsSlugShaped(slug)) co_return ErrorResponse(Errc::kNotFound);
+    auto deleted = co_await ctx.links.Delete(slug, NowMillis(ctx.clock));
+    if (!deleted) co_return ErrorResponse(deleted.error());
+    ctx.resolver.Invalidate(slug);
+    Response r;
+    r.status = 204;
+    r.cache_control = kNoStore;
+    co_return r;
+}
+
+}  // namespace
+
+void AddLinkRoutes(Router& router, HandlerContext& ctx) {
+    router.Add({Method::kPost}, "/api/v1/links", "links_create",
+               [&ctx](const Request& req, const Params&) { return HandleCreate(ctx, req); });
+    router.Add({Method::kGet}, "/api/v1/links", "links_list",
+               [&ctx](const Request& req, const Params&) { return HandleList(ctx, req); });
+    router.Add({Method::kPost}, "/api/shorten", "shorten",
+               [&ctx](const Request& req, const Params&) { return HandleShorten(ctx, req); });
+    router.Add({Method::kGet}, "/api/v1/links/{slug}", "links_get",
+               [&ctx](const Request&, const Params& p) { return HandleGet(ctx, p.Get("slug")); });
+    router.Add({Method::kPatch}, "/api/v1/links/{slug}", "links_update",
+               [&ctx](const Request& req, const Params& p) { return HandlePatch(ctx, req, p.Get("slug")); });
+    router.Add({Method::kDelete}, "/api/v1/links/{slug}", "links_delete",
+               [&ctx](const Request&, const Params& p) { return HandleDelete(ctx, p.Get("slug")); });
+}
+
+}  // namespace shortener::http

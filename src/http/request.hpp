@@ -1,0 +1,93 @@
+#pragma once
+/// @file
+/// @brief Our own request and response types: handlers never see Beast, so they build and test without
+/// sockets. A Request views storage owned by the connection and is valid until its response is sent.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace shortener::http {
+
+enum class Method : std::uint8_t { kGet, kHead, kPost, kPut, kPatch, kDelete, kOptions, kOther };
+
+std::string_view MethodName(Method m) noexcept;
+
+struct HeaderField {
+    std::string name;  // lower-case
+    std::string value;
+};
+
+/// Storage a connection reuses from request to request (no allocation once warm).
+struct RequestData {
+    Method method = Method::kOther;
+    std::string target;
+    int version = 11;
+    std::vector<HeaderField> headers;
+    std::size_t header_count = 0;  // headers[0..header_count) are this request's
+    std::string body;
+    void Clear() noexcept {
+        header_count = 0;
+        body.clear();
+        target.clear();
+    }
+};
+
+class Request {
+public:
+    Request(const RequestData& data, std::string_view remote_address) noexcept;
+
+    Method method() const noexcept { return data_->method; }
+    std::string_view target() const noexcept { return data_->target; }
+    std::string_view path() const noexcept { return path_; }
+    std::string_view query() const noexcept { return query_; }  // without '?'
+    std::string_view body() const noexcept { return data_->body; }
+    std::string_view remote_address() const noexcept { return remote_address_; }
+
+    /// The first header with this (lower-case) name, or empty.
+    std::string_view Header(std::string_view lower_name) const noexcept;
+    /// A query parameter, percent-decoded ('+' as space); nullopt if absent.
+    std::optional<std::string> QueryParam(std::string_view name) const;
+    /// True if the client prefers HTML (a browser navigating), judged from Accept.
+    bool WantsHtml() const noexcept;
+
+private:
+    const RequestData* data_;
+    std::string_view path_;
+    std::string_view query_;
+    std::string_view remote_address_;
+};
+
+/// A complete response. Redirect fields are first-class so that the hot path allocates only the Location.
+struct Response {
+    unsigned status = 200;
+    std::string_view content_type;    // static text; empty: no Content-Type
+    std::string_view cache_control;   // static text; empty: none
+    std::string location;
+    std::vector<std::pair<std::string, std::string>> headers;  // any others
+    std::string body;
+    bool close = false;  // close the connection after this response
+
+    static Response Json(unsigned status, std::string body);
+    static Response Html(unsigned status, std::string body);
+    static Response Text(unsigned status, std::string body);
+};
+
+inline constexpr std::string_view kJsonType = "application/json";
+inline constexpr std::string_view kHtmlType = "text/html; charset=utf-8";
+inline constexpr std::string_view kTextType = "text/plain; charset=utf-8";
+inline constexpr std::string_view kNoStore = "no-store";
+
+/// Reason phrase for a status code.
+std::string_view StatusText(unsigned status) noexcept;
+
+/// ASCII case-insensitive comparison.
+bool IEquals(std::string_view a, std::string_view b) noexcept;
+
+/// Decodes %XX escapes (and '+' as space when `plus_is_space`); invalid escapes are kept as they are.
+std::string PercentDecode(std::string_view s, bool plus_is_space);
+
+}  // namespace shortener::http

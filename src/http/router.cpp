@@ -1,0 +1,75 @@
+#include "http/router.hpp"
+
+#include <algorithm>
+
+namespace shortener::http {
+namespace {
+
+std::vector<std::string> Split(std::string_view pattern) {
+    std::vector<std::string> out;
+    std::size_t pos = 1;  // patterns start with '/'
+    while (pos <= pattern.size()) {
+        auto slash = pattern.find('/', pos);
+        if (slash == std::string_view::npos) slash = pattern.size();
+        out.emplace_back(pattern.substr(pos, slash - pos));
+        pos = slash + 1;
+    }
+    return out;
+}
+
+}  // namespace
+
+void Router::Add(std::initializer_list<Method> methods, std::string_view pattern, std::string name, Handler handler) {
+    Route r{std::vector<Method>(methods), Split(pattern), std::move(name), std::move(handler)};
+    if (std::find(r.methods.begin(), r.methods.end(), Method::kGet) != r.methods.end() &&
+        std::find(r.methods.begin(), r.methods.end(), Method::kHead) == r.methods.end()) {
+        r.methods.push_back(Method::kHead);
+    }
+    routes_.push_back(std::move(r));
+}
+
+bool Router::MatchPath(const Route& route, std::string_view path, Params& params) {
+    if (path.empty() || path[0] != '/') return false;
+    params.size = 0;
+    std::size_t pos = 1;
+    for (std::size_t i = 0; i < route.segments.size(); ++i) {
+        if (pos > path.size()) return false;
+        auto slash = path.find('/', pos);
+        bool last = i + 1 == route.segments.size();
+        if (last != (slash == std::string_view::npos)) return false;
+        if (slash == std::string_view::npos) slash = path.size();
+        std::string_view seg = path.substr(pos, slash - pos);
+        const std::string& want = route.segments[i];
+        if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
+            if (seg.empty() || params.size == params.items.size()) return false;
+            params.items[params.size++] = {std::string_view(want).substr(1, want.size() - 2), seg};
+        } else if (seg != want) {
+            return false;
+        }
+        pos = slash + 1;
+    }
+    return true;
+}
+
+Router::Match Router::Find(Method method, std::string_view path) const {
+    Match match;
+    for (const auto& route : routes_) {
+        Params params;
+        if (!MatchPath(route, path, params)) continue;
+        if (std::find(route.methods.begin(), route.methods.end(), method) != route.methods.end()) {
+            match.handler = &route.handler;
+            match.name = route.name;
+            match.params = params;
+            match.allowed.clear();
+            return match;
+        }
+        for (Method m : route.methods) {
+            if (std::find(match.allowed.begin(), match.allowed.end(), m) == match.allowed.end()) {
+                match.allowed.push_back(m);
+            }
+        }
+    }
+    return match;
+}
+
+}  // namespace shortener::http

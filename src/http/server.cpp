@@ -1,0 +1,161 @@
+#include "http/server.hpp"
+
+#include <sys/socket.h>
+
+#include <condition_variable>
+#include <mutex>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "http/detail/server_impl.hpp"
+#include "log/log.hpp"
+
+namespace shortener::http {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+ServerProbe::ServerProbe(metrics::Registry& r)
+    : connections_accepted(r.AddCounter("shortener_http_connections_total", "TCP connections accepted.")),
+      connections_rejected(r.AddCounter("shortener_http_connections_rejected_total",
+                                        "TCP connections closed at accept because of the connection cap.")),
+      requests(r.AddCounter("shortener_http_requests_total", "HTTP requests answered.")),
+      redirect_latency(r.AddHistogram("shortener_redirect_duration_seconds",
+                                      "Time from a complete redirect request to its response being queued.",
+                                      metrics::LatencyBuckets())),
+      request_latency(r.AddHistogram("shortener_http_request_duration_seconds",
+                                     "Time from a complete request to its response being queued.",
+                                     metrics::LatencyBuckets())) {
+    static const char* kClasses[] = {"", "1xx", "2xx", "3xx", "4xx", "5xx"};
+    for (int i = 1; i <= 5; ++i) {
+        responses_by_class[static_cast<std::size_t>(i)] =
+            &r.AddCounter("shortener_http_responses_total", "HTTP responses by status class.",
+                          std::string("class=\"") + kClasses[i] + "\"");
+    }
+    r.AddGauge("shortener_http_connections_active", "Open client connections.",
+               [this] { return static_cast<double>(active_connections.load(std::memory_order_relaxed)); });
+}
+
+namespace {
+
+using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+asio::awaitable<void> Accept(Server::Impl& server, Loop& loop) {
+    for (;;) {
+        auto [ec, socket] = co_await loop.acceptor->async_accept(asio::as_tuple(asio::use_awaitable));
+        if (ec) {
+            if (ec == asio::error::operation_aborted || server.stopping.load()) co_return;
+            // EMFILE and friends: log, pause briefly, carry on rather than spin.
+            log::Warn("accept_failed", {{"error", ec.message()}});
+            asio::steady_timer pause(loop.context, std::chrono::milliseconds(50));
+            co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+            continue;
+        }
+        if (server.probe.active_connections.load(std::memory_order_relaxed) >=
+            static_cast<std::int64_t>(server.options.max_connections)) {
+            server.probe.connections_rejected.Inc();
+            boost::system::error_code ignored;
+            socket.close(ignored);
+            continue;
+        }
+        server.probe.connections_accepted.Inc();
+        asio::co_spawn(loop.context, RunSession(std::move(socket), server, loop), [](std::exception_ptr e) {
+            if (!e) return;
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                log::Error("session_failed", {{"error", ex.what()}});
+            }
+        });
+    }
+}
+
+}  // namespace
+
+Server::Server(ServerOptions options, const Router& router, ServerProbe& probe)
+    : impl_(std::make_unique<Impl>(std::move(options), router, probe)) {}
+
+Server::~Server() { Shutdown(); }
+
+std::uint16_t Server::port() const noexcept { return impl_->port; }
+
+void Server::Start() {
+    auto& s = *impl_;
+    std::size_t n = s.options.threads ? s.options.threads : std::max(1u, std::thread::hardware_concurrency());
+    auto address = asio::ip::make_address(s.options.address);
+    std::uint16_t port = s.options.port;
+    for (std::size_t i = 0; i < n; ++i) {
+        auto loop = std::make_unique<Loop>();
+        auto acceptor = std::make_unique<tcp::acceptor>(loop->context);
+        tcp::endpoint endpoint(address, port);
+        acceptor->open(endpoint.protocol());
+        acceptor->set_option(tcp::acceptor::reuse_address(true));
+        acceptor->set_option(ReusePort(true));
+        acceptor->bind(endpoint);
+        acceptor->listen(4096);
+        // With port 0 the first bind picks a port; the other loops join it.
+        port = acceptor->local_endpoint().port();
+        loop->acceptor = std::move(acceptor);
+        s.loops.push_back(std::move(loop));
+    }
+    s.port = port;
+    for (auto& loop : s.loops) {
+        asio::co_spawn(loop->context, Accept(s, *loop), asio::detached);
+        loop->thread = std::thread([&ctx = loop->context] {
+            for (;;) {
+                try {
+                    ctx.run();
+                    return;
+                } catch (const std::exception& e) {
+                    log::Error("event_loop_exception", {{"error", e.what()}});
+                }
+            }
+        });
+    }
+    s.started = true;
+}
+
+void Server::Shutdown() {
+    auto& s = *impl_;
+    if (!s.started || s.stopped) return;
+    s.stopped = true;
+    s.stopping.store(true);
+    for (auto& loop : s.loops) {
+        asio::post(loop->context, [&l = *loop] {
+            boost::system::error_code ignored;
+            l.acceptor->close(ignored);
+            for (Connection* c : l.connections) {
+                if (c->idle) c->stream->socket().close(ignored);
+            }
+        });
+    }
+    // Wait for the loops to run out of work (every connection finished), at most shutdown_grace.
+    std::mutex m;
+    std::condition_variable cv;
+    std::size_t finished = 0;
+    std::vector<std::thread> waiters;
+    for (auto& loop : s.loops) {
+        waiters.emplace_back([&, t = &loop->thread] {
+            t->join();
+            std::lock_guard lock(m);
+            ++finished;
+            cv.notify_all();
+        });
+    }
+    {
+        std::unique_lock lock(m);
+        if (!cv.wait_for(lock, s.options.shutdown_grace, [&] { return finished == s.loops.size(); })) {
+            log::Warn("shutdown_grace_expired", {{"open_connections",
+                                                  std::to_string(s.probe.active_connections.load())}});
+            for (auto& loop : s.loops) loop->context.stop();
+        }
+    }
+    for (auto& w : waiters) w.join();
+}
+
+}  // namespace shortener::http

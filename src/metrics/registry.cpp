@@ -1,0 +1,130 @@
+#include "metrics/registry.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace shortener::metrics {
+
+struct Registry::Family {
+    std::string name, help, type;
+    struct Series {
+        std::string labels;
+        std::unique_ptr<Counter> counter;
+        std::unique_ptr<Histogram> histogram;
+        std::function<double()> gauge;
+    };
+    std::vector<Series> series;
+};
+
+Registry::Registry() = default;
+Registry::~Registry() = default;
+
+Histogram::Histogram(std::vector<double> bounds)
+    : bounds_(std::move(bounds)), counts_(new std::atomic<std::uint64_t>[bounds_.size() + 1]) {
+    std::sort(bounds_.begin(), bounds_.end());
+    for (std::size_t i = 0; i <= bounds_.size(); ++i) counts_[i].store(0);
+}
+
+void Histogram::Observe(double seconds) noexcept {
+    auto it = std::lower_bound(bounds_.begin(), bounds_.end(), seconds);
+    counts_[static_cast<std::size_t>(it - bounds_.begin())].fetch_add(1, std::memory_order_relaxed);
+    count_.fetch_add(1, std::memory_order_relaxed);
+    sum_nanos_.fetch_add(static_cast<std::uint64_t>(std::max(0.0, seconds) * 1e9), std::memory_order_relaxed);
+}
+
+std::vector<std::uint64_t> Histogram::CumulativeCounts() const {
+    std::vector<std::uint64_t> out(bounds_.size() + 1);
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i <= bounds_.size(); ++i) {
+        total += counts_[i].load(std::memory_order_relaxed);
+        out[i] = total;
+    }
+    return out;
+}
+
+double Histogram::Sum() const noexcept { return static_cast<double>(sum_nanos_.load(std::memory_order_relaxed)) / 1e9; }
+
+std::vector<double> LatencyBuckets() {
+    return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+}
+
+Registry::Family& Registry::FamilyFor(const std::string& name, const std::string& help, std::string_view type) {
+    for (auto& f : families_) {
+        if (f->name == name) return *f;
+    }
+    families_.push_back(std::make_unique<Family>(Family{name, help, std::string(type), {}}));
+    return *families_.back();
+}
+
+Counter& Registry::AddCounter(std::string name, std::string help, std::string labels) {
+    std::lock_guard lock(mutex_);
+    auto& f = FamilyFor(name, help, "counter");
+    for (auto& s : f.series) {
+        if (s.labels == labels && s.counter) return *s.counter;
+    }
+    f.series.push_back({std::move(labels), std::make_unique<Counter>(), nullptr, nullptr});
+    return *f.series.back().counter;
+}
+
+Histogram& Registry::AddHistogram(std::string name, std::string help, std::vector<double> bounds, std::string labels) {
+    std::lock_guard lock(mutex_);
+    auto& f = FamilyFor(name, help, "histogram");
+    for (auto& s : f.series) {
+        if (s.labels == labels && s.histogram) return *s.histogram;
+    }
+    f.series.push_back({std::move(labels), nullptr, std::make_unique<Histogram>(std::move(bounds)), nullptr});
+    return *f.series.back().histogram;
+}
+
+void Registry::AddGauge(std::string name, std::string help, std::function<double()> read, std::string labels) {
+    std::lock_guard lock(mutex_);
+    auto& f = FamilyFor(name, help, "gauge");
+    f.series.push_back({std::move(labels), nullptr, nullptr, std::move(read)});
+}
+
+namespace {
+
+std::string FormatNumber(double v) {
+    if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    return buf;
+}
+
+std::string Braced(const std::string& labels, const std::string& extra = {}) {
+    std::string all = labels;
+    if (!extra.empty()) all += (all.empty() ? "" : ",") + extra;
+    return all.empty() ? std::string() : "{" + all + "}";
+}
+
+}  // namespace
+
+std::string Registry::Render() const {
+    std::lock_guard lock(mutex_);
+    std::string out;
+    for (const auto& f : families_) {
+        out += "# HELP " + f->name + " " + f->help + "\n# TYPE " + f->name + " " + f->type + "\n";
+        for (const auto& s : f->series) {
+            if (s.counter) {
+                out += f->name + Braced(s.labels) + " " + std::to_string(s.counter->Value()) + "\n";
+            } else if (s.gauge) {
+                out += f->name + Braced(s.labels) + " " + FormatNumber(s.gauge()) + "\n";
+            } else if (s.histogram) {
+                auto bounds = s.histogram->bounds();
+                auto counts = s.histogram->CumulativeCounts();
+                for (std::size_t i = 0; i < bounds.size(); ++i) {
+                    out += f->name + "_bucket" + Braced(s.labels, "le=\"" + FormatNumber(bounds[i]) + "\"") + " " +
+                           std::to_string(counts[i]) + "\n";
+                }
+                out += f->name + "_bucket" + Braced(s.labels, "le=\"+Inf\"") + " " + std::to_string(counts.back()) +
+                       "\n";
+                out += f->name + "_sum" + Braced(s.labels) + " " + FormatNumber(s.histogram->Sum()) + "\n";
+                out += f->name + "_count" + Braced(s.labels) + " " + std::to_string(counts.back()) + "\n";
+            }
+        }
+    }
+    return out;
+}
+
+}  // namespace shortener::metrics

@@ -1,0 +1,76 @@
+#pragma once
+/// @file
+/// @brief Storage interfaces for links and clicks. Adapters: store/sqlite (embedded mode) and store/postgres
+/// (distributed mode). One contract test suite runs over every adapter.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "core/click_event.hpp"
+#include "core/errc.hpp"
+#include "core/link.hpp"
+
+namespace shortener::store {
+
+template <class T>
+using Task = boost::asio::awaitable<T>;
+
+struct ListQuery {
+    std::size_t limit = 50;
+    std::optional<core::LinkId> before_id;  // cursor: only links with a smaller id
+    std::string q;                          // substring of slug or long URL, case-insensitive; empty = all
+    std::string tag;                        // exact tag; empty = any
+};
+
+struct LinkPage {
+    std::vector<core::Link> items;  // newest first
+    std::optional<core::LinkId> next_before;
+};
+
+/// Links. Implementations are thread-safe. Every method throws core::BackendUnavailable when the store
+/// cannot be reached; domain outcomes come back as values. Callers must co_await each call at once
+/// (string_view arguments are not copied).
+class LinkStore {
+public:
+    virtual ~LinkStore() = default;
+
+    /// Inserts a link with the given slug (which must be set). kSlugTaken when the slug exists, deleted or not.
+    virtual Task<core::Result<core::Link>> Create(const core::NewLink& link) = 0;
+
+    /// The link with this slug (case-sensitive), deleted ones included; nullopt if there is none.
+    virtual Task<std::optional<core::Link>> FindBySlug(std::string_view slug) = 0;
+
+    /// Links that are not deleted, newest first.
+    virtual Task<LinkPage> List(const ListQuery& query) = 0;
+
+    /// Applies the patch. kNotFound if no such slug, kGone if deleted.
+    virtual Task<core::Result<core::Link>> Update(std::string_view slug, const core::LinkPatch& patch) = 0;
+
+    /// Marks the link deleted (its slug is never reused). kNotFound / kGone as for Update.
+    virtual Task<core::Result<void>> Delete(std::string_view slug, core::TimePoint at) = 0;
+
+    /// For links with a click limit: counts one use and returns true while uses < max_clicks, atomically,
+    /// so the limit holds exactly under concurrency. Returns false once the limit is reached.
+    virtual Task<bool> TryConsumeUse(core::LinkId id, std::int64_t max_clicks) = 0;
+
+    /// Succeeds when the store answers; throws core::BackendUnavailable otherwise.
+    virtual Task<void> Ping() = 0;
+};
+
+/// Raw clicks and their per-link counts. Thread-safe; throws core::BackendUnavailable when unreachable.
+class ClickStore {
+public:
+    virtual ~ClickStore() = default;
+
+    /// Stores the clicks and adds them to their links' counts in one transaction. Idempotent on the event
+    /// id: an event already stored is skipped and not counted again. Returns how many were new.
+    virtual Task<std::size_t> Record(std::span<const core::ClickEvent> clicks) = 0;
+};
+
+}  // namespace shortener::store

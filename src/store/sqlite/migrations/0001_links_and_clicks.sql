@@ -1,0 +1,46 @@
+-- Links. Times are Unix milliseconds (UTC). Slugs compare case-sensitively (BINARY collation).
+CREATE TABLE links (
+    id            INTEGER PRIMARY KEY,
+    slug          TEXT    NOT NULL UNIQUE,
+    long_url      TEXT    NOT NULL,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    expires_at    INTEGER,
+    max_clicks    INTEGER,
+    redirect_type INTEGER NOT NULL DEFAULT 302,
+    tags          TEXT    NOT NULL DEFAULT '[]',  -- JSON array of strings
+    deleted_at    INTEGER,
+    clicks        INTEGER NOT NULL DEFAULT 0,     -- clicks recorded by the worker
+    uses          INTEGER NOT NULL DEFAULT 0      -- redirects counted against max_clicks, at redirect time
+);
+
+-- Raw clicks, one row per redirect. No raw IP address is ever stored; the enrichment columns are filled
+-- by the worker (NULL = unknown).
+CREATE TABLE clicks (
+    event_id        TEXT    NOT NULL PRIMARY KEY,  -- UUIDv7; makes recording idempotent
+    link_id         INTEGER NOT NULL,
+    ts              INTEGER NOT NULL,
+    user_agent      TEXT,
+    referer         TEXT,
+    accept_language TEXT,
+    query           TEXT,
+    head_request    INTEGER NOT NULL DEFAULT 0,
+    is_bot          INTEGER,
+    country         TEXT,
+    region          TEXT,
+    city            TEXT,
+    latitude        REAL,
+    longitude       REAL,
+    browser         TEXT,
+    os              TEXT,
+    device          TEXT,
+    referrer_host   TEXT,
+    referrer_class  TEXT,
+    language        TEXT,
+    visitor_id      TEXT,
+    utm_source      TEXT,
+    utm_medium      TEXT,
+    utm_campaign    TEXT
+) WITHOUT ROWID;
+
+CREATE INDEX clicks_by_link_time ON clicks (link_id, ts);

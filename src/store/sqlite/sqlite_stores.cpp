@@ -1,0 +1,254 @@
+#include "store/sqlite/sqlite_stores.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+namespace shortener::store {
+namespace {
+
+using core::Errc;
+
+
+constexpr const char* kSelectBySlug =
+    "SELECT id, slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, tags, deleted_at, "
+    "clicks FROM links WHERE slug = ?";
+
+constexpr const char* kInsertLink =
+    "INSERT INTO links (slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, tags) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+
+// The q filter escapes LIKE wildcards so that user text matches literally.
+constexpr const char* kList =
+    "SELECT id, slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, tags, deleted_at, "
+    "clicks FROM links WHERE deleted_at IS NULL AND id < ?1 "
+    "AND (?2 = '' OR slug LIKE '%' || ?2 || '%' ESCAPE '\\' OR long_url LIKE '%' || ?2 || '%' ESCAPE '\\') "
+    "AND (?3 = '' OR EXISTS (SELECT 1 FROM json_each(links.tags) WHERE json_each.value = ?3)) "
+    "ORDER BY id DESC LIMIT ?4";
+
+constexpr const char* kUpdate =
+    "UPDATE links SET long_url = ?2, expires_at = ?3, max_clicks = ?4, redirect_type = ?5, tags = ?6, "
+    "updated_at = ?7 WHERE id = ?1";
+
+constexpr const char* kDelete = "UPDATE links SET deleted_at = ?2, updated_at = ?2 WHERE id = ?1";
+
+constexpr const char* kConsumeUse = "UPDATE links SET uses = uses + 1 WHERE id = ?1 AND uses < ?2";
+
+constexpr const char* kInsertClick =
+    "INSERT OR IGNORE INTO clicks (event_id, link_id, ts, user_agent, referer, accept_language, query, "
+    "head_request) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+
+constexpr const char* kAddClicks = "UPDATE links SET clicks = clicks + ?2 WHERE id = ?1";
+
+std::string TagsToJson(const std::vector<std::string>& tags) {
+    boost::json::array a;
+    for (const auto& t : tags) a.emplace_back(t);
+    return boost::json::serialize(a);
+}
+
+std::vector<std::string> TagsFromJson(const std::string& text) {
+    std::vector<std::string> tags;
+    boost::system::error_code ec;
+    auto v = boost::json::parse(text, ec);
+    if (ec || !v.is_array()) return tags;
+    for (const auto& t : v.as_array()) {
+        if (t.is_string()) tags.emplace_back(t.as_string());
+    }
+    return tags;
+}
+
+core::Link ReadLink(const Statement& s) {
+    core::Link link;
+    link.id = s.Int(0);
+    link.slug = s.Text(1);
+    link.long_url = s.Text(2);
+    link.created_at = core::FromUnixMillis(s.Int(3));
+    link.updated_at = core::FromUnixMillis(s.Int(4));
+    if (auto v = s.OptionalInt(5)) link.expires_at = core::FromUnixMillis(*v);
+    link.max_clicks = s.OptionalInt(6);
+    link.redirect_type = core::RedirectTypeFromInt(s.Int(7)).value_or(core::RedirectType::k302);
+    link.tags = TagsFromJson(s.Text(8));
+    if (auto v = s.OptionalInt(9)) link.deleted_at = core::FromUnixMillis(*v);
+    link.clicks = s.Int(10);
+    return link;
+}
+
+std::optional<core::Link> Find(SqliteConnection& c, std::string_view slug) {
+    auto s = c.Prepare(kSelectBySlug);
+    s.Bind(1, slug);
+    if (!s.Step()) return std::nullopt;
+    return ReadLink(s);
+}
+
+std::optional<std::int64_t> ToMillis(const std::optional<core::TimePoint>& t) {
+    if (!t) return std::nullopt;
+    return core::ToUnixMillis(*t);
+}
+
+// Translates SQLite failures that are not about the data (I/O error, disk full, locked for too long) into
+// BackendUnavailable, which the HTTP layer answers with 503.
+template <class Fn>
+auto Guard(Fn&& fn) {
+    try {
+        return fn();
+    } catch (const SqliteError& e) {
+        throw core::BackendUnavailable(e.what());
+    }
+}
+
+}  // namespace
+
+Task<core::Result<core::Link>> SqliteLinkStore::Create(const core::NewLink& link) {
+    co_return Guard([&]() -> core::Result<core::Link> {
+        auto c = db_->Acquire();
+        try {
+            c->Prepare(kInsertLink)
+                .Bind(1, link.slug)
+                .Bind(2, link.long_url)
+                .Bind(3, core::ToUnixMillis(link.created_at))
+                .Bind(4, core::ToUnixMillis(link.created_at))
+                .Bind(5, ToMillis(link.expires_at))
+                .Bind(6, link.max_clicks)
+                .Bind(7, static_cast<std::int64_t>(link.redirect_type))
+                .Bind(8, TagsToJson(link.tags))
+                .Run();
+        } catch (const SqliteError& e) {
+            if (e.IsConstraint()) return make_error_code(Errc::kSlugTaken);
+            throw;
+        }
+        core::Link stored;
+        stored.id = c->LastInsertRowId();
+        stored.slug = link.slug;
+        stored.long_url = link.long_url;
+        stored.created_at = stored.updated_at = link.created_at;
+        stored.expires_at = link.expires_at;
+        stored.max_clicks = link.max_clicks;
+        stored.redirect_type = link.redirect_type;
+        stored.tags = link.tags;
+        return stored;
+    });
+}
+
+Task<std::optional<core::Link>> SqliteLinkStore::FindBySlug(std::string_view slug) {
+    co_return Guard([&] {
+        auto c = db_->Acquire();
+        return Find(*c, slug);
+    });
+}
+
+Task<LinkPage> SqliteLinkStore::List(const ListQuery& query) {
+    co_return Guard([&] {
+        auto c = db_->Acquire();
+        std::string pattern;
+        for (char ch : query.q) {
+            if (ch == '%' || ch == '_' || ch == '\\') pattern.push_back('\\');
+            pattern.push_back(ch);
+        }
+        auto s = c->Prepare(kList);
+        s.Bind(1, query.before_id.value_or(INT64_MAX))
+            .Bind(2, pattern)
+            .Bind(3, query.tag)
+            .Bind(4, static_cast<std::int64_t>(query.limit + 1));
+        LinkPage page;
+        while (s.Step()) page.items.push_back(ReadLink(s));
+        if (page.items.size() > query.limit) {
+            page.items.pop_back();
+            page.next_before = page.items.back().id;
+        }
+        return page;
+    });
+}
+
+Task<core::Result<core::Link>> SqliteLinkStore::Update(std::string_view slug, const core::LinkPatch& patch) {
+    co_return Guard([&]() -> core::Result<core::Link> {
+        auto c = db_->Acquire();
+        return WriteTransaction(*c, [&]() -> core::Result<core::Link> {
+            auto link = Find(*c, slug);
+            if (!link) return make_error_code(Errc::kNotFound);
+            if (link->deleted_at) return make_error_code(Errc::kGone);
+            if (patch.long_url) link->long_url = *patch.long_url;
+            if (patch.clear_expires_at) link->expires_at.reset();
+            if (patch.expires_at) link->expires_at = patch.expires_at;
+            if (patch.clear_max_clicks) link->max_clicks.reset();
+            if (patch.max_clicks) link->max_clicks = patch.max_clicks;
+            if (patch.redirect_type) link->redirect_type = *patch.redirect_type;
+            if (patch.tags) link->tags = *patch.tags;
+            link->updated_at = patch.updated_at;
+            c->Prepare(kUpdate)
+                .Bind(1, link->id)
+                .Bind(2, link->long_url)
+                .Bind(3, ToMillis(link->expires_at))
+                .Bind(4, link->max_clicks)
+                .Bind(5, static_cast<std::int64_t>(link->redirect_type))
+                .Bind(6, TagsToJson(link->tags))
+                .Bind(7, core::ToUnixMillis(link->updated_at))
+                .Run();
+            return std::move(*link);
+        });
+    });
+}
+
+Task<core::Result<void>> SqliteLinkStore::Delete(std::string_view slug, core::TimePoint at) {
+    co_return Guard([&]() -> core::Result<void> {
+        auto c = db_->Acquire();
+        return WriteTransaction(*c, [&]() -> core::Result<void> {
+            auto link = Find(*c, slug);
+            if (!link) return make_error_code(Errc::kNotFound);
+            if (link->deleted_at) return make_error_code(Errc::kGone);
+            c->Prepare(kDelete).Bind(1, link->id).Bind(2, core::ToUnixMillis(at)).Run();
+            return {};
+        });
+    });
+}
+
+Task<bool> SqliteLinkStore::TryConsumeUse(core::LinkId id, std::int64_t max_clicks) {
+    co_return Guard([&] {
+        auto c = db_->Acquire();
+        c->Prepare(kConsumeUse).Bind(1, id).Bind(2, max_clicks).Run();
+        return c->Changes() == 1;
+    });
+}
+
+Task<void> SqliteLinkStore::Ping() {
+    Guard([&] {
+        auto c = db_->Acquire();
+        auto s = c->Prepare("SELECT 1");
+        s.Step();
+    });
+    co_return;
+}
+
+Task<std::size_t> SqliteClickStore::Record(std::span<const core::ClickEvent> clicks) {
+    co_return Guard([&] {
+        auto c = db_->Acquire();
+        return WriteTransaction(*c, [&] {
+            std::size_t added = 0;
+            // Per-link increments, applied once at the end: a batch is mostly a few hot links.
+            std::vector<std::pair<core::LinkId, std::int64_t>> counts;
+            for (const auto& e : clicks) {
+                c->Prepare(kInsertClick)
+                    .Bind(1, e.id.ToString())
+                    .Bind(2, e.link_id)
+                    .Bind(3, core::ToUnixMillis(e.at))
+                    .Bind(4, e.user_agent)
+                    .Bind(5, e.referer)
+                    .Bind(6, e.accept_language)
+                    .Bind(7, e.query)
+                    .Bind(8, static_cast<std::int64_t>(e.head_request))
+                    .Run();
+                if (c->Changes() == 0) continue;  // already stored: a replayed event
+                ++added;
+                auto it = std::find_if(counts.begin(), counts.end(), [&](auto& p) { return p.first == e.link_id; });
+                if (it == counts.end()) {
+                    counts.emplace_back(e.link_id, 1);
+                } else {
+                    ++it->second;
+                }
+            }
+            for (auto [link_id, n] : counts) c->Prepare(kAddClicks).Bind(1, link_id).Bind(2, n).Run();
+            return added;
+        });
+    });
+}
+
+}  // namespace shortener::store

@@ -1,0 +1,111 @@
+#include "http/router.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/errc.hpp"
+#include "http/dispatcher.hpp"
+#include "support/run_awaitable.hpp"
+
+namespace shortener::http {
+namespace {
+
+using shortener::testing::RunAwaitable;
+
+Handler Named(std::string name) {
+    return [name](const Request&, const Params& p) -> boost::asio::awaitable<Response> {
+        std::string body = name;
+        for (std::size_t i = 0; i < p.size; ++i) body += ":" + std::string(p.items[i].second);
+        co_return Response::Text(200, body);
+    };
+}
+
+Router MakeRouter() {
+    Router r;
+    r.Add({Method::kGet}, "/", "home", Named("home"));
+    r.Add({Method::kGet}, "/healthz", "healthz", Named("healthz"));
+    r.Add({Method::kPost}, "/api/v1/links", "create", Named("create"));
+    r.Add({Method::kGet}, "/api/v1/links", "list", Named("list"));
+    r.Add({Method::kGet, Method::kDelete}, "/api/v1/links/{slug}", "one", Named("one"));
+    r.Add({Method::kGet}, "/boom", "boom", [](const Request&, const Params&) -> boost::asio::awaitable<Response> {
+        throw core::BackendUnavailable("database is down");
+        co_return Response{};
+    });
+    r.Add({Method::kGet}, "/{slug}", "redirect", Named("redirect"));  // catch-all: last
+    return r;
+}
+
+std::string Body(const Router& router, Method m, std::string target, unsigned* status = nullptr) {
+    RequestData data;
+    data.method = m;
+    data.target = std::move(target);
+    Request req(data, "127.0.0.1");
+    auto result = RunAwaitable(Dispatch(router, req));
+    if (status) *status = result.response.status;
+    return result.response.body;
+}
+
+TEST(Router, MatchesLiteralsBeforeCatchAll) {
+    auto r = MakeRouter();
+    EXPECT_EQ(Body(r, Method::kGet, "/"), "home");
+    EXPECT_EQ(Body(r, Method::kGet, "/healthz"), "healthz");
+    EXPECT_EQ(Body(r, Method::kGet, "/abc123"), "redirect:abc123");
+    EXPECT_EQ(Body(r, Method::kGet, "/abc123?utm_source=x"), "redirect:abc123");
+    EXPECT_EQ(Body(r, Method::kGet, "/api/v1/links/xyz"), "one:xyz");
+    EXPECT_EQ(Body(r, Method::kPost, "/api/v1/links"), "create");
+    EXPECT_EQ(Body(r, Method::kGet, "/api/v1/links"), "list");
+}
+
+TEST(Router, HeadFollowsGet) {
+    auto r = MakeRouter();
+    EXPECT_EQ(Body(r, Method::kHead, "/abc"), "redirect:abc");
+}
+
+TEST(Router, WrongMethodIs405WithAllow) {
+    auto r = MakeRouter();
+    RequestData data;
+    data.method = Method::kPut;
+    data.target = "/api/v1/links";
+    Request req(data, "");
+    auto result = RunAwaitable(Dispatch(r, req));
+    EXPECT_EQ(result.response.status, 405u);
+    ASSERT_EQ(result.response.headers.size(), 1u);
+    EXPECT_EQ(result.response.headers[0].first, "Allow");
+    EXPECT_EQ(result.response.headers[0].second, "POST, GET, HEAD");
+}
+
+TEST(Router, UnknownPathsAre404) {
+    auto r = MakeRouter();
+    unsigned status = 0;
+    Body(r, Method::kGet, "/api/v2/nothing", &status);
+    EXPECT_EQ(status, 404u);
+    Body(r, Method::kGet, "/api/v1/links/", &status);  // empty parameter
+    EXPECT_EQ(status, 404u);
+    Body(r, Method::kGet, "/a/b", &status);
+    EXPECT_EQ(status, 404u);
+}
+
+TEST(Router, BackendFailureIs503WithRetryAfter) {
+    auto r = MakeRouter();
+    RequestData data;
+    data.method = Method::kGet;
+    data.target = "/boom";
+    Request req(data, "");
+    auto result = RunAwaitable(Dispatch(r, req));
+    EXPECT_EQ(result.response.status, 503u);
+    EXPECT_NE(result.response.body.find("backend_unavailable"), std::string::npos);
+    EXPECT_EQ(result.response.body.find("database is down"), std::string::npos);  // no internals leak
+}
+
+TEST(Request, QueryParamsAreDecoded) {
+    RequestData data;
+    data.target = "/x?q=hello+world&limit=10&cursor=&e=%C3%A9";
+    Request req(data, "");
+    EXPECT_EQ(req.QueryParam("q"), "hello world");
+    EXPECT_EQ(req.QueryParam("limit"), "10");
+    EXPECT_EQ(req.QueryParam("cursor"), "");
+    EXPECT_EQ(req.QueryParam("e"), "é");
+    EXPECT_FALSE(req.QueryParam("missing"));
+}
+
+}  // namespace
+}  // namespace shortener::http
