@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Configures (once) and builds the project into build/. Incremental: a second run only relinks what changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_dir="${SHORTENER_BUILD_DIR:-build}"
+if [ ! -f "$build_dir/build.ninja" ]; then
+  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${CMAKE_BUILD_TYPE:-RelWithDebInfo}"
+fi
+# Two cores: two compile jobs. ccache (if installed) keeps rebuilds of unchanged files instant.
+cmake --build "$build_dir" -- -j"$(nproc)"

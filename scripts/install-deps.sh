@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing need on Debian 12, from apt (and later npm), and nothing
+# else. Idempotent: when everything is present it only checks (about a second) and never runs apt-get.
+#
+#   scripts/install-deps.sh run    # build + run the server
+#   scripts/install-deps.sh test   # also the test servers and tools (PostgreSQL 15, Redis 7, Node.js)
+#   scripts/install-deps.sh bench  # also the load-test tools (wrk, nginx)
+set -euo pipefail
+
+profile="${1:-run}"
+
+build_packages=(
+  g++ cmake ninja-build ccache pkg-config
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
+  libsqlite3-dev libidn2-dev libsodium-dev
+)
+test_packages=(libgtest-dev postgresql-15 redis-server nodejs)
+bench_packages=(wrk nginx-light curl procps)
+
+packages=("${build_packages[@]}")
+case "$profile" in
+  run) ;;
+  test) packages+=("${test_packages[@]}") ;;
+  bench) packages+=("${test_packages[@]}" "${bench_packages[@]}") ;;
+  *) echo "usage: $0 [run|test|bench]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${packages[@]}"; do
+  # nodejs may come from another apt source (same package name); any installed version will do.
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -q
+  # Packaged services must not start on their default ports: tests start their own instances.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod +x /usr/sbin/policy-rc.d
+    trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

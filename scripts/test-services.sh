@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Sourced by scripts/test.sh: starts throw-away PostgreSQL 15 and Redis 7 servers on loopback, in a
+# temporary directory, on free ports, and exports their addresses for the tests:
+#   SHORTENER_TEST_PG_DSN     postgres://shortener@127.0.0.1:<port>/shortener_test
+#   SHORTENER_TEST_REDIS_URL  redis://127.0.0.1:<port>
+# stop_test_services stops both and removes the directory.
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+start_test_services() {
+  SERVICES_DIR="$(mktemp -d /tmp/shortener-services.XXXXXX)"
+  chmod 755 "$SERVICES_DIR"
+  local pg_bin=/usr/lib/postgresql/15/bin
+  local pg_port redis_port run_as=()
+  pg_port="$(free_port)"
+  redis_port="$(free_port)"
+
+  # PostgreSQL refuses to run as root: run it as the postgres user the package created.
+  if [ "$(id -u)" -eq 0 ]; then
+    chown postgres "$SERVICES_DIR"
+    run_as=(runuser -u postgres --)
+  fi
+  "${run_as[@]}" "$pg_bin/initdb" -D "$SERVICES_DIR/pg" -U shortener -A trust -E UTF8 --no-locale >"$SERVICES_DIR/initdb.log" 2>&1
+  "${run_as[@]}" "$pg_bin/pg_ctl" -D "$SERVICES_DIR/pg" -l "$SERVICES_DIR/pg.log" -w -t 30 \
+    -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $SERVICES_DIR -c fsync=off -c full_page_writes=off -c max_connections=200" start >/dev/null
+  "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U shortener shortener_test
+
+  redis-server --bind 127.0.0.1 --port "$redis_port" --save "" --appendonly no --daemonize yes \
+    --dir "$SERVICES_DIR" --pidfile "$SERVICES_DIR/redis.pid" --logfile "$SERVICES_DIR/redis.log"
+  for _ in $(seq 50); do
+    redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+
+  export SHORTENER_TEST_PG_DSN="postgres://shortener@127.0.0.1:$pg_port/shortener_test"
+  export SHORTENER_TEST_REDIS_URL="redis://127.0.0.1:$redis_port"
+  export SERVICES_DIR
+  echo "test services: PostgreSQL on 127.0.0.1:$pg_port, Redis on 127.0.0.1:$redis_port" >&2
+}
+
+stop_test_services() {
+  [ -n "${SERVICES_DIR:-}" ] || return 0
+  local run_as=()
+  [ "$(id -u)" -eq 0 ] && run_as=(runuser -u postgres --)
+  "${run_as[@]}" /usr/lib/postgresql/15/bin/pg_ctl -D "$SERVICES_DIR/pg" -m immediate stop >/dev/null 2>&1 || true
+  if [ -f "$SERVICES_DIR/redis.pid" ]; then kill "$(cat "$SERVICES_DIR/redis.pid")" 2>/dev/null || true; fi
+  rm -rf "$SERVICES_DIR"
+}
