@@ -59,7 +59,13 @@ struct ClickEvent {
     bool head_request = false;     // HEAD: link checkers and previews, never a person
 
     struct Fields {
-        std::string_view client_address, user_agent, referer, accept_language, query, ch_ua_mobile, ch_ua_platform;
+        std::string_view client_address = {};
+        std::string_view user_agent = {};
+        std::string_view referer = {};
+        std::string_view accept_language = {};
+        std::string_view query = {};
+        std::string_view ch_ua_mobile = {};
+        std::string_view ch_ua_platform = {};
         bool head_request = false;
     };
     static ClickEvent Make(EventId id, LinkId link_id, TimePoint at, const Fields& fields);

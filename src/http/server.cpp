@@ -75,6 +75,24 @@ asio::awaitable<void> Accept(Server::Impl& server, Loop& loop) {
     }
 }
 
+// Closes connections whose deadline has passed; ends when the server stops and the loop has no connections.
+asio::awaitable<void> Sweep(Server::Impl& server, Loop& loop) {
+    asio::steady_timer timer(loop.context);
+    for (;;) {
+        timer.expires_after(kSweepInterval);
+        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (server.stopping.load() && loop.connections.empty()) co_return;
+        auto now = std::chrono::steady_clock::now();
+        for (Connection* c : loop.connections) {
+            if (c->deadline <= now && c->socket->is_open()) {
+                boost::system::error_code ignored;
+                c->socket->shutdown(tcp::socket::shutdown_both, ignored);
+                c->socket->close(ignored);
+            }
+        }
+    }
+}
+
 }  // namespace
 
 Server::Server(ServerOptions options, const Router& router, ServerProbe& probe)
@@ -106,6 +124,7 @@ void Server::Start() {
     s.port = port;
     for (auto& loop : s.loops) {
         asio::co_spawn(loop->context, Accept(s, *loop), asio::detached);
+        asio::co_spawn(loop->context, Sweep(s, *loop), asio::detached);
         loop->thread = std::thread([&ctx = loop->context] {
             for (;;) {
                 try {
@@ -130,7 +149,7 @@ void Server::Shutdown() {
             boost::system::error_code ignored;
             l.acceptor->close(ignored);
             for (Connection* c : l.connections) {
-                if (c->idle) c->stream->socket().close(ignored);
+                if (c->idle) c->socket->close(ignored);
             }
         });
     }

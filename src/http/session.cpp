@@ -13,7 +13,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
 
 #include "http/detail/server_impl.hpp"
 #include "http/dispatcher.hpp"
@@ -31,6 +30,7 @@ namespace {
 
 constexpr std::size_t kMaxHeaders = 100;
 constexpr std::size_t kWriteBatchLimit = 64 * 1024;
+constexpr std::size_t kReadSize = 4096;
 
 Method ToMethod(bhttp::verb v) {
     switch (v) {
@@ -184,71 +184,119 @@ struct ConnectionGuard {
 }  // namespace
 
 asio::awaitable<void> RunSession(tcp::socket socket, Server::Impl& server, Loop& loop) {
+    using Clock = std::chrono::steady_clock;
     const ServerOptions& opt = server.options;
     boost::system::error_code ec;
     socket.set_option(tcp::no_delay(true), ec);
+    // Writes are tried at once and only wait (asynchronously) when the socket buffer is full.
+    socket.non_blocking(true, ec);
     std::string remote;
     if (auto ep = socket.remote_endpoint(ec); !ec) {
         auto a = ep.address();
-        remote = a.is_v6() && a.to_v6().is_v4_mapped() ? asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string() : a.to_string();
+        remote = a.is_v6() && a.to_v6().is_v4_mapped()
+                     ? asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string()
+                     : a.to_string();
     }
-    beast::tcp_stream stream(std::move(socket));
-    Connection connection{&stream, true};
+    Connection connection{&socket, true, Clock::now() + opt.idle_timeout};
     ConnectionGuard guard(loop, &connection, server.probe.active_connections);
 
-    beast::flat_buffer buffer(opt.header_limit + opt.body_limit + 4096);
+    beast::flat_buffer buffer(opt.header_limit + opt.body_limit + kReadSize);
     RequestData data;
     std::string out;
     auto as_tuple = asio::as_tuple(asio::use_awaitable);
 
-    for (;;) {
-        if (buffer.size() == 0) {
-            // Idle between requests: wait for the first byte of the next one with the keep-alive timeout.
-            if (server.stopping.load(std::memory_order_relaxed)) break;
-            connection.idle = true;
-            stream.expires_after(opt.idle_timeout);
-            auto [read_ec, n] = co_await stream.async_read_some(buffer.prepare(4096), as_tuple);
-            connection.idle = false;
-            if (read_ec) break;
-            buffer.commit(n);
+    // Sends `out` (then clears it): directly when the socket takes it all, else asynchronously with the
+    // write deadline.
+    auto flush = [&]() -> asio::awaitable<bool> {
+        boost::system::error_code wec;
+        std::size_t n = socket.write_some(asio::buffer(out), wec);
+        if (wec == asio::error::would_block || wec == asio::error::try_again) {
+            wec = {};
+            n = 0;
         }
-        connection.idle = false;
+        if (!wec && n < out.size()) {
+            connection.deadline = Clock::now() + opt.write_timeout;
+            auto [aec, an] = co_await asio::async_write(socket, asio::buffer(out.data() + n, out.size() - n), as_tuple);
+            wec = aec;
+        }
+        out.clear();
+        co_return !wec;
+    };
 
-        // From here the whole request must arrive within request_timeout: a slow-loris client is cut off.
+    for (;;) {
+        // Idle between requests until the first byte arrives; from then on the whole request must arrive
+        // within request_timeout, so a slow-loris client is cut off.
+        bool started = buffer.size() > 0;
+        if (!started && server.stopping.load(std::memory_order_relaxed)) break;
+        connection.idle = !started;
+        connection.deadline = Clock::now() + (started ? opt.request_timeout : opt.idle_timeout);
+
         RequestParser parser(data);
         parser.header_limit(static_cast<std::uint32_t>(opt.header_limit));
         parser.body_limit(opt.body_limit);
-        stream.expires_after(opt.request_timeout);
-        auto [header_ec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, as_tuple);
-        beast::error_code read_ec = header_ec;
-        if (!read_ec && !parser.is_done()) {
-            std::string_view expect;
-            for (std::size_t i = 0; i < data.header_count; ++i) {
-                if (data.headers[i].name == "expect") expect = data.headers[i].value;
+        parser.eager(true);
+        bool sent_continue = false;
+        beast::error_code parse_ec;
+        bool closed = false;
+        while (!parser.is_done()) {
+            if (buffer.size() > 0) {
+                std::size_t used = parser.put(buffer.data(), parse_ec);
+                buffer.consume(used);
+                if (parse_ec == bhttp::error::need_more) {
+                    parse_ec = {};
+                } else if (parse_ec) {
+                    break;
+                }
+                if (parser.is_done()) break;
+                if (used > 0 && buffer.size() > 0) continue;
             }
-            if (beast::iequals(expect, "100-continue")) {
-                static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-                auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(kContinue), as_tuple);
-                if (wec) break;
+            if (parser.is_header_done() && !sent_continue) {
+                sent_continue = true;
+                std::string_view expect;
+                for (std::size_t i = 0; i < data.header_count; ++i) {
+                    if (data.headers[i].name == "expect") expect = data.headers[i].value;
+                }
+                if (beast::iequals(expect, "100-continue")) {
+                    out = "HTTP/1.1 100 Continue\r\n\r\n";
+                    if (!co_await flush()) {
+                        closed = true;
+                        break;
+                    }
+                    connection.deadline = Clock::now() + opt.request_timeout;
+                }
             }
-            auto [body_ec, bn] = co_await bhttp::async_read(stream, buffer, parser, as_tuple);
-            read_ec = body_ec;
+            if (buffer.size() + kReadSize > buffer.max_size()) {
+                parse_ec = bhttp::error::header_limit;
+                break;
+            }
+            auto [read_ec, n] = co_await socket.async_read_some(buffer.prepare(kReadSize), as_tuple);
+            if (read_ec) {
+                if (read_ec == asio::error::eof && started) parser.put_eof(parse_ec);
+                closed = true;
+                break;
+            }
+            buffer.commit(n);
+            if (!started) {
+                started = true;
+                connection.idle = false;
+                connection.deadline = Clock::now() + opt.request_timeout;
+            }
         }
-        if (read_ec) {
-            if (auto r = ReadErrorResponse(read_ec)) {
-                out.clear();
+        if (closed) break;
+        if (parse_ec) {
+            if (auto r = ReadErrorResponse(parse_ec)) {
                 Serialize(*r, false, false, false, out);
-                stream.expires_after(opt.write_timeout);
-                co_await asio::async_write(stream, asio::buffer(out), as_tuple);
+                co_await flush();
             }
             break;
         }
 
-        auto started = std::chrono::steady_clock::now();
+        auto begun = Clock::now();
         const bool head = data.method == Method::kHead;
         DispatchResult result;
         if (data.target.empty() || data.target[0] != '/') {
-            result.response = ErrorResponse(core::Errc::kInvalidRequest, "Only origin-form request targets are served.");
+            result.response =
+                ErrorResponse(core::Errc::kInvalidRequest, "Only origin-form request targets are served.");
             result.route = "none";
         } else {
             Request request(data, remote);
@@ -258,22 +306,19 @@ asio::awaitable<void> RunSession(tcp::socket socket, Server::Impl& server, Loop&
             parser.keep_alive() && !result.response.close && !server.stopping.load(std::memory_order_relaxed);
         Serialize(result.response, head, keep_alive, data.version == 10, out);
 
-        double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        double seconds = std::chrono::duration<double>(Clock::now() - begun).count();
         server.probe.requests.Inc();
         if (auto cls = result.response.status / 100; cls >= 1 && cls <= 5) server.probe.responses_by_class[cls]->Inc();
         (result.route == "redirect" ? server.probe.redirect_latency : server.probe.request_latency).Observe(seconds);
 
         // Answer pipelined requests already received in one write; otherwise write now.
         if (!keep_alive || buffer.size() == 0 || out.size() >= kWriteBatchLimit) {
-            stream.expires_after(opt.write_timeout);
-            auto [write_ec, wn] = co_await asio::async_write(stream, asio::buffer(out), as_tuple);
-            out.clear();
-            if (write_ec) break;
+            if (!co_await flush()) break;
         }
         if (!keep_alive) break;
     }
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream.close();
+    socket.shutdown(tcp::socket::shutdown_send, ec);
+    socket.close(ec);
 }
 
 }  // namespace shortener::http

@@ -67,7 +67,7 @@ void Write(Level level, std::string_view msg, Fields fields) noexcept {
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
         std::tm tm{};
         gmtime_r(&secs, &tm);
-        char time_buf[40];
+        char time_buf[80];
         std::snprintf(time_buf, sizeof time_buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
         std::string line;

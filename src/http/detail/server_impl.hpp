@@ -2,6 +2,7 @@
 // Internal to server.cpp and session.cpp: the only translation units that see Asio's networking and Beast.
 
 #include <atomic>
+#include <chrono>
 #include <list>
 #include <memory>
 #include <thread>
@@ -10,16 +11,17 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include "http/server.hpp"
 
 namespace shortener::http {
 
-// A connection as its event loop sees it; touched only on that loop's thread.
+// A connection as its event loop sees it; touched only on that loop's thread. Timeouts are deadlines that a
+// per-loop sweeper enforces by closing the socket: no timer is armed per read or write.
 struct Connection {
-    boost::beast::tcp_stream* stream = nullptr;
+    boost::asio::ip::tcp::socket* socket = nullptr;
     bool idle = true;  // waiting for the next request (safe to close on shutdown)
+    std::chrono::steady_clock::time_point deadline{};
 };
 
 // One event loop: its thread, its acceptor and its connections.
@@ -42,6 +44,9 @@ struct Server::Impl {
 
     Impl(ServerOptions o, const Router& r, ServerProbe& p) : options(std::move(o)), router(r), probe(p) {}
 };
+
+// How often each loop looks for connections past their deadline (timeouts are this coarse).
+inline constexpr std::chrono::milliseconds kSweepInterval{200};
 
 // Serves one connection until it closes (session.cpp).
 boost::asio::awaitable<void> RunSession(boost::asio::ip::tcp::socket socket, Server::Impl& server, Loop& loop);

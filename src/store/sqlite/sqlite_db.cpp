@@ -39,6 +39,12 @@ Statement& Statement::Bind(int index, double value) {
     if (int rc = sqlite3_bind_double(stmt_, index, value); rc != SQLITE_OK) Throw(sqlite3_db_handle(stmt_), rc);
     return *this;
 }
+Statement& Statement::Bind(int index, std::span<const std::uint8_t> blob) {
+    if (int rc = sqlite3_bind_blob64(stmt_, index, blob.data(), blob.size(), SQLITE_TRANSIENT); rc != SQLITE_OK) {
+        Throw(sqlite3_db_handle(stmt_), rc);
+    }
+    return *this;
+}
 Statement& Statement::BindNull(int index) {
     if (int rc = sqlite3_bind_null(stmt_, index); rc != SQLITE_OK) Throw(sqlite3_db_handle(stmt_), rc);
     return *this;

@@ -31,6 +31,7 @@ public:
     Statement& Bind(int index, std::int64_t value);
     Statement& Bind(int index, std::string_view value);
     Statement& Bind(int index, double value);
+    Statement& Bind(int index, std::span<const std::uint8_t> blob);
     Statement& BindNull(int index);
     template <class T>
     Statement& Bind(int index, const std::optional<T>& value) {

@@ -227,7 +227,7 @@ Task<std::size_t> SqliteClickStore::Record(std::span<const core::ClickEvent> cli
             std::vector<std::pair<core::LinkId, std::int64_t>> counts;
             for (const auto& e : clicks) {
                 c->Prepare(kInsertClick)
-                    .Bind(1, e.id.ToString())
+                    .Bind(1, std::span<const std::uint8_t>(e.id.bytes))
                     .Bind(2, e.link_id)
                     .Bind(3, core::ToUnixMillis(e.at))
                     .Bind(4, e.user_agent)

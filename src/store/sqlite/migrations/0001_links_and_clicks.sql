@@ -15,11 +15,12 @@ CREATE TABLE links (
 );
 
 -- Raw clicks, one row per redirect. No raw IP address is ever stored; the enrichment columns are filled
--- by the worker (NULL = unknown).
+-- by the worker (NULL = unknown). The primary key clusters rows by link and time (what every query
+-- reads) and makes recording idempotent: a replayed event has the same link, time and event id.
 CREATE TABLE clicks (
-    event_id        TEXT    NOT NULL PRIMARY KEY,  -- UUIDv7; makes recording idempotent
     link_id         INTEGER NOT NULL,
     ts              INTEGER NOT NULL,
+    event_id        BLOB    NOT NULL,              -- UUIDv7, 16 bytes
     user_agent      TEXT,
     referer         TEXT,
     accept_language TEXT,
@@ -40,7 +41,6 @@ CREATE TABLE clicks (
     visitor_id      TEXT,
     utm_source      TEXT,
     utm_medium      TEXT,
-    utm_campaign    TEXT
+    utm_campaign    TEXT,
+    PRIMARY KEY (link_id, ts, event_id)
 ) WITHOUT ROWID;
-
-CREATE INDEX clicks_by_link_time ON clicks (link_id, ts);
