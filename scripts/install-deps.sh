@@ -15,7 +15,7 @@ build_packages=(
   libsqlite3-dev libidn2-dev libsodium-dev
 )
 test_packages=(libgtest-dev postgresql-15 redis-server nodejs)
-bench_packages=(wrk nginx-light curl procps)
+bench_packages=(wrk nginx-light curl procps sqlite3)
 
 packages=("${build_packages[@]}")
 case "$profile" in
