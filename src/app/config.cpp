@@ -40,6 +40,7 @@ void Apply(const std::string& env, const std::string& v, Config& c) {
             throw std::invalid_argument("SHORTENER_PUBLIC_URL must start with http:// or https:// (got \"" + v + "\")");
         }
         c.public_url = v;
+        c.public_url_explicit = true;
         while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
     } else if (env == "SHORTENER_DATA_DIR") c.data_dir = v;
     else if (env == "DATABASE_URL") c.database_url = v;
@@ -134,12 +135,15 @@ Config LoadConfig(const std::vector<std::string>& args) {
         Apply(found->env, value, c);
     }
     if (!c.auth_explicit) c.auth = IsLoopbackHost(c.listen_host) ? AuthMode::kNone : AuthMode::kRequired;
-    if (c.public_url.empty()) {
-        std::string host = IsLoopbackHost(c.listen_host) || c.listen_host == "0.0.0.0" ? "localhost" : c.listen_host;
-        if (host.find(':') != std::string::npos) host = "[" + host + "]";
-        c.public_url = "http://" + host + ":" + std::to_string(c.listen_port);
-    }
+    if (c.public_url.empty()) c.public_url = DefaultPublicUrl(c.listen_host, c.listen_port);
     return c;
+}
+
+std::string DefaultPublicUrl(const std::string& listen_host, std::uint16_t port) {
+    std::string host = IsLoopbackHost(listen_host) || listen_host == "0.0.0.0" || listen_host == "::" ? "localhost"
+                                                                                                       : listen_host;
+    if (host.find(':') != std::string::npos) host = "[" + host + "]";
+    return "http://" + host + ":" + std::to_string(port);
 }
 
 bool IsLoopbackHost(const std::string& host) {

@@ -17,6 +17,7 @@ struct Config {
     std::string listen_host = "127.0.0.1";
     std::uint16_t listen_port = 8080;
     std::string public_url;  // derived from the listen address when not set
+    bool public_url_explicit = false;
     std::string data_dir = "./data";
     std::string database_url;
     std::string redis_url;
@@ -56,6 +57,9 @@ Config LoadConfig(const std::vector<std::string>& args);
 
 /// The text of `shortener --help`.
 std::string HelpText();
+
+/// The public URL derived from the listen address (for a port chosen at bind time).
+std::string DefaultPublicUrl(const std::string& listen_host, std::uint16_t port);
 
 /// True for loopback listen addresses (127.0.0.0/8, ::1, localhost).
 bool IsLoopbackHost(const std::string& host);

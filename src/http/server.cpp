@@ -102,8 +102,9 @@ Server::~Server() { Shutdown(); }
 
 std::uint16_t Server::port() const noexcept { return impl_->port; }
 
-void Server::Start() {
+void Server::Bind() {
     auto& s = *impl_;
+    if (s.bound) return;
     std::size_t n = s.options.threads ? s.options.threads : std::max(1u, std::thread::hardware_concurrency());
     auto address = asio::ip::make_address(s.options.address);
     std::uint16_t port = s.options.port;
@@ -122,6 +123,12 @@ void Server::Start() {
         s.loops.push_back(std::move(loop));
     }
     s.port = port;
+    s.bound = true;
+}
+
+void Server::Start() {
+    auto& s = *impl_;
+    Bind();
     for (auto& loop : s.loops) {
         asio::co_spawn(loop->context, Accept(s, *loop), asio::detached);
         asio::co_spawn(loop->context, Sweep(s, *loop), asio::detached);

@@ -48,7 +48,10 @@ public:
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
 
-    /// Binds and starts the threads. Throws std::system_error if the address cannot be bound.
+    /// Binds the listening sockets (threads not started yet), so the port is known before serving.
+    /// Throws std::system_error if the address cannot be bound.
+    void Bind();
+    /// Binds (if not done yet) and starts the threads.
     void Start();
     /// The bound port (after Start).
     std::uint16_t port() const noexcept;

@@ -39,6 +39,7 @@ struct Server::Impl {
     std::vector<std::unique_ptr<Loop>> loops;
     std::uint16_t port = 0;
     std::atomic<bool> stopping{false};
+    bool bound = false;
     bool started = false;
     bool stopped = false;
 
