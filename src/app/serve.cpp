@@ -104,10 +104,10 @@ int Serve(const Config& config) {
     metrics::Registry registry;
     registry.AddGauge("shortener_click_queue_depth", "Clicks waiting in the in-process queue.",
                       [&] { return static_cast<double>(click_queue.Stats().depth); });
-    registry.AddGauge("shortener_clicks_enqueued_total", "Clicks handed to the queue (counter).",
-                      [&] { return static_cast<double>(click_queue.Stats().enqueued); });
-    registry.AddGauge("shortener_clicks_dropped_total", "Clicks dropped because the queue was full (counter).",
-                      [&] { return static_cast<double>(click_queue.Stats().dropped); });
+    registry.AddCounterFunction("shortener_clicks_enqueued_total", "Clicks handed to the click queue.",
+                                [&] { return static_cast<double>(click_queue.Stats().enqueued); });
+    registry.AddCounterFunction("shortener_clicks_dropped_total", "Clicks dropped because the queue was full.",
+                                [&] { return static_cast<double>(click_queue.Stats().dropped); });
     registry.AddGauge("shortener_l1_cache_entries", "Links in the in-process cache.",
                       [&] { return static_cast<double>(l1.Size()); });
 
@@ -120,7 +120,12 @@ int Serve(const Config& config) {
     http::HandlerContext ctx{links, resolver, click_queue, clock, random,
                              core::SlugGenerator(random, config.slug_length), url_policy, config.public_url,
                              registry, {}};
+    std::atomic<bool> worker_alive{true};
     ctx.readiness.push_back({"database", [&links]() { return links.Ping(); }});
+    ctx.readiness.push_back({"click_worker", [&worker_alive]() -> boost::asio::awaitable<void> {
+                                 if (!worker_alive.load()) throw std::runtime_error("the click worker has stopped");
+                                 co_return;
+                             }});
 
     http::Router router;
     http::AddHealthRoutes(router, ctx);
@@ -151,6 +156,7 @@ int Serve(const Config& config) {
     auto worker_finished = worker_done.get_future();
     boost::asio::co_spawn(worker_context, RunClickWorker(click_queue, clicks, worker_probe, worker_options, worker_stop),
                           [&](std::exception_ptr e) {
+                              worker_alive.store(false);
                               if (e) {
                                   try {
                                       std::rethrow_exception(e);

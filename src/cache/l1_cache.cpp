@@ -61,12 +61,26 @@ L1Cache::Lookup L1Cache::Get(std::string_view slug, SteadyTime now) {
     std::lock_guard lock(shard.mutex);
     if (auto* e = shard.positive.Find(slug, now)) return {Kind::kHit, e->value};
     if (shard.negative.Find(slug, now)) return {Kind::kNegative, nullptr};
-    return {};
+    return {Kind::kMiss, nullptr, shard.generation};
+}
+
+void L1Cache::Fill(std::string_view slug, TargetPtr target, SteadyTime now, std::uint64_t generation) {
+    Shard& shard = ShardFor(slug);
+    std::lock_guard lock(shard.mutex);
+    if (shard.generation != generation) return;
+    if (target) {
+        shard.negative.Erase(slug);
+        shard.positive.Insert(slug, std::move(target), now + options_.ttl);
+    } else {
+        shard.positive.Erase(slug);
+        shard.negative.Insert(slug, Empty{}, now + options_.negative_ttl);
+    }
 }
 
 void L1Cache::Put(std::string_view slug, TargetPtr target, SteadyTime now) {
     Shard& shard = ShardFor(slug);
     std::lock_guard lock(shard.mutex);
+    ++shard.generation;
     shard.negative.Erase(slug);
     shard.positive.Insert(slug, std::move(target), now + options_.ttl);
 }
@@ -81,6 +95,7 @@ void L1Cache::PutNegative(std::string_view slug, SteadyTime now) {
 void L1Cache::Erase(std::string_view slug) {
     Shard& shard = ShardFor(slug);
     std::lock_guard lock(shard.mutex);
+    ++shard.generation;
     shard.positive.Erase(slug);
     shard.negative.Erase(slug);
 }

@@ -37,17 +37,23 @@ public:
     enum class Kind { kMiss, kHit, kNegative };
     struct Lookup {
         Kind kind = Kind::kMiss;
-        TargetPtr target;  // set for kHit
+        TargetPtr target;             // set for kHit
+        std::uint64_t generation = 0;  // for Fill after a miss
     };
 
     explicit L1Cache(const L1Options& options);
 
     Lookup Get(std::string_view slug, SteadyTime now);
+    /// Stores what a writer just wrote (created or updated link); always wins over concurrent Fills.
     void Put(std::string_view slug, TargetPtr target, SteadyTime now);
     /// Remembers that the slug does not exist.
     void PutNegative(std::string_view slug, SteadyTime now);
-    /// Forgets the slug (positive or negative), e.g. after it was created, changed or deleted.
+    /// Forgets the slug (positive or negative), e.g. after it was changed or deleted.
     void Erase(std::string_view slug);
+    /// Stores what a reader fetched after a miss (`target` null: not found) — unless a Put or Erase touched
+    /// the shard since that miss (`generation` from the Lookup), so a stale read never overwrites a newer
+    /// write.
+    void Fill(std::string_view slug, TargetPtr target, SteadyTime now, std::uint64_t generation);
 
     std::size_t Size() const;          // positive entries
     std::size_t NegativeSize() const;  // negative entries
@@ -75,6 +81,7 @@ private:
         mutable std::mutex mutex;
         Lru<TargetPtr> positive;
         Lru<Empty> negative;
+        std::uint64_t generation = 0;  // bumped by every Put and Erase
     };
 
     Shard& ShardFor(std::string_view slug);

@@ -8,12 +8,9 @@ store::Task<TargetPtr> LinkResolver::Resolve(std::string_view slug) {
     if (hit.kind == L1Cache::Kind::kHit) co_return hit.target;
     if (hit.kind == L1Cache::Kind::kNegative) co_return nullptr;
     auto link = co_await links_.FindBySlug(slug);
-    if (!link) {
-        l1_.PutNegative(slug, now);
-        co_return nullptr;
-    }
-    auto target = std::make_shared<const core::RedirectTarget>(core::ToRedirectTarget(*link));
-    l1_.Put(slug, target, now);
+    TargetPtr target;
+    if (link) target = std::make_shared<const core::RedirectTarget>(core::ToRedirectTarget(*link));
+    l1_.Fill(slug, target, now, hit.generation);
     co_return target;
 }
 

@@ -16,6 +16,8 @@ ErrcInfo Info(Errc e) noexcept {
         case Errc::kInvalidJson: return {"invalid_json", "The request body is not valid JSON."};
         case Errc::kInvalidRequest: return {"invalid_request", "The request has an invalid shape."};
         case Errc::kPayloadTooLarge: return {"payload_too_large", "The request body is too large."};
+        case Errc::kHeadersTooLarge:
+            return {"headers_too_large", "The request line and headers are too large."};
         case Errc::kUnsupportedMediaType:
             return {"unsupported_media_type", "Send the request body as application/json."};
         case Errc::kMethodNotAllowed: return {"method_not_allowed", "This method is not allowed on this path."};
@@ -49,7 +51,7 @@ ErrcInfo Info(Errc e) noexcept {
         case Errc::kInvalidRedirectType:
             return {"invalid_redirect_type", "\"redirect_type\" must be one of 301, 302, 307, 308."};
         case Errc::kInvalidTags:
-            return {"invalid_tags", "\"tags\" must be a list of at most 20 strings of 1 to 64 characters."};
+            return {"invalid_tags", "\"tags\" must be a list of at most 20 distinct strings of 1 to 64 bytes."};
         case Errc::kNotFound: return {"not_found", "No such link."};
         case Errc::kGone: return {"gone", "This link is no longer available."};
         case Errc::kBackendUnavailable:

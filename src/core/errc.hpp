@@ -20,6 +20,7 @@ enum class Errc {
     kInvalidJson = 1,        // body is not JSON
     kInvalidRequest,         // JSON of the wrong shape: unknown or mistyped field
     kPayloadTooLarge,        // request body over the limit
+    kHeadersTooLarge,        // request line + headers over the limit
     kUnsupportedMediaType,   // body not application/json
     kMethodNotAllowed,
     kInvalidQuery,           // bad query-string parameter

@@ -11,6 +11,7 @@ unsigned StatusFor(Errc e) noexcept {
     switch (e) {
         case Errc::kOk: return 200;
         case Errc::kPayloadTooLarge: return 413;
+        case Errc::kHeadersTooLarge: return 431;
         case Errc::kUnsupportedMediaType: return 415;
         case Errc::kMethodNotAllowed: return 405;
         case Errc::kSlugTaken: return 409;

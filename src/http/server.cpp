@@ -108,6 +108,16 @@ void Server::Bind() {
     std::size_t n = s.options.threads ? s.options.threads : std::max(1u, std::thread::hardware_concurrency());
     auto address = asio::ip::make_address(s.options.address);
     std::uint16_t port = s.options.port;
+    if (port != 0) {
+        // SO_REUSEPORT would let us share a port with another running instance and silently take half of
+        // its connections. A plain bind first fails if anyone listens there.
+        asio::io_context probe_context;
+        tcp::acceptor probe(probe_context);
+        tcp::endpoint endpoint(address, port);
+        probe.open(endpoint.protocol());
+        probe.set_option(tcp::acceptor::reuse_address(true));
+        probe.bind(endpoint);
+    }
     for (std::size_t i = 0; i < n; ++i) {
         auto loop = std::make_unique<Loop>();
         auto acceptor = std::make_unique<tcp::acceptor>(loop->context);

@@ -31,6 +31,8 @@ namespace {
 constexpr std::size_t kMaxHeaders = 100;
 constexpr std::size_t kWriteBatchLimit = 64 * 1024;
 constexpr std::size_t kReadSize = 4096;
+constexpr std::chrono::milliseconds kLingerTime{1000};
+constexpr std::size_t kLingerBytes = 1024 * 1024;
 
 Method ToMethod(bhttp::verb v) {
     switch (v) {
@@ -158,7 +160,7 @@ void Serialize(const Response& r, bool head, bool keep_alive, bool http10, std::
 
 // The response for a request that could not be read, or nothing when the connection just ended.
 std::optional<Response> ReadErrorResponse(const beast::error_code& ec) {
-    if (ec == bhttp::error::header_limit) return ErrorResponse(core::Errc::kInvalidRequest, "Request headers too large.");
+    if (ec == bhttp::error::header_limit) return ErrorResponse(core::Errc::kHeadersTooLarge);
     if (ec == bhttp::error::body_limit) return ErrorResponse(core::Errc::kPayloadTooLarge);
     if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
         ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
@@ -257,13 +259,18 @@ asio::awaitable<void> RunSession(tcp::socket socket, Server::Impl& server, Loop&
                     if (data.headers[i].name == "expect") expect = data.headers[i].value;
                 }
                 if (beast::iequals(expect, "100-continue")) {
-                    out = "HTTP/1.1 100 Continue\r\n\r\n";
+                    out += "HTTP/1.1 100 Continue\r\n\r\n";
                     if (!co_await flush()) {
                         closed = true;
                         break;
                     }
                     connection.deadline = Clock::now() + opt.request_timeout;
                 }
+            }
+            // Responses to earlier pipelined requests go out before we wait for the rest of this one.
+            if (!out.empty() && !co_await flush()) {
+                closed = true;
+                break;
             }
             if (buffer.size() + kReadSize > buffer.max_size()) {
                 parse_ec = bhttp::error::header_limit;
@@ -286,7 +293,20 @@ asio::awaitable<void> RunSession(tcp::socket socket, Server::Impl& server, Loop&
         if (parse_ec) {
             if (auto r = ReadErrorResponse(parse_ec)) {
                 Serialize(*r, false, false, false, out);
-                co_await flush();
+                if (co_await flush()) {
+                    // Lingering close: the client may still be sending (e.g. a body over the limit). Closing
+                    // with unread data makes the kernel send a reset, which can destroy the error response
+                    // before the client reads it; so stop sending and discard input for a moment first.
+                    socket.shutdown(tcp::socket::shutdown_send, ec);
+                    connection.deadline = Clock::now() + kLingerTime;
+                    std::size_t discarded = 0;
+                    while (discarded < kLingerBytes) {
+                        buffer.clear();
+                        auto [lec, ln] = co_await socket.async_read_some(buffer.prepare(kReadSize), as_tuple);
+                        if (lec) break;
+                        discarded += ln;
+                    }
+                }
             }
             break;
         }
@@ -294,6 +314,11 @@ asio::awaitable<void> RunSession(tcp::socket socket, Server::Impl& server, Loop&
         auto begun = Clock::now();
         const bool head = data.method == Method::kHead;
         DispatchResult result;
+        if (data.target.rfind("http://", 0) == 0 || data.target.rfind("https://", 0) == 0) {
+            // absolute-form (RFC 9112 §3.2.2): serve its path; the authority is ours by definition.
+            auto path = data.target.find('/', data.target.find("//") + 2);
+            data.target = path == std::string::npos ? "/" : data.target.substr(path);
+        }
         if (data.target.empty() || data.target[0] != '/') {
             result.response =
                 ErrorResponse(core::Errc::kInvalidRequest, "Only origin-form request targets are served.");

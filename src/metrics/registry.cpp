@@ -83,6 +83,13 @@ void Registry::AddGauge(std::string name, std::string help, std::function<double
     f.series.push_back({std::move(labels), nullptr, nullptr, std::move(read)});
 }
 
+void Registry::AddCounterFunction(std::string name, std::string help, std::function<double()> read,
+                                  std::string labels) {
+    std::lock_guard lock(mutex_);
+    auto& f = FamilyFor(name, help, "counter");
+    f.series.push_back({std::move(labels), nullptr, nullptr, std::move(read)});
+}
+
 namespace {
 
 std::string FormatNumber(double v) {

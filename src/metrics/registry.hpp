@@ -56,6 +56,8 @@ public:
     Counter& AddCounter(std::string name, std::string help, std::string labels = {});
     Histogram& AddHistogram(std::string name, std::string help, std::vector<double> bounds, std::string labels = {});
     void AddGauge(std::string name, std::string help, std::function<double()> read, std::string labels = {});
+    /// A counter whose value is read from elsewhere (e.g. an atomic owned by another module).
+    void AddCounterFunction(std::string name, std::string help, std::function<double()> read, std::string labels = {});
 
     /// The exposition text (format version 0.0.4).
     std::string Render() const;

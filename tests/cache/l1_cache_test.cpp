@@ -92,6 +92,26 @@ TEST(L1Cache, PutReplacesNegativeAndEraseForgets) {
     EXPECT_EQ(cache.Size(), 1u);
 }
 
+TEST(L1Cache, StaleFillNeverOverwritesANewerWrite) {
+    L1Cache cache(SmallOptions());
+    SteadyTime t0{};
+    // A reader misses, then (while it reads the store) a writer deletes the link: its old copy must not
+    // come back.
+    auto miss = cache.Get("s", t0);
+    cache.Erase("s");
+    cache.Fill("s", Target(1, "old"), t0, miss.generation);
+    EXPECT_EQ(cache.Get("s", t0).kind, L1Cache::Kind::kMiss);
+    // A reader finds nothing, then a writer creates the link: "not found" must not replace it.
+    auto miss2 = cache.Get("t", t0);
+    cache.Put("t", Target(2, "new"), t0);
+    cache.Fill("t", nullptr, t0, miss2.generation);
+    EXPECT_EQ(cache.Get("t", t0).kind, L1Cache::Kind::kHit);
+    // Without interference, a fill lands.
+    auto miss3 = cache.Get("u", t0);
+    cache.Fill("u", nullptr, t0, miss3.generation);
+    EXPECT_EQ(cache.Get("u", t0).kind, L1Cache::Kind::kNegative);
+}
+
 TEST(L1Cache, ZeroCapacityCachesNothing) {
     L1Options o = SmallOptions();
     o.capacity = 0;

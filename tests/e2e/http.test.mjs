@@ -182,14 +182,14 @@ describe('keep-alive and pipelining', () => {
 });
 
 describe('limits', () => {
-  test('request head over 16 KiB → 400 invalid_request, connection closed', async () => {
+  test('request head over 16 KiB → 431 headers_too_large, connection closed', async () => {
     const req = `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`;
     const ex = await rawExchange(server.port, req, { timeoutMs: 5000 });
     const [res] = parseResponses(ex.text);
     assert.ok(res, `a response arrived: ${JSON.stringify(ex.text.slice(0, 200))} (error: ${ex.error?.code})`);
-    assert.equal(res.status, 400);
+    assert.equal(res.status, 431);
     const body = JSON.parse(res.body);
-    assert.equal(body.error.code, 'invalid_request');
+    assert.equal(body.error.code, 'headers_too_large');
     assert.ok(body.error.message.length > 0);
     assert.ok(ex.closed, 'server closed the connection');
   });
@@ -229,5 +229,25 @@ describe('limits', () => {
     const [res] = parseResponses(ex.text);
     assert.equal(res?.status, 400, ex.text);
     assert.ok(ex.closed);
+  });
+});
+
+describe('request forms', () => {
+  test('absolute-form target is served by its path (RFC 9112 §3.2.2)', async () => {
+    const ex = await rawExchange(server.port, 'GET http://example.test/healthz HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n');
+    const [res] = parseResponses(ex.text);
+    assert.equal(res?.status, 200, ex.text.slice(0, 200));
+  });
+
+  test('Expect: 100-continue gets an interim 100 before the body is sent', async (t) => {
+    const body = JSON.stringify({ url: 'https://example.com/continue' });
+    const conn = await openRaw(server.port);
+    t.after(() => conn.close());
+    await conn.write(`POST /api/v1/links HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(conn.buffered, 'HTTP/1.1 100 Continue\r\n\r\n', 'only the interim response before the body');
+    await conn.write(body);
+    assert.ok(await conn.waitClosed(3000), 'connection closed after the response');
+    assert.match(conn.buffered, /HTTP\/1\.1 201 Created/);
   });
 });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, test } from 'node:test';
 
-import { api, clicksOf, createLink, follow, makeDataDir, openRaw, startServer, waitFor } from './support.mjs';
+import { api, clicksOf, createLink, follow, makeDataDir, openRaw, runCli, startServer, waitFor } from './support.mjs';
 
 /** Resolves 'refused' if a TCP connect is refused, 'connected' if it succeeds. */
 function probeConnect(port) {
@@ -153,5 +153,18 @@ describe('restart', () => {
     t.after(() => second.stop());
     assert.equal((await api(second.base, `/api/v1/links/${link.slug}`)).status, 410);
     assert.equal((await follow(second.base, link.slug)).status, 410);
+  });
+});
+
+describe('port ownership', () => {
+  test('a second server on a port in use exits 1 instead of sharing it', async (t) => {
+    const first = await startServer();
+    t.after(() => first.stop());
+    const r = await runCli(['serve'], {
+      env: { SHORTENER_LISTEN: `127.0.0.1:${first.port}`, SHORTENER_DATA_DIR: makeDataDir() },
+    });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /listen_failed/);
+    assert.equal((await api(first.base, '/healthz')).status, 200);
   });
 });

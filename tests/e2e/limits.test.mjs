@@ -170,7 +170,7 @@ describe('timeouts and configurable limits', () => {
     assert.ok(tooBig.closed);
   });
 
-  test('SHORTENER_MAX_HEADER_BYTES=2048 → 400 invalid_request above it', async (t) => {
+  test('SHORTENER_MAX_HEADER_BYTES=2048 → 431 headers_too_large above it', async (t) => {
     const server = await startServer({ env: { SHORTENER_MAX_HEADER_BYTES: '2048' } });
     t.after(() => server.stop());
     const fits = await rawExchange(
@@ -180,8 +180,8 @@ describe('timeouts and configurable limits', () => {
     assert.equal(parseResponses(fits.text)[0]?.status, 200);
     const ex = await rawExchange(server.port, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: ${'p'.repeat(3000)}\r\n\r\n`);
     const res = parseResponses(ex.text)[0];
-    assert.equal(res?.status, 400, ex.text.slice(0, 200));
-    assert.equal(JSON.parse(res.body).error.code, 'invalid_request');
+    assert.equal(res?.status, 431, ex.text.slice(0, 200));
+    assert.equal(JSON.parse(res.body).error.code, 'headers_too_large');
     assert.ok(ex.closed, 'connection closed');
   });
 });

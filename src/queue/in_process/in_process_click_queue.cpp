@@ -49,10 +49,14 @@ Task<ClickBatch> InProcessClickQueue::Read(std::size_t max, std::chrono::millise
             std::lock_guard lock(mutex_);
             if (!buffer_.empty()) {
                 ClickBatch batch;
-                std::size_t n = std::min(max, buffer_.size());
-                batch.clicks.assign(std::make_move_iterator(buffer_.begin()),
-                                    std::make_move_iterator(buffer_.begin() + static_cast<std::ptrdiff_t>(n)));
-                buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(n));
+                if (buffer_.size() <= max) {
+                    batch.clicks.swap(buffer_);  // the usual case: take everything, move nothing
+                } else {
+                    auto n = static_cast<std::ptrdiff_t>(max);
+                    batch.clicks.assign(std::make_move_iterator(buffer_.begin()),
+                                        std::make_move_iterator(buffer_.begin() + n));
+                    buffer_.erase(buffer_.begin(), buffer_.begin() + n);
+                }
                 co_return batch;
             }
             if (closed_) co_return ClickBatch{};

@@ -17,6 +17,9 @@ namespace {
 SqliteError::SqliteError(int code, const std::string& message)
     : std::runtime_error("sqlite: " + message), code_(code) {}
 bool SqliteError::IsConstraint() const noexcept { return (code_ & 0xff) == SQLITE_CONSTRAINT; }
+bool SqliteError::IsUniqueViolation() const noexcept {
+    return code_ == SQLITE_CONSTRAINT_UNIQUE || code_ == SQLITE_CONSTRAINT_PRIMARYKEY;
+}
 bool SqliteError::IsBusy() const noexcept { return (code_ & 0xff) == SQLITE_BUSY || (code_ & 0xff) == SQLITE_LOCKED; }
 
 Statement::~Statement() {
@@ -118,9 +121,7 @@ void SqliteConnection::Exec(const char* sql) {
 std::int64_t SqliteConnection::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
 int SqliteConnection::Changes() const { return sqlite3_changes(db_); }
 
-SqliteDb::SqliteDb(std::string path) : path_(std::move(path)) {
-    idle_.push_back(std::make_unique<SqliteConnection>(path_));  // fail early on a bad path
-}
+SqliteDb::SqliteDb(std::string path) : path_(std::move(path)), writer_(std::make_unique<SqliteConnection>(path_)) {}
 
 SqliteDb::Lease SqliteDb::Acquire() {
     {
@@ -144,7 +145,7 @@ SqliteDb::Lease::~Lease() {
 }
 
 void SqliteDb::Migrate(std::span<const EmbeddedFile> migrations) {
-    auto c = Acquire();
+    auto c = AcquireWriter();
     c->Exec(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");

@@ -58,6 +58,7 @@ public:
     SqliteError(int code, const std::string& message);
     int code() const noexcept { return code_; }
     bool IsConstraint() const noexcept;
+    bool IsUniqueViolation() const noexcept;
     bool IsBusy() const noexcept;
 
 private:
@@ -99,11 +100,26 @@ public:
         std::unique_ptr<SqliteConnection> connection_;
     };
 
+    /// The one connection that writes, held exclusively. SQLite allows a single writer at a time; taking
+    /// turns here, in-process, avoids its busy handler, which sleeps for milliseconds on contention.
+    class WriteLease {
+    public:
+        explicit WriteLease(SqliteDb& db) : lock_(db.write_mutex_), connection_(db.writer_.get()) {}
+        SqliteConnection* operator->() const noexcept { return connection_; }
+        SqliteConnection& operator*() const noexcept { return *connection_; }
+
+    private:
+        std::unique_lock<std::mutex> lock_;
+        SqliteConnection* connection_;
+    };
+
     /// Opens (creating if needed) the database file; `:memory:` is not supported (each connection would
     /// see its own database).
     explicit SqliteDb(std::string path);
 
+    /// A connection for reading (WAL mode: readers never wait for the writer).
     Lease Acquire();
+    WriteLease AcquireWriter() { return WriteLease(*this); }
 
     /// Applies the migrations not yet applied, in name order, each in its own transaction. Names start
     /// with a version number ("0001_init.sql"). Throws on failure, leaving earlier migrations applied.
@@ -115,6 +131,8 @@ private:
     std::string path_;
     std::mutex mutex_;
     std::vector<std::unique_ptr<SqliteConnection>> idle_;
+    std::mutex write_mutex_;
+    std::unique_ptr<SqliteConnection> writer_;
 };
 
 /// Runs `fn` inside BEGIN IMMEDIATE … COMMIT (rolled back if it throws).

@@ -100,7 +100,7 @@ auto Guard(Fn&& fn) {
 
 Task<core::Result<core::Link>> SqliteLinkStore::Create(const core::NewLink& link) {
     co_return Guard([&]() -> core::Result<core::Link> {
-        auto c = db_->Acquire();
+        auto c = db_->AcquireWriter();
         try {
             c->Prepare(kInsertLink)
                 .Bind(1, link.slug)
@@ -113,7 +113,7 @@ Task<core::Result<core::Link>> SqliteLinkStore::Create(const core::NewLink& link
                 .Bind(8, TagsToJson(link.tags))
                 .Run();
         } catch (const SqliteError& e) {
-            if (e.IsConstraint()) return make_error_code(Errc::kSlugTaken);
+            if (e.IsUniqueViolation()) return make_error_code(Errc::kSlugTaken);
             throw;
         }
         core::Link stored;
@@ -161,7 +161,7 @@ Task<LinkPage> SqliteLinkStore::List(const ListQuery& query) {
 
 Task<core::Result<core::Link>> SqliteLinkStore::Update(std::string_view slug, const core::LinkPatch& patch) {
     co_return Guard([&]() -> core::Result<core::Link> {
-        auto c = db_->Acquire();
+        auto c = db_->AcquireWriter();
         return WriteTransaction(*c, [&]() -> core::Result<core::Link> {
             auto link = Find(*c, slug);
             if (!link) return make_error_code(Errc::kNotFound);
@@ -190,7 +190,7 @@ Task<core::Result<core::Link>> SqliteLinkStore::Update(std::string_view slug, co
 
 Task<core::Result<void>> SqliteLinkStore::Delete(std::string_view slug, core::TimePoint at) {
     co_return Guard([&]() -> core::Result<void> {
-        auto c = db_->Acquire();
+        auto c = db_->AcquireWriter();
         return WriteTransaction(*c, [&]() -> core::Result<void> {
             auto link = Find(*c, slug);
             if (!link) return make_error_code(Errc::kNotFound);
@@ -203,7 +203,7 @@ Task<core::Result<void>> SqliteLinkStore::Delete(std::string_view slug, core::Ti
 
 Task<bool> SqliteLinkStore::TryConsumeUse(core::LinkId id, std::int64_t max_clicks) {
     co_return Guard([&] {
-        auto c = db_->Acquire();
+        auto c = db_->AcquireWriter();
         c->Prepare(kConsumeUse).Bind(1, id).Bind(2, max_clicks).Run();
         return c->Changes() == 1;
     });
@@ -220,7 +220,7 @@ Task<void> SqliteLinkStore::Ping() {
 
 Task<std::size_t> SqliteClickStore::Record(std::span<const core::ClickEvent> clicks) {
     co_return Guard([&] {
-        auto c = db_->Acquire();
+        auto c = db_->AcquireWriter();
         return WriteTransaction(*c, [&] {
             std::size_t added = 0;
             // Per-link increments, applied once at the end: a batch is mostly a few hot links.
