@@ -38,7 +38,8 @@ function setup(thread) thread:set("id", #threads); table.insert(threads, thread)
 function init(args) counter = id * 100000000 end
 request = function()
   counter = counter + 1
-  local body = '{"url":"https://example.com/articles/' .. counter .. '/a-fairly-typical-long-path?utm_source=newsletter","slug":"m' .. counter .. '"}'
+  local n = string.format("%d", counter)
+  local body = '{"url":"https://example.com/articles/' .. n .. '/a-fairly-typical-long-path?utm_source=newsletter","slug":"m' .. n .. '"}'
   return wrk.format("POST", "/api/v1/links", {["Content-Type"] = "application/json"}, body)
 end
 LUA
@@ -47,7 +48,7 @@ local counter = 0
 local threads = {}
 function setup(thread) thread:set("id", #threads); table.insert(threads, thread) end
 function init(args) counter = id * 100000000 end
-request = function() counter = counter + 1; return wrk.format("GET", "/m" .. counter) end
+request = function() counter = counter + 1; return wrk.format("GET", "/m" .. string.format("%d", counter)) end
 LUA
 
 links_now() { sqlite3 "$tmp/data/shortener.db" "SELECT count(*) FROM links" 2>/dev/null || echo 0; }
