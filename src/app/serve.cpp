@@ -24,6 +24,12 @@
 namespace shortener::app {
 namespace {
 
+// Stores clicks with every dimension unknown. TODO(#4): replaced by enrich::Enricher.
+class NoEnrichment final : public core::ClickEnricher {
+public:
+    core::ClickDimensions Enrich(const core::ClickEvent&) override { return {}; }
+};
+
 // Refuses configurations this build cannot serve safely, with one clear line each.
 bool CheckSupported(const Config& config) {
     if (!config.database_url.empty() || !config.redis_url.empty()) {
@@ -154,7 +160,9 @@ int Serve(const Config& config) {
     boost::asio::io_context worker_context(1);
     std::promise<void> worker_done;
     auto worker_finished = worker_done.get_future();
-    boost::asio::co_spawn(worker_context, RunClickWorker(click_queue, clicks, worker_probe, worker_options, worker_stop),
+    NoEnrichment enricher;
+    boost::asio::co_spawn(worker_context,
+                          RunClickWorker(click_queue, enricher, clicks, worker_probe, worker_options, worker_stop),
                           [&](std::exception_ptr e) {
                               worker_alive.store(false);
                               if (e) {

@@ -17,17 +17,30 @@ WorkerProbe::WorkerProbe(metrics::Registry& r)
                                     metrics::LatencyBuckets())) {}
 
 boost::asio::awaitable<void> ProcessBatch(const queue::ClickBatch& batch, queue::ClickSource& source,
-                                          store::ClickStore& clicks, WorkerProbe& probe) {
+                                          core::ClickEnricher& enricher, store::ClickStore& clicks,
+                                          WorkerProbe& probe) {
     auto started = std::chrono::steady_clock::now();
-    std::size_t added = co_await clicks.Record(batch.clicks);
+    std::vector<core::EnrichedClick> enriched;
+    enriched.reserve(batch.clicks.size());
+    for (const auto& click : batch.clicks) {
+        core::ClickDimensions dimensions;
+        try {
+            dimensions = enricher.Enrich(click);
+        } catch (const std::exception& e) {  // a click is never lost to enrichment: store it with unknowns
+            log::Warn("enrich_failed", {{"error", e.what()}});
+        }
+        enriched.push_back({click, std::move(dimensions)});
+    }
+    std::size_t added = co_await clicks.Record(enriched);
     co_await source.Ack(batch);
     probe.clicks_stored.Inc(added);
     probe.clicks_duplicate.Inc(batch.clicks.size() - added);
     probe.batch_duration.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }
 
-boost::asio::awaitable<void> RunClickWorker(queue::ClickSource& source, store::ClickStore& clicks,
-                                            WorkerProbe& probe, WorkerOptions options, std::atomic<bool>& stop) {
+boost::asio::awaitable<void> RunClickWorker(queue::ClickSource& source, core::ClickEnricher& enricher,
+                                            store::ClickStore& clicks, WorkerProbe& probe, WorkerOptions options,
+                                            std::atomic<bool>& stop) {
     boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
     while (!source.Drained()) {
         auto batch = co_await source.Read(options.batch_size, options.read_wait);
@@ -35,7 +48,7 @@ boost::asio::awaitable<void> RunClickWorker(queue::ClickSource& source, store::C
         std::chrono::milliseconds backoff{100};
         for (;;) {
             try {
-                co_await ProcessBatch(batch, source, clicks, probe);
+                co_await ProcessBatch(batch, source, enricher, clicks, probe);
                 break;
             } catch (const std::exception& e) {
                 probe.batch_failures.Inc();

@@ -8,6 +8,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "core/enriched_click.hpp"
 #include "metrics/registry.hpp"
 #include "queue/click_queue.hpp"
 #include "store/link_store.hpp"
@@ -28,12 +29,15 @@ struct WorkerProbe {
     metrics::Histogram& batch_duration;
 };
 
-/// Stores one batch (idempotently) and acknowledges it. Throws if the store fails (nothing acknowledged).
+/// Enriches one batch, stores it (idempotently) and acknowledges it. Throws if the store fails (nothing
+/// acknowledged).
 boost::asio::awaitable<void> ProcessBatch(const queue::ClickBatch& batch, queue::ClickSource& source,
-                                          store::ClickStore& clicks, WorkerProbe& probe);
+                                          core::ClickEnricher& enricher, store::ClickStore& clicks,
+                                          WorkerProbe& probe);
 
 /// Runs until the source is closed and drained, or `stop` is set while a batch cannot be stored.
-boost::asio::awaitable<void> RunClickWorker(queue::ClickSource& source, store::ClickStore& clicks,
-                                            WorkerProbe& probe, WorkerOptions options, std::atomic<bool>& stop);
+boost::asio::awaitable<void> RunClickWorker(queue::ClickSource& source, core::ClickEnricher& enricher,
+                                            store::ClickStore& clicks, WorkerProbe& probe, WorkerOptions options,
+                                            std::atomic<bool>& stop);
 
 }  // namespace shortener::app

@@ -13,6 +13,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "core/click_event.hpp"
+#include "core/enriched_click.hpp"
 #include "core/errc.hpp"
 #include "core/link.hpp"
 
@@ -70,7 +71,7 @@ public:
 
     /// Stores the clicks and adds them to their links' counts in one transaction. Idempotent on the event
     /// id: an event already stored is skipped and not counted again. Returns how many were new.
-    virtual Task<std::size_t> Record(std::span<const core::ClickEvent> clicks) = 0;
+    virtual Task<std::size_t> Record(std::span<const core::EnrichedClick> clicks) = 0;
 };
 
 }  // namespace shortener::store

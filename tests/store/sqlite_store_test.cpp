@@ -38,12 +38,16 @@ core::NewLink MakeLink(std::string slug, std::string url = "https://example.com/
     return l;
 }
 
-core::ClickEvent MakeClick(core::LinkId link, std::uint8_t n) {
+core::EnrichedClick MakeClick(core::LinkId link, std::uint8_t n) {
     core::EventId id;
     id.bytes[15] = n;
     id.bytes[14] = static_cast<std::uint8_t>(link);
-    return core::ClickEvent::Make(id, link, core::FromUnixMillis(1'700'000'000'000 + n),
-                                  {.user_agent = "UA \"quoted\"", .referer = "https://ref.example/"});
+    core::EnrichedClick click{core::ClickEvent::Make(id, link, core::FromUnixMillis(1'700'000'000'000 + n),
+                                                     {.user_agent = "UA \"quoted\"", .referer = "https://ref.example/"}),
+                              {}};
+    click.dimensions.country_code = "DE";
+    click.dimensions.device = "mobile";
+    return click;
 }
 
 class SqliteStoreTest : public ::testing::Test {
@@ -152,13 +156,22 @@ TEST_F(SqliteStoreTest, ListPagesNewestFirstWithFilters) {
 TEST_F(SqliteStoreTest, RecordIsIdempotentOnEventId) {
     auto link = RunAwaitable(links_->Create(MakeLink("clk")));
     ASSERT_TRUE(link);
-    std::vector<core::ClickEvent> batch;
+    std::vector<core::EnrichedClick> batch;
     for (std::uint8_t i = 0; i < 10; ++i) batch.push_back(MakeClick(link->id, i));
     EXPECT_EQ(RunAwaitable(clicks_->Record(batch)), 10u);
     EXPECT_EQ(RunAwaitable(clicks_->Record(batch)), 0u);  // a replay counts nothing
     batch.push_back(MakeClick(link->id, 200));
     EXPECT_EQ(RunAwaitable(clicks_->Record(batch)), 1u);
     EXPECT_EQ(Clicks("clk"), 11);
+    // Dimensions land in their columns; unknown ones are NULL.
+    auto c = db_->Acquire();
+    auto row = c->Prepare("SELECT country, device, city, user_agent FROM clicks WHERE link_id = ? LIMIT 1");
+    row.Bind(1, link->id);
+    ASSERT_TRUE(row.Step());
+    EXPECT_EQ(row.Text(0), "DE");
+    EXPECT_EQ(row.Text(1), "mobile");
+    EXPECT_TRUE(row.IsNull(2));
+    EXPECT_EQ(row.Text(3), "UA \"quoted\"");
 }
 
 TEST_F(SqliteStoreTest, ConsumeUseHoldsTheLimitUnderConcurrency) {
@@ -180,7 +193,7 @@ TEST_F(SqliteStoreTest, ConsumeUseHoldsTheLimitUnderConcurrency) {
 TEST_F(SqliteStoreTest, DataSurvivesReopen) {
     auto link = RunAwaitable(links_->Create(MakeLink("keep")));
     ASSERT_TRUE(link);
-    RunAwaitable(clicks_->Record(std::vector<core::ClickEvent>{MakeClick(link->id, 1), MakeClick(link->id, 2)}));
+    RunAwaitable(clicks_->Record(std::vector<core::EnrichedClick>{MakeClick(link->id, 1), MakeClick(link->id, 2)}));
     links_.reset();
     clicks_.reset();
     db_.reset();

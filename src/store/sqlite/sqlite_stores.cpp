@@ -36,7 +36,16 @@ constexpr const char* kConsumeUse = "UPDATE links SET uses = uses + 1 WHERE id =
 
 constexpr const char* kInsertClick =
     "INSERT OR IGNORE INTO clicks (event_id, link_id, ts, user_agent, referer, accept_language, query, "
-    "head_request) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    "head_request, is_bot, country, country_name, region, city, latitude, longitude, browser, os, device, "
+    "referrer_host, referrer_class, language, visitor_id, utm_source, utm_medium, utm_campaign) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
+    "?22, ?23, ?24, ?25)";
+
+// Unknown dimensions are stored as NULL, not as empty strings.
+std::optional<std::string_view> Known(const std::string& s) {
+    if (s.empty()) return std::nullopt;
+    return std::string_view(s);
+}
 
 constexpr const char* kAddClicks = "UPDATE links SET clicks = clicks + ?2 WHERE id = ?1";
 
@@ -218,14 +227,16 @@ Task<void> SqliteLinkStore::Ping() {
     co_return;
 }
 
-Task<std::size_t> SqliteClickStore::Record(std::span<const core::ClickEvent> clicks) {
+Task<std::size_t> SqliteClickStore::Record(std::span<const core::EnrichedClick> clicks) {
     co_return Guard([&] {
         auto c = db_->AcquireWriter();
         return WriteTransaction(*c, [&] {
             std::size_t added = 0;
             // Per-link increments, applied once at the end: a batch is mostly a few hot links.
             std::vector<std::pair<core::LinkId, std::int64_t>> counts;
-            for (const auto& e : clicks) {
+            for (const auto& click : clicks) {
+                const core::ClickEvent& e = click.event;
+                const core::ClickDimensions& d = click.dimensions;
                 c->Prepare(kInsertClick)
                     .Bind(1, std::span<const std::uint8_t>(e.id.bytes))
                     .Bind(2, e.link_id)
@@ -235,6 +246,23 @@ Task<std::size_t> SqliteClickStore::Record(std::span<const core::ClickEvent> cli
                     .Bind(6, e.accept_language)
                     .Bind(7, e.query)
                     .Bind(8, static_cast<std::int64_t>(e.head_request))
+                    .Bind(9, static_cast<std::int64_t>(d.is_bot))
+                    .Bind(10, Known(d.country_code))
+                    .Bind(11, Known(d.country_name))
+                    .Bind(12, Known(d.region))
+                    .Bind(13, Known(d.city))
+                    .Bind(14, d.latitude)
+                    .Bind(15, d.longitude)
+                    .Bind(16, Known(d.browser))
+                    .Bind(17, Known(d.os))
+                    .Bind(18, Known(d.device))
+                    .Bind(19, Known(d.referrer_host))
+                    .Bind(20, Known(d.referrer_class))
+                    .Bind(21, Known(d.language))
+                    .Bind(22, Known(d.visitor_id))
+                    .Bind(23, Known(d.utm_source))
+                    .Bind(24, Known(d.utm_medium))
+                    .Bind(25, Known(d.utm_campaign))
                     .Run();
                 if (c->Changes() == 0) continue;  // already stored: a replayed event
                 ++added;

@@ -34,7 +34,7 @@ class SqliteClickStore final : public ClickStore {
 public:
     explicit SqliteClickStore(std::shared_ptr<SqliteDb> db) : db_(std::move(db)) {}
 
-    Task<std::size_t> Record(std::span<const core::ClickEvent> clicks) override;
+    Task<std::size_t> Record(std::span<const core::EnrichedClick> clicks) override;
 
 private:
     std::shared_ptr<SqliteDb> db_;

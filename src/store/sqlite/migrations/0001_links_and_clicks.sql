@@ -27,7 +27,8 @@ CREATE TABLE clicks (
     query           TEXT,
     head_request    INTEGER NOT NULL DEFAULT 0,
     is_bot          INTEGER,
-    country         TEXT,
+    country         TEXT,                          -- ISO 3166-1 alpha-2
+    country_name    TEXT,
     region          TEXT,
     city            TEXT,
     latitude        REAL,
