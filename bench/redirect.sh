@@ -224,6 +224,20 @@ cpu_ticks() {
     echo "$total"
 }
 
+# utime+stime of the threads of <pid> whose name (comm) is <name>, e.g. the shortener's click-worker.
+thread_ticks() {
+    local total=0 task stat rest
+    local -a f
+    for task in /proc/"$1"/task/*; do
+        [[ $(cat "$task/comm" 2>/dev/null) == "$2" ]] || continue
+        stat=$(cat "$task/stat" 2>/dev/null) || continue
+        rest=${stat##*) }
+        read -r -a f <<<"$rest"
+        total=$((total + f[11] + f[12]))
+    done
+    echo "$total"
+}
+
 # Sum of a /proc/<pid>/status field in kB (VmRSS, VmHWM) over the tree.
 status_kb() {
     local root=$1 field=$2 total=0 pid v
@@ -357,22 +371,24 @@ fi
 # ---------------------------------------------------------------- load
 WRK_HARD_LIMIT=$((DURATION_S + 30))
 declare -a ROWS=()              # per-round rows: "round server rps p50 p99 cpu req non sock"
-declare -a N_RPS=() N_P50=() N_P99=() N_CPU=() S_RPS=() S_P50=() S_P99=() S_CPU=()
+declare -a N_RPS=() N_P50=() N_P99=() N_CPU=() S_RPS=() S_P50=() S_P99=() S_CPU=() S_WORKER=()
 N_ERR=0
 S_ERR=0
 
 run_one() {
     # run_one ROUND NAME PID URL
-    local round=$1 name=$2 pid=$3 url=$4 out before after rc=0 rps p50 p99 req non sock cpu
+    local round=$1 name=$2 pid=$3 url=$4 out before after worker_before worker_after rc=0 rps p50 p99 req non sock cpu
     out="$WORK_DIR/wrk-$round-$name.txt"
     log "round $round/$ROUNDS: $name (wrk -t$THREADS -c$CONNECTIONS -d$DURATION)"
     kill -0 "$pid" 2>/dev/null || die "$name (pid $pid) is no longer running"
     before=$(cpu_ticks "$pid")
+    worker_before=$(thread_ticks "$pid" click-worker)
     timeout -k 5 "$WRK_HARD_LIMIT" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url" >"$out" 2>&1 &
     WRK_PID=$!
     wait "$WRK_PID" || rc=$?
     WRK_PID=''
     after=$(cpu_ticks "$pid")
+    worker_after=$(thread_ticks "$pid" click-worker)
     ((rc == 0)) || { cat "$out" >&2; die "wrk failed against $name (exit $rc)"; }
     kill -0 "$pid" 2>/dev/null || die "$name (pid $pid) died during the run"
 
@@ -389,6 +405,8 @@ run_one() {
         N_ERR=$((N_ERR + non + sock))
     else
         S_RPS+=("$rps"); S_P50+=("$p50"); S_P99+=("$p99"); S_CPU+=("$cpu")
+        S_WORKER+=("$(awk -v d="$((worker_after - worker_before))" -v t="$CLK_TCK" -v r="$req" \
+            'BEGIN { if (r > 0) printf "%.3f\n", d * 1000000 / t / r; else print "nan" }')")
         S_ERR=$((S_ERR + non + sock))
     fi
 }
@@ -413,6 +431,7 @@ COMMIT=$(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null) || COMMIT=uncom
 nr=$(median "${N_RPS[@]}"); np50=$(median "${N_P50[@]}"); np99=$(median "${N_P99[@]}"); ncpu=$(median "${N_CPU[@]}")
 if [[ $BASELINE_ONLY != 1 ]]; then
     sr=$(median "${S_RPS[@]}"); sp50=$(median "${S_P50[@]}"); sp99=$(median "${S_P99[@]}"); scpu=$(median "${S_CPU[@]}")
+    sworker=$(median "${S_WORKER[@]}")
 fi
 
 report() {
@@ -441,6 +460,13 @@ report() {
         echo "| req/s | $(ratio "$sr" "$nr") |"
         echo "| p99 latency | $(ratio "$sp99" "$np99") |"
         echo "| CPU/request | $(ratio "$scpu" "$ncpu") |"
+        local http_cpu
+        http_cpu=$(awk -v a="$scpu" -v b="$sworker" 'BEGIN { printf "%.3f\n", a - b }')
+        echo "| CPU/request, HTTP threads only (without storing the click) | $(ratio "$http_cpu" "$ncpu") |"
+        echo
+        echo "The shortener's CPU/request includes its click worker, which stores every click durably in SQLite"
+        echo "(nginx records nothing: access_log off): click worker $(fmt "$sworker" 2) µs/request,"
+        echo "HTTP threads $(fmt "$http_cpu" 2) µs/request (medians)."
     fi
     echo
     echo "errors = non-2xx/3xx responses + socket errors (connect, read, write, timeout), summed over the rounds."

@@ -174,6 +174,7 @@ int Serve(const Config& config) {
                               }
                           });
     std::thread worker_thread([&] {
+        pthread_setname_np(pthread_self(), "click-worker");
         worker_context.run();
         worker_done.set_value();
     });

@@ -16,25 +16,30 @@ WorkerProbe::WorkerProbe(metrics::Registry& r)
       batch_duration(r.AddHistogram("shortener_click_batch_duration_seconds", "Time to store one batch of clicks.",
                                     metrics::LatencyBuckets())) {}
 
-boost::asio::awaitable<void> ProcessBatch(const queue::ClickBatch& batch, queue::ClickSource& source,
-                                          core::ClickEnricher& enricher, store::ClickStore& clicks,
-                                          WorkerProbe& probe) {
-    auto started = std::chrono::steady_clock::now();
+std::vector<core::EnrichedClick> EnrichBatch(std::vector<core::ClickEvent>&& clicks, core::ClickEnricher& enricher) {
     std::vector<core::EnrichedClick> enriched;
-    enriched.reserve(batch.clicks.size());
-    for (const auto& click : batch.clicks) {
+    enriched.reserve(clicks.size());
+    for (auto& click : clicks) {
         core::ClickDimensions dimensions;
         try {
             dimensions = enricher.Enrich(click);
         } catch (const std::exception& e) {  // a click is never lost to enrichment: store it with unknowns
             log::Warn("enrich_failed", {{"error", e.what()}});
         }
-        enriched.push_back({click, std::move(dimensions)});
+        enriched.push_back({std::move(click), std::move(dimensions)});
     }
+    clicks.clear();
+    return enriched;
+}
+
+boost::asio::awaitable<void> StoreBatch(const std::vector<core::EnrichedClick>& enriched,
+                                        const queue::ClickBatch& batch, queue::ClickSource& source,
+                                        store::ClickStore& clicks, WorkerProbe& probe) {
+    auto started = std::chrono::steady_clock::now();
     std::size_t added = co_await clicks.Record(enriched);
     co_await source.Ack(batch);
     probe.clicks_stored.Inc(added);
-    probe.clicks_duplicate.Inc(batch.clicks.size() - added);
+    probe.clicks_duplicate.Inc(enriched.size() - added);
     probe.batch_duration.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }
 
@@ -45,19 +50,21 @@ boost::asio::awaitable<void> RunClickWorker(queue::ClickSource& source, core::Cl
     while (!source.Drained()) {
         auto batch = co_await source.Read(options.batch_size, options.read_wait);
         if (batch.empty()) continue;
+        const std::size_t size = batch.clicks.size();
+        auto enriched = EnrichBatch(std::move(batch.clicks), enricher);
         std::chrono::milliseconds backoff{100};
         for (;;) {
             try {
-                co_await ProcessBatch(batch, source, enricher, clicks, probe);
+                co_await StoreBatch(enriched, batch, source, clicks, probe);
                 break;
             } catch (const std::exception& e) {
                 probe.batch_failures.Inc();
-                log::Error("click_batch_failed", {{"clicks", std::to_string(batch.clicks.size())},
+                log::Error("click_batch_failed", {{"clicks", std::to_string(size)},
                                                   {"retry_in_ms", std::to_string(backoff.count())},
                                                   {"error", e.what()}});
             }
             if (stop.load()) {
-                log::Error("click_batch_abandoned", {{"clicks", std::to_string(batch.clicks.size())}});
+                log::Error("click_batch_abandoned", {{"clicks", std::to_string(size)}});
                 co_return;
             }
             timer.expires_after(backoff);

@@ -29,11 +29,15 @@ struct WorkerProbe {
     metrics::Histogram& batch_duration;
 };
 
-/// Enriches one batch, stores it (idempotently) and acknowledges it. Throws if the store fails (nothing
-/// acknowledged).
-boost::asio::awaitable<void> ProcessBatch(const queue::ClickBatch& batch, queue::ClickSource& source,
-                                          core::ClickEnricher& enricher, store::ClickStore& clicks,
-                                          WorkerProbe& probe);
+/// Turns raw clicks into enriched ones (moving them). Never fails: an enricher error leaves dimensions
+/// unknown.
+std::vector<core::EnrichedClick> EnrichBatch(std::vector<core::ClickEvent>&& clicks, core::ClickEnricher& enricher);
+
+/// Stores enriched clicks (idempotently), then acknowledges their batch. Throws if the store fails
+/// (nothing acknowledged), so the caller retries.
+boost::asio::awaitable<void> StoreBatch(const std::vector<core::EnrichedClick>& enriched,
+                                        const queue::ClickBatch& batch, queue::ClickSource& source,
+                                        store::ClickStore& clicks, WorkerProbe& probe);
 
 /// Runs until the source is closed and drained, or `stop` is set while a batch cannot be stored.
 boost::asio::awaitable<void> RunClickWorker(queue::ClickSource& source, core::ClickEnricher& enricher,

@@ -1,5 +1,6 @@
 #include "http/server.hpp"
 
+#include <pthread.h>
 #include <sys/socket.h>
 
 #include <condition_variable>
@@ -139,10 +140,12 @@ void Server::Bind() {
 void Server::Start() {
     auto& s = *impl_;
     Bind();
-    for (auto& loop : s.loops) {
+    for (std::size_t i = 0; i < s.loops.size(); ++i) {
+        auto& loop = s.loops[i];
         asio::co_spawn(loop->context, Accept(s, *loop), asio::detached);
         asio::co_spawn(loop->context, Sweep(s, *loop), asio::detached);
-        loop->thread = std::thread([&ctx = loop->context] {
+        loop->thread = std::thread([&ctx = loop->context, i] {
+            pthread_setname_np(pthread_self(), ("http-" + std::to_string(i)).c_str());
             for (;;) {
                 try {
                     ctx.run();

@@ -20,30 +20,62 @@ struct Registry::Family {
 Registry::Registry() = default;
 Registry::~Registry() = default;
 
-Histogram::Histogram(std::vector<double> bounds)
-    : bounds_(std::move(bounds)), counts_(new std::atomic<std::uint64_t>[bounds_.size() + 1]) {
+std::size_t ThisThreadShard() noexcept {
+    static std::atomic<std::size_t> next{0};
+    thread_local std::size_t shard = next.fetch_add(1, std::memory_order_relaxed) % kShards;
+    return shard;
+}
+
+std::uint64_t Counter::Value() const noexcept {
+    std::uint64_t total = 0;
+    for (const auto& s : slots_) total += s.value.load(std::memory_order_relaxed);
+    return total;
+}
+
+Histogram::Histogram(std::vector<double> bounds) : bounds_(std::move(bounds)) {
     std::sort(bounds_.begin(), bounds_.end());
-    for (std::size_t i = 0; i <= bounds_.size(); ++i) counts_[i].store(0);
+    blocks_.reset(new Block[Row() * kShards / 8]);
+    for (std::size_t shard = 0; shard < kShards; ++shard) {
+        for (std::size_t i = 0; i < Row(); ++i) Cell(shard, i).store(0, std::memory_order_relaxed);
+    }
 }
 
 void Histogram::Observe(double seconds) noexcept {
-    auto it = std::lower_bound(bounds_.begin(), bounds_.end(), seconds);
-    counts_[static_cast<std::size_t>(it - bounds_.begin())].fetch_add(1, std::memory_order_relaxed);
-    count_.fetch_add(1, std::memory_order_relaxed);
-    sum_nanos_.fetch_add(static_cast<std::uint64_t>(std::max(0.0, seconds) * 1e9), std::memory_order_relaxed);
+    const std::size_t shard = ThisThreadShard();
+    auto bucket = static_cast<std::size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), seconds) - bounds_.begin());
+    Cell(shard, bucket).fetch_add(1, std::memory_order_relaxed);
+    Cell(shard, bounds_.size() + 1).fetch_add(1, std::memory_order_relaxed);
+    Cell(shard, bounds_.size() + 2)
+        .fetch_add(static_cast<std::uint64_t>(std::max(0.0, seconds) * 1e9), std::memory_order_relaxed);
 }
 
 std::vector<std::uint64_t> Histogram::CumulativeCounts() const {
     std::vector<std::uint64_t> out(bounds_.size() + 1);
     std::uint64_t total = 0;
     for (std::size_t i = 0; i <= bounds_.size(); ++i) {
-        total += counts_[i].load(std::memory_order_relaxed);
+        for (std::size_t shard = 0; shard < kShards; ++shard) {
+            total += Cell(shard, i).load(std::memory_order_relaxed);
+        }
         out[i] = total;
     }
     return out;
 }
 
-double Histogram::Sum() const noexcept { return static_cast<double>(sum_nanos_.load(std::memory_order_relaxed)) / 1e9; }
+std::uint64_t Histogram::Count() const noexcept {
+    std::uint64_t n = 0;
+    for (std::size_t shard = 0; shard < kShards; ++shard) {
+        n += Cell(shard, bounds_.size() + 1).load(std::memory_order_relaxed);
+    }
+    return n;
+}
+
+double Histogram::Sum() const noexcept {
+    std::uint64_t nanos = 0;
+    for (std::size_t shard = 0; shard < kShards; ++shard) {
+        nanos += Cell(shard, bounds_.size() + 2).load(std::memory_order_relaxed);
+    }
+    return static_cast<double>(nanos) / 1e9;
+}
 
 std::vector<double> LatencyBuckets() {
     return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};

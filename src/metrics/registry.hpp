@@ -16,13 +16,23 @@
 
 namespace shortener::metrics {
 
+/// Updates go to one of kShards cache-line-sized slots chosen per thread, so threads updating the same
+/// metric on the hot path never contend for a cache line; reads add the slots up.
+inline constexpr std::size_t kShards = 16;
+std::size_t ThisThreadShard() noexcept;
+
 class Counter {
 public:
-    void Inc(std::uint64_t n = 1) noexcept { value_.fetch_add(n, std::memory_order_relaxed); }
-    std::uint64_t Value() const noexcept { return value_.load(std::memory_order_relaxed); }
+    void Inc(std::uint64_t n = 1) noexcept {
+        slots_[ThisThreadShard()].value.fetch_add(n, std::memory_order_relaxed);
+    }
+    std::uint64_t Value() const noexcept;
 
 private:
-    std::atomic<std::uint64_t> value_{0};
+    struct alignas(64) Slot {
+        std::atomic<std::uint64_t> value{0};
+    };
+    std::array<Slot, kShards> slots_;
 };
 
 /// Fixed buckets in seconds.
@@ -33,13 +43,21 @@ public:
     std::vector<double> bounds() const { return bounds_; }
     std::vector<std::uint64_t> CumulativeCounts() const;
     double Sum() const noexcept;
-    std::uint64_t Count() const noexcept { return count_.load(std::memory_order_relaxed); }
+    std::uint64_t Count() const noexcept;
 
 private:
+    // One row per shard: bucket counts, then the count of observations, then the sum in nanoseconds;
+    // each row starts on its own cache line.
+    struct alignas(64) Block {
+        std::atomic<std::uint64_t> cells[8];
+    };
+    std::size_t Row() const noexcept { return (bounds_.size() + 3 + 7) / 8 * 8; }
+    std::atomic<std::uint64_t>& Cell(std::size_t shard, std::size_t i) const noexcept {
+        std::size_t index = shard * Row() + i;
+        return blocks_[index / 8].cells[index % 8];
+    }
     std::vector<double> bounds_;
-    std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
-    std::atomic<std::uint64_t> count_{0};
-    std::atomic<std::uint64_t> sum_nanos_{0};
+    std::unique_ptr<Block[]> blocks_;
 };
 
 /// Latency buckets from 50 µs to 10 s.

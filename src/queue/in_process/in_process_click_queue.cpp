@@ -51,6 +51,7 @@ Task<ClickBatch> InProcessClickQueue::Read(std::size_t max, std::chrono::millise
                 ClickBatch batch;
                 if (buffer_.size() <= max) {
                     batch.clicks.swap(buffer_);  // the usual case: take everything, move nothing
+                    buffer_.reserve(std::min(capacity_, batch.clicks.size()));
                 } else {
                     auto n = static_cast<std::ptrdiff_t>(max);
                     batch.clicks.assign(std::make_move_iterator(buffer_.begin()),
