@@ -14,7 +14,7 @@ build_packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
   libsqlite3-dev libidn2-dev libsodium-dev
 )
-test_packages=(libgtest-dev postgresql-15 redis-server nodejs)
+test_packages=(libgtest-dev postgresql-15 redis-server nodejs python3)
 bench_packages=(wrk nginx-light curl procps sqlite3)
 
 packages=("${build_packages[@]}")
