@@ -19,6 +19,7 @@
 #include "http/server.hpp"
 #include "log/log.hpp"
 #include "queue/in_process/in_process_click_queue.hpp"
+#include "store/postgres/postgres_stores.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
 
 namespace shortener::app {
@@ -79,6 +80,18 @@ sigset_t BlockShutdownSignals() {
 }  // namespace
 
 int Migrate(const Config& config) {
+    if (!config.database_url.empty()) {
+        store::PostgresOptions options;
+        options.dsn = config.database_url;
+        try {
+            store::MigratePostgres(options);
+        } catch (const std::exception& e) {
+            log::Error("migrations_failed", {{"backend", "postgres"}, {"error", e.what()}});
+            return 1;
+        }
+        log::Info("migrations_applied", {{"backend", "postgres"}});
+        return 0;
+    }
     if (!CheckSupported(config)) return 2;
     OpenSqlite(config);
     log::Info("migrations_applied", {{"backend", "sqlite"}});

@@ -1,0 +1,525 @@
+#include "store/postgres/postgres_stores.hpp"
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <set>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+namespace shortener::store {
+namespace {
+
+namespace asio = boost::asio;
+using core::Errc;
+
+#define LINK_COLUMNS                                                                                         \
+    "id, slug, long_url, ts_to_ms(created_at), ts_to_ms(updated_at), ts_to_ms(expires_at), max_clicks, "    \
+    "redirect_type, to_json(tags)::text, ts_to_ms(deleted_at), clicks"
+
+constexpr PgStatement kSelectBySlug{"link_by_slug", "SELECT " LINK_COLUMNS " FROM links WHERE slug = $1"};
+
+constexpr PgStatement kInsertLink{
+    "link_insert",
+    "INSERT INTO links (slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, tags) "
+    "VALUES ($1, $2, ms_to_ts($3), ms_to_ts($3), ms_to_ts($4), $5, $6, $7::text[]) RETURNING id"};
+
+// Substring matches are case-insensitive (ASCII, as SQLite's LIKE) and literal: strpos has no wildcards.
+constexpr PgStatement kList{
+    "link_list",
+    "SELECT " LINK_COLUMNS " FROM links WHERE deleted_at IS NULL AND id < $1 "
+    "AND ($2 = '' OR strpos(lower(slug), lower($2)) > 0 OR strpos(lower(long_url), lower($2)) > 0) "
+    "AND ($3 = '' OR tags @> ARRAY[$3::text]) ORDER BY id DESC LIMIT $4"};
+
+// One statement: absent patch members keep the stored value; a set value wins over its clear_ flag.
+constexpr PgStatement kUpdate{
+    "link_update",
+    "UPDATE links SET long_url = COALESCE($2, long_url), "
+    "expires_at = CASE WHEN $3::bigint IS NOT NULL THEN ms_to_ts($3) WHEN $4::boolean THEN NULL ELSE expires_at END, "
+    "max_clicks = CASE WHEN $5::bigint IS NOT NULL THEN $5 WHEN $6::boolean THEN NULL ELSE max_clicks END, "
+    "redirect_type = COALESCE($7::smallint, redirect_type), tags = COALESCE($8::text[], tags), "
+    "updated_at = ms_to_ts($9) WHERE slug = $1 AND deleted_at IS NULL RETURNING " LINK_COLUMNS};
+
+constexpr PgStatement kDelete{
+    "link_delete",
+    "UPDATE links SET deleted_at = ms_to_ts($2), updated_at = ms_to_ts($2) WHERE slug = $1 AND deleted_at IS NULL"};
+
+constexpr PgStatement kConsumeUse{"link_consume_use",
+                                  "UPDATE links SET uses = uses + 1 WHERE id = $1 AND uses < $2"};
+
+constexpr PgStatement kPing{"ping", "SELECT 1"};
+
+constexpr PgStatement kEnsurePartitions{"ensure_partitions", "SELECT ensure_click_partitions($1)"};
+
+// The whole batch in one statement. `ins` holds only the rows really inserted (a replayed event hits the
+// primary key and is skipped), and every rollup is computed from `ins`, so replays count nothing. Rollup
+// rows are inserted in key order so that concurrent workers lock them in the same order.
+constexpr PgStatement kRecord{
+    "clicks_record",
+    R"SQL(
+WITH input AS (
+    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
+                         $8::boolean[], $9::boolean[], $10::text[], $11::text[], $12::text[], $13::text[],
+                         $14::float8[], $15::float8[], $16::text[], $17::text[], $18::text[], $19::text[],
+                         $20::text[], $21::text[], $22::text[], $23::text[], $24::text[], $25::text[])
+        AS t(link_id, ts_ms, event_id, user_agent, referer, accept_language, query, head_request, is_bot, country,
+             country_name, region, city, latitude, longitude, browser, os, device, referrer_host, referrer_class,
+             language, visitor_id, utm_source, utm_medium, utm_campaign)
+), ins AS (
+    INSERT INTO clicks (link_id, ts, event_id, user_agent, referer, accept_language, query, head_request, is_bot,
+                        country, country_name, region, city, latitude, longitude, browser, os, device,
+                        referrer_host, referrer_class, language, visitor_id, utm_source, utm_medium, utm_campaign)
+    SELECT link_id, ms_to_ts(ts_ms), event_id, user_agent, referer, accept_language, query, head_request, is_bot,
+           country, country_name, region, city, latitude, longitude, browser, os, device, referrer_host,
+           referrer_class, language, visitor_id, utm_source, utm_medium, utm_campaign
+    FROM input
+    ON CONFLICT DO NOTHING
+    RETURNING link_id, ts, is_bot, country, region, city, referrer_host, referrer_class, browser, os, device,
+              language, visitor_id
+), minute AS (
+    INSERT INTO link_clicks_minute AS r (link_id, bucket, clicks, human_clicks, bot_clicks)
+    SELECT link_id, date_trunc('minute', ts, 'UTC'), count(*), count(*) FILTER (WHERE NOT is_bot),
+           count(*) FILTER (WHERE is_bot)
+    FROM ins GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (link_id, bucket) DO UPDATE SET clicks = r.clicks + excluded.clicks,
+        human_clicks = r.human_clicks + excluded.human_clicks, bot_clicks = r.bot_clicks + excluded.bot_clicks
+), hour AS (
+    INSERT INTO link_clicks_hour AS r (link_id, bucket, clicks, human_clicks, bot_clicks)
+    SELECT link_id, date_trunc('hour', ts, 'UTC'), count(*), count(*) FILTER (WHERE NOT is_bot),
+           count(*) FILTER (WHERE is_bot)
+    FROM ins GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (link_id, bucket) DO UPDATE SET clicks = r.clicks + excluded.clicks,
+        human_clicks = r.human_clicks + excluded.human_clicks, bot_clicks = r.bot_clicks + excluded.bot_clicks
+), vis AS (
+    INSERT INTO link_visitors_day (link_id, day, visitor_id, is_bot)
+    SELECT DISTINCT ON (link_id, day, visitor_id) link_id, (ts AT TIME ZONE 'UTC')::date AS day, visitor_id, is_bot
+    FROM ins WHERE visitor_id IS NOT NULL ORDER BY link_id, day, visitor_id
+    ON CONFLICT DO NOTHING
+    RETURNING link_id, day, is_bot
+), day_counts AS (
+    SELECT link_id, day, sum(c) AS c, sum(h) AS h, sum(b) AS b, sum(v) AS v, sum(hv) AS hv FROM (
+        SELECT link_id, (ts AT TIME ZONE 'UTC')::date AS day, 1 AS c, (NOT is_bot)::int AS h, is_bot::int AS b,
+               0 AS v, 0 AS hv FROM ins
+        UNION ALL
+        SELECT link_id, day, 0, 0, 0, 1, (NOT is_bot)::int FROM vis
+    ) x GROUP BY 1, 2
+), day AS (
+    INSERT INTO link_clicks_day AS r (link_id, bucket, clicks, human_clicks, bot_clicks, unique_visitors,
+                                      human_unique_visitors)
+    SELECT link_id, day::timestamp AT TIME ZONE 'UTC', c, h, b, v, hv FROM day_counts ORDER BY 1, 2
+    ON CONFLICT (link_id, bucket) DO UPDATE SET clicks = r.clicks + excluded.clicks,
+        human_clicks = r.human_clicks + excluded.human_clicks, bot_clicks = r.bot_clicks + excluded.bot_clicks,
+        unique_visitors = r.unique_visitors + excluded.unique_visitors,
+        human_unique_visitors = r.human_unique_visitors + excluded.human_unique_visitors
+), dims AS (
+    INSERT INTO link_dimension_day AS r (link_id, day, dimension, value, clicks, human_clicks, bot_clicks)
+    SELECT i.link_id, (i.ts AT TIME ZONE 'UTC')::date, d.dimension, d.value, count(*),
+           count(*) FILTER (WHERE NOT i.is_bot), count(*) FILTER (WHERE i.is_bot)
+    FROM ins i CROSS JOIN LATERAL (VALUES
+        ('country', coalesce(i.country, '')),
+        ('region', CASE WHEN i.region IS NULL THEN '' ELSE coalesce(i.country, '') || '/' || i.region END),
+        ('city', CASE WHEN i.city IS NULL THEN '' ELSE coalesce(i.country, '') || '/' || i.city END),
+        ('referrer_host', coalesce(i.referrer_host, '')),
+        ('referrer_class', coalesce(i.referrer_class, '')),
+        ('browser', coalesce(i.browser, '')),
+        ('os', coalesce(i.os, '')),
+        ('device', coalesce(i.device, '')),
+        ('language', coalesce(i.language, ''))) AS d(dimension, value)
+    GROUP BY 1, 2, 3, 4 ORDER BY 1, 3, 2, 4
+    ON CONFLICT (link_id, dimension, day, value) DO UPDATE SET clicks = r.clicks + excluded.clicks,
+        human_clicks = r.human_clicks + excluded.human_clicks, bot_clicks = r.bot_clicks + excluded.bot_clicks
+), totals AS (
+    UPDATE links l SET clicks = l.clicks + n.c
+    FROM (SELECT link_id, count(*) AS c FROM ins GROUP BY 1) n WHERE l.id = n.link_id
+)
+SELECT count(*) FROM ins
+)SQL"};
+
+std::string Str(std::int64_t v) { return std::to_string(v); }
+
+std::optional<std::string> OptMillis(const std::optional<core::TimePoint>& t) {
+    if (!t) return std::nullopt;
+    return Str(core::ToUnixMillis(*t));
+}
+
+std::optional<std::string> OptInt(const std::optional<std::int64_t>& v) {
+    if (!v) return std::nullopt;
+    return Str(*v);
+}
+
+// Replaces bytes that are not valid UTF-8 with U+FFFD and drops NULs: PostgreSQL rejects both, and one
+// bad header must not make a whole batch fail forever.
+void AppendUtf8(std::string& out, std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80) {
+            if (c != 0) out.push_back(static_cast<char>(c));
+            ++i;
+            continue;
+        }
+        std::size_t n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 0;
+        bool ok = n != 0 && i + n <= s.size();
+        for (std::size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+        if (ok && n == 3) {
+            auto c1 = static_cast<unsigned char>(s[i + 1]);
+            ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0);
+        }
+        if (ok && n == 4) {
+            auto c1 = static_cast<unsigned char>(s[i + 1]);
+            ok = !(c == 0xF0 && c1 < 0x90) && !(c == 0xF4 && c1 >= 0x90);
+        }
+        if (ok) {
+            out.append(s.substr(i, n));
+            i += n;
+        } else {
+            out.append("\xEF\xBF\xBD");
+            ++i;
+        }
+    }
+}
+
+std::string Sanitized(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    AppendUtf8(out, s);
+    return out;
+}
+
+std::string TagsArray(const std::vector<std::string>& tags) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < tags.size(); ++i) {
+        if (i) out.push_back(',');
+        AppendArrayElement(out, Sanitized(tags[i]));
+    }
+    out.push_back('}');
+    return out;
+}
+
+std::vector<std::string> TagsFromJson(std::string_view text) {
+    std::vector<std::string> tags;
+    boost::system::error_code ec;
+    auto v = boost::json::parse(text, ec);
+    if (ec || !v.is_array()) return tags;
+    for (const auto& t : v.as_array()) {
+        if (t.is_string()) tags.emplace_back(t.as_string());
+    }
+    return tags;
+}
+
+core::Link ReadLink(const PgResult& r, int row) {
+    core::Link link;
+    link.id = r.Int(row, 0);
+    link.slug = r.Text(row, 1);
+    link.long_url = r.Text(row, 2);
+    link.created_at = core::FromUnixMillis(r.Int(row, 3));
+    link.updated_at = core::FromUnixMillis(r.Int(row, 4));
+    if (auto v = r.OptionalInt(row, 5)) link.expires_at = core::FromUnixMillis(*v);
+    link.max_clicks = r.OptionalInt(row, 6);
+    link.redirect_type = core::RedirectTypeFromInt(r.Int(row, 7)).value_or(core::RedirectType::k302);
+    link.tags = TagsFromJson(r.Text(row, 8));
+    if (auto v = r.OptionalInt(row, 9)) link.deleted_at = core::FromUnixMillis(*v);
+    link.clicks = r.Int(row, 10);
+    return link;
+}
+
+// One text-format array literal per column, built in a single pass over the batch.
+class ArrayBuilder {
+public:
+    void Begin() { out_ = "{"; }
+    void Sep() {
+        if (out_.size() > 1) out_.push_back(',');
+    }
+    void Text(std::string_view s) {
+        Sep();
+        AppendQuoted(s);
+    }
+    void OptText(const std::string& s) {  // empty = unknown = NULL
+        Sep();
+        if (s.empty()) {
+            out_.append("NULL");
+        } else {
+            AppendQuoted(s);
+        }
+    }
+    void Int(std::int64_t v) {
+        Sep();
+        char buf[24];
+        auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+        out_.append(buf, end);
+    }
+    void Bool(bool v) {
+        Sep();
+        out_.push_back(v ? 't' : 'f');
+    }
+    void OptDouble(const std::optional<double>& v) {
+        Sep();
+        if (!v) {
+            out_.append("NULL");
+            return;
+        }
+        char buf[32];
+        auto [end, ec] = std::to_chars(buf, buf + sizeof buf, *v);
+        out_.append(buf, end);
+    }
+    std::string Finish() {
+        out_.push_back('}');
+        return std::move(out_);
+    }
+
+private:
+    void AppendQuoted(std::string_view s) {
+        scratch_.clear();
+        AppendUtf8(scratch_, s);
+        AppendArrayElement(out_, scratch_);
+    }
+    std::string scratch_;
+    std::string out_;
+};
+
+}  // namespace
+
+// ---- links ----
+
+Task<core::Result<core::Link>> PostgresLinkStore::Create(const core::NewLink& link) {
+    PgParams params{Sanitized(link.slug),
+                    Sanitized(link.long_url),
+                    Str(core::ToUnixMillis(link.created_at)),
+                    OptMillis(link.expires_at),
+                    OptInt(link.max_clicks),
+                    Str(static_cast<std::int64_t>(link.redirect_type)),
+                    TagsArray(link.tags)};
+    std::optional<PgResult> r;
+    bool taken = false;
+    try {
+        r.emplace(co_await pool_->Execute(kInsertLink, params));
+    } catch (const PgError& e) {
+        if (!e.IsUniqueViolation()) throw;
+        taken = true;
+    }
+    if (taken) co_return make_error_code(Errc::kSlugTaken);
+    core::Link stored;
+    stored.id = r->Int(0, 0);
+    stored.slug = link.slug;
+    stored.long_url = link.long_url;
+    stored.created_at = stored.updated_at = link.created_at;
+    stored.expires_at = link.expires_at;
+    stored.max_clicks = link.max_clicks;
+    stored.redirect_type = link.redirect_type;
+    stored.tags = link.tags;
+    co_return stored;
+}
+
+Task<std::optional<core::Link>> PostgresLinkStore::FindBySlug(std::string_view slug) {
+    PgParams params{Sanitized(slug)};
+    auto r = co_await pool_->Execute(kSelectBySlug, params);
+    if (r.Rows() == 0) co_return std::nullopt;
+    co_return ReadLink(r, 0);
+}
+
+Task<LinkPage> PostgresLinkStore::List(const ListQuery& query) {
+    PgParams params{Str(query.before_id.value_or(INT64_MAX)), Sanitized(query.q), Sanitized(query.tag),
+                    Str(static_cast<std::int64_t>(query.limit + 1))};
+    auto r = co_await pool_->Execute(kList, params);
+    LinkPage page;
+    for (int i = 0; i < r.Rows(); ++i) page.items.push_back(ReadLink(r, i));
+    if (page.items.size() > query.limit) {
+        page.items.pop_back();
+        page.next_before = page.items.back().id;
+    }
+    co_return page;
+}
+
+Task<core::Result<core::Link>> PostgresLinkStore::Update(std::string_view slug, const core::LinkPatch& patch) {
+    std::optional<std::string> tags;
+    if (patch.tags) tags = TagsArray(*patch.tags);
+    std::optional<std::string> long_url;
+    if (patch.long_url) long_url = Sanitized(*patch.long_url);
+    std::optional<std::string> redirect;
+    if (patch.redirect_type) redirect = Str(static_cast<std::int64_t>(*patch.redirect_type));
+    PgParams params{Sanitized(slug),
+                    long_url,
+                    OptMillis(patch.expires_at),
+                    std::string(patch.clear_expires_at ? "t" : "f"),
+                    OptInt(patch.max_clicks),
+                    std::string(patch.clear_max_clicks ? "t" : "f"),
+                    redirect,
+                    tags,
+                    Str(core::ToUnixMillis(patch.updated_at))};
+    auto r = co_await pool_->Execute(kUpdate, params);
+    if (r.Rows() == 1) co_return ReadLink(r, 0);
+    auto existing = co_await FindBySlug(slug);
+    co_return make_error_code(existing ? Errc::kGone : Errc::kNotFound);
+}
+
+Task<core::Result<void>> PostgresLinkStore::Delete(std::string_view slug, core::TimePoint at) {
+    PgParams params{Sanitized(slug), Str(core::ToUnixMillis(at))};
+    auto r = co_await pool_->Execute(kDelete, params);
+    if (r.Affected() == 1) co_return core::Result<void>{};
+    auto existing = co_await FindBySlug(slug);
+    co_return make_error_code(existing ? Errc::kGone : Errc::kNotFound);
+}
+
+Task<bool> PostgresLinkStore::TryConsumeUse(core::LinkId id, std::int64_t max_clicks) {
+    PgParams params{Str(id), Str(max_clicks)};
+    auto r = co_await pool_->Execute(kConsumeUse, params);
+    co_return r.Affected() == 1;
+}
+
+Task<void> PostgresLinkStore::Ping() {
+    PgParams none;
+    co_await pool_->Execute(kPing, none);
+}
+
+// ---- clicks ----
+
+Task<std::size_t> PostgresClickStore::Record(std::span<const core::EnrichedClick> clicks) {
+    if (clicks.empty()) co_return 0;
+    constexpr int kColumns = 25;
+    std::array<ArrayBuilder, kColumns> a;
+    for (auto& b : a) b.Begin();
+    for (const auto& click : clicks) {
+        const core::ClickEvent& e = click.event;
+        const core::ClickDimensions& d = click.dimensions;
+        a[0].Int(e.link_id);
+        a[1].Int(core::ToUnixMillis(e.at));
+        a[2].Text(e.id.ToString());
+        a[3].Text(e.user_agent);
+        a[4].Text(e.referer);
+        a[5].Text(e.accept_language);
+        a[6].Text(e.query);
+        a[7].Bool(e.head_request);
+        a[8].Bool(d.is_bot);
+        a[9].OptText(d.country_code);
+        a[10].OptText(d.country_name);
+        a[11].OptText(d.region);
+        a[12].OptText(d.city);
+        a[13].OptDouble(d.latitude);
+        a[14].OptDouble(d.longitude);
+        a[15].OptText(d.browser);
+        a[16].OptText(d.os);
+        a[17].OptText(d.device);
+        a[18].OptText(d.referrer_host);
+        a[19].OptText(d.referrer_class);
+        a[20].OptText(d.language);
+        a[21].OptText(d.visitor_id);
+        a[22].OptText(d.utm_source);
+        a[23].OptText(d.utm_medium);
+        a[24].OptText(d.utm_campaign);
+    }
+    PgParams params;
+    params.reserve(kColumns);
+    for (auto& b : a) params.emplace_back(b.Finish());
+    for (int attempt = 1;; ++attempt) {
+        try {
+            auto r = co_await pool_->Execute(kRecord, params);
+            co_return static_cast<std::size_t>(r.Int(0, 0));
+        } catch (const PgError& e) {
+            // A deadlock with another worker rolled the whole statement back: running it again is safe.
+            if (!e.IsRetryable() || attempt >= 5) throw;
+        }
+    }
+}
+
+// ---- setup ----
+
+void MigratePostgres(const PostgresOptions& options) {
+    const char* keywords[] = {"dbname", "application_name", "connect_timeout", nullptr};
+    std::string timeout = std::to_string(std::max<std::int64_t>(
+        1, std::chrono::duration_cast<std::chrono::seconds>(options.connect_timeout).count()));
+    const char* values[] = {options.dsn.c_str(), "shortener-migrate", timeout.c_str(), nullptr};
+    std::unique_ptr<pg_conn, decltype(&PQfinish)> conn(PQconnectdbParams(keywords, values, 1), &PQfinish);
+    if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
+        std::string m = conn ? PQerrorMessage(conn.get()) : "out of memory";
+        while (!m.empty() && m.back() == '\n') m.pop_back();
+        throw core::BackendUnavailable("PostgreSQL: cannot connect: " + m);
+    }
+    PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);  // "already exists, skipping"
+    auto exec = [&](const char* sql, std::vector<const char*> params = {}) {
+        std::unique_ptr<pg_result, decltype(&PQclear)> r(
+            PQexecParams(conn.get(), sql, static_cast<int>(params.size()), nullptr, params.data(), nullptr, nullptr, 0),
+            &PQclear);
+        auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+            std::string m = PQerrorMessage(conn.get());
+            while (!m.empty() && m.back() == '\n') m.pop_back();
+            if (PQstatus(conn.get()) != CONNECTION_OK) throw core::BackendUnavailable("PostgreSQL: " + m);
+            throw std::runtime_error(m);
+        }
+        return r;
+    };
+    auto script = [&](const std::string& sql) {  // simple protocol: several statements, no parameters
+        std::unique_ptr<pg_result, decltype(&PQclear)> r(PQexec(conn.get(), sql.c_str()), &PQclear);
+        auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+            std::string m = PQerrorMessage(conn.get());
+            while (!m.empty() && m.back() == '\n') m.pop_back();
+            throw std::runtime_error(m);
+        }
+    };
+    // Session lock, per schema: replicas starting together wait here, then find the work done.
+    exec("SELECT pg_advisory_lock(hashtext('shortener_migrations:' || current_schema()))");
+    try {
+        exec("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, "
+             "applied_at timestamptz NOT NULL DEFAULT now())");
+        auto applied_rows = exec("SELECT version FROM schema_migrations");
+        std::set<long> applied;
+        for (int i = 0; i < PQntuples(applied_rows.get()); ++i) {
+            applied.insert(std::strtol(PQgetvalue(applied_rows.get(), i, 0), nullptr, 10));
+        }
+        for (const auto& m : PostgresMigrations()) {
+            long version = std::strtol(std::string(m.name).c_str(), nullptr, 10);
+            if (version <= 0) throw std::runtime_error("migration without a version number: " + std::string(m.name));
+            if (applied.contains(version)) continue;
+            exec("BEGIN");
+            try {
+                script(std::string(m.content));
+                std::string v = std::to_string(version), name(m.name);
+                exec("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", {v.c_str(), name.c_str()});
+                exec("COMMIT");
+            } catch (const std::exception& e) {
+                PQclear(PQexec(conn.get(), "ROLLBACK"));
+                throw std::runtime_error("migration " + std::string(m.name) + " failed: " + e.what());
+            }
+        }
+        std::string ahead = std::to_string(options.partitions_ahead);
+        exec("SELECT ensure_click_partitions($1)", {ahead.c_str()});
+    } catch (...) {
+        PQclear(PQexec(conn.get(), "SELECT pg_advisory_unlock_all()"));
+        throw;
+    }
+    exec("SELECT pg_advisory_unlock_all()");
+}
+
+Task<void> MaintainClickPartitions(std::shared_ptr<PgPool> pool, std::chrono::seconds every) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (;;) {
+        std::chrono::seconds next = every;
+        try {
+            PgParams params{std::to_string(pool->options().partitions_ahead)};
+            co_await pool->Execute(kEnsurePartitions, params);
+        } catch (const std::exception&) {
+            next = std::min(every, std::chrono::seconds(60));
+        }
+        timer.expires_after(next);
+        auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (ec) co_return;
+    }
+}
+
+PostgresBackend OpenPostgres(const PostgresOptions& options) {
+    PostgresBackend b;
+    b.pool = std::make_shared<PgPool>(options);
+    b.links = std::make_unique<PostgresLinkStore>(b.pool);
+    b.clicks = std::make_unique<PostgresClickStore>(b.pool);
+    return b;
+}
+
+}  // namespace shortener::store

@@ -1,0 +1,438 @@
+// The store contract (store_contract.hpp) over the PostgreSQL adapter, plus PostgreSQL-only checks:
+// partitions, concurrent migrations, rollups, the pool and unreachable servers. Needs a real server:
+// SHORTENER_TEST_PG_DSN (scripts/test.sh starts one). Without it these tests fail under CI and skip
+// elsewhere. Each test runs in a fresh schema, dropped afterwards.
+
+#include <libpq-fe.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <random>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "store/postgres/postgres_stores.hpp"
+#include "store_contract.hpp"
+
+namespace shortener::store {
+namespace {
+
+using contract::MakeClick;
+using contract::MakeLink;
+using contract::RawClick;
+using shortener::testing::RunAwaitable;
+
+// Skips (outside CI) or fails (in CI) the current test when no server is configured.
+#define REQUIRE_PG()                                                                                  \
+    do {                                                                                              \
+        if (TestDsn().empty()) {                                                                      \
+            if (std::getenv("CI")) FAIL() << "SHORTENER_TEST_PG_DSN is not set (CI requires PostgreSQL)"; \
+            GTEST_SKIP() << "SHORTENER_TEST_PG_DSN is not set";                                       \
+        }                                                                                             \
+    } while (0)
+
+std::string TestDsn() {
+    const char* dsn = std::getenv("SHORTENER_TEST_PG_DSN");
+    return dsn ? dsn : "";
+}
+
+// A blocking admin connection for setting up and inspecting test schemas.
+class Admin {
+public:
+    explicit Admin(const std::string& dsn) {
+        const char* k[] = {"dbname", nullptr};
+        const char* v[] = {dsn.c_str(), nullptr};
+        conn_ = PQconnectdbParams(k, v, 1);
+        if (PQstatus(conn_) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(conn_));
+        PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+    }
+    ~Admin() { PQfinish(conn_); }
+    // Rows of text (NULL as "<null>").
+    std::vector<std::vector<std::string>> Query(const std::string& sql) {
+        PGresult* r = PQexec(conn_, sql.c_str());
+        auto status = PQresultStatus(r);
+        if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+            std::string m = PQerrorMessage(conn_);
+            PQclear(r);
+            throw std::runtime_error(sql + ": " + m);
+        }
+        std::vector<std::vector<std::string>> rows;
+        for (int i = 0; i < PQntuples(r); ++i) {
+            auto& row = rows.emplace_back();
+            for (int j = 0; j < PQnfields(r); ++j) row.push_back(PQgetisnull(r, i, j) ? "<null>" : PQgetvalue(r, i, j));
+        }
+        PQclear(r);
+        return rows;
+    }
+    std::string Scalar(const std::string& sql) { return Query(sql).at(0).at(0); }
+
+private:
+    PGconn* conn_;
+};
+
+// A fresh schema; the DSN it returns puts it first on the search path.
+class TestSchema {
+public:
+    TestSchema() {
+        std::random_device rd;
+        name_ = "t_" + std::to_string(rd()) + "_" + std::to_string(rd());
+        Admin(TestDsn()).Query("CREATE SCHEMA " + name_);
+        std::string dsn = TestDsn();
+        dsn_ = dsn + (dsn.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + name_;
+    }
+    ~TestSchema() {
+        try {
+            Admin(TestDsn()).Query("DROP SCHEMA " + name_ + " CASCADE");
+        } catch (...) {
+        }
+    }
+    const std::string& dsn() const { return dsn_; }
+    const std::string& name() const { return name_; }
+
+private:
+    std::string name_;
+    std::string dsn_;
+};
+
+class PostgresBackendForTest {
+public:
+    void Open() {
+        if (TestDsn().empty()) {
+            if (std::getenv("CI")) FAIL() << "SHORTENER_TEST_PG_DSN is not set (CI requires PostgreSQL)";
+            GTEST_SKIP() << "SHORTENER_TEST_PG_DSN is not set";
+        }
+        if (!schema_) schema_.emplace();
+        PostgresOptions options;
+        options.dsn = schema_->dsn();
+        options.pool_size = 4;
+        MigratePostgres(options);
+        backend_ = OpenPostgres(options);
+    }
+    void Close() { backend_ = {}; }
+    LinkStore& links() { return *backend_.links; }
+    ClickStore& clicks() { return *backend_.clicks; }
+    RawClick FirstRawClick(core::LinkId link) {
+        auto rows = Admin(schema_->dsn()).Query("SELECT country, device, city, user_agent FROM clicks WHERE link_id = " +
+                                                std::to_string(link) + " LIMIT 1");
+        if (rows.empty()) throw std::runtime_error("no click stored");
+        RawClick r{rows[0][0], rows[0][1], std::nullopt, rows[0][3]};
+        if (rows[0][2] != "<null>") r.city = rows[0][2];
+        return r;
+    }
+
+private:
+    std::optional<TestSchema> schema_;
+    PostgresBackend backend_;
+};
+
+}  // namespace
+
+namespace contract {
+INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, StoreContract, ::testing::Types<PostgresBackendForTest>);
+}  // namespace contract
+
+namespace {
+
+class PostgresStore : public ::testing::Test {
+protected:
+    void SetUp() override {
+        REQUIRE_PG();
+        schema_.emplace();
+        options_.dsn = schema_->dsn();
+        options_.pool_size = 4;
+        MigratePostgres(options_);
+        backend_ = OpenPostgres(options_);
+        admin_.emplace(schema_->dsn());
+    }
+    void TearDown() override {
+        backend_ = {};
+        admin_.reset();
+        schema_.reset();
+    }
+    core::LinkId NewLink(const std::string& slug) { return RunAwaitable(backend_.links->Create(MakeLink(slug)))->id; }
+
+    std::optional<TestSchema> schema_;
+    PostgresOptions options_;
+    PostgresBackend backend_;
+    std::optional<Admin> admin_;
+};
+
+std::string MonthPartition(std::chrono::sys_days day, int months_later) {
+    std::chrono::year_month_day ymd(day);
+    auto ym = std::chrono::year_month(ymd.year(), ymd.month()) + std::chrono::months(months_later);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "clicks_y%04dm%02u", static_cast<int>(ym.year()), static_cast<unsigned>(ym.month()));
+    return buf;
+}
+
+TEST_F(PostgresStore, PartitionsExistForTheNextMonths) {
+    auto rows = admin_->Query(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "WHERE i.inhparent = 'clicks'::regclass ORDER BY 1");
+    std::set<std::string> names;
+    for (auto& r : rows) names.insert(r[0]);
+    auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+    for (int m = 0; m <= options_.partitions_ahead; ++m) EXPECT_TRUE(names.contains(MonthPartition(today, m))) << m;
+    EXPECT_TRUE(names.contains("clicks_default"));
+    // Running it again creates nothing new.
+    EXPECT_EQ(admin_->Scalar("SELECT ensure_click_partitions(2)"), "0");
+}
+
+TEST_F(PostgresStore, ConcurrentMigrationsDoNotRace) {
+    TestSchema fresh;
+    PostgresOptions options;
+    options.dsn = fresh.dsn();
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i) {
+        threads.emplace_back([&] {
+            try {
+                MigratePostgres(options);
+            } catch (const std::exception& e) {
+                ++failures;
+                ADD_FAILURE() << e.what();
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(failures.load(), 0);
+    Admin admin(fresh.dsn());
+    EXPECT_EQ(admin.Scalar("SELECT count(*) FROM schema_migrations"), std::to_string(PostgresMigrations().size()));
+    EXPECT_EQ(admin.Scalar("SELECT count(*) FROM schema_migrations WHERE version = 1"), "1");
+}
+
+TEST_F(PostgresStore, RecordIsIdempotentAcrossPartitions) {
+    auto link = NewLink("parts");
+    // This month, next month, and a month long past (no partition: the default one takes it).
+    auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch()).count();
+    std::vector<core::EnrichedClick> batch;
+    for (std::uint8_t i = 0; i < 5; ++i) batch.push_back(MakeClick(link, i, now_ms));
+    for (std::uint8_t i = 10; i < 15; ++i) batch.push_back(MakeClick(link, i, now_ms + 32LL * 86'400'000));
+    for (std::uint8_t i = 20; i < 25; ++i) batch.push_back(MakeClick(link, i, 1'500'000'000'000));
+    EXPECT_EQ(RunAwaitable(backend_.clicks->Record(batch)), 15u);
+    EXPECT_EQ(RunAwaitable(backend_.clicks->Record(batch)), 0u);
+    std::vector<core::EnrichedClick> half(batch.begin() + 3, batch.begin() + 12);
+    EXPECT_EQ(RunAwaitable(backend_.clicks->Record(half)), 0u);
+    EXPECT_EQ(admin_->Scalar("SELECT count(*) FROM clicks"), "15");
+    EXPECT_EQ(admin_->Scalar("SELECT count(DISTINCT tableoid) FROM clicks"), "3");
+    EXPECT_EQ(admin_->Scalar("SELECT count(*) FROM clicks_default"), "5");
+    EXPECT_EQ(RunAwaitable(backend_.links->FindBySlug("parts"))->clicks, 15);
+    // Creating the missing month later moves its rows out of the default partition.
+    EXPECT_EQ(admin_->Scalar("SELECT ensure_click_partitions(0, timestamptz '2017-07-01')") != "0", true);
+    EXPECT_EQ(admin_->Scalar("SELECT count(*) FROM clicks_default"), "0");
+    EXPECT_EQ(admin_->Scalar("SELECT count(*) FROM clicks_y2017m07"), "5");
+    EXPECT_EQ(RunAwaitable(backend_.clicks->Record(batch)), 0u);
+}
+
+TEST_F(PostgresStore, RollupsEqualARecountAfterReplays) {
+    std::vector<core::LinkId> links{NewLink("r1"), NewLink("r2"), NewLink("r3")};
+    std::mt19937 rng(42);
+    const char* countries[] = {"DE", "US", "", "FR"};
+    const char* browsers[] = {"Chrome", "Firefox", "", "Safari"};
+    std::vector<core::EnrichedClick> all;
+    for (int i = 0; i < 600; ++i) {
+        core::LinkId link = links[rng() % links.size()];
+        core::EventId id;
+        for (auto& b : id.bytes) b = static_cast<std::uint8_t>(rng());
+        auto at = core::FromUnixMillis(1'700'000'000'000 + static_cast<std::int64_t>(rng() % (3 * 86'400'000u)));
+        core::EnrichedClick c{core::ClickEvent::Make(id, link, at, {.user_agent = "ua"}), {}};
+        c.dimensions.is_bot = rng() % 5 == 0;
+        c.dimensions.country_code = countries[rng() % 4];
+        if (!c.dimensions.country_code.empty() && rng() % 2) c.dimensions.city = "City" + std::to_string(rng() % 3);
+        c.dimensions.browser = browsers[rng() % 4];
+        c.dimensions.visitor_id = "v" + std::to_string(rng() % 40);
+        all.push_back(std::move(c));
+    }
+    // Overlapping batches, replayed in a different order and cut.
+    std::size_t total = 0;
+    for (std::size_t start = 0; start < all.size(); start += 100) {
+        std::vector<core::EnrichedClick> batch(all.begin() + start, all.begin() + std::min(all.size(), start + 150));
+        total += RunAwaitable(backend_.clicks->Record(batch));
+    }
+    std::shuffle(all.begin(), all.end(), rng);
+    for (std::size_t start = 0; start < all.size(); start += 250) {
+        std::vector<core::EnrichedClick> batch(all.begin() + start, all.begin() + std::min(all.size(), start + 250));
+        total += RunAwaitable(backend_.clicks->Record(batch));
+    }
+    EXPECT_EQ(total, all.size());
+
+    auto same = [&](const std::string& rollup, const std::string& recount) {
+        std::string diff = "SELECT count(*) FROM ((" + rollup + " EXCEPT " + recount + ") UNION ALL (" + recount +
+                           " EXCEPT " + rollup + ")) d";
+        EXPECT_EQ(admin_->Scalar(diff), "0") << rollup;
+        EXPECT_NE(admin_->Scalar("SELECT count(*) FROM (" + rollup + ") r"), "0") << rollup;
+    };
+    const std::string counts = "count(*), count(*) FILTER (WHERE NOT is_bot), count(*) FILTER (WHERE is_bot)";
+    same("SELECT link_id, bucket, clicks, human_clicks, bot_clicks FROM link_clicks_minute",
+         "SELECT link_id, date_trunc('minute', ts, 'UTC'), " + counts + " FROM clicks GROUP BY 1, 2");
+    same("SELECT link_id, bucket, clicks, human_clicks, bot_clicks FROM link_clicks_hour",
+         "SELECT link_id, date_trunc('hour', ts, 'UTC'), " + counts + " FROM clicks GROUP BY 1, 2");
+    same("SELECT link_id, bucket, clicks, human_clicks, bot_clicks, unique_visitors FROM link_clicks_day",
+         "SELECT link_id, date_trunc('day', ts, 'UTC'), " + counts +
+             ", count(DISTINCT visitor_id) FROM clicks GROUP BY 1, 2");
+    same("SELECT link_id, day, value, clicks, human_clicks, bot_clicks FROM link_dimension_day "
+         "WHERE dimension = 'country'",
+         "SELECT link_id, (ts AT TIME ZONE 'UTC')::date, coalesce(country, ''), " + counts +
+             " FROM clicks GROUP BY 1, 2, 3");
+    same("SELECT link_id, day, value, clicks FROM link_dimension_day WHERE dimension = 'city'",
+         "SELECT link_id, (ts AT TIME ZONE 'UTC')::date, CASE WHEN city IS NULL THEN '' ELSE "
+         "coalesce(country, '') || '/' || city END, count(*) FROM clicks GROUP BY 1, 2, 3");
+    same("SELECT link_id, day, value, clicks FROM link_dimension_day WHERE dimension = 'browser'",
+         "SELECT link_id, (ts AT TIME ZONE 'UTC')::date, coalesce(browser, ''), count(*) FROM clicks GROUP BY 1, 2, 3");
+    same("SELECT id, clicks FROM links", "SELECT link_id, count(*) FROM clicks GROUP BY 1");
+    EXPECT_EQ(admin_->Scalar("SELECT count(DISTINCT dimension) FROM link_dimension_day"), "9");
+}
+
+TEST_F(PostgresStore, UnreachableServerIsBackendUnavailable) {
+    PostgresOptions options;
+    options.dsn = "postgres://shortener@127.0.0.1:1/none";  // nothing listens on port 1
+    options.connect_timeout = std::chrono::milliseconds(1000);
+    auto dead = OpenPostgres(options);
+    EXPECT_THROW(RunAwaitable(dead.links->Ping()), core::BackendUnavailable);
+    EXPECT_THROW(RunAwaitable(dead.links->FindBySlug("x")), core::BackendUnavailable);
+    EXPECT_THROW(RunAwaitable(dead.clicks->Record(std::vector<core::EnrichedClick>{MakeClick(1, 1)})),
+                 core::BackendUnavailable);
+    EXPECT_THROW(MigratePostgres(options), core::BackendUnavailable);
+    EXPECT_EQ(dead.pool->GetStats().connects, 0u);
+    EXPECT_GE(dead.pool->GetStats().connect_failures, 3u);
+}
+
+TEST_F(PostgresStore, ReconnectsAfterTheServerDropsConnections) {
+    auto link = NewLink("reconnect");
+    RunAwaitable(backend_.links->Ping());
+    auto before = backend_.pool->GetStats().connects;
+    // What a server restart does to pooled connections.
+    admin_->Query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'shortener' "
+                  "AND pid <> pg_backend_pid() AND query NOT LIKE '%pg_terminate_backend%' AND "
+                  "datname = current_database()");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto found = RunAwaitable(backend_.links->FindBySlug("reconnect"));
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->id, link);
+    EXPECT_GT(backend_.pool->GetStats().connects, before);
+}
+
+TEST_F(PostgresStore, PoolBoundsConnectionsAndQueuesWaiters) {
+    PostgresOptions options = options_;
+    options.pool_size = 2;
+    auto pool = std::make_shared<PgPool>(options);
+    static constexpr PgStatement kSleep{"sleep", "SELECT pg_sleep(0.02)"};
+    boost::asio::io_context io;
+    int done = 0;
+    std::size_t max_open = 0;
+    auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 10; ++i) {
+        boost::asio::co_spawn(
+            io,
+            [&]() -> boost::asio::awaitable<void> {
+                co_await pool->Execute(kSleep, PgParams{});
+                max_open = std::max(max_open, pool->GetStats().open);
+                ++done;
+            },
+            [](std::exception_ptr e) {
+                if (e) std::rethrow_exception(e);
+            });
+    }
+    io.run();
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(done, 10);
+    EXPECT_LE(max_open, 2u);
+    EXPECT_GE(elapsed, std::chrono::milliseconds(90));  // 10 sleeps of 20 ms, two at a time
+    EXPECT_EQ(pool->GetStats().waiting, 0u);
+}
+
+TEST_F(PostgresStore, AcquireTimesOutWhenThePoolIsExhausted) {
+    PostgresOptions options = options_;
+    options.pool_size = 1;
+    options.acquire_timeout = std::chrono::milliseconds(50);
+    auto pool = std::make_shared<PgPool>(options);
+    static constexpr PgStatement kSleep{"sleep", "SELECT pg_sleep(0.3)"};
+    boost::asio::io_context io;
+    bool slow_done = false, timed_out = false;
+    boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
+        co_await pool->Execute(kSleep, PgParams{});
+        slow_done = true;
+    }, boost::asio::detached);
+    boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
+        try {
+            co_await pool->Execute(kSleep, PgParams{});
+        } catch (const core::BackendUnavailable&) {
+            timed_out = true;
+        }
+    }, boost::asio::detached);
+    io.run();
+    EXPECT_TRUE(slow_done);
+    EXPECT_TRUE(timed_out);
+    EXPECT_EQ(pool->GetStats().acquire_timeouts, 1u);
+}
+
+// Clicks stored per second through Record (batches of 1000, two workers). Prints the figure; the count is
+// SHORTENER_PG_BENCH_CLICKS (default 40,000, small enough for every test run).
+TEST_F(PostgresStore, RecordThroughput) {
+    const char* n_env = std::getenv("SHORTENER_PG_BENCH_CLICKS");
+    const std::size_t n = n_env ? std::strtoull(n_env, nullptr, 10) : 40'000;
+    std::vector<core::LinkId> links;
+    for (int i = 0; i < 50; ++i) links.push_back(NewLink("bench" + std::to_string(i)));
+    const char* countries[] = {"DE", "US", "FR", "GB", "JP", "BR"};
+    const char* browsers[] = {"Chrome", "Firefox", "Safari", "Edge"};
+    std::mt19937_64 rng(7);
+    auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch()).count();
+    std::vector<core::EnrichedClick> all;
+    all.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        core::EventId id;
+        for (auto& b : id.bytes) b = static_cast<std::uint8_t>(rng());
+        auto at = core::FromUnixMillis(now_ms - static_cast<std::int64_t>(n - i) * 5);  // ~spread over minutes
+        core::EnrichedClick c{
+            core::ClickEvent::Make(id, links[rng() % links.size()], at,
+                                   {.user_agent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0",
+                                    .referer = "https://www.google.com/search?q=x",
+                                    .accept_language = "en-US,en;q=0.9"}),
+            {}};
+        c.dimensions.country_code = countries[rng() % 6];
+        c.dimensions.country_name = "Country";
+        c.dimensions.region = "Region" + std::to_string(rng() % 5);
+        c.dimensions.city = "City" + std::to_string(rng() % 20);
+        c.dimensions.latitude = 52.5;
+        c.dimensions.longitude = 13.4;
+        c.dimensions.browser = browsers[rng() % 4];
+        c.dimensions.os = "Linux";
+        c.dimensions.device = "desktop";
+        c.dimensions.referrer_host = "google.com";
+        c.dimensions.referrer_class = "search";
+        c.dimensions.language = "en";
+        c.dimensions.visitor_id = std::to_string(rng() % 5000);
+        c.dimensions.is_bot = rng() % 10 == 0;
+        all.push_back(std::move(c));
+    }
+    constexpr std::size_t kBatch = 1000;
+    std::atomic<std::size_t> next{0}, stored{0};
+    auto start = std::chrono::steady_clock::now();
+    std::vector<std::thread> workers;
+    for (int w = 0; w < 2; ++w) {
+        workers.emplace_back([&] {
+            for (;;) {
+                std::size_t from = next.fetch_add(kBatch);
+                if (from >= all.size()) break;
+                std::span<const core::EnrichedClick> batch(all.data() + from, std::min(kBatch, all.size() - from));
+                stored += RunAwaitable(backend_.clicks->Record(batch));
+            }
+        });
+    }
+    for (auto& t : workers) t.join();
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_EQ(stored.load(), n);
+    std::printf("[ RESULT   ] Record: %zu clicks in %.2f s = %.0f clicks/s (batches of %zu, 2 workers)\n", n, seconds,
+                n / seconds, kBatch);
+    RecordProperty("clicks_per_second", static_cast<int>(n / seconds));
+}
+
+}  // namespace
+}  // namespace shortener::store

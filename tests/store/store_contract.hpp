@@ -1,0 +1,262 @@
+#pragma once
+// The LinkStore/ClickStore contract: one typed suite, instantiated once per adapter
+// (sqlite_store_test.cpp: SQLite, label unit; postgres_store_pgtest.cpp: PostgreSQL, label pg).
+//
+// A backend type B provides:
+//   void Open();                       // (re)opens stores on the same data; migrations run again
+//   void Close();
+//   LinkStore& links();  ClickStore& clicks();
+//   RawClick FirstRawClick(core::LinkId);  // one stored raw row of the link, for column checks
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/link_store.hpp"
+#include "support/run_awaitable.hpp"
+
+namespace shortener::store::contract {
+
+using shortener::testing::RunAwaitable;
+
+struct RawClick {
+    std::string country;
+    std::string device;
+    std::optional<std::string> city;  // nullopt: NULL
+    std::string user_agent;
+};
+
+inline core::NewLink MakeLink(std::string slug, std::string url = "https://example.com/") {
+    core::NewLink l;
+    l.slug = std::move(slug);
+    l.long_url = std::move(url);
+    l.created_at = core::FromUnixMillis(1'700'000'000'000);
+    return l;
+}
+
+inline core::EnrichedClick MakeClick(core::LinkId link, std::uint8_t n, std::int64_t base_ms = 1'700'000'000'000) {
+    core::EventId id;
+    id.bytes[15] = n;
+    id.bytes[14] = static_cast<std::uint8_t>(link);
+    id.bytes[13] = static_cast<std::uint8_t>(link >> 8);
+    core::EnrichedClick click{core::ClickEvent::Make(id, link, core::FromUnixMillis(base_ms + n),
+                                                     {.user_agent = "UA \"quoted\"", .referer = "https://ref.example/"}),
+                              {}};
+    click.dimensions.country_code = "DE";
+    click.dimensions.device = "mobile";
+    return click;
+}
+
+template <class Backend>
+class StoreContract : public ::testing::Test {
+protected:
+    void SetUp() override { backend_.Open(); }
+    void TearDown() override { backend_.Close(); }
+    LinkStore& links() { return backend_.links(); }
+    ClickStore& clicks() { return backend_.clicks(); }
+    std::int64_t Clicks(std::string_view slug) { return RunAwaitable(links().FindBySlug(slug))->clicks; }
+
+    Backend backend_;
+};
+
+TYPED_TEST_SUITE_P(StoreContract);
+
+TYPED_TEST_P(StoreContract, CreateAndFind) {
+    auto link = MakeLink("abc123", "https://example.com/x");
+    link.tags = {"a", "b"};
+    link.max_clicks = 5;
+    link.redirect_type = core::RedirectType::k301;
+    link.expires_at = core::FromUnixMillis(1'900'000'000'123);
+    auto created = RunAwaitable(this->links().Create(link));
+    ASSERT_TRUE(created);
+    EXPECT_GT(created->id, 0);
+    auto found = RunAwaitable(this->links().FindBySlug("abc123"));
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->id, created->id);
+    EXPECT_EQ(found->long_url, "https://example.com/x");
+    EXPECT_EQ(found->tags, (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(found->max_clicks, 5);
+    EXPECT_EQ(found->redirect_type, core::RedirectType::k301);
+    EXPECT_EQ(found->created_at, link.created_at);
+    EXPECT_EQ(found->expires_at, link.expires_at);
+    EXPECT_FALSE(found->deleted_at);
+    EXPECT_EQ(found->clicks, 0);
+    EXPECT_FALSE(RunAwaitable(this->links().FindBySlug("ABC123")));  // case-sensitive
+}
+
+TYPED_TEST_P(StoreContract, TagsAndUrlsRoundTripAnyText) {
+    auto link = MakeLink("text", "https://example.com/?q=\"a\"&b=\\x{}");
+    link.tags = {"with space", "quote\"d", "back\\slash", "{brace,comma}", "ünï"};
+    ASSERT_TRUE(RunAwaitable(this->links().Create(link)));
+    auto found = RunAwaitable(this->links().FindBySlug("text"));
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->long_url, link.long_url);
+    EXPECT_EQ(found->tags, link.tags);
+}
+
+TYPED_TEST_P(StoreContract, DuplicateSlugIsTaken) {
+    ASSERT_TRUE(RunAwaitable(this->links().Create(MakeLink("dup"))));
+    auto again = RunAwaitable(this->links().Create(MakeLink("dup")));
+    ASSERT_FALSE(again);
+    EXPECT_EQ(core::ToErrc(again.error()), core::Errc::kSlugTaken);
+    EXPECT_TRUE(RunAwaitable(this->links().Create(MakeLink("DUP"))));
+}
+
+TYPED_TEST_P(StoreContract, DeletedSlugsAreGoneAndNeverReused) {
+    auto& links = this->links();
+    ASSERT_TRUE(RunAwaitable(links.Create(MakeLink("gone"))));
+    ASSERT_TRUE(RunAwaitable(links.Delete("gone", core::FromUnixMillis(1))));
+    EXPECT_EQ(RunAwaitable(links.FindBySlug("gone"))->deleted_at, core::FromUnixMillis(1));
+    EXPECT_EQ(core::ToErrc(RunAwaitable(links.Delete("gone", core::FromUnixMillis(2))).error()), core::Errc::kGone);
+    EXPECT_EQ(core::ToErrc(RunAwaitable(links.Create(MakeLink("gone"))).error()), core::Errc::kSlugTaken);
+    EXPECT_EQ(core::ToErrc(RunAwaitable(links.Delete("never", core::FromUnixMillis(2))).error()),
+              core::Errc::kNotFound);
+    core::LinkPatch patch;
+    patch.long_url = "https://x.example/";
+    EXPECT_EQ(core::ToErrc(RunAwaitable(links.Update("gone", patch)).error()), core::Errc::kGone);
+}
+
+TYPED_TEST_P(StoreContract, UpdateAppliesPatch) {
+    auto& links = this->links();
+    auto link = MakeLink("upd");
+    link.max_clicks = 3;
+    link.expires_at = core::FromUnixMillis(1'900'000'000'000);
+    ASSERT_TRUE(RunAwaitable(links.Create(link)));
+    core::LinkPatch patch;
+    patch.long_url = "https://new.example/";
+    patch.clear_max_clicks = true;
+    patch.tags = std::vector<std::string>{"x"};
+    patch.redirect_type = core::RedirectType::k308;
+    patch.updated_at = core::FromUnixMillis(1'800'000'000'000);
+    auto updated = RunAwaitable(links.Update("upd", patch));
+    ASSERT_TRUE(updated);
+    EXPECT_EQ(updated->long_url, "https://new.example/");
+    EXPECT_FALSE(updated->max_clicks);
+    EXPECT_EQ(updated->expires_at, link.expires_at);  // untouched
+    auto found = RunAwaitable(links.FindBySlug("upd"));
+    EXPECT_EQ(found->long_url, "https://new.example/");
+    EXPECT_EQ(found->tags, std::vector<std::string>{"x"});
+    EXPECT_EQ(found->redirect_type, core::RedirectType::k308);
+    EXPECT_EQ(found->updated_at, patch.updated_at);
+    EXPECT_EQ(found->created_at, link.created_at);
+
+    core::LinkPatch clear;
+    clear.clear_expires_at = true;
+    clear.max_clicks = 9;
+    clear.updated_at = core::FromUnixMillis(1'800'000'000'001);
+    auto cleared = RunAwaitable(links.Update("upd", clear));
+    ASSERT_TRUE(cleared);
+    EXPECT_FALSE(cleared->expires_at);
+    EXPECT_EQ(cleared->max_clicks, 9);
+    EXPECT_EQ(cleared->long_url, "https://new.example/");
+    EXPECT_EQ(core::ToErrc(RunAwaitable(links.Update("none", patch)).error()), core::Errc::kNotFound);
+}
+
+TYPED_TEST_P(StoreContract, ListPagesNewestFirstWithFilters) {
+    auto& links = this->links();
+    for (int i = 0; i < 5; ++i) {
+        auto l = MakeLink("page" + std::to_string(i), "https://example.com/" + std::to_string(i));
+        if (i % 2 == 0) l.tags = {"even"};
+        ASSERT_TRUE(RunAwaitable(links.Create(l)));
+    }
+    ASSERT_TRUE(RunAwaitable(links.Create(MakeLink("literal_%", "https://percent.example/"))));
+    ASSERT_TRUE(RunAwaitable(links.Create(MakeLink("other", "https://example.com/PAGE-upper"))));
+    ASSERT_TRUE(RunAwaitable(links.Delete("other", core::FromUnixMillis(5))));
+    ListQuery q;
+    q.limit = 2;
+    q.q = "page";
+    std::vector<std::string> seen;
+    for (;;) {
+        auto page = RunAwaitable(links.List(q));
+        for (auto& l : page.items) seen.push_back(l.slug);
+        if (!page.next_before) break;
+        q.before_id = page.next_before;
+    }
+    EXPECT_EQ(seen, (std::vector<std::string>{"page4", "page3", "page2", "page1", "page0"}));
+
+    ListQuery upper;  // case-insensitive
+    upper.q = "PAGE";
+    EXPECT_EQ(RunAwaitable(links.List(upper)).items.size(), 5u);
+
+    ListQuery tagged;
+    tagged.tag = "even";
+    EXPECT_EQ(RunAwaitable(links.List(tagged)).items.size(), 3u);
+
+    ListQuery wildcard;  // '%' and '_' match literally
+    wildcard.q = "_%";
+    auto w = RunAwaitable(links.List(wildcard));
+    ASSERT_EQ(w.items.size(), 1u);
+    EXPECT_EQ(w.items[0].slug, "literal_%");
+}
+
+TYPED_TEST_P(StoreContract, RecordIsIdempotentOnEventId) {
+    auto link = RunAwaitable(this->links().Create(MakeLink("clk")));
+    ASSERT_TRUE(link);
+    std::vector<core::EnrichedClick> batch;
+    for (std::uint8_t i = 0; i < 10; ++i) batch.push_back(MakeClick(link->id, i));
+    EXPECT_EQ(RunAwaitable(this->clicks().Record(batch)), 10u);
+    EXPECT_EQ(RunAwaitable(this->clicks().Record(batch)), 0u);  // a replay counts nothing
+    batch.push_back(MakeClick(link->id, 200));
+    EXPECT_EQ(RunAwaitable(this->clicks().Record(batch)), 1u);
+    EXPECT_EQ(this->Clicks("clk"), 11);
+    EXPECT_EQ(RunAwaitable(this->clicks().Record(std::vector<core::EnrichedClick>{})), 0u);
+    // Dimensions land in their columns; unknown ones are NULL.
+    auto row = this->backend_.FirstRawClick(link->id);
+    EXPECT_EQ(row.country, "DE");
+    EXPECT_EQ(row.device, "mobile");
+    EXPECT_FALSE(row.city);
+    EXPECT_EQ(row.user_agent, "UA \"quoted\"");
+}
+
+TYPED_TEST_P(StoreContract, RecordCountsPerLink) {
+    auto a = RunAwaitable(this->links().Create(MakeLink("la")));
+    auto b = RunAwaitable(this->links().Create(MakeLink("lb")));
+    ASSERT_TRUE(a && b);
+    std::vector<core::EnrichedClick> batch;
+    for (std::uint8_t i = 0; i < 7; ++i) batch.push_back(MakeClick(a->id, i));
+    for (std::uint8_t i = 0; i < 3; ++i) batch.push_back(MakeClick(b->id, i));
+    batch.push_back(MakeClick(a->id, 0));  // the same event twice in one batch counts once
+    EXPECT_EQ(RunAwaitable(this->clicks().Record(batch)), 10u);
+    EXPECT_EQ(this->Clicks("la"), 7);
+    EXPECT_EQ(this->Clicks("lb"), 3);
+}
+
+TYPED_TEST_P(StoreContract, ConsumeUseHoldsTheLimitUnderConcurrency) {
+    auto link = RunAwaitable(this->links().Create(MakeLink("limited")));
+    ASSERT_TRUE(link);
+    std::atomic<int> allowed{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < 25; ++i) {
+                if (RunAwaitable(this->links().TryConsumeUse(link->id, 37))) ++allowed;
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(allowed.load(), 37);
+}
+
+TYPED_TEST_P(StoreContract, DataSurvivesReopen) {
+    auto link = RunAwaitable(this->links().Create(MakeLink("keep")));
+    ASSERT_TRUE(link);
+    RunAwaitable(this->clicks().Record(std::vector<core::EnrichedClick>{MakeClick(link->id, 1), MakeClick(link->id, 2)}));
+    this->backend_.Close();
+    this->backend_.Open();  // migrations run again and must be a no-op
+    auto found = RunAwaitable(this->links().FindBySlug("keep"));
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->clicks, 2);
+}
+
+TYPED_TEST_P(StoreContract, PingSucceeds) { RunAwaitable(this->links().Ping()); }
+
+REGISTER_TYPED_TEST_SUITE_P(StoreContract, CreateAndFind, TagsAndUrlsRoundTripAnyText, DuplicateSlugIsTaken,
+                            DeletedSlugsAreGoneAndNeverReused, UpdateAppliesPatch, ListPagesNewestFirstWithFilters,
+                            RecordIsIdempotentOnEventId, RecordCountsPerLink, ConsumeUseHoldsTheLimitUnderConcurrency,
+                            DataSurvivesReopen, PingSucceeds);
+
+}  // namespace shortener::store::contract
