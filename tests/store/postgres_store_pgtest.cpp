@@ -83,7 +83,8 @@ public:
         name_ = "t_" + std::to_string(rd()) + "_" + std::to_string(rd());
         Admin(TestDsn()).Query("CREATE SCHEMA " + name_);
         std::string dsn = TestDsn();
-        dsn_ = dsn + (dsn.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + name_;
+        dsn_ = dsn + (dsn.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + name_ +
+               "&application_name=" + name_;
     }
     ~TestSchema() {
         try {
@@ -308,9 +309,8 @@ TEST_F(PostgresStore, ReconnectsAfterTheServerDropsConnections) {
     RunAwaitable(backend_.links->Ping());
     auto before = backend_.pool->GetStats().connects;
     // What a server restart does to pooled connections.
-    admin_->Query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'shortener' "
-                  "AND pid <> pg_backend_pid() AND query NOT LIKE '%pg_terminate_backend%' AND "
-                  "datname = current_database()");
+    admin_->Query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '" +
+                  schema_->name() + "' AND pid <> pg_backend_pid()");
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     auto found = RunAwaitable(backend_.links->FindBySlug("reconnect"));
     ASSERT_TRUE(found);
@@ -422,7 +422,12 @@ TEST_F(PostgresStore, RecordThroughput) {
                 std::size_t from = next.fetch_add(kBatch);
                 if (from >= all.size()) break;
                 std::span<const core::EnrichedClick> batch(all.data() + from, std::min(kBatch, all.size() - from));
-                stored += RunAwaitable(backend_.clicks->Record(batch));
+                try {
+                    stored += RunAwaitable(backend_.clicks->Record(batch));
+                } catch (const std::exception& e) {
+                    ADD_FAILURE() << e.what();
+                    return;
+                }
             }
         });
     }

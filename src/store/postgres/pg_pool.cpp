@@ -282,8 +282,9 @@ asio::awaitable<PgLease> PgPool::Acquire() {
 }
 
 asio::awaitable<void> PgPool::Connect(PgConnection& c) {
-    const char* keywords[] = {"dbname", "application_name", nullptr};
-    const char* values[] = {options_.dsn.c_str(), "shortener", nullptr};
+    // application_name first: one given in the DSN overrides it.
+    const char* keywords[] = {"application_name", "dbname", nullptr};
+    const char* values[] = {"shortener", options_.dsn.c_str(), nullptr};
     c.conn_ = PQconnectStartParams(keywords, values, /*expand_dbname=*/1);
     auto fail = [&] {
         std::string message = "PostgreSQL: cannot connect: " + ConnectionMessage(c.conn_);
