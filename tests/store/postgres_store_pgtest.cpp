@@ -3,10 +3,16 @@
 // SHORTENER_TEST_PG_DSN (scripts/test.sh starts one). Without it these tests fail under CI and skip
 // elsewhere. Each test runs in a fresh schema, dropped afterwards.
 
+#include <arpa/inet.h>
 #include <libpq-fe.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
+#include <set>
 #include <map>
 #include <random>
 
@@ -73,6 +79,55 @@ public:
 
 private:
     PGconn* conn_;
+};
+
+// A private PostgreSQL server in a temporary directory, which a test may stop and start again (the shared
+// test server must stay up for the other tests). Runs the server as `postgres` when the test runs as root.
+class PrivateServer {
+public:
+    static constexpr const char* kBin = "/usr/lib/postgresql/15/bin";
+
+    PrivateServer() {
+        char tmpl[] = "/tmp/shortener-pgtest.XXXXXX";
+        if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+        dir_ = tmpl;
+        if (getuid() == 0) {
+            run_as_ = "runuser -u postgres -- ";
+            Run("chown postgres " + dir_);
+        }
+        Run(run_as_ + kBin + "/initdb -D " + dir_ + "/pg -U shortener -A trust -E UTF8 --no-locale >" + dir_ +
+            "/initdb.log 2>&1");
+        port_ = FreePort();
+    }
+    ~PrivateServer() {
+        std::system((run_as_ + kBin + "/pg_ctl -D " + dir_ + "/pg -m immediate stop >/dev/null 2>&1").c_str());
+        std::filesystem::remove_all(dir_);
+    }
+    void Start() {
+        Run(run_as_ + kBin + "/pg_ctl -D " + dir_ + "/pg -l " + dir_ + "/pg.log -w -t 30 -o \"-c listen_addresses=127.0.0.1 -p " +
+            std::to_string(port_) + " -k " + dir_ + " -c fsync=off\" start >/dev/null");
+    }
+    void Stop() { Run(run_as_ + kBin + "/pg_ctl -D " + dir_ + "/pg -m fast -w stop >/dev/null"); }
+    std::string dsn() const { return "postgres://shortener@127.0.0.1:" + std::to_string(port_) + "/postgres"; }
+
+private:
+    static void Run(const std::string& command) {
+        if (std::system(command.c_str()) != 0) throw std::runtime_error("failed: " + command);
+    }
+    static int FreePort() {
+        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+        socklen_t len = sizeof a;
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+        ::close(fd);
+        return ntohs(a.sin_port);
+    }
+    std::string dir_;
+    std::string run_as_;
+    int port_ = 0;
 };
 
 // A fresh schema; the DSN it returns puts it first on the search path.
@@ -302,6 +357,39 @@ TEST_F(PostgresStore, UnreachableServerIsBackendUnavailable) {
     EXPECT_THROW(MigratePostgres(options), core::BackendUnavailable);
     EXPECT_EQ(dead.pool->GetStats().connects, 0u);
     EXPECT_GE(dead.pool->GetStats().connect_failures, 3u);
+}
+
+TEST_F(PostgresStore, StoppedServerIsBackendUnavailableAndTheStoresRecover) {
+    if (!std::filesystem::exists(std::string(PrivateServer::kBin) + "/initdb")) {
+        if (std::getenv("CI")) FAIL() << "PostgreSQL 15 server binaries are missing";
+        GTEST_SKIP() << "PostgreSQL 15 server binaries are missing";
+    }
+    PrivateServer server;
+    server.Start();
+    PostgresOptions options;
+    options.dsn = server.dsn();
+    options.pool_size = 2;
+    options.connect_timeout = std::chrono::milliseconds(1000);
+    MigratePostgres(options);
+    auto backend = OpenPostgres(options);
+    auto link = RunAwaitable(backend.links->Create(MakeLink("survivor")));
+    ASSERT_TRUE(link);
+    RunAwaitable(backend.clicks->Record(std::vector<core::EnrichedClick>{MakeClick(link->id, 1)}));
+
+    server.Stop();
+    EXPECT_THROW(RunAwaitable(backend.links->Ping()), core::BackendUnavailable);
+    EXPECT_THROW(RunAwaitable(backend.links->FindBySlug("survivor")), core::BackendUnavailable);
+    EXPECT_THROW(RunAwaitable(backend.links->Create(MakeLink("new"))), core::BackendUnavailable);
+    EXPECT_THROW(RunAwaitable(backend.clicks->Record(std::vector<core::EnrichedClick>{MakeClick(link->id, 2)})),
+                 core::BackendUnavailable);
+    EXPECT_THROW(MigratePostgres(options), core::BackendUnavailable);
+
+    server.Start();  // same port: the pool reconnects on its own
+    RunAwaitable(backend.links->Ping());
+    EXPECT_EQ(RunAwaitable(backend.clicks->Record(std::vector<core::EnrichedClick>{MakeClick(link->id, 1),
+                                                                                   MakeClick(link->id, 2)})),
+              1u);
+    EXPECT_EQ(RunAwaitable(backend.links->FindBySlug("survivor"))->clicks, 2);
 }
 
 TEST_F(PostgresStore, ReconnectsAfterTheServerDropsConnections) {
