@@ -12,7 +12,7 @@ profile="${1:-run}"
 build_packages=(
   g++ cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
-  libsqlite3-dev libidn2-dev libsodium-dev libpq-dev
+  libsqlite3-dev libidn2-dev libsodium-dev libhiredis-dev libpq-dev
 )
 test_packages=(libgtest-dev postgresql-15 redis-server nodejs python3)
 bench_packages=(wrk nginx-light curl procps sqlite3)

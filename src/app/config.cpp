@@ -68,6 +68,10 @@ void Apply(const std::string& env, const std::string& v, Config& c) {
     else if (env == "SHORTENER_CACHE_TTL_S") c.cache_ttl = std::chrono::seconds(ParseSize(env, v, 1, 86'400 * 7));
     else if (env == "SHORTENER_CLICK_QUEUE_CAPACITY") c.click_queue_capacity = ParseSize(env, v, 1, 100'000'000);
     else if (env == "SHORTENER_CLICK_BATCH_SIZE") c.click_batch_size = ParseSize(env, v, 1, 100'000);
+    else if (env == "SHORTENER_CLICK_SPILL_THRESHOLD") c.click_spill_threshold = ParseSize(env, v, 1, 100'000'000);
+    else if (env == "SHORTENER_REDIS_PREFIX") c.redis_prefix = v;
+    else if (env == "SHORTENER_CLAIM_IDLE_MS")
+        c.claim_idle = std::chrono::milliseconds(ParseSize(env, v, 100, 86'400'000));
     else if (env == "SHORTENER_LOG_LEVEL") {
         if (v != "debug" && v != "info" && v != "warn" && v != "error") {
             throw std::invalid_argument("SHORTENER_LOG_LEVEL must be debug, info, warn or error (got \"" + v + "\")");
@@ -104,6 +108,12 @@ const std::vector<Setting>& Settings() {
         {"SHORTENER_CLICK_QUEUE_CAPACITY", "--click-queue-capacity", "100000",
          "clicks buffered in memory before new ones are dropped (and counted)"},
         {"SHORTENER_CLICK_BATCH_SIZE", "--click-batch-size", "1000", "clicks written per transaction"},
+        {"SHORTENER_CLICK_SPILL_THRESHOLD", "--click-spill-threshold", "10000",
+         "distributed mode: clicks held in memory while Redis is down before they go to the journal file"},
+        {"SHORTENER_REDIS_PREFIX", "--redis-prefix", "shortener:",
+         "distributed mode: prefix of every Redis key, stream and channel (several deployments on one Redis)"},
+        {"SHORTENER_CLAIM_IDLE_MS", "--claim-idle-ms", "30000",
+         "distributed mode: a worker takes over clicks another worker left unacknowledged this long"},
         {"SHORTENER_LOG_LEVEL", "--log-level", "info", "debug | info | warn | error"},
     };
     return settings;

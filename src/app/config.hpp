@@ -38,6 +38,9 @@ struct Config {
     std::chrono::seconds cache_ttl{600};
     std::size_t click_queue_capacity = 100'000;
     std::size_t click_batch_size = 1'000;
+    std::size_t click_spill_threshold = 10'000;      // distributed: buffered clicks before journaling (Redis down)
+    std::chrono::milliseconds claim_idle{30'000};     // distributed: pending clicks idle this long are reclaimed
+    std::string redis_prefix = "shortener:";          // distributed: every Redis key, stream and channel starts with it
     std::string log_level = "info";
 };
 

@@ -12,6 +12,7 @@
 
 #include "app/commands.hpp"
 #include "app/system.hpp"
+#include "app/wiring.hpp"
 #include "app/worker.hpp"
 #include "cache/l1_cache.hpp"
 #include "cache/link_resolver.hpp"
@@ -25,19 +26,8 @@
 namespace shortener::app {
 namespace {
 
-// Stores clicks with every dimension unknown. TODO(#4): replaced by enrich::Enricher.
-class NoEnrichment final : public core::ClickEnricher {
-public:
-    core::ClickDimensions Enrich(const core::ClickEvent&) override { return {}; }
-};
-
 // Refuses configurations this build cannot serve safely, with one clear line each.
 bool CheckSupported(const Config& config) {
-    if (!config.database_url.empty() || !config.redis_url.empty()) {
-        log::Error("config_invalid", {{"error", "distributed mode (DATABASE_URL/REDIS_URL) is not available in this "
-                                                "build yet (issue #3); unset them to run in embedded mode"}});
-        return false;
-    }
     if (config.auth == AuthMode::kRequired) {
         log::Error("config_invalid",
                    {{"error", "SHORTENER_AUTH=required is not available in this build yet (API keys: issue #7). "
@@ -46,6 +36,28 @@ bool CheckSupported(const Config& config) {
         return false;
     }
     return true;
+}
+
+std::shared_ptr<store::SqliteDb> OpenSqlite(const Config& config) {
+    std::filesystem::create_directories(config.data_dir);
+    auto path = (std::filesystem::path(config.data_dir) / "shortener.db").string();
+    auto db = std::make_shared<store::SqliteDb>(path);
+    db->Migrate(store::SqliteMigrations());
+    return db;
+}
+
+}  // namespace
+
+namespace {
+// Stores clicks with every dimension unknown. TODO(#4): replaced by enrich::Enricher.
+class NoEnrichment final : public core::ClickEnricher {
+public:
+    core::ClickDimensions Enrich(const core::ClickEvent&) override { return {}; }
+};
+}  // namespace
+
+std::unique_ptr<core::ClickEnricher> MakeClickEnricher(const Config& config) {
+    return std::make_unique<NoEnrichment>();
 }
 
 std::string HostOf(const std::string& url) {
@@ -58,15 +70,6 @@ std::string HostOf(const std::string& url) {
     return host;
 }
 
-std::shared_ptr<store::SqliteDb> OpenSqlite(const Config& config) {
-    std::filesystem::create_directories(config.data_dir);
-    auto path = (std::filesystem::path(config.data_dir) / "shortener.db").string();
-    auto db = std::make_shared<store::SqliteDb>(path);
-    db->Migrate(store::SqliteMigrations());
-    return db;
-}
-
-// Blocks SIGINT and SIGTERM in every thread (call before starting any), so that WaitForSignal gets them.
 sigset_t BlockShutdownSignals() {
     sigset_t set;
     sigemptyset(&set);
@@ -76,8 +79,6 @@ sigset_t BlockShutdownSignals() {
     signal(SIGPIPE, SIG_IGN);
     return set;
 }
-
-}  // namespace
 
 int Migrate(const Config& config) {
     if (!config.database_url.empty()) {
@@ -98,15 +99,11 @@ int Migrate(const Config& config) {
     return 0;
 }
 
-int Worker(const Config& config) {
-    log::Error("config_invalid", {{"error", "`shortener worker` runs the click worker of distributed mode "
-                                            "(DATABASE_URL + REDIS_URL, issue #3); in embedded mode `shortener "
-                                            "serve` runs its worker itself"}});
-    return 2;
-}
+int Worker(const Config& config) { return RunDistributedWorker(config); }
 
 int Serve(const Config& config) {
     if (!CheckSupported(config)) return 2;
+    if (!config.database_url.empty() || !config.redis_url.empty()) return ServeDistributed(config);
     sigset_t signals = BlockShutdownSignals();
 
     auto db = OpenSqlite(config);
@@ -173,9 +170,9 @@ int Serve(const Config& config) {
     boost::asio::io_context worker_context(1);
     std::promise<void> worker_done;
     auto worker_finished = worker_done.get_future();
-    NoEnrichment enricher;
+    auto enricher = MakeClickEnricher(config);
     boost::asio::co_spawn(worker_context,
-                          RunClickWorker(click_queue, enricher, clicks, worker_probe, worker_options, worker_stop),
+                          RunClickWorker(click_queue, *enricher, clicks, worker_probe, worker_options, worker_stop),
                           [&](std::exception_ptr e) {
                               worker_alive.store(false);
                               if (e) {

@@ -100,6 +100,17 @@ void L1Cache::Erase(std::string_view slug) {
     shard.negative.Erase(slug);
 }
 
+void L1Cache::Clear() {
+    for (auto& shard : shards_) {
+        std::lock_guard lock(shard.mutex);
+        ++shard.generation;
+        shard.positive.order.clear();
+        shard.positive.index.clear();
+        shard.negative.order.clear();
+        shard.negative.index.clear();
+    }
+}
+
 std::size_t L1Cache::Size() const {
     std::size_t n = 0;
     for (const auto& shard : shards_) {

@@ -50,6 +50,8 @@ public:
     void PutNegative(std::string_view slug, SteadyTime now);
     /// Forgets the slug (positive or negative), e.g. after it was changed or deleted.
     void Erase(std::string_view slug);
+    /// Forgets everything (e.g. after invalidations from other replicas may have been missed).
+    void Clear();
     /// Stores what a reader fetched after a miss (`target` null: not found) — unless a Put or Erase touched
     /// the shard since that miss (`generation` from the Lookup), so a stale read never overwrites a newer
     /// write.

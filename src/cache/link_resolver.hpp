@@ -1,18 +1,20 @@
 #pragma once
 /// @file
-/// @brief Slug → redirect target through the cache levels: L1 (in-process), then the link store, filling
-/// the caches on the way back (and remembering unknown slugs). Thread-safe.
+/// @brief Slug → redirect target through the cache levels: L1 (in-process), then the optional shared L2
+/// (Redis in distributed mode), then the link store, filling the caches on the way back (and remembering
+/// unknown slugs). Thread-safe.
 
 #include <string_view>
 
 #include "cache/l1_cache.hpp"
+#include "cache/link_cache.hpp"
 #include "store/link_store.hpp"
 
 namespace shortener::cache {
 
 class LinkResolver {
 public:
-    LinkResolver(store::LinkStore& links, L1Cache& l1) : links_(links), l1_(l1) {}
+    LinkResolver(store::LinkStore& links, L1Cache& l1, LinkCache* l2 = nullptr) : links_(links), l1_(l1), l2_(l2) {}
 
     /// The target for the slug, or null if no link has it (deleted links are returned, flagged).
     store::Task<TargetPtr> Resolve(std::string_view slug);
@@ -24,6 +26,7 @@ public:
 private:
     store::LinkStore& links_;
     L1Cache& l1_;
+    LinkCache* l2_;
 };
 
 }  // namespace shortener::cache

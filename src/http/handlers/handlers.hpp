@@ -16,10 +16,13 @@
 
 namespace shortener::http {
 
-/// One named readiness check: returns normally when healthy, throws (with a reason) when not.
+/// One named readiness check: returns normally when healthy, throws (with a reason) when not. A failing
+/// non-critical check shows as "degraded" without making the instance unready (e.g. Redis: redirects keep
+/// working without it, so the load balancer should keep sending traffic).
 struct ReadinessCheck {
     std::string name;
     std::function<boost::asio::awaitable<void>()> check;
+    bool critical = true;
 };
 
 struct HandlerContext {

@@ -17,8 +17,8 @@ boost::asio::awaitable<Response> HandleReady(HandlerContext& ctx) {
             co_await c.check();
             checks[c.name] = "ok";
         } catch (const std::exception& e) {
-            ready = false;
-            checks[c.name] = std::string("failing: ") + e.what();
+            if (c.critical) ready = false;
+            checks[c.name] = std::string(c.critical ? "failing: " : "degraded: ") + e.what();
             log::Warn("not_ready", {{"check", c.name}, {"error", e.what()}});
         }
     }

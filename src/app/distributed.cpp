@@ -1,0 +1,326 @@
+// Distributed-mode wiring (DATABASE_URL + REDIS_URL): `shortener serve` with the Redis L2 cache, the
+// invalidation subscriber and the Redis Streams click producer (no in-process worker), and
+// `shortener worker`, the Redis Streams consumer that enriches and stores clicks.
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <future>
+#include <random>
+#include <thread>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "app/commands.hpp"
+#include "app/system.hpp"
+#include "app/wiring.hpp"
+#include "app/worker.hpp"
+#include "cache/l1_cache.hpp"
+#include "cache/link_resolver.hpp"
+#include "cache/redis/redis_link_cache.hpp"
+#include "http/handlers/handlers.hpp"
+#include "http/server.hpp"
+#include "log/log.hpp"
+#include "queue/redis_streams/redis_stream_click_queue.hpp"
+#include "redis/redis_client.hpp"
+#include "store/postgres/postgres_stores.hpp"
+#include "store/sqlite/sqlite_stores.hpp"
+
+namespace shortener::app {
+namespace {
+
+// The link and click stores of this mode, and whatever keeps them alive.
+struct Stores {
+    std::shared_ptr<void> keep;
+    std::unique_ptr<store::LinkStore> links;
+    std::unique_ptr<store::ClickStore> clicks;
+    std::shared_ptr<store::PgPool> pg_pool;  // PostgreSQL only
+    std::string description;
+};
+
+// PostgreSQL when DATABASE_URL is set (migrated first: replicas starting together are serialized by the
+// migrations' advisory lock); otherwise the SQLite file in the data dir (REDIS_URL alone: one host, Redis cache
+// and queue in front of SQLite — for tests and small set-ups). Throws if the database cannot be prepared.
+Stores OpenStores(const Config& config) {
+    Stores s;
+    if (!config.database_url.empty()) {
+        store::PostgresOptions options;
+        options.dsn = config.database_url;
+        store::MigratePostgres(options);
+        auto backend = std::make_shared<store::PostgresBackend>(store::OpenPostgres(options));
+        s.links = std::move(backend->links);
+        s.clicks = std::move(backend->clicks);
+        s.pg_pool = backend->pool;
+        s.description = "postgres";
+        s.keep = backend;
+        return s;
+    }
+    std::filesystem::create_directories(config.data_dir);
+    auto path = (std::filesystem::path(config.data_dir) / "shortener.db").string();
+    auto db = std::make_shared<store::SqliteDb>(path);
+    db->Migrate(store::SqliteMigrations());
+    s.links = std::make_unique<store::SqliteLinkStore>(db);
+    s.clicks = std::make_unique<store::SqliteClickStore>(db);
+    s.description = "sqlite:" + path;
+    s.keep = db;
+    return s;
+}
+
+// Opens the stores, or logs why not (nullopt).
+std::optional<Stores> TryOpenStores(const Config& config) {
+    try {
+        return OpenStores(config);
+    } catch (const std::exception& e) {
+        log::Error("database_unavailable", {{"error", e.what()}});
+        return std::nullopt;
+    }
+}
+
+std::optional<redis::ClientOptions> RedisOptions(const Config& config) {
+    if (config.redis_url.empty()) {
+        log::Error("config_invalid", {{"error", "distributed mode needs REDIS_URL (redis://host:port) for the cache "
+                                                "and the click queue"}});
+        return std::nullopt;
+    }
+    try {
+        return redis::ParseRedisUrl(config.redis_url);
+    } catch (const std::exception& e) {
+        log::Error("config_invalid", {{"error", e.what()}});
+        return std::nullopt;
+    }
+}
+
+std::shared_ptr<redis::Client> MakeClient(redis::IoThread& io, redis::ClientOptions options, const char* name) {
+    options.name = name;
+    return std::make_shared<redis::Client>(io.context(), std::move(options));
+}
+
+queue::RedisStreamOptions StreamOptions(const Config& config) {
+    queue::RedisStreamOptions o;
+    o.stream = config.redis_prefix + "clicks";
+    o.dead_letter_stream = config.redis_prefix + "clicks:dead";
+    o.group = config.redis_prefix + "workers";
+    o.buffer_capacity = config.click_queue_capacity;
+    o.spill_threshold = std::min(config.click_spill_threshold, config.click_queue_capacity);
+    o.claim_idle = config.claim_idle;
+    o.claim_every = std::min(std::chrono::milliseconds(1000), config.claim_idle);
+    return o;
+}
+
+std::string ConsumerName() {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    std::random_device rd;
+    return std::string(host) + "-" + std::to_string(getpid()) + "-" + std::to_string(rd() % 100000);
+}
+
+}  // namespace
+
+int ServeDistributed(const Config& config) {
+    auto redis_options = RedisOptions(config);
+    if (!redis_options) return 2;
+    sigset_t signals = BlockShutdownSignals();
+
+    auto opened = TryOpenStores(config);
+    if (!opened) return 1;
+    Stores& stores = *opened;
+
+    cache::L1Options l1_options;
+    l1_options.capacity = config.cache_size;
+    l1_options.ttl = config.cache_ttl;
+    cache::L1Cache l1(l1_options);
+
+    // Every Redis connection of this process is driven by one I/O thread; HTTP threads only hand over.
+    redis::IoThread redis_io("redis-io");
+    auto cache_client = MakeClient(redis_io, *redis_options, "cache");
+    auto subscriber = MakeClient(redis_io, *redis_options, "invalidation");
+    auto queue_client = MakeClient(redis_io, *redis_options, "click-queue");
+    cache::RedisLinkCacheOptions cache_options;
+    cache_options.key_prefix = config.redis_prefix + "link:";
+    cache_options.channel = config.redis_prefix + "link-changes";
+    cache::RedisLinkCache l2(
+        cache_client, subscriber, cache_options, [&l1](std::string_view slug) { l1.Erase(slug); }, [&l1] { l1.Clear(); });
+    cache::LinkResolver resolver(*stores.links, l1, &l2);
+
+    std::filesystem::create_directories(config.data_dir);
+    auto stream_options = StreamOptions(config);
+    stream_options.journal_path = (std::filesystem::path(config.data_dir) / "click-journal.bin").string();
+    // The group exists before the first click, so no click is ever added before a worker can see it.
+    queue_client->SetOnConnect([weak = std::weak_ptr<redis::Client>(queue_client), stream_options] {
+        if (auto client = weak.lock())
+            client->Command({"XGROUP", "CREATE", stream_options.stream, stream_options.group, "0", "MKSTREAM"},
+                              [](redis::Reply) {});
+    });
+    queue::RedisStreamClickSink sink(queue_client, stream_options);
+    cache_client->Start();
+    subscriber->Start();
+    queue_client->Start();
+    sink.Start();
+    // Stops the Redis side whichever way we leave (its callbacks reference the objects above).
+    struct RedisStop {
+        std::function<void()> stop;
+        ~RedisStop() { stop(); }
+    } redis_stop{[&] {
+        sink.Stop();
+        cache_client->Stop();
+        subscriber->Stop();
+        queue_client->Stop();
+        redis_io.Stop();
+    }};
+
+    metrics::Registry registry;
+    registry.AddGauge("shortener_click_queue_depth", "Clicks buffered in memory or in the journal, not yet in Redis.",
+                      [&] { return static_cast<double>(sink.Stats().depth); });
+    registry.AddGauge("shortener_click_journal_clicks", "Clicks in the journal file, waiting for Redis.",
+                      [&] { return static_cast<double>(sink.Journaled()); });
+    registry.AddCounterFunction("shortener_clicks_enqueued_total", "Clicks handed to the click queue.",
+                                [&] { return static_cast<double>(sink.Stats().enqueued); });
+    registry.AddCounterFunction("shortener_clicks_dropped_total", "Clicks dropped because the buffer was full.",
+                                [&] { return static_cast<double>(sink.Stats().dropped); });
+    registry.AddGauge("shortener_l1_cache_entries", "Links in the in-process cache.",
+                      [&] { return static_cast<double>(l1.Size()); });
+    registry.AddGauge("shortener_redis_up", "1 while the Redis connections are up.", [&] {
+        return cache_client->Connected() && queue_client->Connected() && subscriber->Connected() ? 1.0 : 0.0;
+    });
+
+    SystemClock clock;
+    SodiumRandom random;
+    core::UrlPolicyOptions url_policy;
+    url_policy.max_length = config.max_url_length;
+    url_policy.own_hosts.push_back(HostOf(config.public_url));
+
+    http::HandlerContext ctx{*stores.links, resolver, sink, clock, random,
+                             core::SlugGenerator(random, config.slug_length), url_policy, config.public_url,
+                             registry, {}};
+    ctx.readiness.push_back({"database", [&stores]() { return stores.links->Ping(); }});
+    // Redis down degrades (no L2, clicks buffered or journaled) but redirects and the API keep working.
+    ctx.readiness.push_back({"redis",
+                             [&]() -> boost::asio::awaitable<void> {
+                                 if (!cache_client->Connected() || !queue_client->Connected() ||
+                                     !subscriber->Connected())
+                                     throw std::runtime_error("redis unreachable; clicks buffered: " +
+                                                              std::to_string(sink.Stats().depth));
+                                 co_return;
+                             },
+                             false});
+
+    http::Router router;
+    http::AddHealthRoutes(router, ctx);
+    http::AddLinkRoutes(router, ctx);
+    http::AddUiRoutes(router, ctx);
+    http::AddRedirectRoute(router, ctx);
+
+    http::ServerOptions server_options;
+    server_options.address = config.listen_host;
+    server_options.port = config.listen_port;
+    server_options.threads = config.threads;
+    server_options.max_connections = config.max_connections;
+    server_options.header_limit = config.max_header_bytes;
+    server_options.body_limit = config.max_body_bytes;
+    server_options.request_timeout = config.request_timeout;
+    server_options.idle_timeout = config.idle_timeout;
+    server_options.shutdown_grace = config.shutdown_grace;
+    http::ServerProbe probe(registry);
+    http::Server server(server_options, router, probe);
+    try {
+        server.Bind();
+    } catch (const std::exception& e) {
+        log::Error("listen_failed", {{"address", config.listen_host + ":" + std::to_string(config.listen_port)},
+                                     {"error", e.what()}});
+        return 1;
+    }
+    if (!config.public_url_explicit) {
+        ctx.public_url = DefaultPublicUrl(config.listen_host, server.port());
+        ctx.url_policy.own_hosts = {HostOf(ctx.public_url)};
+    }
+    server.Start();
+    log::Info("listening", {{"address", config.listen_host},
+                            {"port", std::to_string(server.port())},
+                            {"public_url", ctx.public_url},
+                            {"mode", "distributed"},
+                            {"database", stores.description},
+                            {"redis", redis_options->host + ":" + std::to_string(redis_options->port)}});
+
+    int sig = 0;
+    sigwait(&signals, &sig);
+    log::Info("shutting_down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    server.Shutdown();
+    // No request runs any more: send (or journal) every buffered click before leaving.
+    sink.Stop();
+    auto stats = sink.Stats();
+    log::Info("stopped", {{"clicks_enqueued", std::to_string(stats.enqueued)},
+                          {"clicks_dropped", std::to_string(stats.dropped)},
+                          {"clicks_journaled", std::to_string(sink.Journaled())}});
+    return 0;
+}
+
+int RunDistributedWorker(const Config& config) {
+    auto redis_options = RedisOptions(config);
+    if (!redis_options) return 2;
+    sigset_t signals = BlockShutdownSignals();
+
+    auto opened = TryOpenStores(config);
+    if (!opened) return 1;
+    Stores& stores = *opened;
+
+    redis::IoThread redis_io("redis-io");
+    auto client = MakeClient(redis_io, *redis_options, "click-queue");
+    client->Start();
+    const std::string consumer = ConsumerName();
+    queue::RedisStreamClickSource source(client, StreamOptions(config), consumer);
+    auto enricher = MakeClickEnricher(config);
+
+    metrics::Registry registry;
+    WorkerProbe probe(registry);
+    WorkerOptions options;
+    options.batch_size = config.click_batch_size;
+    std::atomic<bool> stop{false};
+    boost::asio::io_context context(1);
+    std::promise<void> done;
+    auto finished = done.get_future();
+    std::atomic<bool> failed{false};
+    boost::asio::co_spawn(context, RunClickWorker(source, *enricher, *stores.clicks, probe, options, stop),
+                          [&done, &failed](std::exception_ptr e) {
+                              done.set_value();
+                              if (!e) return;
+                              try {
+                                  std::rethrow_exception(e);
+                              } catch (const std::exception& ex) {
+                                  log::Error("worker_failed", {{"error", ex.what()}});
+                              }
+                              failed.store(true);
+                              kill(getpid(), SIGTERM);  // wakes the sigwait below: exit instead of idling
+                          });
+    if (stores.pg_pool) {
+        boost::asio::co_spawn(context, store::MaintainClickPartitions(stores.pg_pool), [](std::exception_ptr) {});
+    }
+    std::thread worker_thread([&] {
+        pthread_setname_np(pthread_self(), "click-worker");
+        context.run();
+    });
+    log::Info("worker_started", {{"consumer", consumer},
+                                 {"database", stores.description},
+                                 {"redis", redis_options->host + ":" + std::to_string(redis_options->port)}});
+
+    int sig = 0;
+    sigwait(&signals, &sig);
+    log::Info("shutting_down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    // Finish the batch in hand (stored and acknowledged), then stop; a batch that cannot be stored within the
+    // grace period stays unacknowledged and another worker claims it.
+    source.Close();
+    if (finished.wait_for(config.shutdown_grace) != std::future_status::ready) {
+        stop.store(true);
+        finished.wait_for(std::chrono::seconds(2));
+    }
+    context.stop();  // also ends the partition maintenance
+    worker_thread.join();
+    client->Stop();
+    redis_io.Stop();
+    log::Info("stopped", {{"clicks_stored", std::to_string(static_cast<std::uint64_t>(probe.clicks_stored.Value()))}});
+    return failed.load() ? 1 : 0;
+}
+
+}  // namespace shortener::app

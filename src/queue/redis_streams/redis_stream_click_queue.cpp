@@ -1,0 +1,392 @@
+#include "queue/redis_streams/redis_stream_click_queue.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <stdexcept>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "log/log.hpp"
+#include "queue/redis_streams/click_codec.hpp"
+
+namespace shortener::queue {
+namespace {
+
+using redis::Reply;
+
+std::string ReadFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+std::uint64_t CountRecords(std::string_view data) {
+    std::uint64_t n = 0;
+    std::size_t pos = 0;
+    std::vector<std::string> fields;
+    while (ReadRecord(data, pos, fields)) ++n;
+    return n;
+}
+
+redis::Client::Args Xadd(const std::string& stream, std::vector<std::string>&& fields) {
+    redis::Client::Args args;
+    args.reserve(fields.size() + 3);
+    args.emplace_back("XADD");
+    args.push_back(stream);
+    args.emplace_back("*");
+    for (auto& f : fields) args.push_back(std::move(f));
+    return args;
+}
+
+}  // namespace
+
+boost::asio::awaitable<void> EnsureGroup(redis::Client& client, const RedisStreamOptions& options) {
+    redis::Client::Args args{"XGROUP", "CREATE", options.stream, options.group, "0", "MKSTREAM"};
+    auto r = co_await client.Call(std::move(args), options.command_timeout);
+    if (r.IsError() && r.str.rfind("BUSYGROUP", 0) != 0) throw std::runtime_error("XGROUP CREATE: " + r.str);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Producer
+
+RedisStreamClickSink::RedisStreamClickSink(std::shared_ptr<redis::Client> client, RedisStreamOptions options)
+    : client_(std::move(client)), options_(std::move(options)) {
+    if (!options_.journal_path.empty() && std::filesystem::exists(options_.journal_path))
+        journaled_.store(CountRecords(ReadFile(options_.journal_path)));
+}
+
+RedisStreamClickSink::~RedisStreamClickSink() { Stop(); }
+
+void RedisStreamClickSink::Start() {
+    if (journaled_.load() > 0)
+        log::Info("click_journal_found", {{"clicks", std::to_string(journaled_.load())}, {"path", options_.journal_path}});
+    flusher_ = std::thread([this] {
+        pthread_setname_np(pthread_self(), "click-flusher");
+        Run();
+    });
+}
+
+void RedisStreamClickSink::Stop() {
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_ && !flusher_.joinable()) return;
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (flusher_.joinable()) flusher_.join();
+}
+
+bool RedisStreamClickSink::TryEnqueue(core::ClickEvent&& click) noexcept {
+    bool was_empty = false;
+    {
+        std::lock_guard lock(mutex_);
+        if (buffer_.size() >= options_.buffer_capacity || stopping_) {
+            dropped_.fetch_add(1, std::memory_order_relaxed);
+            if (!drop_logged_.exchange(true))
+                log::Error("clicks_dropped", {{"reason", "click buffer full"},
+                                              {"capacity", std::to_string(options_.buffer_capacity)}});
+            return false;
+        }
+        was_empty = buffer_.empty();
+        buffer_.push_back(std::move(click));
+    }
+    enqueued_.fetch_add(1, std::memory_order_relaxed);
+    // A lone click is sent at once; under load the flusher is busy and batches form by themselves.
+    if (was_empty) wake_.notify_one();
+    return true;
+}
+
+QueueStats RedisStreamClickSink::Stats() const noexcept {
+    QueueStats s;
+    s.enqueued = enqueued_.load();
+    s.dropped = dropped_.load();
+    std::lock_guard lock(mutex_);
+    s.depth = buffer_.size() + journaled_.load();
+    return s;
+}
+
+void RedisStreamClickSink::Run() {
+    for (;;) {
+        std::vector<core::ClickEvent> batch;
+        bool stopping = false;
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stopping_ || !buffer_.empty(); });
+            stopping = stopping_;
+            const bool up = client_->Connected();
+            std::size_t take = 0;
+            if (up) take = std::min(buffer_.size(), options_.xadd_batch);
+            else if (stopping || buffer_.size() >= options_.spill_threshold) take = buffer_.size();
+            batch.reserve(take);
+            for (std::size_t i = 0; i < take; ++i) {
+                batch.push_back(std::move(buffer_.front()));
+                buffer_.pop_front();
+            }
+        }
+        if (journaled_.load() > 0 && client_->Connected()) ReplayJournal();
+        if (!batch.empty()) {
+            if (client_->Connected() && Send(batch)) {
+                // all sent
+            } else if (stopping || !client_->Connected()) {
+                Spill(batch);
+            } else {
+                // Redis answered with errors: keep the clicks and try again shortly.
+                {
+                    std::lock_guard lock(mutex_);
+                    for (auto it = batch.rbegin(); it != batch.rend(); ++it) buffer_.push_front(std::move(*it));
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            }
+        }
+        if (stopping) {
+            std::lock_guard lock(mutex_);
+            if (buffer_.empty()) break;
+        }
+    }
+    log::Info("click_flusher_stopped", {{"sent", std::to_string(sent_.load())},
+                                        {"journaled", std::to_string(journaled_.load())},
+                                        {"dropped", std::to_string(dropped_.load())}});
+}
+
+bool RedisStreamClickSink::SendFields(std::vector<std::vector<std::string>>& entries) {
+    std::vector<redis::Client::Args> commands;
+    commands.reserve(entries.size());
+    for (auto& e : entries) commands.push_back(Xadd(options_.stream, std::vector<std::string>(e)));
+    auto promise = std::make_shared<std::promise<std::vector<Reply>>>();
+    auto future = promise->get_future();
+    client_->Pipeline(std::move(commands), [promise](std::vector<Reply> r) { promise->set_value(std::move(r)); },
+                      options_.command_timeout);
+    if (future.wait_for(options_.command_timeout + std::chrono::seconds(1)) != std::future_status::ready) return false;
+    auto replies = future.get();
+    std::vector<std::vector<std::string>> failed;
+    std::string error;
+    for (std::size_t i = 0; i < replies.size(); ++i) {
+        if (replies[i].IsError()) {
+            error = replies[i].str;
+            failed.push_back(std::move(entries[i]));
+        }
+    }
+    sent_.fetch_add(entries.size() - failed.size());
+    entries = std::move(failed);
+    if (!entries.empty()) log::Debug("click_xadd_failed", {{"clicks", std::to_string(entries.size())}, {"error", error}});
+    return entries.empty();
+}
+
+bool RedisStreamClickSink::Send(std::vector<core::ClickEvent>& clicks) {
+    std::vector<std::vector<std::string>> entries;
+    entries.reserve(clicks.size());
+    for (const auto& c : clicks) entries.push_back(EncodeClick(c));
+    if (SendFields(entries)) {
+        clicks.clear();
+        return true;
+    }
+    // Keep the clicks whose XADD failed (XADD of one that did reach Redis is harmless: stored once by id).
+    std::vector<core::ClickEvent> rest;
+    for (auto& e : entries) {
+        auto decoded = DecodeClick(e);
+        if (auto* c = std::get_if<core::ClickEvent>(&decoded)) rest.push_back(std::move(*c));
+    }
+    clicks = std::move(rest);
+    return false;
+}
+
+void RedisStreamClickSink::Spill(std::vector<core::ClickEvent>& clicks) {
+    if (clicks.empty()) return;
+    if (options_.journal_path.empty()) {
+        dropped_.fetch_add(clicks.size());
+        log::Error("clicks_lost", {{"clicks", std::to_string(clicks.size())}, {"reason", "redis down, no journal"}});
+        clicks.clear();
+        return;
+    }
+    std::string data;
+    for (const auto& c : clicks) AppendRecord(data, EncodeClick(c));
+    int fd = ::open(options_.journal_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    bool ok = fd >= 0;
+    for (std::size_t off = 0; ok && off < data.size();) {
+        auto n = ::write(fd, data.data() + off, data.size() - off);
+        if (n <= 0) ok = false;
+        else off += static_cast<std::size_t>(n);
+    }
+    if (ok) ok = ::fdatasync(fd) == 0;
+    if (fd >= 0) ::close(fd);
+    if (!ok) {
+        // Keep them in memory rather than lose them; drops start only when the buffer is full.
+        log::Error("click_journal_write_failed", {{"path", options_.journal_path}, {"error", std::strerror(errno)}});
+        std::lock_guard lock(mutex_);
+        for (auto it = clicks.rbegin(); it != clicks.rend(); ++it) buffer_.push_front(std::move(*it));
+        clicks.clear();
+        return;
+    }
+    if (journaled_.load() == 0) log::Warn("clicks_journaled", {{"path", options_.journal_path}});
+    journaled_.fetch_add(clicks.size());
+    clicks.clear();
+}
+
+bool RedisStreamClickSink::ReplayJournal() {
+    std::string data = ReadFile(options_.journal_path);
+    std::size_t pos = 0;
+    std::vector<std::string> fields;
+    std::vector<std::vector<std::string>> chunk;
+    std::uint64_t replayed = 0;
+    while (ReadRecord(data, pos, fields)) {
+        chunk.push_back(fields);
+        if (chunk.size() >= options_.xadd_batch) {
+            // On failure the whole journal is replayed again later: some entries then reach the stream
+            // twice, and the idempotent store keeps one.
+            if (!SendFields(chunk)) return false;
+            replayed += options_.xadd_batch;
+            chunk.clear();
+        }
+    }
+    if (!chunk.empty()) {
+        auto n = chunk.size();
+        if (!SendFields(chunk)) return false;
+        replayed += n;
+    }
+    if (::truncate(options_.journal_path.c_str(), 0) != 0) {
+        log::Error("click_journal_truncate_failed", {{"path", options_.journal_path}, {"error", std::strerror(errno)}});
+        return false;
+    }
+    journaled_.store(0);
+    log::Info("click_journal_replayed", {{"clicks", std::to_string(replayed)}});
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Consumer
+
+RedisStreamClickSource::RedisStreamClickSource(std::shared_ptr<redis::Client> client, RedisStreamOptions options,
+                                               std::string consumer)
+    : client_(std::move(client)), options_(std::move(options)), consumer_(std::move(consumer)) {}
+
+Task<void> RedisStreamClickSource::Pause(std::chrono::milliseconds wait) {
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, wait);
+    co_await timer.async_wait(boost::asio::use_awaitable);
+}
+
+Task<ClickBatch> RedisStreamClickSource::Read(std::size_t max, std::chrono::milliseconds wait) {
+    if (closed_.load()) co_return ClickBatch{};
+    std::string error;
+    try {
+        if (!group_ready_) {
+            co_await EnsureGroup(*client_, options_);
+            group_ready_ = true;
+        }
+        auto now = std::chrono::steady_clock::now();
+        if (now >= next_claim_) {
+            next_claim_ = now + options_.claim_every;
+            redis::Client::Args claim{"XAUTOCLAIM", options_.stream, options_.group, consumer_,
+                                      std::to_string(options_.claim_idle.count()), claim_cursor_, "COUNT",
+                                      std::to_string(max)};
+            auto r = co_await client_->Call(std::move(claim), options_.command_timeout);
+            if (r.IsError()) throw std::runtime_error("XAUTOCLAIM: " + r.str);
+            if (r.elements.size() >= 2) {
+                claim_cursor_ = r.elements[0].str.empty() ? "0-0" : r.elements[0].str;
+                if (!r.elements[1].elements.empty()) {
+                    claimed_.fetch_add(r.elements[1].elements.size());
+                    log::Info("clicks_claimed", {{"entries", std::to_string(r.elements[1].elements.size())},
+                                                 {"consumer", consumer_}});
+                    co_return co_await Take(r.elements[1]);
+                }
+            }
+        }
+        redis::Client::Args read{"XREADGROUP", "GROUP", options_.group, consumer_, "COUNT", std::to_string(max),
+                                 "BLOCK", std::to_string(wait.count()), "STREAMS", options_.stream, ">"};
+        auto r = co_await client_->Call(std::move(read), wait + options_.command_timeout);
+        if (r.IsError()) {
+            if (r.str.rfind("NOGROUP", 0) == 0) group_ready_ = false;
+            throw std::runtime_error("XREADGROUP: " + r.str);
+        }
+        if (error_logged_) {
+            error_logged_ = false;
+            log::Info("click_source_recovered", {{"consumer", consumer_}});
+        }
+        if (r.type != Reply::Type::kArray || r.elements.empty() || r.elements[0].elements.size() < 2)
+            co_return ClickBatch{};
+        co_return co_await Take(r.elements[0].elements[1]);
+    } catch (const std::exception& e) {
+        error = e.what();
+    }
+    if (!error_logged_) {
+        error_logged_ = true;
+        log::Error("click_source_failed", {{"consumer", consumer_}, {"error", error}});
+    }
+    co_await Pause(std::max(wait, std::chrono::milliseconds(100)));
+    co_return ClickBatch{};
+}
+
+Task<ClickBatch> RedisStreamClickSource::Take(const Reply& entries) {
+    ClickBatch batch;
+    std::vector<redis::Client::Args> dead;
+    std::vector<std::string> dead_ids;
+    for (const auto& entry : entries.elements) {
+        if (entry.elements.size() < 2 || entry.elements[0].type != Reply::Type::kString) continue;
+        const std::string& id = entry.elements[0].str;
+        std::vector<std::string> fields;
+        for (const auto& f : entry.elements[1].elements) fields.push_back(f.str);
+        if (entry.elements[1].type != Reply::Type::kArray) {
+            dead_ids.push_back(id);  // deleted meanwhile: nothing to store, just acknowledge
+            continue;
+        }
+        auto decoded = DecodeClick(fields);
+        if (auto* click = std::get_if<core::ClickEvent>(&decoded)) {
+            batch.clicks.push_back(std::move(*click));
+            batch.tokens.push_back(id);
+            continue;
+        }
+        redis::Client::Args args{"XADD", options_.dead_letter_stream, "MAXLEN", "~", "100000", "*",
+                                 "reason", std::get<std::string>(decoded), "source_id", id};
+        for (auto& f : fields) args.push_back(std::move(f));
+        dead.push_back(std::move(args));
+        dead_ids.push_back(id);
+    }
+    if (!dead_ids.empty()) {
+        const std::size_t letters = dead.size();
+        redis::Client::Args ack{"XACK", options_.stream, options_.group};
+        redis::Client::Args del{"XDEL", options_.stream};
+        for (const auto& id : dead_ids) {
+            ack.push_back(id);
+            del.push_back(id);
+        }
+        dead.push_back(std::move(ack));
+        dead.push_back(std::move(del));
+        auto replies = co_await client_->CallPipeline(std::move(dead), options_.command_timeout);
+        for (const auto& r : replies)
+            if (r.IsError()) throw std::runtime_error("dead-lettering: " + r.str);
+        if (letters > 0) {
+            dead_lettered_.fetch_add(letters);
+            log::Warn("clicks_dead_lettered", {{"entries", std::to_string(letters)},
+                                               {"stream", options_.dead_letter_stream}});
+        }
+    }
+    co_return batch;
+}
+
+Task<void> RedisStreamClickSource::Ack(const ClickBatch& batch) {
+    if (batch.tokens.empty()) co_return;
+    redis::Client::Args ack{"XACK", options_.stream, options_.group};
+    redis::Client::Args del{"XDEL", options_.stream};
+    ack.reserve(batch.tokens.size() + 3);
+    del.reserve(batch.tokens.size() + 2);
+    for (const auto& id : batch.tokens) {
+        ack.push_back(id);
+        del.push_back(id);
+    }
+    // Acknowledged entries are deleted at once: the stream only ever holds unacknowledged ones.
+    std::vector<redis::Client::Args> commands;
+    commands.push_back(std::move(ack));
+    commands.push_back(std::move(del));
+    auto replies = co_await client_->CallPipeline(std::move(commands), options_.command_timeout);
+    for (const auto& r : replies)
+        if (r.IsError()) throw std::runtime_error("XACK: " + r.str);
+}
+
+}  // namespace shortener::queue

@@ -1,0 +1,158 @@
+#include "cache/redis/redis_link_cache.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "support/redis_env.hpp"
+#include "support/run_awaitable.hpp"
+
+namespace shortener::cache {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::RunAwaitable;
+
+TargetPtr MakeTarget(core::LinkId id, std::string url) {
+    core::RedirectTarget t;
+    t.id = id;
+    t.long_url = std::move(url);
+    t.redirect_type = core::RedirectType::k307;
+    t.expires_at = core::FromUnixMillis(1'900'000'000'000);
+    t.max_clicks = 7;
+    return std::make_shared<const core::RedirectTarget>(std::move(t));
+}
+
+bool WaitUntil(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 3000ms) {
+    auto end = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < end) {
+        if (pred()) return true;
+        std::this_thread::sleep_for(5ms);
+    }
+    return pred();
+}
+
+TEST(RedisLinkCacheCodec, RoundTripsTargets) {
+    auto t = MakeTarget(42, "https://example.com/a\tb?c=d");
+    auto parsed = ParseTarget(SerializeTarget(t));
+    ASSERT_TRUE(parsed && *parsed);
+    EXPECT_EQ((*parsed)->id, 42);
+    EXPECT_EQ((*parsed)->long_url, t->long_url);
+    EXPECT_EQ((*parsed)->redirect_type, core::RedirectType::k307);
+    EXPECT_EQ((*parsed)->expires_at, t->expires_at);
+    EXPECT_EQ((*parsed)->max_clicks, 7);
+    EXPECT_FALSE((*parsed)->deleted);
+    auto negative = ParseTarget(SerializeTarget(nullptr));
+    ASSERT_TRUE(negative);
+    EXPECT_EQ(*negative, nullptr);
+    EXPECT_FALSE(ParseTarget("2\tfuture"));
+    EXPECT_FALSE(ParseTarget("1\tx\t302\t-\t-\t0\thttps://e"));
+}
+
+// Two replicas (each its own connections and L1 hooks) on one Redis.
+struct Replica {
+    Replica(redis::IoThread& io, const std::string& url, const RedisLinkCacheOptions& options) {
+        auto o = redis::ParseRedisUrl(url);
+        commands = std::make_shared<redis::Client>(io.context(), o);
+        subscriber = std::make_shared<redis::Client>(io.context(), o);
+        cache = std::make_unique<RedisLinkCache>(
+            commands, subscriber, options,
+            [this](std::string_view slug) {
+                std::lock_guard lock(mutex);
+                changed.emplace_back(slug);
+            },
+            [this] { resyncs++; });
+        commands->Start();
+        subscriber->Start();
+    }
+    ~Replica() {
+        commands->Stop();
+        subscriber->Stop();
+    }
+    bool Saw(const std::string& slug) {
+        std::lock_guard lock(mutex);
+        return std::find(changed.begin(), changed.end(), slug) != changed.end();
+    }
+    std::shared_ptr<redis::Client> commands, subscriber;
+    std::unique_ptr<RedisLinkCache> cache;
+    std::mutex mutex;
+    std::vector<std::string> changed;
+    std::atomic<int> resyncs{0};
+};
+
+RedisLinkCacheOptions TestOptions() {
+    RedisLinkCacheOptions o;
+    o.key_prefix = testing::UniqueName("test:link:") + ":";
+    o.channel = testing::UniqueName("test:changes:");
+    o.second_invalidation = 200ms;
+    return o;
+}
+
+TEST(RedisLinkCache, PutIsSeenByOtherReplicasAndInvalidatesTheirL1) {
+    SHORTENER_REQUIRE_REDIS(url);
+    redis::IoThread io("redis-test");
+    auto options = TestOptions();
+    Replica a(io, url, options), b(io, url, options);
+    ASSERT_TRUE(WaitUntil([&] { return a.commands->Connected() && b.subscriber->Connected() && b.resyncs > 0; }));
+
+    EXPECT_EQ(RunAwaitable(b.cache->Get("abc123")).kind, LinkCache::Kind::kMiss);
+    a.cache->Put("abc123", MakeTarget(1, "https://example.com/1"));
+    ASSERT_TRUE(WaitUntil([&] { return b.Saw("abc123"); }, 1000ms)) << "invalidation not received within 1 s";
+    EXPECT_FALSE(a.Saw("abc123")) << "a replica must skip its own messages";
+    auto hit = RunAwaitable(b.cache->Get("abc123"));
+    ASSERT_EQ(hit.kind, LinkCache::Kind::kHit);
+    EXPECT_EQ(hit.target->long_url, "https://example.com/1");
+
+    b.cache->Invalidate("abc123");
+    ASSERT_TRUE(WaitUntil([&] { return a.Saw("abc123"); }, 1000ms));
+    ASSERT_TRUE(WaitUntil([&] { return RunAwaitable(a.cache->Get("abc123")).kind == LinkCache::Kind::kMiss; }));
+}
+
+TEST(RedisLinkCache, FillNeverOverwritesAWriterAndRemembersUnknownSlugs) {
+    SHORTENER_REQUIRE_REDIS(url);
+    redis::IoThread io("redis-test");
+    Replica a(io, url, TestOptions());
+    ASSERT_TRUE(WaitUntil([&] { return a.commands->Connected(); }));
+    a.cache->Put("s1", MakeTarget(1, "https://new.example/"));
+    a.cache->Fill("s1", MakeTarget(1, "https://stale.example/"));
+    a.cache->Fill("unknown", nullptr);
+    ASSERT_TRUE(WaitUntil([&] { return RunAwaitable(a.cache->Get("unknown")).kind == LinkCache::Kind::kNegative; }));
+    auto hit = RunAwaitable(a.cache->Get("s1"));
+    ASSERT_EQ(hit.kind, LinkCache::Kind::kHit);
+    EXPECT_EQ(hit.target->long_url, "https://new.example/");
+}
+
+TEST(RedisLinkCache, UnreachableRedisIsAQuickMiss) {
+    redis::IoThread io("redis-test");
+    redis::ClientOptions o;
+    o.port = 1;  // nothing listens there
+    auto commands = std::make_shared<redis::Client>(io.context(), o);
+    auto subscriber = std::make_shared<redis::Client>(io.context(), o);
+    RedisLinkCache cache(commands, subscriber, TestOptions(), [](std::string_view) {}, [] {});
+    commands->Start();
+    subscriber->Start();
+    auto started = std::chrono::steady_clock::now();
+    EXPECT_EQ(RunAwaitable(cache.Get("x")).kind, LinkCache::Kind::kMiss);
+    cache.Put("x", MakeTarget(1, "https://e/"));
+    cache.Invalidate("x");
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 200ms);
+    commands->Stop();
+    subscriber->Stop();
+}
+
+TEST(RedisUrl, Parses) {
+    auto o = redis::ParseRedisUrl("redis://:secret@10.0.0.1:6380/2");
+    EXPECT_EQ(o.host, "10.0.0.1");
+    EXPECT_EQ(o.port, 6380);
+    EXPECT_EQ(o.db, 2);
+    EXPECT_EQ(o.password, "secret");
+    EXPECT_EQ(redis::ParseRedisUrl("redis://localhost").port, 6379);
+    EXPECT_EQ(redis::ParseRedisUrl("redis://[::1]:7000").host, "::1");
+    EXPECT_THROW(redis::ParseRedisUrl("http://x"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace shortener::cache
