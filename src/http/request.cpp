@@ -31,6 +31,14 @@ std::string_view Request::Header(std::string_view lower_name) const noexcept {
     return {};
 }
 
+std::vector<std::string_view> Request::Headers(std::string_view lower_name) const {
+    std::vector<std::string_view> values;
+    for (std::size_t i = 0; i < data_->header_count; ++i) {
+        if (data_->headers[i].name == lower_name) values.push_back(data_->headers[i].value);
+    }
+    return values;
+}
+
 std::optional<std::string> Request::QueryParam(std::string_view name) const {
     std::string_view rest = query_;
     while (!rest.empty()) {

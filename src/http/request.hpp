@@ -49,6 +49,8 @@ public:
 
     /// The first header with this (lower-case) name, or empty.
     std::string_view Header(std::string_view lower_name) const noexcept;
+    /// Every header with this (lower-case) name, in order.
+    std::vector<std::string_view> Headers(std::string_view lower_name) const;
     /// A query parameter, percent-decoded ('+' as space); nullopt if absent.
     std::optional<std::string> QueryParam(std::string_view name) const;
     /// True if the client prefers HTML (a browser navigating), judged from Accept.

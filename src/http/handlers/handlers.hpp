@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cache/link_resolver.hpp"
+#include "core/client_address.hpp"
 #include "core/random.hpp"
 #include "core/slug.hpp"
 #include "core/url_policy.hpp"
@@ -36,6 +37,7 @@ struct HandlerContext {
     std::string public_url;  // base of short links, no trailing slash
     metrics::Registry& metrics;
     std::vector<ReadinessCheck> readiness;
+    core::TrustedProxies trusted_proxies{};  // peers whose X-Forwarded-For/Forwarded are believed
 };
 
 void AddLinkRoutes(Router& router, HandlerContext& ctx);

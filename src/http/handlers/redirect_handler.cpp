@@ -28,16 +28,25 @@ boost::asio::awaitable<Response> HandleRedirect(HandlerContext& ctx, const Reque
     }
 
     thread_local core::EventIdGenerator ids(ctx.random);
+    // Forwarding headers count only from trusted proxies (ResolveClientAddress); the rest see the TCP peer.
+    std::string client_address;
+    if (ctx.trusted_proxies.empty()) {
+        client_address = req.remote_address();
+    } else {
+        client_address = core::ResolveClientAddress(
+            req.remote_address(), {req.Headers("x-forwarded-for"), req.Headers("forwarded")}, ctx.trusted_proxies);
+    }
     ctx.clicks.TryEnqueue(core::ClickEvent::Make(
         ids.Next(now), target->id, now,
-        {.client_address = req.remote_address(),
+        {.client_address = client_address,
          .user_agent = req.Header("user-agent"),
          .referer = req.Header("referer"),
          .accept_language = req.Header("accept-language"),
          .query = req.query(),
          .ch_ua_mobile = req.Header("sec-ch-ua-mobile"),
          .ch_ua_platform = req.Header("sec-ch-ua-platform"),
-         .head_request = req.method() == Method::kHead}));
+         .head_request = req.method() == Method::kHead,
+         .do_not_track = req.Header("dnt") == "1" || req.Header("sec-gpc") == "1"}));
 
     Response r;
     r.status = static_cast<unsigned>(target->redirect_type);

@@ -1,0 +1,44 @@
+#include "app/enrichment.hpp"
+
+#include "enrich/click_enricher.hpp"
+#include "log/log.hpp"
+
+namespace shortener::app {
+namespace {
+
+// The enricher together with the salt store it borrows.
+class OwningEnricher final : public core::ClickEnricher {
+public:
+    OwningEnricher(const enrich::EnricherOptions& options, std::unique_ptr<enrich::SaltStore> salts,
+                   std::vector<std::string>* warnings)
+        : salts_(std::move(salts)), enricher_(options, *salts_, warnings) {}
+    core::ClickDimensions Enrich(const core::ClickEvent& click) override { return enricher_.Enrich(click); }
+
+private:
+    std::unique_ptr<enrich::SaltStore> salts_;
+    enrich::Enricher enricher_;
+};
+
+std::string HostAndPortOf(const std::string& url) {
+    auto start = url.find("://");
+    start = start == std::string::npos ? 0 : start + 3;
+    return url.substr(start, url.find_first_of("/?#", start) - start);
+}
+
+}  // namespace
+
+std::unique_ptr<core::ClickEnricher> MakeEnricher(const Config& config, std::unique_ptr<enrich::SaltStore> salts) {
+    const std::string npm_dir = config.enrich_data_dir.empty() ? enrich::BuiltInNpmDir() : config.enrich_data_dir;
+    enrich::EnricherOptions options = enrich::DefaultDataPaths(npm_dir);
+    if (!config.geoip_db.empty()) options.geoip_db = config.geoip_db;
+    options.dnt = config.dnt == "ignore" ? enrich::DntMode::kIgnore : enrich::DntMode::kAnonymize;
+    options.own_hosts = {HostAndPortOf(config.public_url)};
+    std::vector<std::string> warnings;
+    auto enricher = std::make_unique<OwningEnricher>(options, std::move(salts), &warnings);
+    for (const auto& w : warnings) log::Warn("enrich_data_missing", {{"error", w}});
+    log::Info("enrich_ready", {{"geoip_db", warnings.empty() ? options.geoip_db : options.geoip_db + " (see warnings)"},
+                               {"dnt", config.dnt}});
+    return enricher;
+}
+
+}  // namespace shortener::app
