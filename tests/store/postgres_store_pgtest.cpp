@@ -460,11 +460,15 @@ TEST_F(PostgresStore, AcquireTimesOutWhenThePoolIsExhausted) {
     EXPECT_EQ(pool->GetStats().acquire_timeouts, 1u);
 }
 
-// Clicks stored per second through Record (batches of 1000, two workers). Prints the figure; the count is
-// SHORTENER_PG_BENCH_CLICKS (default 40,000, small enough for every test run).
+// Clicks stored per second through Record. Prints the figure. SHORTENER_PG_BENCH_CLICKS (default 40,000,
+// small enough for every test run), SHORTENER_PG_BENCH_WORKERS (2), SHORTENER_PG_BENCH_BATCH (1000).
 TEST_F(PostgresStore, RecordThroughput) {
     const char* n_env = std::getenv("SHORTENER_PG_BENCH_CLICKS");
     const std::size_t n = n_env ? std::strtoull(n_env, nullptr, 10) : 40'000;
+    const char* w_env = std::getenv("SHORTENER_PG_BENCH_WORKERS");
+    const int worker_count = w_env ? std::atoi(w_env) : 2;
+    const char* b_env = std::getenv("SHORTENER_PG_BENCH_BATCH");
+    const std::size_t batch_size = b_env ? std::strtoull(b_env, nullptr, 10) : 1000;
     std::vector<core::LinkId> links;
     for (int i = 0; i < 50; ++i) links.push_back(NewLink("bench" + std::to_string(i)));
     const char* countries[] = {"DE", "US", "FR", "GB", "JP", "BR"};
@@ -500,16 +504,15 @@ TEST_F(PostgresStore, RecordThroughput) {
         c.dimensions.is_bot = rng() % 10 == 0;
         all.push_back(std::move(c));
     }
-    constexpr std::size_t kBatch = 1000;
     std::atomic<std::size_t> next{0}, stored{0};
     auto start = std::chrono::steady_clock::now();
     std::vector<std::thread> workers;
-    for (int w = 0; w < 2; ++w) {
+    for (int w = 0; w < worker_count; ++w) {
         workers.emplace_back([&] {
             for (;;) {
-                std::size_t from = next.fetch_add(kBatch);
+                std::size_t from = next.fetch_add(batch_size);
                 if (from >= all.size()) break;
-                std::span<const core::EnrichedClick> batch(all.data() + from, std::min(kBatch, all.size() - from));
+                std::span<const core::EnrichedClick> batch(all.data() + from, std::min(batch_size, all.size() - from));
                 try {
                     stored += RunAwaitable(backend_.clicks->Record(batch));
                 } catch (const std::exception& e) {
@@ -522,8 +525,8 @@ TEST_F(PostgresStore, RecordThroughput) {
     for (auto& t : workers) t.join();
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     EXPECT_EQ(stored.load(), n);
-    std::printf("[ RESULT   ] Record: %zu clicks in %.2f s = %.0f clicks/s (batches of %zu, 2 workers)\n", n, seconds,
-                n / seconds, kBatch);
+    std::printf("[ RESULT   ] Record: %zu clicks in %.2f s = %.0f clicks/s (batches of %zu, %d workers)\n", n, seconds,
+                n / seconds, batch_size, worker_count);
     RecordProperty("clicks_per_second", static_cast<int>(n / seconds));
 }
 

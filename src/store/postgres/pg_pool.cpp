@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 
 #include <poll.h>
 
@@ -124,7 +125,7 @@ PgLease::~PgLease() {
     if (c_) pool_->Release(std::move(c_));
 }
 
-asio::awaitable<PgResult> PgLease::Execute(const PgStatement& statement, const PgParams& params) {
+asio::awaitable<PgResult> PgLease::Execute(const PgStatement& statement, const PgParams& params, PgFormat format) {
     pg_conn* conn = c_->conn_;
     if (std::find(c_->prepared_.begin(), c_->prepared_.end(), statement.name) == c_->prepared_.end()) {
         bool sent = PQsendPrepare(conn, statement.name, statement.sql, static_cast<int>(params.size()), nullptr);
@@ -132,10 +133,15 @@ asio::awaitable<PgResult> PgLease::Execute(const PgStatement& statement, const P
         c_->prepared_.push_back(statement.name);
     }
     std::vector<const char*> values;
+    std::vector<int> lengths, formats;
     values.reserve(params.size());
-    for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
-    bool sent = PQsendQueryPrepared(conn, statement.name, static_cast<int>(values.size()), values.data(), nullptr,
-                                    nullptr, 0);
+    for (const auto& p : params) {
+        values.push_back(p ? p->data() : nullptr);
+        lengths.push_back(p ? static_cast<int>(p->size()) : 0);
+        formats.push_back(format == PgFormat::kBinary ? 1 : 0);
+    }
+    bool sent = PQsendQueryPrepared(conn, statement.name, static_cast<int>(values.size()), values.data(),
+                                    lengths.data(), formats.data(), 0);
     co_return co_await RunToCompletion(sent);
 }
 
@@ -319,9 +325,69 @@ asio::awaitable<void> PgPool::Connect(PgConnection& c) {
     ++stats_.connects;
 }
 
-asio::awaitable<PgResult> PgPool::Execute(const PgStatement& statement, const PgParams& params) {
+asio::awaitable<PgResult> PgPool::Execute(const PgStatement& statement, const PgParams& params, PgFormat format) {
     auto lease = co_await Acquire();
-    co_return co_await lease.Execute(statement, params);
+    co_return co_await lease.Execute(statement, params, format);
+}
+
+// ---- PgBinaryArray ----
+
+PgBinaryArray::PgBinaryArray(std::uint32_t element_oid) {
+    out_.reserve(4096);
+    PutInt32(1);  // dimensions
+    PutInt32(0);  // has nulls: patched in Finish
+    PutInt32(static_cast<std::int32_t>(element_oid));
+    PutInt32(0);  // length: patched in Finish
+    PutInt32(1);  // lower bound
+}
+
+void PgBinaryArray::PutInt32(std::int32_t v) {
+    auto u = static_cast<std::uint32_t>(v);
+    char b[4] = {static_cast<char>(u >> 24), static_cast<char>(u >> 16), static_cast<char>(u >> 8), static_cast<char>(u)};
+    out_.append(b, 4);
+}
+
+void PgBinaryArray::Null() {
+    PutInt32(-1);
+    has_null_ = true;
+    ++count_;
+}
+
+void PgBinaryArray::Bytes(std::string_view data) {
+    PutInt32(static_cast<std::int32_t>(data.size()));
+    out_.append(data);
+    ++count_;
+}
+
+void PgBinaryArray::Int8(std::int64_t v) {
+    auto u = static_cast<std::uint64_t>(v);
+    char b[8];
+    for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(u >> (56 - 8 * i));
+    Bytes(std::string_view(b, 8));
+}
+
+void PgBinaryArray::Float8(double v) {
+    std::uint64_t u;
+    std::memcpy(&u, &v, sizeof u);
+    Int8(static_cast<std::int64_t>(u));
+}
+
+void PgBinaryArray::Bool(bool v) {
+    char b = v ? 1 : 0;
+    Bytes(std::string_view(&b, 1));
+}
+
+std::string PgBinaryArray::Finish() {
+    auto patch = [&](std::size_t at, std::int32_t v) {
+        auto u = static_cast<std::uint32_t>(v);
+        out_[at] = static_cast<char>(u >> 24);
+        out_[at + 1] = static_cast<char>(u >> 16);
+        out_[at + 2] = static_cast<char>(u >> 8);
+        out_[at + 3] = static_cast<char>(u);
+    };
+    patch(4, has_null_ ? 1 : 0);
+    patch(12, count_);
+    return std::move(out_);
 }
 
 void AppendArrayElement(std::string& out, std::string_view value) {

@@ -80,8 +80,12 @@ struct PgStatement {
     const char* sql;
 };
 
-/// Statement parameters in text form; nullopt is SQL NULL.
+/// Statement parameters; nullopt is SQL NULL. Text form unless executed with PgFormat::kBinary.
 using PgParams = std::vector<std::optional<std::string>>;
+
+/// How parameters are sent: PostgreSQL's text form, or its binary form (e.g. large arrays, which the
+/// server then does not have to parse).
+enum class PgFormat { kText, kBinary };
 
 class PgPool;
 
@@ -115,7 +119,8 @@ public:
 
     /// Runs a prepared statement. Throws PgError for an error the server reports, core::BackendUnavailable
     /// when the connection fails or the answer takes longer than the query timeout.
-    boost::asio::awaitable<PgResult> Execute(const PgStatement& statement, const PgParams& params);
+    boost::asio::awaitable<PgResult> Execute(const PgStatement& statement, const PgParams& params,
+                                             PgFormat format = PgFormat::kText);
     /// Runs SQL text with the simple protocol (several statements allowed, no parameters).
     boost::asio::awaitable<PgResult> ExecuteScript(const char* sql);
 
@@ -141,9 +146,10 @@ public:
     /// database cannot be reached.
     boost::asio::awaitable<PgLease> Acquire();
 
-    /// Acquires a connection and runs one statement on it (retrying once on a fresh connection when a
-    /// pooled one turns out to have been closed by the server before anything was sent).
-    boost::asio::awaitable<PgResult> Execute(const PgStatement& statement, const PgParams& params);
+    /// Acquires a connection and runs one statement on it. (A pooled connection the server has closed is
+    /// noticed and replaced in Acquire, before anything is sent.)
+    boost::asio::awaitable<PgResult> Execute(const PgStatement& statement, const PgParams& params,
+                                             PgFormat format = PgFormat::kText);
 
     const PostgresOptions& options() const noexcept { return options_; }
 
@@ -169,6 +175,26 @@ private:
     std::deque<std::shared_ptr<Waiter>> waiters_;
     std::size_t slots_used_ = 0;  // connections idle or leased, opened or not
     Stats stats_;
+};
+
+/// Builds a one-dimensional array in PostgreSQL's binary format (what array_recv reads).
+class PgBinaryArray {
+public:
+    /// `element_oid`: 16 bool, 20 int8, 25 text, 701 float8, 2950 uuid.
+    explicit PgBinaryArray(std::uint32_t element_oid);
+    void Null();
+    void Bytes(std::string_view data);  // the element's binary form (text: its UTF-8 bytes)
+    void Int8(std::int64_t v);
+    void Float8(double v);
+    void Bool(bool v);
+    /// The finished array; the builder is empty afterwards.
+    std::string Finish();
+
+private:
+    void PutInt32(std::int32_t v);
+    std::string out_;
+    std::int32_t count_ = 0;
+    bool has_null_ = false;
 };
 
 /// Escapes one element of a text-format array literal ("{…}"): quoted, with \ and " escaped.

@@ -59,19 +59,25 @@ constexpr PgStatement kPing{"ping", "SELECT 1"};
 constexpr PgStatement kEnsurePartitions{"ensure_partitions", "SELECT ensure_click_partitions($1)"};
 
 // The whole batch in one statement. `ins` holds only the rows really inserted (a replayed event hits the
-// primary key and is skipped), and every rollup is computed from `ins`, so replays count nothing. Rollup
-// rows are inserted in key order so that concurrent workers lock them in the same order.
+// primary key and is skipped), and every rollup is computed from `ins`, so replays count nothing.
+// Concurrent workers writing the same links would otherwise lock rollup and link rows in different
+// orders and deadlock (each costing deadlock_timeout, 1 s): `locks` first takes a transaction-scoped
+// advisory lock per link, in ascending order, and `input` cannot produce a row before it is done.
+// Batches of disjoint links still run in parallel.
 constexpr PgStatement kRecord{
     "clicks_record",
     R"SQL(
-WITH input AS (
-    SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
+WITH locks AS MATERIALIZED (
+    SELECT count(pg_advisory_xact_lock(link_id)) AS n FROM (SELECT DISTINCT unnest($1::bigint[]) AS link_id ORDER BY 1) l
+), input AS (
+    SELECT t.* FROM locks, unnest($1::bigint[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
                          $8::boolean[], $9::boolean[], $10::text[], $11::text[], $12::text[], $13::text[],
                          $14::float8[], $15::float8[], $16::text[], $17::text[], $18::text[], $19::text[],
                          $20::text[], $21::text[], $22::text[], $23::text[], $24::text[], $25::text[])
         AS t(link_id, ts_ms, event_id, user_agent, referer, accept_language, query, head_request, is_bot, country,
              country_name, region, city, latitude, longitude, browser, os, device, referrer_host, referrer_class,
              language, visitor_id, utm_source, utm_medium, utm_campaign)
+    WHERE locks.n >= 0
 ), ins AS (
     INSERT INTO clicks (link_id, ts, event_id, user_agent, referer, accept_language, query, head_request, is_bot,
                         country, country_name, region, city, latitude, longitude, browser, os, device,
@@ -230,58 +236,34 @@ core::Link ReadLink(const PgResult& r, int row) {
     return link;
 }
 
-// One text-format array literal per column, built in a single pass over the batch.
-class ArrayBuilder {
+// One binary-format array per column (PgBinaryArray), built in a single pass over the batch: the server
+// neither parses nor unescapes them. Text elements are made valid UTF-8 first.
+class ClickColumns {
 public:
-    void Begin() { out_ = "{"; }
-    void Sep() {
-        if (out_.size() > 1) out_.push_back(',');
+    static constexpr std::uint32_t kBool = 16, kInt8 = 20, kText = 25, kFloat8 = 701, kUuid = 2950;
+
+    void Text(PgBinaryArray& a, std::string_view s) {
+        scratch_.clear();
+        AppendUtf8(scratch_, s);
+        a.Bytes(scratch_);
     }
-    void Text(std::string_view s) {
-        Sep();
-        AppendQuoted(s);
-    }
-    void OptText(const std::string& s) {  // empty = unknown = NULL
-        Sep();
+    void OptText(PgBinaryArray& a, const std::string& s) {  // empty = unknown = NULL
         if (s.empty()) {
-            out_.append("NULL");
+            a.Null();
         } else {
-            AppendQuoted(s);
+            Text(a, s);
         }
     }
-    void Int(std::int64_t v) {
-        Sep();
-        char buf[24];
-        auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-        out_.append(buf, end);
-    }
-    void Bool(bool v) {
-        Sep();
-        out_.push_back(v ? 't' : 'f');
-    }
-    void OptDouble(const std::optional<double>& v) {
-        Sep();
-        if (!v) {
-            out_.append("NULL");
-            return;
+    static void OptDouble(PgBinaryArray& a, const std::optional<double>& v) {
+        if (v) {
+            a.Float8(*v);
+        } else {
+            a.Null();
         }
-        char buf[32];
-        auto [end, ec] = std::to_chars(buf, buf + sizeof buf, *v);
-        out_.append(buf, end);
-    }
-    std::string Finish() {
-        out_.push_back('}');
-        return std::move(out_);
     }
 
 private:
-    void AppendQuoted(std::string_view s) {
-        scratch_.clear();
-        AppendUtf8(scratch_, s);
-        AppendArrayElement(out_, scratch_);
-    }
     std::string scratch_;
-    std::string out_;
 };
 
 }  // namespace
@@ -382,44 +364,52 @@ Task<void> PostgresLinkStore::Ping() {
 
 Task<std::size_t> PostgresClickStore::Record(std::span<const core::EnrichedClick> clicks) {
     if (clicks.empty()) co_return 0;
-    constexpr int kColumns = 25;
-    std::array<ArrayBuilder, kColumns> a;
-    for (auto& b : a) b.Begin();
+    using C = ClickColumns;
+    // Column order = the statement's $1..$25.
+    std::vector<PgBinaryArray> a{
+        PgBinaryArray(C::kInt8),  PgBinaryArray(C::kInt8), PgBinaryArray(C::kUuid), PgBinaryArray(C::kText),
+        PgBinaryArray(C::kText),  PgBinaryArray(C::kText), PgBinaryArray(C::kText), PgBinaryArray(C::kBool),
+        PgBinaryArray(C::kBool),  PgBinaryArray(C::kText), PgBinaryArray(C::kText), PgBinaryArray(C::kText),
+        PgBinaryArray(C::kText),  PgBinaryArray(C::kFloat8), PgBinaryArray(C::kFloat8), PgBinaryArray(C::kText),
+        PgBinaryArray(C::kText),  PgBinaryArray(C::kText), PgBinaryArray(C::kText), PgBinaryArray(C::kText),
+        PgBinaryArray(C::kText),  PgBinaryArray(C::kText), PgBinaryArray(C::kText), PgBinaryArray(C::kText),
+        PgBinaryArray(C::kText)};
+    C c;
     for (const auto& click : clicks) {
         const core::ClickEvent& e = click.event;
         const core::ClickDimensions& d = click.dimensions;
-        a[0].Int(e.link_id);
-        a[1].Int(core::ToUnixMillis(e.at));
-        a[2].Text(e.id.ToString());
-        a[3].Text(e.user_agent);
-        a[4].Text(e.referer);
-        a[5].Text(e.accept_language);
-        a[6].Text(e.query);
+        a[0].Int8(e.link_id);
+        a[1].Int8(core::ToUnixMillis(e.at));
+        a[2].Bytes(std::string_view(reinterpret_cast<const char*>(e.id.bytes.data()), e.id.bytes.size()));
+        c.Text(a[3], e.user_agent);
+        c.Text(a[4], e.referer);
+        c.Text(a[5], e.accept_language);
+        c.Text(a[6], e.query);
         a[7].Bool(e.head_request);
         a[8].Bool(d.is_bot);
-        a[9].OptText(d.country_code);
-        a[10].OptText(d.country_name);
-        a[11].OptText(d.region);
-        a[12].OptText(d.city);
-        a[13].OptDouble(d.latitude);
-        a[14].OptDouble(d.longitude);
-        a[15].OptText(d.browser);
-        a[16].OptText(d.os);
-        a[17].OptText(d.device);
-        a[18].OptText(d.referrer_host);
-        a[19].OptText(d.referrer_class);
-        a[20].OptText(d.language);
-        a[21].OptText(d.visitor_id);
-        a[22].OptText(d.utm_source);
-        a[23].OptText(d.utm_medium);
-        a[24].OptText(d.utm_campaign);
+        c.OptText(a[9], d.country_code);
+        c.OptText(a[10], d.country_name);
+        c.OptText(a[11], d.region);
+        c.OptText(a[12], d.city);
+        C::OptDouble(a[13], d.latitude);
+        C::OptDouble(a[14], d.longitude);
+        c.OptText(a[15], d.browser);
+        c.OptText(a[16], d.os);
+        c.OptText(a[17], d.device);
+        c.OptText(a[18], d.referrer_host);
+        c.OptText(a[19], d.referrer_class);
+        c.OptText(a[20], d.language);
+        c.OptText(a[21], d.visitor_id);
+        c.OptText(a[22], d.utm_source);
+        c.OptText(a[23], d.utm_medium);
+        c.OptText(a[24], d.utm_campaign);
     }
     PgParams params;
-    params.reserve(kColumns);
-    for (auto& b : a) params.emplace_back(b.Finish());
+    params.reserve(a.size());
+    for (auto& column : a) params.emplace_back(column.Finish());
     for (int attempt = 1;; ++attempt) {
         try {
-            auto r = co_await pool_->Execute(kRecord, params);
+            auto r = co_await pool_->Execute(kRecord, params, PgFormat::kBinary);
             co_return static_cast<std::size_t>(r.Int(0, 0));
         } catch (const PgError& e) {
             // A deadlock with another worker rolled the whole statement back: running it again is safe.
