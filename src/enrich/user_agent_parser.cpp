@@ -1,5 +1,7 @@
 #include "enrich/user_agent_parser.hpp"
 
+#include <re2/re2.h>
+#include <re2/set.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -41,13 +43,16 @@ std::string Field(const UserAgentParser::Rule& rule, int i, int group, const Reg
 }
 
 void LoadSection(const YAML::Node& root, const char* section, const std::array<const char*, 5>& keys,
-                 std::vector<UserAgentParser::Rule>& rules, RegexEngineCounts& counts) {
+                 UserAgentParser::Section& out, RegexEngineCounts& counts) {
+    auto& rules = out.rules;
+    std::vector<std::pair<std::string, bool>> patterns;
     const YAML::Node list = root[section];
     if (!list || !list.IsSequence()) throw std::runtime_error(std::string("regexes.yaml has no ") + section);
     for (const auto& entry : list) {
         const std::string pattern = entry["regex"].as<std::string>();
         const bool icase = entry["regex_flag"] && entry["regex_flag"].as<std::string>() == "i";
         UserAgentParser::Rule rule{Regex(pattern, icase), {}, {}};
+        patterns.emplace_back(pattern, icase);
         if (rule.regex.engine() == Regex::Engine::kRe2) {
             ++counts.re2;
         } else {
@@ -63,6 +68,7 @@ void LoadSection(const YAML::Node& root, const char* section, const std::array<c
         }
         rules.push_back(std::move(rule));
     }
+    out.BuildSet(patterns);
 }
 
 bool Contains(std::string_view haystack, std::string_view needle) {
@@ -91,20 +97,65 @@ std::unique_ptr<UserAgentParser> UserAgentParser::FromYaml(std::string_view yaml
     try {
         LoadSection(root, "user_agent_parsers",
                     {"family_replacement", "v1_replacement", "v2_replacement", "v3_replacement", "v4_replacement"},
-                    p->browser_rules_, p->counts_);
+                    p->browser_, p->counts_);
         LoadSection(root, "os_parsers",
                     {"os_replacement", "os_v1_replacement", "os_v2_replacement", "os_v3_replacement",
                      "os_v4_replacement"},
-                    p->os_rules_, p->counts_);
+                    p->os_, p->counts_);
         LoadSection(root, "device_parsers", {"device_replacement", "brand_replacement", "model_replacement", nullptr,
                                              nullptr},
-                    p->device_rules_, p->counts_);
+                    p->device_, p->counts_);
     } catch (const std::invalid_argument& e) {
         throw std::runtime_error(std::string("regexes.yaml: ") + e.what());
     } catch (const YAML::Exception& e) {
         throw std::runtime_error(std::string("regexes.yaml: ") + e.what());
     }
     return p;
+}
+
+UserAgentParser::~UserAgentParser() = default;
+
+void UserAgentParser::Section::BuildSet(const std::vector<std::pair<std::string, bool>>& patterns) {
+    RE2::Options options;
+    options.set_log_errors(false);
+    options.set_max_mem(64 << 20);  // the set's DFA; past it Match fails and we fall back to the linear scan
+    auto s = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+        if (rules[i].regex.engine() != Regex::Engine::kRe2) {
+            outside_set.push_back(i);
+            continue;
+        }
+        const std::string p = patterns[i].second ? "(?i)(?:" + patterns[i].first + ")" : patterns[i].first;
+        if (s->Add(p, nullptr) < 0) {
+            outside_set.push_back(i);
+            continue;
+        }
+        set_to_rule.push_back(i);
+    }
+    if (s->Compile()) set = std::move(s);
+}
+
+const UserAgentParser::Rule* UserAgentParser::Section::FirstMatch(std::string_view ua, Regex::Match& m) const {
+    if (set) {
+        thread_local std::vector<int> hits;
+        hits.clear();
+        RE2::Set::ErrorInfo error{};
+        if (set->Match(re2::StringPiece(ua.data(), ua.size()), &hits, &error) || error.kind == RE2::Set::kNoError) {
+            std::size_t best = rules.size();
+            for (int h : hits) best = std::min(best, set_to_rule[static_cast<std::size_t>(h)]);
+            for (std::size_t i : outside_set) {
+                if (i >= best) break;
+                if (rules[i].regex.Search(ua, &m)) return &rules[i];
+            }
+            if (best < rules.size() && rules[best].regex.Search(ua, &m)) return &rules[best];
+            if (best == rules.size()) return nullptr;
+            // The set and the rule disagreed (should not happen): fall through to the linear scan.
+        }
+    }
+    for (const auto& rule : rules) {
+        if (rule.regex.Search(ua, &m)) return &rule;
+    }
+    return nullptr;
 }
 
 std::unique_ptr<UserAgentParser> UserAgentParser::FromFile(const std::string& path) {
@@ -118,8 +169,8 @@ std::unique_ptr<UserAgentParser> UserAgentParser::FromFile(const std::string& pa
 UaFamily UserAgentParser::ParseBrowser(std::string_view ua) const {
     UaFamily r;
     Regex::Match m;
-    for (const auto& rule : browser_rules_) {
-        if (!rule.regex.Search(ua, &m)) continue;
+    if (const Rule* hit = browser_.FirstMatch(ua, m)) {
+        const Rule& rule = *hit;
         r.family = Field(rule, 0, 1, m);
         r.major = Field(rule, 1, 2, m);
         r.minor = Field(rule, 2, 3, m);
@@ -134,8 +185,8 @@ UaFamily UserAgentParser::ParseBrowser(std::string_view ua) const {
 UaFamily UserAgentParser::ParseOs(std::string_view ua) const {
     UaFamily r;
     Regex::Match m;
-    for (const auto& rule : os_rules_) {
-        if (!rule.regex.Search(ua, &m)) continue;
+    if (const Rule* hit = os_.FirstMatch(ua, m)) {
+        const Rule& rule = *hit;
         r.family = Field(rule, 0, 1, m);
         r.major = Field(rule, 1, 2, m);
         r.minor = Field(rule, 2, 3, m);
@@ -150,8 +201,8 @@ UaFamily UserAgentParser::ParseOs(std::string_view ua) const {
 DeviceInfo UserAgentParser::ParseDevice(std::string_view ua) const {
     DeviceInfo r;
     Regex::Match m;
-    for (const auto& rule : device_rules_) {
-        if (!rule.regex.Search(ua, &m)) continue;
+    if (const Rule* hit = device_.FirstMatch(ua, m)) {
+        const Rule& rule = *hit;
         r.family = Field(rule, 0, 1, m);
         r.brand = rule.has[1] ? Field(rule, 1, 0, m) : std::string();
         r.model = Field(rule, 2, 1, m);

@@ -12,6 +12,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include <re2/re2.h>
+#include <re2/set.h>
+
 #include "enrich/regex.hpp"
 
 namespace shortener::enrich {
@@ -49,6 +52,7 @@ public:
     /// Reads and parses a regexes.yaml file. Throws std::runtime_error when it cannot.
     static std::unique_ptr<UserAgentParser> FromFile(const std::string& path);
 
+    ~UserAgentParser();
     ParsedUserAgent Parse(std::string_view user_agent) const;
     UaFamily ParseBrowser(std::string_view user_agent) const;
     UaFamily ParseOs(std::string_view user_agent) const;
@@ -63,9 +67,21 @@ public:
         std::array<bool, 5> has{};
     };
 
+    /// One section's rules, with an RE2::Set over them that finds the candidate rules in one pass (the
+    /// full regex with captures then runs only on the first candidate). Without the set (it failed to compile
+    /// or ran out of memory on an input) every rule is tried in order.
+    struct Section {
+        std::vector<Rule> rules;
+        std::unique_ptr<re2::RE2::Set> set;
+        std::vector<std::size_t> set_to_rule;  // set index → rule index
+        std::vector<std::size_t> outside_set;  // rules not in the set (PCRE2), in order
+        const Rule* FirstMatch(std::string_view ua, Regex::Match& m) const;
+        void BuildSet(const std::vector<std::pair<std::string, bool>>& patterns);
+    };
+
 private:
     UserAgentParser() = default;
-    std::vector<Rule> browser_rules_, os_rules_, device_rules_;
+    Section browser_, os_, device_;
     RegexEngineCounts counts_;
 };
 

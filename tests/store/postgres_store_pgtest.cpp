@@ -22,6 +22,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "store/postgres/postgres_salt_store.hpp"
 #include "store/postgres/postgres_stores.hpp"
 #include "store_contract.hpp"
 
@@ -343,6 +344,31 @@ TEST_F(PostgresStore, RollupsEqualARecountAfterReplays) {
          "SELECT link_id, (ts AT TIME ZONE 'UTC')::date, coalesce(browser, ''), count(*) FROM clicks GROUP BY 1, 2, 3");
     same("SELECT id, clicks FROM links", "SELECT link_id, count(*) FROM clicks GROUP BY 1");
     EXPECT_EQ(admin_->Scalar("SELECT count(DISTINCT dimension) FROM link_dimension_day"), "9");
+}
+
+TEST_F(PostgresStore, SaltsAreInsertIfAbsentSharedAcrossInstancesAndForgotten) {
+    PostgresSaltStore a(backend_.pool), b(OpenPostgres(options_).pool);
+    enrich::Salt s1{}, s2{};
+    s1.fill(1);
+    s2.fill(0xab);
+    EXPECT_EQ(a.GetOrCreate(100, s1), s1);
+    EXPECT_EQ(b.GetOrCreate(100, s2), s1);  // the first writer's salt wins
+    EXPECT_EQ(b.GetOrCreate(101, s2), s2);
+    a.ForgetBefore(101);
+    EXPECT_EQ(a.GetOrCreate(100, s2), s2);  // day 100 was deleted: a new salt
+    EXPECT_EQ(admin_->Scalar("SELECT count(*) FROM visitor_salts"), "2");
+    // Many workers asking for a new day at once all get the same salt.
+    std::vector<enrich::Salt> got(8);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 8; ++i) {
+        threads.emplace_back([&, i] {
+            enrich::Salt mine{};
+            mine.fill(static_cast<std::uint8_t>(i + 10));
+            got[i] = (i % 2 ? a : b).GetOrCreate(200, mine);
+        });
+    }
+    for (auto& t : threads) t.join();
+    for (auto& s : got) EXPECT_EQ(s, got[0]);
 }
 
 TEST_F(PostgresStore, UnreachableServerIsBackendUnavailable) {
