@@ -36,7 +36,8 @@ std::unique_ptr<core::ClickEnricher> MakeEnricher(const Config& config, std::uni
     std::vector<std::string> warnings;
     auto enricher = std::make_unique<OwningEnricher>(options, std::move(salts), &warnings);
     for (const auto& w : warnings) log::Warn("enrich_data_missing", {{"error", w}});
-    log::Info("enrich_ready", {{"geoip_db", warnings.empty() ? options.geoip_db : options.geoip_db + " (see warnings)"},
+    log::Info("enrich_ready", {{"geoip_db", options.geoip_db},
+                               {"data_files_missing", std::to_string(warnings.size())},
                                {"dnt", config.dnt}});
     return enricher;
 }

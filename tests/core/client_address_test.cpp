@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace shortener::core {
 namespace {
 
@@ -133,6 +135,20 @@ TEST(ClientAddress, Ipv6Proxies) {
     EXPECT_EQ(Resolve("::1", {"2001:480:10::1, fd00::5"}, {}, t), "2001:480:10::1");
     EXPECT_EQ(Resolve("fd12::1", {"81.2.69.142"}, {}, t), "81.2.69.142");
     EXPECT_EQ(Resolve("2001:480:10::2", {"81.2.69.142"}, {}, t), "2001:480:10::2");
+}
+
+TEST(ClientAddress, RandomHostileHeadersNeverCrashAndAlwaysGiveAnAddress) {
+    auto t = Trusted("10.0.0.0/8, ::1");
+    std::mt19937 rng(7);
+    const std::string alphabet = "0123456789abcdef:.,;=\"[]_ forFOR%\\-/\t";
+    for (int i = 0; i < 20000; ++i) {
+        std::string xff, fwd;
+        const int n = static_cast<int>(rng() % 40);
+        for (int k = 0; k < n; ++k) xff += alphabet[rng() % alphabet.size()];
+        for (int k = 0; k < n; ++k) fwd += alphabet[rng() % alphabet.size()];
+        auto got = i % 2 ? Resolve("10.1.2.3", {xff}, {fwd}, t) : Resolve("10.1.2.3", {}, {fwd}, t);
+        ASSERT_TRUE(IpAddress::Parse(got)) << got;
+    }
 }
 
 }  // namespace

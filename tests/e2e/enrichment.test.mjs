@@ -136,6 +136,36 @@ describe('click enrichment', { skip: !fs.existsSync(GEOIP_DB) && `no MaxMind tes
   });
 });
 
+describe('visitor ids across a restart', { skip: !fs.existsSync(GEOIP_DB) && 'no MaxMind test data' }, () => {
+  test('the daily salt is stored: the same visitor keeps the same id after a restart (same UTC day)', async () => {
+    const { makeDataDir } = await import('./support.mjs');
+    const dataDir = makeDataDir();
+    const env = { SHORTENER_TRUSTED_PROXIES: '127.0.0.1/32', SHORTENER_GEOIP_DB: GEOIP_DB };
+    const headers = { 'user-agent': IPHONE, 'x-forwarded-for': '81.2.69.160' };
+    let server = await startServer({ env, dataDir });
+    const link = (await createLink(server.base, { url: 'https://example.com/restart' })).body;
+    await follow(server.base, link.slug, { headers });
+    await rowsAfter(server, link.slug, 1);
+    const dayBefore = Math.floor(Date.now() / 86_400_000);
+    await server.stop();
+    server = await startServer({ env, dataDir });
+    try {
+      await follow(server.base, link.slug, { headers });
+      const rows = await rowsAfter(server, link.slug, 2);
+      if (Math.floor(Date.now() / 86_400_000) === dayBefore) {
+        assert.equal(rows[0].visitor_id, rows[1].visitor_id);
+      }
+      assert.match(rows[1].visitor_id, /^[0-9a-f]{32}$/);
+      const salts = spawnSync('sqlite3', [path.join(dataDir, 'shortener.db'), 'SELECT count(*) FROM visitor_salts'], {
+        encoding: 'utf8',
+      });
+      assert.ok(['1', '2'].includes(salts.stdout.trim()), salts.stdout + salts.stderr);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('forwarding headers from an untrusted peer', { skip: !fs.existsSync(GEOIP_DB) && 'no MaxMind test data' }, () => {
   let server;
   before(async () => {
