@@ -486,6 +486,48 @@ TEST_F(PostgresStore, AcquireTimesOutWhenThePoolIsExhausted) {
     EXPECT_EQ(pool->GetStats().acquire_timeouts, 1u);
 }
 
+TEST_F(PostgresStore, AWaiterWhoseEventLoopDiesLeavesTheQueue) {
+    PostgresOptions options = options_;
+    options.pool_size = 1;
+    options.acquire_timeout = std::chrono::seconds(30);
+    auto pool = std::make_shared<PgPool>(options);
+    static constexpr PgStatement kSleep{"sleep", "SELECT pg_sleep(0.2)"};
+    boost::asio::io_context holder_loop;
+    boost::asio::co_spawn(holder_loop, [&]() -> boost::asio::awaitable<void> {
+        co_await pool->Execute(kSleep, PgParams{});
+    }, boost::asio::detached);
+    holder_loop.run_for(std::chrono::milliseconds(50));  // the one connection is now busy
+    {
+        boost::asio::io_context doomed;
+        boost::asio::co_spawn(doomed, [&]() -> boost::asio::awaitable<void> {
+            co_await pool->Execute(kSleep, PgParams{});
+        }, boost::asio::detached);
+        doomed.run_for(std::chrono::milliseconds(20));
+        EXPECT_EQ(pool->GetStats().waiting, 1u);
+    }  // destroyed with its coroutine still waiting
+    EXPECT_EQ(pool->GetStats().waiting, 0u);
+    holder_loop.run();
+    static constexpr PgStatement kOne{"one", "SELECT 1"};
+    EXPECT_EQ(RunAwaitable(pool->Execute(kOne, PgParams{})).Int(0, 0), 1);
+}
+
+// A lone click is stored without waiting for company: one Record of one click is one round trip.
+TEST_F(PostgresStore, LoneClickLatency) {
+    auto link = NewLink("lone");
+    std::vector<double> ms;
+    for (std::uint8_t i = 0; i < 200; ++i) {
+        std::vector<core::EnrichedClick> one{MakeClick(link, i)};
+        one[0].dimensions.visitor_id = "v";
+        auto start = std::chrono::steady_clock::now();
+        ASSERT_EQ(RunAwaitable(backend_.clicks->Record(one)), 1u);
+        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    std::printf("[ RESULT   ] Record of one click: p50 %.2f ms, p99 %.2f ms\n", ms[ms.size() / 2],
+                ms[ms.size() * 99 / 100]);
+    EXPECT_LT(ms[ms.size() / 2], 20.0);
+}
+
 // Clicks stored per second through Record. Prints the figure. SHORTENER_PG_BENCH_CLICKS (default 40,000,
 // small enough for every test run), SHORTENER_PG_BENCH_WORKERS (2), SHORTENER_PG_BENCH_BATCH (1000).
 TEST_F(PostgresStore, RecordThroughput) {

@@ -268,7 +268,25 @@ asio::awaitable<PgLease> PgPool::Acquire() {
         }
     }
     if (waiter) {
+        // If this coroutine is destroyed while waiting (its event loop shut down), the waiter must leave the
+        // queue, and a connection already handed to it must go back to the pool.
+        struct Abandon {
+            PgPool* pool;
+            std::shared_ptr<Waiter> waiter;
+            ~Abandon() {
+                if (!waiter) return;
+                std::unique_ptr<PgConnection> handed;
+                {
+                    std::lock_guard lock(pool->mutex_);
+                    auto it = std::find(pool->waiters_.begin(), pool->waiters_.end(), waiter);
+                    if (it != pool->waiters_.end()) pool->waiters_.erase(it);
+                    handed = std::move(waiter->connection);
+                }
+                if (handed) pool->Release(std::move(handed));
+            }
+        } abandon{this, waiter};
         co_await waiter->timer.async_wait(asio::as_tuple(use_awaitable));
+        abandon.waiter.reset();
         std::lock_guard lock(mutex_);
         if (waiter->connection) {
             c = std::move(waiter->connection);
