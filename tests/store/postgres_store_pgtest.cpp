@@ -234,7 +234,7 @@ TEST_F(PostgresStore, PartitionsExistForTheNextMonths) {
     std::set<std::string> names;
     for (auto& r : rows) names.insert(r[0]);
     auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
-    for (int m = 0; m <= options_.partitions_ahead; ++m) EXPECT_TRUE(names.contains(MonthPartition(today, m))) << m;
+    for (int m = -1; m <= options_.partitions_ahead; ++m) EXPECT_TRUE(names.contains(MonthPartition(today, m))) << m;
     EXPECT_TRUE(names.contains("clicks_default"));
     // Running it again creates nothing new.
     EXPECT_EQ(admin_->Scalar("SELECT ensure_click_partitions(2)"), "0");
