@@ -15,6 +15,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "app/commands.hpp"
+#include "app/enrichment.hpp"
 #include "app/system.hpp"
 #include "app/wiring.hpp"
 #include "app/worker.hpp"
@@ -26,7 +27,9 @@
 #include "log/log.hpp"
 #include "queue/redis_streams/redis_stream_click_queue.hpp"
 #include "redis/redis_client.hpp"
+#include "store/postgres/postgres_salt_store.hpp"
 #include "store/postgres/postgres_stores.hpp"
+#include "store/sqlite/sqlite_salt_store.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
 
 namespace shortener::app {
@@ -37,7 +40,8 @@ struct Stores {
     std::shared_ptr<void> keep;
     std::unique_ptr<store::LinkStore> links;
     std::unique_ptr<store::ClickStore> clicks;
-    std::shared_ptr<store::PgPool> pg_pool;  // PostgreSQL only
+    std::shared_ptr<store::PgPool> pg_pool;    // PostgreSQL only
+    std::shared_ptr<store::SqliteDb> sqlite;   // SQLite only
     std::string description;
 };
 
@@ -65,6 +69,7 @@ Stores OpenStores(const Config& config) {
     s.links = std::make_unique<store::SqliteLinkStore>(db);
     s.clicks = std::make_unique<store::SqliteClickStore>(db);
     s.description = "sqlite:" + path;
+    s.sqlite = db;
     s.keep = db;
     return s;
 }
@@ -137,7 +142,9 @@ int ServeDistributed(const Config& config) {
     redis::IoThread redis_io("redis-io");
     auto cache_client = MakeClient(redis_io, *redis_options, "cache");
     auto subscriber = MakeClient(redis_io, *redis_options, "invalidation");
-    auto queue_client = MakeClient(redis_io, *redis_options, "click-queue");
+    auto queue_options = *redis_options;
+    queue_options.reset_on_timeout = true;  // a hung Redis must not stall the flusher: journal instead
+    auto queue_client = MakeClient(redis_io, queue_options, "click-queue");
     cache::RedisLinkCacheOptions cache_options;
     cache_options.key_prefix = config.redis_prefix + "link:";
     cache_options.channel = config.redis_prefix + "link-changes";
@@ -195,6 +202,7 @@ int ServeDistributed(const Config& config) {
     http::HandlerContext ctx{*stores.links, resolver, sink, clock, random,
                              core::SlugGenerator(random, config.slug_length), url_policy, config.public_url,
                              registry, {}};
+    ctx.trusted_proxies = *core::TrustedProxies::Parse(config.trusted_proxies);  // validated by LoadConfig
     ctx.readiness.push_back({"database", [&stores]() { return stores.links->Ping(); }});
     // Redis down degrades (no L2, clicks buffered or journaled) but redirects and the API keep working.
     ctx.readiness.push_back({"redis",
@@ -271,7 +279,11 @@ int RunDistributedWorker(const Config& config) {
     client->Start();
     const std::string consumer = ConsumerName();
     queue::RedisStreamClickSource source(client, StreamOptions(config), consumer);
-    auto enricher = MakeClickEnricher(config);
+    // Visitor-id salts shared by every worker of the deployment (one visitor, one id per day).
+    std::unique_ptr<enrich::SaltStore> salts;
+    if (stores.pg_pool) salts = std::make_unique<store::PostgresSaltStore>(stores.pg_pool);
+    else salts = std::make_unique<store::SqliteSaltStore>(*stores.sqlite);
+    auto enricher = MakeEnricher(config, std::move(salts));
 
     metrics::Registry registry;
     WorkerProbe probe(registry);

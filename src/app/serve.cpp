@@ -17,7 +17,6 @@
 #include "app/worker.hpp"
 #include "cache/l1_cache.hpp"
 #include "cache/link_resolver.hpp"
-#include "enrich/visitor_id.hpp"
 #include "http/handlers/handlers.hpp"
 #include "http/server.hpp"
 #include "log/log.hpp"
@@ -50,13 +49,6 @@ std::shared_ptr<store::SqliteDb> OpenSqlite(const Config& config) {
 }
 
 }  // namespace
-
-// The enricher of `shortener worker` (distributed mode). TODO(#3): salts in PostgreSQL (a SaltStore shared by
-// all workers); until then each worker process keeps its own daily salts in memory, so one visitor seen by two
-// workers on one day counts as two.
-std::unique_ptr<core::ClickEnricher> MakeClickEnricher(const Config& config) {
-    return MakeEnricher(config, std::make_unique<enrich::InMemorySaltStore>());
-}
 
 std::string HostOf(const std::string& url) {
     auto start = url.find("://");

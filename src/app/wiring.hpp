@@ -8,12 +8,8 @@
 #include <string>
 
 #include "app/config.hpp"
-#include "core/enriched_click.hpp"
 
 namespace shortener::app {
-
-/// The click enricher every worker uses (the in-process one of `serve` and `shortener worker`).
-std::unique_ptr<core::ClickEnricher> MakeClickEnricher(const Config& config);
 
 /// The lower-case host of a URL (for the redirect-loop policy).
 std::string HostOf(const std::string& url);

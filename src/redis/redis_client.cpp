@@ -378,6 +378,14 @@ void Client::Send(Args args, std::shared_ptr<Pending> pending) {
     }
 }
 
+void Client::TimedOut() {
+    if (!options_.reset_on_timeout || !ac_) return;
+    // Replies still pending fail now; the disconnect callback marks us down and schedules a reconnect.
+    log::Warn("redis_timeout_reset", {{"connection", options_.name}});
+    auto* ac = ac_;
+    redisAsyncFree(ac);
+}
+
 void Client::Command(Args args, Callback done, std::chrono::milliseconds timeout) {
     boost::asio::post(context_, [self = shared_from_this(), args = std::move(args), done = std::move(done),
                                  timeout]() mutable {
@@ -386,9 +394,12 @@ void Client::Command(Args args, Callback done, std::chrono::milliseconds timeout
         if (timeout.count() > 0) {
             pending->timer.emplace(self->context_);
             pending->timer->expires_after(timeout);
-            pending->timer->async_wait([weak = std::weak_ptr<Pending>(pending)](boost::system::error_code ec) {
+            pending->timer->async_wait([self, weak = std::weak_ptr<Pending>(pending)](boost::system::error_code ec) {
                 if (ec) return;
-                if (auto p = weak.lock()) p->Complete(Reply::Error("redis timeout"));
+                if (auto p = weak.lock()) {
+                    p->Complete(Reply::Error("redis timeout"));
+                    self->TimedOut();
+                }
             });
         }
         self->Send(std::move(args), pending);
@@ -425,13 +436,14 @@ void Client::Pipeline(std::vector<Args> commands, std::function<void(std::vector
         if (timeout.count() > 0) {
             batch->timer.emplace(self->context_);
             batch->timer->expires_after(timeout);
-            batch->timer->async_wait([weak = std::weak_ptr<Batch>(batch)](boost::system::error_code ec) {
+            batch->timer->async_wait([self, weak = std::weak_ptr<Batch>(batch)](boost::system::error_code ec) {
                 if (ec) return;
                 auto b = weak.lock();
                 if (!b || !b->done) return;
                 for (std::size_t i = 0; i < b->replies.size(); ++i)
                     if (!b->received[i]) b->replies[i] = Reply::Error("redis timeout");
                 b->Finish();
+                self->TimedOut();
             });
         }
         for (std::size_t i = 0; i < commands.size(); ++i) {

@@ -50,6 +50,7 @@ struct ClientOptions {
     std::chrono::milliseconds connect_timeout{1000};
     std::chrono::milliseconds min_backoff{50};
     std::chrono::milliseconds max_backoff{1000};
+    bool reset_on_timeout = false;  // a timed-out command drops the connection (a hung server counts as down)
 };
 
 /// Parses redis://[[user]:password@]host[:port][/db]. Throws std::invalid_argument.
@@ -119,6 +120,7 @@ private:
     void HandleDisconnected(int status);
     void MarkDown(const std::string& why);
     void Send(Args args, std::shared_ptr<Pending> pending);
+    void TimedOut();
 
     static void OnConnectC(const redisAsyncContext* ac, int status);
     static void OnDisconnectC(const redisAsyncContext* ac, int status);

@@ -20,9 +20,17 @@ const IPHONE =
 const WINDOWS_CHROME =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
 
-/** Rows of the clicks table, via the sqlite3 CLI (JSON mode). */
-function clickRows(dataDir, slug) {
-  const db = path.join(dataDir, 'shortener.db');
+/** Rows of the clicks table, via the sqlite3 CLI (JSON mode), or psql in distributed mode. */
+function clickRows(server, slug) {
+  if (server.distributed) {
+    const quoted = slug.replace(/'/g, "''");
+    const sql = "SELECT coalesce(json_agg(to_jsonb(c) || jsonb_build_object('is_bot', c.is_bot::int) " +
+      `ORDER BY c.ts, c.event_id), '[]') FROM clicks c JOIN links l ON l.id = c.link_id WHERE l.slug = '${quoted}'`;
+    const r = spawnSync('psql', [server.databaseUrl, '-Atc', sql], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  }
+  const db = path.join(server.dataDir, 'shortener.db');
   const sql =
     'SELECT c.* FROM clicks c JOIN links l ON l.id = c.link_id WHERE l.slug = ' +
     `'${slug.replace(/'/g, "''")}' ORDER BY c.ts, c.event_id`;
@@ -34,7 +42,7 @@ function clickRows(dataDir, slug) {
 
 async function rowsAfter(server, slug, n) {
   let rows = [];
-  await waitFor(() => (rows = clickRows(server.dataDir, slug)).length >= n, 10_000, `${n} stored clicks`);
+  await waitFor(() => (rows = clickRows(server, slug)).length >= n, 10_000, `${n} stored clicks`);
   return rows;
 }
 
@@ -156,9 +164,11 @@ describe('visitor ids across a restart', { skip: !fs.existsSync(GEOIP_DB) && 'no
         assert.equal(rows[0].visitor_id, rows[1].visitor_id);
       }
       assert.match(rows[1].visitor_id, /^[0-9a-f]{32}$/);
-      const salts = spawnSync('sqlite3', [path.join(dataDir, 'shortener.db'), 'SELECT count(*) FROM visitor_salts'], {
-        encoding: 'utf8',
-      });
+      const salts = server.distributed
+        ? spawnSync('psql', [server.databaseUrl, '-Atc', 'SELECT count(*) FROM visitor_salts'], { encoding: 'utf8' })
+        : spawnSync('sqlite3', [path.join(dataDir, 'shortener.db'), 'SELECT count(*) FROM visitor_salts'], {
+          encoding: 'utf8',
+        });
       assert.ok(['1', '2'].includes(salts.stdout.trim()), salts.stdout + salts.stderr);
     } finally {
       await server.stop();

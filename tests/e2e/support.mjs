@@ -63,11 +63,73 @@ export function runCli(args, { env = {}, timeout = 10_000 } = {}) {
 /**
  * Starts `shortener serve` on 127.0.0.1:0 and resolves once it logged {"msg":"listening"}.
  * Returns {port, base, publicUrl, proc, dataDir, stderrLines, logs(), exited, stop(signal)}.
+ *
+ * With SHORTENER_E2E_DISTRIBUTED=1 (and SHORTENER_TEST_PG_DSN / SHORTENER_TEST_REDIS_URL, see
+ * scripts/test-services.sh) the server runs in distributed mode: a fresh PostgreSQL database per data dir, its
+ * own Redis key prefix, and a `shortener worker` that lives and dies with it. `distributed` is then true.
  */
 export async function startServer({ env = {}, dataDir, args = [] } = {}) {
-  if (!fs.existsSync(BIN)) throw new Error(`shortener binary not found at ${BIN} (set SHORTENER_BIN)`);
   dataDir ??= makeDataDir();
-  const proc = spawn(BIN, ['serve', ...args], {
+  if (!DISTRIBUTED || env.DATABASE_URL !== undefined || env.REDIS_URL !== undefined) {
+    return launch('serve', { env, dataDir, args });
+  }
+  const shared = { ...distributedEnv(dataDir), ...env };
+  const server = await launch('serve', { env: shared, dataDir, args });
+  const worker = await startWorker({ env: shared, dataDir });
+  const stopServer = server.stop;
+  server.distributed = true;
+  server.databaseUrl = shared.DATABASE_URL;
+  server.worker = worker;
+  server.stop = async (signal = 'SIGTERM') => {
+    const code = await stopServer(signal);
+    await worker.stop(signal === 'SIGKILL' ? 'SIGKILL' : 'SIGTERM');
+    return code;
+  };
+  return server;
+}
+
+/** True when the shared suite runs in distributed mode (SHORTENER_E2E_DISTRIBUTED=1). */
+export const DISTRIBUTED = process.env.SHORTENER_E2E_DISTRIBUTED === '1';
+
+const databases = new Map();  // data dir -> database name, so a restart on the same data dir keeps its data
+
+/** DATABASE_URL, REDIS_URL and a Redis prefix for a distributed server on `dataDir` (database created once). */
+export function distributedEnv(dataDir) {
+  const pg = process.env.SHORTENER_TEST_PG_DSN;
+  const redis = process.env.SHORTENER_TEST_REDIS_URL;
+  if (!pg || !redis) throw new Error('distributed mode needs SHORTENER_TEST_PG_DSN and SHORTENER_TEST_REDIS_URL');
+  let name = databases.get(dataDir);
+  if (!name) {
+    name = `e2e_${process.pid}_${databases.size}_${Date.now() % 100000}`;
+    createDatabase(pg, name);
+    databases.set(dataDir, name);
+  }
+  const url = new URL(pg);
+  url.pathname = `/${name}`;
+  return { DATABASE_URL: url.toString(), REDIS_URL: redis, SHORTENER_REDIS_PREFIX: `${name}:` };
+}
+
+/** CREATE DATABASE `name` on the server of the DSN `dsn` (with createdb, which Debian's postgresql-15 ships). */
+export function createDatabase(dsn, name) {
+  const url = new URL(dsn);
+  const r = spawnSync('/usr/lib/postgresql/15/bin/createdb',
+    ['-h', url.hostname, '-p', url.port || '5432', '-U', decodeURIComponent(url.username || 'postgres'), name],
+    { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`createdb ${name}: ${r.stderr || r.error}`);
+}
+
+/**
+ * Starts `shortener worker` (distributed mode: give DATABASE_URL/REDIS_URL in `env`) and resolves once it
+ * logged {"msg":"worker_started"}. Returns the same shape as startServer, without port and base.
+ */
+export function startWorker({ env = {}, dataDir, args = [] } = {}) {
+  return launch('worker', { env, dataDir: dataDir ?? makeDataDir(), args, readyMsg: 'worker_started' });
+}
+
+// Runs `shortener <command>` and waits for its readiness log line (`readyMsg`).
+async function launch(command, { env = {}, dataDir, args = [], readyMsg = 'listening' }) {
+  if (!fs.existsSync(BIN)) throw new Error(`shortener binary not found at ${BIN} (set SHORTENER_BIN)`);
+  const proc = spawn(BIN, [command, ...args], {
     env: cleanEnv({ SHORTENER_LISTEN: '127.0.0.1:0', SHORTENER_DATA_DIR: dataDir, ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -122,7 +184,7 @@ export async function startServer({ env = {}, dataDir, args = [] } = {}) {
     };
     const timer = setTimeout(() => {
       proc.kill('SIGKILL');
-      fail('server did not log "listening" within 10 s');
+      fail(`${command} did not log "${readyMsg}" within 10 s`);
     }, 10_000);
     exited.then((code) => fail(spawnError ? `cannot start ${BIN}: ${spawnError.message}` : `server exited (${code}) before listening`));
     const check = (line) => {
@@ -132,7 +194,7 @@ export async function startServer({ env = {}, dataDir, args = [] } = {}) {
       } catch {
         return;
       }
-      if (entry.msg === 'listening') {
+      if (entry.msg === readyMsg) {
         clearTimeout(timer);
         lineWaiters.length = 0;
         resolve(entry);
@@ -142,7 +204,7 @@ export async function startServer({ env = {}, dataDir, args = [] } = {}) {
     lineWaiters.push(check);
   });
 
-  const port = Number(listening.port);
+  const port = listening.port === undefined ? undefined : Number(listening.port);
   let stopping;
   const stop = (signal = 'SIGTERM') => {
     if (stopping) return stopping;

@@ -35,6 +35,7 @@ core::ClickEvent MakeClick(core::EventIdGenerator& ids, core::LinkId link, std::
     f.accept_language = "de-CH,de;q=0.9";
     f.query = "utm_source=x";
     f.head_request = link % 2 == 0;
+    f.do_not_track = link % 2 == 0;
     return core::ClickEvent::Make(ids.Next(at), link, at, f);
 }
 
@@ -54,6 +55,7 @@ TEST(ClickCodec, RoundTripsEveryField) {
     EXPECT_EQ(c->accept_language, click.accept_language);
     EXPECT_EQ(c->query, click.query);
     EXPECT_TRUE(c->head_request);
+    EXPECT_TRUE(c->do_not_track);
 }
 
 TEST(ClickCodec, RejectsMalformedEntriesWithAReason) {

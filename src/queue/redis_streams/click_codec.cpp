@@ -50,6 +50,10 @@ std::vector<std::string> EncodeClick(const core::ClickEvent& c) {
         f.emplace_back("h");
         f.emplace_back("1");
     }
+    if (c.do_not_track) {
+        f.emplace_back("d");
+        f.emplace_back("1");
+    }
     return f;
 }
 
@@ -71,6 +75,7 @@ std::variant<core::ClickEvent, std::string> DecodeClick(const std::vector<std::s
         else if (k == "m") rest.ch_ua_mobile = v;
         else if (k == "p") rest.ch_ua_platform = v;
         else if (k == "h") rest.head_request = v == "1";
+        else if (k == "d") rest.do_not_track = v == "1";
     }
     if (version != "1") return "unknown version \"" + std::string(version.substr(0, 16)) + "\"";
     auto event_id = core::EventId::Parse(id);

@@ -2,7 +2,9 @@
 /// @file
 /// @brief ClickEvent ⇄ the field list of a Redis stream entry (and of a journal record). Version 1:
 /// `v=1 id=<uuid> l=<link id> t=<unix ms>` then, only when not empty, `a` address, `ua` user agent,
-/// `r` referer, `al` Accept-Language, `q` query, `m` Sec-CH-UA-Mobile, `p` Sec-CH-UA-Platform, `h=1` HEAD.
+/// `r` referer, `al` Accept-Language, `q` query, `m` Sec-CH-UA-Mobile, `p` Sec-CH-UA-Platform, `h=1` HEAD,
+/// `d=1` DNT / Sec-GPC. Unknown fields are ignored (a newer producer may add some); a new meaning of an old
+/// field needs v=2.
 
 #include <string>
 #include <variant>

@@ -137,6 +137,16 @@ void RedisStreamClickSink::Run() {
                 // all sent
             } else if (stopping || !client_->Connected()) {
                 Spill(batch);
+                // Whatever piled up meanwhile goes too, unless it is little (it then waits for Redis in memory).
+                std::vector<core::ClickEvent> rest;
+                {
+                    std::lock_guard lock(mutex_);
+                    if (buffer_.size() >= options_.spill_threshold && !client_->Connected()) {
+                        rest.assign(std::make_move_iterator(buffer_.begin()), std::make_move_iterator(buffer_.end()));
+                        buffer_.clear();
+                    }
+                }
+                Spill(rest);
             } else {
                 // Redis answered with errors: keep the clicks and try again shortly.
                 {
@@ -305,6 +315,7 @@ Task<ClickBatch> RedisStreamClickSource::Read(std::size_t max, std::chrono::mill
             if (r.str.rfind("NOGROUP", 0) == 0) group_ready_ = false;
             throw std::runtime_error("XREADGROUP: " + r.str);
         }
+        ever_read_ = true;
         if (error_logged_) {
             error_logged_ = false;
             log::Info("click_source_recovered", {{"consumer", consumer_}});
@@ -315,7 +326,9 @@ Task<ClickBatch> RedisStreamClickSource::Read(std::size_t max, std::chrono::mill
     } catch (const std::exception& e) {
         error = e.what();
     }
-    if (!error_logged_) {
+    // At startup the connection may simply not be up yet: only a lasting failure is worth a line.
+    const bool starting = !ever_read_ && std::chrono::steady_clock::now() - created_ < std::chrono::seconds(3);
+    if (!error_logged_ && !starting) {
         error_logged_ = true;
         log::Error("click_source_failed", {{"consumer", consumer_}, {"error", error}});
     }

@@ -103,6 +103,8 @@ private:
     std::atomic<bool> closed_{false};
     bool group_ready_ = false;
     bool error_logged_ = false;
+    bool ever_read_ = false;
+    std::chrono::steady_clock::time_point created_ = std::chrono::steady_clock::now();
     std::string claim_cursor_ = "0-0";
     std::chrono::steady_clock::time_point next_claim_{};
     std::atomic<std::uint64_t> dead_lettered_{0};
