@@ -187,7 +187,7 @@ if [ -n "$hclfmt_bin" ]; then
   hcl() {
     local ok=0 f
     for f in terraform/*.tf terraform/*.tfvars.example; do
-      "$hclfmt_bin" -check "$f" || ok=1
+      "$hclfmt_bin" -check "$f" >/dev/null || ok=1
       "$hclfmt_bin" -require-no-change "$f" >/dev/null || { echo "$f: not formatted (hclfmt -w $f)"; ok=1; }
     done
     return $ok
