@@ -4,11 +4,14 @@
 /// sockets. A Request views storage owned by the connection and is valid until its response is sent.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include <boost/asio/awaitable.hpp>
 
 namespace shortener::http {
 
@@ -63,6 +66,22 @@ private:
     std::string_view remote_address_;
 };
 
+/// Where a streamed response body goes (Server-Sent Events, exports). Sent with chunked transfer encoding
+/// (close-delimited for HTTP/1.0 clients).
+class ResponseStream {
+public:
+    virtual ~ResponseStream() = default;
+    /// Sends `data` as one chunk (empty data is skipped). Returns false once the client is gone or the
+    /// server is shutting down: the producer should then return promptly.
+    virtual boost::asio::awaitable<bool> Write(std::string_view data) = 0;
+    /// False once a write failed or the server is shutting down. A producer that waits for events should
+    /// check this at least every second or so (a silent client is only noticed by a failing write).
+    virtual bool open() const noexcept = 0;
+};
+
+/// Produces a streamed body; runs on the connection's event loop until it returns.
+using StreamProducer = std::function<boost::asio::awaitable<void>(ResponseStream&)>;
+
 /// A complete response. Redirect fields are first-class so that the hot path allocates only the Location.
 struct Response {
     unsigned status = 200;
@@ -72,6 +91,7 @@ struct Response {
     std::vector<std::pair<std::string, std::string>> headers;  // any others
     std::string body;
     bool close = false;  // close the connection after this response
+    StreamProducer stream;  // when set, the body is produced by it (and `body` is ignored)
 
     static Response Json(unsigned status, std::string body);
     static Response Html(unsigned status, std::string body);

@@ -169,7 +169,7 @@ void Server::Shutdown() {
             boost::system::error_code ignored;
             l.acceptor->close(ignored);
             for (Connection* c : l.connections) {
-                if (c->idle) c->socket->close(ignored);
+                if (c->idle || c->streaming) c->socket->close(ignored);
             }
         });
     }

@@ -146,16 +146,21 @@ void Serialize(const Response& r, bool head, bool keep_alive, bool http10, std::
         out += value;
         out += "\r\n";
     }
-    out += "Content-Length: ";
-    AppendNumber(out, r.body.size());
-    out += "\r\n";
+    if (r.stream) {
+        // HTTP/1.0 has no chunked encoding: its stream ends when the connection closes.
+        if (!http10) out += "Transfer-Encoding: chunked\r\n";
+    } else {
+        out += "Content-Length: ";
+        AppendNumber(out, r.body.size());
+        out += "\r\n";
+    }
     if (!keep_alive) {
         out += "Connection: close\r\n";
     } else if (http10) {
         out += "Connection: keep-alive\r\n";
     }
     out += "\r\n";
-    if (!head) out += r.body;
+    if (!head && !r.stream) out += r.body;
 }
 
 // The response for a request that could not be read, or nothing when the connection just ended.
@@ -168,6 +173,68 @@ std::optional<Response> ReadErrorResponse(const beast::error_code& ec) {
     }
     return std::nullopt;
 }
+
+// Streams a body over the connection: each Write is one chunk, sent at once.
+class SessionStream final : public ResponseStream {
+public:
+    SessionStream(tcp::socket& socket, Connection& connection, const Server::Impl& server, bool chunked)
+        : socket_(socket), connection_(connection), server_(server), chunked_(chunked) {}
+
+    asio::awaitable<bool> Write(std::string_view data) override {
+        if (!open()) co_return false;
+        if (data.empty()) co_return true;
+        frame_.clear();
+        if (chunked_) {
+            char size[20];
+            auto [end, ec] = std::to_chars(size, size + sizeof size, data.size(), 16);
+            frame_.append(size, end);
+            frame_ += "\r\n";
+        }
+        frame_ += data;
+        if (chunked_) frame_ += "\r\n";
+        const bool sent = co_await Send(frame_);
+        failed_ = !sent;
+        co_return sent;
+    }
+
+    bool open() const noexcept override {
+        return !failed_ && socket_.is_open() && !server_.stopping.load(std::memory_order_relaxed);
+    }
+
+    // Ends the body (the last chunk). Returns false if that failed.
+    asio::awaitable<bool> Finish() {
+        if (!chunked_ || failed_ || !socket_.is_open()) co_return false;
+        frame_ = "0\r\n\r\n";
+        co_return co_await Send(frame_);
+    }
+
+private:
+    asio::awaitable<bool> Send(const std::string& bytes) {
+        boost::system::error_code ec;
+        std::size_t n = socket_.write_some(asio::buffer(bytes), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) {
+            ec = {};
+            n = 0;
+        }
+        if (!ec && n < bytes.size()) {
+            // A subscriber too slow to take its data within the write timeout is dropped by the sweeper,
+            // never buffered without bound.
+            connection_.deadline = std::chrono::steady_clock::now() + server_.options.write_timeout;
+            auto [aec, an] = co_await asio::async_write(socket_, asio::buffer(bytes.data() + n, bytes.size() - n),
+                                                        asio::as_tuple(asio::use_awaitable));
+            ec = aec;
+            connection_.deadline = std::chrono::steady_clock::time_point::max();
+        }
+        co_return !ec;
+    }
+
+    tcp::socket& socket_;
+    Connection& connection_;
+    const Server::Impl& server_;
+    bool chunked_;
+    bool failed_ = false;
+    std::string frame_;
+};
 
 struct ConnectionGuard {
     Loop& loop;
@@ -199,7 +266,7 @@ asio::awaitable<void> RunSession(tcp::socket socket, Server::Impl& server, Loop&
                      ? asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string()
                      : a.to_string();
     }
-    Connection connection{&socket, true, Clock::now() + opt.idle_timeout};
+    Connection connection{&socket, true, false, Clock::now() + opt.idle_timeout};
     ConnectionGuard guard(loop, &connection, server.probe.active_connections);
 
     beast::flat_buffer buffer(opt.header_limit + opt.body_limit + kReadSize);
@@ -335,6 +402,19 @@ asio::awaitable<void> RunSession(tcp::socket socket, Server::Impl& server, Loop&
         server.probe.requests.Inc();
         if (auto cls = result.response.status / 100; cls >= 1 && cls <= 5) server.probe.responses_by_class[cls]->Inc();
         (result.route == "redirect" ? server.probe.redirect_latency : server.probe.request_latency).Observe(seconds);
+
+        if (result.response.stream && !head) {
+            // Headers (and any earlier pipelined responses) first, then the producer's chunks.
+            if (!co_await flush()) break;
+            connection.streaming = true;
+            connection.deadline = Clock::time_point::max();
+            SessionStream stream(socket, connection, server, data.version != 10);
+            co_await result.response.stream(stream);
+            const bool finished = co_await stream.Finish();
+            connection.streaming = false;
+            if (!finished || !keep_alive || data.version == 10) break;
+            continue;
+        }
 
         // Answer pipelined requests already received in one write; otherwise write now.
         if (!keep_alive || buffer.size() == 0 || out.size() >= kWriteBatchLimit) {

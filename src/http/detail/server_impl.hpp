@@ -20,7 +20,8 @@ namespace shortener::http {
 // per-loop sweeper enforces by closing the socket: no timer is armed per read or write.
 struct Connection {
     boost::asio::ip::tcp::socket* socket = nullptr;
-    bool idle = true;  // waiting for the next request (safe to close on shutdown)
+    bool idle = true;        // waiting for the next request (safe to close on shutdown)
+    bool streaming = false;  // sending a streamed body (closed on shutdown too)
     std::chrono::steady_clock::time_point deadline{};
 };
 
