@@ -70,6 +70,15 @@ else
   skip k8s-references "needs the kustomize render"
 fi
 
+# Settings in the ConfigMaps and docker-compose.yml are settings of the program (src/app/config.cpp); with
+# SHORTENER_BIN (ctest passes the built binary) their values also go through its parser.
+settings() {
+  local rendered=()
+  [ -f "$work/dev.yaml" ] && rendered=("$work/dev.yaml" "$work/prod.yaml")
+  node "$tools/settings-check.mjs" src/app/config.cpp docker-compose.yml "${rendered[@]}"
+}
+check shortener-settings settings
+
 # Prometheus: Debian's promtool lacks Kubernetes service discovery, so kubernetes_sd_configs blocks are replaced
 # by a static placeholder in a copy (the blocks themselves go unchecked; line numbers refer to the copy).
 promtool_bin="$(command -v promtool || true)"

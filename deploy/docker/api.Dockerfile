@@ -7,6 +7,8 @@
 FROM debian:bookworm-slim AS build
 ENV DEBIAN_FRONTEND=noninteractive
 WORKDIR /src
+# CA certificates for npm's HTTPS downloads in install-deps.sh (the slim image has none).
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/lib/apt/lists/*
 # Dependencies first: this layer is reused until the install script or the npm lock file changes.
 COPY scripts/install-deps.sh scripts/
 COPY third_party/npm/package.json third_party/npm/package-lock.json third_party/npm/

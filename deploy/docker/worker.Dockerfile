@@ -6,6 +6,7 @@
 FROM debian:bookworm-slim AS build
 ENV DEBIAN_FRONTEND=noninteractive
 WORKDIR /src
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/lib/apt/lists/*
 COPY scripts/install-deps.sh scripts/
 COPY third_party/npm/package.json third_party/npm/package-lock.json third_party/npm/
 RUN scripts/install-deps.sh run && rm -rf /var/lib/apt/lists/* \
