@@ -14,8 +14,11 @@ RUN npm run build && test -f out/index.html
 FROM nginx:1.26-bookworm AS runtime
 COPY deploy/docker/nginx-frontend.conf /etc/nginx/conf.d/default.conf
 COPY --from=build /src/frontend/out/ /usr/share/nginx/html/
-# nginx writes its pid and temp files under /tmp, so the root filesystem can stay read-only.
-RUN sed -i -e 's|^pid .*|pid /tmp/nginx.pid;|' -e '/^user /d' /etc/nginx/nginx.conf \
+# nginx writes its pid and temp files under /tmp, so the root filesystem can stay read-only. curl serves the
+# health check (installed only if the base image lacks it).
+RUN (command -v curl >/dev/null || (apt-get update && apt-get install -y --no-install-recommends curl \
+      && rm -rf /var/lib/apt/lists/*)) \
+ && sed -i -e 's|^pid .*|pid /tmp/nginx.pid;|' -e '/^user /d' /etc/nginx/nginx.conf \
  && chown -R 101:101 /var/cache/nginx /usr/share/nginx/html
 USER 101:101
 EXPOSE 8080
