@@ -76,13 +76,13 @@ if ! secret_exists shortener-secrets; then
     --from-literal=redis-url="redis://:$redis_password@shortener-redis-master.$namespace.svc:6379"
 fi
 
-# Monitoring: Prometheus (with prometheus/alerts.yml) and the Pushgateway.
+# Monitoring: Prometheus with prometheus/alerts.yml and the scrape jobs of prometheus/prometheus.yml, and the
+# Pushgateway (Service prometheus-pushgateway.monitoring:9091), as Helm values generated from those files.
 kubectl get ns monitoring >/dev/null 2>&1 || kubectl create namespace monitoring
-kubectl -n monitoring create configmap shortener-alerts --from-file=prometheus/alerts.yml \
-  --dry-run=client -o yaml | kubectl apply -f -
+[ -d tools/deploy-check/node_modules ] || (cd tools/deploy-check && npm ci --ignore-scripts --no-audit --no-fund)
+node tools/deploy-check/prometheus-values.mjs >/tmp/shortener-prometheus-values.yaml
 helm upgrade --install prometheus prometheus-community/prometheus -n monitoring \
-  --set prometheus-pushgateway.enabled=true --set alertmanager.enabled=true \
-  --set-file serverFiles.alerting_rules\\.yml=prometheus/alerts.yml --wait
+  -f /tmp/shortener-prometheus-values.yaml --wait
 
 # Logs: Fluent Bit with fluent-bit/*.conf, shipping to CloudWatch through an IRSA role.
 eksctl create iamserviceaccount --cluster "$cluster" --region "$region" --namespace logging --name fluent-bit \
