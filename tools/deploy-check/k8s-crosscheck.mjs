@@ -6,7 +6,8 @@
 //  - ConfigMaps, Services and ServiceAccounts referenced exist in the render; Secrets referenced are the
 //    external ones listed below (created by scripts/setup-eks.sh, never in git);
 //  - the Ingress's cert-manager.io/cluster-issuer names a ClusterIssuer of k8s/cluster;
-//  - Ingress backends name a Service port that exists (or an ALB action: use-annotation).
+//  - Ingress backends name a Service port that exists (or an ALB action: use-annotation);
+//  - terminationGracePeriodSeconds covers preStop sleep + SHORTENER_SHUTDOWN_GRACE_MS + 5 s.
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -102,6 +103,22 @@ for (const h of byKind('HorizontalPodAutoscaler')) {
   const ref = h.spec?.scaleTargetRef;
   if (ref && !objs.some((o) => o.kind === ref.kind && o.metadata.name === ref.name))
     problems.push(`HorizontalPodAutoscaler/${h.metadata.name}: target ${ref.kind}/${ref.name} is not defined`);
+}
+// Zero-drop shutdown: the pod must get its preStop sleep plus the server's shutdown grace (and a few seconds to
+// flush clicks) before Kubernetes kills it.
+for (const d of byKind('Deployment')) {
+  const spec = d.spec?.template?.spec ?? {};
+  const tgps = spec.terminationGracePeriodSeconds ?? 30;
+  for (const c of spec.containers ?? []) {
+    const cmName = (c.envFrom ?? []).map((e) => e.configMapRef?.name).find(Boolean);
+    const cm = byKind('ConfigMap').find((m) => m.metadata.name === cmName);
+    if (!cm) continue;
+    const graceS = Number(cm.data?.SHORTENER_SHUTDOWN_GRACE_MS ?? 10000) / 1000;
+    const cmd = c.lifecycle?.preStop?.exec?.command ?? [];
+    const sleepS = cmd[0] === 'sleep' ? Number(cmd[1]) : 0;
+    if (tgps < sleepS + graceS + 5)
+      problems.push(`Deployment/${d.metadata.name}: terminationGracePeriodSeconds ${tgps} < preStop sleep ${sleepS} s + SHORTENER_SHUTDOWN_GRACE_MS ${graceS} s + 5 s`);
+  }
 }
 for (const p of problems) console.log(p);
 process.exit(problems.length ? 1 : 0);
