@@ -7,7 +7,8 @@
 #   - Prometheus + Pushgateway and Fluent Bit (CloudWatch) in `monitoring` / `logging`;
 #   - k8s/cluster (the ClusterIssuer), then the overlay (default prod);
 #   - access for the GitHub deploy role (scripts/setup-ecr.sh) through an EKS access entry.
-#   EKS_CLUSTER=url-shortener AWS_REGION=us-east-1 OVERLAY=prod scripts/setup-eks.sh
+#   EKS_CLUSTER=url-shortener AWS_REGION=us-east-1 OVERLAY=prod IMAGE_TAG=<commit SHA> scripts/setup-eks.sh
+# Run it after deploy.yml has pushed images once (setup-ecr.sh, then a push to main), so IMAGE_TAG exists.
 # Needs aws, eksctl, kubectl and helm, and administrator credentials.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -107,6 +108,12 @@ if aws iam get-role --role-name "$deploy_role" >/dev/null 2>&1; then
 fi
 
 kubectl apply -k k8s/cluster
-kubectl apply -k "k8s/overlays/$overlay"
+# The overlays name a placeholder registry and the tag `latest`, which the immutable ECR repositories never
+# hold: apply with this account's registry and an image tag deploy.yml pushed (default: this commit).
+tag="${IMAGE_TAG:-$(git rev-parse HEAD)}"
+kubectl kustomize "k8s/overlays/$overlay" \
+  | sed -E -e "s#123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com#$account.dkr.ecr.$region.amazonaws.com#" \
+           -e "s#(/url-shortener/(api|worker|frontend)):latest#\1:$tag#" \
+  | kubectl apply -f -
 echo "setup-eks: done. Point DNS (Route 53 CNAME/alias) at:"
 kubectl -n "$namespace" get ingress shortener -o jsonpath='{.status.loadBalancer.ingress[0].hostname}{"\n"}' || true
