@@ -85,7 +85,9 @@ if [ "$profile" != run ]; then
   if ! command -v promtool >/dev/null 2>&1; then
     echo "install-deps: extracting promtool from the prometheus package" >&2
     tmp="$(mktemp -d)"
-    (cd "$tmp" && apt-get download prometheus >/dev/null && dpkg-deb --fsys-tarfile prometheus_*.deb | tar -x ./usr/bin/promtool)
+    # Package lists may have been cleaned (containers): refresh them once if the download fails.
+    (cd "$tmp" && { apt-get download prometheus >/dev/null 2>&1 || { $SUDO apt-get update -q && apt-get download prometheus >/dev/null; }; } \
+      && dpkg-deb --fsys-tarfile prometheus_*.deb | tar -x ./usr/bin/promtool)
     $SUDO install -m 755 "$tmp/usr/bin/promtool" /usr/local/bin/promtool
     rm -rf "$tmp"
   fi
