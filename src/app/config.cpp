@@ -84,6 +84,8 @@ void Apply(const std::string& env, const std::string& v, Config& c) {
     else if (env == "SHORTENER_CLICK_BATCH_SIZE") c.click_batch_size = ParseSize(env, v, 1, 100'000);
     else if (env == "SHORTENER_CLICK_SPILL_THRESHOLD") c.click_spill_threshold = ParseSize(env, v, 1, 100'000'000);
     else if (env == "SHORTENER_REDIS_PREFIX") c.redis_prefix = v;
+    else if (env == "SHORTENER_REDIS_CACHE_TTL_S")
+        c.redis_cache_ttl = std::chrono::seconds(ParseSize(env, v, 0, 86'400 * 30));
     else if (env == "SHORTENER_CLAIM_IDLE_MS")
         c.claim_idle = std::chrono::milliseconds(ParseSize(env, v, 100, 86'400'000));
     else if (env == "SHORTENER_LOG_LEVEL") {
@@ -130,6 +132,8 @@ const std::vector<Setting>& Settings() {
          "distributed mode: clicks held in memory while Redis is down before they go to the journal file"},
         {"SHORTENER_REDIS_PREFIX", "--redis-prefix", "shortener:",
          "distributed mode: prefix of every Redis key, stream and channel (several deployments on one Redis)"},
+        {"SHORTENER_REDIS_CACHE_TTL_S", "--redis-cache-ttl-s", "86400",
+         "distributed mode: lifetime of a link in the Redis (L2) cache; 0 turns the L2 cache off"},
         {"SHORTENER_CLAIM_IDLE_MS", "--claim-idle-ms", "30000",
          "distributed mode: a worker takes over clicks another worker left unacknowledged this long"},
         {"SHORTENER_LOG_LEVEL", "--log-level", "info", "debug | info | warn | error"},

@@ -42,6 +42,7 @@ struct Config {
     std::size_t click_batch_size = 1'000;
     std::size_t click_spill_threshold = 10'000;      // distributed: buffered clicks before journaling (Redis down)
     std::chrono::milliseconds claim_idle{30'000};     // distributed: pending clicks idle this long are reclaimed
+    std::chrono::seconds redis_cache_ttl{86'400};      // distributed: L2 lifetime of a link; 0 = no L2
     std::string redis_prefix = "shortener:";          // distributed: every Redis key, stream and channel starts with it
     std::string log_level = "info";
 };

@@ -148,6 +148,7 @@ int ServeDistributed(const Config& config) {
     cache::RedisLinkCacheOptions cache_options;
     cache_options.key_prefix = config.redis_prefix + "link:";
     cache_options.channel = config.redis_prefix + "link-changes";
+    cache_options.ttl = config.redis_cache_ttl;  // 0: no L2 entries, invalidation messages only
     cache::RedisLinkCache l2(
         cache_client, subscriber, cache_options, [&l1](std::string_view slug) { l1.Erase(slug); }, [&l1] { l1.Clear(); });
     cache::LinkResolver resolver(*stores.links, l1, &l2);

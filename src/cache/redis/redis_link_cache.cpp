@@ -95,7 +95,7 @@ RedisLinkCache::RedisLinkCache(std::shared_ptr<redis::Client> commands, std::sha
 
 boost::asio::awaitable<LinkCache::Lookup> RedisLinkCache::Get(std::string_view slug) {
     Lookup result;
-    if (!commands_->Connected()) co_return result;
+    if (!commands_->Connected() || options_.ttl.count() == 0) co_return result;
     redis::Client::Args args{"GET", options_.key_prefix + std::string(slug)};  // GCC 12: no braced lists in co_await
     auto reply = co_await commands_->Call(std::move(args), options_.get_timeout);
     if (reply.type != redis::Reply::Type::kString) co_return result;
@@ -107,7 +107,7 @@ boost::asio::awaitable<LinkCache::Lookup> RedisLinkCache::Get(std::string_view s
 }
 
 void RedisLinkCache::Fill(std::string_view slug, const TargetPtr& target) noexcept {
-    if (!commands_->Connected()) return;
+    if (!commands_->Connected() || options_.ttl.count() == 0) return;
     try {
         auto ttl = target ? options_.ttl : options_.negative_ttl;
         commands_->Command({"SET", options_.key_prefix + std::string(slug), SerializeTarget(target), "EX",
@@ -123,9 +123,11 @@ void RedisLinkCache::Put(std::string_view slug, const TargetPtr& target) noexcep
             Remember(slug);
             return;
         }
-        commands_->Command({"SET", options_.key_prefix + std::string(slug), SerializeTarget(target), "EX",
-                            std::to_string(options_.ttl.count())},
-                           [](redis::Reply) {});
+        if (options_.ttl.count() > 0) {
+            commands_->Command({"SET", options_.key_prefix + std::string(slug), SerializeTarget(target), "EX",
+                                std::to_string(options_.ttl.count())},
+                               [](redis::Reply) {});
+        }
         Publish(*commands_, options_.channel, instance_, slug);
     } catch (...) {
     }

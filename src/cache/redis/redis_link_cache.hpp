@@ -19,7 +19,7 @@ namespace shortener::cache {
 struct RedisLinkCacheOptions {
     std::string key_prefix = "shortener:link:";
     std::string channel = "shortener:link-changes";
-    std::chrono::seconds ttl{86'400};                  // the seed's 24 h per slug
+    std::chrono::seconds ttl{86'400};                  // the seed's 24 h per slug; 0: no entries (only invalidation)
     std::chrono::seconds negative_ttl{30};             // unknown slugs, so scanners do not reach the database
     std::chrono::milliseconds get_timeout{100};        // a slow Redis must not hold a redirect back for long
     std::chrono::milliseconds second_invalidation{1500};  // repeats DEL + publish to beat racing fills

@@ -1,6 +1,7 @@
 #include "queue/redis_streams/click_codec.hpp"
 
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 
 namespace shortener::queue {
@@ -89,6 +90,44 @@ std::variant<core::ClickEvent, std::string> DecodeClick(const std::vector<std::s
     if (at.empty() || e2 != std::errc() || p2 != at.data() + at.size() || ms < 0)
         return std::string("bad or missing time");
     return core::ClickEvent::Make(*event_id, link_id, core::FromUnixMillis(ms), rest);
+}
+
+std::vector<std::string> EncodeEntry(const std::vector<std::vector<std::string>>& clicks) {
+    std::string payload;
+    for (const auto& c : clicks) AppendRecord(payload, c);
+    return {"v", "2", "n", std::to_string(clicks.size()), "c", std::move(payload)};
+}
+
+DecodedEntry DecodeEntry(const std::vector<std::string>& fields) {
+    DecodedEntry out;
+    auto add = [&out](const std::vector<std::string>& click_fields) {
+        auto decoded = DecodeClick(click_fields);
+        if (auto* c = std::get_if<core::ClickEvent>(&decoded)) out.clicks.push_back(std::move(*c));
+        else out.malformed.emplace_back(std::get<std::string>(decoded), click_fields);
+    };
+    if (fields.size() >= 2 && fields[0] == "v" && fields[1] == "2") {
+        const std::string* payload = nullptr;
+        std::size_t declared = 0;
+        for (std::size_t i = 2; i + 1 < fields.size(); i += 2) {
+            if (fields[i] == "c") payload = &fields[i + 1];
+            if (fields[i] == "n") declared = std::strtoull(fields[i + 1].c_str(), nullptr, 10);
+        }
+        if (!payload) {
+            out.malformed.emplace_back("v2 entry without clicks", fields);
+            return out;
+        }
+        std::size_t pos = 0, count = 0;
+        std::vector<std::string> click_fields;
+        while (ReadRecord(*payload, pos, click_fields)) {
+            add(click_fields);
+            ++count;
+        }
+        if (pos != payload->size() || count != declared)
+            out.malformed.emplace_back("v2 entry truncated after " + std::to_string(count) + " clicks", fields);
+        return out;
+    }
+    add(fields);
+    return out;
 }
 
 void AppendRecord(std::string& out, const std::vector<std::string>& fields) {

@@ -20,6 +20,19 @@ std::vector<std::string> EncodeClick(const core::ClickEvent& click);
 /// The click, or why the fields are not a click (for the dead-letter stream).
 std::variant<core::ClickEvent, std::string> DecodeClick(const std::vector<std::string>& fields);
 
+/// Version 2, what the producer writes: one stream entry per flush of up to kClicksPerEntry clicks,
+/// `v=2 n=<count> c=<records>`, the records being each click's v1 field list as a journal record (below).
+/// One XADD (and one XACK) per many clicks keeps Redis's share of the CPU small.
+inline constexpr std::size_t kClicksPerEntry = 256;
+std::vector<std::string> EncodeEntry(const std::vector<std::vector<std::string>>& clicks);
+
+/// The clicks of a stream entry of either version, and the ones that are not clicks (reason, fields).
+struct DecodedEntry {
+    std::vector<core::ClickEvent> clicks;
+    std::vector<std::pair<std::string, std::vector<std::string>>> malformed;
+};
+DecodedEntry DecodeEntry(const std::vector<std::string>& fields);
+
 /// Journal records: a 4-byte little-endian length, then the fields each as a 4-byte length and bytes.
 void AppendRecord(std::string& out, const std::vector<std::string>& fields);
 /// Reads the record at `pos` and advances it; false at the end or at a torn (incomplete) record.

@@ -167,9 +167,15 @@ void RedisStreamClickSink::Run() {
 }
 
 bool RedisStreamClickSink::SendFields(std::vector<std::vector<std::string>>& entries) {
+    // Clicks travel kClicksPerEntry to a stream entry; an entry that fails keeps all its clicks for a retry.
     std::vector<redis::Client::Args> commands;
-    commands.reserve(entries.size());
-    for (auto& e : entries) commands.push_back(Xadd(options_.stream, std::vector<std::string>(e)));
+    std::vector<std::pair<std::size_t, std::size_t>> ranges;  // [first, last) click of each entry
+    for (std::size_t first = 0; first < entries.size(); first += kClicksPerEntry) {
+        const std::size_t last = std::min(entries.size(), first + kClicksPerEntry);
+        std::vector<std::vector<std::string>> chunk(entries.begin() + first, entries.begin() + last);
+        commands.push_back(Xadd(options_.stream, EncodeEntry(chunk)));
+        ranges.emplace_back(first, last);
+    }
     auto promise = std::make_shared<std::promise<std::vector<Reply>>>();
     auto future = promise->get_future();
     client_->Pipeline(std::move(commands), [promise](std::vector<Reply> r) { promise->set_value(std::move(r)); },
@@ -181,7 +187,7 @@ bool RedisStreamClickSink::SendFields(std::vector<std::vector<std::string>>& ent
     for (std::size_t i = 0; i < replies.size(); ++i) {
         if (replies[i].IsError()) {
             error = replies[i].str;
-            failed.push_back(std::move(entries[i]));
+            for (std::size_t k = ranges[i].first; k < ranges[i].second; ++k) failed.push_back(std::move(entries[k]));
         }
     }
     sent_.fetch_add(entries.size() - failed.size());
@@ -284,6 +290,8 @@ Task<void> RedisStreamClickSource::Pause(std::chrono::milliseconds wait) {
 
 Task<ClickBatch> RedisStreamClickSource::Read(std::size_t max, std::chrono::milliseconds wait) {
     if (closed_.load()) co_return ClickBatch{};
+    // `max` counts clicks, COUNT counts entries (up to kClicksPerEntry clicks each, fewer under light load).
+    const std::size_t entries = std::max<std::size_t>(4, max / 32);
     std::string error;
     try {
         if (!group_ready_) {
@@ -295,20 +303,22 @@ Task<ClickBatch> RedisStreamClickSource::Read(std::size_t max, std::chrono::mill
             next_claim_ = now + options_.claim_every;
             redis::Client::Args claim{"XAUTOCLAIM", options_.stream, options_.group, consumer_,
                                       std::to_string(options_.claim_idle.count()), claim_cursor_, "COUNT",
-                                      std::to_string(max)};
+                                      std::to_string(entries)};
             auto r = co_await client_->Call(std::move(claim), options_.command_timeout);
             if (r.IsError()) throw std::runtime_error("XAUTOCLAIM: " + r.str);
             if (r.elements.size() >= 2) {
                 claim_cursor_ = r.elements[0].str.empty() ? "0-0" : r.elements[0].str;
                 if (!r.elements[1].elements.empty()) {
-                    claimed_.fetch_add(r.elements[1].elements.size());
+                    auto batch = co_await Take(r.elements[1]);
+                    claimed_.fetch_add(batch.clicks.size());
                     log::Info("clicks_claimed", {{"entries", std::to_string(r.elements[1].elements.size())},
+                                                 {"clicks", std::to_string(batch.clicks.size())},
                                                  {"consumer", consumer_}});
-                    co_return co_await Take(r.elements[1]);
+                    co_return batch;
                 }
             }
         }
-        redis::Client::Args read{"XREADGROUP", "GROUP", options_.group, consumer_, "COUNT", std::to_string(max),
+        redis::Client::Args read{"XREADGROUP", "GROUP", options_.group, consumer_, "COUNT", std::to_string(entries),
                                  "BLOCK", std::to_string(wait.count()), "STREAMS", options_.stream, ">"};
         auto r = co_await client_->Call(std::move(read), wait + options_.command_timeout);
         if (r.IsError()) {
@@ -339,38 +349,44 @@ Task<ClickBatch> RedisStreamClickSource::Read(std::size_t max, std::chrono::mill
 Task<ClickBatch> RedisStreamClickSource::Take(const Reply& entries) {
     ClickBatch batch;
     std::vector<redis::Client::Args> dead;
-    std::vector<std::string> dead_ids;
+    std::vector<std::string> dead_ids;  // entries with nothing to store: acknowledged here
     for (const auto& entry : entries.elements) {
         if (entry.elements.size() < 2 || entry.elements[0].type != Reply::Type::kString) continue;
         const std::string& id = entry.elements[0].str;
-        std::vector<std::string> fields;
-        for (const auto& f : entry.elements[1].elements) fields.push_back(f.str);
         if (entry.elements[1].type != Reply::Type::kArray) {
             dead_ids.push_back(id);  // deleted meanwhile: nothing to store, just acknowledge
             continue;
         }
-        auto decoded = DecodeClick(fields);
-        if (auto* click = std::get_if<core::ClickEvent>(&decoded)) {
-            batch.clicks.push_back(std::move(*click));
-            batch.tokens.push_back(id);
+        std::vector<std::string> fields;
+        fields.reserve(entry.elements[1].elements.size());
+        for (const auto& f : entry.elements[1].elements) fields.push_back(f.str);
+        auto decoded = DecodeEntry(fields);
+        for (auto& [reason, bad] : decoded.malformed) {
+            redis::Client::Args args{"XADD", options_.dead_letter_stream, "MAXLEN", "~", "100000", "*",
+                                     "reason", reason, "source_id", id};
+            for (auto& f : bad) args.push_back(std::move(f));
+            dead.push_back(std::move(args));
+        }
+        if (decoded.clicks.empty()) {
+            dead_ids.push_back(id);
             continue;
         }
-        redis::Client::Args args{"XADD", options_.dead_letter_stream, "MAXLEN", "~", "100000", "*",
-                                 "reason", std::get<std::string>(decoded), "source_id", id};
-        for (auto& f : fields) args.push_back(std::move(f));
-        dead.push_back(std::move(args));
-        dead_ids.push_back(id);
+        // The entry is acknowledged with the batch, once its clicks are stored.
+        for (auto& c : decoded.clicks) batch.clicks.push_back(std::move(c));
+        batch.tokens.push_back(id);
     }
-    if (!dead_ids.empty()) {
-        const std::size_t letters = dead.size();
-        redis::Client::Args ack{"XACK", options_.stream, options_.group};
-        redis::Client::Args del{"XDEL", options_.stream};
-        for (const auto& id : dead_ids) {
-            ack.push_back(id);
-            del.push_back(id);
+    const std::size_t letters = dead.size();
+    if (!dead_ids.empty() || letters > 0) {
+        if (!dead_ids.empty()) {
+            redis::Client::Args ack{"XACK", options_.stream, options_.group};
+            redis::Client::Args del{"XDEL", options_.stream};
+            for (const auto& id : dead_ids) {
+                ack.push_back(id);
+                del.push_back(id);
+            }
+            dead.push_back(std::move(ack));
+            dead.push_back(std::move(del));
         }
-        dead.push_back(std::move(ack));
-        dead.push_back(std::move(del));
         auto replies = co_await client_->CallPipeline(std::move(dead), options_.command_timeout);
         for (const auto& r : replies)
             if (r.IsError()) throw std::runtime_error("dead-lettering: " + r.str);

@@ -3,15 +3,17 @@
 /// @brief The distributed-mode click queue on a Redis stream with one consumer group.
 ///
 /// Producer (RedisStreamClickSink, in `shortener serve`): TryEnqueue only appends to a bounded in-memory
-/// buffer; a flusher thread sends the buffer with pipelined XADDs. While Redis is unreachable the buffer
-/// holds clicks up to `spill_threshold`, then they are appended to a journal file in the data dir, which is
-/// replayed into the stream when Redis is back (and at startup). A click is dropped (and counted) only when
-/// the in-memory buffer is full because the flusher cannot keep up.
+/// buffer; a flusher thread sends the buffer with pipelined XADDs of up to kClicksPerEntry clicks per stream
+/// entry (click_codec.hpp). While Redis is unreachable the buffer holds clicks up to `spill_threshold`, then
+/// they are appended to a journal file in the data dir, which is replayed into the stream when Redis is back
+/// (and at startup). A click is dropped (and counted) only when the in-memory buffer is full because the
+/// flusher cannot keep up.
 ///
 /// Consumer (RedisStreamClickSource, in `shortener worker`): XREADGROUP; XAUTOCLAIM takes over entries
-/// idle longer than `claim_idle` (a dead worker's); Ack = XACK + XDEL, so only acknowledged entries are ever
-/// removed. Malformed entries go to the dead-letter stream with the reason and are acknowledged.
-/// Delivery is at least once; the click store is idempotent on the event id, so nothing counts twice.
+/// idle longer than `claim_idle` (a dead worker's); a batch's tokens are its entry ids, and Ack = XACK + XDEL,
+/// so only acknowledged entries are ever removed. Malformed clicks go to the dead-letter stream with the
+/// reason; an entry with nothing else is acknowledged at once. Delivery is at least once; the click store is
+/// idempotent on the event id, so nothing counts twice.
 
 #include <atomic>
 #include <chrono>
@@ -91,7 +93,7 @@ public:
     void Close() noexcept { closed_.store(true); }
 
     std::uint64_t DeadLettered() const noexcept { return dead_lettered_.load(); }
-    std::uint64_t Claimed() const noexcept { return claimed_.load(); }
+    std::uint64_t Claimed() const noexcept { return claimed_.load(); }  // clicks taken over from other consumers
 
 private:
     Task<ClickBatch> Take(const redis::Reply& entries);
