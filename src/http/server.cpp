@@ -26,6 +26,8 @@ ServerProbe::ServerProbe(metrics::Registry& r)
       connections_rejected(r.AddCounter("shortener_http_connections_rejected_total",
                                         "TCP connections closed at accept because of the connection cap.")),
       requests(r.AddCounter("shortener_http_requests_total", "HTTP requests answered.")),
+      requests_by_route(r, "shortener_http_requests_by_route_total", "HTTP requests answered, by route and status.",
+                        "route", "status"),
       redirect_latency(r.AddHistogram("shortener_redirect_duration_seconds",
                                       "Time from a complete redirect request to its response being queued.",
                                       metrics::LatencyBuckets())),

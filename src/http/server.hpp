@@ -16,6 +16,10 @@
 
 namespace shortener::http {
 
+/// Which requests are logged (one JSON line each: request id, method, route, status, duration; never
+/// the client address). `kErrors` logs 5xx answers only, so that a flood of 404s cannot flood the log.
+enum class AccessLog { kOff, kErrors, kAll };
+
 struct ServerOptions {
     std::string address = "127.0.0.1";
     std::uint16_t port = 8080;                           // 0 picks a free port
@@ -27,6 +31,7 @@ struct ServerOptions {
     std::chrono::milliseconds idle_timeout{60'000};      // keep-alive wait for the next request
     std::chrono::milliseconds write_timeout{30'000};     // sending one response
     std::chrono::milliseconds shutdown_grace{10'000};    // in-flight requests get this long on shutdown
+    AccessLog access_log = AccessLog::kErrors;           // which requests get a log line
 };
 
 /// Counters the server keeps about itself.
@@ -35,6 +40,7 @@ struct ServerProbe {
     metrics::Counter& connections_accepted;
     metrics::Counter& connections_rejected;
     metrics::Counter& requests;
+    metrics::CounterVec requests_by_route;  // shortener_http_requests_by_route_total{route, status}
     std::array<metrics::Counter*, 6> responses_by_class{};  // index status/100 (1xx..5xx)
     metrics::Histogram& redirect_latency;
     metrics::Histogram& request_latency;

@@ -2,8 +2,12 @@
 // repeat while keep-alive holds. Pipelined requests already in the buffer are answered together in one
 // write.
 
+#include <algorithm>
+#include <atomic>
+#include <cctype>
 #include <charconv>
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 
 #include <boost/asio/as_tuple.hpp>
@@ -28,6 +32,7 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
+using Clock = std::chrono::steady_clock;
 constexpr std::size_t kMaxHeaders = 100;
 constexpr std::size_t kWriteBatchLimit = 64 * 1024;
 constexpr std::size_t kReadSize = 4096;
@@ -236,6 +241,38 @@ private:
     std::string frame_;
 };
 
+// A request id for the log: the client's X-Request-Id when it is short and plain, else a fresh one.
+std::string RequestId(const RequestData& data) {
+    for (std::size_t i = 0; i < data.header_count; ++i) {
+        const auto& h = data.headers[i];
+        if (h.name != "x-request-id") continue;
+        if (!h.value.empty() && h.value.size() <= 64 &&
+            std::all_of(h.value.begin(), h.value.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+            })) {
+            return h.value;
+        }
+    }
+    static std::atomic<std::uint64_t> next{0};
+    thread_local std::uint64_t prefix = static_cast<std::uint64_t>(Clock::now().time_since_epoch().count());
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%012llx-%llx", static_cast<unsigned long long>(prefix & 0xffffffffffffULL),
+                  static_cast<unsigned long long>(next.fetch_add(1, std::memory_order_relaxed)));
+    return buf;
+}
+
+void LogRequest(const RequestData& data, const DispatchResult& result, std::string_view status, double seconds) {
+    char duration[32];
+    std::snprintf(duration, sizeof duration, "%.3f", seconds * 1000);
+    auto level = result.response.status >= 500 ? log::Level::kError : log::Level::kInfo;
+    log::Write(level, "request",
+               {{"request_id", RequestId(data)},
+                {"method", MethodName(data.method)},
+                {"route", result.route},
+                {"status", status},
+                {"duration_ms", duration}});
+}
+
 struct ConnectionGuard {
     Loop& loop;
     std::list<Connection*>::iterator it;
@@ -400,6 +437,14 @@ asio::awaitable<void> RunSession(tcp::socket socket, Server::Impl& server, Loop&
 
         double seconds = std::chrono::duration<double>(Clock::now() - begun).count();
         server.probe.requests.Inc();
+        char status_text[8];
+        auto [status_end, status_ec] = std::to_chars(status_text, status_text + sizeof status_text,
+                                                     result.response.status);
+        std::string_view status(status_text, static_cast<std::size_t>(status_end - status_text));
+        server.probe.requests_by_route.With(result.route, status).Inc();
+        if (opt.access_log == AccessLog::kAll || (opt.access_log == AccessLog::kErrors && result.response.status >= 500)) {
+            LogRequest(data, result, status, seconds);
+        }
         if (auto cls = result.response.status / 100; cls >= 1 && cls <= 5) server.probe.responses_by_class[cls]->Inc();
         (result.route == "redirect" ? server.probe.redirect_latency : server.probe.request_latency).Observe(seconds);
 

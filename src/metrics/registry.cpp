@@ -77,6 +77,43 @@ double Histogram::Sum() const noexcept {
     return static_cast<double>(nanos) / 1e9;
 }
 
+CounterVec::CounterVec(Registry& registry, std::string name, std::string help, std::string label1,
+                       std::string label2)
+    : registry_(registry),
+      name_(std::move(name)),
+      help_(std::move(help)),
+      label1_(std::move(label1)),
+      label2_(std::move(label2)) {}
+
+Counter& CounterVec::With(std::string_view value1, std::string_view value2) {
+    struct LastHit {
+        const CounterVec* vec = nullptr;
+        std::string key;
+        Counter* counter = nullptr;
+    };
+    thread_local LastHit last;
+    std::string key;
+    key.reserve(value1.size() + value2.size() + 1);
+    key.append(value1).push_back('\0');
+    key.append(value2);
+    if (last.vec == this && last.key == key) return *last.counter;
+    Counter* counter = nullptr;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& [k, c] : series_) {
+            if (k == key) counter = c;
+        }
+        if (!counter) {
+            counter = &registry_.AddCounter(name_, help_,
+                                            label1_ + "=\"" + std::string(value1) + "\"," + label2_ + "=\"" +
+                                                std::string(value2) + "\"");
+            series_.emplace_back(key, counter);
+        }
+    }
+    last = {this, std::move(key), counter};
+    return *counter;
+}
+
 std::vector<double> LatencyBuckets() {
     return {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 }

@@ -63,6 +63,22 @@ private:
 /// Latency buckets from 50 µs to 10 s.
 std::vector<double> LatencyBuckets();
 
+class Registry;
+
+/// A counter family with two label dimensions chosen at run time from bounded sets (e.g. route name and
+/// status code). A per-thread cache of the last series makes the common case lock-free.
+class CounterVec {
+public:
+    CounterVec(Registry& registry, std::string name, std::string help, std::string label1, std::string label2);
+    Counter& With(std::string_view value1, std::string_view value2);
+
+private:
+    Registry& registry_;
+    std::string name_, help_, label1_, label2_;
+    std::mutex mutex_;
+    std::vector<std::pair<std::string, Counter*>> series_;  // key: value1 + '\0' + value2
+};
+
 class Registry {
 public:
     Registry();

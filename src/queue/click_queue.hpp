@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,7 @@ struct QueueStats {
     std::uint64_t enqueued = 0;
     std::uint64_t dropped = 0;
     std::uint64_t depth = 0;
+    std::optional<core::TimePoint> oldest;  // capture time of the oldest click still waiting
 };
 
 }  // namespace shortener::queue

@@ -58,3 +58,24 @@ TEST(Registry, RendersPrometheusText) {
 
 }  // namespace
 }  // namespace shortener::metrics
+
+namespace shortener::metrics {
+namespace {
+
+TEST(CounterVec, OneSeriesPerLabelPair) {
+    Registry r;
+    CounterVec vec(r, "app_requests_by_route_total", "Requests.", "route", "status");
+    vec.With("redirect", "302").Inc();
+    vec.With("redirect", "302").Inc();
+    vec.With("redirect", "404").Inc();
+    vec.With("links_create", "201").Inc();
+    EXPECT_EQ(&vec.With("redirect", "302"), &vec.With("redirect", "302"));
+    std::string text = r.Render();
+    EXPECT_NE(text.find("app_requests_by_route_total{route=\"redirect\",status=\"302\"} 2\n"), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("app_requests_by_route_total{route=\"redirect\",status=\"404\"} 1\n"), std::string::npos);
+    EXPECT_NE(text.find("app_requests_by_route_total{route=\"links_create\",status=\"201\"} 1\n"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace shortener::metrics

@@ -87,6 +87,7 @@ QueueStats InProcessClickQueue::Stats() const noexcept {
     s.dropped = dropped_.load(std::memory_order_relaxed);
     std::lock_guard lock(mutex_);
     s.depth = buffer_.size();
+    if (!buffer_.empty()) s.oldest = buffer_.front().at;
     return s;
 }
 
