@@ -14,6 +14,7 @@ build_packages=(
   g++ cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
   libsqlite3-dev libidn2-dev libsodium-dev libhiredis-dev libmaxminddb-dev libre2-dev libyaml-cpp-dev libpcre2-dev libpq-dev
+  libhowardhinnant-date-dev tzdata
 )
 test_packages=(libgtest-dev libbenchmark-dev sqlite3 postgresql-15 redis-server nodejs python3)
 bench_packages=(wrk nginx-light curl procps sqlite3)

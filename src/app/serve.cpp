@@ -24,6 +24,8 @@
 #include "store/postgres/postgres_stores.hpp"
 #include "store/sqlite/sqlite_salt_store.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
+#include "store/sqlite/sqlite_stats_store.hpp"
+#include "live/broadcaster.hpp"
 
 namespace shortener::app {
 namespace {
@@ -99,6 +101,8 @@ int Serve(const Config& config) {
     auto db = OpenSqlite(config);
     store::SqliteLinkStore links(db);
     store::SqliteClickStore clicks(db);
+    store::SqliteStatsStore stats_store(db);
+    live::InProcessBroadcaster broadcaster;
 
     cache::L1Options l1_options;
     l1_options.capacity = config.cache_size;
@@ -127,6 +131,12 @@ int Serve(const Config& config) {
                              core::SlugGenerator(random, config.slug_length), url_policy, config.public_url,
                              registry, {}};
     ctx.trusted_proxies = *core::TrustedProxies::Parse(config.trusted_proxies);  // validated by LoadConfig
+    ctx.stats = &stats_store;
+    ctx.live = &broadcaster;
+    registry.AddGauge("shortener_live_subscribers", "Open live (SSE) streams.",
+                      [&] { return static_cast<double>(broadcaster.hub().Subscribers()); });
+    registry.AddCounterFunction("shortener_live_subscribers_dropped_total", "Live streams dropped as too slow.",
+                                [&] { return static_cast<double>(broadcaster.hub().Dropped()); });
     std::atomic<bool> worker_alive{true};
     ctx.readiness.push_back({"database", [&links]() { return links.Ping(); }});
     ctx.readiness.push_back({"click_worker", [&worker_alive]() -> boost::asio::awaitable<void> {
@@ -137,6 +147,8 @@ int Serve(const Config& config) {
     http::Router router;
     http::AddHealthRoutes(router, ctx);
     http::AddLinkRoutes(router, ctx);
+    http::AddStatsRoutes(router, ctx);
+    http::AddLiveRoutes(router, ctx);
     http::AddUiRoutes(router, ctx);
     http::AddRedirectRoute(router, ctx);
 
@@ -163,7 +175,8 @@ int Serve(const Config& config) {
     auto worker_finished = worker_done.get_future();
     auto enricher = MakeEnricher(config, std::make_unique<store::SqliteSaltStore>(*db));
     boost::asio::co_spawn(worker_context,
-                          RunClickWorker(click_queue, *enricher, clicks, worker_probe, worker_options, worker_stop),
+                          RunClickWorker(click_queue, *enricher, clicks, worker_probe, worker_options, worker_stop,
+                                         &broadcaster, &stats_store),
                           [&](std::exception_ptr e) {
                               worker_alive.store(false);
                               if (e) {

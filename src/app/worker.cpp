@@ -6,6 +6,8 @@
 
 #include "log/log.hpp"
 
+#include <map>
+
 namespace shortener::app {
 
 WorkerProbe::WorkerProbe(metrics::Registry& r)
@@ -43,9 +45,30 @@ boost::asio::awaitable<void> StoreBatch(const std::vector<core::EnrichedClick>& 
     probe.batch_duration.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }
 
+boost::asio::awaitable<void> PublishBatch(const std::vector<core::EnrichedClick>& enriched, store::StatsStore& stats,
+                                          live::Broadcaster& live) {
+    std::map<core::LinkId, std::vector<const core::EnrichedClick*>> by_link;
+    for (const auto& c : enriched) by_link[c.event.link_id].push_back(&c);
+    for (const auto& [link, clicks] : by_link) {
+        try {
+            store::LinkTotals t = co_await stats.Totals(link);
+            live::LiveEvent e;
+            e.link_id = link;
+            e.id = t.clicks;
+            e.prev = t.clicks - static_cast<std::int64_t>(clicks.size());
+            e.data = live::BatchEventJson(link, t.slug, t.clicks, t.human_clicks, t.bot_clicks, t.unique_visitors,
+                                          clicks);
+            live.Publish(std::move(e));
+        } catch (const std::exception& ex) {
+            log::Warn("live_publish_failed", {{"error", ex.what()}});
+        }
+    }
+}
+
 boost::asio::awaitable<void> RunClickWorker(queue::ClickSource& source, core::ClickEnricher& enricher,
                                             store::ClickStore& clicks, WorkerProbe& probe, WorkerOptions options,
-                                            std::atomic<bool>& stop) {
+                                            std::atomic<bool>& stop, live::Broadcaster* live,
+                                            store::StatsStore* stats) {
     boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
     while (!source.Drained()) {
         auto batch = co_await source.Read(options.batch_size, options.read_wait);
@@ -56,6 +79,7 @@ boost::asio::awaitable<void> RunClickWorker(queue::ClickSource& source, core::Cl
         for (;;) {
             try {
                 co_await StoreBatch(enriched, batch, source, clicks, probe);
+                if (live != nullptr && stats != nullptr) co_await PublishBatch(enriched, *stats, *live);
                 break;
             } catch (const std::exception& e) {
                 probe.batch_failures.Inc();

@@ -9,9 +9,11 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "core/enriched_click.hpp"
+#include "live/broadcaster.hpp"
 #include "metrics/registry.hpp"
 #include "queue/click_queue.hpp"
 #include "store/link_store.hpp"
+#include "store/stats_store.hpp"
 
 namespace shortener::app {
 
@@ -39,9 +41,16 @@ boost::asio::awaitable<void> StoreBatch(const std::vector<core::EnrichedClick>& 
                                         const queue::ClickBatch& batch, queue::ClickSource& source,
                                         store::ClickStore& clicks, WorkerProbe& probe);
 
-/// Runs until the source is closed and drained, or `stop` is set while a batch cannot be stored.
+/// After a batch is committed: one live event per link of the batch (new totals read from `stats`, the
+/// dimensions of the batch's clicks). Never throws: live updates are best effort, the counts are not.
+boost::asio::awaitable<void> PublishBatch(const std::vector<core::EnrichedClick>& enriched, store::StatsStore& stats,
+                                          live::Broadcaster& live);
+
+/// Runs until the source is closed and drained, or `stop` is set while a batch cannot be stored. With
+/// `live` and `stats`, publishes each committed batch (PublishBatch).
 boost::asio::awaitable<void> RunClickWorker(queue::ClickSource& source, core::ClickEnricher& enricher,
                                             store::ClickStore& clicks, WorkerProbe& probe, WorkerOptions options,
-                                            std::atomic<bool>& stop);
+                                            std::atomic<bool>& stop, live::Broadcaster* live = nullptr,
+                                            store::StatsStore* stats = nullptr);
 
 }  // namespace shortener::app

@@ -57,6 +57,15 @@ ErrcInfo Info(Errc e) noexcept {
         case Errc::kBackendUnavailable:
             return {"backend_unavailable", "A backing store is unavailable; try again shortly."};
         case Errc::kOverloaded: return {"overloaded", "The server is overloaded; try again shortly."};
+        case Errc::kInvalidTimeZone:
+            return {"invalid_tz", "\"tz\" must be an IANA time zone name such as Europe/Berlin."};
+        case Errc::kInvalidInterval:
+            return {"invalid_interval", "\"interval\" must be one of minute, hour, day, week, month."};
+        case Errc::kInvalidRange:
+            return {"invalid_range", "\"from\" and \"to\" must be RFC 3339 times with from before to."};
+        case Errc::kRangeTooLarge: return {"range_too_large", "The time range is longer than allowed."};
+        case Errc::kTooManyBuckets:
+            return {"too_many_buckets", "The range holds too many buckets of this interval; use a longer interval."};
     }
     return {"internal", "Internal error."};
 }

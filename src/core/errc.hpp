@@ -53,6 +53,12 @@ enum class Errc {
     // Infrastructure
     kBackendUnavailable,
     kOverloaded,
+    // Analytics (stats, exports)
+    kInvalidTimeZone,        // tz is not an IANA zone name
+    kInvalidInterval,        // interval not minute|hour|day|week|month
+    kInvalidRange,           // from/to unparseable, or from >= to
+    kRangeTooLarge,          // to - from over the maximum range
+    kTooManyBuckets,         // the range holds more buckets of the interval than allowed
 };
 
 /// The error category of Errc; messages are the human-readable default texts.

@@ -40,7 +40,12 @@ unsigned StatusFor(Errc e) noexcept {
         case Errc::kInvalidExpiry:
         case Errc::kInvalidMaxClicks:
         case Errc::kInvalidRedirectType:
-        case Errc::kInvalidTags: return 400;
+        case Errc::kInvalidTags:
+        case Errc::kInvalidTimeZone:
+        case Errc::kInvalidInterval:
+        case Errc::kInvalidRange:
+        case Errc::kRangeTooLarge:
+        case Errc::kTooManyBuckets: return 400;
     }
     return 500;
 }

@@ -11,9 +11,11 @@
 #include "core/slug.hpp"
 #include "core/url_policy.hpp"
 #include "http/router.hpp"
+#include "live/broadcaster.hpp"
 #include "metrics/registry.hpp"
 #include "queue/click_queue.hpp"
 #include "store/link_store.hpp"
+#include "store/stats_store.hpp"
 
 namespace shortener::http {
 
@@ -38,11 +40,17 @@ struct HandlerContext {
     metrics::Registry& metrics;
     std::vector<ReadinessCheck> readiness;
     core::TrustedProxies trusted_proxies{};  // peers whose X-Forwarded-For/Forwarded are believed
+    store::StatsStore* stats = nullptr;      // analytics reads; null: no stats/export/live routes
+    live::Broadcaster* live = nullptr;       // live updates; null: no live routes
 };
 
 void AddLinkRoutes(Router& router, HandlerContext& ctx);
 void AddHealthRoutes(Router& router, HandlerContext& ctx);
 void AddUiRoutes(Router& router, HandlerContext& ctx);
+/// GET /api/v1/stats, /api/v1/links/{slug}/stats, /api/v1/links/{slug}/clicks (needs ctx.stats).
+void AddStatsRoutes(Router& router, HandlerContext& ctx);
+/// GET /api/v1/live, /api/v1/links/{slug}/live as Server-Sent Events (needs ctx.stats and ctx.live).
+void AddLiveRoutes(Router& router, HandlerContext& ctx);
 /// The catch-all `/{slug}`: add it last.
 void AddRedirectRoute(Router& router, HandlerContext& ctx);
 

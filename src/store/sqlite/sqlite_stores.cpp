@@ -1,5 +1,8 @@
 #include "store/sqlite/sqlite_stores.hpp"
 
+#include <map>
+#include <tuple>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -48,6 +51,103 @@ std::optional<std::string_view> Known(const std::string& s) {
 }
 
 constexpr const char* kAddClicks = "UPDATE links SET clicks = clicks + ?2 WHERE id = ?1";
+
+// Rollups (migration 0003): the same tables and meaning as PostgreSQL's.
+constexpr const char* kUpsertMinute =
+    "INSERT INTO link_clicks_minute AS r (link_id, bucket, clicks, human_clicks, bot_clicks) VALUES (?1, ?2, ?3, ?4, ?5) "
+    "ON CONFLICT (link_id, bucket) DO UPDATE SET clicks = r.clicks + excluded.clicks, "
+    "human_clicks = r.human_clicks + excluded.human_clicks, bot_clicks = r.bot_clicks + excluded.bot_clicks";
+constexpr const char* kUpsertHour =
+    "INSERT INTO link_clicks_hour AS r (link_id, bucket, clicks, human_clicks, bot_clicks) VALUES (?1, ?2, ?3, ?4, ?5) "
+    "ON CONFLICT (link_id, bucket) DO UPDATE SET clicks = r.clicks + excluded.clicks, "
+    "human_clicks = r.human_clicks + excluded.human_clicks, bot_clicks = r.bot_clicks + excluded.bot_clicks";
+constexpr const char* kUpsertDay =
+    "INSERT INTO link_clicks_day AS r (link_id, bucket, clicks, human_clicks, bot_clicks, unique_visitors, "
+    "human_unique_visitors) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+    "ON CONFLICT (link_id, bucket) DO UPDATE SET clicks = r.clicks + excluded.clicks, "
+    "human_clicks = r.human_clicks + excluded.human_clicks, bot_clicks = r.bot_clicks + excluded.bot_clicks, "
+    "unique_visitors = r.unique_visitors + excluded.unique_visitors, "
+    "human_unique_visitors = r.human_unique_visitors + excluded.human_unique_visitors";
+constexpr const char* kUpsertDimension =
+    "INSERT INTO link_dimension_day AS r (link_id, dimension, day, value, clicks, human_clicks, bot_clicks) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (link_id, dimension, day, value) DO UPDATE SET "
+    "clicks = r.clicks + excluded.clicks, human_clicks = r.human_clicks + excluded.human_clicks, "
+    "bot_clicks = r.bot_clicks + excluded.bot_clicks";
+constexpr const char* kInsertVisitor =
+    "INSERT OR IGNORE INTO link_visitors_day (link_id, day, visitor_id, is_bot) VALUES (?1, ?2, ?3, ?4)";
+
+struct Counts {
+    std::int64_t clicks = 0, human = 0, bots = 0, uniques = 0, human_uniques = 0;
+    void Add(bool bot) {
+        ++clicks;
+        ++(bot ? bots : human);
+    }
+};
+
+// Per-batch sums, written once per row at the end of the transaction.
+struct BatchRollups {
+    std::map<std::pair<core::LinkId, std::int64_t>, Counts> minute, hour, day;
+    std::map<std::tuple<core::LinkId, std::string, std::int64_t, std::string>, Counts> dims;
+
+    void Add(SqliteConnection& c, const core::ClickEvent& e, const core::ClickDimensions& d) {
+        const std::int64_t ts = core::ToUnixMillis(e.at);
+        const std::int64_t day_start = ts - ts % 86'400'000;
+        minute[{e.link_id, ts - ts % 60'000}].Add(d.is_bot);
+        hour[{e.link_id, ts - ts % 3'600'000}].Add(d.is_bot);
+        Counts& day_counts = day[{e.link_id, day_start}];
+        day_counts.Add(d.is_bot);
+        if (!d.visitor_id.empty()) {
+            c.Prepare(kInsertVisitor)
+                .Bind(1, e.link_id)
+                .Bind(2, day_start)
+                .Bind(3, std::string_view(d.visitor_id))
+                .Bind(4, static_cast<std::int64_t>(d.is_bot))
+                .Run();
+            if (c.Changes() == 1) {
+                ++day_counts.uniques;
+                if (!d.is_bot) ++day_counts.human_uniques;
+            }
+        }
+        auto qualified = [&](const std::string& v) { return v.empty() ? std::string() : d.country_code + "/" + v; };
+        const std::pair<const char*, std::string> values[] = {
+            {"country", d.country_code}, {"region", qualified(d.region)}, {"city", qualified(d.city)},
+            {"referrer_host", d.referrer_host}, {"referrer_class", d.referrer_class}, {"browser", d.browser},
+            {"os", d.os}, {"device", d.device}, {"language", d.language}};
+        for (const auto& [dim, value] : values) dims[{e.link_id, dim, day_start, value}].Add(d.is_bot);
+    }
+
+    void Write(SqliteConnection& c) const {
+        auto write = [&](const char* sql, const auto& m) {
+            for (const auto& [k, n] : m) {
+                c.Prepare(sql).Bind(1, k.first).Bind(2, k.second).Bind(3, n.clicks).Bind(4, n.human).Bind(5, n.bots).Run();
+            }
+        };
+        write(kUpsertMinute, minute);
+        write(kUpsertHour, hour);
+        for (const auto& [k, n] : day) {
+            c.Prepare(kUpsertDay)
+                .Bind(1, k.first)
+                .Bind(2, k.second)
+                .Bind(3, n.clicks)
+                .Bind(4, n.human)
+                .Bind(5, n.bots)
+                .Bind(6, n.uniques)
+                .Bind(7, n.human_uniques)
+                .Run();
+        }
+        for (const auto& [k, n] : dims) {
+            c.Prepare(kUpsertDimension)
+                .Bind(1, std::get<0>(k))
+                .Bind(2, std::string_view(std::get<1>(k)))
+                .Bind(3, std::get<2>(k))
+                .Bind(4, std::string_view(std::get<3>(k)))
+                .Bind(5, n.clicks)
+                .Bind(6, n.human)
+                .Bind(7, n.bots)
+                .Run();
+        }
+    }
+};
 
 std::string TagsToJson(const std::vector<std::string>& tags) {
     boost::json::array a;
@@ -234,6 +334,7 @@ Task<std::size_t> SqliteClickStore::Record(std::span<const core::EnrichedClick> 
             std::size_t added = 0;
             // Per-link increments, applied once at the end: a batch is mostly a few hot links.
             std::vector<std::pair<core::LinkId, std::int64_t>> counts;
+            BatchRollups rollups;
             for (const auto& click : clicks) {
                 const core::ClickEvent& e = click.event;
                 const core::ClickDimensions& d = click.dimensions;
@@ -266,6 +367,7 @@ Task<std::size_t> SqliteClickStore::Record(std::span<const core::EnrichedClick> 
                     .Run();
                 if (c->Changes() == 0) continue;  // already stored: a replayed event
                 ++added;
+                rollups.Add(*c, e, d);
                 auto it = std::find_if(counts.begin(), counts.end(), [&](auto& p) { return p.first == e.link_id; });
                 if (it == counts.end()) {
                     counts.emplace_back(e.link_id, 1);
@@ -274,6 +376,7 @@ Task<std::size_t> SqliteClickStore::Record(std::span<const core::EnrichedClick> 
                 }
             }
             for (auto [link_id, n] : counts) c->Prepare(kAddClicks).Bind(1, link_id).Bind(2, n).Run();
+            rollups.Write(*c);
             return added;
         });
     });

@@ -1,0 +1,161 @@
+#include "store/postgres/postgres_stats_store.hpp"
+
+#include <cstdlib>
+
+namespace shortener::store {
+namespace {
+
+// Ranges come as two bigint arrays of Unix ms; one index range scan per range.
+#define ROLLUP_SQL(table, extra)                                                                          \
+    "SELECT ts_to_ms(m.bucket), m.clicks, m.human_clicks, m.bot_clicks, " extra " FROM " table " m "     \
+    "JOIN unnest($2::bigint[], $3::bigint[]) AS r(f, t) ON m.bucket >= ms_to_ts(r.f) AND m.bucket < ms_to_ts(r.t) " \
+    "WHERE m.link_id = $1"
+constexpr PgStatement kMinuteRows{"stats_minute", ROLLUP_SQL("link_clicks_minute", "0, 0")};
+constexpr PgStatement kHourRows{"stats_hour", ROLLUP_SQL("link_clicks_hour", "0, 0")};
+constexpr PgStatement kDayRows{"stats_day",
+                               ROLLUP_SQL("link_clicks_day", "m.unique_visitors, m.human_unique_visitors")};
+#undef ROLLUP_SQL
+
+constexpr PgStatement kTopValues{"stats_top_values", R"SQL(
+SELECT value, sum(clicks) AS c, sum(human_clicks) AS h, sum(bot_clicks) FROM link_dimension_day
+WHERE link_id = $1 AND dimension = $2 AND day >= (ms_to_ts($3) AT TIME ZONE 'UTC')::date
+  AND day < (ms_to_ts($4) AT TIME ZONE 'UTC')::date
+GROUP BY value HAVING $5::boolean OR sum(human_clicks) > 0
+ORDER BY CASE WHEN $5::boolean THEN sum(clicks) ELSE sum(human_clicks) END DESC, value LIMIT $6)SQL"};
+
+constexpr PgStatement kTopLinks{"stats_top_links", R"SQL(
+SELECT d.link_id, l.slug, sum(d.clicks), sum(d.human_clicks), sum(d.bot_clicks), sum(d.unique_visitors),
+       sum(d.human_unique_visitors)
+FROM link_clicks_day d JOIN links l ON l.id = d.link_id
+WHERE d.bucket >= ms_to_ts($1) AND d.bucket < ms_to_ts($2) AND l.deleted_at IS NULL
+GROUP BY d.link_id, l.slug HAVING $3::boolean OR sum(d.human_clicks) > 0
+ORDER BY CASE WHEN $3::boolean THEN sum(d.clicks) ELSE sum(d.human_clicks) END DESC, d.link_id LIMIT $4)SQL"};
+
+constexpr PgStatement kAllLinks{"stats_all_links", R"SQL(
+SELECT coalesce(sum(clicks), 0), coalesce(sum(human_clicks), 0), coalesce(sum(bot_clicks), 0),
+       coalesce(sum(unique_visitors), 0), coalesce(sum(human_unique_visitors), 0)
+FROM link_clicks_day WHERE bucket >= ms_to_ts($1) AND bucket < ms_to_ts($2))SQL"};
+
+constexpr PgStatement kLinkTotals{"stats_link_totals", R"SQL(
+SELECT l.slug, coalesce(sum(d.clicks), 0), coalesce(sum(d.human_clicks), 0), coalesce(sum(d.bot_clicks), 0),
+       coalesce(sum(d.unique_visitors), 0), coalesce(sum(d.human_unique_visitors), 0)
+FROM links l LEFT JOIN link_clicks_day d ON d.link_id = l.id WHERE l.id = $1 GROUP BY l.id)SQL"};
+
+constexpr PgStatement kClicksPage{"stats_clicks_page", R"SQL(
+SELECT ts_to_ms(ts), event_id::text, user_agent, referer, accept_language, query, head_request::int, is_bot::int,
+       country, country_name, region, city, latitude::text, longitude::text, browser, os, device, referrer_host,
+       referrer_class, language, visitor_id, utm_source, utm_medium, utm_campaign
+FROM clicks
+WHERE link_id = $1 AND ts >= ms_to_ts($2) AND ts < ms_to_ts($3) AND (ts, event_id) > (ms_to_ts($4), $5::uuid)
+ORDER BY ts, event_id LIMIT $6)SQL"};
+
+std::string IntArray(std::span<const MsRange> ranges, bool from) {
+    std::string out = "{";
+    for (const auto& r : ranges) {
+        if (out.size() > 1) out += ',';
+        out += std::to_string(from ? r.from_ms : r.to_ms);
+    }
+    out += '}';
+    return out;
+}
+
+std::string Text(const PgResult& r, int row, int col) {
+    return r.IsNull(row, col) ? std::string() : std::string(r.Text(row, col));
+}
+
+}  // namespace
+
+Task<std::vector<RollupRow>> PostgresStatsStore::Rollups(core::LinkId link, Granularity granularity,
+                                                         std::span<const MsRange> ranges) {
+    const PgStatement& st = granularity == Granularity::kMinute ? kMinuteRows
+                            : granularity == Granularity::kHour ? kHourRows
+                                                                : kDayRows;
+    PgParams params1{std::to_string(link), IntArray(ranges, true), IntArray(ranges, false)};
+    auto r = co_await pool_->Execute(st, params1);
+    std::vector<RollupRow> rows;
+    rows.reserve(static_cast<std::size_t>(r.Rows()));
+    for (int i = 0; i < r.Rows(); ++i) {
+        rows.push_back({r.Int(i, 0), r.Int(i, 1), r.Int(i, 2), r.Int(i, 3), r.Int(i, 4), r.Int(i, 5)});
+    }
+    co_return rows;
+}
+
+Task<std::vector<DimensionCount>> PostgresStatsStore::TopValues(core::LinkId link, std::string_view dimension,
+                                                                MsRange days, bool include_bots, std::size_t limit) {
+    PgParams params2{std::to_string(link), std::string(dimension),
+                                                  std::to_string(days.from_ms), std::to_string(days.to_ms),
+                                                  std::string(include_bots ? "true" : "false"), std::to_string(limit)};
+    auto r = co_await pool_->Execute(kTopValues, params2);
+    std::vector<DimensionCount> out;
+    for (int i = 0; i < r.Rows(); ++i) out.push_back({Text(r, i, 0), r.Int(i, 1), r.Int(i, 2), r.Int(i, 3)});
+    co_return out;
+}
+
+Task<std::vector<LinkTotals>> PostgresStatsStore::TopLinks(MsRange days, bool include_bots, std::size_t limit) {
+    std::vector<LinkTotals> out;
+    {
+        PgParams params3{std::to_string(days.from_ms), std::to_string(days.to_ms)};
+        auto r = co_await pool_->Execute(kAllLinks, params3);
+        out.push_back({0, "", r.Int(0, 0), r.Int(0, 1), r.Int(0, 2), r.Int(0, 3), r.Int(0, 4)});
+    }
+    PgParams params4{std::to_string(days.from_ms), std::to_string(days.to_ms),
+                                                 std::string(include_bots ? "true" : "false"), std::to_string(limit)};
+    auto r = co_await pool_->Execute(kTopLinks, params4);
+    for (int i = 0; i < r.Rows(); ++i) {
+        out.push_back({r.Int(i, 0), Text(r, i, 1), r.Int(i, 2), r.Int(i, 3), r.Int(i, 4), r.Int(i, 5), r.Int(i, 6)});
+    }
+    co_return out;
+}
+
+Task<LinkTotals> PostgresStatsStore::Totals(core::LinkId link) {
+    PgParams params5{std::to_string(link)};
+    auto r = co_await pool_->Execute(kLinkTotals, params5);
+    if (r.Rows() == 0) co_return LinkTotals{link};
+    co_return LinkTotals{link, Text(r, 0, 0), r.Int(0, 1), r.Int(0, 2), r.Int(0, 3), r.Int(0, 4), r.Int(0, 5)};
+}
+
+Task<std::vector<core::EnrichedClick>> PostgresStatsStore::ClicksPage(core::LinkId link, MsRange range,
+                                                                      std::optional<ClickCursor> after,
+                                                                      std::size_t limit) {
+    PgParams params{std::to_string(link), std::to_string(range.from_ms), std::to_string(range.to_ms),
+                    std::to_string(after ? after->ts_ms : range.from_ms - 1),
+                    after ? after->event_id.ToString() : std::string("00000000-0000-0000-0000-000000000000"),
+                    std::to_string(limit)};
+    auto r = co_await pool_->Execute(kClicksPage, params);
+    std::vector<core::EnrichedClick> out;
+    out.reserve(static_cast<std::size_t>(r.Rows()));
+    for (int i = 0; i < r.Rows(); ++i) {
+        core::EnrichedClick ec;
+        core::ClickEvent& e = ec.event;
+        core::ClickDimensions& d = ec.dimensions;
+        e.link_id = link;
+        e.at = core::FromUnixMillis(r.Int(i, 0));
+        e.id = core::EventId::Parse(r.Text(i, 1)).value_or(core::EventId{});
+        e.user_agent = Text(r, i, 2);
+        e.referer = Text(r, i, 3);
+        e.accept_language = Text(r, i, 4);
+        e.query = Text(r, i, 5);
+        e.head_request = r.OptionalInt(i, 6).value_or(0) != 0;
+        d.is_bot = r.OptionalInt(i, 7).value_or(0) != 0;
+        d.country_code = Text(r, i, 8);
+        d.country_name = Text(r, i, 9);
+        d.region = Text(r, i, 10);
+        d.city = Text(r, i, 11);
+        if (!r.IsNull(i, 12)) d.latitude = std::strtod(Text(r, i, 12).c_str(), nullptr);
+        if (!r.IsNull(i, 13)) d.longitude = std::strtod(Text(r, i, 13).c_str(), nullptr);
+        d.browser = Text(r, i, 14);
+        d.os = Text(r, i, 15);
+        d.device = Text(r, i, 16);
+        d.referrer_host = Text(r, i, 17);
+        d.referrer_class = Text(r, i, 18);
+        d.language = Text(r, i, 19);
+        d.visitor_id = Text(r, i, 20);
+        d.utm_source = Text(r, i, 21);
+        d.utm_medium = Text(r, i, 22);
+        d.utm_campaign = Text(r, i, 23);
+        out.push_back(std::move(ec));
+    }
+    co_return out;
+}
+
+}  // namespace shortener::store

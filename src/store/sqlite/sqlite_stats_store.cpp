@@ -1,0 +1,180 @@
+#include "store/sqlite/sqlite_stats_store.hpp"
+
+#include <cstdlib>
+
+namespace shortener::store {
+namespace {
+
+constexpr const char* kMinuteRows =
+    "SELECT bucket, clicks, human_clicks, bot_clicks, 0, 0 FROM link_clicks_minute "
+    "WHERE link_id = ?1 AND bucket >= ?2 AND bucket < ?3";
+constexpr const char* kHourRows =
+    "SELECT bucket, clicks, human_clicks, bot_clicks, 0, 0 FROM link_clicks_hour "
+    "WHERE link_id = ?1 AND bucket >= ?2 AND bucket < ?3";
+constexpr const char* kDayRows =
+    "SELECT bucket, clicks, human_clicks, bot_clicks, unique_visitors, human_unique_visitors FROM link_clicks_day "
+    "WHERE link_id = ?1 AND bucket >= ?2 AND bucket < ?3";
+constexpr const char* kTopValues =
+    "SELECT value, sum(clicks) AS c, sum(human_clicks) AS h, sum(bot_clicks) FROM link_dimension_day "
+    "WHERE link_id = ?1 AND dimension = ?2 AND day >= ?3 AND day < ?4 GROUP BY value "
+    "HAVING ?5 OR h > 0 ORDER BY CASE WHEN ?5 THEN c ELSE h END DESC, value LIMIT ?6";
+constexpr const char* kTopLinks =
+    "SELECT d.link_id, l.slug, sum(d.clicks) AS c, sum(d.human_clicks) AS h, sum(d.bot_clicks), "
+    "sum(d.unique_visitors), sum(d.human_unique_visitors) FROM link_clicks_day d JOIN links l ON l.id = d.link_id "
+    "WHERE d.bucket >= ?1 AND d.bucket < ?2 AND l.deleted_at IS NULL GROUP BY d.link_id "
+    "HAVING ?3 OR h > 0 ORDER BY CASE WHEN ?3 THEN c ELSE h END DESC, d.link_id LIMIT ?4";
+constexpr const char* kAllLinks =
+    "SELECT coalesce(sum(clicks), 0), coalesce(sum(human_clicks), 0), coalesce(sum(bot_clicks), 0), "
+    "coalesce(sum(unique_visitors), 0), coalesce(sum(human_unique_visitors), 0) FROM link_clicks_day "
+    "WHERE bucket >= ?1 AND bucket < ?2";
+constexpr const char* kLinkTotals =
+    "SELECT l.slug, coalesce(sum(d.clicks), 0), coalesce(sum(d.human_clicks), 0), coalesce(sum(d.bot_clicks), 0), "
+    "coalesce(sum(d.unique_visitors), 0), coalesce(sum(d.human_unique_visitors), 0) FROM links l "
+    "LEFT JOIN link_clicks_day d ON d.link_id = l.id WHERE l.id = ?1 GROUP BY l.id";
+constexpr const char* kClicksPage =
+    "SELECT ts, hex(event_id), user_agent, referer, accept_language, query, head_request, is_bot, country, "
+    "country_name, region, city, CAST(latitude AS TEXT), CAST(longitude AS TEXT), browser, os, device, "
+    "referrer_host, referrer_class, language, visitor_id, utm_source, utm_medium, utm_campaign FROM clicks "
+    "WHERE link_id = ?1 AND ts >= ?2 AND ts < ?3 AND (ts, event_id) > (?4, ?5) ORDER BY ts, event_id LIMIT ?6";
+
+template <class Fn>
+auto Guard(Fn&& fn) {
+    try {
+        return fn();
+    } catch (const SqliteError& e) {
+        throw core::BackendUnavailable(e.what());
+    }
+}
+
+std::string OptText(const Statement& s, int col) { return s.IsNull(col) ? std::string() : s.Text(col); }
+
+std::optional<double> OptDouble(const Statement& s, int col) {
+    if (s.IsNull(col)) return std::nullopt;
+    return std::strtod(s.Text(col).c_str(), nullptr);
+}
+
+core::EventId FromHex(const std::string& hex) {
+    core::EventId id;
+    for (std::size_t i = 0; i < 16 && 2 * i + 1 < hex.size(); ++i) {
+        id.bytes[i] = static_cast<std::uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+    }
+    return id;
+}
+
+}  // namespace
+
+Task<std::vector<RollupRow>> SqliteStatsStore::Rollups(core::LinkId link, Granularity granularity,
+                                                       std::span<const MsRange> ranges) {
+    co_return Guard([&] {
+        auto c = db_->Acquire();
+        const char* sql = granularity == Granularity::kMinute ? kMinuteRows
+                          : granularity == Granularity::kHour ? kHourRows
+                                                              : kDayRows;
+        std::vector<RollupRow> rows;
+        for (const MsRange& r : ranges) {
+            auto s = c->Prepare(sql);
+            s.Bind(1, link).Bind(2, r.from_ms).Bind(3, r.to_ms);
+            while (s.Step()) rows.push_back({s.Int(0), s.Int(1), s.Int(2), s.Int(3), s.Int(4), s.Int(5)});
+        }
+        return rows;
+    });
+}
+
+Task<std::vector<DimensionCount>> SqliteStatsStore::TopValues(core::LinkId link, std::string_view dimension,
+                                                              MsRange days, bool include_bots, std::size_t limit) {
+    co_return Guard([&] {
+        auto c = db_->Acquire();
+        auto s = c->Prepare(kTopValues);
+        s.Bind(1, link)
+            .Bind(2, dimension)
+            .Bind(3, days.from_ms)
+            .Bind(4, days.to_ms)
+            .Bind(5, static_cast<std::int64_t>(include_bots))
+            .Bind(6, static_cast<std::int64_t>(limit));
+        std::vector<DimensionCount> out;
+        while (s.Step()) out.push_back({s.Text(0), s.Int(1), s.Int(2), s.Int(3)});
+        return out;
+    });
+}
+
+Task<std::vector<LinkTotals>> SqliteStatsStore::TopLinks(MsRange days, bool include_bots, std::size_t limit) {
+    co_return Guard([&] {
+        auto c = db_->Acquire();
+        std::vector<LinkTotals> out;
+        {
+            auto s = c->Prepare(kAllLinks);
+            s.Bind(1, days.from_ms).Bind(2, days.to_ms);
+            s.Step();
+            out.push_back({0, "", s.Int(0), s.Int(1), s.Int(2), s.Int(3), s.Int(4)});
+        }
+        auto s = c->Prepare(kTopLinks);
+        s.Bind(1, days.from_ms)
+            .Bind(2, days.to_ms)
+            .Bind(3, static_cast<std::int64_t>(include_bots))
+            .Bind(4, static_cast<std::int64_t>(limit));
+        while (s.Step()) out.push_back({s.Int(0), s.Text(1), s.Int(2), s.Int(3), s.Int(4), s.Int(5), s.Int(6)});
+        return out;
+    });
+}
+
+Task<LinkTotals> SqliteStatsStore::Totals(core::LinkId link) {
+    co_return Guard([&] {
+        auto c = db_->Acquire();
+        auto s = c->Prepare(kLinkTotals);
+        s.Bind(1, link);
+        if (!s.Step()) return LinkTotals{link};
+        return LinkTotals{link, s.Text(0), s.Int(1), s.Int(2), s.Int(3), s.Int(4), s.Int(5)};
+    });
+}
+
+Task<std::vector<core::EnrichedClick>> SqliteStatsStore::ClicksPage(core::LinkId link, MsRange range,
+                                                                    std::optional<ClickCursor> after,
+                                                                    std::size_t limit) {
+    co_return Guard([&] {
+        auto c = db_->Acquire();
+        auto s = c->Prepare(kClicksPage);
+        const std::array<std::uint8_t, 16> none{};  // sorts before every event id
+        s.Bind(1, link).Bind(2, range.from_ms).Bind(3, range.to_ms);
+        if (after) {
+            s.Bind(4, after->ts_ms).Bind(5, std::span<const std::uint8_t>(after->event_id.bytes));
+        } else {
+            s.Bind(4, range.from_ms - 1).Bind(5, std::span<const std::uint8_t>(none));
+        }
+        s.Bind(6, static_cast<std::int64_t>(limit));
+        std::vector<core::EnrichedClick> out;
+        while (s.Step()) {
+            core::EnrichedClick ec;
+            core::ClickEvent& e = ec.event;
+            core::ClickDimensions& d = ec.dimensions;
+            e.link_id = link;
+            e.at = core::FromUnixMillis(s.Int(0));
+            e.id = FromHex(s.Text(1));
+            e.user_agent = OptText(s, 2);
+            e.referer = OptText(s, 3);
+            e.accept_language = OptText(s, 4);
+            e.query = OptText(s, 5);
+            e.head_request = s.Int(6) != 0;
+            d.is_bot = s.OptionalInt(7).value_or(0) != 0;
+            d.country_code = OptText(s, 8);
+            d.country_name = OptText(s, 9);
+            d.region = OptText(s, 10);
+            d.city = OptText(s, 11);
+            d.latitude = OptDouble(s, 12);
+            d.longitude = OptDouble(s, 13);
+            d.browser = OptText(s, 14);
+            d.os = OptText(s, 15);
+            d.device = OptText(s, 16);
+            d.referrer_host = OptText(s, 17);
+            d.referrer_class = OptText(s, 18);
+            d.language = OptText(s, 19);
+            d.visitor_id = OptText(s, 20);
+            d.utm_source = OptText(s, 21);
+            d.utm_medium = OptText(s, 22);
+            d.utm_campaign = OptText(s, 23);
+            out.push_back(std::move(ec));
+        }
+        return out;
+    });
+}
+
+}  // namespace shortener::store

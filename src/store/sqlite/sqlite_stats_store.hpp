@@ -1,0 +1,29 @@
+#pragma once
+/// @file
+/// @brief StatsStore over the SQLite rollups (migration 0003), for embedded mode.
+
+#include <memory>
+
+#include "store/sqlite/sqlite_db.hpp"
+#include "store/stats_store.hpp"
+
+namespace shortener::store {
+
+class SqliteStatsStore final : public StatsStore {
+public:
+    explicit SqliteStatsStore(std::shared_ptr<SqliteDb> db) : db_(std::move(db)) {}
+
+    Task<std::vector<RollupRow>> Rollups(core::LinkId link, Granularity granularity,
+                                         std::span<const MsRange> ranges) override;
+    Task<std::vector<DimensionCount>> TopValues(core::LinkId link, std::string_view dimension, MsRange days,
+                                                bool include_bots, std::size_t limit) override;
+    Task<std::vector<LinkTotals>> TopLinks(MsRange days, bool include_bots, std::size_t limit) override;
+    Task<LinkTotals> Totals(core::LinkId link) override;
+    Task<std::vector<core::EnrichedClick>> ClicksPage(core::LinkId link, MsRange range,
+                                                      std::optional<ClickCursor> after, std::size_t limit) override;
+
+private:
+    std::shared_ptr<SqliteDb> db_;
+};
+
+}  // namespace shortener::store

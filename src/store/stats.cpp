@@ -1,0 +1,249 @@
+#include "store/stats.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include <date/tz.h>
+
+namespace shortener::store {
+namespace {
+
+using std::chrono::minutes;
+using SysMinutes = date::sys_time<minutes>;
+
+constexpr std::int64_t kMinute = 60'000;
+constexpr std::int64_t kHour = 3'600'000;
+constexpr std::int64_t kDay = 86'400'000;
+
+std::int64_t FloorTo(std::int64_t v, std::int64_t unit) {
+    std::int64_t q = v / unit;
+    if (v % unit != 0 && v < 0) --q;
+    return q * unit;
+}
+std::int64_t CeilTo(std::int64_t v, std::int64_t unit) {
+    std::int64_t f = FloorTo(v, unit);
+    return f == v ? v : f + unit;
+}
+
+const date::time_zone* Zone(std::string_view tz) noexcept {
+    if (tz.empty() || tz.size() > 64) return nullptr;
+    try {
+        return date::locate_zone(std::string(tz));
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+std::int64_t ToMs(SysMinutes t) { return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count(); }
+SysMinutes FromMs(std::int64_t ms) { return SysMinutes(minutes(FloorTo(ms, kMinute) / kMinute)); }
+
+// Start of the local calendar bucket containing local time l.
+date::local_days CalendarStart(date::local_seconds l, StatsInterval interval) {
+    auto d = date::floor<date::days>(l);
+    if (interval == StatsInterval::kWeek) {
+        date::weekday wd{d};
+        return d - (wd - date::Monday);
+    }
+    if (interval == StatsInterval::kMonth) {
+        date::year_month_day ymd{d};
+        return date::local_days{ymd.year() / ymd.month() / 1};
+    }
+    return d;
+}
+
+date::local_days CalendarNext(date::local_days d, StatsInterval interval) {
+    if (interval == StatsInterval::kWeek) return d + date::days{7};
+    if (interval == StatsInterval::kMonth) {
+        date::year_month_day ymd{d};
+        return date::local_days{(ymd.year() / ymd.month() + date::months{1}) / 1};
+    }
+    return d + date::days{1};
+}
+
+void Push(std::vector<MsRange>& v, std::int64_t from, std::int64_t to) {
+    if (from >= to) return;
+    if (!v.empty() && v.back().to_ms == from) {
+        v.back().to_ms = to;
+    } else {
+        v.push_back({from, to});
+    }
+}
+
+bool InRanges(const std::vector<MsRange>& v, std::int64_t t) {
+    auto it = std::upper_bound(v.begin(), v.end(), t, [](std::int64_t x, const MsRange& r) { return x < r.from_ms; });
+    if (it == v.begin()) return false;
+    --it;
+    return t >= it->from_ms && t < it->to_ms;
+}
+
+}  // namespace
+
+std::optional<StatsInterval> ParseStatsInterval(std::string_view s) noexcept {
+    if (s == "minute") return StatsInterval::kMinute;
+    if (s == "hour") return StatsInterval::kHour;
+    if (s == "day") return StatsInterval::kDay;
+    if (s == "week") return StatsInterval::kWeek;
+    if (s == "month") return StatsInterval::kMonth;
+    return std::nullopt;
+}
+
+std::string_view StatsIntervalName(StatsInterval i) noexcept {
+    switch (i) {
+        case StatsInterval::kMinute: return "minute";
+        case StatsInterval::kHour: return "hour";
+        case StatsInterval::kDay: return "day";
+        case StatsInterval::kWeek: return "week";
+        case StatsInterval::kMonth: return "month";
+    }
+    return "hour";
+}
+
+bool IsKnownTimeZone(std::string_view tz) noexcept { return Zone(tz) != nullptr; }
+
+std::string FormatLocal(std::string_view tz, std::int64_t ms) {
+    const date::time_zone* zone = Zone(tz);
+    if (zone == nullptr) zone = date::locate_zone("UTC");
+    date::zoned_time<std::chrono::seconds> zt(zone, date::sys_seconds(std::chrono::seconds(FloorTo(ms, 1000) / 1000)));
+    std::string s = date::format("%FT%T%Ez", zt);
+    if (s.size() > 6 && s.compare(s.size() - 6, 6, "+00:00") == 0 && tz == "UTC") s.replace(s.size() - 6, 6, "Z");
+    return s;
+}
+
+std::optional<std::vector<std::int64_t>> BucketEdges(std::string_view tz, StatsInterval interval,
+                                                     std::int64_t from_ms, std::int64_t to_ms,
+                                                     std::size_t max_buckets) {
+    const date::time_zone* zone = Zone(tz);
+    if (zone == nullptr) return std::nullopt;
+    std::vector<std::int64_t> edges;
+    const SysMinutes from = FromMs(from_ms);
+    auto too_many = [&] { return edges.size() > max_buckets + 1; };
+    if (interval == StatsInterval::kMinute) {
+        for (std::int64_t t = ToMs(from);; t += kMinute) {
+            edges.push_back(t);
+            if (too_many()) return std::nullopt;
+            if (t >= to_ms) break;
+        }
+        return edges;
+    }
+    if (interval == StatsInterval::kHour) {
+        // An edge is an instant whose local time is on the hour, or where the local hour changes without
+        // passing one (Lord Howe's 30-minute DST jump from 01:59 to 02:30). Offsets and transitions are on
+        // quarter hours, so checking every quarter hour finds every edge across any DST or offset change.
+        auto local_hour = [&](SysMinutes t) {
+            return date::floor<std::chrono::hours>(zone->to_local(t)).time_since_epoch().count();
+        };
+        auto aligned = [&](SysMinutes t) {
+            return zone->to_local(t).time_since_epoch().count() % 3600 == 0 ||
+                   local_hour(t) != local_hour(t - minutes(15));
+        };
+        SysMinutes t = FromMs(FloorTo(ToMs(from), 15 * kMinute));
+        for (int i = 0; i < 16 && !aligned(t); ++i) t -= minutes(15);
+        for (;;) {
+            edges.push_back(ToMs(t));
+            if (too_many()) return std::nullopt;
+            if (ToMs(t) >= to_ms) break;
+            SysMinutes next = t + minutes(60);
+            for (SysMinutes c = t + minutes(15); c <= t + minutes(60); c += minutes(15)) {
+                if (aligned(c)) {
+                    next = c;
+                    break;
+                }
+            }
+            t = next;
+        }
+        return edges;
+    }
+    date::local_days d = CalendarStart(zone->to_local(from), interval);
+    for (;;) {
+        SysMinutes t = date::floor<minutes>(zone->to_sys(date::local_seconds(d), date::choose::earliest));
+        edges.push_back(ToMs(t));
+        if (too_many()) return std::nullopt;
+        if (ToMs(t) >= to_ms) break;
+        d = CalendarNext(d, interval);
+    }
+    return edges;
+}
+
+Task<core::Result<StatsResult>> ComputeStats(StatsStore& store, const StatsRequest& request) {
+    if (!IsKnownTimeZone(request.tz)) co_return make_error_code(core::Errc::kInvalidTimeZone);
+    auto edges_opt = BucketEdges(request.tz, request.interval, request.from_ms, request.to_ms, request.max_buckets);
+    if (!edges_opt) co_return make_error_code(core::Errc::kTooManyBuckets);
+    const std::vector<std::int64_t>& edges = *edges_opt;
+    if (edges.size() < 2) co_return make_error_code(core::Errc::kInvalidRange);
+
+    // Each bucket from whole UTC days, whole hours, and minutes at its edges.
+    std::vector<MsRange> minute_ranges, hour_ranges, day_ranges;
+    for (std::size_t i = 0; i + 1 < edges.size(); ++i) {
+        std::int64_t a = edges[i], b = edges[i + 1];
+        std::int64_t ah = CeilTo(a, kHour), bh = FloorTo(b, kHour);
+        if (ah >= bh) {
+            Push(minute_ranges, a, b);
+            continue;
+        }
+        Push(minute_ranges, a, ah);
+        std::int64_t ad = CeilTo(ah, kDay), bd = FloorTo(bh, kDay);
+        if (ad >= bd) {
+            Push(hour_ranges, ah, bh);
+        } else {
+            Push(hour_ranges, ah, ad);
+            Push(day_ranges, ad, bd);
+            Push(hour_ranges, bd, bh);
+        }
+        Push(minute_ranges, bh, b);
+    }
+    std::sort(minute_ranges.begin(), minute_ranges.end(), [](auto& x, auto& y) { return x.from_ms < y.from_ms; });
+    std::sort(hour_ranges.begin(), hour_ranges.end(), [](auto& x, auto& y) { return x.from_ms < y.from_ms; });
+
+    StatsResult result;
+    result.from_ms = edges.front();
+    result.to_ms = edges.back();
+    const bool daily = request.interval == StatsInterval::kDay || request.interval == StatsInterval::kWeek ||
+                       request.interval == StatsInterval::kMonth;
+    result.timeseries.resize(edges.size() - 1);
+    for (std::size_t i = 0; i + 1 < edges.size(); ++i) {
+        result.timeseries[i].t_ms = edges[i];
+        if (daily) result.timeseries[i].unique_visitors = 0;
+    }
+    auto bucket_of = [&](std::int64_t t) -> std::size_t {
+        return static_cast<std::size_t>(std::upper_bound(edges.begin(), edges.end(), t) - edges.begin()) - 1;
+    };
+    auto add_clicks = [&](const RollupRow& r) {
+        if (r.bucket_ms < edges.front() || r.bucket_ms >= edges.back()) return;
+        std::int64_t c = request.include_bots ? r.clicks : r.human_clicks;
+        result.timeseries[bucket_of(r.bucket_ms)].clicks += c;
+        result.clicks += c;
+        result.human_clicks += r.human_clicks;
+        result.bot_clicks += r.bot_clicks;
+    };
+    if (!minute_ranges.empty()) {
+        std::vector<RollupRow> rows = co_await store.Rollups(request.link, Granularity::kMinute, minute_ranges);
+        for (const auto& r : rows) add_clicks(r);
+    }
+    if (!hour_ranges.empty()) {
+        std::vector<RollupRow> rows = co_await store.Rollups(request.link, Granularity::kHour, hour_ranges);
+        for (const auto& r : rows) add_clicks(r);
+    }
+    const MsRange all_days{FloorTo(edges.front(), kDay), CeilTo(edges.back(), kDay)};
+    const MsRange one[] = {all_days};
+    std::vector<RollupRow> day_rows = co_await store.Rollups(request.link, Granularity::kDay, one);
+    for (const auto& r : day_rows) {
+        if (InRanges(day_ranges, r.bucket_ms)) add_clicks(r);
+        // Unique visitors exist per UTC day only: a day belongs to the bucket holding its noon.
+        std::int64_t noon = r.bucket_ms + kDay / 2;
+        if (noon < edges.front() || noon >= edges.back()) continue;
+        std::int64_t u = request.include_bots ? r.unique_visitors : r.human_unique_visitors;
+        result.unique_visitors += u;
+        auto& p = result.timeseries[bucket_of(noon)];
+        if (p.unique_visitors) *p.unique_visitors += u;
+    }
+    if (request.breakdowns) {
+        for (std::string_view dim : kDimensions) {
+            std::vector<DimensionCount> top =
+                co_await store.TopValues(request.link, dim, all_days, request.include_bots, request.top);
+            result.breakdowns.emplace_back(std::string(dim), std::move(top));
+        }
+    }
+    co_return result;
+}
+
+}  // namespace shortener::store

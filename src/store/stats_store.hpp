@@ -1,0 +1,93 @@
+#pragma once
+/// @file
+/// @brief Read side of the analytics: rollup rows (minute/hour/day buckets, per-dimension day counts), the
+/// top links, current link totals and keyset pages of raw clicks for exports. Stats are answered from the
+/// rollups only; raw clicks are read for exports only. Adapters: SqliteStatsStore, PostgresStatsStore.
+/// Thread-safe; every method throws core::BackendUnavailable when the store cannot be reached.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/enriched_click.hpp"
+#include "store/link_store.hpp"
+
+namespace shortener::store {
+
+/// Rollup tables: minute and hour rows carry no visitor counts (0); day rows do.
+enum class Granularity { kMinute, kHour, kDay };
+
+/// Half-open range [from_ms, to_ms) of Unix milliseconds.
+struct MsRange {
+    std::int64_t from_ms = 0;
+    std::int64_t to_ms = 0;
+};
+
+struct RollupRow {
+    std::int64_t bucket_ms = 0;  // start of the UTC minute, hour or day
+    std::int64_t clicks = 0;
+    std::int64_t human_clicks = 0;
+    std::int64_t bot_clicks = 0;
+    std::int64_t unique_visitors = 0;        // day rows only
+    std::int64_t human_unique_visitors = 0;  // day rows only
+};
+
+struct DimensionCount {
+    std::string value;  // "" = unknown
+    std::int64_t clicks = 0;
+    std::int64_t human_clicks = 0;
+    std::int64_t bot_clicks = 0;
+};
+
+struct LinkTotals {
+    core::LinkId link_id = 0;
+    std::string slug;
+    std::int64_t clicks = 0;
+    std::int64_t human_clicks = 0;
+    std::int64_t bot_clicks = 0;
+    std::int64_t unique_visitors = 0;
+    std::int64_t human_unique_visitors = 0;
+};
+
+/// Position in a link's clicks for keyset pagination: (ts, event id).
+struct ClickCursor {
+    std::int64_t ts_ms = 0;
+    core::EventId event_id;
+};
+
+/// The dimensions of link_dimension_day.
+inline constexpr std::string_view kDimensions[] = {"country", "region", "city", "referrer_host", "referrer_class",
+                                                   "browser", "os", "device", "language"};
+
+class StatsStore {
+public:
+    virtual ~StatsStore() = default;
+
+    /// Rollup rows of one link whose bucket start lies in any of `ranges` (disjoint), in any order.
+    virtual Task<std::vector<RollupRow>> Rollups(core::LinkId link, Granularity granularity,
+                                                 std::span<const MsRange> ranges) = 0;
+
+    /// Per-value sums of one dimension over UTC days [days.from_ms, days.to_ms) (day starts), the `limit`
+    /// largest by clicks (human clicks when !include_bots), ties by value.
+    virtual Task<std::vector<DimensionCount>> TopValues(core::LinkId link, std::string_view dimension, MsRange days,
+                                                        bool include_bots, std::size_t limit) = 0;
+
+    /// Sums of the day rollups over [days) per link, the `limit` largest (by human clicks when !include_bots),
+    /// and as the first element with link_id 0 the sums over every link.
+    virtual Task<std::vector<LinkTotals>> TopLinks(MsRange days, bool include_bots, std::size_t limit) = 0;
+
+    /// All-time totals of one link (sums of its day rollups).
+    virtual Task<LinkTotals> Totals(core::LinkId link) = 0;
+
+    /// Up to `limit` clicks of a link with ts in [range), ordered by (ts, event id), after `after`.
+    /// client_address is always empty (never stored).
+    virtual Task<std::vector<core::EnrichedClick>> ClicksPage(core::LinkId link, MsRange range,
+                                                              std::optional<ClickCursor> after,
+                                                              std::size_t limit) = 0;
+};
+
+}  // namespace shortener::store

@@ -1,0 +1,307 @@
+#pragma once
+// The StatsStore contract: stats from the rollups must equal a brute-force recount from the raw clicks, for
+// several intervals and IANA zones (DST changes; 30/45-minute offsets), and exports must page through every
+// click. One typed suite per adapter (sqlite_stats_test.cpp: label unit; postgres_stats_pgtest.cpp: pg).
+//
+// A backend type B provides: void Open(); void Close(); LinkStore& links(); ClickStore& clicks();
+// StatsStore& stats().
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <date/tz.h>
+
+#include "store/link_store.hpp"
+#include "store/stats.hpp"
+#include "store/stats_store.hpp"
+#include "support/run_awaitable.hpp"
+
+namespace shortener::store::stats_contract {
+
+using shortener::testing::RunAwaitable;
+
+constexpr std::int64_t kDay = 86'400'000;
+// 2025-02-01T00:00Z .. 2025-11-15T00:00Z: both DST changes of Berlin, New York and Lord Howe.
+constexpr std::int64_t kStart = 1'738'368'000'000;
+constexpr std::int64_t kEnd = 1'763'164'800'000;
+
+inline std::size_t ClickCount() {
+    const char* n = std::getenv("SHORTENER_STATS_TEST_CLICKS");
+    return n ? static_cast<std::size_t>(std::atol(n)) : 100'000;
+}
+
+struct Generated {
+    core::LinkId link = 0;
+    std::vector<core::EnrichedClick> clicks;
+};
+
+// Clicks spread over nine months, denser around the DST changes and at minute edges, 10% bots (bots
+// are bot visitors, so human unique visitors are well defined), a few countries and referrers.
+inline std::vector<core::EnrichedClick> Generate(core::LinkId link, std::size_t n, std::uint32_t seed) {
+    std::mt19937_64 rng(seed);
+    std::uniform_int_distribution<std::int64_t> any(kStart, kEnd - 1);
+    const std::int64_t hot[] = {1'743'296'400'000,   // 2025-03-30T01:00Z Berlin spring forward
+                                1'741'503'600'000,   // 2025-03-09T07:00Z New York
+                                1'743'865'200'000,   // 2025-04-05T15:00Z Lord Howe back to +10:30
+                                1'759'590'000'000,   // 2025-10-04T15:00Z Lord Howe to +11
+                                1'761'440'400'000,   // 2025-10-26T01:00Z Berlin fall back
+                                1'762'063'200'000};  // 2025-11-02T06:00Z New York
+    std::uniform_int_distribution<std::int64_t> near(-3 * 3'600'000, 3 * 3'600'000);
+    const char* countries[] = {"DE", "US", "IN", "AU", "FR", ""};
+    const char* referrers[] = {"google.com", "t.co", "news.ycombinator.com", "", "example.org"};
+    const char* classes[] = {"search", "social", "other", "direct", "other"};
+    std::vector<core::EnrichedClick> out;
+    out.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        std::int64_t ts = (i % 4 == 0) ? hot[rng() % 6] + near(rng) : any(rng);
+        core::EventId id;
+        for (int b = 0; b < 16; ++b) id.bytes[b] = static_cast<std::uint8_t>(rng());
+        core::EnrichedClick c{core::ClickEvent::Make(id, link, core::FromUnixMillis(ts),
+                                                     {.user_agent = "UA", .referer = "https://r.example/"}),
+                              {}};
+        const bool bot = rng() % 10 == 0;
+        c.dimensions.is_bot = bot;
+        std::size_t k = rng() % 6;
+        c.dimensions.country_code = countries[k];
+        if (k < 5) c.dimensions.city = std::string("City") + std::to_string(rng() % 3);
+        std::size_t r = rng() % 5;
+        c.dimensions.referrer_host = referrers[r];
+        c.dimensions.referrer_class = classes[r];
+        c.dimensions.browser = bot ? "Googlebot" : (rng() % 2 ? "Chrome" : "Firefox");
+        c.dimensions.device = bot ? "bot" : "desktop";
+        c.dimensions.visitor_id = (bot ? "b" : "h") + std::to_string(rng() % 400);
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+// The local start label ("YYYY-MM-DDTHH:MM") of the bucket holding `ms`, computed per click.
+inline std::string Label(const date::time_zone* zone, StatsInterval interval, std::int64_t ms) {
+    auto local = zone->to_local(date::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(ms)));
+    auto minute = date::floor<std::chrono::minutes>(local);
+    auto day = date::floor<date::days>(local);
+    switch (interval) {
+        case StatsInterval::kMinute: return date::format("%Y-%m-%dT%H:%M", minute);
+        case StatsInterval::kHour: return date::format("%Y-%m-%dT%H:00", date::floor<std::chrono::hours>(local));
+        case StatsInterval::kDay: return date::format("%Y-%m-%dT00:00", day);
+        case StatsInterval::kWeek: {
+            auto monday = day - (date::weekday{day} - date::Monday);
+            return date::format("%Y-%m-%dT00:00", monday);
+        }
+        case StatsInterval::kMonth: {
+            date::year_month_day ymd{day};
+            return date::format("%Y-%m-%dT00:00", date::local_days{ymd.year() / ymd.month() / 1});
+        }
+    }
+    return {};
+}
+
+template <class Backend>
+class StatsContract : public ::testing::Test {
+protected:
+    void SetUp() override { backend_.Open(); }
+    void TearDown() override { backend_.Close(); }
+    Backend backend_;
+};
+
+TYPED_TEST_SUITE_P(StatsContract);
+
+TYPED_TEST_P(StatsContract, RollupsMatchBruteForceRecount) {
+    auto& b = this->backend_;
+    core::NewLink nl;
+    nl.slug = "statsl";
+    nl.long_url = "https://example.com/";
+    nl.created_at = core::FromUnixMillis(kStart);
+    auto link = RunAwaitable(b.links().Create(nl));
+    ASSERT_TRUE(link);
+    nl.slug = "other1";
+    auto other = RunAwaitable(b.links().Create(nl));
+    ASSERT_TRUE(other);
+
+    const std::size_t n = ClickCount();
+    auto clicks = Generate(link->id, n, 42);
+    auto noise = Generate(other->id, 2000, 7);  // another link: must not leak into the first one's stats
+    auto started = std::chrono::steady_clock::now();
+    std::size_t stored = 0;
+    for (std::size_t i = 0; i < clicks.size(); i += 1000) {
+        std::span<const core::EnrichedClick> batch(clicks.data() + i, std::min<std::size_t>(1000, clicks.size() - i));
+        stored += RunAwaitable(b.clicks().Record(batch));
+    }
+    RunAwaitable(b.clicks().Record(noise));
+    // A replay adds nothing.
+    EXPECT_EQ(RunAwaitable(b.clicks().Record(std::span<const core::EnrichedClick>(clicks.data(), 1000))), 0u);
+    ASSERT_EQ(stored, n);
+    std::cerr << "recorded " << n << " clicks in "
+              << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() << " s\n";
+
+    struct Case {
+        const char* tz;
+        StatsInterval interval;
+        std::int64_t from, to;
+        bool bots;
+    };
+    const Case cases[] = {
+        {"UTC", StatsInterval::kDay, kStart, kEnd, false},
+        {"UTC", StatsInterval::kHour, 1'743'200'000'000, 1'743'200'000'000 + 9 * kDay, true},
+        {"Europe/Berlin", StatsInterval::kHour, 1'743'120'000'000, 1'743'120'000'000 + 5 * kDay, false},
+        {"Europe/Berlin", StatsInterval::kHour, 1'761'300'000'000, 1'761'300'000'000 + 4 * kDay, true},
+        {"Europe/Berlin", StatsInterval::kDay, kStart, kEnd, true},
+        {"Europe/Berlin", StatsInterval::kWeek, kStart, kEnd, false},
+        {"Europe/Berlin", StatsInterval::kMonth, kStart, kEnd, true},
+        {"America/New_York", StatsInterval::kHour, 1'741'400'000'000, 1'741'400'000'000 + 4 * kDay, true},
+        {"America/New_York", StatsInterval::kDay, kStart, kEnd, false},
+        {"Asia/Kolkata", StatsInterval::kHour, 1'743'100'000'000, 1'743'100'000'000 + 6 * kDay, true},
+        {"Asia/Kolkata", StatsInterval::kDay, kStart, kEnd, true},
+        {"Asia/Kolkata", StatsInterval::kMinute, 1'743'296'400'000 - 3'600'000, 1'743'296'400'000 + 7'200'000, true},
+        {"Australia/Lord_Howe", StatsInterval::kHour, 1'743'700'000'000, 1'743'700'000'000 + 4 * kDay, true},
+        {"Australia/Lord_Howe", StatsInterval::kHour, 1'759'500'000'000, 1'759'500'000'000 + 3 * kDay, false},
+        {"Australia/Lord_Howe", StatsInterval::kDay, kStart, kEnd, true},
+        {"Australia/Lord_Howe", StatsInterval::kMonth, kStart, kEnd, false},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(std::string(c.tz) + " " + std::string(StatsIntervalName(c.interval)) +
+                     (c.bots ? " bots" : " humans") + " from " + std::to_string(c.from));
+        StatsRequest req;
+        req.link = link->id;
+        req.from_ms = c.from;
+        req.to_ms = c.to;
+        req.interval = c.interval;
+        req.tz = c.tz;
+        req.include_bots = c.bots;
+        req.top = 100;
+        auto res = RunAwaitable(ComputeStats(b.stats(), req));
+        ASSERT_TRUE(res);
+        const date::time_zone* zone = date::locate_zone(c.tz);
+        // Edges are consecutive local bucket starts.
+        ASSERT_FALSE(res->timeseries.empty());
+        EXPECT_EQ(res->timeseries.front().t_ms, res->from_ms);
+        EXPECT_LE(res->from_ms, c.from);
+        EXPECT_GE(res->to_ms, c.to);
+        std::map<std::string, std::int64_t> expected, actual;
+        std::int64_t human = 0, bots = 0;
+        std::map<std::string, std::int64_t> countries;
+        const std::int64_t day_from = res->from_ms - res->from_ms % kDay;
+        const std::int64_t day_to = (res->to_ms + kDay - 1) / kDay * kDay;
+        for (const auto& click : clicks) {
+            const std::int64_t ts = core::ToUnixMillis(click.event.at);
+            if (ts >= day_from && ts < day_to && (c.bots || !click.dimensions.is_bot)) {
+                ++countries[click.dimensions.country_code];
+            }
+            if (ts < res->from_ms || ts >= res->to_ms) continue;
+            (click.dimensions.is_bot ? bots : human)++;
+            if (!c.bots && click.dimensions.is_bot) continue;
+            ++expected[Label(zone, c.interval, ts)];
+        }
+        std::int64_t sum = 0;
+        for (const auto& p : res->timeseries) {
+            sum += p.clicks;
+            if (p.clicks != 0) actual[Label(zone, c.interval, p.t_ms)] += p.clicks;
+        }
+        EXPECT_EQ(actual, expected);
+        EXPECT_EQ(res->human_clicks, human);
+        EXPECT_EQ(res->bot_clicks, bots);
+        EXPECT_EQ(res->clicks, c.bots ? human + bots : human);
+        EXPECT_EQ(sum, res->clicks);
+        // Breakdowns over the UTC days overlapping the range.
+        std::map<std::string, std::int64_t> got;
+        for (const auto& [dim, values] : res->breakdowns) {
+            if (dim != "country") continue;
+            for (const auto& v : values) got[v.value] = c.bots ? v.clicks : v.human_clicks;
+        }
+        EXPECT_EQ(got, countries);
+    }
+
+    // Unique visitors per UTC day: distinct visitor ids per day, summed.
+    {
+        StatsRequest req;
+        req.link = link->id;
+        req.from_ms = kStart;
+        req.to_ms = kEnd;
+        req.interval = StatsInterval::kDay;
+        req.include_bots = true;
+        req.breakdowns = false;
+        auto res = RunAwaitable(ComputeStats(b.stats(), req));
+        ASSERT_TRUE(res);
+        std::map<std::int64_t, std::set<std::string>> per_day;
+        for (const auto& click : clicks) {
+            std::int64_t ts = core::ToUnixMillis(click.event.at);
+            per_day[ts - ts % kDay].insert(click.dimensions.visitor_id);
+        }
+        std::int64_t total = 0;
+        for (const auto& p : res->timeseries) {
+            std::int64_t want = per_day.count(p.t_ms) ? static_cast<std::int64_t>(per_day[p.t_ms].size()) : 0;
+            ASSERT_TRUE(p.unique_visitors);
+            EXPECT_EQ(*p.unique_visitors, want) << p.t_ms;
+            total += want;
+        }
+        EXPECT_EQ(res->unique_visitors, total);
+    }
+
+    // Limits: too many buckets, unknown zone.
+    {
+        StatsRequest req;
+        req.link = link->id;
+        req.from_ms = kStart;
+        req.to_ms = kEnd;
+        req.interval = StatsInterval::kMinute;
+        EXPECT_EQ(core::ToErrc(RunAwaitable(ComputeStats(b.stats(), req)).error()), core::Errc::kTooManyBuckets);
+        req.interval = StatsInterval::kDay;
+        req.tz = "Mars/Olympus_Mons";
+        EXPECT_EQ(core::ToErrc(RunAwaitable(ComputeStats(b.stats(), req)).error()), core::Errc::kInvalidTimeZone);
+    }
+
+    // Totals and top links.
+    auto totals = RunAwaitable(b.stats().Totals(link->id));
+    EXPECT_EQ(totals.clicks, static_cast<std::int64_t>(n));
+    EXPECT_EQ(totals.slug, "statsl");
+    auto top = RunAwaitable(b.stats().TopLinks(MsRange{kStart - kDay, kEnd + kDay}, true, 10));
+    ASSERT_EQ(top.size(), 3u);
+    EXPECT_EQ(top[0].clicks, static_cast<std::int64_t>(n + 2000));
+    EXPECT_EQ(top[1].slug, "statsl");
+    EXPECT_EQ(top[2].clicks, 2000);
+}
+
+TYPED_TEST_P(StatsContract, ClicksPagesCoverEveryClickOnce) {
+    auto& b = this->backend_;
+    core::NewLink nl;
+    nl.slug = "export";
+    nl.long_url = "https://example.com/";
+    nl.created_at = core::FromUnixMillis(kStart);
+    auto link = RunAwaitable(b.links().Create(nl));
+    ASSERT_TRUE(link);
+    auto clicks = Generate(link->id, 2500, 3);
+    // Same timestamp for several clicks: the event id breaks the tie.
+    for (std::size_t i = 0; i < 50; ++i) clicks[i].event.at = core::FromUnixMillis(kStart + 5);
+    clicks[60].event.user_agent = "Mozilla/5.0 (\"quoted\", comma)\r\nnext";
+    RunAwaitable(b.clicks().Record(clicks));
+    std::set<std::string> seen;
+    std::optional<ClickCursor> after;
+    std::int64_t last_ts = 0;
+    for (;;) {
+        auto page = RunAwaitable(b.stats().ClicksPage(link->id, MsRange{0, kEnd + kDay}, after, 700));
+        for (const auto& c : page) {
+            EXPECT_TRUE(seen.insert(c.event.id.ToString()).second);
+            EXPECT_GE(core::ToUnixMillis(c.event.at), last_ts);
+            last_ts = core::ToUnixMillis(c.event.at);
+            EXPECT_TRUE(c.event.client_address.empty());
+        }
+        if (page.size() < 700) break;
+        after = ClickCursor{core::ToUnixMillis(page.back().event.at), page.back().event.id};
+    }
+    EXPECT_EQ(seen.size(), clicks.size());
+    auto first = RunAwaitable(b.stats().ClicksPage(link->id, MsRange{0, kEnd + kDay}, std::nullopt, 3000));
+    bool found = false;
+    for (const auto& c : first) found = found || c.event.user_agent == clicks[60].event.user_agent;
+    EXPECT_TRUE(found);
+}
+
+REGISTER_TYPED_TEST_SUITE_P(StatsContract, RollupsMatchBruteForceRecount, ClicksPagesCoverEveryClickOnce);
+
+}  // namespace shortener::store::stats_contract
