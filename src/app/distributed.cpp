@@ -26,10 +26,13 @@
 #include "http/server.hpp"
 #include "log/log.hpp"
 #include "queue/redis_streams/redis_stream_click_queue.hpp"
+#include "live/redis_pubsub/redis_broadcaster.hpp"
 #include "redis/redis_client.hpp"
 #include "store/postgres/postgres_salt_store.hpp"
 #include "store/postgres/postgres_stores.hpp"
 #include "store/sqlite/sqlite_salt_store.hpp"
+#include "store/postgres/postgres_stats_store.hpp"
+#include "store/sqlite/sqlite_stats_store.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
 
 namespace shortener::app {
@@ -40,6 +43,7 @@ struct Stores {
     std::shared_ptr<void> keep;
     std::unique_ptr<store::LinkStore> links;
     std::unique_ptr<store::ClickStore> clicks;
+    std::unique_ptr<store::StatsStore> stats;  // analytics reads (issue #5)
     std::shared_ptr<store::PgPool> pg_pool;    // PostgreSQL only
     std::shared_ptr<store::SqliteDb> sqlite;   // SQLite only
     std::string description;
@@ -57,6 +61,7 @@ Stores OpenStores(const Config& config) {
         auto backend = std::make_shared<store::PostgresBackend>(store::OpenPostgres(options));
         s.links = std::move(backend->links);
         s.clicks = std::move(backend->clicks);
+        s.stats = std::make_unique<store::PostgresStatsStore>(backend->pool);
         s.pg_pool = backend->pool;
         s.description = "postgres";
         s.keep = backend;
@@ -68,6 +73,7 @@ Stores OpenStores(const Config& config) {
     db->Migrate(store::SqliteMigrations());
     s.links = std::make_unique<store::SqliteLinkStore>(db);
     s.clicks = std::make_unique<store::SqliteClickStore>(db);
+    s.stats = std::make_unique<store::SqliteStatsStore>(db);
     s.description = "sqlite:" + path;
     s.sqlite = db;
     s.keep = db;
@@ -142,6 +148,9 @@ int ServeDistributed(const Config& config) {
     redis::IoThread redis_io("redis-io");
     auto cache_client = MakeClient(redis_io, *redis_options, "cache");
     auto subscriber = MakeClient(redis_io, *redis_options, "invalidation");
+    // Live updates (issue #5): workers publish per-link events; this replica subscribes and serves SSE.
+    auto live_subscriber = MakeClient(redis_io, *redis_options, "live");
+    live::RedisBroadcaster broadcaster(nullptr, live_subscriber, config.redis_prefix + "live");
     auto queue_options = *redis_options;
     queue_options.reset_on_timeout = true;  // a hung Redis must not stall the flusher: journal instead
     auto queue_client = MakeClient(redis_io, queue_options, "click-queue");
@@ -165,6 +174,7 @@ int ServeDistributed(const Config& config) {
     queue::RedisStreamClickSink sink(queue_client, stream_options);
     cache_client->Start();
     subscriber->Start();
+    live_subscriber->Start();
     queue_client->Start();
     sink.Start();
     // Stops the Redis side whichever way we leave (its callbacks reference the objects above).
@@ -175,6 +185,7 @@ int ServeDistributed(const Config& config) {
         sink.Stop();
         cache_client->Stop();
         subscriber->Stop();
+        live_subscriber->Stop();
         queue_client->Stop();
         redis_io.Stop();
     }};
@@ -204,6 +215,8 @@ int ServeDistributed(const Config& config) {
                              core::SlugGenerator(random, config.slug_length), url_policy, config.public_url,
                              registry, {}};
     ctx.trusted_proxies = *core::TrustedProxies::Parse(config.trusted_proxies);  // validated by LoadConfig
+    ctx.stats = stores.stats.get();
+    ctx.live = &broadcaster;
     ctx.readiness.push_back({"database", [&stores]() { return stores.links->Ping(); }});
     // Redis down degrades (no L2, clicks buffered or journaled) but redirects and the API keep working.
     ctx.readiness.push_back({"redis",
@@ -220,6 +233,8 @@ int ServeDistributed(const Config& config) {
     http::AddHealthRoutes(router, ctx);
     http::AddLinkRoutes(router, ctx);
     http::AddUiRoutes(router, ctx);
+    http::AddStatsRoutes(router, ctx);
+    http::AddLiveRoutes(router, ctx);
     http::AddRedirectRoute(router, ctx);
 
     http::ServerOptions server_options;
@@ -277,6 +292,7 @@ int RunDistributedWorker(const Config& config) {
 
     redis::IoThread redis_io("redis-io");
     auto client = MakeClient(redis_io, *redis_options, "click-queue");
+    live::RedisBroadcaster broadcaster(client, nullptr, config.redis_prefix + "live");  // publishes only
     client->Start();
     const std::string consumer = ConsumerName();
     queue::RedisStreamClickSource source(client, StreamOptions(config), consumer);
@@ -295,7 +311,7 @@ int RunDistributedWorker(const Config& config) {
     std::promise<void> done;
     auto finished = done.get_future();
     std::atomic<bool> failed{false};
-    boost::asio::co_spawn(context, RunClickWorker(source, *enricher, *stores.clicks, probe, options, stop),
+    boost::asio::co_spawn(context, RunClickWorker(source, *enricher, *stores.clicks, probe, options, stop, &broadcaster, stores.stats.get()),
                           [&done, &failed](std::exception_ptr e) {
                               done.set_value();
                               if (!e) return;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { api, clicksOf, createLink, follow, startServer, waitFor } from './support.mjs';
+import { DISTRIBUTED, api, clicksOf, createLink, follow, startServer, waitFor } from './support.mjs';
 
 /** Opens an SSE stream; `next(pred, ms)` resolves with the first event (old or new) matching `pred`. */
 async function openSse(base, pathname, headers = {}) {
@@ -151,6 +151,29 @@ describe('analytics', () => {
       sse.close();
     }
   });
+
+  test('distributed: a redirect on one API replica reaches a live stream on another within a second',
+    { skip: !DISTRIBUTED && 'distributed mode only (SHORTENER_E2E_DISTRIBUTED=1)' }, async () => {
+      const other = await startServer({ dataDir: server.dataDir });
+      try {
+        const link = await createLink(server.base, { url: 'https://example.com/replicas' });
+        const slug = link.body.slug;
+        const sse = await openSse(other.base, `/api/v1/links/${slug}/live`);
+        try {
+          await sse.next((e) => e.event === 'snapshot');
+          for (let n = 1; n <= 3; n++) {
+            const t0 = Date.now();
+            assert.equal((await follow(server.base, slug)).status, 302);
+            const e = await sse.next((x) => x.event === 'clicks' && Number(x.id) >= n, 2000);
+            assert.ok(e.at - t0 < 1000, `click-to-event ${e.at - t0} ms`);
+          }
+        } finally {
+          sse.close();
+        }
+      } finally {
+        await other.stop();
+      }
+    });
 
   test('Last-Event-ID resumes without losing an event', async () => {
     const link = await createLink(server.base, { url: 'https://example.com/resume' });
