@@ -13,10 +13,10 @@ profile="${1:-run}"
 build_packages=(
   g++ cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
-  libsqlite3-dev libidn2-dev libsodium-dev libhiredis-dev libmaxminddb-dev libre2-dev libyaml-cpp-dev libpcre2-dev libpq-dev
+  libsqlite3-dev libidn2-dev libsodium-dev libmaxminddb-dev libre2-dev libyaml-cpp-dev libpcre2-dev libhiredis-dev libpq-dev
   libhowardhinnant-date-dev tzdata
 )
-test_packages=(libgtest-dev libbenchmark-dev sqlite3 postgresql-15 redis-server nodejs python3)
+test_packages=(libgtest-dev libbenchmark-dev sqlite3 postgresql-15 redis-server nodejs python3 prometheus prometheus-pushgateway)
 bench_packages=(wrk nginx-light curl procps sqlite3)
 # scripts/check-deploy.sh (ctest label deploy): YAML, shell and compose linters; Go and the HCL v2 sources build
 # hclfmt (a `terraform fmt` equivalent) below.

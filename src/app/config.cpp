@@ -88,7 +88,22 @@ void Apply(const std::string& env, const std::string& v, Config& c) {
         c.redis_cache_ttl = std::chrono::seconds(ParseSize(env, v, 0, 86'400 * 30));
     else if (env == "SHORTENER_CLAIM_IDLE_MS")
         c.claim_idle = std::chrono::milliseconds(ParseSize(env, v, 100, 86'400'000));
-    else if (env == "SHORTENER_LOG_LEVEL") {
+    else if (env == "SHORTENER_ACCESS_LOG") {
+        if (v != "off" && v != "errors" && v != "all") {
+            throw std::invalid_argument("SHORTENER_ACCESS_LOG must be off, errors or all (got \"" + v + "\")");
+        }
+        c.access_log = v;
+    } else if (env == "PUSHGATEWAY_URL") {
+        if (v.rfind("http://", 0) != 0) {
+            throw std::invalid_argument("PUSHGATEWAY_URL must start with http:// (got \"" + v + "\")");
+        }
+        c.pushgateway_url = v;
+    } else if (env == "SHORTENER_METRICS_LISTEN") {
+        if (v != "off" && v.rfind(':') == std::string::npos) {
+            throw std::invalid_argument("SHORTENER_METRICS_LISTEN must be host:port or off (got \"" + v + "\")");
+        }
+        c.metrics_listen = v;
+    } else if (env == "SHORTENER_LOG_LEVEL") {
         if (v != "debug" && v != "info" && v != "warn" && v != "error") {
             throw std::invalid_argument("SHORTENER_LOG_LEVEL must be debug, info, warn or error (got \"" + v + "\")");
         }
@@ -137,6 +152,11 @@ const std::vector<Setting>& Settings() {
         {"SHORTENER_CLAIM_IDLE_MS", "--claim-idle-ms", "30000",
          "distributed mode: a worker takes over clicks another worker left unacknowledged this long"},
         {"SHORTENER_LOG_LEVEL", "--log-level", "info", "debug | info | warn | error"},
+        {"SHORTENER_ACCESS_LOG", "--access-log", "errors",
+         "request log lines: off | errors (5xx only) | all (never with client addresses)"},
+        {"PUSHGATEWAY_URL", "--pushgateway-url", "(unset)", "http://host:port of a Pushgateway the worker pushes to"},
+        {"SHORTENER_METRICS_LISTEN", "--metrics-listen", "off",
+         "the worker's /healthz, /readyz and /metrics address (e.g. 0.0.0.0:9464), or off"},
     };
     return settings;
 }

@@ -45,6 +45,9 @@ struct Config {
     std::chrono::seconds redis_cache_ttl{86'400};      // distributed: L2 lifetime of a link; 0 = no L2
     std::string redis_prefix = "shortener:";          // distributed: every Redis key, stream and channel starts with it
     std::string log_level = "info";
+    std::string access_log = "errors";         // off | errors (5xx) | all
+    std::string pushgateway_url;               // worker pushes its metrics there when set
+    std::string metrics_listen = "off";        // the worker's /healthz, /readyz, /metrics (host:port), or off
 };
 
 /// One setting: its environment variable, flag, default (as text) and help line.

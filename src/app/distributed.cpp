@@ -17,6 +17,7 @@
 #include "app/commands.hpp"
 #include "app/enrichment.hpp"
 #include "app/system.hpp"
+#include "app/observability.hpp"
 #include "app/wiring.hpp"
 #include "app/worker.hpp"
 #include "cache/l1_cache.hpp"
@@ -160,7 +161,10 @@ int ServeDistributed(const Config& config) {
     cache_options.ttl = config.redis_cache_ttl;  // 0: no L2 entries, invalidation messages only
     cache::RedisLinkCache l2(
         cache_client, subscriber, cache_options, [&l1](std::string_view slug) { l1.Erase(slug); }, [&l1] { l1.Clear(); });
-    cache::LinkResolver resolver(*stores.links, l1, &l2);
+    metrics::Registry registry;
+    AddProcessWideMetrics(registry);
+    cache::CacheProbe cache_probe(registry);
+    cache::LinkResolver resolver(*stores.links, l1, &l2, &cache_probe);
 
     std::filesystem::create_directories(config.data_dir);
     auto stream_options = StreamOptions(config);
@@ -190,7 +194,6 @@ int ServeDistributed(const Config& config) {
         redis_io.Stop();
     }};
 
-    metrics::Registry registry;
     registry.AddGauge("shortener_click_queue_depth", "Clicks buffered in memory or in the journal, not yet in Redis.",
                       [&] { return static_cast<double>(sink.Stats().depth); });
     registry.AddGauge("shortener_click_journal_clicks", "Clicks in the journal file, waiting for Redis.",
@@ -237,16 +240,7 @@ int ServeDistributed(const Config& config) {
     http::AddLiveRoutes(router, ctx);
     http::AddRedirectRoute(router, ctx);
 
-    http::ServerOptions server_options;
-    server_options.address = config.listen_host;
-    server_options.port = config.listen_port;
-    server_options.threads = config.threads;
-    server_options.max_connections = config.max_connections;
-    server_options.header_limit = config.max_header_bytes;
-    server_options.body_limit = config.max_body_bytes;
-    server_options.request_timeout = config.request_timeout;
-    server_options.idle_timeout = config.idle_timeout;
-    server_options.shutdown_grace = config.shutdown_grace;
+    auto server_options = ServerOptionsFrom(config, config.listen_host, config.listen_port);
     http::ServerProbe probe(registry);
     http::Server server(server_options, router, probe);
     try {
@@ -303,7 +297,18 @@ int RunDistributedWorker(const Config& config) {
     auto enricher = MakeEnricher(config, std::move(salts));
 
     metrics::Registry registry;
+    AddProcessWideMetrics(registry);
     WorkerProbe probe(registry);
+    registry.AddGauge("shortener_redis_up", "1 while the Redis connection is up.",
+                      [&] { return client->Connected() ? 1.0 : 0.0; });
+    WorkerObservability observability(
+        config, registry,
+        {{"database", [&stores]() { return stores.links->Ping(); }},
+         {"redis", [&client]() -> boost::asio::awaitable<void> {
+              if (!client->Connected()) throw std::runtime_error("redis unreachable");
+              co_return;
+          }}});
+    if (!observability.Start()) return 1;
     WorkerOptions options;
     options.batch_size = config.click_batch_size;
     std::atomic<bool> stop{false};

@@ -12,6 +12,7 @@
 
 #include "app/commands.hpp"
 #include "app/enrichment.hpp"
+#include "app/observability.hpp"
 #include "app/system.hpp"
 #include "app/wiring.hpp"
 #include "app/worker.hpp"
@@ -108,12 +109,18 @@ int Serve(const Config& config) {
     l1_options.capacity = config.cache_size;
     l1_options.ttl = config.cache_ttl;
     cache::L1Cache l1(l1_options);
-    cache::LinkResolver resolver(links, l1);
+    metrics::Registry registry;
+    AddProcessWideMetrics(registry);
+    cache::CacheProbe cache_probe(registry);
+    cache::LinkResolver resolver(links, l1, nullptr, &cache_probe);
     queue::InProcessClickQueue click_queue(config.click_queue_capacity);
 
-    metrics::Registry registry;
     registry.AddGauge("shortener_click_queue_depth", "Clicks waiting in the in-process queue.",
                       [&] { return static_cast<double>(click_queue.Stats().depth); });
+    registry.AddGauge("shortener_click_queue_lag_seconds", "Age of the oldest click not yet stored.", [&] {
+        auto oldest = click_queue.Stats().oldest;
+        return oldest ? std::chrono::duration<double>(std::chrono::system_clock::now() - *oldest).count() : 0.0;
+    });
     registry.AddCounterFunction("shortener_clicks_enqueued_total", "Clicks handed to the click queue.",
                                 [&] { return static_cast<double>(click_queue.Stats().enqueued); });
     registry.AddCounterFunction("shortener_clicks_dropped_total", "Clicks dropped because the queue was full.",
@@ -152,16 +159,7 @@ int Serve(const Config& config) {
     http::AddUiRoutes(router, ctx);
     http::AddRedirectRoute(router, ctx);
 
-    http::ServerOptions server_options;
-    server_options.address = config.listen_host;
-    server_options.port = config.listen_port;
-    server_options.threads = config.threads;
-    server_options.max_connections = config.max_connections;
-    server_options.header_limit = config.max_header_bytes;
-    server_options.body_limit = config.max_body_bytes;
-    server_options.request_timeout = config.request_timeout;
-    server_options.idle_timeout = config.idle_timeout;
-    server_options.shutdown_grace = config.shutdown_grace;
+    auto server_options = ServerOptionsFrom(config, config.listen_host, config.listen_port);
     http::ServerProbe probe(registry);
     http::Server server(server_options, router, probe);
 

@@ -1,6 +1,7 @@
 #include "metrics/registry.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -163,9 +164,10 @@ namespace {
 
 std::string FormatNumber(double v) {
     if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+    if (std::isnan(v)) return "NaN";
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    return buf;
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);  // shortest text that reads back exactly
+    return std::string(buf, end);
 }
 
 std::string Braced(const std::string& labels, const std::string& extra = {}) {

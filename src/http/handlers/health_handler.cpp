@@ -3,16 +3,16 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
-#include "http/handlers/handlers.hpp"
+#include "http/handlers/health.hpp"
 #include "log/log.hpp"
 
 namespace shortener::http {
 namespace {
 
-boost::asio::awaitable<Response> HandleReady(HandlerContext& ctx) {
+boost::asio::awaitable<Response> HandleReady(const std::vector<ReadinessCheck>& readiness) {
     boost::json::object checks;
     bool ready = true;
-    for (const auto& c : ctx.readiness) {
+    for (const auto& c : readiness) {
         try {
             co_await c.check();
             checks[c.name] = "ok";
@@ -32,18 +32,20 @@ boost::asio::awaitable<Response> HandleReady(HandlerContext& ctx) {
 
 }  // namespace
 
-void AddHealthRoutes(Router& router, HandlerContext& ctx) {
+void AddHealthRoutes(Router& router, metrics::Registry& metrics, const std::vector<ReadinessCheck>& checks) {
     router.Add({Method::kGet}, "/healthz", "healthz", [](const Request&, const Params&) -> boost::asio::awaitable<Response> {
         co_return Response::Json(200, R"({"status":"ok"})");
     });
     router.Add({Method::kGet}, "/readyz", "readyz",
-               [&ctx](const Request&, const Params&) { return HandleReady(ctx); });
+               [&checks](const Request&, const Params&) { return HandleReady(checks); });
     router.Add({Method::kGet}, "/metrics", "metrics",
-               [&ctx](const Request&, const Params&) -> boost::asio::awaitable<Response> {
-                   Response r = Response::Text(200, ctx.metrics.Render());
+               [&metrics](const Request&, const Params&) -> boost::asio::awaitable<Response> {
+                   Response r = Response::Text(200, metrics.Render());
                    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
                    co_return r;
                });
 }
+
+void AddHealthRoutes(Router& router, HandlerContext& ctx) { AddHealthRoutes(router, ctx.metrics, ctx.readiness); }
 
 }  // namespace shortener::http
