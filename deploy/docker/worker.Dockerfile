@@ -25,7 +25,7 @@ FROM debian:bookworm-slim AS runtime
 ENV DEBIAN_FRONTEND=noninteractive
 COPY --from=build /src/build/runtime-packages.txt /tmp/runtime-packages.txt
 RUN apt-get update \
- && xargs -a /tmp/runtime-packages.txt apt-get install -y --no-install-recommends ca-certificates procps \
+ && xargs -a /tmp/runtime-packages.txt apt-get install -y --no-install-recommends ca-certificates procps curl \
  && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages.txt \
  && groupadd --system --gid 10001 shortener \
  && useradd --system --uid 10001 --gid shortener --home-dir /var/lib/shortener --shell /usr/sbin/nologin shortener \
@@ -34,13 +34,14 @@ COPY --from=build /src/build/shortener /usr/local/bin/shortener
 COPY --from=build /src/third_party/npm/node_modules/ /usr/share/shortener/npm/
 ENV SHORTENER_DATA_DIR=/var/lib/shortener \
     SHORTENER_ENRICH_DATA_DIR=/usr/share/shortener/npm \
-    SHORTENER_LOG_LEVEL=info
+    SHORTENER_LOG_LEVEL=info \
+    SHORTENER_METRICS_LISTEN=0.0.0.0:9464
 USER 10001:10001
 WORKDIR /var/lib/shortener
-# The worker serves no HTTP yet (its /metrics and /healthz listener is pending, issue #8): the check is that
-# the process runs; a worker whose loop fails exits non-zero and is restarted.
+EXPOSE 9464
+# The worker's own listener (SHORTENER_METRICS_LISTEN): /healthz, /readyz and /metrics.
 HEALTHCHECK --interval=30s --timeout=3s --start-period=30s --retries=3 \
-  CMD ["pgrep", "-x", "shortener"]
+  CMD ["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:9464/healthz"]
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/usr/local/bin/shortener"]
 CMD ["worker"]
