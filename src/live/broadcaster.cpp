@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <map>
 
 #include <boost/asio/as_tuple.hpp>
@@ -175,11 +176,13 @@ std::string BatchEventJson(core::LinkId link, std::string_view slug, std::int64_
     o["totals"] = std::move(totals);
     std::int64_t bots = 0;
     std::int64_t last_ms = 0;
+    std::int64_t first_ms = INT64_MAX;
     std::map<std::string, std::map<std::string, std::int64_t>> dims;
     for (const core::EnrichedClick* c : clicks) {
         const auto& d = c->dimensions;
         bots += d.is_bot ? 1 : 0;
         last_ms = std::max(last_ms, core::ToUnixMillis(c->event.at));
+        first_ms = std::min(first_ms, core::ToUnixMillis(c->event.at));
         ++dims["countries"][d.country_code];
         ++dims["cities"][d.city.empty() ? std::string() : d.country_code + "/" + d.city];
         ++dims["referrers"][d.referrer_host];
@@ -192,6 +195,7 @@ std::string BatchEventJson(core::LinkId link, std::string_view slug, std::int64_
     batch["clicks"] = static_cast<std::int64_t>(clicks.size());
     batch["human_clicks"] = static_cast<std::int64_t>(clicks.size()) - bots;
     batch["bot_clicks"] = bots;
+    batch["first_click_at"] = clicks.empty() ? 0 : first_ms;  // Unix ms: click-to-event latency at the subscriber
     batch["last_click_at"] = last_ms;
     for (auto& [name, values] : dims) {
         json::array a;
