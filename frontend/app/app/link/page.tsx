@@ -1,0 +1,26 @@
+'use client';
+import { Suspense } from 'react';
+import { useSearchParams } from 'next/navigation';
+import Link from 'next/link';
+import Dashboard from '@/components/Dashboard';
+
+function LinkPage() {
+  const slug = useSearchParams().get('slug') ?? '';
+  if (!slug) {
+    return (
+      <>
+        <h1>Link dashboard</h1>
+        <p>No link chosen. Pick one from <Link href="/app/links/">your links</Link>.</p>
+      </>
+    );
+  }
+  return <Dashboard key={slug} slug={slug} />;
+}
+
+export default function Page() {
+  return (
+    <Suspense fallback={<p className="muted">Loading dashboard…</p>}>
+      <LinkPage />
+    </Suspense>
+  );
+}

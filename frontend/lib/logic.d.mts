@@ -1,0 +1,16 @@
+export function countryFlag(code: string | null | undefined): string;
+export function formatCount(n: number): string;
+export function formatShare(part: number, total: number): string;
+export function formatDate(iso: string): string;
+export function bucketLabel(t: string, interval: string): string;
+export function defaultInterval(rangeDays: number): string;
+export function intervalsFor(rangeDays: number): string[];
+export function statsQuery(o: { rangeDays: number; interval: string; tz: string; bots: boolean; now?: number }): string;
+export function errorMessage(status: number, body: unknown): string;
+export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'closed';
+export function liveTransition(state: LiveState, event: 'open' | 'error' | 'dropped' | 'close', attempt?: number): { state: LiveState; attempt: number; retryMs: number | null };
+export function backoffMs(attempt: number): number;
+export type FeedEntry = { id: string; at: number; country: string; city: string; browser: string; os: string; device: string; referrer: string };
+export function feedEntries(event: unknown, now?: number): FeedEntry[];
+export function addRecent<T extends { slug: string }>(list: T[] | null, link: T, max?: number): T[];
+export function shade(clicks: number, max: number): number;
