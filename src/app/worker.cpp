@@ -49,19 +49,28 @@ boost::asio::awaitable<void> PublishBatch(const std::vector<core::EnrichedClick>
                                           live::Broadcaster& live) {
     std::map<core::LinkId, std::vector<const core::EnrichedClick*>> by_link;
     for (const auto& c : enriched) by_link[c.event.link_id].push_back(&c);
-    for (const auto& [link, clicks] : by_link) {
-        try {
-            store::LinkTotals t = co_await stats.Totals(link);
-            live::LiveEvent e;
-            e.link_id = link;
-            e.id = t.clicks;
-            e.prev = t.clicks - static_cast<std::int64_t>(clicks.size());
-            e.data = live::BatchEventJson(link, t.slug, t.clicks, t.human_clicks, t.bot_clicks, t.unique_visitors,
-                                          clicks);
-            live.Publish(std::move(e));
-        } catch (const std::exception& ex) {
-            log::Warn("live_publish_failed", {{"error", ex.what()}});
-        }
+    std::vector<core::LinkId> ids;
+    ids.reserve(by_link.size());
+    for (const auto& [link, clicks] : by_link) ids.push_back(link);
+    std::vector<store::LinkTotals> totals;
+    try {
+        // One round trip for every link of the batch: a batch may touch a thousand links.
+        totals = co_await stats.TotalsOf(ids);
+    } catch (const std::exception& ex) {
+        log::Warn("live_publish_failed", {{"error", ex.what()}});
+        co_return;
+    }
+    for (const store::LinkTotals& t : totals) {
+        auto it = by_link.find(t.link_id);
+        if (it == by_link.end()) continue;
+        const auto& clicks = it->second;
+        live::LiveEvent e;
+        e.link_id = t.link_id;
+        e.id = t.clicks;
+        e.prev = t.clicks - static_cast<std::int64_t>(clicks.size());
+        e.data = live::BatchEventJson(t.link_id, t.slug, t.clicks, t.human_clicks, t.bot_clicks, t.unique_visitors,
+                                      clicks);
+        live.Publish(std::move(e));
     }
 }
 

@@ -83,6 +83,10 @@ public:
     /// All-time totals of one link (sums of its day rollups).
     virtual Task<LinkTotals> Totals(core::LinkId link) = 0;
 
+    /// Totals of several links in one round trip (the worker's live events), in any order; unknown ids
+    /// are left out.
+    virtual Task<std::vector<LinkTotals>> TotalsOf(std::span<const core::LinkId> links) = 0;
+
     /// Up to `limit` clicks of a link with ts in [range), ordered by (ts, event id), after `after`.
     /// client_address is always empty (never stored).
     virtual Task<std::vector<core::EnrichedClick>> ClicksPage(core::LinkId link, MsRange range,

@@ -261,6 +261,13 @@ TYPED_TEST_P(StatsContract, RollupsMatchBruteForceRecount) {
     auto totals = RunAwaitable(b.stats().Totals(link->id));
     EXPECT_EQ(totals.clicks, static_cast<std::int64_t>(n));
     EXPECT_EQ(totals.slug, "statsl");
+    const core::LinkId ids[] = {other->id, link->id, 999'999};
+    auto many = RunAwaitable(b.stats().TotalsOf(ids));
+    ASSERT_EQ(many.size(), 2u);  // the unknown id is left out
+    for (const auto& t : many) {
+        EXPECT_EQ(t.clicks, t.link_id == link->id ? static_cast<std::int64_t>(n) : 2000) << t.link_id;
+        EXPECT_EQ(t.slug, t.link_id == link->id ? "statsl" : "other1");
+    }
     auto top = RunAwaitable(b.stats().TopLinks(MsRange{kStart - kDay, kEnd + kDay}, true, 10));
     ASSERT_EQ(top.size(), 3u);
     EXPECT_EQ(top[0].clicks, static_cast<std::int64_t>(n + 2000));

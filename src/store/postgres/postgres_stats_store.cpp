@@ -41,6 +41,11 @@ SELECT l.slug, coalesce(sum(d.clicks), 0), coalesce(sum(d.human_clicks), 0), coa
        coalesce(sum(d.unique_visitors), 0), coalesce(sum(d.human_unique_visitors), 0)
 FROM links l LEFT JOIN link_clicks_day d ON d.link_id = l.id WHERE l.id = $1 GROUP BY l.id)SQL"};
 
+constexpr PgStatement kTotalsOf{"stats_totals_of", R"SQL(
+SELECT l.id, l.slug, coalesce(sum(d.clicks), 0), coalesce(sum(d.human_clicks), 0), coalesce(sum(d.bot_clicks), 0),
+       coalesce(sum(d.unique_visitors), 0), coalesce(sum(d.human_unique_visitors), 0)
+FROM links l LEFT JOIN link_clicks_day d ON d.link_id = l.id WHERE l.id = ANY($1::bigint[]) GROUP BY l.id)SQL"};
+
 constexpr PgStatement kClicksPage{"stats_clicks_page", R"SQL(
 SELECT ts_to_ms(ts), event_id::text, user_agent, referer, accept_language, query, head_request::int, is_bot::int,
        country, country_name, region, city, latitude::text, longitude::text, browser, os, device, referrer_host,
@@ -112,6 +117,23 @@ Task<LinkTotals> PostgresStatsStore::Totals(core::LinkId link) {
     auto r = co_await pool_->Execute(kLinkTotals, params5);
     if (r.Rows() == 0) co_return LinkTotals{link};
     co_return LinkTotals{link, Text(r, 0, 0), r.Int(0, 1), r.Int(0, 2), r.Int(0, 3), r.Int(0, 4), r.Int(0, 5)};
+}
+
+Task<std::vector<LinkTotals>> PostgresStatsStore::TotalsOf(std::span<const core::LinkId> links) {
+    std::string ids = "{";
+    for (core::LinkId id : links) {
+        if (ids.size() > 1) ids += ',';
+        ids += std::to_string(id);
+    }
+    ids += '}';
+    PgParams params{ids};
+    auto r = co_await pool_->Execute(kTotalsOf, params);
+    std::vector<LinkTotals> out;
+    out.reserve(static_cast<std::size_t>(r.Rows()));
+    for (int i = 0; i < r.Rows(); ++i) {
+        out.push_back({r.Int(i, 0), Text(r, i, 1), r.Int(i, 2), r.Int(i, 3), r.Int(i, 4), r.Int(i, 5), r.Int(i, 6)});
+    }
+    co_return out;
 }
 
 Task<std::vector<core::EnrichedClick>> PostgresStatsStore::ClicksPage(core::LinkId link, MsRange range,

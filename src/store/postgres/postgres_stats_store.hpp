@@ -19,6 +19,7 @@ public:
                                                 bool include_bots, std::size_t limit) override;
     Task<std::vector<LinkTotals>> TopLinks(MsRange days, bool include_bots, std::size_t limit) override;
     Task<LinkTotals> Totals(core::LinkId link) override;
+    Task<std::vector<LinkTotals>> TotalsOf(std::span<const core::LinkId> links) override;
     Task<std::vector<core::EnrichedClick>> ClicksPage(core::LinkId link, MsRange range,
                                                       std::optional<ClickCursor> after, std::size_t limit) override;
 

@@ -127,6 +127,20 @@ Task<LinkTotals> SqliteStatsStore::Totals(core::LinkId link) {
     });
 }
 
+Task<std::vector<LinkTotals>> SqliteStatsStore::TotalsOf(std::span<const core::LinkId> links) {
+    co_return Guard([&] {
+        auto c = db_->Acquire();
+        std::vector<LinkTotals> out;
+        out.reserve(links.size());
+        for (core::LinkId link : links) {
+            auto s = c->Prepare(kLinkTotals);
+            s.Bind(1, link);
+            if (s.Step()) out.push_back({link, s.Text(0), s.Int(1), s.Int(2), s.Int(3), s.Int(4), s.Int(5)});
+        }
+        return out;
+    });
+}
+
 Task<std::vector<core::EnrichedClick>> SqliteStatsStore::ClicksPage(core::LinkId link, MsRange range,
                                                                     std::optional<ClickCursor> after,
                                                                     std::size_t limit) {
