@@ -238,6 +238,7 @@ Task<core::Result<StatsResult>> ComputeStats(StatsStore& store, const StatsReque
     }
     if (request.breakdowns) {
         for (std::string_view dim : kDimensions) {
+            if (dim == "referrer_host") continue;  // "referrer" has the hosts, with their class
             std::vector<DimensionCount> top =
                 co_await store.TopValues(request.link, dim, all_days, request.include_bots, request.top);
             result.breakdowns.emplace_back(std::string(dim), std::move(top));

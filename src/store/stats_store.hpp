@@ -60,8 +60,9 @@ struct ClickCursor {
 };
 
 /// The dimensions of link_dimension_day.
-inline constexpr std::string_view kDimensions[] = {"country", "region", "city", "referrer_host", "referrer_class",
-                                                   "browser", "os", "device", "language"};
+/// "referrer" is "host class" (host "" = none, e.g. " direct"): hosts with their source class.
+inline constexpr std::string_view kDimensions[] = {"country", "region", "city",   "referrer_host", "referrer_class",
+                                                   "referrer", "browser", "os", "device", "language"};
 
 class StatsStore {
 public:

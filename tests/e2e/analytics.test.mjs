@@ -264,7 +264,7 @@ describe('analytics', () => {
     assert.ok(r.body.timeseries.length >= 7);
     for (const p of r.body.timeseries) assert.match(p.t, /T00:00:00\+05:30$/);
     assert.equal(r.body.timeseries.reduce((n, p) => n + p.clicks, 0), 4);
-    assert.deepEqual(r.body.referrers[0], { key: 'google.com', clicks: 4, human_clicks: 4, bot_clicks: 0 });
+    assert.deepEqual(r.body.referrers[0], { key: 'google.com', class: 'search', clicks: 4, human_clicks: 4, bot_clicks: 0 });
     for (const k of ['countries', 'regions', 'cities', 'sources', 'browsers', 'os', 'devices', 'languages']) {
       assert.ok(Array.isArray(r.body[k]), k);
     }

@@ -186,13 +186,14 @@ TYPED_TEST_P(StatsContract, RollupsMatchBruteForceRecount) {
         EXPECT_GE(res->to_ms, c.to);
         std::map<std::string, std::int64_t> expected, actual;
         std::int64_t human = 0, bots = 0;
-        std::map<std::string, std::int64_t> countries;
+        std::map<std::string, std::int64_t> countries, referrers;
         const std::int64_t day_from = res->from_ms - res->from_ms % kDay;
         const std::int64_t day_to = (res->to_ms + kDay - 1) / kDay * kDay;
         for (const auto& click : clicks) {
             const std::int64_t ts = core::ToUnixMillis(click.event.at);
             if (ts >= day_from && ts < day_to && (c.bots || !click.dimensions.is_bot)) {
                 ++countries[click.dimensions.country_code];
+                ++referrers[click.dimensions.referrer_host + " " + click.dimensions.referrer_class];
             }
             if (ts < res->from_ms || ts >= res->to_ms) continue;
             (click.dimensions.is_bot ? bots : human)++;
@@ -210,12 +211,15 @@ TYPED_TEST_P(StatsContract, RollupsMatchBruteForceRecount) {
         EXPECT_EQ(res->clicks, c.bots ? human + bots : human);
         EXPECT_EQ(sum, res->clicks);
         // Breakdowns over the UTC days overlapping the range.
-        std::map<std::string, std::int64_t> got;
+        std::map<std::string, std::int64_t> got, got_referrers;
         for (const auto& [dim, values] : res->breakdowns) {
-            if (dim != "country") continue;
-            for (const auto& v : values) got[v.value] = c.bots ? v.clicks : v.human_clicks;
+            for (const auto& v : values) {
+                if (dim == "country") got[v.value] = c.bots ? v.clicks : v.human_clicks;
+                if (dim == "referrer") got_referrers[v.value] = c.bots ? v.clicks : v.human_clicks;
+            }
         }
         EXPECT_EQ(got, countries);
+        EXPECT_EQ(got_referrers, referrers);
     }
 
     // Unique visitors per UTC day: distinct visitor ids per day, summed.

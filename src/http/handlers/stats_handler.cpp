@@ -91,7 +91,7 @@ std::string_view BreakdownName(std::string_view dimension) {
     if (dimension == "country") return "countries";
     if (dimension == "region") return "regions";
     if (dimension == "city") return "cities";
-    if (dimension == "referrer_host") return "referrers";
+    if (dimension == "referrer") return "referrers";
     if (dimension == "referrer_class") return "sources";
     if (dimension == "browser") return "browsers";
     if (dimension == "device") return "devices";
@@ -156,7 +156,20 @@ boost::asio::awaitable<Response> HandleStats(HandlerContext& ctx, const Request&
     o["timeseries"] = std::move(series);
     for (const auto& [dimension, values] : s.breakdowns) {
         json::array a;
+        const bool referrer = dimension == "referrer";
         for (const auto& v : values) {
+            if (referrer) {
+                // "host class": the host (empty: no referrer) and its source class.
+                auto space = v.value.find(' ');
+                std::string host = v.value.substr(0, space);
+                std::string cls = space == std::string::npos ? std::string() : v.value.substr(space + 1);
+                a.push_back(json::object{{"key", host},
+                                         {"class", cls},
+                                         {"clicks", sr.include_bots ? v.clicks : v.human_clicks},
+                                         {"human_clicks", v.human_clicks},
+                                         {"bot_clicks", v.bot_clicks}});
+                continue;
+            }
             a.push_back(json::object{{"key", v.value},
                                      {"clicks", sr.include_bots ? v.clicks : v.human_clicks},
                                      {"human_clicks", v.human_clicks},

@@ -137,6 +137,7 @@ WITH locks AS MATERIALIZED (
         ('city', CASE WHEN i.city IS NULL THEN '' ELSE coalesce(i.country, '') || '/' || i.city END),
         ('referrer_host', coalesce(i.referrer_host, '')),
         ('referrer_class', coalesce(i.referrer_class, '')),
+        ('referrer', coalesce(i.referrer_host, '') || ' ' || coalesce(i.referrer_class, '')),
         ('browser', coalesce(i.browser, '')),
         ('os', coalesce(i.os, '')),
         ('device', coalesce(i.device, '')),

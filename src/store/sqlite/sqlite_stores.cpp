@@ -111,7 +111,8 @@ struct BatchRollups {
         auto qualified = [&](const std::string& v) { return v.empty() ? std::string() : d.country_code + "/" + v; };
         const std::pair<const char*, std::string> values[] = {
             {"country", d.country_code}, {"region", qualified(d.region)}, {"city", qualified(d.city)},
-            {"referrer_host", d.referrer_host}, {"referrer_class", d.referrer_class}, {"browser", d.browser},
+            {"referrer_host", d.referrer_host}, {"referrer_class", d.referrer_class},
+            {"referrer", d.referrer_host + " " + d.referrer_class}, {"browser", d.browser},
             {"os", d.os}, {"device", d.device}, {"language", d.language}};
         for (const auto& [dim, value] : values) dims[{e.link_id, dim, day_start, value}].Add(d.is_bot);
     }
