@@ -1,5 +1,6 @@
 // Analytics benchmarks (docs/benchmarks.md), driven by bench/analytics.sh:
-//   latency <base> <slug> <rate/s> <seconds>  click-to-event latency at an SSE subscriber under a redirect load
+//   latency <base> <slug> <rate/s> <seconds> [<sse base>]  click-to-event latency at an SSE subscriber (on
+//                                             <sse base>, default <base>) under a redirect load on <base>
 //   idle <port> <slug> <count>                opens <count> idle SSE streams and holds them until stdin closes
 //   stats <base> <path> <count>               sequential GETs of a stats URL: latency percentiles
 import http from 'node:http';
@@ -14,10 +15,11 @@ const pct = (xs, p) => {
 if (mode === 'latency') {
   const [base, slug, rate, seconds] = [args[0], args[1], Number(args[2]), Number(args[3])];
   const url = new URL(base);
+  const sseUrl = new URL(args[4] ?? base);
   const oldest = [];
   const newest = [];
   let clicksSeen = 0;
-  const sse = http.get({ host: url.hostname, port: url.port, path: `/api/v1/links/${slug}/live` }, (res) => {
+  const sse = http.get({ host: sseUrl.hostname, port: sseUrl.port, path: `/api/v1/links/${slug}/live` }, (res) => {
     let buf = '';
     res.setEncoding('utf8');
     res.on('data', (d) => {

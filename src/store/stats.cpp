@@ -237,12 +237,7 @@ Task<core::Result<StatsResult>> ComputeStats(StatsStore& store, const StatsReque
         if (p.unique_visitors) *p.unique_visitors += u;
     }
     if (request.breakdowns) {
-        for (std::string_view dim : kDimensions) {
-            if (dim == "referrer_host") continue;  // "referrer" has the hosts, with their class
-            std::vector<DimensionCount> top =
-                co_await store.TopValues(request.link, dim, all_days, request.include_bots, request.top);
-            result.breakdowns.emplace_back(std::string(dim), std::move(top));
-        }
+        result.breakdowns = co_await store.TopValuesAll(request.link, all_days, request.include_bots, request.top);
     }
     co_return result;
 }

@@ -77,6 +77,19 @@ public:
     virtual Task<std::vector<DimensionCount>> TopValues(core::LinkId link, std::string_view dimension, MsRange days,
                                                         bool include_bots, std::size_t limit) = 0;
 
+    /// TopValues of every dimension the stats show (kDimensions but "referrer_host", which "referrer" covers
+    /// with the class), in kDimensions order. Adapters may answer in one round trip.
+    virtual Task<std::vector<std::pair<std::string, std::vector<DimensionCount>>>> TopValuesAll(
+        core::LinkId link, MsRange days, bool include_bots, std::size_t limit) {
+        std::vector<std::pair<std::string, std::vector<DimensionCount>>> out;
+        for (std::string_view dim : kDimensions) {
+            if (dim == "referrer_host") continue;
+            std::vector<DimensionCount> top = co_await TopValues(link, dim, days, include_bots, limit);
+            out.emplace_back(std::string(dim), std::move(top));
+        }
+        co_return out;
+    }
+
     /// Sums of the day rollups over [days) per link, the `limit` largest (by human clicks when !include_bots),
     /// and as the first element with link_id 0 the sums over every link.
     virtual Task<std::vector<LinkTotals>> TopLinks(MsRange days, bool include_bots, std::size_t limit) = 0;

@@ -23,6 +23,18 @@ WHERE link_id = $1 AND dimension = $2 AND day >= (ms_to_ts($3) AT TIME ZONE 'UTC
 GROUP BY value HAVING $5::boolean OR sum(human_clicks) > 0
 ORDER BY CASE WHEN $5::boolean THEN sum(clicks) ELSE sum(human_clicks) END DESC, value LIMIT $6)SQL"};
 
+// Every dimension's top values in one round trip (the stats page shows nine breakdowns).
+constexpr PgStatement kTopValuesAll{"stats_top_values_all", R"SQL(
+SELECT dimension, value, c, h, b FROM (
+    SELECT dimension, value, sum(clicks) AS c, sum(human_clicks) AS h, sum(bot_clicks) AS b,
+           row_number() OVER (PARTITION BY dimension
+                              ORDER BY CASE WHEN $4::boolean THEN sum(clicks) ELSE sum(human_clicks) END DESC, value) AS rn
+    FROM link_dimension_day
+    WHERE link_id = $1 AND day >= (ms_to_ts($2) AT TIME ZONE 'UTC')::date
+      AND day < (ms_to_ts($3) AT TIME ZONE 'UTC')::date AND dimension <> 'referrer_host'
+    GROUP BY dimension, value HAVING $4::boolean OR sum(human_clicks) > 0) x
+WHERE rn <= $5 ORDER BY dimension, rn)SQL"};
+
 constexpr PgStatement kTopLinks{"stats_top_links", R"SQL(
 SELECT d.link_id, l.slug, sum(d.clicks), sum(d.human_clicks), sum(d.bot_clicks), sum(d.unique_visitors),
        sum(d.human_unique_visitors)
@@ -93,6 +105,27 @@ Task<std::vector<DimensionCount>> PostgresStatsStore::TopValues(core::LinkId lin
     auto r = co_await pool_->Execute(kTopValues, params2);
     std::vector<DimensionCount> out;
     for (int i = 0; i < r.Rows(); ++i) out.push_back({Text(r, i, 0), r.Int(i, 1), r.Int(i, 2), r.Int(i, 3)});
+    co_return out;
+}
+
+Task<std::vector<std::pair<std::string, std::vector<DimensionCount>>>> PostgresStatsStore::TopValuesAll(
+    core::LinkId link, MsRange days, bool include_bots, std::size_t limit) {
+    PgParams params{std::to_string(link), std::to_string(days.from_ms), std::to_string(days.to_ms),
+                    std::string(include_bots ? "true" : "false"), std::to_string(limit)};
+    auto r = co_await pool_->Execute(kTopValuesAll, params);
+    std::vector<std::pair<std::string, std::vector<DimensionCount>>> out;
+    for (std::string_view dim : kDimensions) {
+        if (dim != "referrer_host") out.emplace_back(std::string(dim), std::vector<DimensionCount>{});
+    }
+    for (int i = 0; i < r.Rows(); ++i) {
+        std::string_view dim = r.Text(i, 0);
+        for (auto& [name, values] : out) {
+            if (name == dim) {
+                values.push_back({Text(r, i, 1), r.Int(i, 2), r.Int(i, 3), r.Int(i, 4)});
+                break;
+            }
+        }
+    }
     co_return out;
 }
 
