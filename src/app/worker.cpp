@@ -16,7 +16,9 @@ WorkerProbe::WorkerProbe(metrics::Registry& r)
                                     "Clicks delivered again and skipped (already stored).")),
       batch_failures(r.AddCounter("shortener_click_batch_failures_total", "Click batches that failed to store.")),
       batch_duration(r.AddHistogram("shortener_click_batch_duration_seconds", "Time to store one batch of clicks.",
-                                    metrics::LatencyBuckets())) {}
+                                    metrics::LatencyBuckets())),
+      batch_size(r.AddHistogram("shortener_click_batch_size", "Clicks per stored batch.",
+                                {1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000}, {}, 1.0)) {}
 
 std::vector<core::EnrichedClick> EnrichBatch(std::vector<core::ClickEvent>&& clicks, core::ClickEnricher& enricher) {
     std::vector<core::EnrichedClick> enriched;
@@ -42,6 +44,7 @@ boost::asio::awaitable<void> StoreBatch(const std::vector<core::EnrichedClick>& 
     co_await source.Ack(batch);
     probe.clicks_stored.Inc(added);
     probe.clicks_duplicate.Inc(enriched.size() - added);
+    probe.batch_size.Observe(static_cast<double>(enriched.size()));
     probe.batch_duration.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }
 

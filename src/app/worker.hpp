@@ -29,6 +29,7 @@ struct WorkerProbe {
     metrics::Counter& clicks_duplicate;
     metrics::Counter& batch_failures;
     metrics::Histogram& batch_duration;
+    metrics::Histogram& batch_size;
 };
 
 /// Turns raw clicks into enriched ones (moving them). Never fails: an enricher error leaves dimensions

@@ -33,7 +33,8 @@ std::uint64_t Counter::Value() const noexcept {
     return total;
 }
 
-Histogram::Histogram(std::vector<double> bounds) : bounds_(std::move(bounds)) {
+Histogram::Histogram(std::vector<double> bounds, double resolution)
+    : bounds_(std::move(bounds)), resolution_(resolution) {
     std::sort(bounds_.begin(), bounds_.end());
     blocks_.reset(new Block[Row() * kShards / 8]);
     for (std::size_t shard = 0; shard < kShards; ++shard) {
@@ -47,7 +48,7 @@ void Histogram::Observe(double seconds) noexcept {
     Cell(shard, bucket).fetch_add(1, std::memory_order_relaxed);
     Cell(shard, bounds_.size() + 1).fetch_add(1, std::memory_order_relaxed);
     Cell(shard, bounds_.size() + 2)
-        .fetch_add(static_cast<std::uint64_t>(std::max(0.0, seconds) * 1e9), std::memory_order_relaxed);
+        .fetch_add(static_cast<std::uint64_t>(std::max(0.0, seconds) / resolution_), std::memory_order_relaxed);
 }
 
 std::vector<std::uint64_t> Histogram::CumulativeCounts() const {
@@ -71,11 +72,11 @@ std::uint64_t Histogram::Count() const noexcept {
 }
 
 double Histogram::Sum() const noexcept {
-    std::uint64_t nanos = 0;
+    std::uint64_t units = 0;
     for (std::size_t shard = 0; shard < kShards; ++shard) {
-        nanos += Cell(shard, bounds_.size() + 2).load(std::memory_order_relaxed);
+        units += Cell(shard, bounds_.size() + 2).load(std::memory_order_relaxed);
     }
-    return static_cast<double>(nanos) / 1e9;
+    return static_cast<double>(units) * resolution_;
 }
 
 CounterVec::CounterVec(Registry& registry, std::string name, std::string help, std::string label1,
@@ -137,13 +138,14 @@ Counter& Registry::AddCounter(std::string name, std::string help, std::string la
     return *f.series.back().counter;
 }
 
-Histogram& Registry::AddHistogram(std::string name, std::string help, std::vector<double> bounds, std::string labels) {
+Histogram& Registry::AddHistogram(std::string name, std::string help, std::vector<double> bounds, std::string labels,
+                                  double resolution) {
     std::lock_guard lock(mutex_);
     auto& f = FamilyFor(name, help, "histogram");
     for (auto& s : f.series) {
         if (s.labels == labels && s.histogram) return *s.histogram;
     }
-    f.series.push_back({std::move(labels), nullptr, std::make_unique<Histogram>(std::move(bounds)), nullptr});
+    f.series.push_back({std::move(labels), nullptr, std::make_unique<Histogram>(std::move(bounds), resolution), nullptr});
     return *f.series.back().histogram;
 }
 

@@ -35,10 +35,11 @@ private:
     std::array<Slot, kShards> slots_;
 };
 
-/// Fixed buckets in seconds.
+/// Fixed buckets. The sum is kept as an integer count of `resolution` units (1e-9: nanoseconds, for
+/// durations in seconds; 1 for counts such as batch sizes), so updates stay lock-free.
 class Histogram {
 public:
-    explicit Histogram(std::vector<double> bounds);
+    explicit Histogram(std::vector<double> bounds, double resolution = 1e-9);
     void Observe(double seconds) noexcept;
     std::vector<double> bounds() const { return bounds_; }
     std::vector<std::uint64_t> CumulativeCounts() const;
@@ -57,6 +58,7 @@ private:
         return blocks_[index / 8].cells[index % 8];
     }
     std::vector<double> bounds_;
+    double resolution_;
     std::unique_ptr<Block[]> blocks_;
 };
 
@@ -88,7 +90,8 @@ public:
 
     /// `labels` is the rendered label set without braces, e.g. `route="redirect",status="302"`, or empty.
     Counter& AddCounter(std::string name, std::string help, std::string labels = {});
-    Histogram& AddHistogram(std::string name, std::string help, std::vector<double> bounds, std::string labels = {});
+    Histogram& AddHistogram(std::string name, std::string help, std::vector<double> bounds, std::string labels = {},
+                            double resolution = 1e-9);
     void AddGauge(std::string name, std::string help, std::function<double()> read, std::string labels = {});
     /// A counter whose value is read from elsewhere (e.g. an atomic owned by another module).
     void AddCounterFunction(std::string name, std::string help, std::function<double()> read, std::string labels = {});

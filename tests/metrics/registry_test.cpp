@@ -79,3 +79,16 @@ TEST(CounterVec, OneSeriesPerLabelPair) {
 
 }  // namespace
 }  // namespace shortener::metrics
+
+namespace shortener::metrics {
+namespace {
+
+TEST(Histogram, CountsWithUnitResolutionDoNotOverflow) {
+    Histogram h({100, 1000}, 1.0);
+    for (int i = 0; i < 1000; ++i) h.Observe(5000);  // would be 5e15 per batch in nanosecond units
+    EXPECT_DOUBLE_EQ(h.Sum(), 5'000'000.0);
+    EXPECT_EQ(h.CumulativeCounts(), (std::vector<std::uint64_t>{0, 0, 1000}));
+}
+
+}  // namespace
+}  // namespace shortener::metrics
