@@ -12,3 +12,5 @@ if [ ! -f "$build_dir/build.ninja" ]; then
 fi
 # Two cores: two compile jobs. ccache (if installed) keeps rebuilds of unchanged files instant.
 cmake --build "$build_dir" -- -j"$(nproc)"
+# The web UI (frontend/out), rebuilt only when its sources changed.
+scripts/build-frontend.sh

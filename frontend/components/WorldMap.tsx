@@ -44,7 +44,7 @@ export default function WorldMap({ counts }: { counts: Record<string, number> })
       <svg className="map" viewBox={`0 0 ${W} ${H}`} role="img" aria-label="World map of clicks by country"
         onMouseLeave={() => setHover(null)}>
         {shapes.map((s) => {
-          const n = counts[s.code] ?? 0;
+          const n = s.code ? counts[s.code] ?? 0 : 0;
           const a = shade(n, max);
           return (
             <path key={s.id} d={s.d} data-country={s.code || undefined} data-clicks={n}

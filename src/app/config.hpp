@@ -25,6 +25,7 @@ struct Config {
     std::string geoip_db;
     std::string dnt = "anonymize";  // ignore | anonymize: what DNT: 1 / Sec-GPC: 1 changes (docs/enrichment.md)
     std::string enrich_data_dir;    // npm data packages; empty: the source tree's third_party/npm/node_modules
+    std::string web_dir;            // the web UI's static export; empty: the source tree's frontend/out
     std::size_t threads = 0;
     AuthMode auth = AuthMode::kNone;
     bool auth_explicit = false;

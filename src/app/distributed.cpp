@@ -24,6 +24,7 @@
 #include "cache/link_resolver.hpp"
 #include "cache/redis/redis_link_cache.hpp"
 #include "http/handlers/handlers.hpp"
+#include "http/handlers/static_handler.hpp"
 #include "http/server.hpp"
 #include "log/log.hpp"
 #include "queue/redis_streams/redis_stream_click_queue.hpp"
@@ -235,7 +236,9 @@ int ServeDistributed(const Config& config) {
     http::Router router;
     http::AddHealthRoutes(router, ctx);
     http::AddLinkRoutes(router, ctx);
-    http::AddUiRoutes(router, ctx);
+    if (!http::AddStaticRoutes(router, config.web_dir.empty() ? http::BuiltInWebDir() : config.web_dir)) {
+        http::AddUiRoutes(router, ctx);  // no built export: the built-in page
+    }
     http::AddStatsRoutes(router, ctx);
     http::AddLiveRoutes(router, ctx);
     http::AddRedirectRoute(router, ctx);

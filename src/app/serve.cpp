@@ -19,6 +19,7 @@
 #include "cache/l1_cache.hpp"
 #include "cache/link_resolver.hpp"
 #include "http/handlers/handlers.hpp"
+#include "http/handlers/static_handler.hpp"
 #include "http/server.hpp"
 #include "log/log.hpp"
 #include "queue/in_process/in_process_click_queue.hpp"
@@ -156,7 +157,9 @@ int Serve(const Config& config) {
     http::AddLinkRoutes(router, ctx);
     http::AddStatsRoutes(router, ctx);
     http::AddLiveRoutes(router, ctx);
-    http::AddUiRoutes(router, ctx);
+    if (!http::AddStaticRoutes(router, config.web_dir.empty() ? http::BuiltInWebDir() : config.web_dir)) {
+        http::AddUiRoutes(router, ctx);  // no built export: the built-in page
+    }
     http::AddRedirectRoute(router, ctx);
 
     auto server_options = ServerOptionsFrom(config, config.listen_host, config.listen_port);

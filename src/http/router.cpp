@@ -34,6 +34,7 @@ bool Router::MatchPath(const Route& route, std::string_view path, Params& params
     std::size_t pos = 1;
     for (std::size_t i = 0; i < route.segments.size(); ++i) {
         if (pos > path.size()) return false;
+        if (i + 1 == route.segments.size() && route.segments[i] == "*") return true;  // any rest
         auto slash = path.find('/', pos);
         bool last = i + 1 == route.segments.size();
         if (last != (slash == std::string_view::npos)) return false;

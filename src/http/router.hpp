@@ -1,7 +1,8 @@
 #pragma once
 /// @file
 /// @brief Maps method and path to a handler. Patterns are literal segments and `{name}` parameters that
-/// match one non-empty segment; routes are tried in the order added. A path that matches a route but not
+/// match one non-empty segment, and a last segment `*` that matches the rest of the path (any depth, even
+/// empty); routes are tried in the order added. A path that matches a route but not
 /// its method yields the allowed methods (for 405).
 
 #include <array>

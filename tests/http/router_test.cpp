@@ -55,6 +55,18 @@ TEST(Router, MatchesLiteralsBeforeCatchAll) {
     EXPECT_EQ(Body(r, Method::kGet, "/api/v1/links"), "list");
 }
 
+TEST(Router, StarMatchesTheRestOfThePath) {
+    Router r;
+    r.Add({Method::kGet}, "/app/*", "app", Named("app"));
+    r.Add({Method::kGet}, "/{slug}", "redirect", Named("redirect"));
+    EXPECT_EQ(Body(r, Method::kGet, "/app/"), "app");
+    EXPECT_EQ(Body(r, Method::kGet, "/app/a/b/c.js"), "app");
+    EXPECT_EQ(Body(r, Method::kGet, "/app"), "redirect:app");
+    unsigned status = 0;
+    Body(r, Method::kGet, "/apps/x", &status);
+    EXPECT_EQ(status, 404u);
+}
+
 TEST(Router, HeadFollowsGet) {
     auto r = MakeRouter();
     EXPECT_EQ(Body(r, Method::kHead, "/abc"), "redirect:abc");

@@ -5,7 +5,9 @@ import Link from 'next/link';
 import Dashboard from '@/components/Dashboard';
 
 function LinkPage() {
-  const slug = useSearchParams().get('slug') ?? '';
+  const params = useSearchParams();
+  const slug = params.get('slug') ?? '';
+  const range = Number(params.get('range') ?? '7');
   if (!slug) {
     return (
       <>
@@ -14,7 +16,7 @@ function LinkPage() {
       </>
     );
   }
-  return <Dashboard key={slug} slug={slug} />;
+  return <Dashboard key={slug} slug={slug} initialRange={[1, 7, 30, 90, 365].includes(range) ? range : 7} />;
 }
 
 export default function Page() {
