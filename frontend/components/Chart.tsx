@@ -29,7 +29,7 @@ export default function Chart({ points, interval }: { points: Point[]; interval:
       ],
       axes: [
         { ...axis, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? labels[v] ?? '' : '')), space: 90 },
-        { ...axis, size: 50 },
+        { ...axis, size: 70, values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? v.toLocaleString('en-US') : '')) },
       ],
     }, [xs, points.map((p) => p.clicks), points.map((p) => p.unique_visitors)], el);
     const ro = new ResizeObserver(() => plot.setSize({ width: el.clientWidth, height: 240 }));

@@ -215,7 +215,10 @@ export default function Dashboard({ slug, initialRange = 7 }: { slug: string; in
           <WorldMap counts={countryCounts} />
         </section>
         <Breakdown title="Countries" rows={stats?.countries} render={country} />
-        <Breakdown title="Cities" rows={stats?.cities} />
+        <Breakdown title="Cities" rows={stats?.cities} render={(k) => {
+          const slash = k.indexOf('/');
+          return slash > 0 ? `${countryFlag(k.slice(0, slash))} ${k.slice(slash + 1)}` : k || 'Unknown';
+        }} />
         <Breakdown title="Referrers" rows={stats?.referrers}
           render={(k, r) => <>{k || 'Direct / none'}{r.class ? <span className="muted"> · {SOURCE_NAMES[r.class] ?? r.class}</span> : null}</>} />
         <Breakdown title="Sources" rows={stats?.sources} render={(k) => SOURCE_NAMES[k] ?? k} />
