@@ -140,6 +140,10 @@ test('dashboard: a German iPhone click arrives live, map and breakdowns show it,
   assert.equal(deClicks, '1');
   await page.locator('.uplot').waitFor();
   await page.getByText('This product includes GeoLite2 data created by MaxMind').waitFor();
+  // Budget: the dashboard's JavaScript, as transferred (gzip), at most 250 KB.
+  const jsGzip = await page.evaluate(() => performance.getEntriesByType('resource')
+    .filter((e) => /\.js(\?|$)/.test(e.name)).reduce((a, e) => a + e.encodedBodySize, 0));
+  assert.ok(jsGzip > 50_000 && jsGzip <= 250 * 1024, `dashboard JS ${jsGzip} bytes gzip`);
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
   const csv = fs.readFileSync(await download.path(), 'utf8');

@@ -323,7 +323,10 @@ bool AddStaticRoutes(Router& router, const std::string& dir) {
         log::Warn("web UI not loaded", {{"dir", dir}, {"error", e.what()}});
         return false;
     }
-    if (!site) return false;
+    if (!site) {
+        log::Info("web UI not built; serving the built-in page", {{"dir", dir}});
+        return false;
+    }
     Handler handler = [site](const Request& req, const Params&) -> boost::asio::awaitable<Response> {
         co_return Handle(*site, req);
     };
