@@ -201,10 +201,11 @@ test('dashboard: the server goes away, the UI says it is reconnecting, then it i
 test('links page and phone layout, keyboard focus, no CSP errors', async () => {
   const page = await newPage(390, 844, { isMobile: true, hasTouch: true });
   await page.goto(`${server.base}/app/links/`);
-  await page.getByRole('link', { name: slug }).waitFor();
+  await page.getByRole('row').getByRole('link', { name: slug }).waitFor();
   await page.getByLabel('Search by slug or destination').fill('browser-test');
   await page.getByLabel('Search by slug or destination').press('Enter');
-  await page.getByRole('link', { name: slug }).waitFor();
+  await page.getByRole('row').getByRole('link', { name: slug }).waitFor();
+  assert.match(await page.getByTestId('overview').innerText(), /clicks/);  // GET /api/v1/stats summary
   await page.keyboard.press('Tab');
   assert.ok(await page.evaluate(() => document.activeElement && document.activeElement !== document.body));
   await axe(page, 'links');

@@ -5,6 +5,7 @@ import { api, ApiError, type Link as ShortLink } from '@/lib/api';
 import { formatCount, formatDate } from '@/lib/logic.mjs';
 
 type Page = { items: ShortLink[]; next_cursor: string | null };
+type Overview = { totals: { clicks: number; unique_visitors: number }; top_links: { slug: string; clicks: number }[] };
 
 export default function Links() {
   const [q, setQ] = useState('');
@@ -14,6 +15,11 @@ export default function Links() {
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const cursor = cursors[cursors.length - 1];
+  const [overview, setOverview] = useState<Overview | null>(null);
+
+  useEffect(() => {
+    api<Overview>('/api/v1/stats').then(setOverview).catch(() => setOverview(null));  // optional summary
+  }, []);
 
   const load = useCallback(async () => {
     setLoading(true);
@@ -35,6 +41,15 @@ export default function Links() {
   return (
     <>
       <h1>Links</h1>
+      {overview && (
+        <section className="card" aria-labelledby="ov-h" style={{ marginBottom: '1rem' }}>
+          <h2 id="ov-h">Last 7 days</h2>
+          <p data-testid="overview">
+            {formatCount(overview.totals.clicks)} clicks, {formatCount(overview.totals.unique_visitors)} unique visitors
+            {overview.top_links.length > 0 && <> · busiest: <Link href={`/app/link/?slug=${encodeURIComponent(overview.top_links[0].slug)}`}>{overview.top_links[0].slug}</Link> ({formatCount(overview.top_links[0].clicks)})</>}
+          </p>
+        </section>
+      )}
       <form role="search" className="row" onSubmit={(e) => { e.preventDefault(); setCursors(['']); setQuery(q.trim()); }}>
         <div className="field grow">
           <label htmlFor="q">Search by slug or destination</label>
