@@ -12,5 +12,7 @@ if [ ! -f "$build_dir/build.ninja" ]; then
 fi
 # Two cores: two compile jobs. ccache (if installed) keeps rebuilds of unchanged files instant.
 cmake --build "$build_dir" -- -j"$(nproc)"
-# The web UI (frontend/out), rebuilt only when its sources changed.
-scripts/build-frontend.sh
+# The web UI (frontend/out), rebuilt only when its sources changed (absent in the API image's build stage).
+if [ -x scripts/build-frontend.sh ] && [ -f frontend/package-lock.json ]; then
+  scripts/build-frontend.sh
+fi

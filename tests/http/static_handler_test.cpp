@@ -30,7 +30,7 @@ std::string Header(const Response& r, std::string_view name) {
 }
 
 class StaticHandler : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         root_ = fs::temp_directory_path() / ("static-test-" + std::to_string(::getpid()));
         fs::remove_all(root_);
@@ -44,13 +44,15 @@ protected:
         Write(root_ / "out/.csp", "default-src 'self'; script-src 'self' 'sha256-x'\n");
         Write(root_ / "secret.txt", "secret");
         fs::create_symlink(root_ / "secret.txt", root_ / "out/leak.txt");
-        router_.Add({Method::kGet}, "/api/v1/links", "api", [](const Request&, const Params&) -> boost::asio::awaitable<Response> {
-            co_return Response::Json(200, "[]");
-        });
+        router_.Add({Method::kGet}, "/api/v1/links", "api",
+                    [](const Request&, const Params&) -> boost::asio::awaitable<Response> {
+                        co_return Response::Json(200, "[]");
+                    });
         ASSERT_TRUE(AddStaticRoutes(router_, (root_ / "out").string()));
-        router_.Add({Method::kGet}, "/{slug}", "redirect", [](const Request&, const Params& p) -> boost::asio::awaitable<Response> {
-            co_return Response::Text(302, "slug:" + std::string(p.Get("slug")));
-        });
+        router_.Add({Method::kGet}, "/{slug}", "redirect",
+                    [](const Request&, const Params& p) -> boost::asio::awaitable<Response> {
+                        co_return Response::Text(302, "slug:" + std::string(p.Get("slug")));
+                    });
     }
     void TearDown() override { fs::remove_all(root_); }
 

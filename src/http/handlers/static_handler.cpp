@@ -159,9 +159,9 @@ std::shared_ptr<const Site> Load(const std::string& dir) {
         site->csp = std::move(*csp);
     }
     if (site->csp.empty()) site->csp = std::string(kFallbackCsp);
-    log::Info("web UI loaded", {{"dir", root.string()},
-                                {"files", std::to_string(site->files.size())},
-                                {"bytes", std::to_string(total)}});
+    log::Info(
+        "web UI loaded",
+        {{"dir", root.string()}, {"files", std::to_string(site->files.size())}, {"bytes", std::to_string(total)}});
     return site;
 }
 
@@ -183,7 +183,8 @@ bool AcceptsGzip(std::string_view accept_encoding) {
         auto q = params.find("q=");
         if (q == std::string_view::npos) return true;
         std::string_view v = params.substr(q + 2);
-        return !(v.starts_with("0") && (v.size() == 1 || v.substr(1).find_first_not_of(".0 ") == std::string_view::npos));
+        return !(v.starts_with("0") &&
+                 (v.size() == 1 || v.substr(1).find_first_not_of(".0 ") == std::string_view::npos));
     }
     return false;
 }
