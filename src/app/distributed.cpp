@@ -132,6 +132,26 @@ std::string ConsumerName() {
 
 }  // namespace
 
+namespace {
+
+// Connection-pool figures of the PostgreSQL backend (nothing for SQLite).
+void AddPoolMetrics(metrics::Registry& registry, const std::shared_ptr<store::PgPool>& pool) {
+    if (!pool) return;
+    registry.AddGauge("shortener_db_pool_connections", "Database connections open.",
+                      [pool] { return static_cast<double>(pool->GetStats().open); });
+    registry.AddGauge("shortener_db_pool_idle_connections", "Database connections open and idle.",
+                      [pool] { return static_cast<double>(pool->GetStats().idle); });
+    registry.AddGauge("shortener_db_pool_waiting", "Requests waiting for a database connection.",
+                      [pool] { return static_cast<double>(pool->GetStats().waiting); });
+    registry.AddCounterFunction("shortener_db_pool_connect_failures_total", "Failed database connection attempts.",
+                                [pool] { return static_cast<double>(pool->GetStats().connect_failures); });
+    registry.AddCounterFunction("shortener_db_pool_acquire_timeouts_total",
+                                "Requests that gave up waiting for a database connection.",
+                                [pool] { return static_cast<double>(pool->GetStats().acquire_timeouts); });
+}
+
+}  // namespace
+
 int ServeDistributed(const Config& config) {
     auto redis_options = RedisOptions(config);
     if (!redis_options) return 2;
@@ -203,6 +223,11 @@ int ServeDistributed(const Config& config) {
                                 [&] { return static_cast<double>(sink.Stats().enqueued); });
     registry.AddCounterFunction("shortener_clicks_dropped_total", "Clicks dropped because the buffer was full.",
                                 [&] { return static_cast<double>(sink.Stats().dropped); });
+    AddPoolMetrics(registry, stores.pg_pool);
+    registry.AddGauge("shortener_live_subscribers", "Open live (SSE) streams.",
+                      [&] { return static_cast<double>(broadcaster.hub().Subscribers()); });
+    registry.AddCounterFunction("shortener_live_subscribers_dropped_total", "Live streams dropped as too slow.",
+                                [&] { return static_cast<double>(broadcaster.hub().Dropped()); });
     registry.AddGauge("shortener_l1_cache_entries", "Links in the in-process cache.",
                       [&] { return static_cast<double>(l1.Size()); });
     registry.AddGauge("shortener_redis_up", "1 while the Redis connections are up.", [&] {
@@ -302,6 +327,7 @@ int RunDistributedWorker(const Config& config) {
     metrics::Registry registry;
     AddProcessWideMetrics(registry);
     WorkerProbe probe(registry);
+    AddPoolMetrics(registry, stores.pg_pool);
     registry.AddGauge("shortener_redis_up", "1 while the Redis connection is up.",
                       [&] { return client->Connected() ? 1.0 : 0.0; });
     WorkerObservability observability(
