@@ -28,7 +28,9 @@ if [ ! -f "$deps_stamp" ] || [ "$(cat "$deps_stamp")" != "$lock_hash" ]; then
 fi
 [ "${1:-}" = --deps ] && exit 0
 
-# Everything that goes into the export (generated public/countries-110m.json comes from the lock file).
+# Everything that goes into the export (generated public/countries-110m.json comes from the lock file; in a
+# fresh clone public/ holds nothing else yet, so it may not exist).
+mkdir -p public
 src_hash="$( (echo "$lock_hash"; node --version
   find app components lib scripts public next.config.mjs tsconfig.json package.json -type f \
     ! -name countries-110m.json -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -d' ' -f1)"

@@ -166,37 +166,30 @@ std::unique_ptr<UserAgentParser> UserAgentParser::FromFile(const std::string& pa
     return FromYaml(text.str());
 }
 
-UaFamily UserAgentParser::ParseBrowser(std::string_view ua) const {
+namespace {
+
+// Browser and OS rules share their shape: family and up to four version parts, each from the rule's
+// replacement or its capture group.
+template <class Section>
+UaFamily ParseFamily(const Section& section, std::string_view ua) {
     UaFamily r;
     Regex::Match m;
-    if (const Rule* hit = browser_.FirstMatch(ua, m)) {
-        const Rule& rule = *hit;
-        r.family = Field(rule, 0, 1, m);
-        r.major = Field(rule, 1, 2, m);
-        r.minor = Field(rule, 2, 3, m);
-        r.patch = Field(rule, 3, 4, m);
-        r.patch_minor = Field(rule, 4, 5, m);
+    if (const auto* rule = section.FirstMatch(ua, m)) {
+        r.family = Field(*rule, 0, 1, m);
+        r.major = Field(*rule, 1, 2, m);
+        r.minor = Field(*rule, 2, 3, m);
+        r.patch = Field(*rule, 3, 4, m);
+        r.patch_minor = Field(*rule, 4, 5, m);
         if (r.family.empty()) r.family = "Other";
-        return r;
     }
     return r;
 }
 
-UaFamily UserAgentParser::ParseOs(std::string_view ua) const {
-    UaFamily r;
-    Regex::Match m;
-    if (const Rule* hit = os_.FirstMatch(ua, m)) {
-        const Rule& rule = *hit;
-        r.family = Field(rule, 0, 1, m);
-        r.major = Field(rule, 1, 2, m);
-        r.minor = Field(rule, 2, 3, m);
-        r.patch = Field(rule, 3, 4, m);
-        r.patch_minor = Field(rule, 4, 5, m);
-        if (r.family.empty()) r.family = "Other";
-        return r;
-    }
-    return r;
-}
+}  // namespace
+
+UaFamily UserAgentParser::ParseBrowser(std::string_view ua) const { return ParseFamily(browser_, ua); }
+
+UaFamily UserAgentParser::ParseOs(std::string_view ua) const { return ParseFamily(os_, ua); }
 
 DeviceInfo UserAgentParser::ParseDevice(std::string_view ua) const {
     DeviceInfo r;
