@@ -328,6 +328,13 @@ int RunDistributedWorker(const Config& config) {
     AddProcessWideMetrics(registry);
     WorkerProbe probe(registry);
     AddPoolMetrics(registry, stores.pg_pool);
+    registry.AddGauge("shortener_click_queue_lag_seconds", "Age of the oldest click in the batch read last.", [&] {
+        auto oldest = probe.oldest_read_ms.load(std::memory_order_relaxed);
+        if (oldest == 0) return 0.0;
+        auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+        return std::max<double>(0, static_cast<double>(now - oldest) / 1000.0);
+    });
     registry.AddGauge("shortener_redis_up", "1 while the Redis connection is up.",
                       [&] { return client->Connected() ? 1.0 : 0.0; });
     WorkerObservability observability(

@@ -1,5 +1,7 @@
 #include "app/worker.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -84,7 +86,13 @@ boost::asio::awaitable<void> RunClickWorker(queue::ClickSource& source, core::Cl
     boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
     while (!source.Drained()) {
         auto batch = co_await source.Read(options.batch_size, options.read_wait);
-        if (batch.empty()) continue;
+        if (batch.empty()) {
+            probe.oldest_read_ms.store(0, std::memory_order_relaxed);
+            continue;
+        }
+        auto oldest = std::min_element(batch.clicks.begin(), batch.clicks.end(),
+                                       [](const auto& a, const auto& b) { return a.at < b.at; });
+        probe.oldest_read_ms.store(core::ToUnixMillis(oldest->at), std::memory_order_relaxed);
         const std::size_t size = batch.clicks.size();
         auto enriched = EnrichBatch(std::move(batch.clicks), enricher);
         std::chrono::milliseconds backoff{100};

@@ -30,6 +30,9 @@ struct WorkerProbe {
     metrics::Counter& batch_failures;
     metrics::Histogram& batch_duration;
     metrics::Histogram& batch_size;
+    /// Capture time (Unix ms) of the oldest click of the batch read last; 0 after an empty read. The queue
+    /// lag as the worker sees it.
+    std::atomic<std::int64_t> oldest_read_ms{0};
 };
 
 /// Turns raw clicks into enriched ones (moving them). Never fails: an enricher error leaves dimensions
