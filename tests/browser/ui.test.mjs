@@ -182,6 +182,10 @@ test('dashboard: the server goes away, the UI says it is reconnecting, then it i
   const page = await newPage(390, 844);
   await page.goto(`${own.base}/app/link/?slug=${created.slug}`);
   await page.getByTestId('live-state').filter({ hasText: 'Live' }).waitFor();
+  // The chart and the map are loaded lazily: let their chunks arrive before the server goes away (a chunk
+  // cut off mid-load is a different failure from the one this test is about).
+  await page.getByText('Loading chart…').waitFor({ state: 'detached' });
+  await page.getByText('Loading map…').waitFor({ state: 'detached' });
   await own.stop();
   await page.getByTestId('live-state').filter({ hasText: 'Reconnecting…' }).waitFor({ timeout: 15000 });
   await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-reconnecting-390.png') });
