@@ -20,6 +20,19 @@ RedirectTarget ToRedirectTarget(const Link& link) {
                           link.expires_at, link.max_clicks, link.deleted_at.has_value()};
 }
 
+Link StoredLink(LinkId id, const NewLink& link) {
+    Link stored;
+    stored.id = id;
+    stored.slug = link.slug;
+    stored.long_url = link.long_url;
+    stored.created_at = stored.updated_at = link.created_at;
+    stored.expires_at = link.expires_at;
+    stored.max_clicks = link.max_clicks;
+    stored.redirect_type = link.redirect_type;
+    stored.tags = link.tags;
+    return stored;
+}
+
 Result<void> CheckFollowable(const RedirectTarget& target, TimePoint now) {
     if (target.deleted) return make_error_code(Errc::kGone);
     if (target.expires_at && *target.expires_at <= now) return make_error_code(Errc::kGone);

@@ -72,6 +72,9 @@ struct RedirectTarget {
 
 RedirectTarget ToRedirectTarget(const Link& link);
 
+/// The link a store holds right after inserting `link` under `id` (no clicks, not updated yet).
+Link StoredLink(LinkId id, const NewLink& link);
+
 /// Whether the link may be followed at `now`: kGone once deleted or expired. The click limit is checked by
 /// the store, which counts exactly.
 Result<void> CheckFollowable(const RedirectTarget& target, TimePoint now);

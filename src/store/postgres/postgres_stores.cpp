@@ -291,16 +291,7 @@ Task<core::Result<core::Link>> PostgresLinkStore::Create(const core::NewLink& li
         taken = true;
     }
     if (taken) co_return make_error_code(Errc::kSlugTaken);
-    core::Link stored;
-    stored.id = r->Int(0, 0);
-    stored.slug = link.slug;
-    stored.long_url = link.long_url;
-    stored.created_at = stored.updated_at = link.created_at;
-    stored.expires_at = link.expires_at;
-    stored.max_clicks = link.max_clicks;
-    stored.redirect_type = link.redirect_type;
-    stored.tags = link.tags;
-    co_return stored;
+    co_return core::StoredLink(r->Int(0, 0), link);
 }
 
 Task<std::optional<core::Link>> PostgresLinkStore::FindBySlug(std::string_view slug) {

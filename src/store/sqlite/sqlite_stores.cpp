@@ -226,16 +226,7 @@ Task<core::Result<core::Link>> SqliteLinkStore::Create(const core::NewLink& link
             if (e.IsUniqueViolation()) return make_error_code(Errc::kSlugTaken);
             throw;
         }
-        core::Link stored;
-        stored.id = c->LastInsertRowId();
-        stored.slug = link.slug;
-        stored.long_url = link.long_url;
-        stored.created_at = stored.updated_at = link.created_at;
-        stored.expires_at = link.expires_at;
-        stored.max_clicks = link.max_clicks;
-        stored.redirect_type = link.redirect_type;
-        stored.tags = link.tags;
-        return stored;
+        return core::StoredLink(c->LastInsertRowId(), link);
     });
 }
 
