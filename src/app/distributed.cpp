@@ -271,24 +271,11 @@ int ServeDistributed(const Config& config) {
     auto server_options = ServerOptionsFrom(config, config.listen_host, config.listen_port);
     http::ServerProbe probe(registry);
     http::Server server(server_options, router, probe);
-    try {
-        server.Bind();
-    } catch (const std::exception& e) {
-        log::Error("listen_failed", {{"address", config.listen_host + ":" + std::to_string(config.listen_port)},
-                                     {"error", e.what()}});
+    const std::string redis_address = redis_options->host + ":" + std::to_string(redis_options->port);
+    if (!StartApiServer(server, ctx, config,
+                        {{"mode", "distributed"}, {"database", stores.description}, {"redis", redis_address}})) {
         return 1;
     }
-    if (!config.public_url_explicit) {
-        ctx.public_url = DefaultPublicUrl(config.listen_host, server.port());
-        ctx.url_policy.own_hosts = {HostOf(ctx.public_url)};
-    }
-    server.Start();
-    log::Info("listening", {{"address", config.listen_host},
-                            {"port", std::to_string(server.port())},
-                            {"public_url", ctx.public_url},
-                            {"mode", "distributed"},
-                            {"database", stores.description},
-                            {"redis", redis_options->host + ":" + std::to_string(redis_options->port)}});
 
     int sig = 0;
     sigwait(&signals, &sig);

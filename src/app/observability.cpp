@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "app/wiring.hpp"
 #include "http/handlers/health.hpp"
 #include "log/log.hpp"
 #include "metrics/process_metrics.hpp"
@@ -25,6 +26,27 @@ http::ServerOptions ServerOptionsFrom(const Config& config, const std::string& h
                    : config.access_log == "off" ? http::AccessLog::kOff
                                                 : http::AccessLog::kErrors;
     return o;
+}
+
+bool StartApiServer(http::Server& server, http::HandlerContext& ctx, const Config& config, log::Fields fields) {
+    try {
+        server.Bind();
+    } catch (const std::exception& e) {
+        log::Error("listen_failed", {{"address", config.listen_host + ":" + std::to_string(config.listen_port)},
+                                     {"error", e.what()}});
+        return false;
+    }
+    if (!config.public_url_explicit) {
+        ctx.public_url = DefaultPublicUrl(config.listen_host, server.port());
+        ctx.url_policy.own_hosts = {HostOf(ctx.public_url)};
+    }
+    server.Start();
+    const std::string port = std::to_string(server.port());
+    std::vector<std::pair<std::string_view, std::string_view>> all = {
+        {"address", config.listen_host}, {"port", port}, {"public_url", ctx.public_url}};
+    all.insert(all.end(), fields.begin(), fields.end());
+    log::WriteFields(log::Level::kInfo, "listening", all);
+    return true;
 }
 
 WorkerObservability::WorkerObservability(const Config& config, metrics::Registry& registry,

@@ -11,6 +11,7 @@
 #include "app/pushgateway.hpp"
 #include "http/handlers/handlers.hpp"
 #include "http/server.hpp"
+#include "log/log.hpp"
 #include "metrics/registry.hpp"
 
 namespace shortener::app {
@@ -22,6 +23,11 @@ void AddProcessWideMetrics(metrics::Registry& registry);
 
 /// HTTP server options from the configuration, for the given address.
 http::ServerOptions ServerOptionsFrom(const Config& config, const std::string& host, std::uint16_t port);
+
+/// Binds the API server, then (unless SHORTENER_PUBLIC_URL was set) makes short links and the redirect-loop
+/// policy carry the port actually bound (port 0 picks one), starts it and logs "listening" with `fields`.
+/// False (logged) if the address cannot be bound.
+bool StartApiServer(http::Server& server, http::HandlerContext& ctx, const Config& config, log::Fields fields);
 
 /// The worker's /healthz, /readyz and /metrics (SHORTENER_METRICS_LISTEN) and its Pushgateway pusher
 /// (PUSHGATEWAY_URL); each only when configured. Stops both when destroyed.

@@ -194,26 +194,11 @@ int Serve(const Config& config) {
         worker_done.set_value();
     });
 
-    try {
-        server.Bind();
-    } catch (const std::exception& e) {
-        log::Error("listen_failed", {{"address", config.listen_host + ":" + std::to_string(config.listen_port)},
-                                     {"error", e.what()}});
+    if (!StartApiServer(server, ctx, config, {{"mode", "embedded"}, {"database", db->path()}})) {
         click_queue.Close();
         worker_thread.join();
         return 1;
     }
-    // With port 0 the real port is known only now; short links must carry it.
-    if (!config.public_url_explicit) {
-        ctx.public_url = DefaultPublicUrl(config.listen_host, server.port());
-        ctx.url_policy.own_hosts = {HostOf(ctx.public_url)};
-    }
-    server.Start();
-    log::Info("listening", {{"address", config.listen_host},
-                            {"port", std::to_string(server.port())},
-                            {"public_url", ctx.public_url},
-                            {"mode", "embedded"},
-                            {"database", db->path()}});
 
     int sig = 0;
     sigwait(&signals, &sig);

@@ -60,6 +60,11 @@ std::optional<Level> ParseLevel(std::string_view text) noexcept {
 }
 
 void Write(Level level, std::string_view msg, Fields fields) noexcept {
+    WriteFields(level, msg, std::span(fields.begin(), fields.size()));
+}
+
+void WriteFields(Level level, std::string_view msg,
+                 std::span<const std::pair<std::string_view, std::string_view>> fields) noexcept {
     if (!Enabled(level)) return;
     try {
         auto now = std::chrono::system_clock::now();

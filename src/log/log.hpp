@@ -6,6 +6,7 @@
 
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <utility>
 
@@ -20,6 +21,9 @@ bool Enabled(Level level) noexcept;
 std::optional<Level> ParseLevel(std::string_view text) noexcept;
 
 void Write(Level level, std::string_view msg, Fields fields = {}) noexcept;
+/// The same, with fields assembled at run time.
+void WriteFields(Level level, std::string_view msg,
+                 std::span<const std::pair<std::string_view, std::string_view>> fields) noexcept;
 
 inline void Debug(std::string_view msg, Fields fields = {}) noexcept { Write(Level::kDebug, msg, fields); }
 inline void Info(std::string_view msg, Fields fields = {}) noexcept { Write(Level::kInfo, msg, fields); }
