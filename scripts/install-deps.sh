@@ -14,11 +14,11 @@ build_packages=(
   g++ cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
   libsqlite3-dev libidn2-dev libsodium-dev libmaxminddb-dev libre2-dev libyaml-cpp-dev libpcre2-dev libhiredis-dev libpq-dev
-  libhowardhinnant-date-dev tzdata
+  libhowardhinnant-date-dev tzdata libqrencode-dev libpng-dev
 )
 # chromium: the web UI's browser tests (tests/browser, driven by playwright-core).
 test_packages=(libgtest-dev libbenchmark-dev sqlite3 postgresql-15 redis-server nodejs python3 prometheus prometheus-pushgateway
-  chromium)
+  chromium clang-14 libclang-rt-14-dev)
 bench_packages=(wrk nginx-light curl procps sqlite3)
 # scripts/check-deploy.sh (ctest label deploy): YAML, shell and compose linters; Go and the HCL v2 sources build
 # hclfmt (a `terraform fmt` equivalent) below.
