@@ -164,7 +164,7 @@ boost::asio::awaitable<Response> HandleRedirect(HandlerContext& ctx, const Reque
     }
 
     if (target->max_clicks) {
-        const bool allowed = co_await ctx.links.TryConsumeUse(target->id, *target->max_clicks);
+        const bool allowed = co_await ctx.links.TryConsumeUse(target->id);
         if (!allowed) co_return Expired(req, *target);
     }
 

@@ -59,8 +59,12 @@ constexpr PgStatement kDelete{
     "link_delete",
     "UPDATE links SET deleted_at = ms_to_ts($2), updated_at = ms_to_ts($2) WHERE slug = $1 AND deleted_at IS NULL"};
 
-constexpr PgStatement kConsumeUse{"link_consume_use",
-                                  "UPDATE links SET uses = uses + 1 WHERE id = $1 AND uses < $2"};
+// Exact under any concurrency at READ COMMITTED: concurrent UPDATEs of the row queue on its lock, and each
+// re-checks the WHERE clause against the row as the previous one committed it, so no two see the same
+// `uses`. One statement, one round trip, no explicit transaction.
+constexpr PgStatement kConsumeUse{
+    "link_consume_use_v2",
+    "UPDATE links SET uses = uses + 1 WHERE id = $1 AND deleted_at IS NULL AND (max_clicks IS NULL OR uses < max_clicks)"};
 
 constexpr PgStatement kPing{"ping", "SELECT 1"};
 
@@ -381,8 +385,8 @@ Task<core::Result<void>> PostgresLinkStore::Delete(std::string_view slug, core::
     co_return make_error_code(existing ? Errc::kGone : Errc::kNotFound);
 }
 
-Task<bool> PostgresLinkStore::TryConsumeUse(core::LinkId id, std::int64_t max_clicks) {
-    PgParams params{Str(id), Str(max_clicks)};
+Task<bool> PostgresLinkStore::TryConsumeUse(core::LinkId id) {
+    PgParams params{Str(id)};
     auto r = co_await pool_->Execute(kConsumeUse, params);
     co_return r.Affected() == 1;
 }

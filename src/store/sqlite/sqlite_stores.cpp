@@ -40,7 +40,9 @@ constexpr const char* kUpdate =
 
 constexpr const char* kDelete = "UPDATE links SET deleted_at = ?2, updated_at = ?2 WHERE id = ?1";
 
-constexpr const char* kConsumeUse = "UPDATE links SET uses = uses + 1 WHERE id = ?1 AND uses < ?2";
+// SQLite has one writer at a time: the check and the increment cannot interleave with another's.
+constexpr const char* kConsumeUse =
+    "UPDATE links SET uses = uses + 1 WHERE id = ?1 AND deleted_at IS NULL AND (max_clicks IS NULL OR uses < max_clicks)";
 
 constexpr const char* kInsertClick =
     "INSERT OR IGNORE INTO clicks (event_id, link_id, ts, user_agent, referer, accept_language, query, "
@@ -339,10 +341,10 @@ Task<core::Result<void>> SqliteLinkStore::Delete(std::string_view slug, core::Ti
     });
 }
 
-Task<bool> SqliteLinkStore::TryConsumeUse(core::LinkId id, std::int64_t max_clicks) {
+Task<bool> SqliteLinkStore::TryConsumeUse(core::LinkId id) {
     co_return Guard([&] {
         auto c = db_->AcquireWriter();
-        c->Prepare(kConsumeUse).Bind(1, id).Bind(2, max_clicks).Run();
+        c->Prepare(kConsumeUse).Bind(1, id).Run();
         return c->Changes() == 1;
     });
 }
