@@ -333,6 +333,9 @@ TEST_F(LinksHandlerTest, PasswordLinksNeedThePassword) {
     EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos);
     EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos);
     EXPECT_EQ(Header(form, "X-Content-Type-Options"), "nosniff");
+    // The action is the slug and the query, HTML-escaped.
+    auto escaped = Send(Method::kGet, "/pwd?a=%22%3E&b=\"<x>", {{"accept", "text/html"}});
+    EXPECT_NE(escaped.body.find(R"(action="/pwd?a=%22%3E&amp;b=&quot;&lt;x&gt;")"), std::string::npos) << escaped.body;
 
     // Wrong passwords (header or form) are 401 and consume no clicks.
     auto wrong_header = Send(Method::kGet, "/pwd", {{"x-link-password", "nope"}});

@@ -79,8 +79,10 @@ const std::string& FormCsp() {
 }
 
 // The interstitial form for a password-protected link. It posts to the same path (and query, so that
-// forwarding still works); the password travels only in the POST body.
-Response PasswordPage(const Request& req, bool wrong) {
+// forwarding still works); the password travels only in the POST body. The action is built from the
+// slug, never from the raw request target: an absolute-form target ("http://elsewhere/slug") must not
+// send the password to another host.
+Response PasswordPage(const Request& req, std::string_view slug, bool wrong) {
     std::string body =
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
@@ -90,8 +92,12 @@ Response PasswordPage(const Request& req, bool wrong) {
     body += "</style></head><body><main><h1>This link is protected</h1>"
             "<p id=\"hint\">Enter the password you were given to continue.</p>";
     if (wrong) body += "<p id=\"error\" class=\"error\" role=\"alert\">Wrong password. Try again.</p>";
-    body += "<form method=\"post\" action=\"";
-    AppendHtmlEscaped(body, req.target());
+    body += "<form method=\"post\" action=\"/";
+    AppendHtmlEscaped(body, slug);
+    if (!req.query().empty()) {
+        body += '?';
+        AppendHtmlEscaped(body, req.query());
+    }
     body += "\"><label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" "
             "autocomplete=\"off\" required autofocus maxlength=\"128\" aria-describedby=\"";
     body += wrong ? "error hint\" aria-invalid=\"true\">" : "hint\">";
@@ -149,14 +155,14 @@ boost::asio::awaitable<Response> HandleRedirect(HandlerContext& ctx, const Reque
             given = std::string(header.front());
         }
         if (!given) {
-            co_return req.WantsHtml() ? PasswordPage(req, false) : ErrorResponse(core::Errc::kPasswordRequired);
+            co_return req.WantsHtml() ? PasswordPage(req, slug, false) : ErrorResponse(core::Errc::kPasswordRequired);
         }
         // TODO(coordinator): rate limit
         bool right = false;
         if (!given->empty() && given->size() <= auth::kMaxPasswordLength && ctx.passwords) {
             right = co_await ctx.passwords->Verify(target->password_hash, std::move(*given));
         }
-        if (!right) co_return req.WantsHtml() ? PasswordPage(req, true) : ErrorResponse(core::Errc::kWrongPassword);
+        if (!right) co_return req.WantsHtml() ? PasswordPage(req, slug, true) : ErrorResponse(core::Errc::kWrongPassword);
     } else if (form_post) {
         Response r = ErrorResponse(core::Errc::kMethodNotAllowed);
         r.headers.emplace_back("Allow", "GET, HEAD");
