@@ -24,13 +24,16 @@ constexpr const char* kInsertLink =
     "owner_id, stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-// The q filter escapes LIKE wildcards so that user text matches literally. ?5 is the owner filter (NULL =
-// every owner); with it set, links_owner_idx serves the query.
-constexpr const char* kList =
-    "SELECT " LINK_COLUMNS " FROM links WHERE deleted_at IS NULL AND id < ?1 "
-    "AND (?5 IS NULL OR owner_id = ?5) "
-    "AND (?2 = '' OR slug LIKE '%' || ?2 || '%' ESCAPE '\\' OR long_url LIKE '%' || ?2 || '%' ESCAPE '\\') "
+// The q filter escapes LIKE wildcards so that user text matches literally. The owner filter has a
+// statement of its own (not "?5 IS NULL OR owner_id = ?5"), so that the planner can use links_owner_idx.
+#define LIST_FILTERS                                                                                          \
+    "AND (?2 = '' OR slug LIKE '%' || ?2 || '%' ESCAPE '\\' OR long_url LIKE '%' || ?2 || '%' ESCAPE '\\') " \
     "AND (?3 = '' OR EXISTS (SELECT 1 FROM json_each(links.tags) WHERE json_each.value = ?3)) "
+constexpr const char* kList =
+    "SELECT " LINK_COLUMNS " FROM links WHERE deleted_at IS NULL AND id < ?1 " LIST_FILTERS
+    "ORDER BY id DESC LIMIT ?4";
+constexpr const char* kListByOwner =
+    "SELECT " LINK_COLUMNS " FROM links WHERE deleted_at IS NULL AND owner_id = ?5 AND id < ?1 " LIST_FILTERS
     "ORDER BY id DESC LIMIT ?4";
 
 constexpr const char* kUpdate =
@@ -273,12 +276,12 @@ Task<LinkPage> SqliteLinkStore::List(const ListQuery& query) {
             if (ch == '%' || ch == '_' || ch == '\\') pattern.push_back('\\');
             pattern.push_back(ch);
         }
-        auto s = c->Prepare(kList);
+        auto s = c->Prepare(query.owner_id ? kListByOwner : kList);
         s.Bind(1, query.before_id.value_or(INT64_MAX))
             .Bind(2, pattern)
             .Bind(3, query.tag)
-            .Bind(4, static_cast<std::int64_t>(query.limit + 1))
-            .Bind(5, query.owner_id);
+            .Bind(4, static_cast<std::int64_t>(query.limit + 1));
+        if (query.owner_id) s.Bind(5, *query.owner_id);
         LinkPage page;
         while (s.Step()) page.items.push_back(ReadLink(s));
         if (page.items.size() > query.limit) {
