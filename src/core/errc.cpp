@@ -66,6 +66,10 @@ ErrcInfo Info(Errc e) noexcept {
         case Errc::kRangeTooLarge: return {"range_too_large", "The time range is longer than allowed."};
         case Errc::kTooManyBuckets:
             return {"too_many_buckets", "The range holds too many buckets of this interval; use a longer interval."};
+        case Errc::kRateLimited: return {"rate_limited", "Too many requests; retry after the time in Retry-After."};
+        case Errc::kUrlBlocked: return {"url_blocked", "Links to this domain are not allowed here."};
+        case Errc::kUrlShortener:
+            return {"url_shortener", "Links to other URL shorteners are not allowed; shorten the final URL instead."};
     }
     return {"internal", "Internal error."};
 }

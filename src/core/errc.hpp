@@ -59,6 +59,10 @@ enum class Errc {
     kInvalidRange,           // from/to unparseable, or from >= to
     kRangeTooLarge,          // to - from over the maximum range
     kTooManyBuckets,         // the range holds more buckets of the interval than allowed
+    // Abuse protection (issue #7, branch protect)
+    kRateLimited,            // a token bucket of the caller is empty (429 + Retry-After)
+    kUrlBlocked,             // the URL's host is on the operator's blocklist
+    kUrlShortener,           // the URL points at another known URL shortener
 };
 
 /// The error category of Errc; messages are the human-readable default texts.

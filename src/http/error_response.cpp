@@ -45,7 +45,10 @@ unsigned StatusFor(Errc e) noexcept {
         case Errc::kInvalidInterval:
         case Errc::kInvalidRange:
         case Errc::kRangeTooLarge:
-        case Errc::kTooManyBuckets: return 400;
+        case Errc::kTooManyBuckets:
+        case Errc::kUrlBlocked:
+        case Errc::kUrlShortener: return 400;
+        case Errc::kRateLimited: return 429;
     }
     return 500;
 }

@@ -10,6 +10,7 @@
 #include "core/random.hpp"
 #include "core/slug.hpp"
 #include "core/url_policy.hpp"
+#include "http/rate_limiter.hpp"
 #include "http/router.hpp"
 #include "live/broadcaster.hpp"
 #include "metrics/registry.hpp"
@@ -42,6 +43,7 @@ struct HandlerContext {
     core::TrustedProxies trusted_proxies{};  // peers whose X-Forwarded-For/Forwarded are believed
     store::StatsStore* stats = nullptr;      // analytics reads; null: no stats/export/live routes
     live::Broadcaster* live = nullptr;       // live updates; null: no live routes
+    RateLimiter* rate_limiter = nullptr;     // token buckets (issue #7) for handlers that limit on their own
 };
 
 void AddLinkRoutes(Router& router, HandlerContext& ctx);
