@@ -333,6 +333,7 @@ bool DomainSet::Matches(std::string_view host) const {
     // Walk the parent domains: a.b.example.com → b.example.com → example.com → com.
     for (auto dot = host.find('.'); dot != std::string_view::npos; dot = host.find('.')) {
         host.remove_prefix(dot + 1);
+        if (boost::urls::parse_ipv4_address(host)) return false;  // an address entry is no parent domain
         if (domains_.find(host) != domains_.end()) return true;
     }
     return false;
