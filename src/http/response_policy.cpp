@@ -65,6 +65,7 @@ std::optional<Response> CorsPreflight(const Router& router, const Request& reque
 
 void ApplyCors(const CorsPolicy& cors, const Request& request, Response& response) {
     if (cors.origins.empty() || !IsApiPath(request.path())) return;
+    if (HasHeader(response, "Access-Control-Allow-Origin")) return;  // a preflight answer, complete already
     const std::string_view origin = request.Header("origin");
     if (cors.Allows(origin)) {
         response.headers.emplace_back("Access-Control-Allow-Origin", std::string(origin));

@@ -134,6 +134,9 @@ TEST(Cors, ListedOriginsOnly) {
                               {{"origin", "https://app.example.com"}, {"access-control-request-method", "POST"}});
     EXPECT_EQ(preflight.status, 204u);
     EXPECT_EQ(HeaderOf(preflight, "Access-Control-Allow-Origin"), "https://app.example.com");
+    int acao = 0;
+    for (const auto& h : preflight.headers) acao += IEquals(h.first, "Access-Control-Allow-Origin");
+    EXPECT_EQ(acao, 1);
     EXPECT_NE(HeaderOf(preflight, "Access-Control-Allow-Methods").find("POST"), std::string::npos);
     EXPECT_NE(HeaderOf(preflight, "Access-Control-Allow-Headers").find("Authorization"), std::string::npos);
     // Never on non-API paths.
