@@ -10,6 +10,7 @@
 #include "core/errc.hpp"
 #include "http/dispatcher.hpp"
 #include "http/error_response.hpp"
+#include "http/handlers/health.hpp"
 #include "support/run_awaitable.hpp"
 
 namespace shortener::http {
@@ -154,6 +155,25 @@ TEST(ErrorBodies, NeverCarryInternals) {
         }
         EXPECT_NE(r.body.find("\"error\""), std::string::npos) << target;
     }
+}
+
+TEST(ErrorBodies, ReadinessNamesTheCheckNotTheReason) {
+    metrics::Registry registry;
+    std::vector<ReadinessCheck> checks;
+    checks.push_back({"database", []() -> boost::asio::awaitable<void> {
+                          throw std::runtime_error("connection to server at \"10.1.2.3\", port 5432 failed: FATAL: "
+                                                   "password authentication failed for user \"shortener\"");
+                          co_return;
+                      }});
+    checks.push_back({"redis", []() -> boost::asio::awaitable<void> {
+                          throw std::runtime_error("redis unreachable at 10.9.9.9:6379");
+                          co_return;
+                      }, false});
+    Router router;
+    AddHealthRoutes(router, registry, checks);
+    Response r = Send(router, Method::kGet, "/readyz");
+    EXPECT_EQ(r.status, 503u);
+    EXPECT_EQ(r.body, R"({"status":"unavailable","checks":{"database":"failing","redis":"degraded"}})");
 }
 
 }  // namespace
