@@ -76,14 +76,9 @@ boost::asio::awaitable<std::optional<Response>> RateLimitGuard::Check(const Requ
     if (!limit) co_return std::nullopt;
     const std::string_view class_name = ClassName(route_class);
 
-    std::string client = trusted_.empty()
-                             ? std::string(request.remote_address())
-                             : core::ResolveClientAddress(request.remote_address(),
-                                                          {request.Headers("x-forwarded-for"), request.Headers("forwarded")},
-                                                          trusted_);
     std::string key(class_name);
     key += ":a:";
-    key += ClientBucketKey(client);
+    key += ClientKey(request);
     RateDecision decision = co_await limiter_.Take(key, *limit);
     std::string_view bucket = "address";
     if (decision.allowed) {
@@ -98,14 +93,24 @@ boost::asio::awaitable<std::optional<Response>> RateLimitGuard::Check(const Requ
     if (decision.allowed) co_return std::nullopt;
 
     limited_.With(class_name, bucket).Inc();
+    co_return TooManyRequests(decision, *limit);
+}
+
+std::string RateLimitGuard::ClientKey(const Request& request) const {
+    if (trusted_.empty()) return ClientBucketKey(request.remote_address());
+    return ClientBucketKey(core::ResolveClientAddress(
+        request.remote_address(), {request.Headers("x-forwarded-for"), request.Headers("forwarded")}, trusted_));
+}
+
+Response TooManyRequests(const RateDecision& decision, const RateLimit& limit) {
     Response r = ErrorResponse(core::Errc::kRateLimited);
     const std::string retry = std::to_string(std::max<std::int64_t>(1, decision.retry_after.count()));
     r.headers.emplace_back("Retry-After", retry);
-    r.headers.emplace_back("RateLimit-Limit", std::to_string(static_cast<std::int64_t>(limit->burst)));
+    r.headers.emplace_back("RateLimit-Limit", std::to_string(static_cast<std::int64_t>(limit.burst)));
     r.headers.emplace_back("RateLimit-Remaining", "0");
     r.headers.emplace_back("RateLimit-Reset", retry);
     r.cache_control = kNoStore;
-    co_return r;
+    return r;
 }
 
 Guard RateLimitGuard::AsGuard() {

@@ -36,6 +36,11 @@ public:
 
     const RateLimitOptions& options() const noexcept { return options_; }
 
+    /// The address part of a bucket key for `request` (resolved through the trusted proxies, see
+    /// ClientBucketKey), for handlers that take their own buckets from HandlerContext::rate_limiter (login,
+    /// password forms) and must count clients the same way.
+    std::string ClientKey(const Request& request) const;
+
 private:
     RateLimiter& limiter_;
     RateLimitOptions options_;
@@ -46,6 +51,9 @@ private:
 /// The bucket key part naming a client address: the address itself for IPv4, its /64 network for IPv6
 /// ("2001:db8:1:2::/64"), or the text as given when it is not an address.
 std::string ClientBucketKey(std::string_view client_address);
+
+/// The 429 `rate_limited` answer for a refused Take: Retry-After, RateLimit-Limit/-Remaining/-Reset, no-store.
+Response TooManyRequests(const RateDecision& decision, const RateLimit& limit);
 
 /// Hex SHA-256 of the request's credential: the bearer token of `Authorization`, else the value of the
 /// `shortener_session` cookie; empty when the request has neither.
