@@ -66,6 +66,8 @@ ErrcInfo Info(Errc e) noexcept {
         case Errc::kRangeTooLarge: return {"range_too_large", "The time range is longer than allowed."};
         case Errc::kTooManyBuckets:
             return {"too_many_buckets", "The range holds too many buckets of this interval; use a longer interval."};
+        case Errc::kInvalidQrOptions:
+            return {"invalid_qr_options", "A QR code parameter (size, margin, ecc, fg, bg) is invalid."};
     }
     return {"internal", "Internal error."};
 }

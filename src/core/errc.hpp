@@ -59,6 +59,8 @@ enum class Errc {
     kInvalidRange,           // from/to unparseable, or from >= to
     kRangeTooLarge,          // to - from over the maximum range
     kTooManyBuckets,         // the range holds more buckets of the interval than allowed
+    // QR codes (issue #7, branch fuzzqr)
+    kInvalidQrOptions,       // size, margin, ecc, fg or bg out of range
 };
 
 /// The error category of Errc; messages are the human-readable default texts.

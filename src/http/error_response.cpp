@@ -45,7 +45,8 @@ unsigned StatusFor(Errc e) noexcept {
         case Errc::kInvalidInterval:
         case Errc::kInvalidRange:
         case Errc::kRangeTooLarge:
-        case Errc::kTooManyBuckets: return 400;
+        case Errc::kTooManyBuckets:
+        case Errc::kInvalidQrOptions: return 400;
     }
     return 500;
 }
