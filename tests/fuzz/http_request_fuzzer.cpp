@@ -29,6 +29,7 @@ struct Harness {
         http::AddHealthRoutes(router, service.ctx);
         http::AddLinkRoutes(router, service.ctx);
         http::AddStatsRoutes(router, service.ctx);
+        http::AddQrRoutes(router, service.ctx);
         http::AddRedirectRoute(router, service.ctx);
         // A link for the inputs to find (redirect, stats, export, patch, delete).
         http::RequestData data;
