@@ -1,7 +1,8 @@
 #pragma once
 // The service as the fuzz targets drive it: the real handlers and router over a real SQLite store in a
 // temporary directory (in /dev/shm when there is one, so that writes cost no disk I/O), with a
-// deterministic clock and random source so that a crash reproduces from its input alone.
+// deterministic clock and random source, reset before every input so that a finding reproduces from its
+// input alone.
 
 #include <unistd.h>
 
@@ -47,6 +48,7 @@ public:
     void Fill(std::span<std::uint8_t> out) noexcept override {
         for (auto& b : out) b = static_cast<std::uint8_t>(engine_());
     }
+    void Reset() { engine_.seed(12345); }
 
 private:
     std::mt19937 engine_{12345};
@@ -76,6 +78,17 @@ struct FuzzService {
         ctx.stats = &stats;
     }
     ~FuzzService() { std::filesystem::remove_all(dir); }
+
+    // Back to the initial state: no links, an empty cache, the same random sequence. (Clicks never reach
+    // the store: nothing drains the queue here.)
+    void Reset() {
+        {
+            auto writer = db->AcquireWriter();
+            writer->Exec("DELETE FROM links");
+        }
+        l1.Clear();
+        random.Reset();
+    }
 
     std::filesystem::path dir;
     std::shared_ptr<store::SqliteDb> db;

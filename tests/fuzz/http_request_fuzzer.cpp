@@ -31,15 +31,7 @@ struct Harness {
         http::AddStatsRoutes(router, service.ctx);
         http::AddQrRoutes(router, service.ctx);
         http::AddRedirectRoute(router, service.ctx);
-        // A link for the inputs to find (redirect, stats, export, patch, delete).
-        http::RequestData data;
-        data.method = http::Method::kPost;
-        data.target = "/api/v1/links";
-        data.body = R"({"url":"https://example.com/landing?x=1","slug":"fuzzme","tags":["a","b"]})";
-        data.headers.push_back({"content-type", "application/json"});
-        data.header_count = 1;
-        auto created = fuzz::Run(http::Dispatch(router, http::Request(data, "192.0.2.1")));
-        Require(created.response.status == 201, "the seed link is created", created.response.body);
+        Reset();
 
         http::ServerOptions options;
         options.address = "127.0.0.1";
@@ -53,6 +45,20 @@ struct Harness {
         server = std::make_unique<http::Server>(options, router, probe);
         server->Start();
         port = server->port();
+    }
+
+    // The initial state before every input (the server is idle between inputs): one link for the inputs
+    // to find (redirect, QR, stats, export, patch, delete).
+    void Reset() {
+        service.Reset();
+        http::RequestData data;
+        data.method = http::Method::kPost;
+        data.target = "/api/v1/links";
+        data.body = R"({"url":"https://example.com/landing?x=1","slug":"fuzzme","tags":["a","b"]})";
+        data.headers.push_back({"content-type", "application/json"});
+        data.header_count = 1;
+        auto created = fuzz::Run(http::Dispatch(router, http::Request(data, "192.0.2.1")));
+        Require(created.response.status == 201, "the seed link is created", created.response.body);
     }
 
     fuzz::FuzzService service;
@@ -102,6 +108,7 @@ std::string Exchange(std::uint16_t port, std::string_view input) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static Harness* harness = new Harness();  // lives for the whole run (libFuzzer never returns)
+    harness->Reset();
     const std::uint64_t errors_before = harness->probe.responses_by_class[5]->Value();
     const std::string answer = Exchange(harness->port, {reinterpret_cast<const char*>(data), size});
     Require(answer.empty() || answer.rfind("HTTP/1.1 ", 0) == 0, "the answer is an HTTP/1.1 response", answer);

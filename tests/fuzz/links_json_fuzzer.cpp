@@ -79,6 +79,7 @@ std::string SlugOf(const json::object& o) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static Harness* harness = new Harness();  // lives for the whole run (libFuzzer never returns)
     if (size == 0) return 0;
+    harness->service.Reset();
     const std::uint8_t op = data[0];
     std::string body(reinterpret_cast<const char*>(data + 1), size - 1);
     // Content-Type variants the handlers must accept as JSON.
