@@ -30,7 +30,8 @@ namespace shortener::fuzz {
 
 inline void Require(bool condition, const char* what, std::string_view detail = {}) {
     if (!condition) {
-        std::fprintf(stderr, "invariant violated: %s\n%.*s\n", what, static_cast<int>(detail.size()), detail.data());
+        const std::string text(detail);  // not %.*s: a default string_view's data() is null
+        std::fprintf(stderr, "invariant violated: %s\n%s\n", what, text.c_str());
         std::abort();
     }
 }

@@ -20,8 +20,8 @@ using shortener::core::UrlPolicyOptions;
 
 void Require(bool condition, const char* what, std::string_view url = {}) {
     if (!condition) {
-        std::fprintf(stderr, "invariant violated: %s\nnormal form: %.*s\n", what, static_cast<int>(url.size()),
-                     url.data());
+        const std::string text(url);  // not %.*s: a default string_view's data() is null
+        std::fprintf(stderr, "invariant violated: %s\nnormal form: %s\n", what, text.c_str());
         std::abort();
     }
 }
