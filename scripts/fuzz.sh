@@ -68,8 +68,10 @@ for t in "${targets[@]}"; do
   mkdir -p "$work" "$artifacts"
   rm -f "$artifacts"*
   echo "fuzz: $t for ${seconds} s" >&2
+  dict=()
+  if [ -f "tests/fuzz/$t.dict" ]; then dict=(-dict="tests/fuzz/$t.dict"); fi
   status=0
-  "$build_dir/fuzz/${t}_fuzzer" -max_total_time="$seconds" -max_len="${max_len[$t]}" -timeout=20 \
+  "$build_dir/fuzz/${t}_fuzzer" "${dict[@]}" -max_total_time="$seconds" -max_len="${max_len[$t]}" -timeout=20 \
     -rss_limit_mb=3072 -print_final_stats=1 -artifact_prefix="$artifacts" \
     "$work" "tests/fuzz/corpus/$t" >"$log" 2>&1 || status=$?
   grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb)|^#[0-9]+ +DONE' "$log" | sed "s/^/fuzz: $t: /" >&2 || true
