@@ -79,6 +79,9 @@ private:
     std::string name_, help_, label1_, label2_;
     std::mutex mutex_;
     std::vector<std::pair<std::string, Counter*>> series_;  // key: value1 + '\0' + value2
+    // Identifies this family in the per-thread cache: unlike the address, never reused by a later CounterVec
+    // (tests create and destroy registries; a reused address would hit a dangling cached counter).
+    std::uint64_t id_;
 };
 
 class Registry {
