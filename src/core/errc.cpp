@@ -66,6 +66,18 @@ ErrcInfo Info(Errc e) noexcept {
         case Errc::kRangeTooLarge: return {"range_too_large", "The time range is longer than allowed."};
         case Errc::kTooManyBuckets:
             return {"too_many_buckets", "The range holds too many buckets of this interval; use a longer interval."};
+        case Errc::kUnauthorized:
+            return {"unauthorized", "Authentication required: send an API key (Authorization: Bearer) or log in."};
+        case Errc::kForbidden: return {"forbidden", "You are not allowed to do this."};
+        case Errc::kInsufficientScope: return {"insufficient_scope", "The credential lacks the scope this needs."};
+        case Errc::kCsrfFailed: return {"csrf_failed", "Missing or wrong X-CSRF-Token header."};
+        case Errc::kInvalidCredentials: return {"invalid_credentials", "Wrong email or password."};
+        case Errc::kEmailTaken: return {"email_taken", "An account with this email exists."};
+        case Errc::kSignupClosed: return {"signup_closed", "Sign-up is closed on this server."};
+        case Errc::kInvalidEmail: return {"invalid_email", "Not a valid email address."};
+        case Errc::kWeakPassword: return {"weak_password", "The password must be 8 to 1024 characters long."};
+        case Errc::kInvalidScopes:
+            return {"invalid_scopes", "Unknown scope, or one you may not grant (links:write links:read stats:read admin)."};
     }
     return {"internal", "Internal error."};
 }
