@@ -24,6 +24,7 @@
 #include "log/log.hpp"
 #include "queue/in_process/in_process_click_queue.hpp"
 #include "store/postgres/postgres_stores.hpp"
+#include "store/sqlite/sqlite_auth_store.hpp"
 #include "store/sqlite/sqlite_salt_store.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
 #include "store/sqlite/sqlite_stats_store.hpp"
@@ -31,18 +32,6 @@
 
 namespace shortener::app {
 namespace {
-
-// Refuses configurations this build cannot serve safely, with one clear line each.
-bool CheckSupported(const Config& config) {
-    if (config.auth == AuthMode::kRequired) {
-        log::Error("config_invalid",
-                   {{"error", "SHORTENER_AUTH=required is not available in this build yet (API keys: issue #7). "
-                              "Listening on a non-loopback address exposes the API to the network; set "
-                              "SHORTENER_AUTH=none explicitly to accept that"}});
-        return false;
-    }
-    return true;
-}
 
 std::shared_ptr<store::SqliteDb> OpenSqlite(const Config& config) {
     std::filesystem::create_directories(config.data_dir);
@@ -87,7 +76,6 @@ int Migrate(const Config& config) {
         log::Info("migrations_applied", {{"backend", "postgres"}});
         return 0;
     }
-    if (!CheckSupported(config)) return 2;
     OpenSqlite(config);
     log::Info("migrations_applied", {{"backend", "sqlite"}});
     return 0;
@@ -95,8 +83,16 @@ int Migrate(const Config& config) {
 
 int Worker(const Config& config) { return RunDistributedWorker(config); }
 
+http::AuthSettings AuthSettingsFrom(const Config& config) {
+    http::AuthSettings s;
+    s.required = config.auth == AuthMode::kRequired;
+    s.signup_open = config.signup_open;
+    s.anonymous_shortening = config.anonymous_shortening;
+    s.secure_cookies = config.public_url.rfind("https://", 0) == 0;
+    return s;
+}
+
 int Serve(const Config& config) {
-    if (!CheckSupported(config)) return 2;
     if (!config.database_url.empty() || !config.redis_url.empty()) return ServeDistributed(config);
     sigset_t signals = BlockShutdownSignals();
 
@@ -104,6 +100,7 @@ int Serve(const Config& config) {
     store::SqliteLinkStore links(db);
     store::SqliteClickStore clicks(db);
     store::SqliteStatsStore stats_store(db);
+    store::SqliteAuthStore auth_store(db);
     live::InProcessBroadcaster broadcaster;
 
     cache::L1Options l1_options;
@@ -141,6 +138,11 @@ int Serve(const Config& config) {
     ctx.trusted_proxies = *core::TrustedProxies::Parse(config.trusted_proxies);  // validated by LoadConfig
     ctx.stats = &stats_store;
     ctx.live = &broadcaster;
+    auth::Authenticator authenticator(auth_store, clock);
+    auth::PasswordHasher passwords;
+    ctx.auth = AuthSettingsFrom(config);
+    ctx.authenticator = &authenticator;
+    ctx.passwords = &passwords;
     registry.AddGauge("shortener_live_subscribers", "Open live (SSE) streams.",
                       [&] { return static_cast<double>(broadcaster.hub().Subscribers()); });
     registry.AddCounterFunction("shortener_live_subscribers_dropped_total", "Live streams dropped as too slow.",
@@ -154,6 +156,7 @@ int Serve(const Config& config) {
 
     http::Router router;
     http::AddHealthRoutes(router, ctx);
+    http::AddAuthRoutes(router, ctx);
     http::AddLinkRoutes(router, ctx);
     http::AddStatsRoutes(router, ctx);
     http::AddLiveRoutes(router, ctx);

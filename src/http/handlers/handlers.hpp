@@ -5,6 +5,8 @@
 #include <functional>
 #include <string>
 
+#include "auth/authenticator.hpp"
+#include "auth/password.hpp"
 #include "cache/link_resolver.hpp"
 #include "core/client_address.hpp"
 #include "core/random.hpp"
@@ -28,6 +30,14 @@ struct ReadinessCheck {
     bool critical = true;
 };
 
+/// Auth settings (issue #7; docs/api-spec.md "Authentication").
+struct AuthSettings {
+    bool required = false;              // SHORTENER_AUTH=required; false: every request is the trusted admin
+    bool signup_open = false;           // SHORTENER_SIGNUP=open
+    bool anonymous_shortening = false;  // SHORTENER_ANONYMOUS_SHORTENING=on (required mode only)
+    bool secure_cookies = false;        // the public URL is https: cookies get Secure
+};
+
 struct HandlerContext {
     store::LinkStore& links;
     cache::LinkResolver& resolver;
@@ -42,9 +52,14 @@ struct HandlerContext {
     core::TrustedProxies trusted_proxies{};  // peers whose X-Forwarded-For/Forwarded are believed
     store::StatsStore* stats = nullptr;      // analytics reads; null: no stats/export/live routes
     live::Broadcaster* live = nullptr;       // live updates; null: no live routes
+    AuthSettings auth{};
+    auth::Authenticator* authenticator = nullptr;  // required mode: resolves credentials (AddAuthRoutes needs it)
+    auth::PasswordHasher* passwords = nullptr;     // account passwords (login, sign-up)
 };
 
 void AddLinkRoutes(Router& router, HandlerContext& ctx);
+/// /api/v1/auth/session|login|logout|signup and /api/v1/keys (needs ctx.authenticator and ctx.passwords).
+void AddAuthRoutes(Router& router, HandlerContext& ctx);
 void AddHealthRoutes(Router& router, HandlerContext& ctx);
 void AddUiRoutes(Router& router, HandlerContext& ctx);
 /// GET /api/v1/stats, /api/v1/links/{slug}/stats, /api/v1/links/{slug}/clicks (needs ctx.stats).
