@@ -8,46 +8,6 @@ namespace {
 
 using core::Errc;
 
-// Link ownership fields (core::Link/NewLink::owner_id, stats_token_hash, store::ListQuery::owner_id) come
-// with the link-management migration (0005, branch `links`). Until both are merged these adapters compile
-// either way and fail closed: without the fields no link has an owner (admins only) and no token matches.
-// TODO(#7): use the fields directly once 0005 is in main.
-template <class L>
-std::optional<std::int64_t> OwnerOf(const L& link) {
-    if constexpr (requires { link.owner_id; }) {
-        return link.owner_id;
-    } else {
-        return std::nullopt;
-    }
-}
-
-template <class L>
-std::string_view TokenHashOf(const L& link) {
-    if constexpr (requires { link.stats_token_hash; }) {
-        return link.stats_token_hash;
-    } else {
-        return {};
-    }
-}
-
-template <class L>
-void SetOwnerFields(L& link, std::optional<std::int64_t> owner, std::string_view token_hash) {
-    if constexpr (requires { link.owner_id; link.stats_token_hash; }) {
-        link.owner_id = owner;
-        link.stats_token_hash = std::string(token_hash);
-    }
-}
-
-template <class Q>
-bool SetListOwner(Q& query, std::int64_t owner) {
-    if constexpr (requires { query.owner_id; }) {
-        query.owner_id = owner;
-        return true;
-    } else {
-        return false;
-    }
-}
-
 bool IsWrite(Method m) {
     return m == Method::kPost || m == Method::kPatch || m == Method::kPut || m == Method::kDelete;
 }
@@ -163,8 +123,7 @@ boost::asio::awaitable<std::optional<Response>> AuthorizeOverview(HandlerContext
 
 bool MayAccess(const auth::Principal& p, const core::Link& link) {
     if (p.is_admin()) return true;
-    auto owner = OwnerOf(link);
-    return p.authenticated() && owner && *owner == p.user_id;
+    return p.authenticated() && link.owner_id && *link.owner_id == p.user_id;
 }
 
 std::string StatsTokenOf(const Request& req) {
@@ -173,20 +132,20 @@ std::string StatsTokenOf(const Request& req) {
 }
 
 bool StatsTokenMatches(std::string_view token, const core::Link& link) {
-    std::string_view stored = TokenHashOf(link);
+    const std::string& stored = link.stats_token_hash;
     if (stored.empty() || !auth::LooksLikeStatsToken(token)) return false;
     return auth::ConstantTimeEquals(auth::Sha256Hex(token), stored);
 }
 
-bool ScopeListQuery(const auth::Principal& p, store::ListQuery& query) {
-    if (p.is_admin()) return true;
-    return SetListOwner(query, p.user_id);
+void ScopeListQuery(const auth::Principal& p, store::ListQuery& query) {
+    if (!p.is_admin()) query.owner_id = p.user_id;
 }
 
 void SetOwnership(core::NewLink& link, const auth::Principal& p, std::string_view stats_token_hash) {
     std::optional<std::int64_t> owner;
     if (p.kind == auth::Principal::Kind::kApiKey || p.kind == auth::Principal::Kind::kSession) owner = p.user_id;
-    SetOwnerFields(link, owner, stats_token_hash);
+    link.owner_id = owner;
+    link.stats_token_hash = std::string(stats_token_hash);
 }
 
 }  // namespace shortener::http

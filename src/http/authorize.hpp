@@ -66,9 +66,8 @@ bool StatsTokenMatches(std::string_view token, const core::Link& link);
 /// The value of one cookie of the request, empty if absent.
 std::string_view CookieValue(const Request& req, std::string_view name);
 
-/// Restricts a list query to what `p` may see (its owner's links unless admin). False when the store cannot
-/// filter by owner (then nothing may be listed).
-bool ScopeListQuery(const auth::Principal& p, store::ListQuery& query);
+/// Restricts a list query to what `p` may see (its owner's links unless admin).
+void ScopeListQuery(const auth::Principal& p, store::ListQuery& query);
 
 /// Sets the owner and stats-token digest of a new link.
 void SetOwnership(core::NewLink& link, const auth::Principal& p, std::string_view stats_token_hash);

@@ -291,8 +291,8 @@ boost::asio::awaitable<Response> HandleList(HandlerContext& ctx, const Request& 
         if (tag->size() > core::kMaxTagLength) co_return ErrorResponse(Errc::kInvalidQuery, "\"tag\" is too long.");
         query.tag = std::move(*tag);
     }
-    store::LinkPage page;
-    if (ScopeListQuery(std::get<auth::Principal>(authz), query)) page = co_await ctx.links.List(query);
+    ScopeListQuery(std::get<auth::Principal>(authz), query);
+    auto page = co_await ctx.links.List(query);
     json::array items;
     for (const auto& link : page.items) items.emplace_back(LinkJson(ctx, link));
     json::object out;
