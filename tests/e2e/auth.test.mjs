@@ -91,6 +91,18 @@ describe('accounts CLI', () => {
     assert.notEqual(r.status, 0);
   });
 
+  test('--help lists the auth settings; bad values stop the server with exit 2', () => {
+    const help = runCli(['--help']);
+    for (const name of ['SHORTENER_AUTH', 'SHORTENER_SIGNUP', 'SHORTENER_ANONYMOUS_SHORTENING', 'keys create', 'users create']) {
+      assert.ok(help.stdout.includes(name), name);
+    }
+    for (const env of [{ SHORTENER_SIGNUP: 'yes' }, { SHORTENER_ANONYMOUS_SHORTENING: 'true' }, { SHORTENER_AUTH: 'maybe' }]) {
+      const r = runCli(['serve'], { env });
+      assert.equal(r.status, 2, JSON.stringify(env));
+      assert.match(r.stderr, new RegExp(Object.keys(env)[0]));
+    }
+  });
+
   test('keys create --user: an admin scope needs an admin user', () => {
     const dir = makeDataDir();
     cli(dir, ['users', 'create', '--email', 'bob@example.com'], 'bobs password\n');
@@ -579,6 +591,19 @@ describe('/metrics in required mode', () => {
       // Forwarded headers do not make a remote peer local.
       r = await api(remote, '/metrics', { headers: { 'x-forwarded-for': '127.0.0.1' } });
       assert.equal(r.status, 401);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('auth mode default', () => {
+  test('a non-loopback listen address defaults to required', async () => {
+    const server = await startServer({ env: { SHORTENER_LISTEN: '0.0.0.0:0' } });
+    try {
+      const r = await api(server.base, '/api/v1/auth/session');
+      assert.equal(r.body.mode, 'required');
+      assert.equal((await api(server.base, '/api/v1/links')).status, 401);
     } finally {
       await server.stop();
     }
