@@ -5,6 +5,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
@@ -12,9 +14,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 
 #include "app/commands.hpp"
 #include "auth/credentials.hpp"
@@ -36,7 +35,7 @@ struct UsageError : std::runtime_error {
 struct CommandArgs {
     std::vector<std::string> positional;
     std::vector<std::pair<std::string, std::string>> values;  // --name N
-    std::vector<std::string> switches;                       // --admin
+    std::vector<std::string> switches;                        // --admin
     std::vector<std::string> rest;
 
     std::optional<std::string> Value(std::string_view flag) const {
@@ -115,7 +114,9 @@ T Run(boost::asio::awaitable<T> task) {
     return std::move(*result);
 }
 
-core::TimePoint Now() { return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()); }
+core::TimePoint Now() {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
 
 std::string Time(const std::optional<core::TimePoint>& t) { return t ? core::FormatRfc3339(*t) : "-"; }
 
@@ -148,7 +149,8 @@ int Fail(const std::string& message) {
 int KeysCreate(const CommandArgs& a, store::AuthStore& auth) {
     auto name = a.Value("--name");
     if (!name) throw UsageError("keys create needs --name");
-    if (!auth::IsAcceptableKeyName(*name)) throw UsageError("--name must be 1 to 100 characters without control characters");
+    if (!auth::IsAcceptableKeyName(*name))
+        throw UsageError("--name must be 1 to 100 characters without control characters");
     auto scopes = auth::ParseScopeList(a.Value("--scopes").value_or("links:write,links:read,stats:read"));
     if (!scopes) throw UsageError("--scopes must list links:write, links:read, stats:read or admin, comma-separated");
     std::string email(store::kServiceUserEmail);
@@ -193,7 +195,8 @@ int KeysRevoke(const CommandArgs& a, store::AuthStore& auth) {
     const std::string& text = a.positional[1];
     std::int64_t id = 0;
     auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (ec != std::errc() || p != text.data() + text.size() || id < 1) throw UsageError("ID must be a key id (see keys list)");
+    if (ec != std::errc() || p != text.data() + text.size() || id < 1)
+        throw UsageError("ID must be a key id (see keys list)");
     if (!Run(auth.RevokeApiKey(id, std::nullopt, Now()))) return Fail("no key with id " + text);
     std::fprintf(stderr, "Revoked key %lld (running servers stop accepting it within 5 seconds).\n",
                  static_cast<long long>(id));
@@ -233,13 +236,15 @@ int UsersList(store::AuthStore& auth) {
 int Accounts(const std::string& command, const std::vector<std::string>& args) {
     try {
         CommandArgs a = SplitArgs(args, {"--name", "--scopes", "--user", "--email"}, {"--admin", "--password-stdin"});
-        if (a.positional.empty()) throw UsageError("usage: shortener " + command + " create|list" +
-                                                   (command == "keys" ? "|revoke" : "") + " [options]");
+        if (a.positional.empty())
+            throw UsageError("usage: shortener " + command + " create|list" + (command == "keys" ? "|revoke" : "") +
+                             " [options]");
         const std::string& sub = a.positional[0];
         const bool known = command == "keys" ? (sub == "create" || sub == "list" || sub == "revoke")
                                              : (sub == "create" || sub == "list");
         if (!known) throw UsageError("unknown command \"" + command + " " + sub + "\" (see shortener --help)");
-        if (sub != "revoke" && a.positional.size() > 1) throw UsageError("unexpected argument \"" + a.positional[1] + "\"");
+        if (sub != "revoke" && a.positional.size() > 1)
+            throw UsageError("unexpected argument \"" + a.positional[1] + "\"");
         Config config = LoadConfig(a.rest);
         OpenedStore opened = OpenAuthStore(config);
         store::AuthStore& auth = *opened.auth;

@@ -9,13 +9,12 @@
 /// replica works on every other at once. A key's last_used_at is written at most once per `touch_every`
 /// per replica.
 
+#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstddef>
 #include <memory>
 #include <optional>
 #include <string_view>
-
-#include <boost/asio/awaitable.hpp>
 
 #include "auth/principal.hpp"
 #include "core/random.hpp"
@@ -31,7 +30,7 @@ struct AuthenticatorOptions {
 
 /// Thread-safe. Methods throw core::BackendUnavailable when the store cannot be reached.
 class Authenticator {
-public:
+  public:
     Authenticator(store::AuthStore& store, core::Clock& clock, AuthenticatorOptions options = {});
     ~Authenticator();
     Authenticator(const Authenticator&) = delete;
@@ -49,7 +48,7 @@ public:
 
     store::AuthStore& store() noexcept { return store_; }
 
-private:
+  private:
     struct Cache;
     store::AuthStore& store_;
     core::Clock& clock_;

@@ -25,9 +25,7 @@ std::string RandomBase62(std::string_view prefix) {
     return out;
 }
 
-bool IsBase62(char c) noexcept {
-    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
+bool IsBase62(char c) noexcept { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 
 bool HasShape(std::string_view s, std::string_view prefix) noexcept {
     if (s.size() != prefix.size() + kTokenChars || s.substr(0, prefix.size()) != prefix) return false;

@@ -31,7 +31,8 @@ std::string_view CookieValue(const Request& req, std::string_view name) {
             auto eq = pair.find('=');
             if (eq != std::string_view::npos && Trim(pair.substr(0, eq)) == name) {
                 std::string_view value = Trim(pair.substr(eq + 1));
-                if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+                if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+                    value = value.substr(1, value.size() - 2);
                 return value;
             }
         }

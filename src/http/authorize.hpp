@@ -11,11 +11,10 @@
 ///   4. ownership (per link, MayAccess): another owner's link → 404 `not_found`, so slugs do not reveal owners.
 /// In auth mode none every request is the trusted admin.
 
+#include <boost/asio/awaitable.hpp>
 #include <optional>
 #include <string_view>
 #include <variant>
-
-#include <boost/asio/awaitable.hpp>
 
 #include "auth/principal.hpp"
 #include "core/link.hpp"

@@ -81,7 +81,7 @@ struct SessionWithUser {
 /// outcomes come back as values. Callers must co_await each call at once (string_view arguments are not
 /// copied).
 class AuthStore {
-public:
+  public:
     virtual ~AuthStore() = default;
 
     /// kEmailTaken when the email exists.

@@ -17,16 +17,18 @@ namespace {
 using shortener::testing::RunAwaitable;
 
 class FakeClock final : public core::Clock {
-public:
+  public:
     std::chrono::system_clock::time_point Now() const noexcept override { return now; }
-    std::chrono::system_clock::time_point now = std::chrono::system_clock::time_point(std::chrono::seconds(1'700'000'000));
+    std::chrono::system_clock::time_point now =
+        std::chrono::system_clock::time_point(std::chrono::seconds(1'700'000'000));
 };
 
 class AuthenticatorTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         std::random_device rd;
-        dir_ = std::filesystem::temp_directory_path() / ("shortener-auth-" + std::to_string(rd()) + std::to_string(rd()));
+        dir_ =
+            std::filesystem::temp_directory_path() / ("shortener-auth-" + std::to_string(rd()) + std::to_string(rd()));
         std::filesystem::create_directories(dir_);
         db_ = std::make_shared<store::SqliteDb>((dir_ / "t.db").string());
         db_->Migrate(store::SqliteMigrations());
@@ -40,8 +42,8 @@ protected:
     }
     std::string NewKey(const std::string& scopes, std::int64_t user = 0) {
         std::string key = GenerateApiKey();
-        RunAwaitable(store_->CreateApiKey(
-            {user ? user : alice_.id, "k", DisplayPrefix(key), Sha256Hex(key), scopes, {}}));
+        RunAwaitable(
+            store_->CreateApiKey({user ? user : alice_.id, "k", DisplayPrefix(key), Sha256Hex(key), scopes, {}}));
         return key;
     }
     std::optional<std::int64_t> LastUsedMs(const std::string& key) {

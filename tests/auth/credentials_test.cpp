@@ -91,7 +91,7 @@ TEST(AccountInput, PasswordsAndKeyNames) {
     EXPECT_FALSE(IsAcceptableKeyName("tab\there"));
     EXPECT_FALSE(IsAcceptableKeyName(std::string("nul\0x", 5)));
     EXPECT_FALSE(IsAcceptableKeyName("\xff\xfe"));
-    EXPECT_FALSE(IsAcceptableKeyName("\xc2\x85"));  // NEL, a C1 control
+    EXPECT_FALSE(IsAcceptableKeyName("\xc2\x85"));      // NEL, a C1 control
     EXPECT_FALSE(IsAcceptableKeyName("\xed\xa0\x80"));  // a surrogate
 }
 

@@ -1,15 +1,15 @@
 // The authorization path (http/authorize.*) in-process: cookie parsing, and the contract's order of checks
 // (authenticate → CSRF → scope → ownership) on real routes over a real SQLite store.
 
+#include "http/authorize.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
-
 #include <filesystem>
 #include <random>
 
 #include "cache/link_resolver.hpp"
-#include "http/authorize.hpp"
 #include "http/dispatcher.hpp"
 #include "http/handlers/handlers.hpp"
 #include "queue/in_process/in_process_click_queue.hpp"
@@ -23,17 +23,17 @@ namespace {
 using shortener::testing::RunAwaitable;
 
 class Clock final : public core::Clock {
-public:
+  public:
     std::chrono::system_clock::time_point Now() const noexcept override { return std::chrono::system_clock::now(); }
 };
 
 class Random final : public core::RandomSource {
-public:
+  public:
     void Fill(std::span<std::uint8_t> out) noexcept override {
         for (auto& b : out) b = static_cast<std::uint8_t>(engine_());
     }
 
-private:
+  private:
     std::mt19937 engine_{42};
 };
 
@@ -45,7 +45,7 @@ struct Call {
 };
 
 class AuthorizeTest : public ::testing::Test {
-protected:
+  protected:
     AuthorizeTest()
         : dir_(std::filesystem::temp_directory_path() / ("authorize-" + std::to_string(std::random_device{}()))),
           db_((std::filesystem::create_directories(dir_), std::make_shared<store::SqliteDb>((dir_ / "t.db").string()))),
@@ -55,8 +55,8 @@ protected:
           resolver_(links_, l1_),
           queue_(100),
           authenticator_(auth_store_, clock_),
-          ctx_{links_, resolver_, queue_, clock_, random_, core::SlugGenerator(random_), {}, "https://sho.rt",
-               registry_, {}} {
+          ctx_{links_, resolver_,        queue_,    clock_, random_, core::SlugGenerator(random_),
+               {},     "https://sho.rt", registry_, {}} {
         db_->Migrate(store::SqliteMigrations());
         ctx_.auth.required = true;
         ctx_.authenticator = &authenticator_;

@@ -30,7 +30,7 @@ inline NewApiKey MakeKey(std::int64_t user, std::string hash, std::string scopes
 
 template <class Backend>
 class AuthStoreContract : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override { backend_.Open(); }
     void TearDown() override { backend_.Close(); }
     AuthStore& auth() { return backend_.auth(); }

@@ -1,13 +1,12 @@
 // Accounts, sessions and API keys over HTTP (docs/api-spec.md "Authentication"):
 // GET /api/v1/auth/session, POST /api/v1/auth/login|logout|signup, GET|POST /api/v1/keys, DELETE /api/v1/keys/{id}.
 
-#include <charconv>
-#include <memory>
-#include <variant>
-
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <charconv>
+#include <memory>
+#include <variant>
 
 #include "auth/credentials.hpp"
 #include "http/authorize.hpp"
@@ -121,7 +120,8 @@ boost::asio::awaitable<Response> HandleLogin(HandlerContext& ctx, const Request&
     const auto& o = std::get<json::object>(parsed);
     auto email = StringField(o, "email");
     auto password = StringField(o, "password");
-    if (!email || !password) co_return ErrorResponse(Errc::kInvalidRequest, "Send \"email\" and \"password\" as strings.");
+    if (!email || !password)
+        co_return ErrorResponse(Errc::kInvalidRequest, "Send \"email\" and \"password\" as strings.");
     auto normalized = auth::NormalizeEmail(*email);
     if (!normalized || password->size() > auth::kMaxPasswordLength) co_return ErrorResponse(Errc::kInvalidCredentials);
     std::optional<store::User> user = co_await ctx.authenticator->store().FindUserByEmail(*normalized);
@@ -142,7 +142,8 @@ boost::asio::awaitable<Response> HandleSignup(HandlerContext& ctx, const Request
     const auto& o = std::get<json::object>(parsed);
     auto email = StringField(o, "email");
     auto password = StringField(o, "password");
-    if (!email || !password) co_return ErrorResponse(Errc::kInvalidRequest, "Send \"email\" and \"password\" as strings.");
+    if (!email || !password)
+        co_return ErrorResponse(Errc::kInvalidRequest, "Send \"email\" and \"password\" as strings.");
     auto normalized = auth::NormalizeEmail(*email);
     if (!normalized) co_return ErrorResponse(Errc::kInvalidEmail);
     if (!auth::IsAcceptablePassword(*password)) co_return ErrorResponse(Errc::kWeakPassword);
@@ -245,8 +246,9 @@ boost::asio::awaitable<Response> HandleCreateKey(HandlerContext& ctx, const Requ
         co_return ErrorResponse(Errc::kInvalidScopes, "Only an admin can grant the admin scope.");
     }
     const std::string key = auth::GenerateApiKey();
-    const store::NewApiKey row{p.user_id,           *name, auth::DisplayPrefix(key), auth::Sha256Hex(key),
-                               auth::ScopeString(scopes), NowMillis(ctx.clock)};
+    const store::NewApiKey row{
+        p.user_id,           *name, auth::DisplayPrefix(key), auth::Sha256Hex(key), auth::ScopeString(scopes),
+        NowMillis(ctx.clock)};
     store::ApiKey created = co_await ctx.authenticator->store().CreateApiKey(row);
     json::object body = KeyJson(created);
     body["key"] = key;  // the only time it is ever shown

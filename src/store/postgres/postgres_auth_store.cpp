@@ -6,7 +6,7 @@ namespace {
 using core::Errc;
 
 #define USER_COLUMNS "u.id, u.email, u.password_hash, u.is_admin, ts_to_ms(u.created_at)"
-#define KEY_COLUMNS                                                                                       \
+#define KEY_COLUMNS                                                                                   \
     "k.id, k.user_id, k.name, k.prefix, k.scopes, ts_to_ms(k.created_at), ts_to_ms(k.last_used_at), " \
     "ts_to_ms(k.revoked_at)"
 
@@ -15,10 +15,9 @@ constexpr PgStatement kInsertUser{
     "INSERT INTO users (email, password_hash, is_admin, created_at) VALUES ($1, $2, $3, ms_to_ts($4)) RETURNING id"};
 constexpr PgStatement kUserByEmail{"auth_user_by_email", "SELECT " USER_COLUMNS " FROM users u WHERE u.email = $1"};
 constexpr PgStatement kListUsers{"auth_users", "SELECT " USER_COLUMNS " FROM users u ORDER BY u.id"};
-constexpr PgStatement kInsertKey{
-    "auth_key_insert",
-    "INSERT INTO api_keys AS k (user_id, name, prefix, key_hash, scopes, created_at) "
-    "VALUES ($1, $2, $3, $4, $5, ms_to_ts($6)) RETURNING " KEY_COLUMNS};
+constexpr PgStatement kInsertKey{"auth_key_insert",
+                                 "INSERT INTO api_keys AS k (user_id, name, prefix, key_hash, scopes, created_at) "
+                                 "VALUES ($1, $2, $3, $4, $5, ms_to_ts($6)) RETURNING " KEY_COLUMNS};
 constexpr PgStatement kKeyByHash{"auth_key_by_hash",
                                  "SELECT " KEY_COLUMNS ", " USER_COLUMNS
                                  " FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = $1"};
@@ -28,12 +27,10 @@ constexpr PgStatement kRevokeKey{"auth_key_revoke",
                                  "UPDATE api_keys SET revoked_at = coalesce(revoked_at, ms_to_ts($2)) "
                                  "WHERE id = $1 AND ($3::bigint IS NULL OR user_id = $3)"};
 constexpr PgStatement kTouchKey{
-    "auth_key_touch",
-    "UPDATE api_keys SET last_used_at = greatest(last_used_at, ms_to_ts($2)) WHERE id = $1"};
-constexpr PgStatement kInsertSession{
-    "auth_session_insert",
-    "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) "
-    "VALUES ($1, $2, $3, ms_to_ts($4), ms_to_ts($5))"};
+    "auth_key_touch", "UPDATE api_keys SET last_used_at = greatest(last_used_at, ms_to_ts($2)) WHERE id = $1"};
+constexpr PgStatement kInsertSession{"auth_session_insert",
+                                     "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) "
+                                     "VALUES ($1, $2, $3, ms_to_ts($4), ms_to_ts($5))"};
 constexpr PgStatement kSessionByHash{
     "auth_session_by_hash",
     "SELECT s.csrf_token, ts_to_ms(s.expires_at), " USER_COLUMNS
@@ -104,8 +101,8 @@ Task<std::vector<User>> PostgresAuthStore::ListUsers() {
 }
 
 Task<ApiKey> PostgresAuthStore::CreateApiKey(const NewApiKey& key) {
-    PgParams params{Str(key.user_id), key.name, key.prefix, key.key_hash, key.scopes,
-                    Str(core::ToUnixMillis(key.created_at))};
+    PgParams params{Str(key.user_id), key.name,   key.prefix,
+                    key.key_hash,     key.scopes, Str(core::ToUnixMillis(key.created_at))};
     auto r = co_await pool_->Execute(kInsertKey, params);
     co_return ReadKey(r, 0);
 }

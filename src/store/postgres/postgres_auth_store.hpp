@@ -10,7 +10,7 @@
 namespace shortener::store {
 
 class PostgresAuthStore final : public AuthStore {
-public:
+  public:
     explicit PostgresAuthStore(std::shared_ptr<PgPool> pool) : pool_(std::move(pool)) {}
 
     Task<core::Result<User>> CreateUser(const NewUser& user) override;
@@ -26,7 +26,7 @@ public:
     Task<void> DeleteSession(std::string_view token_hash) override;
     Task<std::size_t> PurgeExpiredSessions(core::TimePoint now) override;
 
-private:
+  private:
     std::shared_ptr<PgPool> pool_;
 };
 

@@ -11,7 +11,7 @@ namespace shortener::store {
 
 /// Calls run synchronously on the calling thread, like the other SQLite adapters.
 class SqliteAuthStore final : public AuthStore {
-public:
+  public:
     explicit SqliteAuthStore(std::shared_ptr<SqliteDb> db) : db_(std::move(db)) {}
 
     Task<core::Result<User>> CreateUser(const NewUser& user) override;
@@ -27,7 +27,7 @@ public:
     Task<void> DeleteSession(std::string_view token_hash) override;
     Task<std::size_t> PurgeExpiredSessions(core::TimePoint now) override;
 
-private:
+  private:
     std::shared_ptr<SqliteDb> db_;
 };
 
