@@ -16,6 +16,7 @@
 
 #include "app/commands.hpp"
 #include "app/enrichment.hpp"
+#include "auth/password.hpp"
 #include "app/system.hpp"
 #include "app/observability.hpp"
 #include "app/wiring.hpp"
@@ -252,10 +253,11 @@ int ServeDistributed(const Config& config) {
     ctx.stats = stores.stats.get();
     ctx.live = &broadcaster;
     auth::Authenticator authenticator(*stores.auth, clock);
-    auth::PasswordHasher passwords;
+    auth::PasswordHasher passwords;  // account and link passwords (argon2id on its own threads)
     ctx.auth = AuthSettingsFrom(config);
     ctx.authenticator = &authenticator;
     ctx.passwords = &passwords;
+    ctx.country_of = MakeCountryLookup(config);  // the geo database opens on the first country-targeted visit
     ctx.readiness.push_back({"database", [&stores]() { return stores.links->Ping(); }});
     // Redis down degrades (no L2, clicks buffered or journaled) but redirects and the API keep working.
     ctx.readiness.push_back({"redis",

@@ -12,6 +12,7 @@
 
 #include "app/commands.hpp"
 #include "app/enrichment.hpp"
+#include "auth/password.hpp"
 #include "app/observability.hpp"
 #include "app/system.hpp"
 #include "app/wiring.hpp"
@@ -139,10 +140,11 @@ int Serve(const Config& config) {
     ctx.stats = &stats_store;
     ctx.live = &broadcaster;
     auth::Authenticator authenticator(auth_store, clock);
-    auth::PasswordHasher passwords;
+    auth::PasswordHasher passwords;  // account and link passwords (argon2id on its own threads)
     ctx.auth = AuthSettingsFrom(config);
     ctx.authenticator = &authenticator;
     ctx.passwords = &passwords;
+    ctx.country_of = MakeCountryLookup(config);  // the geo database opens on the first country-targeted visit
     registry.AddGauge("shortener_live_subscribers", "Open live (SSE) streams.",
                       [&] { return static_cast<double>(broadcaster.hub().Subscribers()); });
     registry.AddCounterFunction("shortener_live_subscribers_dropped_total", "Live streams dropped as too slow.",

@@ -54,7 +54,11 @@ struct HandlerContext {
     live::Broadcaster* live = nullptr;       // live updates; null: no live routes
     AuthSettings auth{};
     auth::Authenticator* authenticator = nullptr;  // required mode: resolves credentials (AddAuthRoutes needs it)
-    auth::PasswordHasher* passwords = nullptr;     // account passwords (login, sign-up)
+    auth::PasswordHasher* passwords = nullptr;     // account passwords (login, sign-up) and link passwords; null:
+                                                   // password-protected links refused
+    /// ISO 3166-1 alpha-2 country of a client address ("" = unknown), for country targeting. Called only
+    /// for links that target countries, so a lazily loaded database costs nothing until one is followed.
+    std::function<std::string(std::string_view client_address)> country_of{};
 };
 
 void AddLinkRoutes(Router& router, HandlerContext& ctx);
