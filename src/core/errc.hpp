@@ -59,6 +59,16 @@ enum class Errc {
     kInvalidRange,           // from/to unparseable, or from >= to
     kRangeTooLarge,          // to - from over the maximum range
     kTooManyBuckets,         // the range holds more buckets of the interval than allowed
+    // Link management (issue #7, branch links)
+    kLinkDisabled,           // the owner disabled the link (404 on redirect)
+    kPasswordRequired,       // a password-protected link was followed without a password
+    kWrongPassword,          // ... with a wrong one
+    kInvalidPassword,        // a link password that breaks the rules (length)
+    kInvalidTargeting,       // malformed targeting object, bad country code, too many countries
+    // Abuse protection (issue #7, branch protect)
+    kRateLimited,            // a token bucket of the caller is empty (429 + Retry-After)
+    kUrlBlocked,             // the URL's host is on the operator's blocklist
+    kUrlShortener,           // the URL points at another known URL shortener
     // QR codes (issue #7, branch fuzzqr)
     kInvalidQrOptions,       // size, margin, ecc, fg or bg out of range
 };

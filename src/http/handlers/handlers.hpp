@@ -5,11 +5,13 @@
 #include <functional>
 #include <string>
 
+#include "auth/password.hpp"
 #include "cache/link_resolver.hpp"
 #include "core/client_address.hpp"
 #include "core/random.hpp"
 #include "core/slug.hpp"
 #include "core/url_policy.hpp"
+#include "http/rate_limiter.hpp"
 #include "http/router.hpp"
 #include "live/broadcaster.hpp"
 #include "metrics/registry.hpp"
@@ -42,6 +44,11 @@ struct HandlerContext {
     core::TrustedProxies trusted_proxies{};  // peers whose X-Forwarded-For/Forwarded are believed
     store::StatsStore* stats = nullptr;      // analytics reads; null: no stats/export/live routes
     live::Broadcaster* live = nullptr;       // live updates; null: no live routes
+    auth::PasswordHasher* passwords = nullptr;  // link passwords; null: password-protected links refused
+    /// ISO 3166-1 alpha-2 country of a client address ("" = unknown), for country targeting. Called only
+    /// for links that target countries, so a lazily loaded database costs nothing until one is followed.
+    std::function<std::string(std::string_view client_address)> country_of{};
+    RateLimiter* rate_limiter = nullptr;     // token buckets (issue #7) for handlers that limit on their own
 };
 
 void AddLinkRoutes(Router& router, HandlerContext& ctx);
