@@ -202,6 +202,60 @@ test('dashboard: the server goes away, the UI says it is reconnecting, then it i
   await page.context().close();
 });
 
+test('link settings: server errors next to the field, edit and the redirect follows, tag filter, delete', async () => {
+  const created = await (await fetch(`${server.base}/api/v1/links`, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ url: 'https://example.com/before-edit' }) })).json();
+  const page = await newPage();
+  await page.goto(`${server.base}/app/link/?slug=${created.slug}`);
+  await page.getByRole('link', { name: 'Edit link' }).click();
+  const dest = page.getByLabel('Destination URL');
+  await dest.waitFor();
+  assert.equal(await dest.inputValue(), 'https://example.com/before-edit');
+
+  // A URL the server refuses: its message appears under the field, which is marked invalid and focused.
+  await dest.fill('ftp://example.com/x');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByTestId('url-error').waitFor();
+  assert.match(await page.getByTestId('url-error').innerText(), /scheme|http/i);
+  assert.equal(await dest.getAttribute('aria-invalid'), 'true');
+  assert.equal(await dest.getAttribute('aria-describedby'), 'url-error');
+  assert.ok(await dest.evaluate((el) => el === document.activeElement));
+  // A client-side check names its field too.
+  await page.getByLabel('Maximum clicks').fill('ten');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByTestId('max_clicks-error').waitFor();
+
+  await dest.fill('https://example.com/after-edit');
+  await page.getByLabel('Maximum clicks').fill('1000');
+  await page.getByLabel('Redirect type').selectOption('307');
+  await page.getByLabel('Tags (comma-separated)').fill('browser-edit, q4');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByTestId('saved').waitFor();
+  const res = await fetch(`${server.base}/${created.slug}`, { redirect: 'manual' });
+  assert.equal(res.status, 307);
+  assert.equal(res.headers.get('location'), 'https://example.com/after-edit');
+  const stored = await (await fetch(`${server.base}/api/v1/links/${created.slug}`)).json();
+  assert.deepEqual([stored.max_clicks, stored.tags], [1000, ['browser-edit', 'q4']]);
+  await axe(page, 'link settings');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'link-settings-1280.png'), fullPage: true });
+
+  // Tag filter on the links page: only the tagged link.
+  await page.goto(`${server.base}/app/links/?tag=browser-edit`);
+  await page.getByRole('row').getByRole('link', { name: created.slug, exact: true }).waitFor();
+  assert.equal(await page.getByRole('row').getByRole('link', { name: slug, exact: true }).count(), 0);
+  assert.equal(await page.getByLabel('Tag', { exact: true }).inputValue(), 'browser-edit');
+  await page.getByRole('link', { name: /Show all tags/ }).click();
+  await page.getByRole('row').getByRole('link', { name: slug, exact: true }).waitFor();
+
+  // Delete, with a confirmation step; afterwards the page says so and the short link answers 410.
+  await page.goto(`${server.base}/app/link/edit/?slug=${created.slug}`);
+  await page.getByRole('button', { name: 'Delete link…' }).click();
+  await page.getByRole('button', { name: 'Yes, delete it' }).click();
+  await page.getByTestId('deleted').waitFor();
+  assert.equal((await fetch(`${server.base}/${created.slug}`, { redirect: 'manual' })).status, 410);
+  await page.context().close();
+});
+
 test('links page and phone layout, keyboard focus, no CSP errors', async () => {
   const page = await newPage(390, 844, { isMobile: true, hasTouch: true });
   await page.goto(`${server.base}/app/links/`);
