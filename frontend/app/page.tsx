@@ -57,7 +57,7 @@ function Shorten() {
       {anonymous && (
         <p className="muted" data-testid="anonymous-note">
           You are not signed in. Anyone can follow the short link; its statistics are reachable only with the stats
-          token shown after shortening, and the link cannot be edited later. <Link href="/login/">Sign in</Link> to manage your links.
+          token shown after shortening, and the link cannot be edited later. <Link href="/app/login/">Sign in</Link> to manage your links.
         </p>
       )}
       <form onSubmit={submit} noValidate className="row" aria-describedby={error ? 'url-error' : undefined}>

@@ -14,8 +14,8 @@ export default function AccountNav() {
   if (!s.user) {
     return (
       <>
-        <Link href="/login/">Sign in</Link>
-        {s.signup && <Link href="/signup/">Sign up</Link>}
+        <Link href="/app/login/">Sign in</Link>
+        {s.signup && <Link href="/app/signup/">Sign up</Link>}
       </>
     );
   }
@@ -33,7 +33,7 @@ export default function AccountNav() {
       }
     }
     setSession({ ...NO_AUTH_SESSION, mode: 'required', signup: s!.signup, anonymous_shortening: s!.anonymous_shortening });
-    window.location.assign('/login/');
+    window.location.assign('/app/login/');
   }
   return (
     <>

@@ -11,7 +11,7 @@ export const PASSWORD_RULES = 'At least 8 characters (a long passphrase is best)
 
 type Kind = 'login' | 'signup';
 
-/** Email + password form for /login/ and /signup/. Afterwards the user goes to ?next= (same-origin only). */
+/** Email + password form for /app/login/ and /app/signup/. Afterwards the user goes to ?next= (same-origin only). */
 export default function AuthForm({ kind }: { kind: Kind }) {
   const params = useSearchParams();
   const next = safeNext(params.get('next'));
@@ -62,7 +62,7 @@ export default function AuthForm({ kind }: { kind: Kind }) {
     return (
       <>
         <h1>Sign up</h1>
-        <p>Sign-up is closed on this server. Ask an administrator for an account, or <Link href="/login/">sign in</Link>.</p>
+        <p>Sign-up is closed on this server. Ask an administrator for an account, or <Link href="/app/login/">sign in</Link>.</p>
       </>
     );
   }
@@ -93,9 +93,9 @@ export default function AuthForm({ kind }: { kind: Kind }) {
         </div>
       </form>
       {kind === 'login' && s?.signup && (
-        <p>No account yet? <Link href={`/signup/?next=${encodeURIComponent(next)}`}>Sign up</Link>.</p>
+        <p>No account yet? <Link href={`/app/signup/?next=${encodeURIComponent(next)}`}>Sign up</Link>.</p>
       )}
-      {kind === 'signup' && <p>Have an account? <Link href={`/login/?next=${encodeURIComponent(next)}`}>Sign in</Link>.</p>}
+      {kind === 'signup' && <p>Have an account? <Link href={`/app/login/?next=${encodeURIComponent(next)}`}>Sign in</Link>.</p>}
       {kind === 'login' && s?.anonymous_shortening && <p><Link href="/">Shorten a link without an account</Link>.</p>}
     </>
   );

@@ -12,7 +12,7 @@ export function useSession(): Session | null {
 
 /**
  * Renders its children once the session allows it. In auth mode required without a signed-in user it sends
- * the browser to /login/?next=<this page> instead (`anonymousOk`: unless anonymous shortening is on).
+ * the browser to /app/login/?next=<this page> instead (`anonymousOk`: unless anonymous shortening is on).
  */
 export default function RequireSession({ anonymousOk = false, children }: { anonymousOk?: boolean; children: React.ReactNode }) {
   const s = useSession();

@@ -1,5 +1,5 @@
 import { errorMessage } from './logic.mjs';
-import { csrfFromCookie, loginHref, NO_AUTH_SESSION, parseSession, retryAfterSeconds, type Session } from './session.mjs';
+import { csrfFromCookie, LOGIN_PATH, loginHref, SIGNUP_PATH, NO_AUTH_SESSION, parseSession, retryAfterSeconds, type Session } from './session.mjs';
 
 export type Targeting = { ios: string | null; android: string | null; countries: Record<string, string> };
 export type Link = {
@@ -55,7 +55,7 @@ function csrfToken(): string | null {
 /** Full navigation to the login page, coming back here afterwards. */
 export function goToLogin() {
   const here = window.location.pathname;
-  if (here.startsWith('/login') || here.startsWith('/signup')) return;
+  if (here.startsWith(LOGIN_PATH) || here.startsWith(SIGNUP_PATH)) return;
   window.location.assign(loginHref(here + window.location.search));
 }
 

@@ -4,6 +4,7 @@ export type Session = {
 };
 export const LOGIN_PATH: string;
 export const DEFAULT_NEXT: string;
+export const SIGNUP_PATH: string;
 export const NO_AUTH_SESSION: Session;
 export function safeNext(next: string | null | undefined, fallback?: string): string;
 export function loginHref(current: string): string;

@@ -1,7 +1,9 @@
 // Sign-in logic without React or the DOM (tested by tests/unit/session.test.mjs): where to go after login,
 // the CSRF token, the stats token of an anonymous link, and what the session endpoint's answer means.
 
-export const LOGIN_PATH = '/login/';
+// Under /app/: the server (static_handler.cpp) and the Ingress send only /, /app/* and /_next/* to the UI.
+export const LOGIN_PATH = '/app/login/';
+export const SIGNUP_PATH = '/app/signup/';
 export const DEFAULT_NEXT = '/app/links/';
 
 /** What the UI assumes when the server has no session endpoint (auth not built, 404) or cannot answer. */
@@ -10,7 +12,7 @@ export const NO_AUTH_SESSION = Object.freeze({
 });
 
 /**
- * The `next` of /login/?next=… as a same-origin path, or `fallback`. Only a relative path that starts with a
+ * The `next` of /app/login/?next=… as a same-origin path, or `fallback`. Only a relative path that starts with a
  * single "/" is honoured: "//evil.example", "/\\evil.example", "https://…", "javascript:…" and anything with
  * control characters or backslashes would let a link to our login page send the user elsewhere (open
  * redirect). A `next` that points back at the login or sign-up page gives `fallback` (no loop).
@@ -23,13 +25,12 @@ export function safeNext(next, fallback = DEFAULT_NEXT) {
   let u;
   try { u = new URL(next, 'http://same.invalid'); } catch { return fallback; }
   if (u.origin !== 'http://same.invalid') return fallback;
-  if (u.pathname === LOGIN_PATH || u.pathname === '/login' || u.pathname === '/signup/' || u.pathname === '/signup') {
-    return fallback;
-  }
+  const p = u.pathname.replace(/\/?$/, '/');
+  if (p === LOGIN_PATH || p === SIGNUP_PATH) return fallback;
   return u.pathname + u.search + u.hash;
 }
 
-/** /login/?next=<path> for the page the user is on (path + query; the fragment stays out of it). */
+/** /app/login/?next=<path> for the page the user is on (path + query; the fragment stays out of it). */
 export function loginHref(current) {
   const next = safeNext(current, '');
   return next ? `${LOGIN_PATH}?next=${encodeURIComponent(next.replace(/#.*$/, ''))}` : LOGIN_PATH;

@@ -276,6 +276,10 @@ test('links page and phone layout, keyboard focus, no CSP errors', async () => {
   assert.equal(r.status(), 404);
   const r2 = await page.goto(`${server.base}/app/links`);
   assert.equal(new URL(r2.url()).pathname, '/app/links/');
+  // Auth mode none: no sign-in anywhere; the login page sends the user on.
+  assert.equal(await page.getByRole('link', { name: 'Sign in' }).count(), 0);
+  await page.goto(`${server.base}/app/login/?next=${encodeURIComponent('/app/links/?tag=x')}`);
+  await page.waitForURL((u) => new URL(u).pathname === '/app/links/' && new URL(u).search === '?tag=x');
   await page.context().close();
   const csp = consoleErrors.filter((e) => /Content Security Policy|Refused to/i.test(e));
   assert.deepEqual(csp, [], 'no CSP violations in the console');

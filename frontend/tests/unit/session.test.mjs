@@ -16,7 +16,7 @@ test('safeNext refuses open redirects and loops', () => {
   for (const bad of [
     'https://evil.example/', '//evil.example/x', '/\\evil.example', '\\\\evil.example', 'javascript:alert(1)',
     'evil.example', '', null, undefined, 42, '/\t/evil.example', '/ /evil.example', ' /app/', '/app\\..\\',
-    `/${'a'.repeat(3000)}`, 'http:/evil.example', '/login/?next=/app/', '/signup/', '/login',
+    `/${'a'.repeat(3000)}`, 'http:/evil.example', '/app/login/?next=/app/', '/app/signup/', '/app/login',
   ]) {
     assert.equal(safeNext(bad), DEFAULT_NEXT, `refused: ${JSON.stringify(bad)}`);
   }
@@ -26,10 +26,10 @@ test('safeNext refuses open redirects and loops', () => {
 });
 
 test('loginHref carries the page (not its fragment) as next', () => {
-  assert.equal(loginHref('/app/link/?slug=a%20b'), '/login/?next=%2Fapp%2Flink%2F%3Fslug%3Da%2520b');
-  assert.equal(loginHref('/app/keys/#token=st_x'), '/login/?next=%2Fapp%2Fkeys%2F');
-  assert.equal(loginHref('/login/'), '/login/');
-  assert.equal(loginHref('//evil'), '/login/');
+  assert.equal(loginHref('/app/link/?slug=a%20b'), '/app/login/?next=%2Fapp%2Flink%2F%3Fslug%3Da%2520b');
+  assert.equal(loginHref('/app/keys/#token=st_x'), '/app/login/?next=%2Fapp%2Fkeys%2F');
+  assert.equal(loginHref('/app/login/'), '/app/login/');
+  assert.equal(loginHref('//evil'), '/app/login/');
   assert.equal(safeNext(new URLSearchParams(loginHref('/app/link/?slug=x').split('?')[1]).get('next')), '/app/link/?slug=x');
 });
 
