@@ -66,6 +66,15 @@ ErrcInfo Info(Errc e) noexcept {
         case Errc::kRangeTooLarge: return {"range_too_large", "The time range is longer than allowed."};
         case Errc::kTooManyBuckets:
             return {"too_many_buckets", "The range holds too many buckets of this interval; use a longer interval."};
+        case Errc::kLinkDisabled: return {"link_disabled", "This link is disabled."};
+        case Errc::kPasswordRequired: return {"password_required", "This link is protected by a password."};
+        case Errc::kWrongPassword: return {"wrong_password", "The password is wrong."};
+        case Errc::kInvalidPassword:
+            return {"invalid_password", "\"password\" must be a string of 1 to 128 bytes, or null to remove it."};
+        case Errc::kInvalidTargeting:
+            return {"invalid_targeting",
+                    "\"targeting\" must be {\"ios\": url|null, \"android\": url|null, \"countries\": "
+                    "{\"DE\": url, ...}} with at most 50 ISO 3166-1 alpha-2 country codes."};
     }
     return {"internal", "Internal error."};
 }

@@ -59,6 +59,12 @@ enum class Errc {
     kInvalidRange,           // from/to unparseable, or from >= to
     kRangeTooLarge,          // to - from over the maximum range
     kTooManyBuckets,         // the range holds more buckets of the interval than allowed
+    // Link management (issue #7, branch links)
+    kLinkDisabled,           // the owner disabled the link (404 on redirect)
+    kPasswordRequired,       // a password-protected link was followed without a password
+    kWrongPassword,          // ... with a wrong one
+    kInvalidPassword,        // a link password that breaks the rules (length)
+    kInvalidTargeting,       // malformed targeting object, bad country code, too many countries
 };
 
 /// The error category of Errc; messages are the human-readable default texts.

@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <set>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
 namespace shortener::core {
 
 std::optional<RedirectType> RedirectTypeFromInt(std::int64_t code) noexcept {
@@ -15,9 +19,56 @@ std::optional<RedirectType> RedirectTypeFromInt(std::int64_t code) noexcept {
     }
 }
 
+std::string TargetingToJson(const Targeting& targeting) {
+    if (targeting.Empty()) return {};
+    boost::json::object o;
+    o["ios"] = targeting.ios.empty() ? boost::json::value(nullptr) : boost::json::value(targeting.ios);
+    o["android"] = targeting.android.empty() ? boost::json::value(nullptr) : boost::json::value(targeting.android);
+    boost::json::object countries;
+    for (const auto& [code, url] : targeting.countries) countries[code] = url;
+    o["countries"] = std::move(countries);
+    return boost::json::serialize(o);
+}
+
+std::optional<Targeting> TargetingFromJson(std::string_view text) {
+    Targeting t;
+    if (text.empty()) return t;
+    boost::system::error_code ec;
+    auto v = boost::json::parse(text, ec);
+    if (ec || !v.is_object()) return std::nullopt;
+    const auto& o = v.as_object();
+    auto url = [&](std::string_view key, std::string& out) {
+        auto it = o.find(key);
+        if (it == o.end() || it->value().is_null()) return true;
+        if (!it->value().is_string()) return false;
+        out = std::string(it->value().as_string());
+        return true;
+    };
+    if (!url("ios", t.ios) || !url("android", t.android)) return std::nullopt;
+    if (auto it = o.find("countries"); it != o.end() && !it->value().is_null()) {
+        if (!it->value().is_object()) return std::nullopt;
+        for (const auto& kv : it->value().as_object()) {
+            if (!kv.value().is_string()) return std::nullopt;
+            t.countries.emplace(std::string(kv.key()), std::string(kv.value().as_string()));
+        }
+    }
+    return t;
+}
+
 RedirectTarget ToRedirectTarget(const Link& link) {
-    return RedirectTarget{link.id,         link.long_url,   link.redirect_type,
-                          link.expires_at, link.max_clicks, link.deleted_at.has_value()};
+    RedirectTarget t;
+    t.id = link.id;
+    t.long_url = link.long_url;
+    t.redirect_type = link.redirect_type;
+    t.expires_at = link.expires_at;
+    t.max_clicks = link.max_clicks;
+    t.deleted = link.deleted_at.has_value();
+    t.disabled = link.disabled;
+    t.forward_query = link.forward_query;
+    t.expired_url = link.expired_url;
+    t.password_hash = link.password_hash;
+    t.targeting = link.targeting;
+    return t;
 }
 
 Link StoredLink(LinkId id, const NewLink& link) {
@@ -30,11 +81,19 @@ Link StoredLink(LinkId id, const NewLink& link) {
     stored.max_clicks = link.max_clicks;
     stored.redirect_type = link.redirect_type;
     stored.tags = link.tags;
+    stored.owner_id = link.owner_id;
+    stored.stats_token_hash = link.stats_token_hash;
+    stored.disabled = link.disabled;
+    stored.expired_url = link.expired_url;
+    stored.forward_query = link.forward_query;
+    stored.password_hash = link.password_hash;
+    stored.targeting = link.targeting;
     return stored;
 }
 
 Result<void> CheckFollowable(const RedirectTarget& target, TimePoint now) {
     if (target.deleted) return make_error_code(Errc::kGone);
+    if (target.disabled) return make_error_code(Errc::kLinkDisabled);
     if (target.expires_at && *target.expires_at <= now) return make_error_code(Errc::kGone);
     return {};
 }

@@ -3,6 +3,7 @@
 /// @brief The link: a slug that redirects to a long URL, with its optional limits.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,23 @@ std::optional<RedirectType> RedirectTypeFromInt(std::int64_t code) noexcept;
 
 inline constexpr std::size_t kMaxTags = 20;
 inline constexpr std::size_t kMaxTagLength = 64;
+inline constexpr std::size_t kMaxTargetedCountries = 50;
+
+/// Per-visitor destinations. Empty strings mean "no special destination". Checked in this order on every
+/// redirect: device (iOS, Android), then country, then the link's own URL.
+struct Targeting {
+    std::string ios;
+    std::string android;
+    std::map<std::string, std::string> countries;  // ISO 3166-1 alpha-2 code (upper case) → URL
+
+    bool Empty() const noexcept { return ios.empty() && android.empty() && countries.empty(); }
+    bool operator==(const Targeting&) const = default;
+};
+
+/// Targeting as stored (JSON object `{"ios":…,"android":…,"countries":{…}}`); "" for none.
+std::string TargetingToJson(const Targeting& targeting);
+/// The inverse of TargetingToJson; nullopt when the text is not such an object. "" gives an empty one.
+std::optional<Targeting> TargetingFromJson(std::string_view text);
 
 /// A stored link as the API shows it.
 struct Link {
@@ -35,6 +53,13 @@ struct Link {
     std::vector<std::string> tags;
     std::optional<TimePoint> deleted_at;
     std::int64_t clicks = 0;  // recorded clicks (the click queue may hold a few more not yet written)
+    std::optional<std::int64_t> owner_id;  // users.id of the owner; nullopt = anonymous (or auth mode none)
+    std::string stats_token_hash;          // hex SHA-256 of an anonymous link's stats token; empty = none
+    bool disabled = false;                 // answers 404 link_disabled on redirect, stays visible in the API
+    std::string expired_url;               // where visitors go once expired (date or clicks); empty = 410
+    bool forward_query = false;            // append the short link's query string to the destination
+    std::string password_hash;             // argon2id (auth::PasswordHasher); empty = no password; never shown
+    Targeting targeting;
 };
 
 /// What a new link needs; `slug` empty means "generate one".
@@ -46,6 +71,13 @@ struct NewLink {
     std::optional<std::int64_t> max_clicks;
     RedirectType redirect_type = RedirectType::k302;
     std::vector<std::string> tags;
+    std::optional<std::int64_t> owner_id;
+    std::string stats_token_hash;
+    bool disabled = false;
+    std::string expired_url;
+    bool forward_query = false;
+    std::string password_hash;
+    Targeting targeting;
 };
 
 /// A partial update; absent members stay as they are. `clear_*` removes an optional value.
@@ -57,6 +89,11 @@ struct LinkPatch {
     bool clear_max_clicks = false;
     std::optional<RedirectType> redirect_type;
     std::optional<std::vector<std::string>> tags;
+    std::optional<bool> disabled;
+    std::optional<std::string> expired_url;    // "" clears
+    std::optional<bool> forward_query;
+    std::optional<std::string> password_hash;  // "" clears
+    std::optional<Targeting> targeting;        // an empty Targeting clears
     TimePoint updated_at{};
 };
 
@@ -68,6 +105,11 @@ struct RedirectTarget {
     std::optional<TimePoint> expires_at;
     std::optional<std::int64_t> max_clicks;
     bool deleted = false;
+    bool disabled = false;
+    bool forward_query = false;
+    std::string expired_url;
+    std::string password_hash;
+    Targeting targeting;
 };
 
 RedirectTarget ToRedirectTarget(const Link& link);
@@ -75,7 +117,7 @@ RedirectTarget ToRedirectTarget(const Link& link);
 /// The link a store holds right after inserting `link` under `id` (no clicks, not updated yet).
 Link StoredLink(LinkId id, const NewLink& link);
 
-/// Whether the link may be followed at `now`: kGone once deleted or expired. The click limit is checked by
+/// Whether the link may be followed at `now`: kGone once deleted or expired, kLinkDisabled when disabled. The click limit is checked by
 /// the store, which counts exactly.
 Result<void> CheckFollowable(const RedirectTarget& target, TimePoint now);
 

@@ -17,6 +17,9 @@ unsigned StatusFor(Errc e) noexcept {
         case Errc::kSlugTaken: return 409;
         case Errc::kNotFound: return 404;
         case Errc::kGone: return 410;
+        case Errc::kLinkDisabled: return 404;
+        case Errc::kPasswordRequired:
+        case Errc::kWrongPassword: return 401;
         case Errc::kBackendUnavailable:
         case Errc::kOverloaded:
         case Errc::kSlugSpaceExhausted: return 503;
@@ -45,7 +48,9 @@ unsigned StatusFor(Errc e) noexcept {
         case Errc::kInvalidInterval:
         case Errc::kInvalidRange:
         case Errc::kRangeTooLarge:
-        case Errc::kTooManyBuckets: return 400;
+        case Errc::kTooManyBuckets:
+        case Errc::kInvalidPassword:
+        case Errc::kInvalidTargeting: return 400;
     }
     return 500;
 }

@@ -27,6 +27,7 @@ struct ListQuery {
     std::optional<core::LinkId> before_id;  // cursor: only links with a smaller id
     std::string q;                          // substring of slug or long URL, case-insensitive; empty = all
     std::string tag;                        // exact tag; empty = any
+    std::optional<std::int64_t> owner_id;   // set: only that owner's links; nullopt = every owner's
 };
 
 struct LinkPage {

@@ -45,11 +45,35 @@ TEST(RedisLinkCacheCodec, RoundTripsTargets) {
     EXPECT_EQ((*parsed)->expires_at, t->expires_at);
     EXPECT_EQ((*parsed)->max_clicks, 7);
     EXPECT_FALSE((*parsed)->deleted);
+    EXPECT_FALSE((*parsed)->disabled);
+    EXPECT_TRUE((*parsed)->targeting.Empty());
+
+    // Link management fields (issue #7) survive the trip too.
+    core::RedirectTarget full = *t;
+    full.disabled = true;
+    full.forward_query = true;
+    full.deleted = true;
+    full.password_hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA";
+    full.expired_url = "https://expired.example/?a=1";
+    full.targeting.ios = "https://ios.example/";
+    full.targeting.countries = {{"DE", "https://de.example/\"q"}, {"US", "https://us.example/"}};
+    auto full_parsed = ParseTarget(SerializeTarget(std::make_shared<const core::RedirectTarget>(full)));
+    ASSERT_TRUE(full_parsed && *full_parsed);
+    EXPECT_TRUE((*full_parsed)->disabled);
+    EXPECT_TRUE((*full_parsed)->forward_query);
+    EXPECT_TRUE((*full_parsed)->deleted);
+    EXPECT_EQ((*full_parsed)->password_hash, full.password_hash);
+    EXPECT_EQ((*full_parsed)->expired_url, full.expired_url);
+    EXPECT_EQ((*full_parsed)->targeting, full.targeting);
+    EXPECT_EQ((*full_parsed)->long_url, full.long_url);
+
     auto negative = ParseTarget(SerializeTarget(nullptr));
     ASSERT_TRUE(negative);
     EXPECT_EQ(*negative, nullptr);
     EXPECT_FALSE(ParseTarget("2\tfuture"));
-    EXPECT_FALSE(ParseTarget("1\tx\t302\t-\t-\t0\thttps://e"));
+    EXPECT_FALSE(ParseTarget("2\tx\t302\t-\t-\t0\t0\t0\t\t\t\thttps://e"));
+    EXPECT_FALSE(ParseTarget("1\t5\t302\t-\t-\t0\thttps://e"));  // an older release's entry: a miss
+    EXPECT_FALSE(ParseTarget("2\t5\t302\t-\t-\t0\t0\t0\t\t\t{bad\thttps://e"));
 }
 
 // Two replicas (each its own connections and L1 hooks) on one Redis.

@@ -254,9 +254,129 @@ TYPED_TEST_P(StoreContract, DataSurvivesReopen) {
 
 TYPED_TEST_P(StoreContract, PingSucceeds) { RunAwaitable(this->links().Ping()); }
 
+TYPED_TEST_P(StoreContract, OwnerAndManagementFieldsRoundTrip) {
+    auto& links = this->links();
+    auto link = MakeLink("mgmt", "https://example.com/m");
+    link.owner_id = 42;
+    link.stats_token_hash = std::string(64, 'a');
+    link.disabled = true;
+    link.expired_url = "https://expired.example/";
+    link.forward_query = true;
+    link.password_hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA";
+    link.targeting.ios = "https://apps.apple.com/app";
+    link.targeting.countries = {{"DE", "https://example.de/"}, {"FR", "https://example.fr/?q=\"x\""}};
+    auto created = RunAwaitable(links.Create(link));
+    ASSERT_TRUE(created);
+    EXPECT_EQ(created->owner_id, 42);
+    EXPECT_EQ(created->targeting, link.targeting);
+    auto found = RunAwaitable(links.FindBySlug("mgmt"));
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->owner_id, 42);
+    EXPECT_EQ(found->stats_token_hash, link.stats_token_hash);
+    EXPECT_TRUE(found->disabled);
+    EXPECT_EQ(found->expired_url, "https://expired.example/");
+    EXPECT_TRUE(found->forward_query);
+    EXPECT_EQ(found->password_hash, link.password_hash);
+    EXPECT_EQ(found->targeting, link.targeting);
+    EXPECT_TRUE(found->targeting.android.empty());
+
+    // Defaults: anonymous, enabled, nothing special.
+    ASSERT_TRUE(RunAwaitable(links.Create(MakeLink("plain"))));
+    auto plain = RunAwaitable(links.FindBySlug("plain"));
+    EXPECT_FALSE(plain->owner_id);
+    EXPECT_TRUE(plain->stats_token_hash.empty());
+    EXPECT_FALSE(plain->disabled);
+    EXPECT_FALSE(plain->forward_query);
+    EXPECT_TRUE(plain->expired_url.empty() && plain->password_hash.empty() && plain->targeting.Empty());
+
+    // Patch: set some, clear others; absent members stay.
+    core::LinkPatch patch;
+    patch.disabled = false;
+    patch.expired_url = "";
+    patch.password_hash = "";
+    patch.targeting = core::Targeting{.ios = {}, .android = "https://play.google.com/x", .countries = {}};
+    patch.updated_at = core::FromUnixMillis(1'800'000'000'000);
+    auto updated = RunAwaitable(links.Update("mgmt", patch));
+    ASSERT_TRUE(updated);
+    EXPECT_FALSE(updated->disabled);
+    EXPECT_TRUE(updated->expired_url.empty());
+    EXPECT_TRUE(updated->password_hash.empty());
+    EXPECT_TRUE(updated->forward_query);  // untouched
+    EXPECT_EQ(updated->owner_id, 42);     // never patched
+    EXPECT_EQ(updated->targeting.android, "https://play.google.com/x");
+    EXPECT_TRUE(updated->targeting.countries.empty());
+    found = RunAwaitable(links.FindBySlug("mgmt"));
+    EXPECT_EQ(found->targeting, updated->targeting);
+    EXPECT_FALSE(found->disabled);
+
+    core::LinkPatch clear;
+    clear.targeting = core::Targeting{};
+    clear.forward_query = false;
+    clear.password_hash = "$argon2id$new";
+    clear.updated_at = core::FromUnixMillis(1'800'000'000'001);
+    ASSERT_TRUE(RunAwaitable(links.Update("mgmt", clear)));
+    found = RunAwaitable(links.FindBySlug("mgmt"));
+    EXPECT_TRUE(found->targeting.Empty());
+    EXPECT_FALSE(found->forward_query);
+    EXPECT_EQ(found->password_hash, "$argon2id$new");
+}
+
+TYPED_TEST_P(StoreContract, ListFiltersByOwnerAndTagTogether) {
+    auto& links = this->links();
+    struct Row {
+        const char* slug;
+        std::optional<std::int64_t> owner;
+        std::vector<std::string> tags;
+    };
+    const Row rows[] = {{"o1a", 1, {"red"}},       {"o1b", 1, {"blue"}},   {"o1c", 1, {"red", "blue"}},
+                        {"o2a", 2, {"red"}},       {"o2b", 2, {}},         {"anon", std::nullopt, {"red"}},
+                        {"o1gone", 1, {"red"}}};
+    for (const auto& r : rows) {
+        auto l = MakeLink(r.slug);
+        l.owner_id = r.owner;
+        l.tags = r.tags;
+        ASSERT_TRUE(RunAwaitable(links.Create(l)));
+    }
+    ASSERT_TRUE(RunAwaitable(links.Delete("o1gone", core::FromUnixMillis(5))));
+    auto slugs = [&](ListQuery q) {
+        std::vector<std::string> out;
+        for (;;) {
+            auto page = RunAwaitable(links.List(q));
+            for (auto& l : page.items) out.push_back(l.slug);
+            if (!page.next_before) return out;
+            q.before_id = page.next_before;
+        }
+    };
+    ListQuery all;
+    EXPECT_EQ(slugs(all).size(), 6u);
+    ListQuery owner1;
+    owner1.owner_id = 1;
+    EXPECT_EQ(slugs(owner1), (std::vector<std::string>{"o1c", "o1b", "o1a"}));
+    ListQuery owner1_red = owner1;
+    owner1_red.tag = "red";
+    EXPECT_EQ(slugs(owner1_red), (std::vector<std::string>{"o1c", "o1a"}));
+    ListQuery owner1_red_paged = owner1_red;
+    owner1_red_paged.limit = 1;
+    EXPECT_EQ(slugs(owner1_red_paged), (std::vector<std::string>{"o1c", "o1a"}));
+    ListQuery owner2_blue;
+    owner2_blue.owner_id = 2;
+    owner2_blue.tag = "blue";
+    EXPECT_TRUE(slugs(owner2_blue).empty());
+    ListQuery red;
+    red.tag = "red";
+    EXPECT_EQ(slugs(red), (std::vector<std::string>{"anon", "o2a", "o1c", "o1a"}));
+    ListQuery owner_q = owner1;
+    owner_q.q = "1B";
+    EXPECT_EQ(slugs(owner_q), (std::vector<std::string>{"o1b"}));
+    ListQuery nobody;
+    nobody.owner_id = 999;
+    EXPECT_TRUE(slugs(nobody).empty());
+}
+
 REGISTER_TYPED_TEST_SUITE_P(StoreContract, CreateAndFind, TagsAndUrlsRoundTripAnyText, DuplicateSlugIsTaken,
                             DeletedSlugsAreGoneAndNeverReused, UpdateAppliesPatch, ListPagesNewestFirstWithFilters,
                             RecordIsIdempotentOnEventId, RecordCountsPerLink, ConsumeUseHoldsTheLimitUnderConcurrency,
-                            DataSurvivesReopen, PingSucceeds);
+                            DataSurvivesReopen, PingSucceeds, OwnerAndManagementFieldsRoundTrip,
+                            ListFiltersByOwnerAndTagTogether);
 
 }  // namespace shortener::store::contract

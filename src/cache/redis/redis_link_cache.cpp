@@ -28,9 +28,13 @@ bool ParseInt(std::string_view s, T& out) {
 
 }  // namespace
 
+// Format "2\t<id>\t<type>\t<expires ms|->\t<max clicks|->\t<deleted>\t<disabled>\t<forward query>\t
+// <password hash>\t<expired url>\t<targeting json>\t<long url>". No field but the last can hold a tab: URLs
+// with whitespace are refused by the URL policy, argon2 strings are base64, and JSON escapes control
+// characters. Entries of another version (a replica of an older release) read as misses.
 std::string SerializeTarget(const TargetPtr& target) {
     if (!target) return "0";
-    std::string out = "1\t";
+    std::string out = "2\t";
     out += std::to_string(target->id);
     out += '\t';
     out += std::to_string(static_cast<int>(target->redirect_type));
@@ -41,6 +45,16 @@ std::string SerializeTarget(const TargetPtr& target) {
     out += '\t';
     out += target->deleted ? '1' : '0';
     out += '\t';
+    out += target->disabled ? '1' : '0';
+    out += '\t';
+    out += target->forward_query ? '1' : '0';
+    out += '\t';
+    out += target->password_hash;
+    out += '\t';
+    out += target->expired_url;
+    out += '\t';
+    out += core::TargetingToJson(target->targeting);
+    out += '\t';
     out += target->long_url;
     return out;
 }
@@ -48,7 +62,7 @@ std::string SerializeTarget(const TargetPtr& target) {
 std::optional<TargetPtr> ParseTarget(std::string_view value) {
     if (value == "0") return TargetPtr{};
     std::string_view rest = value;
-    if (NextField(rest) != "1") return std::nullopt;
+    if (NextField(rest) != "2") return std::nullopt;
     core::RedirectTarget t;
     int type = 0;
     if (!ParseInt(NextField(rest), t.id) || !ParseInt(NextField(rest), type)) return std::nullopt;
@@ -67,9 +81,17 @@ std::optional<TargetPtr> ParseTarget(std::string_view value) {
         if (!ParseInt(max, n)) return std::nullopt;
         t.max_clicks = n;
     }
-    auto deleted = NextField(rest);
-    if (deleted != "0" && deleted != "1") return std::nullopt;
-    t.deleted = deleted == "1";
+    auto flag = [&](bool& out) {
+        auto f = NextField(rest);
+        out = f == "1";
+        return f == "0" || f == "1";
+    };
+    if (!flag(t.deleted) || !flag(t.disabled) || !flag(t.forward_query)) return std::nullopt;
+    t.password_hash = std::string(NextField(rest));
+    t.expired_url = std::string(NextField(rest));
+    auto targeting = core::TargetingFromJson(NextField(rest));
+    if (!targeting) return std::nullopt;
+    t.targeting = std::move(*targeting);
     if (rest.empty()) return std::nullopt;
     t.long_url = std::string(rest);
     return std::make_shared<const core::RedirectTarget>(std::move(t));

@@ -22,21 +22,25 @@ using core::Errc;
 
 #define LINK_COLUMNS                                                                                         \
     "id, slug, long_url, ts_to_ms(created_at), ts_to_ms(updated_at), ts_to_ms(expires_at), max_clicks, "    \
-    "redirect_type, to_json(tags)::text, ts_to_ms(deleted_at), clicks"
+    "redirect_type, to_json(tags)::text, ts_to_ms(deleted_at), clicks, owner_id, stats_token_hash, disabled, "  \
+    "expired_url, forward_query, password_hash, targeting::text"
 
 constexpr PgStatement kSelectBySlug{"link_by_slug", "SELECT " LINK_COLUMNS " FROM links WHERE slug = $1"};
 
 constexpr PgStatement kInsertLink{
     "link_insert",
-    "INSERT INTO links (slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, tags) "
-    "VALUES ($1, $2, ms_to_ts($3), ms_to_ts($3), ms_to_ts($4), $5, $6, $7::text[]) RETURNING id"};
+    "INSERT INTO links (slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, tags, "
+    "owner_id, stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting) "
+    "VALUES ($1, $2, ms_to_ts($3), ms_to_ts($3), ms_to_ts($4), $5, $6, $7::text[], $8, $9, $10, $11, $12, $13, "
+    "$14::jsonb) RETURNING id"};
 
 // Substring matches are case-insensitive (ASCII, as SQLite's LIKE) and literal: strpos has no wildcards.
 constexpr PgStatement kList{
     "link_list",
     "SELECT " LINK_COLUMNS " FROM links WHERE deleted_at IS NULL AND id < $1 "
     "AND ($2 = '' OR strpos(lower(slug), lower($2)) > 0 OR strpos(lower(long_url), lower($2)) > 0) "
-    "AND ($3 = '' OR tags @> ARRAY[$3::text]) ORDER BY id DESC LIMIT $4"};
+    "AND ($3 = '' OR tags @> ARRAY[$3::text]) AND ($5::bigint IS NULL OR owner_id = $5) "
+    "ORDER BY id DESC LIMIT $4"};
 
 // One statement: absent patch members keep the stored value; a set value wins over its clear_ flag.
 constexpr PgStatement kUpdate{
@@ -45,7 +49,11 @@ constexpr PgStatement kUpdate{
     "expires_at = CASE WHEN $3::bigint IS NOT NULL THEN ms_to_ts($3) WHEN $4::boolean THEN NULL ELSE expires_at END, "
     "max_clicks = CASE WHEN $5::bigint IS NOT NULL THEN $5 WHEN $6::boolean THEN NULL ELSE max_clicks END, "
     "redirect_type = COALESCE($7::smallint, redirect_type), tags = COALESCE($8::text[], tags), "
-    "updated_at = ms_to_ts($9) WHERE slug = $1 AND deleted_at IS NULL RETURNING " LINK_COLUMNS};
+    "updated_at = ms_to_ts($9), disabled = COALESCE($10::boolean, disabled), "
+    "expired_url = COALESCE($11, expired_url), forward_query = COALESCE($12::boolean, forward_query), "
+    "password_hash = COALESCE($13, password_hash), "
+    "targeting = CASE WHEN $14::text IS NULL THEN targeting WHEN $14 = '' THEN NULL ELSE $14::jsonb END "
+    "WHERE slug = $1 AND deleted_at IS NULL RETURNING " LINK_COLUMNS};
 
 constexpr PgStatement kDelete{
     "link_delete",
@@ -159,6 +167,14 @@ std::optional<std::string> OptMillis(const std::optional<core::TimePoint>& t) {
     return Str(core::ToUnixMillis(*t));
 }
 
+std::string Bool(bool v) { return v ? "t" : "f"; }
+
+// "" is stored as NULL.
+std::optional<std::string> OptText(std::string s) {
+    if (s.empty()) return std::nullopt;
+    return s;
+}
+
 std::optional<std::string> OptInt(const std::optional<std::int64_t>& v) {
     if (!v) return std::nullopt;
     return Str(*v);
@@ -237,6 +253,14 @@ core::Link ReadLink(const PgResult& r, int row) {
     link.tags = TagsFromJson(r.Text(row, 8));
     if (auto v = r.OptionalInt(row, 9)) link.deleted_at = core::FromUnixMillis(*v);
     link.clicks = r.Int(row, 10);
+    link.owner_id = r.OptionalInt(row, 11);
+    link.stats_token_hash = std::string(r.Text(row, 12));
+    link.disabled = r.Text(row, 13) == "t";
+    link.expired_url = std::string(r.Text(row, 14));
+    link.forward_query = r.Text(row, 15) == "t";
+    link.password_hash = std::string(r.Text(row, 16));
+    // Written only by TargetingToJson; unreadable text (a hand-edited row) means no targeting.
+    if (!r.IsNull(row, 17)) link.targeting = core::TargetingFromJson(r.Text(row, 17)).value_or(core::Targeting{});
     return link;
 }
 
@@ -281,7 +305,14 @@ Task<core::Result<core::Link>> PostgresLinkStore::Create(const core::NewLink& li
                     OptMillis(link.expires_at),
                     OptInt(link.max_clicks),
                     Str(static_cast<std::int64_t>(link.redirect_type)),
-                    TagsArray(link.tags)};
+                    TagsArray(link.tags),
+                    OptInt(link.owner_id),
+                    Sanitized(link.stats_token_hash),
+                    Bool(link.disabled),
+                    Sanitized(link.expired_url),
+                    Bool(link.forward_query),
+                    Sanitized(link.password_hash),
+                    OptText(core::TargetingToJson(link.targeting))};
     std::optional<PgResult> r;
     bool taken = false;
     try {
@@ -303,7 +334,7 @@ Task<std::optional<core::Link>> PostgresLinkStore::FindBySlug(std::string_view s
 
 Task<LinkPage> PostgresLinkStore::List(const ListQuery& query) {
     PgParams params{Str(query.before_id.value_or(INT64_MAX)), Sanitized(query.q), Sanitized(query.tag),
-                    Str(static_cast<std::int64_t>(query.limit + 1))};
+                    Str(static_cast<std::int64_t>(query.limit + 1)), OptInt(query.owner_id)};
     auto r = co_await pool_->Execute(kList, params);
     LinkPage page;
     for (int i = 0; i < r.Rows(); ++i) page.items.push_back(ReadLink(r, i));
@@ -329,7 +360,13 @@ Task<core::Result<core::Link>> PostgresLinkStore::Update(std::string_view slug, 
                     std::string(patch.clear_max_clicks ? "t" : "f"),
                     redirect,
                     tags,
-                    Str(core::ToUnixMillis(patch.updated_at))};
+                    Str(core::ToUnixMillis(patch.updated_at)),
+                    patch.disabled ? std::optional<std::string>(Bool(*patch.disabled)) : std::nullopt,
+                    patch.expired_url ? std::optional<std::string>(Sanitized(*patch.expired_url)) : std::nullopt,
+                    patch.forward_query ? std::optional<std::string>(Bool(*patch.forward_query)) : std::nullopt,
+                    patch.password_hash ? std::optional<std::string>(Sanitized(*patch.password_hash)) : std::nullopt,
+                    patch.targeting ? std::optional<std::string>(core::TargetingToJson(*patch.targeting))
+                                    : std::nullopt};
     auto r = co_await pool_->Execute(kUpdate, params);
     if (r.Rows() == 1) co_return ReadLink(r, 0);
     auto existing = co_await FindBySlug(slug);

@@ -13,25 +13,30 @@ namespace {
 using core::Errc;
 
 
-constexpr const char* kSelectBySlug =
-    "SELECT id, slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, tags, deleted_at, "
-    "clicks FROM links WHERE slug = ?";
+#define LINK_COLUMNS                                                                                         \
+    "id, slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, tags, deleted_at, "  \
+    "clicks, owner_id, stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting"
+
+constexpr const char* kSelectBySlug = "SELECT " LINK_COLUMNS " FROM links WHERE slug = ?";
 
 constexpr const char* kInsertLink =
-    "INSERT INTO links (slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, tags) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    "INSERT INTO links (slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, tags, "
+    "owner_id, stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-// The q filter escapes LIKE wildcards so that user text matches literally.
+// The q filter escapes LIKE wildcards so that user text matches literally. ?5 is the owner filter (NULL =
+// every owner); with it set, links_owner_idx serves the query.
 constexpr const char* kList =
-    "SELECT id, slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, tags, deleted_at, "
-    "clicks FROM links WHERE deleted_at IS NULL AND id < ?1 "
+    "SELECT " LINK_COLUMNS " FROM links WHERE deleted_at IS NULL AND id < ?1 "
+    "AND (?5 IS NULL OR owner_id = ?5) "
     "AND (?2 = '' OR slug LIKE '%' || ?2 || '%' ESCAPE '\\' OR long_url LIKE '%' || ?2 || '%' ESCAPE '\\') "
     "AND (?3 = '' OR EXISTS (SELECT 1 FROM json_each(links.tags) WHERE json_each.value = ?3)) "
     "ORDER BY id DESC LIMIT ?4";
 
 constexpr const char* kUpdate =
     "UPDATE links SET long_url = ?2, expires_at = ?3, max_clicks = ?4, redirect_type = ?5, tags = ?6, "
-    "updated_at = ?7 WHERE id = ?1";
+    "updated_at = ?7, disabled = ?8, expired_url = ?9, forward_query = ?10, password_hash = ?11, targeting = ?12 "
+    "WHERE id = ?1";
 
 constexpr const char* kDelete = "UPDATE links SET deleted_at = ?2, updated_at = ?2 WHERE id = ?1";
 
@@ -180,6 +185,14 @@ core::Link ReadLink(const Statement& s) {
     link.tags = TagsFromJson(s.Text(8));
     if (auto v = s.OptionalInt(9)) link.deleted_at = core::FromUnixMillis(*v);
     link.clicks = s.Int(10);
+    link.owner_id = s.OptionalInt(11);
+    link.stats_token_hash = s.Text(12);
+    link.disabled = s.Int(13) != 0;
+    link.expired_url = s.Text(14);
+    link.forward_query = s.Int(15) != 0;
+    link.password_hash = s.Text(16);
+    // Written only by TargetingToJson; unreadable text (a hand-edited row) means no targeting.
+    link.targeting = core::TargetingFromJson(s.Text(17)).value_or(core::Targeting{});
     return link;
 }
 
@@ -188,6 +201,12 @@ std::optional<core::Link> Find(SqliteConnection& c, std::string_view slug) {
     s.Bind(1, slug);
     if (!s.Step()) return std::nullopt;
     return ReadLink(s);
+}
+
+// "" is stored as NULL.
+std::optional<std::string> OptionalText(std::string s) {
+    if (s.empty()) return std::nullopt;
+    return s;
 }
 
 std::optional<std::int64_t> ToMillis(const std::optional<core::TimePoint>& t) {
@@ -221,6 +240,13 @@ Task<core::Result<core::Link>> SqliteLinkStore::Create(const core::NewLink& link
                 .Bind(6, link.max_clicks)
                 .Bind(7, static_cast<std::int64_t>(link.redirect_type))
                 .Bind(8, TagsToJson(link.tags))
+                .Bind(9, link.owner_id)
+                .Bind(10, link.stats_token_hash)
+                .Bind(11, static_cast<std::int64_t>(link.disabled))
+                .Bind(12, link.expired_url)
+                .Bind(13, static_cast<std::int64_t>(link.forward_query))
+                .Bind(14, link.password_hash)
+                .Bind(15, OptionalText(core::TargetingToJson(link.targeting)))
                 .Run();
         } catch (const SqliteError& e) {
             if (e.IsUniqueViolation()) return make_error_code(Errc::kSlugTaken);
@@ -249,7 +275,8 @@ Task<LinkPage> SqliteLinkStore::List(const ListQuery& query) {
         s.Bind(1, query.before_id.value_or(INT64_MAX))
             .Bind(2, pattern)
             .Bind(3, query.tag)
-            .Bind(4, static_cast<std::int64_t>(query.limit + 1));
+            .Bind(4, static_cast<std::int64_t>(query.limit + 1))
+            .Bind(5, query.owner_id);
         LinkPage page;
         while (s.Step()) page.items.push_back(ReadLink(s));
         if (page.items.size() > query.limit) {
@@ -274,6 +301,11 @@ Task<core::Result<core::Link>> SqliteLinkStore::Update(std::string_view slug, co
             if (patch.max_clicks) link->max_clicks = patch.max_clicks;
             if (patch.redirect_type) link->redirect_type = *patch.redirect_type;
             if (patch.tags) link->tags = *patch.tags;
+            if (patch.disabled) link->disabled = *patch.disabled;
+            if (patch.expired_url) link->expired_url = *patch.expired_url;
+            if (patch.forward_query) link->forward_query = *patch.forward_query;
+            if (patch.password_hash) link->password_hash = *patch.password_hash;
+            if (patch.targeting) link->targeting = *patch.targeting;
             link->updated_at = patch.updated_at;
             c->Prepare(kUpdate)
                 .Bind(1, link->id)
@@ -283,6 +315,11 @@ Task<core::Result<core::Link>> SqliteLinkStore::Update(std::string_view slug, co
                 .Bind(5, static_cast<std::int64_t>(link->redirect_type))
                 .Bind(6, TagsToJson(link->tags))
                 .Bind(7, core::ToUnixMillis(link->updated_at))
+                .Bind(8, static_cast<std::int64_t>(link->disabled))
+                .Bind(9, link->expired_url)
+                .Bind(10, static_cast<std::int64_t>(link->forward_query))
+                .Bind(11, link->password_hash)
+                .Bind(12, OptionalText(core::TargetingToJson(link->targeting)))
                 .Run();
             return std::move(*link);
         });
