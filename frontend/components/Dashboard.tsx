@@ -171,8 +171,8 @@ export default function Dashboard({ slug, initialRange = 7, token = null }: { sl
           <span className="muted">Created {formatDate(link.created_at)}</span>
           {link.disabled && <span className="badge" data-testid="disabled-badge">disabled</span>}
           {link.password_protected && <span className="badge">password</span>}
-          {link.tags.map((t) => <Link key={t} className="tag" href={`/app/links/?tag=${encodeURIComponent(t)}`}>{t}</Link>)}
-          {!token && <Link className="button secondary" href={`/app/link/edit/?slug=${encodeURIComponent(slug)}`}>Edit link</Link>}
+          {link.tags.map((t) => <Link key={t} prefetch={false} className="tag" href={`/app/links/?tag=${encodeURIComponent(t)}`}>{t}</Link>)}
+          {!token && <Link prefetch={false} className="button secondary" href={`/app/link/edit/?slug=${encodeURIComponent(slug)}`}>Edit link</Link>}
         </p>
       ) : token ? (
         <p className="row"><a href={shortUrl}>{shortUrl}</a> <CopyButton text={shortUrl} label="Copy" />

@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { api, ApiError, type Link as ShortLink } from '@/lib/api';
 import countryNames from '@/lib/country-names.json';
 import { countryFlag, formatCount } from '@/lib/logic.mjs';
-import { fieldForError, formToPatch, linkToForm, REDIRECT_TYPES, type FieldError, type LinkForm } from '@/lib/linkform.mjs';
+import { controlForField, fieldForError, formToPatch, linkToForm, REDIRECT_TYPES, type FieldError, type LinkForm } from '@/lib/linkform.mjs';
 
 const COUNTRIES = Object.entries(countryNames as Record<string, string>).sort((a, b) => a[1].localeCompare(b[1], 'en'));
 
@@ -78,8 +78,9 @@ export default function LinkSettings({ slug }: { slug: string }) {
       setSaved('Saved. Visitors get the new settings right away.');
     } catch (err) {
       if (err instanceof ApiError && err.status === 410) { setDeleted(true); return; }
-      const message = err instanceof ApiError ? (err.serverMessage || err.message) : 'Could not save.';
-      const field = err instanceof ApiError && err.code ? fieldForError(err.code, err.serverMessage) : null;
+      // (shown next to its field, so without the JSON path the server puts in front: "targeting.ios": …)
+      const message = err instanceof ApiError ? (err.serverMessage || err.message).replace(/^"[^"]+":\s*/, '') : 'Could not save.';
+      const field = err instanceof ApiError && err.code ? controlForField(fieldForError(err.code, err.serverMessage), form!.countries) : null;
       setError({ field: field ?? 'form', message });
     } finally {
       setBusy(false);
@@ -195,11 +196,13 @@ export default function LinkSettings({ slug }: { slug: string }) {
           <div className="row">
             <div className="field grow">
               <label htmlFor="ios">iOS URL</label>
-              <input id="ios" type="url" inputMode="url" value={form.ios} onChange={(e) => set('ios', e.target.value)} />
+              <input id="ios" type="url" inputMode="url" value={form.ios} onChange={(e) => set('ios', e.target.value)} {...inv('ios')} />
+              <Err field="ios" />
             </div>
             <div className="field grow">
               <label htmlFor="android">Android URL</label>
-              <input id="android" type="url" inputMode="url" value={form.android} onChange={(e) => set('android', e.target.value)} />
+              <input id="android" type="url" inputMode="url" value={form.android} onChange={(e) => set('android', e.target.value)} {...inv('android')} />
+              <Err field="android" />
             </div>
           </div>
           {form.countries.map((r, i) => (

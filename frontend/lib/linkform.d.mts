@@ -13,3 +13,4 @@ export type FieldError = { field: string; message: string };
 export function formToPatch(form: LinkForm, initial: LinkForm):
   { body: Record<string, unknown>; error?: undefined } | { error: FieldError; body?: undefined };
 export function fieldForError(code: string, message?: string): string | null;
+export function controlForField(field: string | null, countries: CountryRow[]): string | null;

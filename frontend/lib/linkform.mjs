@@ -143,17 +143,30 @@ const FIELD_OF_CODE = {
 };
 
 /**
- * The form field a PATCH error belongs to ('url', 'expired_url', 'targeting', …), or null for the form as a
- * whole. URL rule codes are shared by the destination, the expired URL and targeting URLs; the server's
- * message names the field when it is not the destination.
+ * The form field a PATCH error belongs to, or null for the form as a whole: 'url', 'expires_at', …, 'ios',
+ * 'android', 'country:DE' (the row of that country), 'targeting' (the targeting block). URL rule codes are shared
+ * by the destination, the expired URL and the targeting URLs; the server's message then starts with the field's
+ * JSON path ("expired_url": …, "targeting.countries.DE": …).
  */
 export function fieldForError(code, message = '') {
-  if (FIELD_OF_CODE[code]) return FIELD_OF_CODE[code];
-  if (URL_CODES.has(code)) {
-    const m = String(message);
-    if (/expired_url|expired URL/i.test(m)) return 'expired_url';
-    if (/targeting|\bios\b|android|countr/i.test(m)) return 'targeting';
-    return 'url';
+  const m = String(message);
+  if (URL_CODES.has(code) || code === 'invalid_request' || code === 'invalid_targeting') {
+    const path = /^"(expired_url|targeting\.ios|targeting\.android|targeting\.countries\.([A-Za-z]{2}))"/.exec(m);
+    if (path) {
+      if (path[2]) return `country:${path[2].toUpperCase()}`;
+      return path[1].replace('targeting.', '');
+    }
+    const twice = /The country ([A-Z]{2}) is listed twice/.exec(m);
+    if (twice) return `country:${twice[1]}`;
   }
+  if (FIELD_OF_CODE[code]) return FIELD_OF_CODE[code];
+  if (URL_CODES.has(code)) return 'url';
   return null;
+}
+
+/** A field from fieldForError → the id of the form control (country rows are found by their code). */
+export function controlForField(field, countries) {
+  if (!field || !field.startsWith('country:')) return field;
+  const i = countries.findIndex((r) => r.code === field.slice(8));
+  return i < 0 ? 'targeting' : `country-url-${i}`;
 }

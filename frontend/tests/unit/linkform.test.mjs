@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  linkToForm, formToPatch, fieldForError, parseTags, isoToLocalInput, localInputToIso,
+  linkToForm, formToPatch, fieldForError, controlForField, parseTags, isoToLocalInput, localInputToIso,
 } from '../../lib/linkform.mjs';
 
 const LINK = {
@@ -88,15 +88,27 @@ test('parseTags', () => {
 });
 
 test('server errors land next to the right field', () => {
-  assert.equal(fieldForError('invalid_url', 'That is not a URL.'), 'url');
+  assert.equal(fieldForError('invalid_url'), 'url');
+  assert.equal(fieldForError('unsupported_scheme', 'Only http and https URLs can be shortened.'), 'url');
   assert.equal(fieldForError('url_blocked'), 'url');
-  assert.equal(fieldForError('invalid_host', 'expired_url: bad host'), 'expired_url');
-  assert.equal(fieldForError('relative_url', 'targeting.countries.DE: no scheme'), 'targeting');
+  assert.equal(fieldForError('invalid_host', '"expired_url": The host is not valid.'), 'expired_url');
+  assert.equal(fieldForError('relative_url', '"targeting.ios": The URL has no scheme.'), 'ios');
+  assert.equal(fieldForError('url_shortener', '"targeting.android": no'), 'android');
+  assert.equal(fieldForError('invalid_host', '"targeting.countries.DE": bad host'), 'country:DE');
+  assert.equal(fieldForError('invalid_targeting', 'The country FR is listed twice.'), 'country:FR');
+  assert.equal(fieldForError('invalid_targeting', '"XX" is not an ISO 3166-1 alpha-2 country code'), 'targeting');
+  assert.equal(fieldForError('invalid_targeting', 'At most 50 countries can be targeted.'), 'targeting');
+  assert.equal(fieldForError('invalid_request', '"expired_url" must be a URL string.'), 'expired_url');
+  assert.equal(fieldForError('invalid_request', 'Unknown field.'), null);
   assert.equal(fieldForError('invalid_max_clicks'), 'max_clicks');
   assert.equal(fieldForError('invalid_expires_at'), 'expires_at');
   assert.equal(fieldForError('invalid_tags'), 'tags');
   assert.equal(fieldForError('invalid_password'), 'password');
-  assert.equal(fieldForError('invalid_targeting'), 'targeting');
   assert.equal(fieldForError('invalid_redirect_type'), 'redirect_type');
   assert.equal(fieldForError('gone'), null);
+  const rows = [{ code: 'FR', url: 'x' }, { code: 'DE', url: 'y' }];
+  assert.equal(controlForField('country:DE', rows), 'country-url-1');
+  assert.equal(controlForField('country:JP', rows), 'targeting');
+  assert.equal(controlForField('url', rows), 'url');
+  assert.equal(controlForField(null, rows), null);
 });
