@@ -256,6 +256,74 @@ test('link settings: server errors next to the field, edit and the redirect foll
   await page.context().close();
 });
 
+// TEMPORARY until branch `links` is merged into main: PATCH does not know these fields yet.
+const LINKS_SKIP = 'needs disable/password/targeting/expired_url/forward_query in PATCH (branch links, issue #7), not merged yet';
+
+test('link settings: targeting, query forwarding, disable, password, click limit with an expired URL', { skip: LINKS_SKIP }, async () => {
+  const created = await (await fetch(`${server.base}/api/v1/links`, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ url: 'https://example.com/managed' }) })).json();
+  const follow = (opts = {}, query = '') => fetch(`${server.base}/${created.slug}${query}`, { redirect: 'manual', ...opts });
+  const DESKTOP = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+  const page = await newPage();
+  await page.goto(`${server.base}/app/link/edit/?slug=${created.slug}`);
+  const save = async () => {
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByTestId('saved').filter({ hasText: 'Saved' }).waitFor();
+  };
+
+  // A targeting URL the server refuses: the error sits under that input.
+  await page.getByLabel('iOS URL').fill('ftp://apps.example.com/x');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByTestId('ios-error').waitFor();
+  assert.equal(await page.getByLabel('iOS URL').getAttribute('aria-invalid'), 'true');
+  await page.getByLabel('iOS URL').fill('https://apps.apple.com/app/id1');
+  await page.getByRole('button', { name: 'Add a country' }).click();
+  await page.getByLabel('Country', { exact: true }).selectOption('DE');
+  await page.getByLabel('URL for Germany').fill('https://example.de/');
+  await page.getByLabel(/Forward the short link/).check();
+  await save();
+  const stored = await (await fetch(`${server.base}/api/v1/links/${created.slug}`)).json();
+  assert.deepEqual(stored.targeting, { ios: 'https://apps.apple.com/app/id1', android: null, countries: { DE: 'https://example.de/' } });
+  assert.equal(stored.forward_query, true);
+  assert.match((await follow({ headers: { 'user-agent': IPHONE } })).headers.get('location'), /^https:\/\/apps\.apple\.com\/app\/id1/);
+  if (fs.existsSync(GEOIP)) {
+    const de = await follow({ headers: { 'user-agent': DESKTOP, 'x-forwarded-for': GERMAN_IP } });
+    assert.match(de.headers.get('location'), /^https:\/\/example\.de\//);
+  }
+  assert.equal((await follow({ headers: { 'user-agent': DESKTOP } }, '?utm_source=x')).headers.get('location'),
+    'https://example.com/managed?utm_source=x');
+
+  // Disable, then enable again.
+  await page.getByLabel(/^Disabled/).check();
+  await save();
+  assert.equal((await follow()).status, 404);
+  await page.getByLabel(/^Disabled/).uncheck();
+  await save();
+  assert.equal((await follow({ headers: { 'user-agent': DESKTOP } })).status, 302);
+
+  // Password: set (write-only: the form never shows it), then remove.
+  await page.getByLabel('Set a password').check();
+  await page.getByLabel('New password').fill('open sesame');
+  await save();
+  await page.getByTestId('password-state').filter({ hasText: 'asks visitors for a password' }).waitFor();
+  assert.equal(await page.getByLabel('New password').count(), 0);
+  assert.equal((await follow({ headers: { accept: 'text/html' } })).status, 401);
+  await page.getByLabel('Remove it').check();
+  await save();
+  await page.getByTestId('password-state').filter({ hasText: 'no password' }).waitFor();
+  assert.equal((await follow({ headers: { 'user-agent': DESKTOP } })).status, 302);
+
+  // A click limit already reached, with an expired URL: visitors go there.
+  await page.getByLabel('Maximum clicks').fill('1');
+  await page.getByLabel(/After expiry, send visitors to/).fill('https://example.com/sold-out');
+  await save();
+  const over = await follow({ headers: { 'user-agent': DESKTOP } });
+  assert.equal(over.headers.get('location'), 'https://example.com/sold-out');
+  await axe(page, 'link settings, all fields');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'link-settings-full-1280.png'), fullPage: true });
+  await page.context().close();
+});
+
 test('links page and phone layout, keyboard focus, no CSP errors', async () => {
   const page = await newPage(390, 844, { isMobile: true, hasTouch: true });
   await page.goto(`${server.base}/app/links/`);
