@@ -157,7 +157,7 @@ export default function LinkSettings({ slug }: { slug: string }) {
           </div>
           <label className="check">
             <input type="checkbox" checked={form.forward_query} onChange={(e) => set('forward_query', e.target.checked)} />
-            Forward the short link&apos;s query string (<code>?utm_source=…</code>) to the destination
+            <span>Forward the short link&apos;s query string (<code>?utm_source=…</code>) to the destination</span>
           </label>
           <div className="field">
             <label htmlFor="tags">Tags <span className="muted">(comma-separated)</span></label>

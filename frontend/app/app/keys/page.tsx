@@ -99,7 +99,7 @@ function Keys() {
             {SCOPES.filter((sc) => sc.id !== 'admin' || mayAdmin).map((sc) => (
               <label key={sc.id} className="check">
                 <input type="checkbox" checked={scopes.includes(sc.id)} onChange={(e) => toggle(sc.id, e.target.checked)} />
-                <code>{sc.id}</code> — {sc.label}
+                <span><code>{sc.id}</code> — {sc.label}</span>
               </label>
             ))}
           </fieldset>
