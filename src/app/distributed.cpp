@@ -16,6 +16,7 @@
 
 #include "app/commands.hpp"
 #include "app/enrichment.hpp"
+#include "auth/password.hpp"
 #include "app/system.hpp"
 #include "app/observability.hpp"
 #include "app/wiring.hpp"
@@ -246,6 +247,9 @@ int ServeDistributed(const Config& config) {
     ctx.trusted_proxies = *core::TrustedProxies::Parse(config.trusted_proxies);  // validated by LoadConfig
     ctx.stats = stores.stats.get();
     ctx.live = &broadcaster;
+    auth::PasswordHasher passwords;  // link passwords (argon2id on its own threads)
+    ctx.passwords = &passwords;
+    ctx.country_of = MakeCountryLookup(config);  // the geo database opens on the first country-targeted visit
     ctx.readiness.push_back({"database", [&stores]() { return stores.links->Ping(); }});
     // Redis down degrades (no L2, clicks buffered or journaled) but redirects and the API keep working.
     ctx.readiness.push_back({"redis",

@@ -2,7 +2,10 @@
 
 #include <malloc.h>
 
+#include <mutex>
+
 #include "enrich/click_enricher.hpp"
+#include "enrich/geo_locator.hpp"
 #include "log/log.hpp"
 
 namespace shortener::app {
@@ -27,7 +30,43 @@ std::string HostAndPortOf(const std::string& url) {
     return url.substr(start, url.find_first_of("/?#", start) - start);
 }
 
+// Opens the database on first use; a database that cannot be opened is logged once and answers "unknown".
+class LazyCountryLookup {
+public:
+    explicit LazyCountryLookup(std::string path) : path_(std::move(path)) {}
+
+    std::string CountryOf(std::string_view client_address) {
+        std::call_once(once_, [this] {
+            geo_ = std::make_unique<enrich::GeoLocator>(path_);
+            if (geo_->enabled()) {
+                log::Info("geo_targeting_ready", {{"geoip_db", path_}, {"type", geo_->database_type()}});
+            } else {
+                log::Warn("geo_targeting_unavailable", {{"geoip_db", path_}, {"error", geo_->error()}});
+            }
+        });
+        if (!geo_->enabled()) return {};
+        auto address = core::IpAddress::ParseLoose(client_address);
+        if (!address) return {};
+        return geo_->Lookup(*address, true).country_code;
+    }
+
+private:
+    std::string path_;
+    std::once_flag once_;
+    std::unique_ptr<enrich::GeoLocator> geo_;
+};
+
 }  // namespace
+
+std::function<std::string(std::string_view)> MakeCountryLookup(const Config& config) {
+    std::string path = config.geoip_db;
+    if (path.empty()) {
+        const std::string npm_dir = config.enrich_data_dir.empty() ? enrich::BuiltInNpmDir() : config.enrich_data_dir;
+        path = enrich::DefaultDataPaths(npm_dir).geoip_db;
+    }
+    auto lookup = std::make_shared<LazyCountryLookup>(std::move(path));
+    return [lookup](std::string_view client_address) { return lookup->CountryOf(client_address); };
+}
 
 std::unique_ptr<core::ClickEnricher> MakeEnricher(const Config& config, std::unique_ptr<enrich::SaltStore> salts) {
     const std::string npm_dir = config.enrich_data_dir.empty() ? enrich::BuiltInNpmDir() : config.enrich_data_dir;

@@ -3,7 +3,10 @@
 /// @brief Builds the click enricher (issue #4) from the configuration: data paths, SHORTENER_GEOIP_DB,
 /// SHORTENER_DNT, the public host, and the visitor-id salt store of the deployment.
 
+#include <functional>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "app/config.hpp"
 #include "core/enriched_click.hpp"
@@ -15,5 +18,10 @@ namespace shortener::app {
 /// workers). Missing data files are logged once each (warn) and leave their dimensions unknown; never throws
 /// for them.
 std::unique_ptr<core::ClickEnricher> MakeEnricher(const Config& config, std::unique_ptr<enrich::SaltStore> salts);
+
+/// Client address → ISO 3166-1 alpha-2 country ("" = unknown), for the redirect's country targeting. The
+/// geolocation database (SHORTENER_GEOIP_DB or the bundled one) is opened on the first call, so API
+/// processes whose links never target countries never load it. Thread-safe.
+std::function<std::string(std::string_view)> MakeCountryLookup(const Config& config);
 
 }  // namespace shortener::app

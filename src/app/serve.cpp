@@ -12,6 +12,7 @@
 
 #include "app/commands.hpp"
 #include "app/enrichment.hpp"
+#include "auth/password.hpp"
 #include "app/observability.hpp"
 #include "app/system.hpp"
 #include "app/wiring.hpp"
@@ -141,6 +142,9 @@ int Serve(const Config& config) {
     ctx.trusted_proxies = *core::TrustedProxies::Parse(config.trusted_proxies);  // validated by LoadConfig
     ctx.stats = &stats_store;
     ctx.live = &broadcaster;
+    auth::PasswordHasher passwords;  // link passwords (argon2id on its own threads)
+    ctx.passwords = &passwords;
+    ctx.country_of = MakeCountryLookup(config);  // the geo database opens on the first country-targeted visit
     registry.AddGauge("shortener_live_subscribers", "Open live (SSE) streams.",
                       [&] { return static_cast<double>(broadcaster.hub().Subscribers()); });
     registry.AddCounterFunction("shortener_live_subscribers_dropped_total", "Live streams dropped as too slow.",

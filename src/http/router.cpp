@@ -52,11 +52,17 @@ bool Router::MatchPath(const Route& route, std::string_view path, Params& params
     return true;
 }
 
+// The first pattern that matches a path owns it: later routes count only if they have the same pattern
+// (one path, several methods). So `POST /healthz` is a 405 for /healthz, not a visit to a slug "healthz"
+// through the catch-all `POST /{slug}`.
 Router::Match Router::Find(Method method, std::string_view path) const {
     Match match;
+    const std::vector<std::string>* owner = nullptr;
     for (const auto& route : routes_) {
         Params params;
+        if (owner && route.segments != *owner) continue;
         if (!MatchPath(route, path, params)) continue;
+        owner = &route.segments;
         if (std::find(route.methods.begin(), route.methods.end(), method) != route.methods.end()) {
             match.handler = &route.handler;
             match.name = route.name;

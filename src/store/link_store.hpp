@@ -57,9 +57,11 @@ public:
     /// Marks the link deleted (its slug is never reused). kNotFound / kGone as for Update.
     virtual Task<core::Result<void>> Delete(std::string_view slug, core::TimePoint at) = 0;
 
-    /// For links with a click limit: counts one use and returns true while uses < max_clicks, atomically,
-    /// so the limit holds exactly under concurrency. Returns false once the limit is reached.
-    virtual Task<bool> TryConsumeUse(core::LinkId id, std::int64_t max_clicks) = 0;
+    /// For links with a click limit: counts one use and returns true while uses < the link's stored
+    /// max_clicks, in one atomic statement, so the limit holds exactly however many replicas redirect at once.
+    /// The stored limit is the authority (a replica's cached copy may be a moment old after an edit): true
+    /// when the limit was removed, false once it is reached or the link is deleted.
+    virtual Task<bool> TryConsumeUse(core::LinkId id) = 0;
 
     /// Succeeds when the store answers; throws core::BackendUnavailable otherwise.
     virtual Task<void> Ping() = 0;

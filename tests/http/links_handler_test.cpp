@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <random>
 
+#include "auth/password.hpp"
 #include "cache/link_resolver.hpp"
 #include "http/dispatcher.hpp"
 #include "http/handlers/handlers.hpp"
@@ -38,9 +39,8 @@ private:
 
 class FixedClock final : public core::Clock {
 public:
-    std::chrono::system_clock::time_point Now() const noexcept override {
-        return std::chrono::system_clock::time_point(std::chrono::milliseconds(1'750'000'000'000));
-    }
+    std::chrono::system_clock::time_point Now() const noexcept override { return now; }
+    std::chrono::system_clock::time_point now{std::chrono::milliseconds(1'750'000'000'000)};
 };
 
 class LinksHandlerTest : public ::testing::Test {
@@ -57,6 +57,11 @@ protected:
                registry_, {}} {
         db_->Migrate(store::SqliteMigrations());
         ctx_.url_policy.own_hosts = {"sho.rt"};
+        ctx_.passwords = &passwords_;
+        ctx_.country_of = [this](std::string_view address) {
+            ++country_lookups_;
+            return address == "203.0.113.7" ? std::string("DE") : std::string();
+        };
         AddLinkRoutes(router_, ctx_);
         AddRedirectRoute(router_, ctx_);
     }
@@ -79,6 +84,27 @@ protected:
         Request req(data, "192.0.2.1");
         return RunAwaitable(Dispatch(router_, req)).response;
     }
+    Response Send(Method method, std::string path, std::vector<HeaderField> headers = {}, std::string body = {},
+                  std::string remote = "192.0.2.1") {
+        RequestData data;
+        data.method = method;
+        data.target = std::move(path);
+        data.body = std::move(body);
+        data.header_count = headers.size();
+        data.headers = std::move(headers);
+        Request req(data, remote);
+        return RunAwaitable(Dispatch(router_, req)).response;
+    }
+    Response Patch(std::string path, std::string body) {
+        return Send(Method::kPatch, std::move(path), {{"content-type", "application/json"}}, std::move(body));
+    }
+    static boost::json::object Json(const Response& r) { return boost::json::parse(r.body).as_object(); }
+    static std::string Header(const Response& r, std::string_view name) {
+        for (const auto& [k, v] : r.headers) {
+            if (k == name) return v;
+        }
+        return {};
+    }
     static std::string Code(const Response& r) {
         return std::string(boost::json::parse(r.body).at("error").at("code").as_string());
     }
@@ -92,6 +118,8 @@ protected:
     FixedClock clock_;
     ScriptedSlugs random_;
     metrics::Registry registry_;
+    auth::PasswordHasher passwords_{1};
+    int country_lookups_ = 0;
     HandlerContext ctx_;
     Router router_;
 };
@@ -143,6 +171,240 @@ TEST_F(LinksHandlerTest, UnknownSlugIsNegativelyCached) {
     // Creating the slug replaces the negative entry at once.
     ASSERT_EQ(Post("/api/v1/links", R"({"url":"https://example.com/x","slug":"nosuch"})").status, 201u);
     EXPECT_EQ(Get("/nosuch").status, 302u);
+}
+
+// ---- link management (issue #7) ----
+
+TEST_F(LinksHandlerTest, ManagementFieldsRoundTripThroughTheApi) {
+    auto created = Post("/api/v1/links", R"({"url":"https://example.com/m","slug":"mgmt","expired_url":"https://expired.example/",
+        "forward_query":true,"password":"s3cret","disabled":false,
+        "targeting":{"ios":"https://apps.apple.com/x","android":null,"countries":{"de":"https://example.de/","FR":"https://example.fr/"}}})");
+    ASSERT_EQ(created.status, 201u) << created.body;
+    auto j = Json(created);
+    EXPECT_EQ(j.at("expired_url").as_string(), "https://expired.example/");
+    EXPECT_TRUE(j.at("forward_query").as_bool());
+    EXPECT_TRUE(j.at("password_protected").as_bool());
+    EXPECT_FALSE(j.at("disabled").as_bool());
+    EXPECT_EQ(j.at("targeting").at("ios").as_string(), "https://apps.apple.com/x");
+    EXPECT_TRUE(j.at("targeting").at("android").is_null());
+    EXPECT_EQ(j.at("targeting").at("countries").at("DE").as_string(), "https://example.de/");  // upper-cased
+    EXPECT_FALSE(j.contains("password"));
+    EXPECT_FALSE(j.contains("password_hash"));
+    EXPECT_FALSE(j.contains("owner_id"));
+    EXPECT_EQ(created.body.find("argon2"), std::string::npos);
+    // The stored hash is argon2id, never the password.
+    auto stored = RunAwaitable(links_.FindBySlug("mgmt"));
+    EXPECT_EQ(stored->password_hash.rfind("$argon2id$", 0), 0u);
+    EXPECT_TRUE(auth::VerifyPasswordBlocking(stored->password_hash, "s3cret"));
+
+    auto plain = Post("/api/v1/links", R"({"url":"https://example.com/p","slug":"plain"})");
+    auto p = Json(plain);
+    EXPECT_TRUE(p.at("expired_url").is_null());
+    EXPECT_TRUE(p.at("targeting").is_null());
+    EXPECT_FALSE(p.at("password_protected").as_bool());
+    EXPECT_FALSE(p.at("forward_query").as_bool());
+
+    // PATCH clears what null clears and keeps the rest.
+    auto patched = Patch("/api/v1/links/mgmt", R"({"password":null,"targeting":null,"expired_url":null})");
+    ASSERT_EQ(patched.status, 200u) << patched.body;
+    auto q = Json(patched);
+    EXPECT_FALSE(q.at("password_protected").as_bool());
+    EXPECT_TRUE(q.at("targeting").is_null());
+    EXPECT_TRUE(q.at("expired_url").is_null());
+    EXPECT_TRUE(q.at("forward_query").as_bool());
+    // The seed's endpoint takes none of them.
+    EXPECT_EQ(Code(Post("/api/shorten", R"({"url":"https://example.com/","password":"x"})")), "invalid_request");
+}
+
+TEST_F(LinksHandlerTest, ManagementFieldsAreValidated) {
+    auto code = [&](std::string extra) {
+        return Code(Post("/api/v1/links", R"({"url":"https://example.com/",)" + extra + "}"));
+    };
+    EXPECT_EQ(code(R"("password":"")"), "invalid_password");
+    EXPECT_EQ(code(R"("password":")" + std::string(129, 'x') + "\""), "invalid_password");
+    EXPECT_EQ(code(R"("password":5)"), "invalid_password");
+    EXPECT_EQ(code(R"("disabled":"yes")"), "invalid_request");
+    EXPECT_EQ(code(R"("forward_query":1)"), "invalid_request");
+    EXPECT_EQ(code(R"("expired_url":"https://sho.rt/x")"), "redirect_loop");
+    EXPECT_EQ(code(R"x("expired_url":"javascript:alert(1)")x"), "unsupported_scheme");
+    EXPECT_EQ(code(R"("targeting":[])"), "invalid_targeting");
+    EXPECT_EQ(code(R"("targeting":{"windows":"https://example.com/"})"), "invalid_targeting");
+    EXPECT_EQ(code(R"("targeting":{"countries":{"ZZ":"https://example.com/"}})"), "invalid_targeting");
+    EXPECT_EQ(code(R"("targeting":{"countries":{"DEU":"https://example.com/"}})"), "invalid_targeting");
+    EXPECT_EQ(code(R"("targeting":{"countries":{"DE":"https://example.com/","de":"https://example.de/"}})"),
+              "invalid_targeting");
+    EXPECT_EQ(code(R"("targeting":{"countries":["DE"]})"), "invalid_targeting");
+    EXPECT_EQ(code(R"("targeting":{"ios":"ftp://example.com/"})"), "unsupported_scheme");
+    EXPECT_EQ(code(R"("targeting":{"countries":{"US":"https://sho.rt/loop"}})"), "redirect_loop");
+    // At most 50 countries.
+    static constexpr std::string_view kCodes[] = {
+        "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ", "BA",
+        "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS", "BT", "BV",
+        "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN", "CO", "CR", "CU"};
+    auto countries = [&](std::size_t n) {
+        std::string s = R"("targeting":{"countries":{)";
+        for (std::size_t i = 0; i < n; ++i) s += (i ? "," : "") + ("\"" + std::string(kCodes[i]) + R"(":"https://example.com/")");
+        return s + "}}";
+    };
+    EXPECT_EQ(code(countries(51)), "invalid_targeting");
+    auto fifty = Post("/api/v1/links", R"({"url":"https://example.com/",)" + countries(50) + "}");
+    EXPECT_EQ(fifty.status, 201u) << fifty.body;
+    auto bad = Post("/api/v1/links", R"({"url":"https://example.com/","password":""})");
+    EXPECT_EQ(bad.status, 400u);
+}
+
+TEST_F(LinksHandlerTest, DisabledLinksAnswer404ButStayVisible) {
+    ASSERT_EQ(Post("/api/v1/links", R"({"url":"https://example.com/d","slug":"dis"})").status, 201u);
+    EXPECT_EQ(Get("/dis").status, 302u);  // now cached
+    ASSERT_EQ(Patch("/api/v1/links/dis", R"({"disabled":true})").status, 200u);
+    auto r = Get("/dis");
+    EXPECT_EQ(r.status, 404u);
+    EXPECT_EQ(Code(r), "link_disabled");
+    auto api = Get("/api/v1/links/dis");
+    ASSERT_EQ(api.status, 200u);
+    EXPECT_TRUE(Json(api).at("disabled").as_bool());
+    ASSERT_EQ(Patch("/api/v1/links/dis", R"({"disabled":false})").status, 200u);
+    EXPECT_EQ(Get("/dis").status, 302u);
+    EXPECT_EQ(queue_.Stats().enqueued, 2u);  // the disabled visit is no click
+}
+
+TEST_F(LinksHandlerTest, ExpiredLinksSendVisitorsToExpiredUrl) {
+    ASSERT_EQ(Post("/api/v1/links", R"({"url":"https://example.com/c","slug":"byclicks","max_clicks":2,
+        "expired_url":"https://example.com/sorry"})").status, 201u);
+    for (int i = 0; i < 2; ++i) {
+        auto r = Get("/byclicks");
+        EXPECT_EQ(r.status, 302u);
+        EXPECT_EQ(r.location, "https://example.com/c");
+    }
+    auto after = Get("/byclicks");
+    EXPECT_EQ(after.status, 302u);
+    EXPECT_EQ(after.location, "https://example.com/sorry");
+    EXPECT_EQ(after.cache_control, "private, no-store, max-age=0");
+
+    ASSERT_EQ(Post("/api/v1/links", R"({"url":"https://example.com/t","slug":"bydate","redirect_type":301,
+        "expires_at":"2025-06-15T16:26:40Z","expired_url":"https://example.com/late"})").status, 201u);
+    ASSERT_EQ(Post("/api/v1/links", R"({"url":"https://example.com/t","slug":"bydate410",
+        "expires_at":"2025-06-15T16:26:40Z"})").status, 201u);
+    EXPECT_EQ(Get("/bydate").status, 301u);
+    clock_.now += std::chrono::hours(2);
+    auto late = Get("/bydate");
+    EXPECT_EQ(late.status, 302u);  // not the link's 301: nobody may remember it
+    EXPECT_EQ(late.location, "https://example.com/late");
+    EXPECT_EQ(late.cache_control, "private, no-store, max-age=0");
+    EXPECT_EQ(Get("/bydate410").status, 410u);
+    // Removing the expired_url brings back the 410.
+    ASSERT_EQ(Patch("/api/v1/links/byclicks", R"({"expired_url":null})").status, 200u);
+    EXPECT_EQ(Get("/byclicks").status, 410u);
+}
+
+TEST_F(LinksHandlerTest, ForwardQueryMergesWithTheDestination) {
+    ASSERT_EQ(Post("/api/v1/links", R"({"url":"https://example.com/p?a=1#frag","slug":"fwd","forward_query":true})")
+                  .status,
+              201u);
+    EXPECT_EQ(Get("/fwd?utm_source=x&b=2").location, "https://example.com/p?a=1&utm_source=x&b=2#frag");
+    EXPECT_EQ(Get("/fwd").location, "https://example.com/p?a=1#frag");
+    EXPECT_EQ(Get("/fwd?q=a%20b&x=%22").location, "https://example.com/p?a=1&q=a%20b&x=%22#frag");
+    ASSERT_EQ(Post("/api/v1/links", R"({"url":"https://example.com/plain","slug":"fwd2","forward_query":true})").status,
+              201u);
+    EXPECT_EQ(Get("/fwd2?x=1").location, "https://example.com/plain?x=1");
+    ASSERT_EQ(Post("/api/v1/links", R"({"url":"https://example.com/p?a=1","slug":"nofwd"})").status, 201u);
+    EXPECT_EQ(Get("/nofwd?x=1").location, "https://example.com/p?a=1");
+}
+
+TEST_F(LinksHandlerTest, PasswordLinksNeedThePassword) {
+    ASSERT_EQ(Post("/api/v1/links", R"({"url":"https://example.com/secret","slug":"pwd","password":"open sesame",
+        "max_clicks":2,"redirect_type":307})").status, 201u);
+    // API client without a password: 401 JSON.
+    auto none = Get("/pwd");
+    EXPECT_EQ(none.status, 401u);
+    EXPECT_EQ(Code(none), "password_required");
+    // Browser: the interstitial form, never cached, strict CSP, posting to the same path.
+    auto form = Send(Method::kGet, "/pwd?utm=1", {{"accept", "text/html,application/xhtml+xml"}});
+    EXPECT_EQ(form.status, 200u);
+    EXPECT_EQ(form.cache_control, "private, no-store, max-age=0");
+    EXPECT_NE(form.body.find(R"(<form method="post" action="/pwd?utm=1">)"), std::string::npos) << form.body;
+    EXPECT_NE(form.body.find(R"(<label for="password">)"), std::string::npos);
+    EXPECT_NE(form.body.find(R"(id="password" name="password" type="password")"), std::string::npos);
+    EXPECT_EQ(form.body.find("<script"), std::string::npos);
+    EXPECT_EQ(form.body.find("http"), std::string::npos);  // no external resource, no destination leak
+    auto csp = Header(form, "Content-Security-Policy");
+    EXPECT_NE(csp.find("default-src 'none'"), std::string::npos);
+    EXPECT_NE(csp.find("style-src 'sha256-"), std::string::npos);
+    EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos);
+    EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos);
+    EXPECT_EQ(Header(form, "X-Content-Type-Options"), "nosniff");
+    // The action is the slug and the query, HTML-escaped.
+    auto escaped = Send(Method::kGet, "/pwd?a=%22%3E&b=\"<x>", {{"accept", "text/html"}});
+    EXPECT_NE(escaped.body.find(R"(action="/pwd?a=%22%3E&amp;b=&quot;&lt;x&gt;")"), std::string::npos) << escaped.body;
+
+    // Wrong passwords (header or form) are 401 and consume no clicks.
+    auto wrong_header = Send(Method::kGet, "/pwd", {{"x-link-password", "nope"}});
+    EXPECT_EQ(wrong_header.status, 401u);
+    EXPECT_EQ(Code(wrong_header), "wrong_password");
+    const std::vector<HeaderField> form_headers = {{"content-type", "application/x-www-form-urlencoded"},
+                                                   {"accept", "text/html"}};
+    auto wrong_form = Send(Method::kPost, "/pwd", form_headers, "password=nope");
+    EXPECT_EQ(wrong_form.status, 401u);
+    EXPECT_NE(wrong_form.body.find("role=\"alert\""), std::string::npos);
+    EXPECT_NE(wrong_form.body.find("aria-invalid=\"true\""), std::string::npos);
+    EXPECT_EQ(Send(Method::kPost, "/pwd", form_headers, "").status, 401u);
+    EXPECT_EQ(Send(Method::kPost, "/pwd", {{"content-type", "application/json"}}, R"({"password":"open sesame"})").status,
+              415u);
+    EXPECT_EQ(queue_.Stats().enqueued, 0u);
+
+    // Right: the form's POST answers 303 (never 307: that would repost the password to the destination).
+    auto right_form = Send(Method::kPost, "/pwd", form_headers, "other=1&password=open+sesame");
+    EXPECT_EQ(right_form.status, 303u);
+    EXPECT_EQ(right_form.location, "https://example.com/secret");
+    EXPECT_EQ(right_form.cache_control, "private, no-store, max-age=0");
+    auto right_header = Send(Method::kGet, "/pwd", {{"x-link-password", "open sesame"}});
+    EXPECT_EQ(right_header.status, 307u);
+    EXPECT_EQ(queue_.Stats().enqueued, 2u);
+    // Both clicks used the limit of 2 (the wrong attempts did not).
+    EXPECT_EQ(Send(Method::kGet, "/pwd", {{"x-link-password", "open sesame"}}).status, 410u);
+
+    // Removing the password opens the link; POST to a link without password is not allowed.
+    ASSERT_EQ(Post("/api/v1/links", R"({"url":"https://example.com/o","slug":"pwd2","password":"x"})").status, 201u);
+    EXPECT_EQ(Get("/pwd2").status, 401u);
+    ASSERT_EQ(Patch("/api/v1/links/pwd2", R"({"password":null})").status, 200u);
+    EXPECT_EQ(Get("/pwd2").status, 302u);
+    auto post = Send(Method::kPost, "/pwd2", form_headers, "password=x");
+    EXPECT_EQ(post.status, 405u);
+    // And setting one by PATCH protects it again.
+    ASSERT_EQ(Patch("/api/v1/links/pwd2", R"({"password":"new one"})").status, 200u);
+    EXPECT_EQ(Get("/pwd2").status, 401u);
+    EXPECT_EQ(Send(Method::kGet, "/pwd2", {{"x-link-password", "new one"}}).status, 302u);
+}
+
+TEST_F(LinksHandlerTest, TargetingPicksDeviceThenCountryThenDefault) {
+    ASSERT_EQ(Post("/api/v1/links", R"({"url":"https://example.com/default","slug":"tgt","targeting":{
+        "ios":"https://example.com/ios","android":"https://example.com/android",
+        "countries":{"DE":"https://example.com/de"}}})").status, 201u);
+    const char* iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148";
+    const char* android = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36";
+    const char* desktop = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120 Safari/537.36";
+    EXPECT_EQ(Send(Method::kGet, "/tgt", {{"user-agent", iphone}}, {}, "203.0.113.7").location, "https://example.com/ios");
+    EXPECT_EQ(Send(Method::kGet, "/tgt", {{"user-agent", android}}, {}, "203.0.113.7").location,
+              "https://example.com/android");
+    EXPECT_EQ(Send(Method::kGet, "/tgt", {{"user-agent", desktop}, {"sec-ch-ua-platform", "\"Android\""}}).location,
+              "https://example.com/android");
+    EXPECT_EQ(Send(Method::kGet, "/tgt", {{"user-agent", iphone}, {"sec-ch-ua-platform", "\"macOS\""}}).location,
+              "https://example.com/default");  // the client hint wins
+    EXPECT_EQ(country_lookups_, 1);  // device targets decided without a geo lookup
+    auto de = Send(Method::kGet, "/tgt", {{"user-agent", desktop}}, {}, "203.0.113.7");
+    EXPECT_EQ(de.location, "https://example.com/de");
+    EXPECT_EQ(de.cache_control, "private, no-store, max-age=0");
+    EXPECT_EQ(Send(Method::kGet, "/tgt", {{"user-agent", desktop}}, {}, "198.51.100.1").location,
+              "https://example.com/default");
+
+    // A link without country targeting never asks for the country.
+    ASSERT_EQ(Post("/api/v1/links", R"({"url":"https://example.com/x","slug":"devonly",
+        "targeting":{"ios":"https://example.com/ios"}})").status, 201u);
+    const int before = country_lookups_;
+    EXPECT_EQ(Send(Method::kGet, "/devonly", {{"user-agent", desktop}}, {}, "203.0.113.7").location,
+              "https://example.com/x");
+    EXPECT_EQ(Get("/aaaaaa").status, 404u);
+    EXPECT_EQ(country_lookups_, before);
 }
 
 }  // namespace

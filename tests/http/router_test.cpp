@@ -31,6 +31,7 @@ Router MakeRouter() {
         co_return Response{};
     });
     r.Add({Method::kGet}, "/{slug}", "redirect", Named("redirect"));  // catch-all: last
+    r.Add({Method::kPost}, "/{slug}", "redirect_password", Named("redirect_password"));
     return r;
 }
 
@@ -53,6 +54,17 @@ TEST(Router, MatchesLiteralsBeforeCatchAll) {
     EXPECT_EQ(Body(r, Method::kGet, "/api/v1/links/xyz"), "one:xyz");
     EXPECT_EQ(Body(r, Method::kPost, "/api/v1/links"), "create");
     EXPECT_EQ(Body(r, Method::kGet, "/api/v1/links"), "list");
+}
+
+TEST(Router, TheFirstMatchingPatternOwnsThePath) {
+    auto r = MakeRouter();
+    unsigned status = 0;
+    EXPECT_EQ(Body(r, Method::kPost, "/abc123"), "redirect_password:abc123");  // same pattern, other route
+    Body(r, Method::kPost, "/healthz", &status);
+    EXPECT_EQ(status, 405u);  // not the catch-all POST /{slug}
+    Body(r, Method::kPost, "/boom", &status);
+    EXPECT_EQ(status, 405u);
+    EXPECT_EQ(Body(r, Method::kDelete, "/api/v1/links/x"), "one:x");
 }
 
 TEST(Router, StarMatchesTheRestOfThePath) {

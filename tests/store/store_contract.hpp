@@ -226,19 +226,43 @@ TYPED_TEST_P(StoreContract, RecordCountsPerLink) {
 }
 
 TYPED_TEST_P(StoreContract, ConsumeUseHoldsTheLimitUnderConcurrency) {
-    auto link = RunAwaitable(this->links().Create(MakeLink("limited")));
+    auto limited = MakeLink("limited");
+    limited.max_clicks = 37;
+    auto link = RunAwaitable(this->links().Create(limited));
     ASSERT_TRUE(link);
     std::atomic<int> allowed{0};
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t) {
         threads.emplace_back([&] {
             for (int i = 0; i < 25; ++i) {
-                if (RunAwaitable(this->links().TryConsumeUse(link->id, 37))) ++allowed;
+                if (RunAwaitable(this->links().TryConsumeUse(link->id))) ++allowed;
             }
         });
     }
     for (auto& th : threads) th.join();
     EXPECT_EQ(allowed.load(), 37);
+}
+
+TYPED_TEST_P(StoreContract, ConsumeUseFollowsTheStoredLimit) {
+    auto& links = this->links();
+    auto l = MakeLink("edited");
+    l.max_clicks = 2;
+    auto link = RunAwaitable(links.Create(l));
+    ASSERT_TRUE(link);
+    EXPECT_TRUE(RunAwaitable(links.TryConsumeUse(link->id)));
+    EXPECT_TRUE(RunAwaitable(links.TryConsumeUse(link->id)));
+    EXPECT_FALSE(RunAwaitable(links.TryConsumeUse(link->id)));
+    core::LinkPatch raise;  // a caller with a stale copy (limit 2) still gets the new limit
+    raise.max_clicks = 3;
+    ASSERT_TRUE(RunAwaitable(links.Update("edited", raise)));
+    EXPECT_TRUE(RunAwaitable(links.TryConsumeUse(link->id)));
+    EXPECT_FALSE(RunAwaitable(links.TryConsumeUse(link->id)));
+    core::LinkPatch clear;
+    clear.clear_max_clicks = true;
+    ASSERT_TRUE(RunAwaitable(links.Update("edited", clear)));
+    EXPECT_TRUE(RunAwaitable(links.TryConsumeUse(link->id)));
+    ASSERT_TRUE(RunAwaitable(links.Delete("edited", core::FromUnixMillis(9))));
+    EXPECT_FALSE(RunAwaitable(links.TryConsumeUse(link->id)));
 }
 
 TYPED_TEST_P(StoreContract, DataSurvivesReopen) {
@@ -376,6 +400,7 @@ TYPED_TEST_P(StoreContract, ListFiltersByOwnerAndTagTogether) {
 REGISTER_TYPED_TEST_SUITE_P(StoreContract, CreateAndFind, TagsAndUrlsRoundTripAnyText, DuplicateSlugIsTaken,
                             DeletedSlugsAreGoneAndNeverReused, UpdateAppliesPatch, ListPagesNewestFirstWithFilters,
                             RecordIsIdempotentOnEventId, RecordCountsPerLink, ConsumeUseHoldsTheLimitUnderConcurrency,
+                            ConsumeUseFollowsTheStoredLimit,
                             DataSurvivesReopen, PingSucceeds, OwnerAndManagementFieldsRoundTrip,
                             ListFiltersByOwnerAndTagTogether);
 

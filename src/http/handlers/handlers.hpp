@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 
+#include "auth/password.hpp"
 #include "cache/link_resolver.hpp"
 #include "core/client_address.hpp"
 #include "core/random.hpp"
@@ -42,6 +43,10 @@ struct HandlerContext {
     core::TrustedProxies trusted_proxies{};  // peers whose X-Forwarded-For/Forwarded are believed
     store::StatsStore* stats = nullptr;      // analytics reads; null: no stats/export/live routes
     live::Broadcaster* live = nullptr;       // live updates; null: no live routes
+    auth::PasswordHasher* passwords = nullptr;  // link passwords; null: password-protected links refused
+    /// ISO 3166-1 alpha-2 country of a client address ("" = unknown), for country targeting. Called only
+    /// for links that target countries, so a lazily loaded database costs nothing until one is followed.
+    std::function<std::string(std::string_view client_address)> country_of{};
 };
 
 void AddLinkRoutes(Router& router, HandlerContext& ctx);

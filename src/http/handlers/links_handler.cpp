@@ -9,6 +9,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "core/targeting.hpp"
 #include "http/error_response.hpp"
 #include "http/handlers/handlers.hpp"
 
@@ -23,6 +24,9 @@ constexpr std::size_t kDefaultPageSize = 20;
 constexpr std::size_t kMaxPageSize = 100;
 constexpr std::size_t kMaxQueryLength = 200;
 constexpr std::int64_t kMaxClicksLimit = 1'000'000'000'000;
+// Link passwords are shared secrets typed by visitors, not account passwords: no strength rules, but a
+// bound so that hostile input cannot buy hashing time.
+constexpr std::size_t kMaxLinkPasswordLength = 128;
 
 // A failed request: the error code and, optionally, a specific message.
 struct Failure {
@@ -58,6 +62,21 @@ json::object LinkJson(const HandlerContext& ctx, const core::Link& link) {
     for (const auto& t : link.tags) tags.emplace_back(t);
     o["tags"] = std::move(tags);
     o["clicks"] = link.clicks;
+    o["disabled"] = link.disabled;
+    o["expired_url"] = link.expired_url.empty() ? json::value(nullptr) : json::value(link.expired_url);
+    o["forward_query"] = link.forward_query;
+    o["password_protected"] = !link.password_hash.empty();
+    if (link.targeting.Empty()) {
+        o["targeting"] = nullptr;
+    } else {
+        json::object t;
+        t["ios"] = link.targeting.ios.empty() ? json::value(nullptr) : json::value(link.targeting.ios);
+        t["android"] = link.targeting.android.empty() ? json::value(nullptr) : json::value(link.targeting.android);
+        json::object countries;
+        for (const auto& [code, url] : link.targeting.countries) countries[code] = url;
+        t["countries"] = std::move(countries);
+        o["targeting"] = std::move(t);
+    }
     return o;
 }
 
@@ -94,7 +113,68 @@ struct LinkFields {
     std::optional<std::optional<std::int64_t>> max_clicks;
     std::optional<core::RedirectType> redirect_type;
     std::optional<std::vector<std::string>> tags;
+    std::optional<bool> disabled;
+    std::optional<std::string> expired_url;              // "" = clear
+    std::optional<bool> forward_query;
+    std::optional<std::optional<std::string>> password;  // the plain text; inner nullopt = clear
+    std::optional<core::Targeting> targeting;            // empty = clear
 };
+
+// A URL in a field other than "url": the URL policy's error, with the field named in the message.
+std::optional<Failure> CheckFieldUrl(const HandlerContext& ctx, std::string_view field, const json::value& v,
+                                     std::string& out) {
+    if (!v.is_string()) return Failure{Errc::kInvalidRequest, "\"" + std::string(field) + "\" must be a URL string."};
+    auto checked = core::CheckUrl(std::string_view(v.as_string()), ctx.url_policy);
+    if (!checked) {
+        Errc e = core::ToErrc(checked.error());
+        return Failure{e, "\"" + std::string(field) + "\": " + core::ErrcCategory().message(static_cast<int>(e))};
+    }
+    out = std::move(*checked);
+    return std::nullopt;
+}
+
+std::optional<Failure> ParseTargeting(const HandlerContext& ctx, const json::value& v, core::Targeting& out) {
+    out = {};
+    if (v.is_null()) return std::nullopt;
+    if (!v.is_object()) return Failure{Errc::kInvalidTargeting, {}};
+    const json::object& o = v.as_object();
+    for (const auto& kv : o) {
+        if (kv.key() != "ios" && kv.key() != "android" && kv.key() != "countries") {
+            return Failure{Errc::kInvalidTargeting, "Unknown targeting field \"" + std::string(kv.key()) + "\"."};
+        }
+    }
+    for (auto [key, dest] : {std::pair<std::string_view, std::string*>{"ios", &out.ios}, {"android", &out.android}}) {
+        auto it = o.find(key);
+        if (it == o.end() || it->value().is_null()) continue;
+        if (auto f = CheckFieldUrl(ctx, "targeting." + std::string(key), it->value(), *dest)) return f;
+    }
+    auto it = o.find("countries");
+    if (it == o.end() || it->value().is_null()) return std::nullopt;
+    if (!it->value().is_object()) {
+        return Failure{Errc::kInvalidTargeting, "\"targeting.countries\" must map country codes to URLs."};
+    }
+    const json::object& countries = it->value().as_object();
+    if (countries.size() > core::kMaxTargetedCountries) {
+        return Failure{Errc::kInvalidTargeting, "At most 50 countries can be targeted."};
+    }
+    for (const auto& kv : countries) {
+        std::string code(kv.key());
+        for (char& c : code) {
+            if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+        }
+        if (!core::IsCountryCode(code)) {
+            std::string shown = code.size() <= 8 ? code : code.substr(0, 8) + "...";
+            return Failure{Errc::kInvalidTargeting,
+                           "\"" + shown + "\" is not an ISO 3166-1 alpha-2 country code (such as DE, US, JP)."};
+        }
+        std::string url;
+        if (auto f = CheckFieldUrl(ctx, "targeting.countries." + code, kv.value(), url)) return f;
+        if (!out.countries.emplace(code, std::move(url)).second) {
+            return Failure{Errc::kInvalidTargeting, "The country " + code + " is listed twice."};
+        }
+    }
+    return std::nullopt;
+}
 
 std::optional<Failure> ParseLinkFields(const HandlerContext& ctx, const json::object& o, core::TimePoint now,
                                        LinkFields& out) {
@@ -140,7 +220,49 @@ std::optional<Failure> ParseLinkFields(const HandlerContext& ctx, const json::ob
         if (auto r = core::CheckTags(tags); !r) return Failure{Errc::kInvalidTags, {}};
         out.tags = std::move(tags);
     }
+    for (auto [key, dest] : {std::pair<std::string_view, std::optional<bool>*>{"disabled", &out.disabled},
+                             {"forward_query", &out.forward_query}}) {
+        auto it = o.find(key);
+        if (it == o.end()) continue;
+        if (!it->value().is_bool()) {
+            return Failure{Errc::kInvalidRequest, "\"" + std::string(key) + "\" must be true or false."};
+        }
+        *dest = it->value().as_bool();
+    }
+    if (auto it = o.find("expired_url"); it != o.end()) {
+        std::string url;
+        const bool clear = it->value().is_null() || (it->value().is_string() && it->value().as_string().empty());
+        if (!clear) {
+            if (auto f = CheckFieldUrl(ctx, "expired_url", it->value(), url)) return f;
+        }
+        out.expired_url = std::move(url);
+    }
+    if (auto it = o.find("password"); it != o.end()) {
+        if (it->value().is_null()) {
+            out.password.emplace(std::nullopt);
+        } else {
+            if (!it->value().is_string() || it->value().as_string().empty() ||
+                it->value().as_string().size() > kMaxLinkPasswordLength) {
+                return Failure{Errc::kInvalidPassword, {}};
+            }
+            out.password.emplace(std::string(it->value().as_string()));
+        }
+    }
+    if (auto it = o.find("targeting"); it != o.end()) {
+        core::Targeting targeting;
+        if (auto f = ParseTargeting(ctx, it->value(), targeting)) return f;
+        out.targeting = std::move(targeting);
+    }
     return std::nullopt;
+}
+
+// The argon2id hash of a new link password; "" for none. Hashing runs on the hasher's own threads.
+boost::asio::awaitable<Parsed<std::string>> HashLinkPassword(HandlerContext& ctx,
+                                                            const std::optional<std::string>& password) {
+    if (!password) co_return std::string();
+    if (!ctx.passwords) co_return Failure{Errc::kInvalidPassword, "Password-protected links are not available here."};
+    std::string hash = co_await ctx.passwords->Hash(*password);
+    co_return hash;
 }
 
 // Shared by both create endpoints: validate, pick or check the slug, insert (retrying generated slugs on a
@@ -164,6 +286,15 @@ boost::asio::awaitable<Parsed<core::Link>> CreateLink(HandlerContext& ctx, const
         if (fields.max_clicks) link.max_clicks = *fields.max_clicks;
         if (fields.redirect_type) link.redirect_type = *fields.redirect_type;
         if (fields.tags) link.tags = std::move(*fields.tags);
+        if (fields.disabled) link.disabled = *fields.disabled;
+        if (fields.expired_url) link.expired_url = std::move(*fields.expired_url);
+        if (fields.forward_query) link.forward_query = *fields.forward_query;
+        if (fields.targeting) link.targeting = std::move(*fields.targeting);
+        if (fields.password && *fields.password) {
+            auto hashed = co_await HashLinkPassword(ctx, *fields.password);
+            if (auto* f = std::get_if<Failure>(&hashed)) co_return *f;
+            link.password_hash = std::move(std::get<std::string>(hashed));
+        }
     }
 
     std::string custom;
@@ -196,7 +327,8 @@ boost::asio::awaitable<Response> HandleCreate(HandlerContext& ctx, const Request
     auto body = ParseJsonBody(req);
     if (auto* f = std::get_if<Failure>(&body)) co_return Fail(*f);
     auto& o = std::get<json::object>(body);
-    if (auto f = RejectUnknownFields(o, {"url", "slug", "expires_at", "max_clicks", "redirect_type", "tags"})) {
+    if (auto f = RejectUnknownFields(o, {"url", "slug", "expires_at", "max_clicks", "redirect_type", "tags", "disabled",
+                                         "expired_url", "forward_query", "password", "targeting"})) {
         co_return Fail(*f);
     }
     auto created = co_await CreateLink(ctx, o, true);
@@ -270,7 +402,8 @@ boost::asio::awaitable<Response> HandlePatch(HandlerContext& ctx, const Request&
     if (auto* f = std::get_if<Failure>(&body)) co_return Fail(*f);
     auto& o = std::get<json::object>(body);
     if (o.contains("slug")) co_return ErrorResponse(Errc::kInvalidRequest, "A link's slug cannot be changed.");
-    if (auto f = RejectUnknownFields(o, {"url", "expires_at", "max_clicks", "redirect_type", "tags"})) {
+    if (auto f = RejectUnknownFields(o, {"url", "expires_at", "max_clicks", "redirect_type", "tags", "disabled",
+                                         "expired_url", "forward_query", "password", "targeting"})) {
         co_return Fail(*f);
     }
     auto now = NowMillis(ctx.clock);
@@ -291,6 +424,15 @@ boost::asio::awaitable<Response> HandlePatch(HandlerContext& ctx, const Request&
     }
     patch.redirect_type = fields.redirect_type;
     patch.tags = std::move(fields.tags);
+    patch.disabled = fields.disabled;
+    patch.expired_url = std::move(fields.expired_url);
+    patch.forward_query = fields.forward_query;
+    patch.targeting = std::move(fields.targeting);
+    if (fields.password) {
+        auto hashed = co_await HashLinkPassword(ctx, *fields.password);
+        if (auto* f = std::get_if<Failure>(&hashed)) co_return Fail(*f);
+        patch.password_hash = std::move(std::get<std::string>(hashed));
+    }
     patch.updated_at = now;
     auto updated = co_await ctx.links.Update(slug, patch);
     if (!updated) co_return ErrorResponse(updated.error());

@@ -24,13 +24,16 @@ constexpr const char* kInsertLink =
     "owner_id, stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-// The q filter escapes LIKE wildcards so that user text matches literally. ?5 is the owner filter (NULL =
-// every owner); with it set, links_owner_idx serves the query.
-constexpr const char* kList =
-    "SELECT " LINK_COLUMNS " FROM links WHERE deleted_at IS NULL AND id < ?1 "
-    "AND (?5 IS NULL OR owner_id = ?5) "
-    "AND (?2 = '' OR slug LIKE '%' || ?2 || '%' ESCAPE '\\' OR long_url LIKE '%' || ?2 || '%' ESCAPE '\\') "
+// The q filter escapes LIKE wildcards so that user text matches literally. The owner filter has a
+// statement of its own (not "?5 IS NULL OR owner_id = ?5"), so that the planner can use links_owner_idx.
+#define LIST_FILTERS                                                                                          \
+    "AND (?2 = '' OR slug LIKE '%' || ?2 || '%' ESCAPE '\\' OR long_url LIKE '%' || ?2 || '%' ESCAPE '\\') " \
     "AND (?3 = '' OR EXISTS (SELECT 1 FROM json_each(links.tags) WHERE json_each.value = ?3)) "
+constexpr const char* kList =
+    "SELECT " LINK_COLUMNS " FROM links WHERE deleted_at IS NULL AND id < ?1 " LIST_FILTERS
+    "ORDER BY id DESC LIMIT ?4";
+constexpr const char* kListByOwner =
+    "SELECT " LINK_COLUMNS " FROM links WHERE deleted_at IS NULL AND owner_id = ?5 AND id < ?1 " LIST_FILTERS
     "ORDER BY id DESC LIMIT ?4";
 
 constexpr const char* kUpdate =
@@ -40,7 +43,9 @@ constexpr const char* kUpdate =
 
 constexpr const char* kDelete = "UPDATE links SET deleted_at = ?2, updated_at = ?2 WHERE id = ?1";
 
-constexpr const char* kConsumeUse = "UPDATE links SET uses = uses + 1 WHERE id = ?1 AND uses < ?2";
+// SQLite has one writer at a time: the check and the increment cannot interleave with another's.
+constexpr const char* kConsumeUse =
+    "UPDATE links SET uses = uses + 1 WHERE id = ?1 AND deleted_at IS NULL AND (max_clicks IS NULL OR uses < max_clicks)";
 
 constexpr const char* kInsertClick =
     "INSERT OR IGNORE INTO clicks (event_id, link_id, ts, user_agent, referer, accept_language, query, "
@@ -271,12 +276,12 @@ Task<LinkPage> SqliteLinkStore::List(const ListQuery& query) {
             if (ch == '%' || ch == '_' || ch == '\\') pattern.push_back('\\');
             pattern.push_back(ch);
         }
-        auto s = c->Prepare(kList);
+        auto s = c->Prepare(query.owner_id ? kListByOwner : kList);
         s.Bind(1, query.before_id.value_or(INT64_MAX))
             .Bind(2, pattern)
             .Bind(3, query.tag)
-            .Bind(4, static_cast<std::int64_t>(query.limit + 1))
-            .Bind(5, query.owner_id);
+            .Bind(4, static_cast<std::int64_t>(query.limit + 1));
+        if (query.owner_id) s.Bind(5, *query.owner_id);
         LinkPage page;
         while (s.Step()) page.items.push_back(ReadLink(s));
         if (page.items.size() > query.limit) {
@@ -339,10 +344,10 @@ Task<core::Result<void>> SqliteLinkStore::Delete(std::string_view slug, core::Ti
     });
 }
 
-Task<bool> SqliteLinkStore::TryConsumeUse(core::LinkId id, std::int64_t max_clicks) {
+Task<bool> SqliteLinkStore::TryConsumeUse(core::LinkId id) {
     co_return Guard([&] {
         auto c = db_->AcquireWriter();
-        c->Prepare(kConsumeUse).Bind(1, id).Bind(2, max_clicks).Run();
+        c->Prepare(kConsumeUse).Bind(1, id).Run();
         return c->Changes() == 1;
     });
 }

@@ -23,7 +23,7 @@ public:
     Task<LinkPage> List(const ListQuery& query) override;
     Task<core::Result<core::Link>> Update(std::string_view slug, const core::LinkPatch& patch) override;
     Task<core::Result<void>> Delete(std::string_view slug, core::TimePoint at) override;
-    Task<bool> TryConsumeUse(core::LinkId id, std::int64_t max_clicks) override;
+    Task<bool> TryConsumeUse(core::LinkId id) override;
     Task<void> Ping() override;
 
 private:

@@ -1,0 +1,44 @@
+#pragma once
+/// @file
+/// @brief What the redirect needs to pick a link's destination for one visitor: the device class from the
+/// User-Agent and client hints, ISO 3166-1 country codes, and the query string forwarding.
+
+#include <string>
+#include <string_view>
+
+#include "core/link.hpp"
+
+namespace shortener::core {
+
+enum class DeviceClass { kOther, kIos, kAndroid };
+
+/// iOS (iPhone, iPad, iPod) or Android from `Sec-CH-UA-Platform` when the browser sends it, else from the
+/// User-Agent. iPads that present a desktop Safari User-Agent count as "other": nothing tells them apart.
+DeviceClass DetectDevice(std::string_view user_agent, std::string_view ch_ua_platform) noexcept;
+
+/// True for an assigned ISO 3166-1 alpha-2 code (upper case), plus XK (Kosovo), which geolocation
+/// databases use.
+bool IsCountryCode(std::string_view code) noexcept;
+
+/// `url` with `query` (a raw query string, without '?') appended to its own query, before any #fragment.
+/// Bytes that may not appear in a URL (controls, space, non-ASCII, quotes, '#', ...) are percent-encoded
+/// so the Location header stays a valid URL. An empty `query` leaves `url` as it is.
+std::string AppendQuery(std::string_view url, std::string_view query);
+
+/// The destination for a visitor: device first (iOS, Android), then country (ISO code, "" = unknown), then
+/// the link's URL. `country` is only asked for when the link targets countries (a geo lookup costs).
+template <class CountryFn>
+const std::string& PickDestination(const RedirectTarget& target, DeviceClass device, CountryFn&& country) {
+    if (device == DeviceClass::kIos && !target.targeting.ios.empty()) return target.targeting.ios;
+    if (device == DeviceClass::kAndroid && !target.targeting.android.empty()) return target.targeting.android;
+    if (!target.targeting.countries.empty()) {
+        const std::string code = country();
+        if (!code.empty()) {
+            auto it = target.targeting.countries.find(code);
+            if (it != target.targeting.countries.end()) return it->second;
+        }
+    }
+    return target.long_url;
+}
+
+}  // namespace shortener::core

@@ -1,0 +1,79 @@
+// Device detection, country codes, query forwarding and the destination order of targeted links.
+
+#include <gtest/gtest.h>
+
+#include "core/targeting.hpp"
+
+namespace shortener::core {
+namespace {
+
+TEST(DetectDevice, FromUserAgentAndClientHints) {
+    EXPECT_EQ(DetectDevice("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)", ""), DeviceClass::kIos);
+    EXPECT_EQ(DetectDevice("Mozilla/5.0 (iPad; CPU OS 16_0 like Mac OS X)", ""), DeviceClass::kIos);
+    EXPECT_EQ(DetectDevice("Mozilla/5.0 (iPod touch; CPU iPhone OS 12_0 like Mac OS X)", ""), DeviceClass::kIos);
+    EXPECT_EQ(DetectDevice("Mozilla/5.0 (Linux; Android 14; Pixel 8)", ""), DeviceClass::kAndroid);
+    EXPECT_EQ(DetectDevice("Mozilla/5.0 (Windows NT 10.0; Win64; x64)", ""), DeviceClass::kOther);
+    EXPECT_EQ(DetectDevice("Mozilla/5.0 (Windows Phone 10.0; Android 6.0.1; iPhone)", ""), DeviceClass::kOther);
+    EXPECT_EQ(DetectDevice("", ""), DeviceClass::kOther);
+    // Sec-CH-UA-Platform, when sent, decides (Chrome reduces the User-Agent on Android).
+    EXPECT_EQ(DetectDevice("Mozilla/5.0 (Linux; Android 10; K)", "\"Android\""), DeviceClass::kAndroid);
+    EXPECT_EQ(DetectDevice("Mozilla/5.0 (X11; Linux x86_64)", "\"Android\""), DeviceClass::kAndroid);
+    EXPECT_EQ(DetectDevice("", "\"iOS\""), DeviceClass::kIos);
+    EXPECT_EQ(DetectDevice("Mozilla/5.0 (Linux; Android 14)", "\"Windows\""), DeviceClass::kOther);
+}
+
+TEST(CountryCodes, OnlyAssignedAlpha2Codes) {
+    for (const char* code : {"DE", "US", "JP", "GB", "AD", "ZW", "XK"}) EXPECT_TRUE(IsCountryCode(code)) << code;
+    for (const char* code : {"ZZ", "UK", "EU", "de", "D", "DEU", "", "A ", " A", "AA"}) {
+        EXPECT_FALSE(IsCountryCode(code)) << code;
+    }
+}
+
+TEST(AppendQuery, MergesBeforeTheFragment) {
+    EXPECT_EQ(AppendQuery("https://e.com/p", "a=1"), "https://e.com/p?a=1");
+    EXPECT_EQ(AppendQuery("https://e.com/p?x=1", "a=1&b=2"), "https://e.com/p?x=1&a=1&b=2");
+    EXPECT_EQ(AppendQuery("https://e.com/p?", "a=1"), "https://e.com/p?a=1");
+    EXPECT_EQ(AppendQuery("https://e.com/p?x=1&", "a=1"), "https://e.com/p?x=1&a=1");
+    EXPECT_EQ(AppendQuery("https://e.com/p#top", "a=1"), "https://e.com/p?a=1#top");
+    EXPECT_EQ(AppendQuery("https://e.com/p?x=1#top?y", "a=1"), "https://e.com/p?x=1&a=1#top?y");
+    EXPECT_EQ(AppendQuery("https://e.com/p?x=1#top", ""), "https://e.com/p?x=1#top");
+    // Bytes a URL cannot carry are escaped, so no header injection and no fragment smuggling.
+    EXPECT_EQ(AppendQuery("https://e.com/", "a=\r\n b#c\"<\xc3\xa9"), "https://e.com/?a=%0D%0A%20b%23c%22%3C%C3%A9");
+}
+
+TEST(PickDestination, DeviceThenCountryThenDefault) {
+    RedirectTarget t;
+    t.long_url = "https://default/";
+    int lookups = 0;
+    auto country = [&](std::string c) {
+        return [&lookups, c] {
+            ++lookups;
+            return c;
+        };
+    };
+    EXPECT_EQ(PickDestination(t, DeviceClass::kIos, country("DE")), "https://default/");
+    EXPECT_EQ(lookups, 0);  // no country targeting: never looked up
+    t.targeting.ios = "https://ios/";
+    t.targeting.countries = {{"DE", "https://de/"}};
+    EXPECT_EQ(PickDestination(t, DeviceClass::kIos, country("DE")), "https://ios/");
+    EXPECT_EQ(lookups, 0);
+    EXPECT_EQ(PickDestination(t, DeviceClass::kAndroid, country("DE")), "https://de/");  // no Android target
+    EXPECT_EQ(PickDestination(t, DeviceClass::kOther, country("FR")), "https://default/");
+    EXPECT_EQ(PickDestination(t, DeviceClass::kOther, country("")), "https://default/");
+    EXPECT_EQ(lookups, 3);
+}
+
+TEST(TargetingJson, RoundTrips) {
+    Targeting t{.ios = "https://i/", .android = {}, .countries = {{"DE", "https://d/\"x"}, {"US", "https://u/"}}};
+    auto back = TargetingFromJson(TargetingToJson(t));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(*back, t);
+    EXPECT_EQ(TargetingToJson(Targeting{}), "");
+    EXPECT_TRUE(TargetingFromJson("")->Empty());
+    EXPECT_FALSE(TargetingFromJson("[1]"));
+    EXPECT_FALSE(TargetingFromJson("{\"ios\":3}"));
+    EXPECT_FALSE(TargetingFromJson("{\"countries\":{\"DE\":1}}"));
+}
+
+}  // namespace
+}  // namespace shortener::core
