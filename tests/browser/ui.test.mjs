@@ -256,10 +256,7 @@ test('link settings: server errors next to the field, edit and the redirect foll
   await page.context().close();
 });
 
-// TEMPORARY until branch `links` is merged into main: PATCH does not know these fields yet.
-const LINKS_SKIP = 'needs disable/password/targeting/expired_url/forward_query in PATCH (branch links, issue #7), not merged yet';
-
-test('link settings: targeting, query forwarding, disable, password, click limit with an expired URL', { skip: LINKS_SKIP }, async () => {
+test('link settings: targeting, query forwarding, disable, password, click limit with an expired URL', async () => {
   const created = await (await fetch(`${server.base}/api/v1/links`, { method: 'POST', headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ url: 'https://example.com/managed' }) })).json();
   const follow = (opts = {}, query = '') => fetch(`${server.base}/${created.slug}${query}`, { redirect: 'manual', ...opts });
@@ -307,16 +304,19 @@ test('link settings: targeting, query forwarding, disable, password, click limit
   await save();
   await page.getByTestId('password-state').filter({ hasText: 'asks visitors for a password' }).waitFor();
   assert.equal(await page.getByLabel('New password').count(), 0);
-  assert.equal((await follow({ headers: { accept: 'text/html' } })).status, 401);
+  assert.equal((await follow()).status, 401);  // API clients: password_required
+  const form = await follow({ headers: { accept: 'text/html' } });  // browsers: the interstitial form
+  assert.match(await form.text(), /type="password"/);
   await page.getByLabel('Remove it').check();
   await save();
   await page.getByTestId('password-state').filter({ hasText: 'no password' }).waitFor();
   assert.equal((await follow({ headers: { 'user-agent': DESKTOP } })).status, 302);
 
-  // A click limit already reached, with an expired URL: visitors go there.
+  // A limit of one click with an expired URL: once it is used up, visitors go there.
   await page.getByLabel('Maximum clicks').fill('1');
   await page.getByLabel(/After expiry, send visitors to/).fill('https://example.com/sold-out');
   await save();
+  await follow({ headers: { 'user-agent': DESKTOP } });
   const over = await follow({ headers: { 'user-agent': DESKTOP } });
   assert.equal(over.headers.get('location'), 'https://example.com/sold-out');
   await axe(page, 'link settings, all fields');
