@@ -65,13 +65,10 @@ export default function Dashboard({ slug, initialRange = 7, token = null }: { sl
     : {}), [token]);
 
   useEffect(() => {
-    api<ShortLink>(`/api/v1/links/${encodeURIComponent(slug)}`, auth).then(setLink)
-      .catch((e) => {
-        // With a stats token the link itself may not be readable (only its statistics are): no error then.
-        if (token && e instanceof ApiError && (e.status === 401 || e.status === 403)) return;
-        setLinkError(e instanceof ApiError ? e.message : 'Could not load this link.');
-      });
-  }, [slug, auth, token]);
+    if (token) return;  // a stats token opens the link's statistics only, not the link itself
+    api<ShortLink>(`/api/v1/links/${encodeURIComponent(slug)}`).then(setLink)
+      .catch((e) => setLinkError(e instanceof ApiError ? e.message : 'Could not load this link.'));
+  }, [slug, token]);
 
   const loadStats = useCallback(async () => {
     setStatsError(null);

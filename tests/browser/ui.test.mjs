@@ -348,6 +348,8 @@ test('links page and phone layout, keyboard focus, no CSP errors', async () => {
   assert.equal(await page.getByRole('link', { name: 'Sign in' }).count(), 0);
   await page.goto(`${server.base}/app/login/?next=${encodeURIComponent('/app/links/?tag=x')}`);
   await page.waitForURL((u) => new URL(u).pathname === '/app/links/' && new URL(u).search === '?tag=x');
+  await page.goto(`${server.base}/app/keys/`);
+  await page.getByTestId('keys-auth-off').waitFor();
   await page.context().close();
   const csp = consoleErrors.filter((e) => /Content Security Policy|Refused to/i.test(e));
   assert.deepEqual(csp, [], 'no CSP violations in the console');

@@ -22,14 +22,16 @@ function Keys() {
   const [revokeError, setRevokeError] = useState<string | null>(null);
   const newKeyRef = useRef<HTMLHeadingElement>(null);
 
+  const authOff = s?.mode === 'none';
   const load = useCallback(async () => {
+    if (authOff) return;
     setLoadError(null);
     try {
       setKeys((await api<{ items: ApiKey[] }>('/api/v1/keys')).items);
     } catch (e) {
-      setLoadError(e instanceof ApiError ? (e.status === 404 && !e.code ? 'This server has no API keys.' : e.message) : 'Could not load your keys.');
+      setLoadError(e instanceof ApiError ? (e.status === 404 ? 'This server has no API keys.' : e.message) : 'Could not load your keys.');
     }
-  }, []);
+  }, [authOff]);
   useEffect(() => { load(); }, [load]);
   useEffect(() => { if (created) newKeyRef.current?.focus(); }, [created]);
 
@@ -72,6 +74,16 @@ function Keys() {
   const toggle = (id: string, on: boolean) => setScopes(on ? [...scopes, id] : scopes.filter((x) => x !== id));
   const fe = (f: string) => (formError?.field === f ? { 'aria-invalid': true as const, 'aria-describedby': 'key-error' } : {});
 
+  if (authOff) {
+    return (
+      <>
+        <h1>API keys</h1>
+        <p data-testid="keys-auth-off">Sign-in is off on this server (<code>SHORTENER_AUTH=none</code>): every request is trusted,
+          so there are no API keys. With <code>SHORTENER_AUTH=required</code>, keys are created here or with
+          <code> shortener keys create</code>.</p>
+      </>
+    );
+  }
   return (
     <>
       <h1>API keys</h1>

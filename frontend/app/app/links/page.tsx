@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { api, ApiError, type Link as ShortLink } from '@/lib/api';
 import { formatCount, formatDate } from '@/lib/logic.mjs';
-import RequireSession from '@/components/Session';
+import RequireSession, { useSession } from '@/components/Session';
 
 type Page = { items: ShortLink[]; next_cursor: string | null };
 type Overview = { totals: { clicks: number; unique_visitors: number }; top_links: { slug: string; clicks: number }[] };
@@ -23,12 +23,15 @@ function Links() {
   const [loading, setLoading] = useState(true);
   const cursor = cursors[cursors.length - 1];
   const [overview, setOverview] = useState<Overview | null>(null);
+  // The overview sums every owner's links: only admins may read it (auth mode none: everyone is admin).
+  const s = useSession();
+  const mayOverview = s?.mode === 'none' || s?.user?.is_admin === true;
 
   useEffect(() => { setTagInput(tag); setCursors(['']); }, [tag]);
 
   useEffect(() => {
-    api<Overview>('/api/v1/stats').then(setOverview).catch(() => setOverview(null));  // optional summary
-  }, []);
+    if (mayOverview) api<Overview>('/api/v1/stats').then(setOverview).catch(() => setOverview(null));  // optional summary
+  }, [mayOverview]);
 
   const load = useCallback(async () => {
     setLoading(true);
