@@ -75,6 +75,10 @@ ErrcInfo Info(Errc e) noexcept {
             return {"invalid_targeting",
                     "\"targeting\" must be {\"ios\": url|null, \"android\": url|null, \"countries\": "
                     "{\"DE\": url, ...}} with at most 50 ISO 3166-1 alpha-2 country codes."};
+        case Errc::kRateLimited: return {"rate_limited", "Too many requests; retry after the time in Retry-After."};
+        case Errc::kUrlBlocked: return {"url_blocked", "Links to this domain are not allowed here."};
+        case Errc::kUrlShortener:
+            return {"url_shortener", "Links to other URL shorteners are not allowed; shorten the final URL instead."};
     }
     return {"internal", "Internal error."};
 }

@@ -65,6 +65,10 @@ enum class Errc {
     kWrongPassword,          // ... with a wrong one
     kInvalidPassword,        // a link password that breaks the rules (length)
     kInvalidTargeting,       // malformed targeting object, bad country code, too many countries
+    // Abuse protection (issue #7, branch protect)
+    kRateLimited,            // a token bucket of the caller is empty (429 + Retry-After)
+    kUrlBlocked,             // the URL's host is on the operator's blocklist
+    kUrlShortener,           // the URL points at another known URL shortener
 };
 
 /// The error category of Errc; messages are the human-readable default texts.

@@ -50,7 +50,10 @@ unsigned StatusFor(Errc e) noexcept {
         case Errc::kRangeTooLarge:
         case Errc::kTooManyBuckets:
         case Errc::kInvalidPassword:
-        case Errc::kInvalidTargeting: return 400;
+        case Errc::kInvalidTargeting:
+        case Errc::kUrlBlocked:
+        case Errc::kUrlShortener: return 400;
+        case Errc::kRateLimited: return 429;
     }
     return 500;
 }

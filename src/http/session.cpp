@@ -21,6 +21,7 @@
 #include "http/detail/server_impl.hpp"
 #include "http/dispatcher.hpp"
 #include "http/error_response.hpp"
+#include "http/response_policy.hpp"
 #include "log/log.hpp"
 
 namespace shortener::http {
@@ -396,6 +397,7 @@ asio::awaitable<void> RunSession(tcp::socket socket, Server::Impl& server, Loop&
         if (closed) break;
         if (parse_ec) {
             if (auto r = ReadErrorResponse(parse_ec)) {
+                ApplySecurityHeaders(*r);
                 Serialize(*r, false, false, false, out);
                 if (co_await flush()) {
                     // Lingering close: the client may still be sending (e.g. a body over the limit). Closing
@@ -426,6 +428,7 @@ asio::awaitable<void> RunSession(tcp::socket socket, Server::Impl& server, Loop&
         if (data.target.empty() || data.target[0] != '/') {
             result.response =
                 ErrorResponse(core::Errc::kInvalidRequest, "Only origin-form request targets are served.");
+            ApplySecurityHeaders(result.response);
             result.route = "none";
         } else {
             Request request(data, remote);

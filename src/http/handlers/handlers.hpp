@@ -11,6 +11,7 @@
 #include "core/random.hpp"
 #include "core/slug.hpp"
 #include "core/url_policy.hpp"
+#include "http/rate_limiter.hpp"
 #include "http/router.hpp"
 #include "live/broadcaster.hpp"
 #include "metrics/registry.hpp"
@@ -47,6 +48,7 @@ struct HandlerContext {
     /// ISO 3166-1 alpha-2 country of a client address ("" = unknown), for country targeting. Called only
     /// for links that target countries, so a lazily loaded database costs nothing until one is followed.
     std::function<std::string(std::string_view client_address)> country_of{};
+    RateLimiter* rate_limiter = nullptr;     // token buckets (issue #7) for handlers that limit on their own
 };
 
 void AddLinkRoutes(Router& router, HandlerContext& ctx);
