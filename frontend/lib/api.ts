@@ -1,5 +1,5 @@
 import { errorMessage } from './logic.mjs';
-import { csrfFromCookie, LOGIN_PATH, loginHref, SIGNUP_PATH, NO_AUTH_SESSION, parseSession, retryAfterSeconds, type Session } from './session.mjs';
+import { csrfFromCookie, LOGIN_PATH, loginHref, NO_AUTH_SESSION, parseSession, retryAfterSeconds, SIGNUP_PATH, waitSentence, type Session } from './session.mjs';
 
 export type Targeting = { ios: string | null; android: string | null; countries: Record<string, string> };
 export type Link = {
@@ -89,8 +89,10 @@ export async function api<T>(path: string, init?: ApiInit): Promise<T> {
     const e = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
     const code = typeof e?.code === 'string' ? e.code : null;
     if (res.status === 401 && on401 === 'login') goToLogin();
-    throw new ApiError(res.status, errorMessage(res.status, body), code, retryAfterSeconds(res.headers.get('Retry-After')),
-      typeof e?.message === 'string' ? e.message : '');
+    const retryAfter = retryAfterSeconds(res.headers.get('Retry-After'));
+    const message = code === 'rate_limited' && retryAfter != null
+      ? `Too many requests. ${waitSentence(retryAfter)}` : errorMessage(res.status, body);
+    throw new ApiError(res.status, message, code, retryAfter, typeof e?.message === 'string' ? e.message : '');
   }
   return body as T;
 }

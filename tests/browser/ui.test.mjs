@@ -84,6 +84,13 @@ let slug, shortUrl;
 test('home: invalid URL shows a plain error, a valid one gives a short link, copy and QR', async () => {
   const page = await newPage();
   await page.goto(`${server.base}/`);
+  // Rate limited (faked answer; the limiter has its own tests): the wait from Retry-After is shown.
+  await page.route('**/api/v1/links', (r) => r.fulfill({ status: 429, headers: { 'Retry-After': '5', 'Content-Type': 'application/json' },
+    body: JSON.stringify({ error: { code: 'rate_limited', message: 'Too many requests.' } }) }));
+  await page.getByLabel('Long URL').fill('https://example.com/limited');
+  await page.getByLabel('Long URL').press('Enter');
+  await page.locator('#url-error').filter({ hasText: 'Too many requests. Try again in 5 seconds.' }).waitFor();
+  await page.unroute('**/api/v1/links');
   await page.getByLabel('Long URL').fill('not a url');
   await page.getByLabel('Long URL').press('Enter');
   const err = page.locator('#url-error');  // (Next's route announcer is also role=alert)
