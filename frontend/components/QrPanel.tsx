@@ -27,7 +27,7 @@ export default function QrPanel({ slug, shortUrl }: { slug: string; shortUrl: st
       )}
       <div className="row small">
         {server === 'ok' && <>
-          <a className="button secondary" href={`${base}/qr.png`} download={`${slug}-qr.png`}>Download PNG</a>
+          <a className="button secondary" href={`${base}/qr.png?size=1024`} download={`${slug}-qr.png`}>Download PNG</a>
           <a className="button secondary" href={`${base}/qr.svg`} download={`${slug}-qr.svg`}>Download SVG</a>
         </>}
         {server === 'failed' && fallbackPng && <a className="button secondary" href={fallbackPng} download={`${slug}-qr.png`}>Download PNG</a>}
