@@ -274,6 +274,7 @@ int ServeDistributed(const Config& config) {
     http::Router router;
     http::AddHealthRoutes(router, ctx);
     http::AddLinkRoutes(router, ctx);
+    http::AddQrRoutes(router, ctx);
     if (!http::AddStaticRoutes(router, config.web_dir.empty() ? http::BuiltInWebDir() : config.web_dir)) {
         http::AddUiRoutes(router, ctx);  // no built export: the built-in page
     }

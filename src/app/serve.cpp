@@ -162,6 +162,7 @@ int Serve(const Config& config) {
     http::Router router;
     http::AddHealthRoutes(router, ctx);
     http::AddLinkRoutes(router, ctx);
+    http::AddQrRoutes(router, ctx);
     http::AddStatsRoutes(router, ctx);
     http::AddLiveRoutes(router, ctx);
     if (!http::AddStaticRoutes(router, config.web_dir.empty() ? http::BuiltInWebDir() : config.web_dir)) {

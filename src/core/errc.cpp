@@ -79,6 +79,8 @@ ErrcInfo Info(Errc e) noexcept {
         case Errc::kUrlBlocked: return {"url_blocked", "Links to this domain are not allowed here."};
         case Errc::kUrlShortener:
             return {"url_shortener", "Links to other URL shorteners are not allowed; shorten the final URL instead."};
+        case Errc::kInvalidQrOptions:
+            return {"invalid_qr_options", "A QR code parameter (size, margin, ecc, fg, bg) is invalid."};
     }
     return {"internal", "Internal error."};
 }

@@ -69,6 +69,8 @@ enum class Errc {
     kRateLimited,            // a token bucket of the caller is empty (429 + Retry-After)
     kUrlBlocked,             // the URL's host is on the operator's blocklist
     kUrlShortener,           // the URL points at another known URL shortener
+    // QR codes (issue #7, branch fuzzqr)
+    kInvalidQrOptions,       // size, margin, ecc, fg or bg out of range
 };
 
 /// The error category of Errc; messages are the human-readable default texts.

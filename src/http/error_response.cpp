@@ -52,7 +52,8 @@ unsigned StatusFor(Errc e) noexcept {
         case Errc::kInvalidPassword:
         case Errc::kInvalidTargeting:
         case Errc::kUrlBlocked:
-        case Errc::kUrlShortener: return 400;
+        case Errc::kUrlShortener:
+        case Errc::kInvalidQrOptions: return 400;
         case Errc::kRateLimited: return 429;
     }
     return 500;

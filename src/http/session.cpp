@@ -155,7 +155,8 @@ void Serialize(const Response& r, bool head, bool keep_alive, bool http10, std::
     if (r.stream) {
         // HTTP/1.0 has no chunked encoding: its stream ends when the connection closes.
         if (!http10) out += "Transfer-Encoding: chunked\r\n";
-    } else {
+    } else if (r.status != 204 && r.status != 304) {
+        // 204 and 304 have no body, and a Content-Length on them would be wrong (RFC 9110 §8.6).
         out += "Content-Length: ";
         AppendNumber(out, r.body.size());
         out += "\r\n";

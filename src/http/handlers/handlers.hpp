@@ -58,6 +58,8 @@ void AddUiRoutes(Router& router, HandlerContext& ctx);
 void AddStatsRoutes(Router& router, HandlerContext& ctx);
 /// GET /api/v1/live, /api/v1/links/{slug}/live as Server-Sent Events (needs ctx.stats and ctx.live).
 void AddLiveRoutes(Router& router, HandlerContext& ctx);
+/// GET /api/v1/links/{slug}/qr.svg and /qr.png (public, cacheable; see docs/api-spec.md).
+void AddQrRoutes(Router& router, HandlerContext& ctx);
 /// The catch-all `/{slug}`: add it last.
 void AddRedirectRoute(Router& router, HandlerContext& ctx);
 
