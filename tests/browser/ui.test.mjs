@@ -152,6 +152,15 @@ test('dashboard: a German iPhone click arrives live, map and breakdowns show it,
     .filter((e) => /\.js(\?|$)/.test(e.name)).reduce((a, e) => a + e.encodedBodySize, 0));
   assert.ok(jsGzip > 50_000 && jsGzip <= 250 * 1024, `dashboard JS ${jsGzip} bytes gzip`);
 
+  // QR code drawn by the server (GET /api/v1/links/{slug}/qr.svg), downloadable as PNG and SVG.
+  const qr = page.getByRole('img', { name: `QR code for ${shortUrl}` });
+  assert.equal(await qr.getAttribute('src'), `/api/v1/links/${slug}/qr.svg`);
+  const [png] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download PNG' }).click()]);
+  assert.equal(png.suggestedFilename(), `${slug}-qr.png`);
+  assert.equal(fs.readFileSync(await png.path()).subarray(1, 4).toString(), 'PNG');
+  const [svg] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download SVG' }).click()]);
+  assert.match(fs.readFileSync(await svg.path(), 'utf8'), /<svg[\s\S]*<path/);
+
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
   const csv = fs.readFileSync(await download.path(), 'utf8');
   assert.match(csv.split('\n')[0], /country/);
@@ -168,7 +177,13 @@ test('dashboard: a German iPhone click arrives live, map and breakdowns show it,
 
 test('dashboard: the stream drops, the UI says it is reconnecting, then it is live again (dark mode)', async () => {
   const page = await newPage(1280, 900, { colorScheme: 'dark' });
+  // A server without QR endpoints (older API behind the UI): the code is drawn in the browser instead.
+  await page.route('**/qr.svg', (r) => r.fulfill({ status: 404, contentType: 'application/json', body: '{"error":{"code":"not_found","message":"No such link."}}' }));
   await page.goto(`${server.base}/app/link/?slug=${slug}`);
+  await page.getByRole('link', { name: 'Download PNG' }).waitFor();
+  assert.match(await page.getByRole('link', { name: 'Download PNG' }).getAttribute('href'), /^data:image\/png;base64,/);
+  assert.match(await page.getByRole('img', { name: /QR code/ }).getAttribute('src'), /^data:image\/png/);
+  assert.equal(await page.getByRole('link', { name: 'Download SVG' }).count(), 0);
   await page.getByTestId('live-state').filter({ hasText: 'Live' }).waitFor();
   await page.locator('[data-breakdown=Countries]').getByText('Germany').waitFor();
   await axe(page, 'dashboard (dark)');
