@@ -1,8 +1,7 @@
 'use client';
 import { useState } from 'react';
 import Link from 'next/link';
-import { api, ApiError, setSession } from '@/lib/api';
-import { NO_AUTH_SESSION } from '@/lib/session.mjs';
+import { api, ApiError } from '@/lib/api';
 import { useSession } from './Session';
 
 /** The header's account part: nothing in auth mode none; the signed-in email, API keys and Sign out otherwise. */
@@ -32,7 +31,8 @@ export default function AccountNav() {
         return;
       }
     }
-    setSession({ ...NO_AUTH_SESSION, mode: 'required', signup: s!.signup, anonymous_shortening: s!.anonymous_shortening });
+    // Only navigate: clearing the session in memory first would make the page's own guard navigate to the login
+    // page (with ?next=) at the same time, and one navigation would abort the other.
     window.location.assign('/app/login/');
   }
   return (

@@ -255,3 +255,30 @@ test('anonymous shortening: the stats token is shown once and opens the dashboar
   const csp = consoleErrors.filter((e) => /Content Security Policy|Refused to/i.test(e));
   assert.deepEqual(csp, [], 'no CSP violations in the console');
 });
+
+test('sign-up when the server allows it: password rules shown, a weak password refused under its field', { skip: SKIP }, async () => {
+  const own = await startServer({ env: { SHORTENER_WEB_DIR: path.join(frontend, 'out'), SHORTENER_AUTH: 'required', SHORTENER_SIGNUP: 'open' } });
+  const page = await newPage();
+  try {
+    await page.goto(`${own.base}/app/links/`);
+    await waitForPath(page, '/app/login/');
+    await page.getByRole('main').getByRole('link', { name: 'Sign up' }).click();
+    await waitForPath(page, '/app/signup/');
+    assert.match(await page.locator('#pw-rules').innerText(), /8 characters/);
+    await page.getByLabel('Email').fill('new@example.com');
+    await page.getByLabel('Password').fill('short');
+    await page.getByRole('button', { name: 'Create an account' }).click();
+    await page.getByTestId('auth-error').waitFor();
+    assert.equal(await page.getByLabel('Password').getAttribute('aria-invalid'), 'true');
+    assert.match(await page.getByLabel('Password').getAttribute('aria-describedby'), /auth-error/);
+    await axe(page, 'sign-up with an error');
+    await page.getByLabel('Password').fill('a much longer passphrase');
+    await page.getByRole('button', { name: 'Create an account' }).click();
+    await waitForPath(page, '/app/links/');  // the ?next= of the login page came along
+    await page.getByTestId('account-email').filter({ hasText: 'new@example.com' }).waitFor();
+  } finally {
+    await page.context().close();
+    await own.stop();
+  }
+});
+
