@@ -1,5 +1,8 @@
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "app/config.hpp"
 
 namespace shortener::app {
@@ -10,5 +13,8 @@ int Serve(const Config& config);
 int Migrate(const Config& config);
 /// `shortener worker`: the click worker of distributed mode.
 int Worker(const Config& config);
+/// `shortener keys create|list|revoke` and `shortener users create|list` (accounts.cpp). `args` follow the
+/// command; settings such as --data-dir or --database-url among them pick the database. Returns the exit status.
+int Accounts(const std::string& command, const std::vector<std::string>& args);
 
 }  // namespace shortener::app

@@ -105,6 +105,14 @@ void Apply(const std::string& env, const std::string& v, Config& c) {
         else if (v == "required") c.auth = AuthMode::kRequired;
         else throw std::invalid_argument("SHORTENER_AUTH must be none or required (got \"" + v + "\")");
         c.auth_explicit = true;
+    } else if (env == "SHORTENER_SIGNUP") {
+        if (v != "closed" && v != "open") throw std::invalid_argument("SHORTENER_SIGNUP must be closed or open (got \"" + v + "\")");
+        c.signup_open = v == "open";
+    } else if (env == "SHORTENER_ANONYMOUS_SHORTENING") {
+        if (v != "off" && v != "on") {
+            throw std::invalid_argument("SHORTENER_ANONYMOUS_SHORTENING must be off or on (got \"" + v + "\")");
+        }
+        c.anonymous_shortening = v == "on";
     } else if (env == "SHORTENER_SLUG_LENGTH") c.slug_length = ParseSize(env, v, 4, 32);
     else if (env == "SHORTENER_MAX_URL_LENGTH") c.max_url_length = ParseSize(env, v, 64, 65536);
     else if (env == "SHORTENER_MAX_CONNECTIONS") c.max_connections = ParseSize(env, v, 1, 1'000'000);
@@ -191,7 +199,11 @@ const std::vector<Setting>& Settings() {
         {"SHORTENER_WEB_DIR", "--web-dir", "(frontend/out of the source tree, if built)",
          "the web UI's static export (next build); without index.html the built-in page is served"},
         {"SHORTENER_THREADS", "--threads", "0 (one per core)", "HTTP event-loop threads"},
-        {"SHORTENER_AUTH", "--auth", "none on loopback, else required", "none | required"},
+        {"SHORTENER_AUTH", "--auth", "none on loopback, else required",
+         "none (one trusted user, everything open) | required (API keys or a web login)"},
+        {"SHORTENER_SIGNUP", "--signup", "closed", "required mode: closed | open (anyone may create a web account)"},
+        {"SHORTENER_ANONYMOUS_SHORTENING", "--anonymous-shortening", "off",
+         "required mode: off | on (anyone may create links; their stats only with the stats token returned)"},
         {"SHORTENER_SLUG_LENGTH", "--slug-length", "6", "length of generated slugs (4-32)"},
         {"SHORTENER_MAX_URL_LENGTH", "--max-url-length", "4096", "longest long URL accepted, in bytes"},
         {"SHORTENER_MAX_CONNECTIONS", "--max-connections", "10000", "open connections before new ones are refused"},
@@ -285,6 +297,14 @@ std::string HelpText() {
         "  shortener serve [options]     run the HTTP server (embedded mode: SQLite + in-process queue)\n"
         "  shortener worker [options]    run a click worker (distributed mode)\n"
         "  shortener migrate [options]   apply database migrations and exit\n"
+        "  shortener keys create --name N [--scopes links:write,links:read,stats:read,admin] [--user EMAIL]\n"
+        "                                create an API key (printed once on stdout; without --user it belongs to\n"
+        "                                the built-in service owner)\n"
+        "  shortener keys list           list API keys (never the keys themselves)\n"
+        "  shortener keys revoke ID      revoke a key (running servers stop accepting it within 5 s)\n"
+        "  shortener users create --email E [--admin]\n"
+        "                                create a web account; the password is read from stdin\n"
+        "  shortener users list          list accounts\n"
         "  shortener version             print the version\n"
         "  shortener --help              this text\n\n"
         "Options (each also an environment variable; flags win):\n";

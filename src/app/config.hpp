@@ -31,6 +31,8 @@ struct Config {
     std::size_t threads = 0;
     AuthMode auth = AuthMode::kNone;
     bool auth_explicit = false;
+    bool signup_open = false;           // SHORTENER_SIGNUP=open: anyone may create a web account
+    bool anonymous_shortening = false;  // SHORTENER_ANONYMOUS_SHORTENING=on: create links without credentials
     std::size_t slug_length = 6;
     std::size_t max_url_length = 4096;
     std::size_t max_connections = 10'000;

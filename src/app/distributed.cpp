@@ -33,6 +33,8 @@
 #include "queue/redis_streams/redis_stream_click_queue.hpp"
 #include "live/redis_pubsub/redis_broadcaster.hpp"
 #include "redis/redis_client.hpp"
+#include "store/postgres/postgres_auth_store.hpp"
+#include "store/sqlite/sqlite_auth_store.hpp"
 #include "store/postgres/postgres_salt_store.hpp"
 #include "store/postgres/postgres_stores.hpp"
 #include "store/sqlite/sqlite_salt_store.hpp"
@@ -49,6 +51,7 @@ struct Stores {
     std::unique_ptr<store::LinkStore> links;
     std::unique_ptr<store::ClickStore> clicks;
     std::unique_ptr<store::StatsStore> stats;  // analytics reads (issue #5)
+    std::unique_ptr<store::AuthStore> auth;    // accounts, API keys, sessions (issue #7)
     std::shared_ptr<store::PgPool> pg_pool;    // PostgreSQL only
     std::shared_ptr<store::SqliteDb> sqlite;   // SQLite only
     std::string description;
@@ -67,6 +70,7 @@ Stores OpenStores(const Config& config) {
         s.links = std::move(backend->links);
         s.clicks = std::move(backend->clicks);
         s.stats = std::make_unique<store::PostgresStatsStore>(backend->pool);
+        s.auth = std::make_unique<store::PostgresAuthStore>(backend->pool);
         s.pg_pool = backend->pool;
         s.description = "postgres";
         s.keep = backend;
@@ -79,6 +83,7 @@ Stores OpenStores(const Config& config) {
     s.links = std::make_unique<store::SqliteLinkStore>(db);
     s.clicks = std::make_unique<store::SqliteClickStore>(db);
     s.stats = std::make_unique<store::SqliteStatsStore>(db);
+    s.auth = std::make_unique<store::SqliteAuthStore>(db);
     s.description = "sqlite:" + path;
     s.sqlite = db;
     s.keep = db;
@@ -256,7 +261,10 @@ int ServeDistributed(const Config& config) {
     ctx.trusted_proxies = *core::TrustedProxies::Parse(config.trusted_proxies);  // validated by LoadConfig
     ctx.stats = stores.stats.get();
     ctx.live = &broadcaster;
-    auth::PasswordHasher passwords;  // link passwords (argon2id on its own threads)
+    auth::Authenticator authenticator(*stores.auth, clock);
+    auth::PasswordHasher passwords;  // account and link passwords (argon2id on its own threads)
+    ctx.auth = AuthSettingsFrom(config);
+    ctx.authenticator = &authenticator;
     ctx.passwords = &passwords;
     ctx.country_of = MakeCountryLookup(config);  // the geo database opens on the first country-targeted visit
     ctx.readiness.push_back({"database", [&stores]() { return stores.links->Ping(); }});
@@ -273,6 +281,7 @@ int ServeDistributed(const Config& config) {
 
     http::Router router;
     http::AddHealthRoutes(router, ctx);
+    http::AddAuthRoutes(router, ctx);
     http::AddLinkRoutes(router, ctx);
     http::AddQrRoutes(router, ctx);
     if (!http::AddStaticRoutes(router, config.web_dir.empty() ? http::BuiltInWebDir() : config.web_dir)) {

@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <string>
 #include <vector>
@@ -29,6 +30,12 @@ int main(int argc, char** argv) {
             std::fputs(app::HelpText().c_str(), stdout);
             return 0;
         }
+    }
+    // Their own flags (--name, --email, …) are not settings: they parse their arguments themselves.
+    if (command == "keys" || command == "users") {
+        const char* level = std::getenv("SHORTENER_LOG_LEVEL");
+        log::SetLevel(log::ParseLevel(level ? level : "warn").value_or(log::Level::kWarn));
+        return app::Accounts(command, args);
     }
     app::Config config;
     try {

@@ -27,6 +27,7 @@
 #include "log/log.hpp"
 #include "queue/in_process/in_process_click_queue.hpp"
 #include "store/postgres/postgres_stores.hpp"
+#include "store/sqlite/sqlite_auth_store.hpp"
 #include "store/sqlite/sqlite_salt_store.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
 #include "store/sqlite/sqlite_stats_store.hpp"
@@ -34,18 +35,6 @@
 
 namespace shortener::app {
 namespace {
-
-// Refuses configurations this build cannot serve safely, with one clear line each.
-bool CheckSupported(const Config& config) {
-    if (config.auth == AuthMode::kRequired) {
-        log::Error("config_invalid",
-                   {{"error", "SHORTENER_AUTH=required is not available in this build yet (API keys: issue #7). "
-                              "Listening on a non-loopback address exposes the API to the network; set "
-                              "SHORTENER_AUTH=none explicitly to accept that"}});
-        return false;
-    }
-    return true;
-}
 
 std::shared_ptr<store::SqliteDb> OpenSqlite(const Config& config) {
     std::filesystem::create_directories(config.data_dir);
@@ -91,7 +80,6 @@ int Migrate(const Config& config) {
         log::Info("migrations_applied", {{"backend", "postgres"}});
         return 0;
     }
-    if (!CheckSupported(config)) return 2;
     OpenSqlite(config);
     log::Info("migrations_applied", {{"backend", "sqlite"}});
     return 0;
@@ -99,8 +87,16 @@ int Migrate(const Config& config) {
 
 int Worker(const Config& config) { return RunDistributedWorker(config); }
 
+http::AuthSettings AuthSettingsFrom(const Config& config) {
+    http::AuthSettings s;
+    s.required = config.auth == AuthMode::kRequired;
+    s.signup_open = config.signup_open;
+    s.anonymous_shortening = config.anonymous_shortening;
+    s.secure_cookies = config.public_url.rfind("https://", 0) == 0;
+    return s;
+}
+
 int Serve(const Config& config) {
-    if (!CheckSupported(config)) return 2;
     if (!config.database_url.empty() || !config.redis_url.empty()) return ServeDistributed(config);
     sigset_t signals = BlockShutdownSignals();
 
@@ -108,6 +104,7 @@ int Serve(const Config& config) {
     store::SqliteLinkStore links(db);
     store::SqliteClickStore clicks(db);
     store::SqliteStatsStore stats_store(db);
+    store::SqliteAuthStore auth_store(db);
     live::InProcessBroadcaster broadcaster;
 
     cache::L1Options l1_options;
@@ -145,7 +142,10 @@ int Serve(const Config& config) {
     ctx.trusted_proxies = *core::TrustedProxies::Parse(config.trusted_proxies);  // validated by LoadConfig
     ctx.stats = &stats_store;
     ctx.live = &broadcaster;
-    auth::PasswordHasher passwords;  // link passwords (argon2id on its own threads)
+    auth::Authenticator authenticator(auth_store, clock);
+    auth::PasswordHasher passwords;  // account and link passwords (argon2id on its own threads)
+    ctx.auth = AuthSettingsFrom(config);
+    ctx.authenticator = &authenticator;
     ctx.passwords = &passwords;
     ctx.country_of = MakeCountryLookup(config);  // the geo database opens on the first country-targeted visit
     registry.AddGauge("shortener_live_subscribers", "Open live (SSE) streams.",
@@ -161,6 +161,7 @@ int Serve(const Config& config) {
 
     http::Router router;
     http::AddHealthRoutes(router, ctx);
+    http::AddAuthRoutes(router, ctx);
     http::AddLinkRoutes(router, ctx);
     http::AddQrRoutes(router, ctx);
     http::AddStatsRoutes(router, ctx);

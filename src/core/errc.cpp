@@ -81,6 +81,18 @@ ErrcInfo Info(Errc e) noexcept {
             return {"url_shortener", "Links to other URL shorteners are not allowed; shorten the final URL instead."};
         case Errc::kInvalidQrOptions:
             return {"invalid_qr_options", "A QR code parameter (size, margin, ecc, fg, bg) is invalid."};
+        case Errc::kUnauthorized:
+            return {"unauthorized", "Authentication required: send an API key (Authorization: Bearer) or log in."};
+        case Errc::kForbidden: return {"forbidden", "You are not allowed to do this."};
+        case Errc::kInsufficientScope: return {"insufficient_scope", "The credential lacks the scope this needs."};
+        case Errc::kCsrfFailed: return {"csrf_failed", "Missing or wrong X-CSRF-Token header."};
+        case Errc::kInvalidCredentials: return {"invalid_credentials", "Wrong email or password."};
+        case Errc::kEmailTaken: return {"email_taken", "An account with this email exists."};
+        case Errc::kSignupClosed: return {"signup_closed", "Sign-up is closed on this server."};
+        case Errc::kInvalidEmail: return {"invalid_email", "Not a valid email address."};
+        case Errc::kWeakPassword: return {"weak_password", "The password must be 8 to 1024 characters long."};
+        case Errc::kInvalidScopes:
+            return {"invalid_scopes", "Unknown scope, or one you may not grant (links:write links:read stats:read admin)."};
     }
     return {"internal", "Internal error."};
 }

@@ -71,6 +71,17 @@ enum class Errc {
     kUrlShortener,           // the URL points at another known URL shortener
     // QR codes (issue #7, branch fuzzqr)
     kInvalidQrOptions,       // size, margin, ecc, fg or bg out of range
+    // Accounts and API keys (issue #7, branch auth)
+    kUnauthorized,           // no credential, or an unknown, revoked or expired one (401)
+    kForbidden,              // authenticated but not allowed (e.g. /metrics from afar without admin)
+    kInsufficientScope,      // the credential lacks the scope the endpoint needs
+    kCsrfFailed,             // cookie-authenticated write without the session's X-CSRF-Token
+    kInvalidCredentials,     // login: wrong email or password (the same answer for both)
+    kEmailTaken,             // sign-up or users create: the email has an account
+    kSignupClosed,           // self sign-up is off (SHORTENER_SIGNUP=closed)
+    kInvalidEmail,
+    kWeakPassword,           // account password too short or too long
+    kInvalidScopes,          // unknown scope, or one the caller may not grant
 };
 
 /// The error category of Errc; messages are the human-readable default texts.

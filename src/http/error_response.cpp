@@ -55,6 +55,16 @@ unsigned StatusFor(Errc e) noexcept {
         case Errc::kUrlShortener:
         case Errc::kInvalidQrOptions: return 400;
         case Errc::kRateLimited: return 429;
+        case Errc::kUnauthorized:
+        case Errc::kInvalidCredentials: return 401;
+        case Errc::kForbidden:
+        case Errc::kInsufficientScope:
+        case Errc::kCsrfFailed:
+        case Errc::kSignupClosed: return 403;
+        case Errc::kEmailTaken: return 409;
+        case Errc::kInvalidEmail:
+        case Errc::kWeakPassword:
+        case Errc::kInvalidScopes: return 400;
     }
     return 500;
 }
@@ -67,6 +77,7 @@ Response ErrorResponse(Errc e, std::string_view message) {
     body["error"] = std::move(error);
     Response r = Response::Json(StatusFor(e), boost::json::serialize(body));
     if (r.status == 503) r.headers.emplace_back("Retry-After", "5");
+    if (e == Errc::kUnauthorized) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"shortener\"");
     return r;
 }
 

@@ -126,6 +126,13 @@ describe('domain rules', () => {
     const patched = await api(server.base, `/api/v1/links/${link.slug}`, { method: 'PATCH', json: { url: 'https://a.evil.example/' } });
     assert.equal(patched.status, 400, patched.text);
     assert.equal(patched.body.error.code, 'url_blocked');
+    // Every URL a link can send visitors to follows the same rules: expired_url and targeting destinations.
+    for (const json of [{ expired_url: 'https://evil.example/' }, { targeting: { ios: 'https://m.evil.example/' } },
+      { targeting: { countries: { DE: 'https://bit.ly/x' } } }]) {
+      const r = await api(server.base, `/api/v1/links/${link.slug}`, { method: 'PATCH', json });
+      assert.equal(r.status, 400, `${JSON.stringify(json)}: ${r.text}`);
+      assert.match(r.body.error.code, /^url_(blocked|shortener)$/);
+    }
   });
 
   test('the file is reloaded without a restart; a broken version keeps the previous list', async () => {

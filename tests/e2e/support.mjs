@@ -49,12 +49,13 @@ function cleanEnv(extra) {
   return { ...env, ...extra };
 }
 
-/** Runs the binary to completion (CLI tests). Returns {status, stdout, stderr}. */
-export function runCli(args, { env = {}, timeout = 10_000 } = {}) {
+/** Runs the binary to completion (CLI tests), with `input` on its stdin. Returns {status, stdout, stderr}. */
+export function runCli(args, { env = {}, timeout = 10_000, input } = {}) {
   const r = spawnSync(BIN, args, {
     env: cleanEnv({ SHORTENER_DATA_DIR: makeDataDir(), ...env }),
     encoding: 'utf8',
     timeout,
+    input,
   });
   if (r.error) throw r.error;
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };

@@ -22,6 +22,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "auth_contract.hpp"
+#include "store/postgres/postgres_auth_store.hpp"
 #include "store/postgres/postgres_salt_store.hpp"
 #include "store/postgres/postgres_stores.hpp"
 #include "store_contract.hpp"
@@ -187,11 +189,41 @@ private:
     PostgresBackend backend_;
 };
 
+class PostgresAuthBackend {
+public:
+    void Open() {
+        if (TestDsn().empty()) {
+            if (std::getenv("CI")) FAIL() << "SHORTENER_TEST_PG_DSN is not set (CI requires PostgreSQL)";
+            GTEST_SKIP() << "SHORTENER_TEST_PG_DSN is not set";
+        }
+        if (!schema_) schema_.emplace();
+        PostgresOptions options;
+        options.dsn = schema_->dsn();
+        options.pool_size = 2;
+        MigratePostgres(options);
+        pool_ = std::make_shared<PgPool>(options);
+        auth_ = std::make_unique<PostgresAuthStore>(pool_);
+    }
+    void Close() {
+        auth_.reset();
+        pool_.reset();
+    }
+    AuthStore& auth() { return *auth_; }
+
+private:
+    std::optional<TestSchema> schema_;
+    std::shared_ptr<PgPool> pool_;
+    std::unique_ptr<PostgresAuthStore> auth_;
+};
+
 }  // namespace
 
 namespace contract {
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, StoreContract, ::testing::Types<PostgresBackendForTest>);
 }  // namespace contract
+namespace auth_contract {
+INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, AuthStoreContract, ::testing::Types<PostgresAuthBackend>);
+}  // namespace auth_contract
 
 namespace {
 

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <random>
 
+#include "auth_contract.hpp"
+#include "store/sqlite/sqlite_auth_store.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
 #include "store_contract.hpp"
 
@@ -57,11 +59,33 @@ private:
     std::unique_ptr<SqliteClickStore> clicks_;
 };
 
+class SqliteAuthBackend {
+public:
+    void Open() {
+        db_ = std::make_shared<SqliteDb>((dir_.path() / "test.db").string());
+        db_->Migrate(SqliteMigrations());
+        auth_ = std::make_unique<SqliteAuthStore>(db_);
+    }
+    void Close() {
+        auth_.reset();
+        db_.reset();
+    }
+    AuthStore& auth() { return *auth_; }
+
+private:
+    TempDir dir_;
+    std::shared_ptr<SqliteDb> db_;
+    std::unique_ptr<SqliteAuthStore> auth_;
+};
+
 }  // namespace
 
 namespace contract {
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, StoreContract, ::testing::Types<SqliteBackend>);
 }  // namespace contract
+namespace auth_contract {
+INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, AuthStoreContract, ::testing::Types<SqliteAuthBackend>);
+}  // namespace auth_contract
 
 namespace {
 

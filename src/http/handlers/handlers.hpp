@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 
+#include "auth/authenticator.hpp"
 #include "auth/password.hpp"
 #include "cache/link_resolver.hpp"
 #include "core/client_address.hpp"
@@ -30,6 +31,14 @@ struct ReadinessCheck {
     bool critical = true;
 };
 
+/// Auth settings (issue #7; docs/api-spec.md "Authentication").
+struct AuthSettings {
+    bool required = false;              // SHORTENER_AUTH=required; false: every request is the trusted admin
+    bool signup_open = false;           // SHORTENER_SIGNUP=open
+    bool anonymous_shortening = false;  // SHORTENER_ANONYMOUS_SHORTENING=on (required mode only)
+    bool secure_cookies = false;        // the public URL is https: cookies get Secure
+};
+
 struct HandlerContext {
     store::LinkStore& links;
     cache::LinkResolver& resolver;
@@ -44,7 +53,10 @@ struct HandlerContext {
     core::TrustedProxies trusted_proxies{};  // peers whose X-Forwarded-For/Forwarded are believed
     store::StatsStore* stats = nullptr;      // analytics reads; null: no stats/export/live routes
     live::Broadcaster* live = nullptr;       // live updates; null: no live routes
-    auth::PasswordHasher* passwords = nullptr;  // link passwords; null: password-protected links refused
+    AuthSettings auth{};
+    auth::Authenticator* authenticator = nullptr;  // required mode: resolves credentials (AddAuthRoutes needs it)
+    auth::PasswordHasher* passwords = nullptr;     // account passwords (login, sign-up) and link passwords; null:
+                                                   // password-protected links refused
     /// ISO 3166-1 alpha-2 country of a client address ("" = unknown), for country targeting. Called only
     /// for links that target countries, so a lazily loaded database costs nothing until one is followed.
     std::function<std::string(std::string_view client_address)> country_of{};
@@ -52,6 +64,8 @@ struct HandlerContext {
 };
 
 void AddLinkRoutes(Router& router, HandlerContext& ctx);
+/// /api/v1/auth/session|login|logout|signup and /api/v1/keys (needs ctx.authenticator and ctx.passwords).
+void AddAuthRoutes(Router& router, HandlerContext& ctx);
 void AddHealthRoutes(Router& router, HandlerContext& ctx);
 void AddUiRoutes(Router& router, HandlerContext& ctx);
 /// GET /api/v1/stats, /api/v1/links/{slug}/stats, /api/v1/links/{slug}/clicks (needs ctx.stats).

@@ -9,6 +9,8 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "auth/credentials.hpp"
+#include "http/authorize.hpp"
 #include "core/targeting.hpp"
 #include "http/error_response.hpp"
 #include "http/handlers/handlers.hpp"
@@ -268,7 +270,8 @@ boost::asio::awaitable<Parsed<std::string>> HashLinkPassword(HandlerContext& ctx
 // Shared by both create endpoints: validate, pick or check the slug, insert (retrying generated slugs on a
 // collision), warm the cache.
 boost::asio::awaitable<Parsed<core::Link>> CreateLink(HandlerContext& ctx, const json::object& o,
-                                                      bool allow_options) {
+                                                      bool allow_options, const auth::Principal& principal,
+                                                      std::string_view stats_token_hash) {
     auto now = NowMillis(ctx.clock);
     auto url_it = o.find("url");
     if (url_it == o.end() || url_it->value().is_null() ||
@@ -296,6 +299,7 @@ boost::asio::awaitable<Parsed<core::Link>> CreateLink(HandlerContext& ctx, const
             link.password_hash = std::move(std::get<std::string>(hashed));
         }
     }
+    SetOwnership(link, principal, stats_token_hash);
 
     std::string custom;
     if (auto it = o.find("slug"); it != o.end() && !it->value().is_null()) {
@@ -323,7 +327,39 @@ Response Created(const HandlerContext& ctx, const core::Link& link, json::value 
     return r;
 }
 
+// Authorization of both create endpoints: links:write, or nobody at all when anonymous shortening is on.
+// An anonymous link gets a stats token (returned once; only its digest is stored).
+struct Creator {
+    auth::Principal principal;
+    std::string stats_token;  // anonymous callers only
+};
+
+boost::asio::awaitable<std::variant<Creator, Response>> AuthorizeCreate(HandlerContext& ctx, const Request& req) {
+    auto authz = co_await Authorize(ctx, req, auth::kLinksWrite,
+                                    ctx.auth.anonymous_shortening ? Anonymous::kAllow : Anonymous::kRefuse);
+    if (auto* r = std::get_if<Response>(&authz)) co_return std::move(*r);
+    Creator c{std::move(std::get<auth::Principal>(authz)), {}};
+    if (!c.principal.authenticated()) c.stats_token = auth::GenerateStatsToken();
+    co_return c;
+}
+
+std::string TokenHash(const Creator& c) { return c.stats_token.empty() ? std::string() : auth::Sha256Hex(c.stats_token); }
+
+// The link with this slug if `p` may see it. Unknown slugs and other owners' links are both 404 (so a slug
+// does not reveal that it exists); a deleted link of one's own is 410 when `gone_is_error`.
+boost::asio::awaitable<std::variant<core::Link, Response>> AccessibleLink(HandlerContext& ctx, const auth::Principal& p,
+                                                                          std::string_view slug, bool gone_is_error) {
+    if (!core::IsSlugShaped(slug)) co_return ErrorResponse(Errc::kNotFound);
+    std::optional<core::Link> link = co_await ctx.links.FindBySlug(slug);
+    if (!link || !MayAccess(p, *link)) co_return ErrorResponse(Errc::kNotFound);
+    if (gone_is_error && link->deleted_at) co_return ErrorResponse(Errc::kGone, "This link was deleted.");
+    co_return std::move(*link);
+}
+
 boost::asio::awaitable<Response> HandleCreate(HandlerContext& ctx, const Request& req) {
+    auto creator = co_await AuthorizeCreate(ctx, req);
+    if (auto* r = std::get_if<Response>(&creator)) co_return std::move(*r);
+    const Creator& c = std::get<Creator>(creator);
     auto body = ParseJsonBody(req);
     if (auto* f = std::get_if<Failure>(&body)) co_return Fail(*f);
     auto& o = std::get<json::object>(body);
@@ -331,28 +367,36 @@ boost::asio::awaitable<Response> HandleCreate(HandlerContext& ctx, const Request
                                          "expired_url", "forward_query", "password", "targeting"})) {
         co_return Fail(*f);
     }
-    auto created = co_await CreateLink(ctx, o, true);
+    auto created = co_await CreateLink(ctx, o, true, c.principal, TokenHash(c));
     if (auto* f = std::get_if<Failure>(&created)) co_return Fail(*f);
     auto& link = std::get<core::Link>(created);
-    co_return Created(ctx, link, LinkJson(ctx, link));
+    json::object out = LinkJson(ctx, link);
+    if (!c.stats_token.empty()) out["stats_token"] = c.stats_token;
+    co_return Created(ctx, link, std::move(out));
 }
 
 // The seed's shape: {"url"} → {"slug", "shortUrl"}.
 boost::asio::awaitable<Response> HandleShorten(HandlerContext& ctx, const Request& req) {
+    auto creator = co_await AuthorizeCreate(ctx, req);
+    if (auto* r = std::get_if<Response>(&creator)) co_return std::move(*r);
+    const Creator& c = std::get<Creator>(creator);
     auto body = ParseJsonBody(req);
     if (auto* f = std::get_if<Failure>(&body)) co_return Fail(*f);
     auto& o = std::get<json::object>(body);
     if (auto f = RejectUnknownFields(o, {"url", "slug"})) co_return Fail(*f);
-    auto created = co_await CreateLink(ctx, o, false);
+    auto created = co_await CreateLink(ctx, o, false, c.principal, TokenHash(c));
     if (auto* f = std::get_if<Failure>(&created)) co_return Fail(*f);
     auto& link = std::get<core::Link>(created);
     json::object out;
     out["slug"] = link.slug;
     out["shortUrl"] = ShortUrl(ctx, link.slug);
+    if (!c.stats_token.empty()) out["stats_token"] = c.stats_token;
     co_return Created(ctx, link, std::move(out));
 }
 
 boost::asio::awaitable<Response> HandleList(HandlerContext& ctx, const Request& req) {
+    auto authz = co_await Authorize(ctx, req, auth::kLinksRead);
+    if (auto* r = std::get_if<Response>(&authz)) co_return std::move(*r);
     store::ListQuery query;
     query.limit = kDefaultPageSize;
     if (auto limit = req.QueryParam("limit")) {
@@ -379,6 +423,7 @@ boost::asio::awaitable<Response> HandleList(HandlerContext& ctx, const Request& 
         if (tag->size() > core::kMaxTagLength) co_return ErrorResponse(Errc::kInvalidQuery, "\"tag\" is too long.");
         query.tag = std::move(*tag);
     }
+    ScopeListQuery(std::get<auth::Principal>(authz), query);
     auto page = co_await ctx.links.List(query);
     json::array items;
     for (const auto& link : page.items) items.emplace_back(LinkJson(ctx, link));
@@ -388,16 +433,19 @@ boost::asio::awaitable<Response> HandleList(HandlerContext& ctx, const Request& 
     co_return Response::Json(200, json::serialize(out));
 }
 
-boost::asio::awaitable<Response> HandleGet(HandlerContext& ctx, std::string_view slug) {
-    if (!core::IsSlugShaped(slug)) co_return ErrorResponse(Errc::kNotFound);
-    auto link = co_await ctx.links.FindBySlug(slug);
-    if (!link) co_return ErrorResponse(Errc::kNotFound);
-    if (link->deleted_at) co_return ErrorResponse(Errc::kGone, "This link was deleted.");
-    co_return Response::Json(200, json::serialize(LinkJson(ctx, *link)));
+boost::asio::awaitable<Response> HandleGet(HandlerContext& ctx, const Request& req, std::string_view slug) {
+    auto authz = co_await Authorize(ctx, req, auth::kLinksRead);
+    if (auto* r = std::get_if<Response>(&authz)) co_return std::move(*r);
+    auto found = co_await AccessibleLink(ctx, std::get<auth::Principal>(authz), slug, true);
+    if (auto* r = std::get_if<Response>(&found)) co_return std::move(*r);
+    co_return Response::Json(200, json::serialize(LinkJson(ctx, std::get<core::Link>(found))));
 }
 
 boost::asio::awaitable<Response> HandlePatch(HandlerContext& ctx, const Request& req, std::string_view slug) {
-    if (!core::IsSlugShaped(slug)) co_return ErrorResponse(Errc::kNotFound);
+    auto authz = co_await Authorize(ctx, req, auth::kLinksWrite);
+    if (auto* r = std::get_if<Response>(&authz)) co_return std::move(*r);
+    auto found = co_await AccessibleLink(ctx, std::get<auth::Principal>(authz), slug, false);
+    if (auto* r = std::get_if<Response>(&found)) co_return std::move(*r);
     auto body = ParseJsonBody(req);
     if (auto* f = std::get_if<Failure>(&body)) co_return Fail(*f);
     auto& o = std::get<json::object>(body);
@@ -440,8 +488,11 @@ boost::asio::awaitable<Response> HandlePatch(HandlerContext& ctx, const Request&
     co_return Response::Json(200, json::serialize(LinkJson(ctx, *updated)));
 }
 
-boost::asio::awaitable<Response> HandleDelete(HandlerContext& ctx, std::string_view slug) {
-    if (!core::IsSlugShaped(slug)) co_return ErrorResponse(Errc::kNotFound);
+boost::asio::awaitable<Response> HandleDelete(HandlerContext& ctx, const Request& req, std::string_view slug) {
+    auto authz = co_await Authorize(ctx, req, auth::kLinksWrite);
+    if (auto* r = std::get_if<Response>(&authz)) co_return std::move(*r);
+    auto found = co_await AccessibleLink(ctx, std::get<auth::Principal>(authz), slug, false);
+    if (auto* r = std::get_if<Response>(&found)) co_return std::move(*r);
     auto deleted = co_await ctx.links.Delete(slug, NowMillis(ctx.clock));
     if (!deleted) co_return ErrorResponse(deleted.error());
     ctx.resolver.Invalidate(slug);
@@ -461,11 +512,11 @@ void AddLinkRoutes(Router& router, HandlerContext& ctx) {
     router.Add({Method::kPost}, "/api/shorten", "shorten",
                [&ctx](const Request& req, const Params&) { return HandleShorten(ctx, req); }, RouteClass::kCreate);
     router.Add({Method::kGet}, "/api/v1/links/{slug}", "links_get",
-               [&ctx](const Request&, const Params& p) { return HandleGet(ctx, p.Get("slug")); });
+               [&ctx](const Request& req, const Params& p) { return HandleGet(ctx, req, p.Get("slug")); });
     router.Add({Method::kPatch}, "/api/v1/links/{slug}", "links_update",
                [&ctx](const Request& req, const Params& p) { return HandlePatch(ctx, req, p.Get("slug")); });
     router.Add({Method::kDelete}, "/api/v1/links/{slug}", "links_delete",
-               [&ctx](const Request&, const Params& p) { return HandleDelete(ctx, p.Get("slug")); });
+               [&ctx](const Request& req, const Params& p) { return HandleDelete(ctx, req, p.Get("slug")); });
 }
 
 }  // namespace shortener::http

@@ -10,6 +10,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "http/authorize.hpp"
 #include "http/error_response.hpp"
 #include "http/handlers/handlers.hpp"
 
@@ -132,10 +133,9 @@ Response SseResponse() {
 }
 
 boost::asio::awaitable<Response> HandleLinkLive(HandlerContext& ctx, const Request& req, std::string_view slug) {
-    if (!core::IsSlugShaped(slug)) co_return ErrorResponse(Errc::kNotFound);
-    std::optional<core::Link> link = co_await ctx.links.FindBySlug(slug);
-    if (!link) co_return ErrorResponse(Errc::kNotFound);
-    if (link->deleted_at) co_return ErrorResponse(Errc::kGone);
+    auto found = co_await AuthorizeLinkStats(ctx, req, slug);
+    if (auto* r = std::get_if<Response>(&found)) co_return std::move(*r);
+    const core::Link* link = &std::get<core::Link>(found);
     std::optional<std::int64_t> last = ParseId(req.Header("last-event-id"));
     if (!last) {
         if (auto q = req.QueryParam("last_event_id")) last = ParseId(*q);  // for clients that cannot set headers
@@ -146,7 +146,9 @@ boost::asio::awaitable<Response> HandleLinkLive(HandlerContext& ctx, const Reque
     co_return r;
 }
 
-boost::asio::awaitable<Response> HandleOverviewLive(HandlerContext& ctx) {
+boost::asio::awaitable<Response> HandleOverviewLive(HandlerContext& ctx, const Request& req) {
+    std::optional<Response> denied = co_await AuthorizeOverview(ctx, req);
+    if (denied) co_return std::move(*denied);
     Response r = SseResponse();
     HandlerContext* c = &ctx;
     r.stream = [c](ResponseStream& out) { return OverviewStream(out, c); };
@@ -158,7 +160,7 @@ boost::asio::awaitable<Response> HandleOverviewLive(HandlerContext& ctx) {
 void AddLiveRoutes(Router& router, HandlerContext& ctx) {
     if (ctx.stats == nullptr || ctx.live == nullptr) return;
     router.Add({Method::kGet}, "/api/v1/live", "live_overview",
-               [&ctx](const Request&, const Params&) { return HandleOverviewLive(ctx); });
+               [&ctx](const Request& req, const Params&) { return HandleOverviewLive(ctx, req); });
     router.Add({Method::kGet}, "/api/v1/links/{slug}/live", "links_live",
                [&ctx](const Request& req, const Params& p) { return HandleLinkLive(ctx, req, p.Get("slug")); });
 }

@@ -8,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "http/authorize.hpp"
 #include "http/error_response.hpp"
 #include "http/handlers/handlers.hpp"
 #include "store/stats.hpp"
@@ -88,13 +89,10 @@ std::variant<std::size_t, Response> ParseTop(const Request& req) {
     return v;
 }
 
-// The link for an analytics route: 404 unknown, 410 deleted.
-boost::asio::awaitable<std::variant<core::Link, Response>> FindLink(HandlerContext& ctx, std::string_view slug) {
-    if (!core::IsSlugShaped(slug)) co_return ErrorResponse(Errc::kNotFound);
-    std::optional<core::Link> link = co_await ctx.links.FindBySlug(slug);
-    if (!link) co_return ErrorResponse(Errc::kNotFound);
-    if (link->deleted_at) co_return ErrorResponse(Errc::kGone);
-    co_return std::move(*link);
+// The link for an analytics route, authorized (http/authorize.hpp): 404 unknown, 410 deleted.
+boost::asio::awaitable<std::variant<core::Link, Response>> FindLink(HandlerContext& ctx, const Request& req,
+                                                                    std::string_view slug) {
+    return AuthorizeLinkStats(ctx, req, slug);
 }
 
 std::string_view BreakdownName(std::string_view dimension) {
@@ -114,6 +112,8 @@ json::object TotalsJson(std::int64_t clicks, std::int64_t human, std::int64_t bo
 }
 
 boost::asio::awaitable<Response> HandleStats(HandlerContext& ctx, const Request& req, std::string_view slug) {
+    auto found = co_await FindLink(ctx, req, slug);
+    if (auto* r = std::get_if<Response>(&found)) co_return std::move(*r);
     auto range = ParseRange(ctx, req);
     if (auto* r = std::get_if<Response>(&range)) co_return std::move(*r);
     auto bots = ParseBots(req);
@@ -135,8 +135,6 @@ boost::asio::awaitable<Response> HandleStats(HandlerContext& ctx, const Request&
     sr.include_bots = std::get<bool>(bots);
     sr.top = std::get<std::size_t>(top);
     sr.max_buckets = kMaxBuckets;
-    auto found = co_await FindLink(ctx, slug);
-    if (auto* r = std::get_if<Response>(&found)) co_return std::move(*r);
     const core::Link& link = std::get<core::Link>(found);
     sr.link = link.id;
     core::Result<store::StatsResult> computed = co_await store::ComputeStats(*ctx.stats, sr);
@@ -193,6 +191,8 @@ boost::asio::awaitable<Response> HandleStats(HandlerContext& ctx, const Request&
 }
 
 boost::asio::awaitable<Response> HandleOverview(HandlerContext& ctx, const Request& req) {
+    std::optional<Response> denied = co_await AuthorizeOverview(ctx, req);
+    if (denied) co_return std::move(*denied);
     auto range = ParseRange(ctx, req);
     if (auto* r = std::get_if<Response>(&range)) co_return std::move(*r);
     auto bots = ParseBots(req);
@@ -328,6 +328,8 @@ boost::asio::awaitable<void> ExportBody(ResponseStream& out, store::StatsStore* 
 }
 
 boost::asio::awaitable<Response> HandleExport(HandlerContext& ctx, const Request& req, std::string_view slug) {
+    auto found = co_await FindLink(ctx, req, slug);
+    if (auto* r = std::get_if<Response>(&found)) co_return std::move(*r);
     std::string format = req.QueryParam("format").value_or("csv");
     if (format != "csv" && format != "ndjson") {
         co_return ErrorResponse(Errc::kInvalidQuery, "\"format\" must be csv or ndjson.");
@@ -350,8 +352,6 @@ boost::asio::awaitable<Response> HandleExport(HandlerContext& ctx, const Request
         }
         if (rp.from_ms >= rp.to_ms) co_return ErrorResponse(Errc::kInvalidRange, "\"from\" must be before \"to\".");
     }
-    auto found = co_await FindLink(ctx, slug);
-    if (auto* r = std::get_if<Response>(&found)) co_return std::move(*r);
     const core::Link link = std::get<core::Link>(found);
     const bool csv = format == "csv";
     Response r;

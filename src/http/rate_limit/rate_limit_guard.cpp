@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+
 #include "http/error_response.hpp"
 
 namespace shortener::http {

@@ -1,0 +1,269 @@
+// `shortener keys …` and `shortener users …`: API keys and accounts from the command line, against the same
+// database the server uses (SQLite in the data dir, or DATABASE_URL). Secrets never come from flag values:
+// passwords are read from stdin, and a new key is printed once on stdout.
+
+#include <termios.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <charconv>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/commands.hpp"
+#include "auth/credentials.hpp"
+#include "auth/password.hpp"
+#include "store/postgres/postgres_auth_store.hpp"
+#include "store/postgres/postgres_stores.hpp"
+#include "store/sqlite/sqlite_auth_store.hpp"
+#include "store/sqlite/sqlite_stores.hpp"
+
+namespace shortener::app {
+namespace {
+
+// A usage error: exit status 2 with this message.
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// The command's own flags, taken out of `args`; what is left goes to LoadConfig (--data-dir, --database-url).
+struct CommandArgs {
+    std::vector<std::string> positional;
+    std::vector<std::pair<std::string, std::string>> values;  // --name N
+    std::vector<std::string> switches;                        // --admin
+    std::vector<std::string> rest;
+
+    std::optional<std::string> Value(std::string_view flag) const {
+        for (const auto& [f, v] : values) {
+            if (f == flag) return v;
+        }
+        return std::nullopt;
+    }
+    bool Switch(std::string_view flag) const {
+        return std::find(switches.begin(), switches.end(), flag) != switches.end();
+    }
+};
+
+CommandArgs SplitArgs(const std::vector<std::string>& args, std::initializer_list<std::string_view> value_flags,
+                      std::initializer_list<std::string_view> switch_flags) {
+    CommandArgs out;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        std::string arg = args[i];
+        std::string flag = arg.substr(0, arg.find('='));
+        if (std::find(value_flags.begin(), value_flags.end(), flag) != value_flags.end()) {
+            if (arg.size() > flag.size()) {
+                out.values.emplace_back(flag, arg.substr(flag.size() + 1));
+            } else {
+                if (i + 1 >= args.size()) throw UsageError(flag + " needs a value");
+                out.values.emplace_back(flag, args[++i]);
+            }
+        } else if (std::find(switch_flags.begin(), switch_flags.end(), arg) != switch_flags.end()) {
+            out.switches.push_back(arg);
+        } else if (arg.rfind("--", 0) == 0) {
+            out.rest.push_back(arg);  // a setting: its value may be the next argument
+            if (arg.find('=') == std::string::npos && i + 1 < args.size()) out.rest.push_back(args[++i]);
+        } else {
+            out.positional.push_back(arg);
+        }
+    }
+    return out;
+}
+
+// The auth store of the configured database, migrated. Coroutines run on `io`.
+struct OpenedStore {
+    std::shared_ptr<void> keep;
+    std::unique_ptr<store::AuthStore> auth;
+};
+
+OpenedStore OpenAuthStore(const Config& config) {
+    OpenedStore s;
+    if (!config.database_url.empty()) {
+        store::PostgresOptions options;
+        options.dsn = config.database_url;
+        options.pool_size = 1;
+        store::MigratePostgres(options);
+        auto pool = std::make_shared<store::PgPool>(options);
+        s.auth = std::make_unique<store::PostgresAuthStore>(pool);
+        s.keep = pool;
+        return s;
+    }
+    std::filesystem::create_directories(config.data_dir);
+    auto db = std::make_shared<store::SqliteDb>((std::filesystem::path(config.data_dir) / "shortener.db").string());
+    db->Migrate(store::SqliteMigrations());
+    s.auth = std::make_unique<store::SqliteAuthStore>(db);
+    s.keep = db;
+    return s;
+}
+
+template <class T>
+T Run(boost::asio::awaitable<T> task) {
+    boost::asio::io_context io;
+    std::optional<T> result;
+    std::exception_ptr error;
+    boost::asio::co_spawn(io, std::move(task), [&](std::exception_ptr e, T v) {
+        error = e;
+        if (!e) result.emplace(std::move(v));
+    });
+    io.run();
+    if (error) std::rethrow_exception(error);
+    return std::move(*result);
+}
+
+core::TimePoint Now() {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+std::string Time(const std::optional<core::TimePoint>& t) { return t ? core::FormatRfc3339(*t) : "-"; }
+
+// One line from stdin, without its line end. On a terminal the input is not echoed.
+std::string ReadPassword() {
+    const bool tty = isatty(STDIN_FILENO) == 1;
+    termios saved{};
+    if (tty) {
+        std::fputs("Password: ", stderr);
+        tcgetattr(STDIN_FILENO, &saved);
+        termios quiet = saved;
+        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    }
+    std::string line;
+    std::getline(std::cin, line);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+        std::fputs("\n", stderr);
+    }
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return line;
+}
+
+int Fail(const std::string& message) {
+    std::fprintf(stderr, "shortener: %s\n", message.c_str());
+    return 1;
+}
+
+int KeysCreate(const CommandArgs& a, store::AuthStore& auth) {
+    auto name = a.Value("--name");
+    if (!name) throw UsageError("keys create needs --name");
+    if (!auth::IsAcceptableKeyName(*name))
+        throw UsageError("--name must be 1 to 100 characters without control characters");
+    auto scopes = auth::ParseScopeList(a.Value("--scopes").value_or("links:write,links:read,stats:read"));
+    if (!scopes) throw UsageError("--scopes must list links:write, links:read, stats:read or admin, comma-separated");
+    std::string email(store::kServiceUserEmail);
+    if (auto user = a.Value("--user")) {
+        auto normalized = auth::NormalizeEmail(*user);
+        if (!normalized) throw UsageError("--user must be an email address");
+        email = *normalized;
+    }
+    auto owner = Run(auth.FindUserByEmail(email));
+    if (!owner) return Fail("no user with the email " + email + " (create it with: shortener users create)");
+    if ((*scopes & auth::kAdmin) && !owner->is_admin) {
+        return Fail("the admin scope needs an admin user (" + email + " is not one)");
+    }
+    const std::string key = auth::GenerateApiKey();
+    store::NewApiKey row{owner->id, *name, auth::DisplayPrefix(key), auth::Sha256Hex(key), auth::ScopeString(*scopes),
+                         Now()};
+    store::ApiKey created = Run(auth.CreateApiKey(row));
+    std::fprintf(stderr, "Created key %lld \"%s\" for %s with scopes %s. It is shown only now: store it safely.\n",
+                 static_cast<long long>(created.id), created.name.c_str(), email.c_str(), created.scopes.c_str());
+    std::printf("%s\n", key.c_str());
+    return 0;
+}
+
+int KeysList(store::AuthStore& auth) {
+    auto users = Run(auth.ListUsers());
+    auto keys = Run(auth.ListApiKeys(std::nullopt));
+    std::printf("ID\tPREFIX\tNAME\tOWNER\tSCOPES\tCREATED\tLAST_USED\tREVOKED\n");
+    for (const auto& k : keys) {
+        std::string owner = "?";
+        for (const auto& u : users) {
+            if (u.id == k.user_id) owner = u.email;
+        }
+        std::printf("%lld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", static_cast<long long>(k.id), k.prefix.c_str(),
+                    k.name.c_str(), owner.c_str(), k.scopes.c_str(), core::FormatRfc3339(k.created_at).c_str(),
+                    Time(k.last_used_at).c_str(), Time(k.revoked_at).c_str());
+    }
+    return 0;
+}
+
+int KeysRevoke(const CommandArgs& a, store::AuthStore& auth) {
+    if (a.positional.size() != 2) throw UsageError("usage: shortener keys revoke ID");
+    const std::string& text = a.positional[1];
+    std::int64_t id = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc() || p != text.data() + text.size() || id < 1)
+        throw UsageError("ID must be a key id (see keys list)");
+    if (!Run(auth.RevokeApiKey(id, std::nullopt, Now()))) return Fail("no key with id " + text);
+    std::fprintf(stderr, "Revoked key %lld (running servers stop accepting it within 5 seconds).\n",
+                 static_cast<long long>(id));
+    return 0;
+}
+
+int UsersCreate(const CommandArgs& a, store::AuthStore& auth) {
+    auto email_arg = a.Value("--email");
+    if (!email_arg) throw UsageError("users create needs --email");
+    auto email = auth::NormalizeEmail(*email_arg);
+    if (!email) throw UsageError("--email must be an email address");
+    const std::string password = ReadPassword();
+    if (!auth::IsAcceptablePassword(password)) {
+        return Fail("the password (read from stdin) must be 8 to 1024 characters long");
+    }
+    store::NewUser user{*email, auth::HashPasswordBlocking(password), a.Switch("--admin"), Now()};
+    auto created = Run(auth.CreateUser(user));
+    if (!created) return Fail("a user with the email " + *email + " exists");
+    std::printf("%lld\t%s\t%s\n", static_cast<long long>(created->id), created->email.c_str(),
+                created->is_admin ? "admin" : "user");
+    return 0;
+}
+
+int UsersList(store::AuthStore& auth) {
+    auto users = Run(auth.ListUsers());
+    std::printf("ID\tEMAIL\tROLE\tCREATED\n");
+    for (const auto& u : users) {
+        const char* role = u.email == store::kServiceUserEmail ? "service" : u.is_admin ? "admin" : "user";
+        std::printf("%lld\t%s\t%s\t%s\n", static_cast<long long>(u.id), u.email.c_str(), role,
+                    core::FormatRfc3339(u.created_at).c_str());
+    }
+    return 0;
+}
+
+}  // namespace
+
+int Accounts(const std::string& command, const std::vector<std::string>& args) {
+    try {
+        CommandArgs a = SplitArgs(args, {"--name", "--scopes", "--user", "--email"}, {"--admin", "--password-stdin"});
+        if (a.positional.empty())
+            throw UsageError("usage: shortener " + command + " create|list" + (command == "keys" ? "|revoke" : "") +
+                             " [options]");
+        const std::string& sub = a.positional[0];
+        const bool known = command == "keys" ? (sub == "create" || sub == "list" || sub == "revoke")
+                                             : (sub == "create" || sub == "list");
+        if (!known) throw UsageError("unknown command \"" + command + " " + sub + "\" (see shortener --help)");
+        if (sub != "revoke" && a.positional.size() > 1)
+            throw UsageError("unexpected argument \"" + a.positional[1] + "\"");
+        Config config = LoadConfig(a.rest);
+        OpenedStore opened = OpenAuthStore(config);
+        store::AuthStore& auth = *opened.auth;
+        if (command == "keys") {
+            if (sub == "create") return KeysCreate(a, auth);
+            if (sub == "list") return KeysList(auth);
+            return KeysRevoke(a, auth);
+        }
+        if (sub == "create") return UsersCreate(a, auth);
+        return UsersList(auth);
+    } catch (const UsageError& e) {
+        std::fprintf(stderr, "shortener: %s\n", e.what());
+        return 2;
+    } catch (const std::invalid_argument& e) {  // LoadConfig
+        std::fprintf(stderr, "shortener: %s\n", e.what());
+        return 2;
+    } catch (const std::exception& e) {
+        return Fail(e.what());
+    }
+}
+
+}  // namespace shortener::app

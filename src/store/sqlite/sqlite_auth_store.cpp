@@ -1,0 +1,201 @@
+#include "store/sqlite/sqlite_auth_store.hpp"
+
+namespace shortener::store {
+namespace {
+
+using core::Errc;
+
+#define USER_COLUMNS "u.id, u.email, u.password_hash, u.is_admin, u.created_at"
+#define KEY_COLUMNS "k.id, k.user_id, k.name, k.prefix, k.scopes, k.created_at, k.last_used_at, k.revoked_at"
+
+constexpr const char* kInsertUser =
+    "INSERT INTO users (email, password_hash, is_admin, created_at) VALUES (?1, ?2, ?3, ?4)";
+constexpr const char* kUserByEmail = "SELECT " USER_COLUMNS " FROM users u WHERE u.email = ?1";
+constexpr const char* kListUsers = "SELECT " USER_COLUMNS " FROM users u ORDER BY u.id";
+constexpr const char* kInsertKey =
+    "INSERT INTO api_keys (user_id, name, prefix, key_hash, scopes, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+constexpr const char* kKeyByHash =
+    "SELECT " KEY_COLUMNS ", " USER_COLUMNS " FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?1";
+constexpr const char* kKeyById = "SELECT " KEY_COLUMNS " FROM api_keys k WHERE k.id = ?1";
+constexpr const char* kListKeys =
+    "SELECT " KEY_COLUMNS " FROM api_keys k WHERE ?1 IS NULL OR k.user_id = ?1 ORDER BY k.id";
+constexpr const char* kRevokeKey =
+    "UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?2) WHERE id = ?1 AND (?3 IS NULL OR user_id = ?3)";
+constexpr const char* kTouchKey = "UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, 0), ?2) WHERE id = ?1";
+constexpr const char* kInsertSession =
+    "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+constexpr const char* kSessionByHash =
+    "SELECT s.csrf_token, s.expires_at, " USER_COLUMNS
+    " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2";
+constexpr const char* kDeleteSession = "DELETE FROM sessions WHERE token_hash = ?1";
+constexpr const char* kPurgeSessions = "DELETE FROM sessions WHERE expires_at <= ?1";
+
+User ReadUser(const Statement& s, int first) {
+    User u;
+    u.id = s.Int(first);
+    u.email = s.Text(first + 1);
+    u.password_hash = s.Text(first + 2);
+    u.is_admin = s.Int(first + 3) != 0;
+    u.created_at = core::FromUnixMillis(s.Int(first + 4));
+    return u;
+}
+
+ApiKey ReadKey(const Statement& s) {
+    ApiKey k;
+    k.id = s.Int(0);
+    k.user_id = s.Int(1);
+    k.name = s.Text(2);
+    k.prefix = s.Text(3);
+    k.scopes = s.Text(4);
+    k.created_at = core::FromUnixMillis(s.Int(5));
+    if (auto v = s.OptionalInt(6)) k.last_used_at = core::FromUnixMillis(*v);
+    if (auto v = s.OptionalInt(7)) k.revoked_at = core::FromUnixMillis(*v);
+    return k;
+}
+
+// As in sqlite_stores.cpp: SQLite failures that are not about the data become BackendUnavailable (503).
+template <class Fn>
+auto Guard(Fn&& fn) {
+    try {
+        return fn();
+    } catch (const SqliteError& e) {
+        throw core::BackendUnavailable(e.what());
+    }
+}
+
+}  // namespace
+
+Task<core::Result<User>> SqliteAuthStore::CreateUser(const NewUser& user) {
+    co_return Guard([&]() -> core::Result<User> {
+        auto c = db_->AcquireWriter();
+        try {
+            c->Prepare(kInsertUser)
+                .Bind(1, std::string_view(user.email))
+                .Bind(2, std::string_view(user.password_hash))
+                .Bind(3, std::int64_t{user.is_admin})
+                .Bind(4, core::ToUnixMillis(user.created_at))
+                .Run();
+        } catch (const SqliteError& e) {
+            if (e.IsUniqueViolation()) return make_error_code(Errc::kEmailTaken);
+            throw;
+        }
+        return User{c->LastInsertRowId(), user.email, user.password_hash, user.is_admin, user.created_at};
+    });
+}
+
+Task<std::optional<User>> SqliteAuthStore::FindUserByEmail(std::string_view email) {
+    co_return Guard([&]() -> std::optional<User> {
+        auto c = db_->Acquire();
+        auto s = c->Prepare(kUserByEmail);
+        s.Bind(1, email);
+        if (!s.Step()) return std::nullopt;
+        return ReadUser(s, 0);
+    });
+}
+
+Task<std::vector<User>> SqliteAuthStore::ListUsers() {
+    co_return Guard([&] {
+        auto c = db_->Acquire();
+        auto s = c->Prepare(kListUsers);
+        std::vector<User> users;
+        while (s.Step()) users.push_back(ReadUser(s, 0));
+        return users;
+    });
+}
+
+Task<ApiKey> SqliteAuthStore::CreateApiKey(const NewApiKey& key) {
+    co_return Guard([&] {
+        auto c = db_->AcquireWriter();
+        c->Prepare(kInsertKey)
+            .Bind(1, key.user_id)
+            .Bind(2, std::string_view(key.name))
+            .Bind(3, std::string_view(key.prefix))
+            .Bind(4, std::string_view(key.key_hash))
+            .Bind(5, std::string_view(key.scopes))
+            .Bind(6, core::ToUnixMillis(key.created_at))
+            .Run();
+        auto s = c->Prepare(kKeyById);
+        s.Bind(1, c->LastInsertRowId());
+        s.Step();
+        return ReadKey(s);
+    });
+}
+
+Task<std::optional<ApiKeyWithUser>> SqliteAuthStore::FindApiKey(std::string_view key_hash) {
+    co_return Guard([&]() -> std::optional<ApiKeyWithUser> {
+        auto c = db_->Acquire();
+        auto s = c->Prepare(kKeyByHash);
+        s.Bind(1, key_hash);
+        if (!s.Step()) return std::nullopt;
+        return ApiKeyWithUser{ReadKey(s), ReadUser(s, 8)};
+    });
+}
+
+Task<std::vector<ApiKey>> SqliteAuthStore::ListApiKeys(std::optional<std::int64_t> user_id) {
+    co_return Guard([&] {
+        auto c = db_->Acquire();
+        auto s = c->Prepare(kListKeys);
+        s.Bind(1, user_id);
+        std::vector<ApiKey> keys;
+        while (s.Step()) keys.push_back(ReadKey(s));
+        return keys;
+    });
+}
+
+Task<bool> SqliteAuthStore::RevokeApiKey(std::int64_t id, std::optional<std::int64_t> user_id, core::TimePoint at) {
+    co_return Guard([&] {
+        auto c = db_->AcquireWriter();
+        c->Prepare(kRevokeKey).Bind(1, id).Bind(2, core::ToUnixMillis(at)).Bind(3, user_id).Run();
+        return c->Changes() == 1;
+    });
+}
+
+Task<void> SqliteAuthStore::TouchApiKey(std::int64_t id, core::TimePoint at) {
+    Guard([&] {
+        auto c = db_->AcquireWriter();
+        c->Prepare(kTouchKey).Bind(1, id).Bind(2, core::ToUnixMillis(at)).Run();
+    });
+    co_return;
+}
+
+Task<void> SqliteAuthStore::CreateSession(const NewSession& session) {
+    Guard([&] {
+        auto c = db_->AcquireWriter();
+        c->Prepare(kInsertSession)
+            .Bind(1, std::string_view(session.token_hash))
+            .Bind(2, session.user_id)
+            .Bind(3, std::string_view(session.csrf_token))
+            .Bind(4, core::ToUnixMillis(session.created_at))
+            .Bind(5, core::ToUnixMillis(session.expires_at))
+            .Run();
+    });
+    co_return;
+}
+
+Task<std::optional<SessionWithUser>> SqliteAuthStore::FindSession(std::string_view token_hash, core::TimePoint now) {
+    co_return Guard([&]() -> std::optional<SessionWithUser> {
+        auto c = db_->Acquire();
+        auto s = c->Prepare(kSessionByHash);
+        s.Bind(1, token_hash).Bind(2, core::ToUnixMillis(now));
+        if (!s.Step()) return std::nullopt;
+        return SessionWithUser{s.Text(0), core::FromUnixMillis(s.Int(1)), ReadUser(s, 2)};
+    });
+}
+
+Task<void> SqliteAuthStore::DeleteSession(std::string_view token_hash) {
+    Guard([&] {
+        auto c = db_->AcquireWriter();
+        c->Prepare(kDeleteSession).Bind(1, token_hash).Run();
+    });
+    co_return;
+}
+
+Task<std::size_t> SqliteAuthStore::PurgeExpiredSessions(core::TimePoint now) {
+    co_return Guard([&] {
+        auto c = db_->AcquireWriter();
+        c->Prepare(kPurgeSessions).Bind(1, core::ToUnixMillis(now)).Run();
+        return static_cast<std::size_t>(c->Changes());
+    });
+}
+
+}  // namespace shortener::store
