@@ -22,10 +22,6 @@ const ARTIFACTS = path.join(repo, 'test-artifacts');
 const EMAIL = 'owner@example.com';
 const PASSWORD = 'correct horse battery staple';
 
-// TEMPORARY until branch `auth` is merged into main: the session endpoints and `shortener users` do not exist yet.
-const SKIP = process.env.SHORTENER_UI_AUTH_TESTS === '1' ? false
-  : 'needs the auth endpoints and `shortener users create` (branch auth, issue #7), not merged yet (SHORTENER_UI_AUTH_TESTS=1 runs it)';
-
 let server, browser, dataDir;
 const consoleErrors = [];
 
@@ -41,7 +37,6 @@ function createUser(email, password) {
 }
 
 before(async () => {
-  if (SKIP) return;
   assert.ok(fs.existsSync(path.join(frontend, 'out/index.html')), 'frontend/out missing: run scripts/build-frontend.sh');
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   dataDir = makeDataDir();
@@ -105,7 +100,7 @@ async function signIn(page, email, password) {
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
-test('signed in: login form, edit a link, an API key shown once and revoked, a 401 returns to login, sign out', { skip: SKIP }, async () => {
+test('signed in: login form, edit a link, an API key shown once and revoked, a 401 returns to login, sign out', async () => {
   const page = await newPage();
   const writes = [];
   page.on('request', (r) => { if (!['GET', 'HEAD'].includes(r.method()) && r.url().includes('/api/')) writes.push(r); });
@@ -218,7 +213,7 @@ test('signed in: login form, edit a link, an API key shown once and revoked, a 4
   await page.context().close();
 });
 
-test('anonymous shortening: the stats token is shown once and opens the dashboard through the fragment', { skip: SKIP }, async () => {
+test('anonymous shortening: the stats token is shown once and opens the dashboard through the fragment', async () => {
   const page = await newPage(390, 844);
   const apiRequests = [];
   page.on('request', (r) => { if (r.url().includes('/api/v1/links/')) apiRequests.push(r); });
@@ -256,7 +251,7 @@ test('anonymous shortening: the stats token is shown once and opens the dashboar
   assert.deepEqual(csp, [], 'no CSP violations in the console');
 });
 
-test('sign-up when the server allows it: password rules shown, a weak password refused under its field', { skip: SKIP }, async () => {
+test('sign-up when the server allows it: password rules shown, a weak password refused under its field', async () => {
   const own = await startServer({ env: { SHORTENER_WEB_DIR: path.join(frontend, 'out'), SHORTENER_AUTH: 'required', SHORTENER_SIGNUP: 'open' } });
   const page = await newPage();
   try {
