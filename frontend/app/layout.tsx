@@ -1,5 +1,6 @@
 import type { Metadata, Viewport } from 'next';
 import Link from 'next/link';
+import AccountNav from '@/components/AccountNav';
 import Hydrated from '@/components/Hydrated';
 import './globals.css';
 
@@ -20,6 +21,7 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
             <Link href="/" className="brand">url-shortener</Link>
             <Link href="/">Shorten</Link>
             <Link href="/app/links/">Links</Link>
+            <AccountNav />
           </nav>
         </header>
         <main id="main">{children}</main>

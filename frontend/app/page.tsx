@@ -3,17 +3,22 @@ import { useEffect, useRef, useState } from 'react';
 import Link from 'next/link';
 import { api, ApiError, type Link as ShortLink } from '@/lib/api';
 import { addRecent, formatDate } from '@/lib/logic.mjs';
+import { dashboardHref } from '@/lib/session.mjs';
 import CopyButton from '@/components/CopyButton';
-import QrCode from '@/components/QrCode';
+import QrPanel from '@/components/QrPanel';
+import RequireSession, { useSession } from '@/components/Session';
 
 const RECENT_KEY = 'shortener.recent';
-type Recent = Pick<ShortLink, 'slug' | 'short_url' | 'long_url' | 'created_at'>;
+// stats_token: the token of a link shortened anonymously, kept in this browser so its Stats link keeps working.
+type Recent = Pick<ShortLink, 'slug' | 'short_url' | 'long_url' | 'created_at'> & { stats_token?: string };
 
 function loadRecent(): Recent[] {
   try { const v = JSON.parse(localStorage.getItem(RECENT_KEY) ?? '[]'); return Array.isArray(v) ? v : []; } catch { return []; }
 }
 
-export default function Home() {
+function Shorten() {
+  const s = useSession();
+  const anonymous = s?.mode === 'required' && !s.user;
   const [url, setUrl] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -33,7 +38,9 @@ export default function Home() {
       });
       setCreated(link);
       setUrl('');
-      const next = addRecent(loadRecent(), { slug: link.slug, short_url: link.short_url, long_url: link.long_url, created_at: link.created_at });
+      const entry: Recent = { slug: link.slug, short_url: link.short_url, long_url: link.long_url, created_at: link.created_at };
+      if (link.stats_token) entry.stats_token = link.stats_token;
+      const next = addRecent(loadRecent(), entry);
       try { localStorage.setItem(RECENT_KEY, JSON.stringify(next)); } catch { /* private mode */ }
       setRecent(next);
     } catch (err) {
@@ -47,6 +54,12 @@ export default function Home() {
   return (
     <>
       <h1>Shorten a link</h1>
+      {anonymous && (
+        <p className="muted" data-testid="anonymous-note">
+          You are not signed in. Anyone can follow the short link; its statistics are reachable only with the stats
+          token shown after shortening, and the link cannot be edited later. <Link href="/app/login/">Sign in</Link> to manage your links.
+        </p>
+      )}
       <form onSubmit={submit} noValidate className="row" aria-describedby={error ? 'url-error' : undefined}>
         <div className="field grow">
           <label htmlFor="url">Long URL</label>
@@ -60,19 +73,27 @@ export default function Home() {
         {error && <p id="url-error" className="error" role="alert">{error}</p>}
         {created && (
           <section className="card result" aria-label="Your short link">
-            <QrCode value={created.short_url} />
-            <div>
+            <QrPanel slug={created.slug} shortUrl={created.short_url} />
+            <div className="grow">
               <p className="short"><a href={created.short_url} data-testid="short-url">{created.short_url}</a></p>
               <p className="muted long">{created.long_url}</p>
               <div className="row">
                 <CopyButton text={created.short_url} label="Copy link" />
-                <Link className="button secondary" href={`/app/link/?slug=${encodeURIComponent(created.slug)}`}>Open dashboard</Link>
+                <Link className="button secondary" href={dashboardHref(created.slug, created.stats_token)}>Open dashboard</Link>
               </div>
+              {created.stats_token && (
+                <div className="notice" data-testid="stats-token-box">
+                  <p><strong>Stats token:</strong> <code data-testid="stats-token">{created.stats_token}</code>{' '}
+                    <CopyButton text={created.stats_token} label="Copy token" /></p>
+                  <p className="muted">Keep it: it is the only way to see this link&apos;s statistics, and it is not shown again.
+                    This browser remembers it in your recent links; the dashboard link above carries it.</p>
+                </div>
+              )}
             </div>
           </section>
         )}
       </div>
-      <section aria-labelledby="recent-h" style={{ marginTop: '2rem' }}>
+      <section aria-labelledby="recent-h" className="section">
         <h2 id="recent-h">Your recent links</h2>
         {recent.length === 0 ? (
           <p className="muted">Links you create in this browser appear here.</p>
@@ -85,7 +106,7 @@ export default function Home() {
                   <td><a href={l.short_url}>{l.short_url.replace(/^https?:\/\//, '')}</a></td>
                   <td className="long hide-sm muted">{l.long_url}</td>
                   <td>{formatDate(l.created_at)}</td>
-                  <td><Link href={`/app/link/?slug=${encodeURIComponent(l.slug)}`}>Stats<span className="sr"> for {l.slug}</span></Link></td>
+                  <td><Link href={dashboardHref(l.slug, l.stats_token)}>Stats<span className="sr"> for {l.slug}</span></Link></td>
                 </tr>
               ))}
             </tbody>
@@ -94,4 +115,8 @@ export default function Home() {
       </section>
     </>
   );
+}
+
+export default function Home() {
+  return <RequireSession anonymousOk><Shorten /></RequireSession>;
 }

@@ -10,6 +10,7 @@ import {
 } from '@/lib/logic.mjs';
 import Breakdown from './Breakdown';
 import CopyButton from './CopyButton';
+import QrPanel from './QrPanel';
 
 const Chart = dynamic(() => import('./Chart'), { ssr: false, loading: () => <div className="chart muted">Loading chart…</div> });
 const WorldMap = dynamic(() => import('./WorldMap'), { ssr: false, loading: () => <p className="muted">Loading map…</p> });
@@ -36,7 +37,12 @@ function zones(): string[] {
 
 type Live = { clicks: number; human_clicks: number; bot_clicks: number; unique_visitors: number };
 
-export default function Dashboard({ slug, initialRange = 7 }: { slug: string; initialRange?: number }) {
+/**
+ * `token`: the stats token of a link shortened anonymously (from the page's fragment). It is sent as
+ * X-Stats-Token (the live stream, an EventSource, cannot send headers and uses ?token=); with it the page
+ * shows statistics only, and a 401 is an error on the page instead of a trip to the login page.
+ */
+export default function Dashboard({ slug, initialRange = 7, token = null }: { slug: string; initialRange?: number; token?: string | null }) {
   const [link, setLink] = useState<ShortLink | null>(null);
   const [linkError, setLinkError] = useState<string | null>(null);
   const [rangeDays, setRangeDays] = useState(initialRange);
@@ -53,23 +59,28 @@ export default function Dashboard({ slug, initialRange = 7 }: { slug: string; in
   const [feed, setFeed] = useState<FeedEntry[]>([]);
   const refreshTimer = useRef<ReturnType<typeof setTimeout>>();
   const [tick, setTick] = useState(0);
+  const [exportError, setExportError] = useState<string | null>(null);
+  const auth = useMemo(() => (token
+    ? { headers: { 'X-Stats-Token': token }, on401: 'throw' as const }
+    : {}), [token]);
 
   useEffect(() => {
+    if (token) return;  // a stats token opens the link's statistics only, not the link itself
     api<ShortLink>(`/api/v1/links/${encodeURIComponent(slug)}`).then(setLink)
       .catch((e) => setLinkError(e instanceof ApiError ? e.message : 'Could not load this link.'));
-  }, [slug]);
+  }, [slug, token]);
 
   const loadStats = useCallback(async () => {
     setStatsError(null);
     try {
       const q = statsQuery({ rangeDays, interval, tz, bots });
-      setStats(await api<Stats>(`/api/v1/links/${encodeURIComponent(slug)}/stats?${q}`));
+      setStats(await api<Stats>(`/api/v1/links/${encodeURIComponent(slug)}/stats?${q}`, auth));
     } catch (e) {
       setStatsError(e instanceof ApiError ? e.message : 'Could not load the statistics.');
     } finally {
       setLoading(false);
     }
-  }, [slug, rangeDays, interval, tz, bots]);
+  }, [slug, rangeDays, interval, tz, bots, auth]);
 
   useEffect(() => { loadStats(); }, [loadStats, tick]);
 
@@ -90,7 +101,7 @@ export default function Dashboard({ slug, initialRange = 7 }: { slug: string; in
     };
     const connect = () => {
       if (stopped) return;
-      es = new EventSource(`/api/v1/links/${encodeURIComponent(slug)}/live`);
+      es = new EventSource(`/api/v1/links/${encodeURIComponent(slug)}/live${token ? `?token=${encodeURIComponent(token)}` : ''}`);
       es.onopen = () => move('open');
       es.addEventListener('snapshot', (ev) => {
         try { setLive(JSON.parse((ev as MessageEvent).data).totals); } catch { /* ignore */ }
@@ -117,7 +128,7 @@ export default function Dashboard({ slug, initialRange = 7 }: { slug: string; in
     };
     connect();
     return () => { stopped = true; clearTimeout(timer); es?.close(); clearTimeout(refreshTimer.current); };
-  }, [slug]);
+  }, [slug, token]);
 
   const intervals = useMemo(() => intervalsFor(rangeDays), [rangeDays]);
   const countryCounts = useMemo(
@@ -128,7 +139,24 @@ export default function Dashboard({ slug, initialRange = 7 }: { slug: string; in
     return (<><h1>Link dashboard</h1><p className="error" role="alert">{linkError}</p><p><Link href="/app/links/">Back to your links</Link></p></>);
   }
 
-  const exportHref = `/api/v1/links/${encodeURIComponent(slug)}/clicks?format=csv&${new URLSearchParams({ from: new Date(Date.now() - rangeDays * 86400000).toISOString(), to: new Date().toISOString() })}`;
+  const exportHref = () => `/api/v1/links/${encodeURIComponent(slug)}/clicks?format=csv&${new URLSearchParams({ from: new Date(Date.now() - rangeDays * 86400000).toISOString(), to: new Date().toISOString() })}`;
+  // With a stats token the export is fetched (so the token travels in a header) and saved from a blob.
+  async function exportWithToken() {
+    setExportError(null);
+    try {
+      const r = await fetch(exportHref(), { headers: { 'X-Stats-Token': token! }, credentials: 'same-origin' });
+      if (!r.ok) throw new Error(`HTTP ${r.status}`);
+      const url = URL.createObjectURL(await r.blob());
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `${slug}-clicks.csv`;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    } catch {
+      setExportError('The export failed. Try again.');
+    }
+  }
+  const shortUrl = link?.short_url ?? (typeof window === 'undefined' ? '' : `${window.location.origin}/${slug}`);
 
   return (
     <>
@@ -138,7 +166,14 @@ export default function Dashboard({ slug, initialRange = 7 }: { slug: string; in
           <a href={link.short_url}>{link.short_url}</a> <CopyButton text={link.short_url} label="Copy" />
           <span className="muted long">→ {link.long_url}</span>
           <span className="muted">Created {formatDate(link.created_at)}</span>
+          {link.disabled && <span className="badge" data-testid="disabled-badge">disabled</span>}
+          {link.password_protected && <span className="badge">password</span>}
+          {link.tags.map((t) => <Link key={t} prefetch={false} className="tag" href={`/app/links/?tag=${encodeURIComponent(t)}`}>{t}</Link>)}
+          {!token && <Link prefetch={false} className="button secondary" href={`/app/link/edit/?slug=${encodeURIComponent(slug)}`}>Edit link</Link>}
         </p>
+      ) : token ? (
+        <p className="row"><a href={shortUrl}>{shortUrl}</a> <CopyButton text={shortUrl} label="Copy" />
+          <span className="muted">Statistics through a stats token: this link cannot be edited.</span></p>
       ) : <p className="muted">Loading link…</p>}
 
       <form className="row card" aria-label="Dashboard options" onSubmit={(e) => e.preventDefault()}>
@@ -160,13 +195,16 @@ export default function Dashboard({ slug, initialRange = 7 }: { slug: string; in
             {tzList.map((z) => <option key={z} value={z}>{z}</option>)}
           </select>
         </div>
-        <label className="row" style={{ alignItems: 'center', minHeight: '2.5rem' }}>
+        <label className="row check">
           <input type="checkbox" checked={bots} onChange={(e) => setBots(e.target.checked)} /> Include bots
         </label>
-        <a className="button secondary" href={exportHref} download>Export CSV</a>
+        {token
+          ? <button type="button" className="secondary" onClick={exportWithToken}>Export CSV</button>
+          : <a className="button secondary" href={exportHref()} download>Export CSV</a>}
       </form>
+      {exportError && <p className="error" role="alert">{exportError}</p>}
 
-      <div className="kpis" style={{ margin: '1rem 0' }}>
+      <div className="kpis gap-y">
         <section className="card kpi" aria-labelledby="kpi-live">
           <h2 id="kpi-live">All-time clicks</h2>
           <div className="value" data-testid="live-count" aria-live="polite">{liveCount == null ? '—' : formatCount(liveCount)}</div>
@@ -188,7 +226,7 @@ export default function Dashboard({ slug, initialRange = 7 }: { slug: string; in
       {statsError && <p className="error" role="alert">{statsError} <button type="button" className="secondary" onClick={loadStats}>Retry</button></p>}
 
       <div className="grid">
-        <section className="card" aria-labelledby="feed-h" style={{ gridColumn: '1 / -1' }}>
+        <section className="card wide" aria-labelledby="feed-h">
           <h2 id="feed-h">Latest clicks</h2>
           {feed.length === 0 ? <p className="muted">Waiting for clicks… New clicks appear here as they happen.</p> : (
             <ul className="feed" data-testid="feed">
@@ -204,16 +242,22 @@ export default function Dashboard({ slug, initialRange = 7 }: { slug: string; in
             </ul>
           )}
         </section>
-        <section className="card" aria-labelledby="chart-h" style={{ gridColumn: '1 / -1' }}>
+        <section className="card wide" aria-labelledby="chart-h">
           <h2 id="chart-h">Clicks over time</h2>
           {loading && !stats ? <p className="muted">Loading…</p> : stats && stats.timeseries.length > 0 ? (
             <Chart points={stats.timeseries} interval={stats.interval} />
           ) : <p className="muted">No data for this range.</p>}
         </section>
-        <section className="card" aria-labelledby="map-h" style={{ gridColumn: '1 / -1' }}>
+        <section className="card wide" aria-labelledby="map-h">
           <h2 id="map-h">Clicks by country</h2>
           <WorldMap counts={countryCounts} />
         </section>
+        {shortUrl && (
+          <section className="card" aria-labelledby="qr-h">
+            <h2 id="qr-h">QR code</h2>
+            <QrPanel slug={slug} shortUrl={shortUrl} />
+          </section>
+        )}
         <Breakdown title="Countries" rows={stats?.countries} render={country} />
         <Breakdown title="Cities" rows={stats?.cities} render={(k) => {
           const slash = k.indexOf('/');

@@ -95,6 +95,17 @@ export function errorMessage(status, body) {
     rate_limited: 'Too many requests. Wait a moment and try again.',
     not_found: 'No such link.',
     gone: 'This link was deleted.',
+    unauthorized: 'Please sign in again.',
+    csrf_failed: 'Your session expired in this tab. Reload the page and try again.',
+    forbidden: 'You are not allowed to do that.',
+    insufficient_scope: 'You are not allowed to do that.',
+    invalid_credentials: 'Wrong email or password.',
+    email_taken: 'An account with this email already exists. Sign in instead.',
+    signup_closed: 'Sign-up is closed on this server. Ask an administrator for an account.',
+    invalid_email: 'Enter a valid email address.',
+    link_disabled: 'This link is disabled.',
+    url_blocked: 'Links to this domain are not allowed.',
+    url_shortener: 'Links to other URL shorteners are not allowed. Use the final destination instead.',
   };
   if (code && plain[code]) return plain[code];
   if (e && typeof e.message === 'string' && e.message) return e.message;

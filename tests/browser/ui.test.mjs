@@ -84,6 +84,13 @@ let slug, shortUrl;
 test('home: invalid URL shows a plain error, a valid one gives a short link, copy and QR', async () => {
   const page = await newPage();
   await page.goto(`${server.base}/`);
+  // Rate limited (faked answer; the limiter has its own tests): the wait from Retry-After is shown.
+  await page.route('**/api/v1/links', (r) => r.fulfill({ status: 429, headers: { 'Retry-After': '5', 'Content-Type': 'application/json' },
+    body: JSON.stringify({ error: { code: 'rate_limited', message: 'Too many requests.' } }) }));
+  await page.getByLabel('Long URL').fill('https://example.com/limited');
+  await page.getByLabel('Long URL').press('Enter');
+  await page.locator('#url-error').filter({ hasText: 'Too many requests. Try again in 5 seconds.' }).waitFor();
+  await page.unroute('**/api/v1/links');
   await page.getByLabel('Long URL').fill('not a url');
   await page.getByLabel('Long URL').press('Enter');
   const err = page.locator('#url-error');  // (Next's route announcer is also role=alert)
@@ -145,6 +152,15 @@ test('dashboard: a German iPhone click arrives live, map and breakdowns show it,
     .filter((e) => /\.js(\?|$)/.test(e.name)).reduce((a, e) => a + e.encodedBodySize, 0));
   assert.ok(jsGzip > 50_000 && jsGzip <= 250 * 1024, `dashboard JS ${jsGzip} bytes gzip`);
 
+  // QR code drawn by the server (GET /api/v1/links/{slug}/qr.svg), downloadable as PNG and SVG.
+  const qr = page.getByRole('img', { name: `QR code for ${shortUrl}` });
+  assert.equal(await qr.getAttribute('src'), `/api/v1/links/${slug}/qr.svg`);
+  const [png] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download PNG' }).click()]);
+  assert.equal(png.suggestedFilename(), `${slug}-qr.png`);
+  assert.equal(fs.readFileSync(await png.path()).subarray(1, 4).toString(), 'PNG');
+  const [svg] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download SVG' }).click()]);
+  assert.match(fs.readFileSync(await svg.path(), 'utf8'), /<svg[\s\S]*<path/);
+
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
   const csv = fs.readFileSync(await download.path(), 'utf8');
   assert.match(csv.split('\n')[0], /country/);
@@ -161,7 +177,13 @@ test('dashboard: a German iPhone click arrives live, map and breakdowns show it,
 
 test('dashboard: the stream drops, the UI says it is reconnecting, then it is live again (dark mode)', async () => {
   const page = await newPage(1280, 900, { colorScheme: 'dark' });
+  // A server without QR endpoints (older API behind the UI): the code is drawn in the browser instead.
+  await page.route('**/qr.svg', (r) => r.fulfill({ status: 404, contentType: 'application/json', body: '{"error":{"code":"not_found","message":"No such link."}}' }));
   await page.goto(`${server.base}/app/link/?slug=${slug}`);
+  await page.getByRole('link', { name: 'Download PNG' }).waitFor();
+  assert.match(await page.getByRole('link', { name: 'Download PNG' }).getAttribute('href'), /^data:image\/png;base64,/);
+  assert.match(await page.getByRole('img', { name: /QR code/ }).getAttribute('src'), /^data:image\/png/);
+  assert.equal(await page.getByRole('link', { name: 'Download SVG' }).count(), 0);
   await page.getByTestId('live-state').filter({ hasText: 'Live' }).waitFor();
   await page.locator('[data-breakdown=Countries]').getByText('Germany').waitFor();
   await axe(page, 'dashboard (dark)');
@@ -202,6 +224,128 @@ test('dashboard: the server goes away, the UI says it is reconnecting, then it i
   await page.context().close();
 });
 
+test('link settings: server errors next to the field, edit and the redirect follows, tag filter, delete', async () => {
+  const created = await (await fetch(`${server.base}/api/v1/links`, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ url: 'https://example.com/before-edit' }) })).json();
+  const page = await newPage();
+  await page.goto(`${server.base}/app/link/?slug=${created.slug}`);
+  await page.getByRole('link', { name: 'Edit link' }).click();
+  const dest = page.getByLabel('Destination URL');
+  await dest.waitFor();
+  assert.equal(await dest.inputValue(), 'https://example.com/before-edit');
+
+  // A URL the server refuses: its message appears under the field, which is marked invalid and focused.
+  await dest.fill('ftp://example.com/x');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByTestId('url-error').waitFor();
+  assert.match(await page.getByTestId('url-error').innerText(), /scheme|http/i);
+  assert.equal(await dest.getAttribute('aria-invalid'), 'true');
+  assert.equal(await dest.getAttribute('aria-describedby'), 'url-error');
+  assert.ok(await dest.evaluate((el) => el === document.activeElement));
+  // A client-side check names its field too.
+  await page.getByLabel('Maximum clicks').fill('ten');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByTestId('max_clicks-error').waitFor();
+
+  await dest.fill('https://example.com/after-edit');
+  await page.getByLabel('Maximum clicks').fill('1000');
+  await page.getByLabel('Redirect type').selectOption('307');
+  await page.getByLabel('Tags (comma-separated)').fill('browser-edit, q4');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByTestId('saved').waitFor();
+  const res = await fetch(`${server.base}/${created.slug}`, { redirect: 'manual' });
+  assert.equal(res.status, 307);
+  assert.equal(res.headers.get('location'), 'https://example.com/after-edit');
+  const stored = await (await fetch(`${server.base}/api/v1/links/${created.slug}`)).json();
+  assert.deepEqual([stored.max_clicks, stored.tags], [1000, ['browser-edit', 'q4']]);
+  await axe(page, 'link settings');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'link-settings-1280.png'), fullPage: true });
+
+  // Tag filter on the links page: only the tagged link.
+  await page.goto(`${server.base}/app/links/?tag=browser-edit`);
+  await page.getByRole('row').getByRole('link', { name: created.slug, exact: true }).waitFor();
+  assert.equal(await page.getByRole('row').getByRole('link', { name: slug, exact: true }).count(), 0);
+  assert.equal(await page.getByLabel('Tag', { exact: true }).inputValue(), 'browser-edit');
+  await page.getByRole('link', { name: /Show all tags/ }).click();
+  await page.getByRole('row').getByRole('link', { name: slug, exact: true }).waitFor();
+
+  // Delete, with a confirmation step; afterwards the page says so and the short link answers 410.
+  await page.goto(`${server.base}/app/link/edit/?slug=${created.slug}`);
+  await page.getByRole('button', { name: 'Delete link…' }).click();
+  await page.getByRole('button', { name: 'Yes, delete it' }).click();
+  await page.getByTestId('deleted').waitFor();
+  assert.equal((await fetch(`${server.base}/${created.slug}`, { redirect: 'manual' })).status, 410);
+  await page.context().close();
+});
+
+test('link settings: targeting, query forwarding, disable, password, click limit with an expired URL', async () => {
+  const created = await (await fetch(`${server.base}/api/v1/links`, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ url: 'https://example.com/managed' }) })).json();
+  const follow = (opts = {}, query = '') => fetch(`${server.base}/${created.slug}${query}`, { redirect: 'manual', ...opts });
+  const DESKTOP = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+  const page = await newPage();
+  await page.goto(`${server.base}/app/link/edit/?slug=${created.slug}`);
+  const save = async () => {
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByTestId('saved').filter({ hasText: 'Saved' }).waitFor();
+  };
+
+  // A targeting URL the server refuses: the error sits under that input.
+  await page.getByLabel('iOS URL').fill('ftp://apps.example.com/x');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByTestId('ios-error').waitFor();
+  assert.equal(await page.getByLabel('iOS URL').getAttribute('aria-invalid'), 'true');
+  await page.getByLabel('iOS URL').fill('https://apps.apple.com/app/id1');
+  await page.getByRole('button', { name: 'Add a country' }).click();
+  await page.getByLabel('Country', { exact: true }).selectOption('DE');
+  await page.getByLabel('URL for Germany').fill('https://example.de/');
+  await page.getByLabel(/Forward the short link/).check();
+  await save();
+  const stored = await (await fetch(`${server.base}/api/v1/links/${created.slug}`)).json();
+  assert.deepEqual(stored.targeting, { ios: 'https://apps.apple.com/app/id1', android: null, countries: { DE: 'https://example.de/' } });
+  assert.equal(stored.forward_query, true);
+  assert.match((await follow({ headers: { 'user-agent': IPHONE } })).headers.get('location'), /^https:\/\/apps\.apple\.com\/app\/id1/);
+  if (fs.existsSync(GEOIP)) {
+    const de = await follow({ headers: { 'user-agent': DESKTOP, 'x-forwarded-for': GERMAN_IP } });
+    assert.match(de.headers.get('location'), /^https:\/\/example\.de\//);
+  }
+  assert.equal((await follow({ headers: { 'user-agent': DESKTOP } }, '?utm_source=x')).headers.get('location'),
+    'https://example.com/managed?utm_source=x');
+
+  // Disable, then enable again.
+  await page.getByLabel(/^Disabled/).check();
+  await save();
+  assert.equal((await follow()).status, 404);
+  await page.getByLabel(/^Disabled/).uncheck();
+  await save();
+  assert.equal((await follow({ headers: { 'user-agent': DESKTOP } })).status, 302);
+
+  // Password: set (write-only: the form never shows it), then remove.
+  await page.getByLabel('Set a password').check();
+  await page.getByLabel('New password').fill('open sesame');
+  await save();
+  await page.getByTestId('password-state').filter({ hasText: 'asks visitors for a password' }).waitFor();
+  assert.equal(await page.getByLabel('New password').count(), 0);
+  assert.equal((await follow()).status, 401);  // API clients: password_required
+  const form = await follow({ headers: { accept: 'text/html' } });  // browsers: the interstitial form
+  assert.match(await form.text(), /type="password"/);
+  await page.getByLabel('Remove it').check();
+  await save();
+  await page.getByTestId('password-state').filter({ hasText: 'no password' }).waitFor();
+  assert.equal((await follow({ headers: { 'user-agent': DESKTOP } })).status, 302);
+
+  // A limit of one click with an expired URL: once it is used up, visitors go there.
+  await page.getByLabel('Maximum clicks').fill('1');
+  await page.getByLabel(/After expiry, send visitors to/).fill('https://example.com/sold-out');
+  await save();
+  await follow({ headers: { 'user-agent': DESKTOP } });
+  const over = await follow({ headers: { 'user-agent': DESKTOP } });
+  assert.equal(over.headers.get('location'), 'https://example.com/sold-out');
+  await axe(page, 'link settings, all fields');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'link-settings-full-1280.png'), fullPage: true });
+  await page.context().close();
+});
+
 test('links page and phone layout, keyboard focus, no CSP errors', async () => {
   const page = await newPage(390, 844, { isMobile: true, hasTouch: true });
   await page.goto(`${server.base}/app/links/`);
@@ -222,6 +366,12 @@ test('links page and phone layout, keyboard focus, no CSP errors', async () => {
   assert.equal(r.status(), 404);
   const r2 = await page.goto(`${server.base}/app/links`);
   assert.equal(new URL(r2.url()).pathname, '/app/links/');
+  // Auth mode none: no sign-in anywhere; the login page sends the user on.
+  assert.equal(await page.getByRole('link', { name: 'Sign in' }).count(), 0);
+  await page.goto(`${server.base}/app/login/?next=${encodeURIComponent('/app/links/?tag=x')}`);
+  await page.waitForURL((u) => new URL(u).pathname === '/app/links/' && new URL(u).search === '?tag=x');
+  await page.goto(`${server.base}/app/keys/`);
+  await page.getByTestId('keys-auth-off').waitFor();
   await page.context().close();
   const csp = consoleErrors.filter((e) => /Content Security Policy|Refused to/i.test(e));
   assert.deepEqual(csp, [], 'no CSP violations in the console');

@@ -1,25 +1,37 @@
 'use client';
-import { useCallback, useEffect, useState } from 'react';
+import { Suspense, useCallback, useEffect, useState } from 'react';
 import Link from 'next/link';
+import { useRouter, useSearchParams } from 'next/navigation';
 import { api, ApiError, type Link as ShortLink } from '@/lib/api';
 import { formatCount, formatDate } from '@/lib/logic.mjs';
+import RequireSession, { useSession } from '@/components/Session';
 
 type Page = { items: ShortLink[]; next_cursor: string | null };
 type Overview = { totals: { clicks: number; unique_visitors: number }; top_links: { slug: string; clicks: number }[] };
 
-export default function Links() {
+const tagHref = (tag: string) => `/app/links/?tag=${encodeURIComponent(tag)}`;
+
+function Links() {
+  const router = useRouter();
+  const tag = useSearchParams().get('tag') ?? '';
   const [q, setQ] = useState('');
   const [query, setQuery] = useState('');
+  const [tagInput, setTagInput] = useState(tag);
   const [cursors, setCursors] = useState<string[]>(['']);  // cursor of each page visited
   const [page, setPage] = useState<Page | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const cursor = cursors[cursors.length - 1];
   const [overview, setOverview] = useState<Overview | null>(null);
+  // The overview sums every owner's links: only admins may read it (auth mode none: everyone is admin).
+  const s = useSession();
+  const mayOverview = s?.mode === 'none' || s?.user?.is_admin === true;
+
+  useEffect(() => { setTagInput(tag); setCursors(['']); }, [tag]);
 
   useEffect(() => {
-    api<Overview>('/api/v1/stats').then(setOverview).catch(() => setOverview(null));  // optional summary
-  }, []);
+    if (mayOverview) api<Overview>('/api/v1/stats').then(setOverview).catch(() => setOverview(null));  // optional summary
+  }, [mayOverview]);
 
   const load = useCallback(async () => {
     setLoading(true);
@@ -27,6 +39,7 @@ export default function Links() {
     try {
       const p = new URLSearchParams({ limit: '20' });
       if (query) p.set('q', query);
+      if (tag) p.set('tag', tag);
       if (cursor) p.set('cursor', cursor);
       setPage(await api<Page>(`/api/v1/links?${p}`));
     } catch (e) {
@@ -34,7 +47,7 @@ export default function Links() {
     } finally {
       setLoading(false);
     }
-  }, [query, cursor]);
+  }, [query, tag, cursor]);
 
   useEffect(() => { load(); }, [load]);
 
@@ -42,7 +55,7 @@ export default function Links() {
     <>
       <h1>Links</h1>
       {overview && (
-        <section className="card" aria-labelledby="ov-h" style={{ marginBottom: '1rem' }}>
+        <section className="card gap-below" aria-labelledby="ov-h">
           <h2 id="ov-h">Last 7 days</h2>
           <p data-testid="overview">
             {formatCount(overview.totals.clicks)} clicks, {formatCount(overview.totals.unique_visitors)} unique visitors
@@ -57,22 +70,33 @@ export default function Links() {
         </div>
         <button type="submit">Search</button>
       </form>
+      <form className="row gap-above" aria-label="Filter by tag"
+        onSubmit={(e) => { e.preventDefault(); const t = tagInput.trim(); router.push(t ? tagHref(t) : '/app/links/'); }}>
+        <div className="field">
+          <label htmlFor="tag">Tag</label>
+          <input id="tag" type="text" value={tagInput} onChange={(e) => setTagInput(e.target.value)} placeholder="e.g. q4" maxLength={64} />
+        </div>
+        <button type="submit" className="secondary">Filter</button>
+        {tag && <Link className="button secondary" href="/app/links/" data-testid="clear-tag">Show all tags<span className="sr"> (clear the filter “{tag}”)</span></Link>}
+      </form>
       <div aria-live="polite" aria-busy={loading}>
         {error && <p className="error" role="alert">{error} <button type="button" className="secondary" onClick={load}>Retry</button></p>}
         {loading && !page && <p className="muted">Loading links…</p>}
         {page && page.items.length === 0 && !loading && (
-          <p className="muted">{query ? `No links match “${query}”.` : <>No links yet. <Link href="/">Shorten one</Link>.</>}</p>
+          <p className="muted">{query || tag ? `No links match${query ? ` “${query}”` : ''}${tag ? ` with the tag “${tag}”` : ''}.` : <>No links yet. <Link href="/">Shorten one</Link>.</>}</p>
         )}
       </div>
       {page && page.items.length > 0 && (
-        <table style={{ marginTop: '1rem' }}>
-          <caption className="sr">Your links, newest first</caption>
-          <thead><tr><th scope="col">Slug</th><th scope="col" className="hide-sm">Destination</th><th scope="col" className="num">Clicks</th><th scope="col">Created</th></tr></thead>
+        <table className="gap-above">
+          <caption className="sr">Your links, newest first{tag ? `, tagged “${tag}”` : ''}</caption>
+          <thead><tr><th scope="col">Slug</th><th scope="col" className="hide-sm">Destination</th><th scope="col" className="hide-sm">Tags</th><th scope="col" className="num">Clicks</th><th scope="col">Created</th></tr></thead>
           <tbody>
             {page.items.map((l) => (
               <tr key={l.slug}>
-                <td><Link href={`/app/link/?slug=${encodeURIComponent(l.slug)}`}>{l.slug}</Link></td>
+                <td><Link href={`/app/link/?slug=${encodeURIComponent(l.slug)}`}>{l.slug}</Link>
+                  {l.disabled && <span className="badge">disabled</span>}{l.password_protected && <span className="badge">password</span>}</td>
                 <td className="long hide-sm muted">{l.long_url}</td>
+                <td className="hide-sm">{l.tags.map((t) => <Link key={t} className="tag" href={tagHref(t)}>{t}</Link>)}</td>
                 <td className="num">{formatCount(l.clicks)}</td>
                 <td>{formatDate(l.created_at)}</td>
               </tr>
@@ -85,5 +109,15 @@ export default function Links() {
         <button type="button" className="secondary" disabled={!page?.next_cursor || loading} onClick={() => page?.next_cursor && setCursors([...cursors, page.next_cursor])}>Next</button>
       </nav>
     </>
+  );
+}
+
+export default function Page() {
+  return (
+    <RequireSession>
+      <Suspense fallback={<p className="muted">Loading links…</p>}>
+        <Links />
+      </Suspense>
+    </RequireSession>
   );
 }

@@ -1,0 +1,11 @@
+'use client';
+import { Suspense } from 'react';
+import AuthForm from '@/components/AuthForm';
+
+export default function Page() {
+  return (
+    <Suspense fallback={<p className="muted">Loading…</p>}>
+      <AuthForm kind="login" />
+    </Suspense>
+  );
+}
