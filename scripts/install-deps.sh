@@ -16,9 +16,10 @@ build_packages=(
   libsqlite3-dev libidn2-dev libsodium-dev libmaxminddb-dev libre2-dev libyaml-cpp-dev libpcre2-dev libhiredis-dev libpq-dev
   libhowardhinnant-date-dev tzdata libqrencode-dev libpng-dev
 )
-# chromium: the web UI's browser tests (tests/browser, driven by playwright-core).
+# chromium: the web UI's browser tests (tests/browser, driven by playwright-core). libzbar-dev: the QR tests scan
+# the codes they render. clang-14 + libclang-rt-14-dev: the libFuzzer targets (scripts/fuzz.sh, ctest label fuzz).
 test_packages=(libgtest-dev libbenchmark-dev sqlite3 postgresql-15 redis-server nodejs python3 prometheus prometheus-pushgateway
-  chromium clang-14 libclang-rt-14-dev)
+  chromium clang-14 libclang-rt-14-dev libzbar-dev)
 bench_packages=(wrk nginx-light curl procps sqlite3)
 # scripts/check-deploy.sh (ctest label deploy): YAML, shell and compose linters; Go and the HCL v2 sources build
 # hclfmt (a `terraform fmt` equivalent) below.

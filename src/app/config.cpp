@@ -1,6 +1,7 @@
 #include "app/config.hpp"
 
 #include "core/client_address.hpp"
+#include "core/url_policy.hpp"
 
 #include <cstdlib>
 #include <map>
@@ -33,6 +34,42 @@ void ParseListen(const std::string& v, Config& c) {
     if (host == "localhost") host = "127.0.0.1";
     c.listen_host = host;
     c.listen_port = static_cast<std::uint16_t>(ParseSize("SHORTENER_LISTEN port", v.substr(colon + 1), 0, 65535));
+}
+
+std::optional<http::RateLimit> ParseLimit(const std::string& env, const std::string& v) {
+    try {
+        return http::ParseRateLimit(v);
+    } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(env + ": " + e.what());
+    }
+}
+
+std::vector<std::string> SplitList(const std::string& v) {
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos <= v.size()) {
+        auto comma = v.find(',', pos);
+        if (comma == std::string::npos) comma = v.size();
+        std::string item = v.substr(pos, comma - pos);
+        while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.erase(0, 1);
+        while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.pop_back();
+        if (!item.empty()) out.push_back(std::move(item));
+        pos = comma + 1;
+    }
+    return out;
+}
+
+// An origin as browsers send it: scheme://host[:port], nothing after; "*" is refused (credentials are allowed).
+bool IsOrigin(const std::string& o) {
+    std::string_view rest;
+    if (o.rfind("https://", 0) == 0) rest = std::string_view(o).substr(8);
+    else if (o.rfind("http://", 0) == 0) rest = std::string_view(o).substr(7);
+    else return false;
+    if (rest.empty() || rest.find_first_of("/?#@ *") != std::string_view::npos) return false;
+    for (char c : rest) {
+        if (c >= 'A' && c <= 'Z') return false;  // browsers send lower-case hosts; a mixed-case entry never matches
+    }
+    return true;
 }
 
 void Apply(const std::string& env, const std::string& v, Config& c) {
@@ -112,6 +149,29 @@ void Apply(const std::string& env, const std::string& v, Config& c) {
             throw std::invalid_argument("SHORTENER_METRICS_LISTEN must be host:port or off (got \"" + v + "\")");
         }
         c.metrics_listen = v;
+    } else if (env == "SHORTENER_RATE_LIMIT_CREATE") c.rate_limit_create = ParseLimit(env, v);
+    else if (env == "SHORTENER_RATE_LIMIT_API") c.rate_limit_api = ParseLimit(env, v);
+    else if (env == "SHORTENER_BLOCKLIST_FILE") c.blocklist_file = v;
+    else if (env == "SHORTENER_REFUSE_SHORTENERS") {
+        if (v != "on" && v != "off") {
+            throw std::invalid_argument("SHORTENER_REFUSE_SHORTENERS must be on or off (got \"" + v + "\")");
+        }
+        c.refuse_shorteners = v == "on";
+    } else if (env == "SHORTENER_EXTRA_SHORTENERS") {
+        c.extra_shorteners = SplitList(v);
+        for (const auto& d : c.extra_shorteners) {
+            if (core::DomainSet probe; !probe.Add(d)) {
+                throw std::invalid_argument("SHORTENER_EXTRA_SHORTENERS: \"" + d + "\" is not a domain");
+            }
+        }
+    } else if (env == "SHORTENER_CORS_ORIGINS") {
+        c.cors_origins = SplitList(v);
+        for (const auto& o : c.cors_origins) {
+            if (!IsOrigin(o)) {
+                throw std::invalid_argument("SHORTENER_CORS_ORIGINS: \"" + o +
+                                            "\" is not an origin (scheme://host[:port], lower-case, no path, no *)");
+            }
+        }
     } else if (env == "SHORTENER_LOG_LEVEL") {
         if (v != "debug" && v != "info" && v != "warn" && v != "error") {
             throw std::invalid_argument("SHORTENER_LOG_LEVEL must be debug, info, warn or error (got \"" + v + "\")");
@@ -166,6 +226,19 @@ const std::vector<Setting>& Settings() {
          "distributed mode: lifetime of a link in the Redis (L2) cache; 0 turns the L2 cache off"},
         {"SHORTENER_CLAIM_IDLE_MS", "--claim-idle-ms", "30000",
          "distributed mode: a worker takes over clicks another worker left unacknowledged this long"},
+        {"SHORTENER_RATE_LIMIT_CREATE", "--rate-limit-create", "1/s burst 20",
+         "link creation per client address and per API key/session: N/s|N/min|N/h [burst M], or off (0)"},
+        {"SHORTENER_RATE_LIMIT_API", "--rate-limit-api", "20/s burst 100",
+         "every other /api/ call per client address and per API key/session (same syntax), or off (0)"},
+        {"SHORTENER_BLOCKLIST_FILE", "--blocklist-file", "(none)",
+         "file of domains refused with url_blocked (one per line, # comments, subdomains included); reloaded "
+         "within seconds of a change and on SIGHUP"},
+        {"SHORTENER_REFUSE_SHORTENERS", "--refuse-shorteners", "on",
+         "refuse links to known URL shorteners (bit.ly, tinyurl.com, ...) with url_shortener: on | off"},
+        {"SHORTENER_EXTRA_SHORTENERS", "--extra-shorteners", "(none)",
+         "comma-separated domains refused like known shorteners (also when the built-in list is off)"},
+        {"SHORTENER_CORS_ORIGINS", "--cors-origins", "(none: no CORS headers)",
+         "comma-separated exact origins (https://app.example.com) allowed to call /api/ from a browser"},
         {"SHORTENER_LOG_LEVEL", "--log-level", "info", "debug | info | warn | error"},
         {"SHORTENER_ACCESS_LOG", "--access-log", "errors",
          "request log lines: off | errors (5xx only) | all (never with client addresses)"},

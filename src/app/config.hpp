@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "http/rate_limiter.hpp"
+
 namespace shortener::app {
 
 enum class AuthMode { kNone, kRequired };
@@ -51,6 +53,13 @@ struct Config {
     std::string access_log = "errors";         // off | errors (5xx) | all
     std::string pushgateway_url;               // worker pushes its metrics there when set
     std::string metrics_listen = "off";        // the worker's /healthz, /readyz, /metrics (host:port), or off
+    // Abuse protection (issue #7)
+    std::optional<http::RateLimit> rate_limit_create = http::RateLimit{1, 20};  // per address and per credential
+    std::optional<http::RateLimit> rate_limit_api = http::RateLimit{20, 100};    // other /api/ calls; nullopt: off
+    std::string blocklist_file;                 // domains refused with url_blocked (reloaded); empty: none
+    bool refuse_shorteners = true;              // refuse links to known URL shorteners (url_shortener)
+    std::vector<std::string> extra_shorteners;  // more domains treated as shorteners
+    std::vector<std::string> cors_origins;      // exact origins allowed to call /api/ from browsers; empty: none
 };
 
 /// One setting: its environment variable, flag, default (as text) and help line.

@@ -19,6 +19,7 @@
 #include "auth/password.hpp"
 #include "app/system.hpp"
 #include "app/observability.hpp"
+#include "app/protection.hpp"
 #include "app/wiring.hpp"
 #include "app/worker.hpp"
 #include "cache/l1_cache.hpp"
@@ -26,6 +27,7 @@
 #include "cache/redis/redis_link_cache.hpp"
 #include "http/handlers/handlers.hpp"
 #include "http/handlers/static_handler.hpp"
+#include "http/rate_limit/redis_rate_limiter.hpp"
 #include "http/server.hpp"
 #include "log/log.hpp"
 #include "queue/redis_streams/redis_stream_click_queue.hpp"
@@ -182,6 +184,11 @@ int ServeDistributed(const Config& config) {
     auto queue_options = *redis_options;
     queue_options.reset_on_timeout = true;  // a hung Redis must not stall the flusher: journal instead
     auto queue_client = MakeClient(redis_io, queue_options, "click-queue");
+    // Rate limits (issue #7) on their own connection: a slow limiter answer must never queue behind cache or
+    // queue traffic, and a timed-out one drops the connection (fail open, then reconnect).
+    auto limiter_options = *redis_options;
+    limiter_options.reset_on_timeout = true;
+    auto limiter_client = MakeClient(redis_io, limiter_options, "rate-limit");
     cache::RedisLinkCacheOptions cache_options;
     cache_options.key_prefix = config.redis_prefix + "link:";
     cache_options.channel = config.redis_prefix + "link-changes";
@@ -207,6 +214,7 @@ int ServeDistributed(const Config& config) {
     subscriber->Start();
     live_subscriber->Start();
     queue_client->Start();
+    limiter_client->Start();
     sink.Start();
     // Stops the Redis side whichever way we leave (its callbacks reference the objects above).
     struct RedisStop {
@@ -218,6 +226,7 @@ int ServeDistributed(const Config& config) {
         subscriber->Stop();
         live_subscriber->Stop();
         queue_client->Stop();
+        limiter_client->Stop();
         redis_io.Stop();
     }};
 
@@ -274,12 +283,22 @@ int ServeDistributed(const Config& config) {
     http::AddHealthRoutes(router, ctx);
     http::AddAuthRoutes(router, ctx);
     http::AddLinkRoutes(router, ctx);
+    http::AddQrRoutes(router, ctx);
     if (!http::AddStaticRoutes(router, config.web_dir.empty() ? http::BuiltInWebDir() : config.web_dir)) {
         http::AddUiRoutes(router, ctx);  // no built export: the built-in page
     }
     http::AddStatsRoutes(router, ctx);
     http::AddLiveRoutes(router, ctx);
     http::AddRedirectRoute(router, ctx);
+    http::RedisRateLimiterOptions limiter_settings;
+    limiter_settings.key_prefix = config.redis_prefix + "rl:";
+    auto limiter = std::make_unique<http::RedisRateLimiter>(limiter_client, limiter_settings);
+    auto* redis_limiter = limiter.get();
+    Protection protection;
+    if (!SetUpProtection(config, ctx, router, std::move(limiter), protection)) return 1;
+    registry.AddCounterFunction("shortener_rate_limit_fail_open_total",
+                                "Rate-limited requests allowed because Redis did not answer in time.",
+                                [redis_limiter] { return static_cast<double>(redis_limiter->FailedOpen()); });
 
     auto server_options = ServerOptionsFrom(config, config.listen_host, config.listen_port);
     http::ServerProbe probe(registry);
@@ -290,8 +309,9 @@ int ServeDistributed(const Config& config) {
         return 1;
     }
 
-    int sig = 0;
-    sigwait(&signals, &sig);
+    int sig = WaitForShutdownSignal(signals, [&protection] {
+        if (protection.blocklist) protection.blocklist->ReloadNow();
+    });
     log::Info("shutting_down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
     server.Shutdown();
     // No request runs any more: send (or journal) every buffered click before leaving.
@@ -375,8 +395,7 @@ int RunDistributedWorker(const Config& config) {
                                  {"database", stores.description},
                                  {"redis", redis_options->host + ":" + std::to_string(redis_options->port)}});
 
-    int sig = 0;
-    sigwait(&signals, &sig);
+    int sig = WaitForShutdownSignal(signals, {});
     log::Info("shutting_down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
     // Finish the batch in hand (stored and acknowledged), then stop; a batch that cannot be stored within the
     // grace period stays unacknowledged and another worker claims it.

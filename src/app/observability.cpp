@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include "app/protection.hpp"
 #include "app/wiring.hpp"
 #include "http/handlers/health.hpp"
 #include "log/log.hpp"
@@ -38,7 +39,7 @@ bool StartApiServer(http::Server& server, http::HandlerContext& ctx, const Confi
     }
     if (!config.public_url_explicit) {
         ctx.public_url = DefaultPublicUrl(config.listen_host, server.port());
-        ctx.url_policy.own_hosts = {HostOf(ctx.public_url)};
+        ctx.url_policy.own_hosts = OwnHosts(config, ctx.public_url);
     }
     server.Start();
     const std::string port = std::to_string(server.port());

@@ -14,6 +14,7 @@
 #include "app/enrichment.hpp"
 #include "auth/password.hpp"
 #include "app/observability.hpp"
+#include "app/protection.hpp"
 #include "app/system.hpp"
 #include "app/wiring.hpp"
 #include "app/worker.hpp"
@@ -21,6 +22,7 @@
 #include "cache/link_resolver.hpp"
 #include "http/handlers/handlers.hpp"
 #include "http/handlers/static_handler.hpp"
+#include "http/rate_limit/in_process_rate_limiter.hpp"
 #include "http/server.hpp"
 #include "log/log.hpp"
 #include "queue/in_process/in_process_click_queue.hpp"
@@ -59,6 +61,7 @@ sigset_t BlockShutdownSignals() {
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);  // reloads (the blocklist file); see WaitForShutdownSignal
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
     signal(SIGPIPE, SIG_IGN);
     return set;
@@ -160,12 +163,18 @@ int Serve(const Config& config) {
     http::AddHealthRoutes(router, ctx);
     http::AddAuthRoutes(router, ctx);
     http::AddLinkRoutes(router, ctx);
+    http::AddQrRoutes(router, ctx);
     http::AddStatsRoutes(router, ctx);
     http::AddLiveRoutes(router, ctx);
     if (!http::AddStaticRoutes(router, config.web_dir.empty() ? http::BuiltInWebDir() : config.web_dir)) {
         http::AddUiRoutes(router, ctx);  // no built export: the built-in page
     }
     http::AddRedirectRoute(router, ctx);
+    Protection protection;
+    if (!SetUpProtection(config, ctx, router, std::make_unique<http::InProcessRateLimiter>(), protection)) return 1;
+    registry.AddGauge("shortener_rate_limit_buckets", "Rate-limit buckets held in memory.", [&protection] {
+        return static_cast<double>(static_cast<http::InProcessRateLimiter&>(*protection.limiter).Size());
+    });
 
     auto server_options = ServerOptionsFrom(config, config.listen_host, config.listen_port);
     http::ServerProbe probe(registry);
@@ -205,8 +214,9 @@ int Serve(const Config& config) {
         return 1;
     }
 
-    int sig = 0;
-    sigwait(&signals, &sig);
+    int sig = WaitForShutdownSignal(signals, [&protection] {
+        if (protection.blocklist) protection.blocklist->ReloadNow();
+    });
     log::Info("shutting_down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
     server.Shutdown();
     // Every request has finished, so no more clicks come in: close the queue and let the worker drain it.

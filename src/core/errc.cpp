@@ -75,6 +75,12 @@ ErrcInfo Info(Errc e) noexcept {
             return {"invalid_targeting",
                     "\"targeting\" must be {\"ios\": url|null, \"android\": url|null, \"countries\": "
                     "{\"DE\": url, ...}} with at most 50 ISO 3166-1 alpha-2 country codes."};
+        case Errc::kRateLimited: return {"rate_limited", "Too many requests; retry after the time in Retry-After."};
+        case Errc::kUrlBlocked: return {"url_blocked", "Links to this domain are not allowed here."};
+        case Errc::kUrlShortener:
+            return {"url_shortener", "Links to other URL shorteners are not allowed; shorten the final URL instead."};
+        case Errc::kInvalidQrOptions:
+            return {"invalid_qr_options", "A QR code parameter (size, margin, ecc, fg, bg) is invalid."};
         case Errc::kUnauthorized:
             return {"unauthorized", "Authentication required: send an API key (Authorization: Bearer) or log in."};
         case Errc::kForbidden: return {"forbidden", "You are not allowed to do this."};

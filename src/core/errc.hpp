@@ -65,6 +65,12 @@ enum class Errc {
     kWrongPassword,          // ... with a wrong one
     kInvalidPassword,        // a link password that breaks the rules (length)
     kInvalidTargeting,       // malformed targeting object, bad country code, too many countries
+    // Abuse protection (issue #7, branch protect)
+    kRateLimited,            // a token bucket of the caller is empty (429 + Retry-After)
+    kUrlBlocked,             // the URL's host is on the operator's blocklist
+    kUrlShortener,           // the URL points at another known URL shortener
+    // QR codes (issue #7, branch fuzzqr)
+    kInvalidQrOptions,       // size, margin, ecc, fg or bg out of range
     // Accounts and API keys (issue #7, branch auth)
     kUnauthorized,           // no credential, or an unknown, revoked or expired one (401)
     kForbidden,              // authenticated but not allowed (e.g. /metrics from afar without admin)

@@ -295,6 +295,99 @@ bool IsOwnHost(std::string_view host, const UrlPolicyOptions& options) {
 
 }  // namespace
 
+bool DomainSet::Add(std::string_view domain) {
+    while (!domain.empty() && (domain.front() == ' ' || domain.front() == '\t')) domain.remove_prefix(1);
+    while (!domain.empty() && (domain.back() == ' ' || domain.back() == '\t' || domain.back() == '\r')) {
+        domain.remove_suffix(1);
+    }
+    if (domain.starts_with("*.")) domain.remove_prefix(2);
+    else if (domain.starts_with(".")) domain.remove_prefix(1);
+    if (domain.empty()) return false;
+    std::string host;
+    if (domain.front() == '[' || domain.find(':') != std::string_view::npos) {
+        std::string_view literal = domain;
+        if (literal.front() == '[') {
+            if (literal.size() < 2 || literal.back() != ']') return false;
+            literal = literal.substr(1, literal.size() - 2);
+        }
+        auto normalized = NormalizeIpLiteral(literal);
+        if (!normalized) return false;
+        host = std::string(HostIdentity(*normalized));
+    } else {
+        if (domain.find_first_of("/?#@%") != std::string_view::npos) return false;
+        auto normalized = NormalizeNameOrIpv4(domain);
+        if (!normalized) return false;
+        host = std::string(HostIdentity(*normalized));
+    }
+    if (host.empty()) return false;
+    domains_.insert(std::move(host));
+    return true;
+}
+
+bool DomainSet::Matches(std::string_view host) const {
+    if (domains_.empty()) return false;
+    host = HostIdentity(host);
+    if (domains_.find(host) != domains_.end()) return true;
+    if (host.find(':') != std::string_view::npos) return false;  // IPv6: exact only
+    if (boost::urls::parse_ipv4_address(host)) return false;      // IPv4: exact only
+    // Walk the parent domains: a.b.example.com → b.example.com → example.com → com.
+    for (auto dot = host.find('.'); dot != std::string_view::npos; dot = host.find('.')) {
+        host.remove_prefix(dot + 1);
+        if (boost::urls::parse_ipv4_address(host)) return false;  // an address entry is no parent domain
+        if (domains_.find(host) != domains_.end()) return true;
+    }
+    return false;
+}
+
+std::optional<DomainSet> DomainSet::ParseList(std::string_view text, std::string* error) {
+    DomainSet set;
+    std::size_t line_number = 0;
+    while (!text.empty()) {
+        ++line_number;
+        const std::size_t nl = text.find('\n');
+        std::string_view line = text.substr(0, nl);
+        text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+        if (auto hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
+        while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+        while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) {
+            line.remove_suffix(1);
+        }
+        if (line.empty()) continue;
+        // Hosts-file format, as many published blocklists come: "0.0.0.0 example.com".
+        if (auto space = line.find_first_of(" \t"); space != std::string_view::npos) {
+            const std::string_view address = line.substr(0, space);
+            std::string_view name = line.substr(space + 1);
+            while (!name.empty() && (name.front() == ' ' || name.front() == '\t')) name.remove_prefix(1);
+            const bool sink = address == "0.0.0.0" || address == "127.0.0.1" || address == "::" || address == "::1";
+            if (!sink || name.find_first_of(" \t") != std::string_view::npos) {
+                if (error) *error = "line " + std::to_string(line_number) + ": expected one domain per line";
+                return std::nullopt;
+            }
+            line = name;
+        }
+        if (!set.Add(line)) {
+            if (error) *error = "line " + std::to_string(line_number) + ": \"" + std::string(line.substr(0, 100)) +
+                                "\" is not a domain";
+            return std::nullopt;
+        }
+    }
+    return set;
+}
+
+const std::vector<std::string_view>& KnownShortenerDomains() {
+    // Public link shorteners and the short-link domains of big services. Deliberately absent: content hosts with
+    // short names (youtu.be, redd.it, t.me, linktr.ee), and our own host, which gets kUrlSelfReference instead.
+    static const std::vector<std::string_view> domains = {
+        "bit.ly", "bitly.com", "bit.do", "j.mp", "tinyurl.com", "t.co", "goo.gl", "ow.ly", "is.gd", "v.gd",
+        "buff.ly", "rebrand.ly", "rebrandly.com", "cutt.ly", "shorturl.at", "tiny.cc", "tiny.one", "rb.gy",
+        "bl.ink", "dub.sh", "t.ly", "s.id", "lnkd.in", "short.io", "shorte.st", "sh.st", "adf.ly", "bc.vc",
+        "clck.ru", "qrco.de", "soo.gd", "trib.al", "tr.im", "x.co", "2.gp", "u.to", "mcaf.ee", "snip.ly",
+        "kutt.it", "zpr.io", "surl.li", "shor.by", "gg.gg", "amzn.to", "fb.me", "wp.me", "ift.tt", "ouo.io",
+        "urlz.fr", "chilp.it", "po.st", "cli.gs",
+    };
+    return domains;
+}
+
 Result<std::string> CheckUrl(std::string_view input, const UrlPolicyOptions& options) {
     if (input.empty()) return make_error_code(Errc::kUrlMissing);
     if (input.size() > options.max_length) return make_error_code(Errc::kUrlTooLong);
@@ -352,6 +445,12 @@ Result<std::string> CheckUrl(std::string_view input, const UrlPolicyOptions& opt
     const auto port = ParsePort(port_text);
     if (!port) return port.error();
     if (IsOwnHost(*host, options)) return make_error_code(Errc::kUrlSelfReference);
+    if (options.blocklist) {
+        if (auto list = options.blocklist->Current(); list && list->Matches(*host)) {
+            return make_error_code(Errc::kUrlBlocked);
+        }
+    }
+    if (options.shorteners && options.shorteners->Matches(*host)) return make_error_code(Errc::kUrlShortener);
 
     std::string out;
     out.reserve(input.size() + 16);

@@ -2,11 +2,31 @@
 
 #include "core/errc.hpp"
 #include "http/error_response.hpp"
+#include "http/response_policy.hpp"
 #include "log/log.hpp"
 
 namespace shortener::http {
+namespace {
 
+Response InternalError() {
+    return Response::Json(500, R"({"error":{"code":"internal","message":"Internal server error."}})");
+}
+
+// Headers every response gets, whichever handler answered, so a new handler cannot forget them.
+DispatchResult Finish(const Router& router, const Request& request, DispatchResult result) {
+    ApplySecurityHeaders(result.response);
+    ApplyCors(router.cors(), request, result.response);
+    return result;
+}
+
+}  // namespace
+
+// One coroutine frame per request (the redirect hot path): routing, guard, handler and finishing all happen
+// here rather than in nested coroutines. Exceptions never carry their text to the client: it goes to the log.
 boost::asio::awaitable<DispatchResult> Dispatch(const Router& router, const Request& request) {
+    if (auto preflight = CorsPreflight(router, request)) {
+        co_return Finish(router, request, DispatchResult{std::move(*preflight), "cors_preflight"});
+    }
     auto match = router.Find(request.method(), request.path());
     if (!match.handler) {
         if (!match.allowed.empty()) {
@@ -17,23 +37,36 @@ boost::asio::awaitable<DispatchResult> Dispatch(const Router& router, const Requ
                 allow += MethodName(m);
             }
             r.headers.emplace_back("Allow", std::move(allow));
-            co_return DispatchResult{std::move(r), "none"};
+            co_return Finish(router, request, DispatchResult{std::move(r), "none"});
         }
-        co_return DispatchResult{ErrorResponse(core::Errc::kNotFound, "No such resource."), "none"};
+        co_return Finish(router, request,
+                         DispatchResult{ErrorResponse(core::Errc::kNotFound, "No such resource."), "none"});
     }
-    // The awaited response is bound to a variable first: GCC 12 miscompiles co_await inside a braced
-    // initializer (the temporary is destroyed twice).
+    DispatchResult result;
+    result.route = match.name;
+    // Awaited values are bound to variables first: GCC 12 miscompiles co_await inside a braced initializer
+    // (the temporary is destroyed twice).
     try {
-        Response response = co_await (*match.handler)(request, match.params);
-        co_return DispatchResult{std::move(response), match.name};
+        std::optional<Response> refused;
+        if (match.route_class != RouteClass::kNone && router.guard()) {
+            refused = co_await router.guard()(request, match.route_class);
+        }
+        if (refused) {
+            result.response = std::move(*refused);
+        } else {
+            result.response = co_await (*match.handler)(request, match.params);
+        }
     } catch (const core::BackendUnavailable& e) {
         log::Error("backend_unavailable", {{"route", match.name}, {"error", e.what()}});
-        co_return DispatchResult{ErrorResponse(core::Errc::kBackendUnavailable), match.name};
+        result.response = ErrorResponse(core::Errc::kBackendUnavailable);
     } catch (const std::exception& e) {
         log::Error("handler_failed", {{"route", match.name}, {"error", e.what()}});
-        Response r = Response::Json(500, R"({"error":{"code":"internal","message":"Internal server error."}})");
-        co_return DispatchResult{std::move(r), match.name};
+        result.response = InternalError();
+    } catch (...) {
+        log::Error("handler_failed", {{"route", match.name}, {"error", "non-standard exception"}});
+        result.response = InternalError();
     }
+    co_return Finish(router, request, std::move(result));
 }
 
 }  // namespace shortener::http

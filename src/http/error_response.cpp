@@ -50,7 +50,11 @@ unsigned StatusFor(Errc e) noexcept {
         case Errc::kRangeTooLarge:
         case Errc::kTooManyBuckets:
         case Errc::kInvalidPassword:
-        case Errc::kInvalidTargeting: return 400;
+        case Errc::kInvalidTargeting:
+        case Errc::kUrlBlocked:
+        case Errc::kUrlShortener:
+        case Errc::kInvalidQrOptions: return 400;
+        case Errc::kRateLimited: return 429;
         case Errc::kUnauthorized:
         case Errc::kInvalidCredentials: return 401;
         case Errc::kForbidden:

@@ -19,8 +19,16 @@ std::vector<std::string> Split(std::string_view pattern) {
 
 }  // namespace
 
-void Router::Add(std::initializer_list<Method> methods, std::string_view pattern, std::string name, Handler handler) {
-    Route r{std::vector<Method>(methods), Split(pattern), std::move(name), std::move(handler)};
+bool CorsPolicy::Allows(std::string_view origin) const noexcept {
+    return !origin.empty() && std::find(origins.begin(), origins.end(), origin) != origins.end();
+}
+
+void Router::Add(std::initializer_list<Method> methods, std::string_view pattern, std::string name, Handler handler,
+                 RouteClass route_class) {
+    if (route_class == RouteClass::kAuto) {
+        route_class = pattern.starts_with("/api/") ? RouteClass::kApi : RouteClass::kNone;
+    }
+    Route r{std::vector<Method>(methods), Split(pattern), std::move(name), std::move(handler), route_class};
     if (std::find(r.methods.begin(), r.methods.end(), Method::kGet) != r.methods.end() &&
         std::find(r.methods.begin(), r.methods.end(), Method::kHead) == r.methods.end()) {
         r.methods.push_back(Method::kHead);
@@ -66,6 +74,7 @@ Router::Match Router::Find(Method method, std::string_view path) const {
         if (std::find(route.methods.begin(), route.methods.end(), method) != route.methods.end()) {
             match.handler = &route.handler;
             match.name = route.name;
+            match.route_class = route.route_class;
             match.params = params;
             match.allowed.clear();
             return match;

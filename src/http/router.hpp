@@ -6,8 +6,10 @@
 /// its method yields the allowed methods (for 405).
 
 #include <array>
+#include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,14 +33,38 @@ struct Params {
 
 using Handler = std::function<boost::asio::awaitable<Response>(const Request&, const Params&)>;
 
+/// Which rate limit a route falls under (issue #7). kAuto: kApi for patterns under /api/, else kNone.
+enum class RouteClass : std::uint8_t { kAuto, kNone, kApi, kCreate };
+
+/// Runs before the handler of every route of class kApi or kCreate; a response it returns is sent instead of
+/// calling the handler (e.g. 429). Never runs for other routes (redirects, UI, health).
+using Guard = std::function<boost::asio::awaitable<std::optional<Response>>(const Request&, RouteClass)>;
+
+/// Cross-origin access to /api/ (SHORTENER_CORS_ORIGINS): exact origins ("https://app.example.com") that may
+/// call the API from a browser, with credentials. Empty: no CORS headers at all (the browser default: same
+/// origin only).
+struct CorsPolicy {
+    std::vector<std::string> origins;
+    bool Allows(std::string_view origin) const noexcept;
+};
+
 class Router {
 public:
     /// `name` labels metrics and logs (bounded: one per route). GET routes also answer HEAD.
-    void Add(std::initializer_list<Method> methods, std::string_view pattern, std::string name, Handler handler);
+    void Add(std::initializer_list<Method> methods, std::string_view pattern, std::string name, Handler handler,
+             RouteClass route_class = RouteClass::kAuto);
+
+    /// Installs the guard run before kApi and kCreate routes (see Guard). Set before serving.
+    void SetGuard(Guard guard) { guard_ = std::move(guard); }
+    const Guard& guard() const noexcept { return guard_; }
+    /// Installs the CORS policy applied by Dispatch to /api/. Set before serving.
+    void SetCors(CorsPolicy cors) { cors_ = std::move(cors); }
+    const CorsPolicy& cors() const noexcept { return cors_; }
 
     struct Match {
         const Handler* handler = nullptr;  // null: no route for this method
         std::string_view name;
+        RouteClass route_class = RouteClass::kNone;
         Params params;
         std::vector<Method> allowed;  // when the path matched other methods only
     };
@@ -50,10 +76,13 @@ private:
         std::vector<std::string> segments;  // "{x}" for parameters
         std::string name;
         Handler handler;
+        RouteClass route_class = RouteClass::kNone;
     };
     static bool MatchPath(const Route& route, std::string_view path, Params& params);
 
     std::vector<Route> routes_;
+    Guard guard_;
+    CorsPolicy cors_;
 };
 
 }  // namespace shortener::http

@@ -21,6 +21,7 @@
 #include "http/detail/server_impl.hpp"
 #include "http/dispatcher.hpp"
 #include "http/error_response.hpp"
+#include "http/response_policy.hpp"
 #include "log/log.hpp"
 
 namespace shortener::http {
@@ -154,7 +155,8 @@ void Serialize(const Response& r, bool head, bool keep_alive, bool http10, std::
     if (r.stream) {
         // HTTP/1.0 has no chunked encoding: its stream ends when the connection closes.
         if (!http10) out += "Transfer-Encoding: chunked\r\n";
-    } else {
+    } else if (r.status != 204 && r.status != 304) {
+        // 204 and 304 have no body, and a Content-Length on them would be wrong (RFC 9110 §8.6).
         out += "Content-Length: ";
         AppendNumber(out, r.body.size());
         out += "\r\n";
@@ -396,6 +398,7 @@ asio::awaitable<void> RunSession(tcp::socket socket, Server::Impl& server, Loop&
         if (closed) break;
         if (parse_ec) {
             if (auto r = ReadErrorResponse(parse_ec)) {
+                ApplySecurityHeaders(*r);
                 Serialize(*r, false, false, false, out);
                 if (co_await flush()) {
                     // Lingering close: the client may still be sending (e.g. a body over the limit). Closing
@@ -426,6 +429,7 @@ asio::awaitable<void> RunSession(tcp::socket socket, Server::Impl& server, Loop&
         if (data.target.empty() || data.target[0] != '/') {
             result.response =
                 ErrorResponse(core::Errc::kInvalidRequest, "Only origin-form request targets are served.");
+            ApplySecurityHeaders(result.response);
             result.route = "none";
         } else {
             Request request(data, remote);

@@ -85,11 +85,17 @@ CounterVec::CounterVec(Registry& registry, std::string name, std::string help, s
       name_(std::move(name)),
       help_(std::move(help)),
       label1_(std::move(label1)),
-      label2_(std::move(label2)) {}
+      label2_(std::move(label2)),
+      id_(NextCounterVecId()) {}
+
+std::uint64_t CounterVec::NextCounterVecId() noexcept {
+    static std::atomic<std::uint64_t> next{1};
+    return next.fetch_add(1, std::memory_order_relaxed);
+}
 
 Counter& CounterVec::With(std::string_view value1, std::string_view value2) {
     struct LastHit {
-        const CounterVec* vec = nullptr;
+        std::uint64_t vec = 0;
         std::string key;
         Counter* counter = nullptr;
     };
@@ -98,7 +104,7 @@ Counter& CounterVec::With(std::string_view value1, std::string_view value2) {
     key.reserve(value1.size() + value2.size() + 1);
     key.append(value1).push_back('\0');
     key.append(value2);
-    if (last.vec == this && last.key == key) return *last.counter;
+    if (last.vec == id_ && last.key == key) return *last.counter;
     Counter* counter = nullptr;
     {
         std::lock_guard lock(mutex_);
@@ -112,7 +118,7 @@ Counter& CounterVec::With(std::string_view value1, std::string_view value2) {
             series_.emplace_back(key, counter);
         }
     }
-    last = {this, std::move(key), counter};
+    last = {id_, std::move(key), counter};
     return *counter;
 }
 

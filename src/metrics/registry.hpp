@@ -79,6 +79,10 @@ private:
     std::string name_, help_, label1_, label2_;
     std::mutex mutex_;
     std::vector<std::pair<std::string, Counter*>> series_;  // key: value1 + '\0' + value2
+    // Process-unique, never reused (unlike `this`): the per-thread last-hit cache of With() keys on it, so a
+    // CounterVec allocated where a destroyed one lived cannot be served the old one's counter.
+    std::uint64_t id_;
+    static std::uint64_t NextCounterVecId() noexcept;
 };
 
 class Registry {

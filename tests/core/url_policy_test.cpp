@@ -352,3 +352,97 @@ TEST(UrlPolicy, NoOwnHostsMeansNoSelfReference) { EXPECT_EQ(ErrorOf(CheckUrl("ht
 
 }  // namespace
 }  // namespace shortener::core
+
+namespace shortener::core {
+namespace {
+
+// Domain rules of issue #7: the blocklist (kUrlBlocked) and other shorteners (kUrlShortener).
+
+class FixedList final : public DomainListSource {
+public:
+    std::shared_ptr<const DomainSet> list;
+    std::shared_ptr<const DomainSet> Current() const override { return list; }
+};
+
+DomainSet SetOf(std::initializer_list<std::string_view> domains) {
+    DomainSet s;
+    for (auto d : domains) EXPECT_TRUE(s.Add(d)) << d;
+    return s;
+}
+
+TEST(DomainSet, MatchesTheDomainAndItsSubdomainsOnly) {
+    DomainSet s = SetOf({"Evil.Example", "*.wild.example", ".dot.example", "bücher.example", "192.0.2.66",
+                         "[2001:db8::66]", "trailing.example."});
+    EXPECT_TRUE(s.Matches("evil.example"));
+    EXPECT_TRUE(s.Matches("a.b.evil.example"));
+    EXPECT_TRUE(s.Matches("evil.example."));
+    EXPECT_FALSE(s.Matches("notevil.example"));
+    EXPECT_FALSE(s.Matches("evil.example.com"));
+    EXPECT_FALSE(s.Matches("example"));
+    EXPECT_TRUE(s.Matches("wild.example"));
+    EXPECT_TRUE(s.Matches("x.dot.example"));
+    EXPECT_TRUE(s.Matches("xn--bcher-kva.example"));
+    EXPECT_TRUE(s.Matches("www.xn--bcher-kva.example"));
+    EXPECT_TRUE(s.Matches("trailing.example"));
+    EXPECT_TRUE(s.Matches("192.0.2.66"));
+    EXPECT_FALSE(s.Matches("1.192.0.2.66"));
+    EXPECT_TRUE(s.Matches("[2001:db8::66]"));
+    EXPECT_FALSE(s.Matches("[2001:db8::67]"));
+    DomainSet bad;
+    for (std::string_view d : {"", "*.", "http://x.example", "x.example/path", "a b", "user@x.example", "x..example",
+                               "-x.example", "[::1", "%41.example"}) {
+        EXPECT_FALSE(bad.Add(d)) << d;
+    }
+    EXPECT_TRUE(bad.empty());
+}
+
+TEST(DomainSet, ParsesListFiles) {
+    std::string error;
+    auto list = DomainSet::ParseList("# comment\n\nevil.example\r\n  spaced.example  # trailing\n"
+                                     "0.0.0.0 hosts.example\n127.0.0.1\tother.example\n",
+                                     &error);
+    ASSERT_TRUE(list) << error;
+    EXPECT_EQ(list->size(), 4u);
+    EXPECT_TRUE(list->Matches("www.spaced.example"));
+    EXPECT_TRUE(list->Matches("hosts.example"));
+    EXPECT_FALSE(DomainSet::ParseList("ok.example\nbad domain here\n", &error));
+    EXPECT_EQ(error, "line 2: expected one domain per line");
+    EXPECT_FALSE(DomainSet::ParseList("ok.example\n\nnot_a_domain!\n", &error));
+    EXPECT_NE(error.find("line 3"), std::string::npos);
+    EXPECT_TRUE(DomainSet::ParseList(""));
+}
+
+TEST(UrlPolicy, RefusesBlockedDomainsAndOtherShorteners) {
+    FixedList blocked;
+    blocked.list = std::make_shared<DomainSet>(SetOf({"evil.example", "bit.ly"}));
+    UrlPolicyOptions options;
+    options.own_hosts = {"sho.rt"};
+    options.blocklist = &blocked;
+    auto shorteners = std::make_shared<DomainSet>();
+    for (auto d : KnownShortenerDomains()) ASSERT_TRUE(shorteners->Add(d)) << d;
+    options.shorteners = shorteners;
+
+    auto error_of = [&](std::string_view url) {
+        auto r = CheckUrl(url, options);
+        return r ? Errc::kOk : ToErrc(r.error());
+    };
+    EXPECT_EQ(error_of("https://evil.example/x"), Errc::kUrlBlocked);
+    EXPECT_EQ(error_of("https://WWW.EVIL.EXAMPLE./x"), Errc::kUrlBlocked);
+    EXPECT_EQ(error_of("https://evil.example:8443/x"), Errc::kUrlBlocked);
+    EXPECT_EQ(error_of("https://bit.ly/abc"), Errc::kUrlBlocked);  // the operator's list comes first
+    EXPECT_EQ(error_of("https://tinyurl.com/abc"), Errc::kUrlShortener);
+    EXPECT_EQ(error_of("https://T.CO/abc"), Errc::kUrlShortener);
+    EXPECT_EQ(error_of("https://www.tinyurl.com/abc"), Errc::kUrlShortener);
+    EXPECT_EQ(error_of("https://sho.rt/abc"), Errc::kUrlSelfReference);
+    EXPECT_EQ(error_of("https://youtu.be/dQw4w9WgXcQ"), Errc::kOk);  // a content domain, not a shortener
+    EXPECT_EQ(error_of("https://example.com/bit.ly"), Errc::kOk);
+    EXPECT_EQ(error_of("https://notbit.ly/"), Errc::kOk);
+    // The list can change between calls (a reloaded file), and null means none.
+    blocked.list = nullptr;
+    EXPECT_EQ(error_of("https://evil.example/x"), Errc::kOk);
+    options.shorteners = nullptr;
+    EXPECT_EQ(error_of("https://tinyurl.com/abc"), Errc::kOk);
+}
+
+}  // namespace
+}  // namespace shortener::core

@@ -162,6 +162,36 @@ describe('link management', () => {
     await waitFor(async () => (await api(server.base, `/api/v1/links/${slug}`)).body.clicks === 2, 5000, 'two clicks stored');
   });
 
+  test('password guesses are rate limited per client address before any hash is computed', async () => {
+    const own = await startServer({ env: { SHORTENER_TRUSTED_PROXIES: '127.0.0.1/32' } });
+    try {
+      const slug = (await createLink(own.base, { url: 'https://example.com/vault', password: 'open sesame' })).body.slug;
+      const from = (ip) => ({ 'x-forwarded-for': ip });
+      for (let i = 0; i < 10; i++) {
+        const r = await follow(own.base, slug, { headers: { ...from('198.51.100.7'), 'x-link-password': `guess ${i}` } });
+        assert.equal(r.status, 401, `guess ${i}`);
+      }
+      // The 11th try from that address is refused without verifying, even with the right password.
+      const json = await follow(own.base, slug, { headers: { ...from('198.51.100.7'), 'x-link-password': 'open sesame' } });
+      assert.equal(json.status, 429);
+      assert.equal(JSON.parse(json.text).error.code, 'rate_limited');
+      assert.ok(Number(json.headers.get('retry-after')) >= 1);
+      const form = await fetch(`${own.base}/${slug}`, {
+        method: 'POST', redirect: 'manual',
+        headers: { ...from('198.51.100.7'), 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+        body: 'password=open+sesame',
+      });
+      assert.equal(form.status, 429);
+      assert.ok(Number(form.headers.get('retry-after')) >= 1);
+      assert.match(await form.text(), /Too many attempts/);
+      // Another visitor is not locked out by someone else's guessing.
+      const other = await follow(own.base, slug, { headers: { ...from('203.0.113.50'), 'x-link-password': 'open sesame' } });
+      assert.equal(other.status, 302);
+    } finally {
+      await own.stop();
+    }
+  });
+
   test('query forwarding merges with the destination query and keeps the fragment last', async () => {
     const link = (await createLink(server.base, { url: 'https://example.com/page?ref=short#section', forward_query: true })).body;
     assert.equal(link.forward_query, true);

@@ -130,8 +130,18 @@ export function startWorker({ env = {}, dataDir, args = [] } = {}) {
 // Runs `shortener <command>` and waits for its readiness log line (`readyMsg`).
 async function launch(command, { env = {}, dataDir, args = [], readyMsg = 'listening' }) {
   if (!fs.existsSync(BIN)) throw new Error(`shortener binary not found at ${BIN} (set SHORTENER_BIN)`);
+  // Rate limits are off unless a test sets them: the suite creates hundreds of links from one address. A test
+  // passes null to get the built-in default instead.
+  const childEnv = cleanEnv({
+    SHORTENER_LISTEN: '127.0.0.1:0',
+    SHORTENER_DATA_DIR: dataDir,
+    SHORTENER_RATE_LIMIT_CREATE: 'off',
+    SHORTENER_RATE_LIMIT_API: 'off',
+    ...env,
+  });
+  for (const [k, v] of Object.entries(childEnv)) if (v === null || v === undefined) delete childEnv[k];
   const proc = spawn(BIN, [command, ...args], {
-    env: cleanEnv({ SHORTENER_LISTEN: '127.0.0.1:0', SHORTENER_DATA_DIR: dataDir, ...env }),
+    env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(proc);

@@ -92,9 +92,10 @@ TEST(Router, WrongMethodIs405WithAllow) {
     Request req(data, "");
     auto result = RunAwaitable(Dispatch(r, req));
     EXPECT_EQ(result.response.status, 405u);
-    ASSERT_EQ(result.response.headers.size(), 1u);
+    ASSERT_EQ(result.response.headers.size(), 2u);  // Allow, and nosniff added by Dispatch
     EXPECT_EQ(result.response.headers[0].first, "Allow");
     EXPECT_EQ(result.response.headers[0].second, "POST, GET, HEAD");
+    EXPECT_EQ(result.response.headers[1].first, "X-Content-Type-Options");
 }
 
 TEST(Router, UnknownPathsAre404) {

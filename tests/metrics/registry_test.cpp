@@ -77,6 +77,23 @@ TEST(CounterVec, OneSeriesPerLabelPair) {
     EXPECT_NE(text.find("app_requests_by_route_total{route=\"links_create\",status=\"201\"} 1\n"), std::string::npos);
 }
 
+// Regression: With() caches the last series per thread; keyed on the CounterVec's address, a new CounterVec
+// built where a destroyed one lived (as test fixtures do) was handed the dead one's counter — a write into freed
+// memory that corrupted the heap of the HTTP tests.
+TEST(CounterVec, ANewVecAtADeadOnesAddressGetsItsOwnSeries) {
+    alignas(CounterVec) unsigned char storage[sizeof(CounterVec)];
+    Registry first;
+    auto* a = new (storage) CounterVec(first, "x_total", "X.", "k", "v");
+    a->With("1", "2").Inc();
+    a->~CounterVec();
+    Registry second;
+    auto* b = new (storage) CounterVec(second, "x_total", "X.", "k", "v");
+    b->With("1", "2").Inc();
+    EXPECT_NE(second.Render().find("x_total{k=\"1\",v=\"2\"} 1\n"), std::string::npos) << second.Render();
+    EXPECT_NE(first.Render().find("x_total{k=\"1\",v=\"2\"} 1\n"), std::string::npos) << first.Render();
+    b->~CounterVec();
+}
+
 }  // namespace
 }  // namespace shortener::metrics
 

@@ -12,6 +12,7 @@
 #include "core/random.hpp"
 #include "core/slug.hpp"
 #include "core/url_policy.hpp"
+#include "http/rate_limiter.hpp"
 #include "http/router.hpp"
 #include "live/broadcaster.hpp"
 #include "metrics/registry.hpp"
@@ -59,6 +60,7 @@ struct HandlerContext {
     /// ISO 3166-1 alpha-2 country of a client address ("" = unknown), for country targeting. Called only
     /// for links that target countries, so a lazily loaded database costs nothing until one is followed.
     std::function<std::string(std::string_view client_address)> country_of{};
+    RateLimiter* rate_limiter = nullptr;     // token buckets (issue #7) for handlers that limit on their own
 };
 
 void AddLinkRoutes(Router& router, HandlerContext& ctx);
@@ -70,6 +72,8 @@ void AddUiRoutes(Router& router, HandlerContext& ctx);
 void AddStatsRoutes(Router& router, HandlerContext& ctx);
 /// GET /api/v1/live, /api/v1/links/{slug}/live as Server-Sent Events (needs ctx.stats and ctx.live).
 void AddLiveRoutes(Router& router, HandlerContext& ctx);
+/// GET /api/v1/links/{slug}/qr.svg and /qr.png (public, cacheable; see docs/api-spec.md).
+void AddQrRoutes(Router& router, HandlerContext& ctx);
 /// The catch-all `/{slug}`: add it last.
 void AddRedirectRoute(Router& router, HandlerContext& ctx);
 

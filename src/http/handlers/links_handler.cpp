@@ -506,11 +506,11 @@ boost::asio::awaitable<Response> HandleDelete(HandlerContext& ctx, const Request
 
 void AddLinkRoutes(Router& router, HandlerContext& ctx) {
     router.Add({Method::kPost}, "/api/v1/links", "links_create",
-               [&ctx](const Request& req, const Params&) { return HandleCreate(ctx, req); });
+               [&ctx](const Request& req, const Params&) { return HandleCreate(ctx, req); }, RouteClass::kCreate);
     router.Add({Method::kGet}, "/api/v1/links", "links_list",
                [&ctx](const Request& req, const Params&) { return HandleList(ctx, req); });
     router.Add({Method::kPost}, "/api/shorten", "shorten",
-               [&ctx](const Request& req, const Params&) { return HandleShorten(ctx, req); });
+               [&ctx](const Request& req, const Params&) { return HandleShorten(ctx, req); }, RouteClass::kCreate);
     router.Add({Method::kGet}, "/api/v1/links/{slug}", "links_get",
                [&ctx](const Request& req, const Params& p) { return HandleGet(ctx, req, p.Get("slug")); });
     router.Add({Method::kPatch}, "/api/v1/links/{slug}", "links_update",

@@ -13,6 +13,7 @@
 #include "core/targeting.hpp"
 #include "http/error_response.hpp"
 #include "http/handlers/handlers.hpp"
+#include "http/rate_limit/rate_limit_guard.hpp"
 
 namespace shortener::http {
 namespace {
@@ -38,6 +39,29 @@ Response RedirectTo(unsigned status, std::string location) {
 Response Expired(const Request& req, const core::RedirectTarget& target) {
     if (target.expired_url.empty()) return Miss(req, core::Errc::kGone);
     return RedirectTo(302, target.expired_url);
+}
+
+// Password guesses cost an argon2id computation each and are what a brute-force attack tries, so they are
+// limited before verifying: per client address (an address, or an IPv6 /64, guessing at any link) and per
+// link (many addresses guessing at one link). Held in Redis in distributed mode, like every other bucket.
+constexpr RateLimit kPasswordAttemptsPerAddress{10.0 / 60.0, 10};
+constexpr RateLimit kPasswordAttemptsPerLink{1.0, 30};
+
+struct Refusal {
+    RateDecision decision;
+    RateLimit limit;
+};
+
+boost::asio::awaitable<std::optional<Refusal>> TakePasswordAttempt(HandlerContext& ctx,
+                                                                        std::string_view client_address,
+                                                                        core::LinkId link) {
+    if (!ctx.rate_limiter) co_return std::nullopt;
+    const RateDecision by_address =
+        co_await ctx.rate_limiter->Take("pw:a:" + ClientBucketKey(client_address), kPasswordAttemptsPerAddress);
+    if (!by_address.allowed) co_return Refusal{by_address, kPasswordAttemptsPerAddress};
+    const RateDecision by_link = co_await ctx.rate_limiter->Take("pw:l:" + std::to_string(link), kPasswordAttemptsPerLink);
+    if (!by_link.allowed) co_return Refusal{by_link, kPasswordAttemptsPerLink};
+    co_return std::nullopt;
 }
 
 void AppendHtmlEscaped(std::string& out, std::string_view s) {
@@ -82,7 +106,10 @@ const std::string& FormCsp() {
 // forwarding still works); the password travels only in the POST body. The action is built from the
 // slug, never from the raw request target: an absolute-form target ("http://elsewhere/slug") must not
 // send the password to another host.
-Response PasswordPage(const Request& req, std::string_view slug, bool wrong) {
+enum class PasswordError { kNone, kWrong, kTooManyAttempts };
+
+Response PasswordPage(const Request& req, std::string_view slug, PasswordError error = PasswordError::kNone) {
+    const bool wrong = error != PasswordError::kNone;
     std::string body =
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
@@ -91,7 +118,11 @@ Response PasswordPage(const Request& req, std::string_view slug, bool wrong) {
     body += kFormStyle;
     body += "</style></head><body><main><h1>This link is protected</h1>"
             "<p id=\"hint\">Enter the password you were given to continue.</p>";
-    if (wrong) body += "<p id=\"error\" class=\"error\" role=\"alert\">Wrong password. Try again.</p>";
+    if (error == PasswordError::kWrong) {
+        body += "<p id=\"error\" class=\"error\" role=\"alert\">Wrong password. Try again.</p>";
+    } else if (error == PasswordError::kTooManyAttempts) {
+        body += "<p id=\"error\" class=\"error\" role=\"alert\">Too many attempts. Wait a minute, then try again.</p>";
+    }
     body += "<form method=\"post\" action=\"/";
     AppendHtmlEscaped(body, slug);
     if (!req.query().empty()) {
@@ -102,7 +133,7 @@ Response PasswordPage(const Request& req, std::string_view slug, bool wrong) {
             "autocomplete=\"off\" required autofocus maxlength=\"128\" aria-describedby=\"";
     body += wrong ? "error hint\" aria-invalid=\"true\">" : "hint\">";
     body += "<button type=\"submit\">Continue</button></form></main></body></html>\n";
-    Response r = Response::Html(wrong ? 401 : 200, std::move(body));
+    Response r = Response::Html(error == PasswordError::kTooManyAttempts ? 429 : wrong ? 401 : 200, std::move(body));
     r.cache_control = kRedirectCacheControl;
     r.headers.emplace_back("Content-Security-Policy", FormCsp());
     r.headers.emplace_back("X-Content-Type-Options", "nosniff");
@@ -142,6 +173,15 @@ boost::asio::awaitable<Response> HandleRedirect(HandlerContext& ctx, const Reque
         co_return Miss(req, e);
     }
 
+    // Forwarding headers count only from trusted proxies (ResolveClientAddress); the rest see the TCP peer.
+    std::string client_address;
+    if (ctx.trusted_proxies.empty()) {
+        client_address = req.remote_address();
+    } else {
+        client_address = core::ResolveClientAddress(
+            req.remote_address(), {req.Headers("x-forwarded-for"), req.Headers("forwarded")}, ctx.trusted_proxies);
+    }
+
     const bool form_post = req.method() == Method::kPost;
     if (!target->password_hash.empty()) {
         std::optional<std::string> given;
@@ -155,14 +195,24 @@ boost::asio::awaitable<Response> HandleRedirect(HandlerContext& ctx, const Reque
             given = std::string(header.front());
         }
         if (!given) {
-            co_return req.WantsHtml() ? PasswordPage(req, slug, false) : ErrorResponse(core::Errc::kPasswordRequired);
+            co_return req.WantsHtml() ? PasswordPage(req, slug) : ErrorResponse(core::Errc::kPasswordRequired);
         }
-        // TODO(coordinator): rate limit
+        const auto limited = co_await TakePasswordAttempt(ctx, client_address, target->id);
+        if (limited) {
+            if (!req.WantsHtml()) co_return TooManyRequests(limited->decision, limited->limit);
+            Response r = PasswordPage(req, slug, PasswordError::kTooManyAttempts);
+            r.headers.emplace_back("Retry-After",
+                                   std::to_string(std::max<std::int64_t>(1, limited->decision.retry_after.count())));
+            co_return r;
+        }
         bool right = false;
         if (!given->empty() && given->size() <= auth::kMaxPasswordLength && ctx.passwords) {
             right = co_await ctx.passwords->Verify(target->password_hash, std::move(*given));
         }
-        if (!right) co_return req.WantsHtml() ? PasswordPage(req, slug, true) : ErrorResponse(core::Errc::kWrongPassword);
+        if (!right) {
+            co_return req.WantsHtml() ? PasswordPage(req, slug, PasswordError::kWrong)
+                                      : ErrorResponse(core::Errc::kWrongPassword);
+        }
     } else if (form_post) {
         Response r = ErrorResponse(core::Errc::kMethodNotAllowed);
         r.headers.emplace_back("Allow", "GET, HEAD");
@@ -175,14 +225,6 @@ boost::asio::awaitable<Response> HandleRedirect(HandlerContext& ctx, const Reque
     }
 
     thread_local core::EventIdGenerator ids(ctx.random);
-    // Forwarding headers count only from trusted proxies (ResolveClientAddress); the rest see the TCP peer.
-    std::string client_address;
-    if (ctx.trusted_proxies.empty()) {
-        client_address = req.remote_address();
-    } else {
-        client_address = core::ResolveClientAddress(
-            req.remote_address(), {req.Headers("x-forwarded-for"), req.Headers("forwarded")}, ctx.trusted_proxies);
-    }
     const std::string_view user_agent = req.Header("user-agent");
     const std::string_view ch_platform = req.Header("sec-ch-ua-platform");
     const bool device_targeted = !target->targeting.ios.empty() || !target->targeting.android.empty();

@@ -1,6 +1,7 @@
 // Analytics: GET /api/v1/links/{slug}/stats, GET /api/v1/stats (overview), GET /api/v1/links/{slug}/clicks
 // (streamed CSV/NDJSON export). Stats come from the rollups (store::ComputeStats), never raw clicks.
 
+#include <algorithm>
 #include <charconv>
 #include <variant>
 
@@ -29,11 +30,20 @@ struct RangeParams {
     std::int64_t to_ms = 0;
 };
 
+// The times RFC 3339 can write (years 0000 to 9999). Unix milliseconds outside are refused: besides being
+// meaningless, they would overflow the range and bucket arithmetic (found by the HTTP fuzzer).
+constexpr std::int64_t kMinTimeMs = -62'167'219'200'000;  // 0000-01-01T00:00:00Z
+constexpr std::int64_t kMaxTimeMs = 253'402'300'799'999;  // 9999-12-31T23:59:59.999Z
+
 std::optional<std::int64_t> ParseTime(const std::string& s) {
-    if (auto t = core::ParseRfc3339(s)) return core::ToUnixMillis(*t);
+    if (auto t = core::ParseRfc3339(s)) {
+        const std::int64_t ms = core::ToUnixMillis(*t);
+        if (ms >= kMinTimeMs && ms <= kMaxTimeMs) return ms;
+        return std::nullopt;
+    }
     std::int64_t v = 0;  // also Unix milliseconds
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec == std::errc() && p == s.data() + s.size()) return v;
+    if (ec == std::errc() && p == s.data() + s.size() && v >= kMinTimeMs && v <= kMaxTimeMs) return v;
     return std::nullopt;
 }
 
@@ -45,13 +55,13 @@ std::variant<RangeParams, Response> ParseRange(const HandlerContext& ctx, const 
     auto from = req.QueryParam("from");
     if (to) {
         auto v = ParseTime(*to);
-        if (!v) return ErrorResponse(Errc::kInvalidRange, "\"to\" must be an RFC 3339 time.");
+        if (!v) return ErrorResponse(Errc::kInvalidRange, "\"to\" must be an RFC 3339 time (or Unix milliseconds).");
         r.to_ms = *v;
     }
-    r.from_ms = r.to_ms - kDefaultRangeMs;
+    r.from_ms = std::max(r.to_ms - kDefaultRangeMs, kMinTimeMs);
     if (from) {
         auto v = ParseTime(*from);
-        if (!v) return ErrorResponse(Errc::kInvalidRange, "\"from\" must be an RFC 3339 time.");
+        if (!v) return ErrorResponse(Errc::kInvalidRange, "\"from\" must be an RFC 3339 time (or Unix milliseconds).");
         r.from_ms = *v;
     }
     if (r.from_ms >= r.to_ms) return ErrorResponse(Errc::kInvalidRange, "\"from\" must be before \"to\".");

@@ -1,0 +1,120 @@
+#pragma once
+// The service as the fuzz targets drive it: the real handlers and router over a real SQLite store in a
+// temporary directory (in /dev/shm when there is one, so that writes cost no disk I/O), with a
+// deterministic clock and random source, reset before every input so that a finding reproduces from its
+// input alone.
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <random>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "cache/l1_cache.hpp"
+#include "cache/link_resolver.hpp"
+#include "http/dispatcher.hpp"
+#include "http/handlers/handlers.hpp"
+#include "queue/in_process/in_process_click_queue.hpp"
+#include "store/sqlite/sqlite_stats_store.hpp"
+#include "store/sqlite/sqlite_stores.hpp"
+
+namespace shortener::fuzz {
+
+inline void Require(bool condition, const char* what, std::string_view detail = {}) {
+    if (!condition) {
+        const std::string text(detail);  // not %.*s: a default string_view's data() is null
+        std::fprintf(stderr, "invariant violated: %s\n%s\n", what, text.c_str());
+        std::abort();
+    }
+}
+
+class FixedClock final : public core::Clock {
+public:
+    std::chrono::system_clock::time_point Now() const noexcept override {
+        return std::chrono::system_clock::time_point(std::chrono::milliseconds(1'750'000'000'000));
+    }
+};
+
+// Not secure, and need not be: deterministic slugs keep crashes reproducible.
+class SeededRandom final : public core::RandomSource {
+public:
+    void Fill(std::span<std::uint8_t> out) noexcept override {
+        for (auto& b : out) b = static_cast<std::uint8_t>(engine_());
+    }
+    void Reset() { engine_.seed(12345); }
+
+private:
+    std::mt19937 engine_{12345};
+};
+
+inline std::filesystem::path FuzzTempDir() {
+    std::filesystem::path base = std::filesystem::exists("/dev/shm") ? std::filesystem::path("/dev/shm")
+                                                                     : std::filesystem::temp_directory_path();
+    auto dir = base / ("shortener-fuzz-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    return dir;
+}
+
+struct FuzzService {
+    FuzzService()
+        : dir(FuzzTempDir()),
+          db(std::make_shared<store::SqliteDb>((dir / "fuzz.db").string())),
+          links(db),
+          stats(db),
+          l1(cache::L1Options{}),
+          resolver(links, l1),
+          queue(1000),
+          ctx{links, resolver, queue, clock, random, core::SlugGenerator(random), {}, "https://sho.rt", registry, {}} {
+        db->Migrate(store::SqliteMigrations());
+        ctx.url_policy.own_hosts = {"sho.rt"};
+        ctx.stats = &stats;
+    }
+    ~FuzzService() { std::filesystem::remove_all(dir); }
+
+    // Back to the initial state: no links, an empty cache, the same random sequence. (Clicks never reach
+    // the store: nothing drains the queue here.)
+    void Reset() {
+        {
+            auto writer = db->AcquireWriter();
+            writer->Exec("DELETE FROM links");
+        }
+        l1.Clear();
+        random.Reset();
+    }
+
+    std::filesystem::path dir;
+    std::shared_ptr<store::SqliteDb> db;
+    store::SqliteLinkStore links;
+    store::SqliteStatsStore stats;
+    cache::L1Cache l1;
+    cache::LinkResolver resolver;
+    queue::InProcessClickQueue queue;
+    FixedClock clock;
+    SeededRandom random;
+    metrics::Registry registry;
+    http::HandlerContext ctx;
+};
+
+// Runs an awaitable to completion on a local event loop; an escaping exception is a finding.
+template <class T>
+T Run(boost::asio::awaitable<T> task) {
+    boost::asio::io_context context;
+    std::optional<T> result;
+    boost::asio::co_spawn(context, std::move(task), [&](std::exception_ptr e, T value) {
+        Require(!e, "no exception escapes the dispatcher");
+        result.emplace(std::move(value));
+    });
+    context.run();
+    return std::move(*result);
+}
+
+}  // namespace shortener::fuzz

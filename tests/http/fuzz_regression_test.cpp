@@ -1,0 +1,130 @@
+// Bugs the fuzzers found (tests/fuzz), each pinned by the request that found it. The inputs also stay in
+// tests/fuzz/corpus/<target>/ (replayed by fuzz_replay_<target>).
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include <filesystem>
+#include <random>
+
+#include "cache/link_resolver.hpp"
+#include "http/dispatcher.hpp"
+#include "http/handlers/handlers.hpp"
+#include "queue/in_process/in_process_click_queue.hpp"
+#include "store/sqlite/sqlite_stats_store.hpp"
+#include "store/sqlite/sqlite_stores.hpp"
+#include "support/run_awaitable.hpp"
+
+namespace shortener::http {
+namespace {
+
+using shortener::testing::RunAwaitable;
+
+class CountingRandom final : public core::RandomSource {
+public:
+    void Fill(std::span<std::uint8_t> out) noexcept override {
+        for (auto& b : out) b = static_cast<std::uint8_t>(next_++);
+    }
+
+private:
+    std::uint8_t next_ = 0;
+};
+
+class FixedClock final : public core::Clock {
+public:
+    std::chrono::system_clock::time_point Now() const noexcept override {
+        return std::chrono::system_clock::time_point(std::chrono::milliseconds(1'750'000'000'000));
+    }
+};
+
+class FuzzRegressionTest : public ::testing::Test {
+protected:
+    FuzzRegressionTest()
+        : dir_(std::filesystem::temp_directory_path() / ("fuzz-regression-" + std::to_string(std::random_device{}()))),
+          db_((std::filesystem::create_directories(dir_), std::make_shared<store::SqliteDb>((dir_ / "t.db").string()))),
+          links_(db_),
+          stats_(db_),
+          l1_(cache::L1Options{}),
+          resolver_(links_, l1_),
+          queue_(100),
+          ctx_{links_, resolver_, queue_, clock_, random_, core::SlugGenerator(random_), {}, "https://sho.rt",
+               registry_, {}} {
+        db_->Migrate(store::SqliteMigrations());
+        ctx_.stats = &stats_;
+        AddLinkRoutes(router_, ctx_);
+        AddStatsRoutes(router_, ctx_);
+        AddRedirectRoute(router_, ctx_);
+        RequestData data;
+        data.method = Method::kPost;
+        data.target = "/api/v1/links";
+        data.body = R"({"url":"https://example.com/landing","slug":"fuzzme"})";
+        data.headers.push_back({"content-type", "application/json"});
+        data.header_count = 1;
+        EXPECT_EQ(RunAwaitable(Dispatch(router_, Request(data, "192.0.2.1"))).response.status, 201u);
+    }
+    ~FuzzRegressionTest() override { std::filesystem::remove_all(dir_); }
+
+    Response Get(std::string target) {
+        RequestData data;
+        data.method = Method::kGet;
+        data.target = std::move(target);
+        Request req(data, "192.0.2.1");
+        Response r = RunAwaitable(Dispatch(router_, req)).response;
+        if (r.stream) r.body = "(streamed)";
+        return r;
+    }
+    static std::string Code(const Response& r) {
+        return std::string(boost::json::parse(r.body).at("error").at("code").as_string());
+    }
+
+    std::filesystem::path dir_;
+    std::shared_ptr<store::SqliteDb> db_;
+    store::SqliteLinkStore links_;
+    store::SqliteStatsStore stats_;
+    cache::L1Cache l1_;
+    cache::LinkResolver resolver_;
+    queue::InProcessClickQueue queue_;
+    FixedClock clock_;
+    CountingRandom random_;
+    metrics::Registry registry_;
+    HandlerContext ctx_;
+    Router router_;
+};
+
+// http_request fuzzer, corpus regression-stats-range-overflow: `to - from` overflowed int64 (UBSan), so the
+// 3,700-day limit was bypassed.
+TEST_F(FuzzRegressionTest, StatsRangeOfExtremeUnixMillisIsRefused) {
+    auto r = Get("/api/v1/links/fuzzme/stats?from=-9223372036854775808&to=9223372036854775807&interval=minute");
+    EXPECT_EQ(r.status, 400u) << r.body;
+    EXPECT_EQ(Code(r), "invalid_range");
+    r = Get("/api/v1/stats?from=-9223372036854775808&to=9223372036854775807");
+    EXPECT_EQ(r.status, 400u) << r.body;
+    // "to" alone far in the past: the default "from" (to - 7 days) overflowed too.
+    r = Get("/api/v1/stats?to=-9223372036854775807");
+    EXPECT_EQ(r.status, 400u) << r.body;
+}
+
+// http_request fuzzer, corpus regression-export-from-underflow: the export's first page bound was from - 1,
+// which overflowed for the smallest int64.
+TEST_F(FuzzRegressionTest, ExportFromTheSmallestInt64IsRefused) {
+    auto r = Get("/api/v1/links/fuzzme/clicks?from=-9223372036854775808&to=9223372036854775807");
+    EXPECT_EQ(r.status, 400u) << r.body;
+    EXPECT_EQ(Code(r), "invalid_range");
+}
+
+// The accepted range is exactly what RFC 3339 can write: years 0000 to 9999.
+TEST_F(FuzzRegressionTest, TimesAreBoundedByRfc3339Years) {
+    EXPECT_EQ(Get("/api/v1/stats?from=-62167219200000&to=-62167219100000&interval=minute").status, 200u);
+    EXPECT_EQ(Get("/api/v1/stats?from=-62167219200001&to=-62167219100000&interval=minute").status, 400u);
+    EXPECT_EQ(Get("/api/v1/stats?from=253402300000000&to=253402300799999&interval=minute").status, 200u);
+    EXPECT_EQ(Get("/api/v1/stats?from=253402300000000&to=253402300800000&interval=minute").status, 400u);
+    auto r = Get("/api/v1/links/fuzzme/stats?from=9999-12-01T00:00:00Z&to=9999-12-31T23:59:59.999Z&interval=month"
+                 "&tz=America/New_York");
+    EXPECT_EQ(r.status, 200u) << r.body;
+    r = Get("/api/v1/links/fuzzme/stats?from=0000-01-01T00:00:00Z&to=0000-02-01T00:00:00Z&interval=week&tz=Asia/Tokyo");
+    EXPECT_EQ(r.status, 200u) << r.body;
+}
+
+}  // namespace
+}  // namespace shortener::http
