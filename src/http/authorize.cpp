@@ -111,15 +111,14 @@ boost::asio::awaitable<std::variant<core::Link, Response>> AuthorizeLinkStats(Ha
     co_return std::move(*link);
 }
 
-boost::asio::awaitable<std::optional<Response>> AuthorizeOverview(HandlerContext& ctx, const Request& req) {
+boost::asio::awaitable<std::variant<OverviewScope, Response>> AuthorizeOverview(HandlerContext& ctx,
+                                                                                const Request& req) {
     std::variant<auth::Principal, Response> authz = co_await Authorize(ctx, req, auth::kStatsRead);
     if (auto* r = std::get_if<Response>(&authz)) co_return std::move(*r);
-    if (!std::get<auth::Principal>(authz).is_admin()) {
-        co_return ErrorResponse(Errc::kInsufficientScope,
-                                "The overview covers every owner's links and needs the admin scope; use the "
-                                "per-link stats of your own links.");
-    }
-    co_return std::nullopt;
+    const auth::Principal& p = std::get<auth::Principal>(authz);
+    OverviewScope scope;
+    if (!p.is_admin()) scope.owner = p.user_id;
+    co_return scope;
 }
 
 bool MayAccess(const auth::Principal& p, const core::Link& link) {

@@ -52,9 +52,15 @@ bool MayAccess(const auth::Principal& p, const core::Link& link);
 boost::asio::awaitable<std::variant<core::Link, Response>> AuthorizeLinkStats(HandlerContext& ctx, const Request& req,
                                                                               std::string_view slug);
 
-/// Authorization of the all-links views (overview stats and live stream): stats:read, and admin, since
-/// they cover every owner's links (a non-admin gets 403 insufficient_scope; docs/api-spec.md).
-boost::asio::awaitable<std::optional<Response>> AuthorizeOverview(HandlerContext& ctx, const Request& req);
+/// Whose links an all-links view (overview stats, overview live stream) covers.
+struct OverviewScope {
+    std::optional<std::int64_t> owner;  // nullopt: every link (admins, auth mode none)
+};
+
+/// Authorization of the all-links views: stats:read. Admins see every link; anyone else sees the sums of
+/// their own links only.
+boost::asio::awaitable<std::variant<OverviewScope, Response>> AuthorizeOverview(HandlerContext& ctx,
+                                                                                const Request& req);
 
 /// The stats token of the request (`X-Stats-Token` header, else `?token=`), empty if none.
 std::string StatsTokenOf(const Request& req);

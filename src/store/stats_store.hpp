@@ -91,8 +91,10 @@ public:
     }
 
     /// Sums of the day rollups over [days) per link, the `limit` largest (by human clicks when !include_bots),
-    /// and as the first element with link_id 0 the sums over every link.
-    virtual Task<std::vector<LinkTotals>> TopLinks(MsRange days, bool include_bots, std::size_t limit) = 0;
+    /// and as the first element with link_id 0 the sums over every link. With `owner`, only that owner's links
+    /// that are not deleted count (links.owner_id, served by links_owner_idx).
+    virtual Task<std::vector<LinkTotals>> TopLinks(MsRange days, bool include_bots, std::size_t limit,
+                                                   std::optional<std::int64_t> owner) = 0;
 
     /// All-time totals of one link (sums of its day rollups).
     virtual Task<LinkTotals> Totals(core::LinkId link) = 0;

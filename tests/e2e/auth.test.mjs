@@ -5,7 +5,40 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { DISTRIBUTED, api, distributedEnv, makeDataDir, runCli, startServer } from './support.mjs';
+import { DISTRIBUTED, api, distributedEnv, makeDataDir, runCli, startServer, waitFor } from './support.mjs';
+
+/** Reads a Server-Sent Events stream in the background: {events, next(type), close()}. */
+async function readSse(base, pathname, headers) {
+  const controller = new AbortController();
+  const res = await fetch(base + pathname, { headers, signal: controller.signal });
+  assert.equal(res.status, 200);
+  const events = [];
+  (async () => {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for await (const chunk of res.body) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const e = {};
+          for (const line of block.split('\n')) {
+            if (line.startsWith('event: ')) e.event = line.slice(7);
+            if (line.startsWith('data: ')) e.json = JSON.parse(line.slice(6));
+          }
+          if (e.event) events.push(e);
+        }
+      }
+    } catch {}
+  })();
+  return {
+    events,
+    next: (type) => waitFor(() => events.find((e) => e.event === type), 5000, `SSE event ${type}`),
+    close: () => controller.abort(),
+  };
+}
 
 // Settings that point the CLI at the same database as a server on `dataDir` (SQLite, or PostgreSQL when the
 // suite runs distributed).
@@ -295,12 +328,12 @@ describe('auth mode required: sessions and CSRF', () => {
     assert.equal(r.body.error.code, 'insufficient_scope');
   });
 
-  test('the overview stats and live stream need admin', async () => {
-    const alice = cliKey(server, 'links:read,stats:read', ALICE.email);
-    let r = await api(server.base, '/api/v1/stats', { headers: bearer(alice) });
+  test('the overview needs stats:read; admins see everything', async () => {
+    const reader = cliKey(server, 'links:read', ALICE.email);
+    let r = await api(server.base, '/api/v1/stats', { headers: bearer(reader) });
     assert.equal(r.status, 403);
     assert.equal(r.body.error.code, 'insufficient_scope');
-    r = await api(server.base, '/api/v1/live', { headers: bearer(alice) });
+    r = await api(server.base, '/api/v1/live', { headers: bearer(reader) });
     assert.equal(r.status, 403);
     r = await api(server.base, '/api/v1/stats', { headers: bearer(cliKey(server, 'admin')) });
     assert.equal(r.status, 200, r.text);
@@ -602,6 +635,27 @@ describe('ownership', () => {
     }
     r = await api(server.base, `/api/v1/links/${slug}`, { method: 'PATCH', json: { tags: ['mine'] }, headers: bearer(alice) });
     assert.equal(r.status, 200, r.text);
+    // The overview of a non-admin sums their own links only; the live overview shows only their clicks.
+    const live = await readSse(server.base, '/api/v1/live', bearer(alice));
+    try {
+      assert.deepEqual((await live.next('snapshot')).json.top_links, []);
+      await fetch(`${server.base}/${bobSlug}`, { redirect: 'manual' });
+      await fetch(`${server.base}/${slug}`, { redirect: 'manual' });
+      const mine = await live.next('clicks');
+      assert.equal(mine.json.slug, slug);
+      await new Promise((res) => setTimeout(res, 500));
+      assert.ok(!live.events.some((e) => e.json?.slug === bobSlug), 'no event of another owner\'s link');
+    } finally {
+      live.close();
+    }
+    const overview = await waitFor(async () => {
+      const o = await api(server.base, '/api/v1/stats?bots=include', { headers: bearer(alice) });
+      return o.body.totals.clicks === 1 ? o : null;
+    }, 10_000, 'alice\'s overview');
+    assert.deepEqual(overview.body.top_links.map((l) => l.slug), [slug]);
+    const all = await api(server.base, '/api/v1/stats?bots=include', { headers: bearer(admin) });
+    assert.equal(all.body.totals.clicks, 2);
+
     r = await api(server.base, `/api/v1/links/${bobSlug}`, { method: 'DELETE', headers: bearer(admin) });
     assert.equal(r.status, 204);
     // A slug taken by someone else is still taken (409, not a leak of anything but the slug).

@@ -122,6 +122,7 @@ TYPED_TEST_P(StatsContract, RollupsMatchBruteForceRecount) {
     auto link = RunAwaitable(b.links().Create(nl));
     ASSERT_TRUE(link);
     nl.slug = "other1";
+    nl.owner_id = 77;  // for the owner-filtered top links below
     auto other = RunAwaitable(b.links().Create(nl));
     ASSERT_TRUE(other);
 
@@ -272,11 +273,19 @@ TYPED_TEST_P(StatsContract, RollupsMatchBruteForceRecount) {
         EXPECT_EQ(t.clicks, t.link_id == link->id ? static_cast<std::int64_t>(n) : 2000) << t.link_id;
         EXPECT_EQ(t.slug, t.link_id == link->id ? "statsl" : "other1");
     }
-    auto top = RunAwaitable(b.stats().TopLinks(MsRange{kStart - kDay, kEnd + kDay}, true, 10));
+    auto top = RunAwaitable(b.stats().TopLinks(MsRange{kStart - kDay, kEnd + kDay}, true, 10, std::nullopt));
     ASSERT_EQ(top.size(), 3u);
     EXPECT_EQ(top[0].clicks, static_cast<std::int64_t>(n + 2000));
     EXPECT_EQ(top[1].slug, "statsl");
     EXPECT_EQ(top[2].clicks, 2000);
+    // One owner's view: only their links, in the totals too.
+    auto mine = RunAwaitable(b.stats().TopLinks(MsRange{kStart - kDay, kEnd + kDay}, true, 10, 77));
+    ASSERT_EQ(mine.size(), 2u);
+    EXPECT_EQ(mine[0].clicks, 2000);
+    EXPECT_EQ(mine[1].slug, "other1");
+    auto nobody = RunAwaitable(b.stats().TopLinks(MsRange{kStart - kDay, kEnd + kDay}, true, 10, 78));
+    ASSERT_EQ(nobody.size(), 1u);
+    EXPECT_EQ(nobody[0].clicks, 0);
 }
 
 TYPED_TEST_P(StatsContract, ClicksPagesCoverEveryClickOnce) {

@@ -4,6 +4,7 @@
 // of a link's events is its total clicks (live/broadcaster.hpp).
 
 #include <charconv>
+#include <unordered_map>
 
 #include <boost/asio/this_coro.hpp>
 #include <boost/json/parse.hpp>
@@ -54,9 +55,41 @@ std::optional<std::int64_t> ParseId(std::string_view s) {
     return v;
 }
 
-// Sends events until the client leaves, the server stops, or the subscriber is dropped as too slow.
+// The links of one owner, for a non-admin's overview stream: which link ids are theirs, looked up once per
+// link seen (by the slug in the event) and remembered for the stream's life.
+class OwnedLinks {
+public:
+    OwnedLinks(HandlerContext& ctx, std::int64_t owner) : ctx_(ctx), owner_(owner) {}
+
+    boost::asio::awaitable<bool> Owns(const live::LiveEvent& e) {
+        if (auto it = known_.find(e.link_id); it != known_.end()) co_return it->second;
+        std::string slug;
+        boost::system::error_code ec;
+        json::value v = json::parse(e.data, ec);
+        if (!ec && v.is_object()) {
+            if (auto* s = v.as_object().if_contains("slug"); s && s->is_string()) slug = std::string(s->as_string());
+        }
+        bool owned = false;
+        if (!slug.empty()) {
+            std::optional<core::Link> link = co_await ctx_.links.FindBySlug(slug);
+            owned = link && link->id == e.link_id && link->owner_id && *link->owner_id == owner_;
+        }
+        if (known_.size() >= kMaxKnown) known_.clear();  // bounded: a busy server has many links
+        known_.emplace(e.link_id, owned);
+        co_return owned;
+    }
+
+private:
+    static constexpr std::size_t kMaxKnown = 10'000;
+    HandlerContext& ctx_;
+    std::int64_t owner_;
+    std::unordered_map<core::LinkId, bool> known_;
+};
+
+// Sends events until the client leaves, the server stops, or the subscriber is dropped as too slow. With
+// `only`, overview events of other owners' links are left out.
 boost::asio::awaitable<void> Pump(ResponseStream& out, live::Subscription& sub, std::int64_t last_id, bool per_link,
-                                  std::uint64_t seq) {
+                                  std::uint64_t seq, OwnedLinks* only = nullptr) {
     auto last_write = Clock::now();
     while (out.open()) {
         std::optional<std::vector<live::LiveEvent>> events = co_await sub.Next(kPoll);
@@ -71,6 +104,10 @@ boost::asio::awaitable<void> Pump(ResponseStream& out, live::Subscription& sub, 
                 last_id = e.id;
                 chunk += SseEvent("clicks", std::to_string(e.id), e.data);
             } else {
+                if (only != nullptr) {
+                    const bool mine = co_await only->Owns(e);
+                    if (!mine) continue;
+                }
                 chunk += SseEvent("clicks", std::to_string(++seq), e.data);
             }
         }
@@ -106,11 +143,12 @@ boost::asio::awaitable<void> LinkStream(ResponseStream& out, HandlerContext* ctx
     co_await Pump(out, *sub, last_id, true, 0);
 }
 
-boost::asio::awaitable<void> OverviewStream(ResponseStream& out, HandlerContext* ctx) {
+boost::asio::awaitable<void> OverviewStream(ResponseStream& out, HandlerContext* ctx,
+                                            std::optional<std::int64_t> owner) {
     auto executor = co_await boost::asio::this_coro::executor;
     auto sub = ctx->live->hub().Subscribe(0, executor);
-    std::vector<store::LinkTotals> rows =
-        co_await ctx->stats->TopLinks(store::MsRange{0, std::int64_t{1} << 50}, true, 10);
+    const store::MsRange all_time{0, std::int64_t{1} << 50};
+    std::vector<store::LinkTotals> rows = co_await ctx->stats->TopLinks(all_time, true, 10, owner);
     json::array top;
     for (std::size_t i = 1; i < rows.size(); ++i) top.push_back(json::parse(SnapshotJson(rows[i])));
     json::object o{{"top_links", std::move(top)}};
@@ -120,7 +158,9 @@ boost::asio::awaitable<void> OverviewStream(ResponseStream& out, HandlerContext*
                                {"unique_visitors", rows[0].unique_visitors}};
     // Overview ids count events on this connection only: a reconnect gets a fresh snapshot.
     if (!co_await out.Write("retry: 2000\n\n" + SseEvent("snapshot", "0", json::serialize(o)))) co_return;
-    co_await Pump(out, *sub, 0, false, 0);
+    std::optional<OwnedLinks> only;
+    if (owner) only.emplace(*ctx, *owner);
+    co_await Pump(out, *sub, 0, false, 0, only ? &*only : nullptr);
 }
 
 Response SseResponse() {
@@ -147,11 +187,13 @@ boost::asio::awaitable<Response> HandleLinkLive(HandlerContext& ctx, const Reque
 }
 
 boost::asio::awaitable<Response> HandleOverviewLive(HandlerContext& ctx, const Request& req) {
-    std::optional<Response> denied = co_await AuthorizeOverview(ctx, req);
-    if (denied) co_return std::move(*denied);
+    auto scope = co_await AuthorizeOverview(ctx, req);
+    if (auto* denied = std::get_if<Response>(&scope)) co_return std::move(*denied);
     Response r = SseResponse();
     HandlerContext* c = &ctx;
-    r.stream = [c](ResponseStream& out) { return OverviewStream(out, c); };
+    r.stream = [c, owner = std::get<OverviewScope>(scope).owner](ResponseStream& out) {
+        return OverviewStream(out, c, owner);
+    };
     co_return r;
 }
 

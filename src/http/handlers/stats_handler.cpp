@@ -191,8 +191,9 @@ boost::asio::awaitable<Response> HandleStats(HandlerContext& ctx, const Request&
 }
 
 boost::asio::awaitable<Response> HandleOverview(HandlerContext& ctx, const Request& req) {
-    std::optional<Response> denied = co_await AuthorizeOverview(ctx, req);
-    if (denied) co_return std::move(*denied);
+    auto scope = co_await AuthorizeOverview(ctx, req);
+    if (auto* r = std::get_if<Response>(&scope)) co_return std::move(*r);
+    const std::optional<std::int64_t> owner = std::get<OverviewScope>(scope).owner;
     auto range = ParseRange(ctx, req);
     if (auto* r = std::get_if<Response>(&range)) co_return std::move(*r);
     auto bots = ParseBots(req);
@@ -203,7 +204,8 @@ boost::asio::awaitable<Response> HandleOverview(HandlerContext& ctx, const Reque
     // Day rollups: the range widens to whole UTC days.
     auto rp = std::get<RangeParams>(range);
     store::MsRange days{rp.from_ms - rp.from_ms % kDayMs, (rp.to_ms + kDayMs - 1) / kDayMs * kDayMs};
-    std::vector<store::LinkTotals> rows = co_await ctx.stats->TopLinks(days, include, std::get<std::size_t>(top));
+    const std::size_t limit = std::get<std::size_t>(top);
+    std::vector<store::LinkTotals> rows = co_await ctx.stats->TopLinks(days, include, limit, owner);
     json::object o;
     o["from"] = core::FormatRfc3339(core::FromUnixMillis(days.from_ms));
     o["to"] = core::FormatRfc3339(core::FromUnixMillis(days.to_ms));

@@ -40,13 +40,15 @@ SELECT d.link_id, l.slug, sum(d.clicks), sum(d.human_clicks), sum(d.bot_clicks),
        sum(d.human_unique_visitors)
 FROM link_clicks_day d JOIN links l ON l.id = d.link_id
 WHERE d.bucket >= ms_to_ts($1) AND d.bucket < ms_to_ts($2) AND l.deleted_at IS NULL
+  AND ($5::bigint IS NULL OR l.owner_id = $5)
 GROUP BY d.link_id, l.slug HAVING $3::boolean OR sum(d.human_clicks) > 0
 ORDER BY CASE WHEN $3::boolean THEN sum(d.clicks) ELSE sum(d.human_clicks) END DESC, d.link_id LIMIT $4)SQL"};
 
 constexpr PgStatement kAllLinks{"stats_all_links", R"SQL(
 SELECT coalesce(sum(clicks), 0), coalesce(sum(human_clicks), 0), coalesce(sum(bot_clicks), 0),
        coalesce(sum(unique_visitors), 0), coalesce(sum(human_unique_visitors), 0)
-FROM link_clicks_day WHERE bucket >= ms_to_ts($1) AND bucket < ms_to_ts($2))SQL"};
+FROM link_clicks_day WHERE bucket >= ms_to_ts($1) AND bucket < ms_to_ts($2)
+  AND ($3::bigint IS NULL OR link_id IN (SELECT id FROM links WHERE owner_id = $3 AND deleted_at IS NULL)))SQL"};
 
 constexpr PgStatement kLinkTotals{"stats_link_totals", R"SQL(
 SELECT l.slug, coalesce(sum(d.clicks), 0), coalesce(sum(d.human_clicks), 0), coalesce(sum(d.bot_clicks), 0),
@@ -129,15 +131,18 @@ Task<std::vector<std::pair<std::string, std::vector<DimensionCount>>>> PostgresS
     co_return out;
 }
 
-Task<std::vector<LinkTotals>> PostgresStatsStore::TopLinks(MsRange days, bool include_bots, std::size_t limit) {
+Task<std::vector<LinkTotals>> PostgresStatsStore::TopLinks(MsRange days, bool include_bots, std::size_t limit,
+                                                            std::optional<std::int64_t> owner) {
+    std::optional<std::string> owner_text;
+    if (owner) owner_text = std::to_string(*owner);
     std::vector<LinkTotals> out;
     {
-        PgParams params3{std::to_string(days.from_ms), std::to_string(days.to_ms)};
+        PgParams params3{std::to_string(days.from_ms), std::to_string(days.to_ms), owner_text};
         auto r = co_await pool_->Execute(kAllLinks, params3);
         out.push_back({0, "", r.Int(0, 0), r.Int(0, 1), r.Int(0, 2), r.Int(0, 3), r.Int(0, 4)});
     }
     PgParams params4{std::to_string(days.from_ms), std::to_string(days.to_ms),
-                                                 std::string(include_bots ? "true" : "false"), std::to_string(limit)};
+                     std::string(include_bots ? "true" : "false"), std::to_string(limit), owner_text};
     auto r = co_await pool_->Execute(kTopLinks, params4);
     for (int i = 0; i < r.Rows(); ++i) {
         out.push_back({r.Int(i, 0), Text(r, i, 1), r.Int(i, 2), r.Int(i, 3), r.Int(i, 4), r.Int(i, 5), r.Int(i, 6)});

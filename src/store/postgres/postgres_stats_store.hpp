@@ -19,7 +19,8 @@ public:
                                                 bool include_bots, std::size_t limit) override;
     Task<std::vector<std::pair<std::string, std::vector<DimensionCount>>>> TopValuesAll(
         core::LinkId link, MsRange days, bool include_bots, std::size_t limit) override;
-    Task<std::vector<LinkTotals>> TopLinks(MsRange days, bool include_bots, std::size_t limit) override;
+    Task<std::vector<LinkTotals>> TopLinks(MsRange days, bool include_bots, std::size_t limit,
+                                           std::optional<std::int64_t> owner) override;
     Task<LinkTotals> Totals(core::LinkId link) override;
     Task<std::vector<LinkTotals>> TotalsOf(std::span<const core::LinkId> links) override;
     Task<std::vector<core::EnrichedClick>> ClicksPage(core::LinkId link, MsRange range,

@@ -21,12 +21,14 @@ constexpr const char* kTopValues =
 constexpr const char* kTopLinks =
     "SELECT d.link_id, l.slug, sum(d.clicks) AS c, sum(d.human_clicks) AS h, sum(d.bot_clicks), "
     "sum(d.unique_visitors), sum(d.human_unique_visitors) FROM link_clicks_day d JOIN links l ON l.id = d.link_id "
-    "WHERE d.bucket >= ?1 AND d.bucket < ?2 AND l.deleted_at IS NULL GROUP BY d.link_id "
+    "WHERE d.bucket >= ?1 AND d.bucket < ?2 AND l.deleted_at IS NULL AND (?5 IS NULL OR l.owner_id = ?5) "
+    "GROUP BY d.link_id "
     "HAVING ?3 OR h > 0 ORDER BY CASE WHEN ?3 THEN c ELSE h END DESC, d.link_id LIMIT ?4";
 constexpr const char* kAllLinks =
     "SELECT coalesce(sum(clicks), 0), coalesce(sum(human_clicks), 0), coalesce(sum(bot_clicks), 0), "
     "coalesce(sum(unique_visitors), 0), coalesce(sum(human_unique_visitors), 0) FROM link_clicks_day "
-    "WHERE bucket >= ?1 AND bucket < ?2";
+    "WHERE bucket >= ?1 AND bucket < ?2 "
+    "AND (?3 IS NULL OR link_id IN (SELECT id FROM links WHERE owner_id = ?3 AND deleted_at IS NULL))";
 constexpr const char* kLinkTotals =
     "SELECT l.slug, coalesce(sum(d.clicks), 0), coalesce(sum(d.human_clicks), 0), coalesce(sum(d.bot_clicks), 0), "
     "coalesce(sum(d.unique_visitors), 0), coalesce(sum(d.human_unique_visitors), 0) FROM links l "
@@ -97,13 +99,14 @@ Task<std::vector<DimensionCount>> SqliteStatsStore::TopValues(core::LinkId link,
     });
 }
 
-Task<std::vector<LinkTotals>> SqliteStatsStore::TopLinks(MsRange days, bool include_bots, std::size_t limit) {
+Task<std::vector<LinkTotals>> SqliteStatsStore::TopLinks(MsRange days, bool include_bots, std::size_t limit,
+                                                          std::optional<std::int64_t> owner) {
     co_return Guard([&] {
         auto c = db_->Acquire();
         std::vector<LinkTotals> out;
         {
             auto s = c->Prepare(kAllLinks);
-            s.Bind(1, days.from_ms).Bind(2, days.to_ms);
+            s.Bind(1, days.from_ms).Bind(2, days.to_ms).Bind(3, owner);
             s.Step();
             out.push_back({0, "", s.Int(0), s.Int(1), s.Int(2), s.Int(3), s.Int(4)});
         }
@@ -111,7 +114,8 @@ Task<std::vector<LinkTotals>> SqliteStatsStore::TopLinks(MsRange days, bool incl
         s.Bind(1, days.from_ms)
             .Bind(2, days.to_ms)
             .Bind(3, static_cast<std::int64_t>(include_bots))
-            .Bind(4, static_cast<std::int64_t>(limit));
+            .Bind(4, static_cast<std::int64_t>(limit))
+            .Bind(5, owner);
         while (s.Step()) out.push_back({s.Int(0), s.Text(1), s.Int(2), s.Int(3), s.Int(4), s.Int(5), s.Int(6)});
         return out;
     });

@@ -17,7 +17,8 @@ public:
                                          std::span<const MsRange> ranges) override;
     Task<std::vector<DimensionCount>> TopValues(core::LinkId link, std::string_view dimension, MsRange days,
                                                 bool include_bots, std::size_t limit) override;
-    Task<std::vector<LinkTotals>> TopLinks(MsRange days, bool include_bots, std::size_t limit) override;
+    Task<std::vector<LinkTotals>> TopLinks(MsRange days, bool include_bots, std::size_t limit,
+                                           std::optional<std::int64_t> owner) override;
     Task<LinkTotals> Totals(core::LinkId link) override;
     Task<std::vector<LinkTotals>> TotalsOf(std::span<const core::LinkId> links) override;
     Task<std::vector<core::EnrichedClick>> ClicksPage(core::LinkId link, MsRange range,
