@@ -351,12 +351,16 @@ asio::awaitable<void> RunSession(tcp::socket socket, Server::Impl& server, Loop&
                 std::size_t used = parser.put(buffer.data(), parse_ec);
                 buffer.consume(used);
                 if (parse_ec == bhttp::error::need_more) {
+                    // Only more bytes can help now: the parser must not see the same bytes again (after a
+                    // final chunk "0\r\n" it expects a longer buffer and asserts otherwise, which let one
+                    // request abort the server; found by fuzzing).
                     parse_ec = {};
                 } else if (parse_ec) {
                     break;
+                } else {
+                    if (parser.is_done()) break;
+                    if (used > 0 && buffer.size() > 0) continue;
                 }
-                if (parser.is_done()) break;
-                if (used > 0 && buffer.size() > 0) continue;
             }
             if (parser.is_header_done() && !sent_continue) {
                 sent_continue = true;

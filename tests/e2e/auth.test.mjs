@@ -438,6 +438,48 @@ describe('sign-up open', () => {
   });
 });
 
+describe('password guessing', () => {
+  let server;
+  before(async () => {
+    server = await requiredServer({ env: { SHORTENER_SIGNUP: 'open', SHORTENER_TRUSTED_PROXIES: '127.0.0.1/32' },
+                                    users: [ALICE] });
+  });
+  after(() => server?.stop());
+
+  const from = (ip, json) =>
+    api(server.base, '/api/v1/auth/login', { method: 'POST', json, headers: { 'x-forwarded-for': ip } });
+
+  test('logins are limited per client address before any hash is computed, then per account', async () => {
+    for (let i = 0; i < 10; i++) {
+      const r = await from('198.51.100.1', { email: ALICE.email, password: `guess ${i}` });
+      assert.equal(r.status, 401, `guess ${i}`);
+    }
+    const limited = await from('198.51.100.1', ALICE);  // even the right password
+    assert.equal(limited.status, 429);
+    assert.equal(limited.body.error.code, 'rate_limited');
+    assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+    // Another address still logs in: the account is not locked by someone else's ten guesses.
+    assert.equal((await from('198.51.100.2', ALICE)).status, 200);
+    // Guesses spread over many addresses run into the account's own bucket (20 in all).
+    let status;
+    for (let i = 0; i < 12; i++) {
+      status = (await from(`203.0.113.${i + 1}`, { email: ALICE.email, password: `spread ${i}` })).status;
+    }
+    assert.equal(status, 429);
+  });
+
+  test('sign-ups are limited per client address', async () => {
+    const statuses = [];
+    for (let i = 0; i < 11; i++) {
+      const r = await api(server.base, '/api/v1/auth/signup', {
+        method: 'POST', json: { email: `u${i}@example.com`, password: 'long enough 1' },
+        headers: { 'x-forwarded-for': '192.0.2.77' } });
+      statuses.push(r.status);
+    }
+    assert.deepEqual(statuses, [...Array(10).fill(201), 429]);
+  });
+});
+
 describe('cookies over https', () => {
   test('get Secure when the public URL is https', async () => {
     const server = await requiredServer({ env: { SHORTENER_PUBLIC_URL: 'https://sho.example' }, users: [ALICE] });

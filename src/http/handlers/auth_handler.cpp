@@ -12,6 +12,7 @@
 #include "http/authorize.hpp"
 #include "http/error_response.hpp"
 #include "http/handlers/handlers.hpp"
+#include "http/rate_limit/rate_limit_guard.hpp"
 
 namespace shortener::http {
 namespace {
@@ -20,6 +21,13 @@ using core::Errc;
 namespace json = boost::json;
 
 constexpr std::chrono::seconds kSessionLifetime{30 * 24 * 3600};  // the cookies' Max-Age=2592000
+
+// Password guessing is limited before any argon2id work, on top of the general /api/ limits: per client
+// address (an IPv4 address or IPv6 /64), and per account so that guesses spread over many addresses still
+// stall (the per-account bucket is loose enough that an attacker cannot lock its owner out for long).
+constexpr RateLimit kLoginPerAddress{10.0 / 60.0, 10};
+constexpr RateLimit kLoginPerAccount{1.0 / 60.0, 20};
+constexpr RateLimit kSignupPerAddress{10.0 / 3600.0, 10};
 
 core::TimePoint NowMillis(core::Clock& clock) {
     return std::chrono::time_point_cast<std::chrono::milliseconds>(clock.Now());
@@ -123,6 +131,13 @@ boost::asio::awaitable<Response> HandleLogin(HandlerContext& ctx, const Request&
     if (!email || !password)
         co_return ErrorResponse(Errc::kInvalidRequest, "Send \"email\" and \"password\" as strings.");
     auto normalized = auth::NormalizeEmail(*email);
+    {
+        std::vector<std::pair<std::string, RateLimit>> buckets{
+            {"login:a:" + ClientBucketKey(ResolvedClientAddress(req, ctx.trusted_proxies)), kLoginPerAddress},
+            {"login:e:" + auth::Sha256Hex(normalized.value_or(*email)), kLoginPerAccount}};
+        const auto limited = co_await TakeEach(ctx.rate_limiter, std::move(buckets));
+        if (limited) co_return TooManyRequests(limited->decision, limited->limit);
+    }
     if (!normalized || password->size() > auth::kMaxPasswordLength) co_return ErrorResponse(Errc::kInvalidCredentials);
     std::optional<store::User> user = co_await ctx.authenticator->store().FindUserByEmail(*normalized);
     const bool can_log_in = user && !user->password_hash.empty();
@@ -144,6 +159,12 @@ boost::asio::awaitable<Response> HandleSignup(HandlerContext& ctx, const Request
     auto password = StringField(o, "password");
     if (!email || !password)
         co_return ErrorResponse(Errc::kInvalidRequest, "Send \"email\" and \"password\" as strings.");
+    {
+        std::vector<std::pair<std::string, RateLimit>> buckets{
+            {"signup:a:" + ClientBucketKey(ResolvedClientAddress(req, ctx.trusted_proxies)), kSignupPerAddress}};
+        const auto limited = co_await TakeEach(ctx.rate_limiter, std::move(buckets));
+        if (limited) co_return TooManyRequests(limited->decision, limited->limit);
+    }
     auto normalized = auth::NormalizeEmail(*email);
     if (!normalized) co_return ErrorResponse(Errc::kInvalidEmail);
     if (!auth::IsAcceptablePassword(*password)) co_return ErrorResponse(Errc::kWeakPassword);

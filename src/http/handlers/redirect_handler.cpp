@@ -47,23 +47,6 @@ Response Expired(const Request& req, const core::RedirectTarget& target) {
 constexpr RateLimit kPasswordAttemptsPerAddress{10.0 / 60.0, 10};
 constexpr RateLimit kPasswordAttemptsPerLink{1.0, 30};
 
-struct Refusal {
-    RateDecision decision;
-    RateLimit limit;
-};
-
-boost::asio::awaitable<std::optional<Refusal>> TakePasswordAttempt(HandlerContext& ctx,
-                                                                        std::string_view client_address,
-                                                                        core::LinkId link) {
-    if (!ctx.rate_limiter) co_return std::nullopt;
-    const RateDecision by_address =
-        co_await ctx.rate_limiter->Take("pw:a:" + ClientBucketKey(client_address), kPasswordAttemptsPerAddress);
-    if (!by_address.allowed) co_return Refusal{by_address, kPasswordAttemptsPerAddress};
-    const RateDecision by_link = co_await ctx.rate_limiter->Take("pw:l:" + std::to_string(link), kPasswordAttemptsPerLink);
-    if (!by_link.allowed) co_return Refusal{by_link, kPasswordAttemptsPerLink};
-    co_return std::nullopt;
-}
-
 void AppendHtmlEscaped(std::string& out, std::string_view s) {
     for (char c : s) {
         switch (c) {
@@ -173,14 +156,8 @@ boost::asio::awaitable<Response> HandleRedirect(HandlerContext& ctx, const Reque
         co_return Miss(req, e);
     }
 
-    // Forwarding headers count only from trusted proxies (ResolveClientAddress); the rest see the TCP peer.
-    std::string client_address;
-    if (ctx.trusted_proxies.empty()) {
-        client_address = req.remote_address();
-    } else {
-        client_address = core::ResolveClientAddress(
-            req.remote_address(), {req.Headers("x-forwarded-for"), req.Headers("forwarded")}, ctx.trusted_proxies);
-    }
+    // Forwarding headers count only from trusted proxies; the rest see the TCP peer.
+    const std::string client_address = ResolvedClientAddress(req, ctx.trusted_proxies);
 
     const bool form_post = req.method() == Method::kPost;
     if (!target->password_hash.empty()) {
@@ -197,7 +174,10 @@ boost::asio::awaitable<Response> HandleRedirect(HandlerContext& ctx, const Reque
         if (!given) {
             co_return req.WantsHtml() ? PasswordPage(req, slug) : ErrorResponse(core::Errc::kPasswordRequired);
         }
-        const auto limited = co_await TakePasswordAttempt(ctx, client_address, target->id);
+        std::vector<std::pair<std::string, RateLimit>> buckets{
+            {"pw:a:" + ClientBucketKey(client_address), kPasswordAttemptsPerAddress},
+            {"pw:l:" + std::to_string(target->id), kPasswordAttemptsPerLink}};
+        const auto limited = co_await TakeEach(ctx.rate_limiter, std::move(buckets));
         if (limited) {
             if (!req.WantsHtml()) co_return TooManyRequests(limited->decision, limited->limit);
             Response r = PasswordPage(req, slug, PasswordError::kTooManyAttempts);

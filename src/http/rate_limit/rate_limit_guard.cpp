@@ -99,9 +99,23 @@ boost::asio::awaitable<std::optional<Response>> RateLimitGuard::Check(const Requ
 }
 
 std::string RateLimitGuard::ClientKey(const Request& request) const {
-    if (trusted_.empty()) return ClientBucketKey(request.remote_address());
-    return ClientBucketKey(core::ResolveClientAddress(
-        request.remote_address(), {request.Headers("x-forwarded-for"), request.Headers("forwarded")}, trusted_));
+    return ClientBucketKey(ResolvedClientAddress(request, trusted_));
+}
+
+std::string ResolvedClientAddress(const Request& request, const core::TrustedProxies& trusted) {
+    if (trusted.empty()) return std::string(request.remote_address());
+    return core::ResolveClientAddress(request.remote_address(),
+                                      {request.Headers("x-forwarded-for"), request.Headers("forwarded")}, trusted);
+}
+
+boost::asio::awaitable<std::optional<Refusal>> TakeEach(
+    RateLimiter* limiter, std::vector<std::pair<std::string, RateLimit>> buckets) {
+    if (!limiter) co_return std::nullopt;
+    for (const auto& [bucket, limit] : buckets) {
+        const RateDecision decision = co_await limiter->Take(bucket, limit);
+        if (!decision.allowed) co_return Refusal{decision, limit};
+    }
+    co_return std::nullopt;
 }
 
 Response TooManyRequests(const RateDecision& decision, const RateLimit& limit) {

@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/client_address.hpp"
 #include "http/rate_limiter.hpp"
@@ -47,6 +48,19 @@ private:
     core::TrustedProxies trusted_;
     metrics::CounterVec limited_;  // {class, bucket}
 };
+
+/// The client's address: the TCP peer, or what trusted proxies forwarded (X-Forwarded-For / Forwarded, see
+/// core::ResolveClientAddress) when the peer is one of them.
+std::string ResolvedClientAddress(const Request& request, const core::TrustedProxies& trusted);
+
+/// Takes one token from each of `buckets` in order under its limit (build the vector before co_await-ing); the first refusal is returned with its
+/// limit (for TooManyRequests), nullopt when every bucket allowed. No limiter: always allowed.
+struct Refusal {
+    RateDecision decision;
+    RateLimit limit;
+};
+boost::asio::awaitable<std::optional<Refusal>> TakeEach(
+    RateLimiter* limiter, std::vector<std::pair<std::string, RateLimit>> buckets);
 
 /// The bucket key part naming a client address: the address itself for IPv4, its /64 network for IPv6
 /// ("2001:db8:1:2::/64"), or the text as given when it is not an address.
