@@ -58,7 +58,7 @@ export default function LinkSettings({ slug }: { slug: string }) {
   // Props that tie an input to its error message.
   const inv = (field: string) => (error?.field === field
     ? { 'aria-invalid': true as const, 'aria-describedby': errId(field) } : {});
-  const Err = ({ field }: { field: string }) => (error?.field === field
+  const errFor = (field: string) => (error?.field === field
     ? <p id={errId(field)} className="error field-error" data-testid={errId(field)}>{error.message}</p> : null);
 
   async function save(e: React.FormEvent) {
@@ -116,7 +116,7 @@ export default function LinkSettings({ slug }: { slug: string }) {
           <div className="field">
             <label htmlFor="url">Destination URL</label>
             <input id="url" type="url" inputMode="url" autoComplete="off" value={form.url} onChange={(e) => set('url', e.target.value)} {...inv('url')} />
-            <Err field="url" />
+            {errFor('url')}
           </div>
           <label className="check">
             <input type="checkbox" checked={form.disabled} onChange={(e) => set('disabled', e.target.checked)} />
@@ -130,19 +130,19 @@ export default function LinkSettings({ slug }: { slug: string }) {
             <div className="field">
               <label htmlFor="expires_at">Expires at <span className="muted">(your time zone)</span></label>
               <input id="expires_at" type="datetime-local" value={form.expires_at} onChange={(e) => set('expires_at', e.target.value)} {...inv('expires_at')} />
-              <Err field="expires_at" />
+              {errFor('expires_at')}
             </div>
             <div className="field">
               <label htmlFor="max_clicks">Maximum clicks</label>
               <input id="max_clicks" type="text" inputMode="numeric" value={form.max_clicks} placeholder="no limit"
                 onChange={(e) => set('max_clicks', e.target.value)} {...inv('max_clicks')} />
-              <Err field="max_clicks" />
+              {errFor('max_clicks')}
             </div>
           </div>
           <div className="field">
             <label htmlFor="expired_url">After expiry, send visitors to <span className="muted">(optional; otherwise they get “gone”)</span></label>
             <input id="expired_url" type="url" inputMode="url" value={form.expired_url} onChange={(e) => set('expired_url', e.target.value)} {...inv('expired_url')} />
-            <Err field="expired_url" />
+            {errFor('expired_url')}
           </div>
         </fieldset>
 
@@ -153,7 +153,7 @@ export default function LinkSettings({ slug }: { slug: string }) {
             <select id="redirect_type" value={form.redirect_type} onChange={(e) => set('redirect_type', e.target.value)} {...inv('redirect_type')}>
               {REDIRECT_TYPES.map((r) => <option key={r.code} value={String(r.code)}>{r.label}</option>)}
             </select>
-            <Err field="redirect_type" />
+            {errFor('redirect_type')}
           </div>
           <label className="check">
             <input type="checkbox" checked={form.forward_query} onChange={(e) => set('forward_query', e.target.checked)} />
@@ -162,7 +162,7 @@ export default function LinkSettings({ slug }: { slug: string }) {
           <div className="field">
             <label htmlFor="tags">Tags <span className="muted">(comma-separated)</span></label>
             <input id="tags" type="text" value={form.tags} onChange={(e) => set('tags', e.target.value)} {...inv('tags')} />
-            <Err field="tags" />
+            {errFor('tags')}
           </div>
         </fieldset>
 
@@ -184,10 +184,10 @@ export default function LinkSettings({ slug }: { slug: string }) {
               <label htmlFor="password">New password</label>
               <input id="password" type="password" autoComplete="new-password" value={form.password}
                 onChange={(e) => set('password', e.target.value)} {...inv('password')} />
-              <Err field="password" />
+              {errFor('password')}
             </div>
           )}
-          {form.password_action !== 'set' && <Err field="password" />}
+          {form.password_action !== 'set' && errFor('password')}
         </fieldset>
 
         <fieldset {...(error?.field === 'targeting' ? { 'aria-describedby': errId('targeting') } : {})}>
@@ -197,12 +197,12 @@ export default function LinkSettings({ slug }: { slug: string }) {
             <div className="field grow">
               <label htmlFor="ios">iOS URL</label>
               <input id="ios" type="url" inputMode="url" value={form.ios} onChange={(e) => set('ios', e.target.value)} {...inv('ios')} />
-              <Err field="ios" />
+              {errFor('ios')}
             </div>
             <div className="field grow">
               <label htmlFor="android">Android URL</label>
               <input id="android" type="url" inputMode="url" value={form.android} onChange={(e) => set('android', e.target.value)} {...inv('android')} />
-              <Err field="android" />
+              {errFor('android')}
             </div>
           </div>
           {form.countries.map((r, i) => (
@@ -213,12 +213,12 @@ export default function LinkSettings({ slug }: { slug: string }) {
                   <option value="">Choose…</option>
                   {COUNTRIES.map(([code, name]) => <option key={code} value={code}>{countryFlag(code)} {name}</option>)}
                 </select>
-                <Err field={`country-${i}`} />
+                {errFor(`country-${i}`)}
               </div>
               <div className="field grow">
                 <label htmlFor={`country-url-${i}`}>URL for {r.code ? (countryNames as Record<string, string>)[r.code] ?? r.code : 'this country'}</label>
                 <input id={`country-url-${i}`} type="url" inputMode="url" value={r.url} onChange={(e) => setRow(i, 'url', e.target.value)} {...inv(`country-url-${i}`)} />
-                <Err field={`country-url-${i}`} />
+                {errFor(`country-url-${i}`)}
               </div>
               <button type="button" className="secondary" onClick={() => set('countries', form.countries.filter((_, j) => j !== i))}>
                 Remove<span className="sr"> country rule {i + 1}</span>
@@ -228,7 +228,7 @@ export default function LinkSettings({ slug }: { slug: string }) {
           <div className="row">
             <button type="button" className="secondary" onClick={() => set('countries', [...form.countries, { code: '', url: '' }])}>Add a country</button>
           </div>
-          <Err field="targeting" />
+          {errFor('targeting')}
         </fieldset>
 
         <div aria-live="polite">

@@ -243,6 +243,13 @@ test('anonymous shortening: the stats token is shown once and opens the dashboar
     assert.ok(!r.url().includes(token), 'stats request carries the token in a header, not the URL');
   }
   assert.equal(await page.getByRole('link', { name: 'Edit link' }).count(), 0);
+  // The CSV export is fetched with the token in a header and saved from a blob.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+  const csv = fs.readFileSync(await download.path(), 'utf8');
+  assert.equal(csv.trim().split('\n').length, 2, 'header + 1 click');
+  const exportReq = apiRequests.find((r) => r.url().includes('/clicks?'));
+  assert.equal((await exportReq.allHeaders())['x-stats-token'], token);
+  assert.ok(!exportReq.url().includes(token));
   // Without the token the same dashboard needs a login.
   await page.goto(`${server.base}/app/link/?slug=${slug}`);
   await waitForPath(page, '/app/login/');
