@@ -120,30 +120,42 @@ boost::asio::awaitable<Response> HandleSession(HandlerContext& ctx, const Reques
     co_return r;
 }
 
-boost::asio::awaitable<Response> HandleLogin(HandlerContext& ctx, const Request& req,
-                                             std::shared_ptr<const std::string> dummy_hash) {
-    if (!ctx.auth.required) co_return AccountsOff();
+struct EmailAndPassword {
+    std::string email;
+    std::string password;
+};
+
+// The body of login and sign-up: {"email", "password"}, both strings, nothing else.
+std::variant<EmailAndPassword, Response> ParseEmailAndPassword(const Request& req) {
     auto parsed = JsonObject(req, {"email", "password"});
-    if (auto* r = std::get_if<Response>(&parsed)) co_return std::move(*r);
+    if (auto* r = std::get_if<Response>(&parsed)) return std::move(*r);
     const auto& o = std::get<json::object>(parsed);
     auto email = StringField(o, "email");
     auto password = StringField(o, "password");
-    if (!email || !password)
-        co_return ErrorResponse(Errc::kInvalidRequest, "Send \"email\" and \"password\" as strings.");
-    auto normalized = auth::NormalizeEmail(*email);
+    if (!email || !password) return ErrorResponse(Errc::kInvalidRequest, "Send \"email\" and \"password\" as strings.");
+    return EmailAndPassword{std::string(*email), std::string(*password)};
+}
+
+boost::asio::awaitable<Response> HandleLogin(HandlerContext& ctx, const Request& req,
+                                             std::shared_ptr<const std::string> dummy_hash) {
+    if (!ctx.auth.required) co_return AccountsOff();
+    auto parsed = ParseEmailAndPassword(req);
+    if (auto* r = std::get_if<Response>(&parsed)) co_return std::move(*r);
+    EmailAndPassword& creds = std::get<EmailAndPassword>(parsed);
+    auto normalized = auth::NormalizeEmail(creds.email);
     {
         std::vector<std::pair<std::string, RateLimit>> buckets{
             {"login:a:" + ClientBucketKey(ResolvedClientAddress(req, ctx.trusted_proxies)), kLoginPerAddress},
-            {"login:e:" + auth::Sha256Hex(normalized.value_or(*email)), kLoginPerAccount}};
+            {"login:e:" + auth::Sha256Hex(normalized.value_or(creds.email)), kLoginPerAccount}};
         const auto limited = co_await TakeEach(ctx.rate_limiter, std::move(buckets));
         if (limited) co_return TooManyRequests(limited->decision, limited->limit);
     }
-    if (!normalized || password->size() > auth::kMaxPasswordLength) co_return ErrorResponse(Errc::kInvalidCredentials);
+    if (!normalized || creds.password.size() > auth::kMaxPasswordLength) co_return ErrorResponse(Errc::kInvalidCredentials);
     std::optional<store::User> user = co_await ctx.authenticator->store().FindUserByEmail(*normalized);
     const bool can_log_in = user && !user->password_hash.empty();
     // An unknown email costs the same argon2id verification as a wrong password: timing tells nothing.
     std::string against = can_log_in ? user->password_hash : *dummy_hash;
-    const bool ok = co_await ctx.passwords->Verify(std::move(against), std::move(*password));
+    const bool ok = co_await ctx.passwords->Verify(std::move(against), std::move(creds.password));
     if (!can_log_in || !ok) co_return ErrorResponse(Errc::kInvalidCredentials);
     Response r = co_await StartSession(ctx, *user, 200);
     co_return r;
@@ -152,23 +164,19 @@ boost::asio::awaitable<Response> HandleLogin(HandlerContext& ctx, const Request&
 boost::asio::awaitable<Response> HandleSignup(HandlerContext& ctx, const Request& req) {
     if (!ctx.auth.required) co_return AccountsOff();
     if (!ctx.auth.signup_open) co_return ErrorResponse(Errc::kSignupClosed);
-    auto parsed = JsonObject(req, {"email", "password"});
+    auto parsed = ParseEmailAndPassword(req);
     if (auto* r = std::get_if<Response>(&parsed)) co_return std::move(*r);
-    const auto& o = std::get<json::object>(parsed);
-    auto email = StringField(o, "email");
-    auto password = StringField(o, "password");
-    if (!email || !password)
-        co_return ErrorResponse(Errc::kInvalidRequest, "Send \"email\" and \"password\" as strings.");
+    EmailAndPassword& creds = std::get<EmailAndPassword>(parsed);
     {
         std::vector<std::pair<std::string, RateLimit>> buckets{
             {"signup:a:" + ClientBucketKey(ResolvedClientAddress(req, ctx.trusted_proxies)), kSignupPerAddress}};
         const auto limited = co_await TakeEach(ctx.rate_limiter, std::move(buckets));
         if (limited) co_return TooManyRequests(limited->decision, limited->limit);
     }
-    auto normalized = auth::NormalizeEmail(*email);
+    auto normalized = auth::NormalizeEmail(creds.email);
     if (!normalized) co_return ErrorResponse(Errc::kInvalidEmail);
-    if (!auth::IsAcceptablePassword(*password)) co_return ErrorResponse(Errc::kWeakPassword);
-    std::string hash = co_await ctx.passwords->Hash(std::move(*password));
+    if (!auth::IsAcceptablePassword(creds.password)) co_return ErrorResponse(Errc::kWeakPassword);
+    std::string hash = co_await ctx.passwords->Hash(std::move(creds.password));
     const store::NewUser user{*normalized, std::move(hash), false, NowMillis(ctx.clock)};
     core::Result<store::User> created = co_await ctx.authenticator->store().CreateUser(user);
     if (!created) co_return ErrorResponse(created.error());

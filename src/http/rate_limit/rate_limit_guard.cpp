@@ -1,33 +1,19 @@
 #include "http/rate_limit/rate_limit_guard.hpp"
 
-#include <sodium.h>
-
 #include <algorithm>
 
+#include "auth/credentials.hpp"
+#include "http/authorize.hpp"
 #include "http/error_response.hpp"
 
 namespace shortener::http {
 namespace {
 
-constexpr std::string_view kSessionCookie = "shortener_session";
-
+// Optional whitespace around header values (RFC 9110).
 std::string_view TrimSpaces(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
     return s;
-}
-
-std::string Sha256Hex(std::string_view data) {
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(sizeof digest * 2);
-    for (unsigned char b : digest) {
-        out += kHex[b >> 4];
-        out += kHex[b & 0xf];
-    }
-    return out;
 }
 
 std::string_view ClassName(RouteClass c) { return c == RouteClass::kCreate ? "create" : "api"; }
@@ -47,18 +33,10 @@ std::string CredentialBucketKey(const Request& request) {
     std::string_view auth = TrimSpaces(request.Header("authorization"));
     if (auth.size() > 7 && IEquals(auth.substr(0, 7), "bearer ")) {
         std::string_view token = TrimSpaces(auth.substr(7));
-        if (!token.empty()) return Sha256Hex(token);
+        if (!token.empty()) return auth::Sha256Hex(token);
     }
-    for (std::string_view line : request.Headers("cookie")) {
-        while (!line.empty()) {
-            auto semi = line.find(';');
-            std::string_view pair = TrimSpaces(line.substr(0, semi));
-            line = semi == std::string_view::npos ? std::string_view() : line.substr(semi + 1);
-            auto eq = pair.find('=');
-            if (eq == std::string_view::npos || TrimSpaces(pair.substr(0, eq)) != kSessionCookie) continue;
-            std::string_view value = TrimSpaces(pair.substr(eq + 1));
-            if (!value.empty()) return Sha256Hex(value);
-        }
+    if (std::string_view session = CookieValue(request, kSessionCookie); !session.empty()) {
+        return auth::Sha256Hex(session);
     }
     return {};
 }

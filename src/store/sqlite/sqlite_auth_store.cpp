@@ -53,20 +53,10 @@ ApiKey ReadKey(const Statement& s) {
     return k;
 }
 
-// As in sqlite_stores.cpp: SQLite failures that are not about the data become BackendUnavailable (503).
-template <class Fn>
-auto Guard(Fn&& fn) {
-    try {
-        return fn();
-    } catch (const SqliteError& e) {
-        throw core::BackendUnavailable(e.what());
-    }
-}
-
 }  // namespace
 
 Task<core::Result<User>> SqliteAuthStore::CreateUser(const NewUser& user) {
-    co_return Guard([&]() -> core::Result<User> {
+    co_return GuardBackend([&]() -> core::Result<User> {
         auto c = db_->AcquireWriter();
         try {
             c->Prepare(kInsertUser)
@@ -84,7 +74,7 @@ Task<core::Result<User>> SqliteAuthStore::CreateUser(const NewUser& user) {
 }
 
 Task<std::optional<User>> SqliteAuthStore::FindUserByEmail(std::string_view email) {
-    co_return Guard([&]() -> std::optional<User> {
+    co_return GuardBackend([&]() -> std::optional<User> {
         auto c = db_->Acquire();
         auto s = c->Prepare(kUserByEmail);
         s.Bind(1, email);
@@ -94,7 +84,7 @@ Task<std::optional<User>> SqliteAuthStore::FindUserByEmail(std::string_view emai
 }
 
 Task<std::vector<User>> SqliteAuthStore::ListUsers() {
-    co_return Guard([&] {
+    co_return GuardBackend([&] {
         auto c = db_->Acquire();
         auto s = c->Prepare(kListUsers);
         std::vector<User> users;
@@ -104,7 +94,7 @@ Task<std::vector<User>> SqliteAuthStore::ListUsers() {
 }
 
 Task<ApiKey> SqliteAuthStore::CreateApiKey(const NewApiKey& key) {
-    co_return Guard([&] {
+    co_return GuardBackend([&] {
         auto c = db_->AcquireWriter();
         c->Prepare(kInsertKey)
             .Bind(1, key.user_id)
@@ -122,7 +112,7 @@ Task<ApiKey> SqliteAuthStore::CreateApiKey(const NewApiKey& key) {
 }
 
 Task<std::optional<ApiKeyWithUser>> SqliteAuthStore::FindApiKey(std::string_view key_hash) {
-    co_return Guard([&]() -> std::optional<ApiKeyWithUser> {
+    co_return GuardBackend([&]() -> std::optional<ApiKeyWithUser> {
         auto c = db_->Acquire();
         auto s = c->Prepare(kKeyByHash);
         s.Bind(1, key_hash);
@@ -132,7 +122,7 @@ Task<std::optional<ApiKeyWithUser>> SqliteAuthStore::FindApiKey(std::string_view
 }
 
 Task<std::vector<ApiKey>> SqliteAuthStore::ListApiKeys(std::optional<std::int64_t> user_id) {
-    co_return Guard([&] {
+    co_return GuardBackend([&] {
         auto c = db_->Acquire();
         auto s = c->Prepare(kListKeys);
         s.Bind(1, user_id);
@@ -143,7 +133,7 @@ Task<std::vector<ApiKey>> SqliteAuthStore::ListApiKeys(std::optional<std::int64_
 }
 
 Task<bool> SqliteAuthStore::RevokeApiKey(std::int64_t id, std::optional<std::int64_t> user_id, core::TimePoint at) {
-    co_return Guard([&] {
+    co_return GuardBackend([&] {
         auto c = db_->AcquireWriter();
         c->Prepare(kRevokeKey).Bind(1, id).Bind(2, core::ToUnixMillis(at)).Bind(3, user_id).Run();
         return c->Changes() == 1;
@@ -151,7 +141,7 @@ Task<bool> SqliteAuthStore::RevokeApiKey(std::int64_t id, std::optional<std::int
 }
 
 Task<void> SqliteAuthStore::TouchApiKey(std::int64_t id, core::TimePoint at) {
-    Guard([&] {
+    GuardBackend([&] {
         auto c = db_->AcquireWriter();
         c->Prepare(kTouchKey).Bind(1, id).Bind(2, core::ToUnixMillis(at)).Run();
     });
@@ -159,7 +149,7 @@ Task<void> SqliteAuthStore::TouchApiKey(std::int64_t id, core::TimePoint at) {
 }
 
 Task<void> SqliteAuthStore::CreateSession(const NewSession& session) {
-    Guard([&] {
+    GuardBackend([&] {
         auto c = db_->AcquireWriter();
         c->Prepare(kInsertSession)
             .Bind(1, std::string_view(session.token_hash))
@@ -173,7 +163,7 @@ Task<void> SqliteAuthStore::CreateSession(const NewSession& session) {
 }
 
 Task<std::optional<SessionWithUser>> SqliteAuthStore::FindSession(std::string_view token_hash, core::TimePoint now) {
-    co_return Guard([&]() -> std::optional<SessionWithUser> {
+    co_return GuardBackend([&]() -> std::optional<SessionWithUser> {
         auto c = db_->Acquire();
         auto s = c->Prepare(kSessionByHash);
         s.Bind(1, token_hash).Bind(2, core::ToUnixMillis(now));
@@ -183,7 +173,7 @@ Task<std::optional<SessionWithUser>> SqliteAuthStore::FindSession(std::string_vi
 }
 
 Task<void> SqliteAuthStore::DeleteSession(std::string_view token_hash) {
-    Guard([&] {
+    GuardBackend([&] {
         auto c = db_->AcquireWriter();
         c->Prepare(kDeleteSession).Bind(1, token_hash).Run();
     });
@@ -191,7 +181,7 @@ Task<void> SqliteAuthStore::DeleteSession(std::string_view token_hash) {
 }
 
 Task<std::size_t> SqliteAuthStore::PurgeExpiredSessions(core::TimePoint now) {
-    co_return Guard([&] {
+    co_return GuardBackend([&] {
         auto c = db_->AcquireWriter();
         c->Prepare(kPurgeSessions).Bind(1, core::ToUnixMillis(now)).Run();
         return static_cast<std::size_t>(c->Changes());

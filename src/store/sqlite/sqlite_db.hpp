@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/embedded_file.hpp"
+#include "core/errc.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -64,6 +65,17 @@ public:
 private:
     int code_;
 };
+
+/// Runs `fn`, turning SQLite failures that are not about the data (I/O error, disk full, locked for too long)
+/// into core::BackendUnavailable, which the HTTP layer answers with 503. Every SQLite adapter wraps its work in it.
+template <class Fn>
+auto GuardBackend(Fn&& fn) {
+    try {
+        return fn();
+    } catch (const SqliteError& e) {
+        throw core::BackendUnavailable(e.what());
+    }
+}
 
 /// One connection with its statement cache. Not thread-safe; leased from SqliteDb.
 class SqliteConnection {

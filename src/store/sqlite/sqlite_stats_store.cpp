@@ -39,15 +39,6 @@ constexpr const char* kClicksPage =
     "referrer_host, referrer_class, language, visitor_id, utm_source, utm_medium, utm_campaign FROM clicks "
     "WHERE link_id = ?1 AND ts >= ?2 AND ts < ?3 AND (ts, event_id) > (?4, ?5) ORDER BY ts, event_id LIMIT ?6";
 
-template <class Fn>
-auto Guard(Fn&& fn) {
-    try {
-        return fn();
-    } catch (const SqliteError& e) {
-        throw core::BackendUnavailable(e.what());
-    }
-}
-
 std::string OptText(const Statement& s, int col) { return s.IsNull(col) ? std::string() : s.Text(col); }
 
 std::optional<double> OptDouble(const Statement& s, int col) {
@@ -67,7 +58,7 @@ core::EventId FromHex(const std::string& hex) {
 
 Task<std::vector<RollupRow>> SqliteStatsStore::Rollups(core::LinkId link, Granularity granularity,
                                                        std::span<const MsRange> ranges) {
-    co_return Guard([&] {
+    co_return GuardBackend([&] {
         auto c = db_->Acquire();
         const char* sql = granularity == Granularity::kMinute ? kMinuteRows
                           : granularity == Granularity::kHour ? kHourRows
@@ -84,7 +75,7 @@ Task<std::vector<RollupRow>> SqliteStatsStore::Rollups(core::LinkId link, Granul
 
 Task<std::vector<DimensionCount>> SqliteStatsStore::TopValues(core::LinkId link, std::string_view dimension,
                                                               MsRange days, bool include_bots, std::size_t limit) {
-    co_return Guard([&] {
+    co_return GuardBackend([&] {
         auto c = db_->Acquire();
         auto s = c->Prepare(kTopValues);
         s.Bind(1, link)
@@ -101,7 +92,7 @@ Task<std::vector<DimensionCount>> SqliteStatsStore::TopValues(core::LinkId link,
 
 Task<std::vector<LinkTotals>> SqliteStatsStore::TopLinks(MsRange days, bool include_bots, std::size_t limit,
                                                           std::optional<std::int64_t> owner) {
-    co_return Guard([&] {
+    co_return GuardBackend([&] {
         auto c = db_->Acquire();
         std::vector<LinkTotals> out;
         {
@@ -122,7 +113,7 @@ Task<std::vector<LinkTotals>> SqliteStatsStore::TopLinks(MsRange days, bool incl
 }
 
 Task<LinkTotals> SqliteStatsStore::Totals(core::LinkId link) {
-    co_return Guard([&] {
+    co_return GuardBackend([&] {
         auto c = db_->Acquire();
         auto s = c->Prepare(kLinkTotals);
         s.Bind(1, link);
@@ -132,7 +123,7 @@ Task<LinkTotals> SqliteStatsStore::Totals(core::LinkId link) {
 }
 
 Task<std::vector<LinkTotals>> SqliteStatsStore::TotalsOf(std::span<const core::LinkId> links) {
-    co_return Guard([&] {
+    co_return GuardBackend([&] {
         auto c = db_->Acquire();
         std::vector<LinkTotals> out;
         out.reserve(links.size());
@@ -148,7 +139,7 @@ Task<std::vector<LinkTotals>> SqliteStatsStore::TotalsOf(std::span<const core::L
 Task<std::vector<core::EnrichedClick>> SqliteStatsStore::ClicksPage(core::LinkId link, MsRange range,
                                                                     std::optional<ClickCursor> after,
                                                                     std::size_t limit) {
-    co_return Guard([&] {
+    co_return GuardBackend([&] {
         auto c = db_->Acquire();
         auto s = c->Prepare(kClicksPage);
         const std::array<std::uint8_t, 16> none{};  // sorts before every event id

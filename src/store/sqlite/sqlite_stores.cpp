@@ -219,21 +219,10 @@ std::optional<std::int64_t> ToMillis(const std::optional<core::TimePoint>& t) {
     return core::ToUnixMillis(*t);
 }
 
-// Translates SQLite failures that are not about the data (I/O error, disk full, locked for too long) into
-// BackendUnavailable, which the HTTP layer answers with 503.
-template <class Fn>
-auto Guard(Fn&& fn) {
-    try {
-        return fn();
-    } catch (const SqliteError& e) {
-        throw core::BackendUnavailable(e.what());
-    }
-}
-
 }  // namespace
 
 Task<core::Result<core::Link>> SqliteLinkStore::Create(const core::NewLink& link) {
-    co_return Guard([&]() -> core::Result<core::Link> {
+    co_return GuardBackend([&]() -> core::Result<core::Link> {
         auto c = db_->AcquireWriter();
         try {
             c->Prepare(kInsertLink)
@@ -262,14 +251,14 @@ Task<core::Result<core::Link>> SqliteLinkStore::Create(const core::NewLink& link
 }
 
 Task<std::optional<core::Link>> SqliteLinkStore::FindBySlug(std::string_view slug) {
-    co_return Guard([&] {
+    co_return GuardBackend([&] {
         auto c = db_->Acquire();
         return Find(*c, slug);
     });
 }
 
 Task<LinkPage> SqliteLinkStore::List(const ListQuery& query) {
-    co_return Guard([&] {
+    co_return GuardBackend([&] {
         auto c = db_->Acquire();
         std::string pattern;
         for (char ch : query.q) {
@@ -293,7 +282,7 @@ Task<LinkPage> SqliteLinkStore::List(const ListQuery& query) {
 }
 
 Task<core::Result<core::Link>> SqliteLinkStore::Update(std::string_view slug, const core::LinkPatch& patch) {
-    co_return Guard([&]() -> core::Result<core::Link> {
+    co_return GuardBackend([&]() -> core::Result<core::Link> {
         auto c = db_->AcquireWriter();
         return WriteTransaction(*c, [&]() -> core::Result<core::Link> {
             auto link = Find(*c, slug);
@@ -332,7 +321,7 @@ Task<core::Result<core::Link>> SqliteLinkStore::Update(std::string_view slug, co
 }
 
 Task<core::Result<void>> SqliteLinkStore::Delete(std::string_view slug, core::TimePoint at) {
-    co_return Guard([&]() -> core::Result<void> {
+    co_return GuardBackend([&]() -> core::Result<void> {
         auto c = db_->AcquireWriter();
         return WriteTransaction(*c, [&]() -> core::Result<void> {
             auto link = Find(*c, slug);
@@ -345,7 +334,7 @@ Task<core::Result<void>> SqliteLinkStore::Delete(std::string_view slug, core::Ti
 }
 
 Task<bool> SqliteLinkStore::TryConsumeUse(core::LinkId id) {
-    co_return Guard([&] {
+    co_return GuardBackend([&] {
         auto c = db_->AcquireWriter();
         c->Prepare(kConsumeUse).Bind(1, id).Run();
         return c->Changes() == 1;
@@ -353,7 +342,7 @@ Task<bool> SqliteLinkStore::TryConsumeUse(core::LinkId id) {
 }
 
 Task<void> SqliteLinkStore::Ping() {
-    Guard([&] {
+    GuardBackend([&] {
         auto c = db_->Acquire();
         auto s = c->Prepare("SELECT 1");
         s.Step();
@@ -362,7 +351,7 @@ Task<void> SqliteLinkStore::Ping() {
 }
 
 Task<std::size_t> SqliteClickStore::Record(std::span<const core::EnrichedClick> clicks) {
-    co_return Guard([&] {
+    co_return GuardBackend([&] {
         auto c = db_->AcquireWriter();
         return WriteTransaction(*c, [&] {
             std::size_t added = 0;
