@@ -52,7 +52,8 @@ echo "fuzz: built ${build_targets[*]} in $(( $(date +%s) - started )) s" >&2
 if [ -n "$merge" ]; then
   work="$build_dir/fuzz/corpus-$merge"
   [ -d "$work" ] || { echo "fuzz: nothing to merge ($work missing)" >&2; exit 1; }
-  "$build_dir/fuzz/${merge}_fuzzer" -merge=1 "tests/fuzz/corpus/$merge" "$work"
+  # Edges only (no hit counts): an input is kept only if it reaches code nothing committed reaches.
+  "$build_dir/fuzz/${merge}_fuzzer" -merge=1 -use_counters=0 "tests/fuzz/corpus/$merge" "$work"
   echo "fuzz: tests/fuzz/corpus/$merge now holds $(find "tests/fuzz/corpus/$merge" -type f | wc -l) files" >&2
   exit 0
 fi

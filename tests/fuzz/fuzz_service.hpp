@@ -4,7 +4,10 @@
 // deterministic clock and random source, reset before every input so that a finding reproduces from its
 // input alone.
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <chrono>
 #include <cstdio>
@@ -55,12 +58,33 @@ private:
     std::mt19937 engine_{12345};
 };
 
+inline std::filesystem::path& FuzzTempDirPath() {
+    static std::filesystem::path path;
+    return path;
+}
+
+// A directory of this process, removed at exit. The harnesses live until the process ends (their servers'
+// threads never stop), so no destructor would remove it; directories left by killed or crashed runs (their
+// pid gone) are removed on the next start.
 inline std::filesystem::path FuzzTempDir() {
     std::filesystem::path base = std::filesystem::exists("/dev/shm") ? std::filesystem::path("/dev/shm")
                                                                      : std::filesystem::temp_directory_path();
-    auto dir = base / ("shortener-fuzz-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir);
+    constexpr std::string_view kPrefix = "shortener-fuzz-";
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(base, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind(kPrefix, 0) != 0) continue;
+        const pid_t pid = static_cast<pid_t>(std::atol(name.c_str() + kPrefix.size()));
+        if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) std::filesystem::remove_all(entry.path(), ec);
+    }
+    auto dir = base / (std::string(kPrefix) + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir, ec);
     std::filesystem::create_directories(dir);
+    FuzzTempDirPath() = dir;
+    std::atexit([] {
+        std::error_code ignored;
+        std::filesystem::remove_all(FuzzTempDirPath(), ignored);
+    });
     return dir;
 }
 
