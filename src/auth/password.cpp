@@ -2,11 +2,14 @@
 
 #include <sodium.h>
 
+#include <atomic>
 #include <stdexcept>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+
+#include "core/errc.hpp"
 
 namespace shortener::auth {
 namespace {
@@ -37,11 +40,35 @@ bool VerifyPasswordBlocking(std::string_view encoded, std::string_view password)
 }
 
 struct PasswordHasher::Impl {
-    explicit Impl(std::size_t threads) : pool(threads) {}
+    Impl(std::size_t threads, std::size_t max_waiting) : pool(threads), limit(threads + max_waiting) {}
     boost::asio::thread_pool pool;
+    const std::size_t limit;             // computations running or waiting, at most
+    std::atomic<std::size_t> in_flight{0};
 };
 
-PasswordHasher::PasswordHasher(std::size_t threads) : impl_(std::make_unique<Impl>(threads == 0 ? 1 : threads)) {
+namespace {
+
+// Counts one computation in flight for its lifetime; refuses when the hasher is full.
+class Slot {
+public:
+    Slot(std::atomic<std::size_t>& in_flight, std::size_t limit) : in_flight_(in_flight) {
+        if (in_flight_.fetch_add(1, std::memory_order_relaxed) >= limit) {
+            in_flight_.fetch_sub(1, std::memory_order_relaxed);
+            throw core::Overloaded("password hashing queue full");
+        }
+    }
+    ~Slot() { in_flight_.fetch_sub(1, std::memory_order_relaxed); }
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+
+private:
+    std::atomic<std::size_t>& in_flight_;
+};
+
+}  // namespace
+
+PasswordHasher::PasswordHasher(std::size_t threads, std::size_t max_waiting)
+    : impl_(std::make_unique<Impl>(threads == 0 ? 1 : threads, max_waiting)) {
     InitSodium();
 }
 
@@ -60,12 +87,14 @@ boost::asio::awaitable<bool> VerifyTask(std::string encoded, std::string passwor
 
 // co_spawn onto the pool runs the computation there; the awaiting coroutine resumes on its own executor.
 boost::asio::awaitable<std::string> PasswordHasher::Hash(std::string password) {
+    Slot slot(impl_->in_flight, impl_->limit);
     std::string hash = co_await boost::asio::co_spawn(impl_->pool, HashTask(std::move(password)),
                                                       boost::asio::use_awaitable);
     co_return hash;
 }
 
 boost::asio::awaitable<bool> PasswordHasher::Verify(std::string encoded, std::string password) {
+    Slot slot(impl_->in_flight, impl_->limit);
     const bool ok = co_await boost::asio::co_spawn(impl_->pool, VerifyTask(std::move(encoded), std::move(password)),
                                                    boost::asio::use_awaitable);
     co_return ok;

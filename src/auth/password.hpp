@@ -25,10 +25,12 @@ std::string HashPasswordBlocking(std::string_view password);
 bool VerifyPasswordBlocking(std::string_view encoded, std::string_view password);
 
 /// Runs hashing and verification on its own threads. Thread-safe. At most `threads` computations run at
-/// once (each holds 64 MiB while it runs); the rest wait their turn.
+/// once (each holds 64 MiB while it runs); up to `max_waiting` more wait their turn, and beyond that Hash and
+/// Verify throw core::Overloaded at once (503 + Retry-After) rather than let a flood of guesses from many
+/// addresses queue without bound behind the rate limits.
 class PasswordHasher {
 public:
-    explicit PasswordHasher(std::size_t threads = 2);
+    explicit PasswordHasher(std::size_t threads = 2, std::size_t max_waiting = 64);
     ~PasswordHasher();
     PasswordHasher(const PasswordHasher&) = delete;
     PasswordHasher& operator=(const PasswordHasher&) = delete;

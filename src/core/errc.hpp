@@ -106,6 +106,13 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// Thrown when a bounded internal queue is full (e.g. password hashing); the HTTP layer answers 503
+/// `overloaded` with Retry-After instead of letting work pile up.
+class Overloaded : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 }  // namespace shortener::core
 
 template <>

@@ -59,6 +59,10 @@ boost::asio::awaitable<DispatchResult> Dispatch(const Router& router, const Requ
     } catch (const core::BackendUnavailable& e) {
         log::Error("backend_unavailable", {{"route", match.name}, {"error", e.what()}});
         result.response = ErrorResponse(core::Errc::kBackendUnavailable);
+    } catch (const core::Overloaded& e) {
+        log::Warn("overloaded", {{"route", match.name}, {"error", e.what()}});
+        result.response = ErrorResponse(core::Errc::kOverloaded);
+        result.response.headers.emplace_back("Retry-After", "1");
     } catch (const std::exception& e) {
         log::Error("handler_failed", {{"route", match.name}, {"error", e.what()}});
         result.response = InternalError();

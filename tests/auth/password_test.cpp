@@ -4,9 +4,12 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/use_future.hpp>
 
 #include <thread>
+
+#include "core/errc.hpp"
 
 namespace shortener::auth {
 namespace {
@@ -45,6 +48,30 @@ TEST(Password, HasherRunsOffTheCallersThreadAndResumesOnIt) {
         boost::asio::use_future);
     io.run();
     EXPECT_TRUE(done.get());
+}
+
+TEST(Password, AFullHasherRefusesAtOnceInsteadOfQueueing) {
+    PasswordHasher hasher(1, 0);  // one computation at a time, none waiting
+    const std::string hash = HashPasswordBlocking("pw");
+    boost::asio::io_context io;
+    int overloaded = 0;
+    int verified = 0;
+    auto attempt = [&]() -> boost::asio::awaitable<void> {
+        try {
+            if (co_await hasher.Verify(hash, "pw")) ++verified;
+        } catch (const core::Overloaded&) {
+            ++overloaded;
+        }
+    };
+    for (int i = 0; i < 3; ++i) boost::asio::co_spawn(io, attempt(), boost::asio::detached);
+    io.run();
+    EXPECT_EQ(verified, 1);
+    EXPECT_EQ(overloaded, 2);
+    // Once it is free again, it takes work again.
+    auto again = boost::asio::co_spawn(io, hasher.Verify(hash, "pw"), boost::asio::use_future);
+    io.restart();
+    io.run();
+    EXPECT_TRUE(again.get());
 }
 
 }  // namespace
