@@ -11,7 +11,7 @@
 # report shows the median of the rounds per server, plus every round.
 #
 # Environment:
-#   SHORTENER_BIN  shortener binary      (default: <repo>/build/src/app/shortener)
+#   SHORTENER_BIN  shortener binary      (default: <repo>/build/shortener)
 #   DURATION       wrk -d per run        (default: 10s; N, Ns, Nm or Nh)
 #   THREADS        wrk -t                (default: 2)
 #   CONNECTIONS    wrk -c                (default: 64)
@@ -35,7 +35,7 @@ set -euo pipefail
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-SHORTENER_BIN=${SHORTENER_BIN:-$REPO_ROOT/build/src/app/shortener}
+SHORTENER_BIN=${SHORTENER_BIN:-$REPO_ROOT/build/shortener}
 DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-64}

@@ -33,6 +33,13 @@ void Router::Add(std::initializer_list<Method> methods, std::string_view pattern
         std::find(r.methods.begin(), r.methods.end(), Method::kHead) == r.methods.end()) {
         r.methods.push_back(Method::kHead);
     }
+    const auto index = static_cast<std::uint32_t>(routes_.size());
+    const std::string& first = r.segments.front();
+    if (first == "*" || (first.size() > 2 && first.front() == '{' && first.back() == '}')) {
+        first_is_parameter_.push_back(index);
+    } else {
+        by_first_literal_[first].push_back(index);
+    }
     routes_.push_back(std::move(r));
 }
 
@@ -65,8 +72,18 @@ bool Router::MatchPath(const Route& route, std::string_view path, Params& params
 // through the catch-all `POST /{slug}`.
 Router::Match Router::Find(Method method, std::string_view path) const {
     Match match;
+    if (path.empty() || path[0] != '/') return match;
+    const auto slash = path.find('/', 1);
+    const std::string_view first_segment = path.substr(1, slash == std::string_view::npos ? slash : slash - 1);
+    static const std::vector<std::uint32_t> kNone;
+    auto literal = by_first_literal_.find(first_segment);
+    const std::vector<std::uint32_t>& a = literal == by_first_literal_.end() ? kNone : literal->second;
+    const std::vector<std::uint32_t>& b = first_is_parameter_;
     const std::vector<std::string>* owner = nullptr;
-    for (const auto& route : routes_) {
+    // The candidates of both lists, merged in the order the routes were added.
+    for (std::size_t i = 0, j = 0; i < a.size() || j < b.size();) {
+        const std::uint32_t index = j == b.size() || (i < a.size() && a[i] < b[j]) ? a[i++] : b[j++];
+        const Route& route = routes_[index];
         Params params;
         if (owner && route.segments != *owner) continue;
         if (!MatchPath(route, path, params)) continue;

@@ -10,6 +10,8 @@
 #include <functional>
 #include <initializer_list>
 #include <optional>
+#include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -81,6 +83,11 @@ private:
     static bool MatchPath(const Route& route, std::string_view path, Params& params);
 
     std::vector<Route> routes_;
+    // Which routes can match a path, by the path's first segment: the routes whose pattern starts with that
+    // literal, and those starting with a parameter or `*`. Find looks only at these (in order), so a redirect
+    // (`/{slug}`, added last) does not walk every API route first.
+    std::map<std::string, std::vector<std::uint32_t>, std::less<>> by_first_literal_;
+    std::vector<std::uint32_t> first_is_parameter_;
     Guard guard_;
     CorsPolicy cors_;
 };

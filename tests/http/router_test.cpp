@@ -67,6 +67,23 @@ TEST(Router, TheFirstMatchingPatternOwnsThePath) {
     EXPECT_EQ(Body(r, Method::kDelete, "/api/v1/links/x"), "one:x");
 }
 
+// Find looks only at the routes that can match the path's first segment, but in the order they were added:
+// a parameter route added before a literal one still wins, as with a plain walk over every route.
+TEST(Router, CandidatesByFirstSegmentKeepTheOrderOfAdding) {
+    Router r;
+    r.Add({Method::kGet}, "/{any}", "param_first", Named("param_first"));
+    r.Add({Method::kGet}, "/healthz", "healthz", Named("healthz"));
+    r.Add({Method::kGet}, "/api/{x}/y", "api_y", Named("api_y"));
+    r.Add({Method::kGet}, "/{a}/{b}", "two", Named("two"));
+    r.Add({Method::kGet}, "/api/v1/z", "api_z", Named("api_z"));
+    EXPECT_EQ(r.Find(Method::kGet, "/healthz").name, "param_first");
+    EXPECT_EQ(r.Find(Method::kGet, "/api/v1/y").name, "api_y");
+    EXPECT_EQ(r.Find(Method::kGet, "/api/v1").name, "two");
+    EXPECT_EQ(r.Find(Method::kGet, "/api/v1/z").name, "api_z");
+    EXPECT_EQ(r.Find(Method::kGet, "/other/v1/z").name, "");
+    EXPECT_EQ(r.Find(Method::kGet, "no-slash").handler, nullptr);
+}
+
 TEST(Router, StarMatchesTheRestOfThePath) {
     Router r;
     r.Add({Method::kGet}, "/app/*", "app", Named("app"));
