@@ -80,6 +80,13 @@ Response Response::Text(unsigned status, std::string body) {
     return r;
 }
 
+Response Response::NoContent() {
+    Response r;
+    r.status = 204;
+    r.cache_control = kNoStore;
+    return r;
+}
+
 std::string_view StatusText(unsigned status) noexcept {
     switch (status) {
         case 200: return "OK";

@@ -96,6 +96,8 @@ struct Response {
     static Response Json(unsigned status, std::string body);
     static Response Html(unsigned status, std::string body);
     static Response Text(unsigned status, std::string body);
+    /// 204 No Content, `Cache-Control: no-store` (the answer to a successful delete, revoke or logout).
+    static Response NoContent();
 };
 
 inline constexpr std::string_view kJsonType = "application/json";

@@ -194,9 +194,7 @@ boost::asio::awaitable<Response> HandleLogout(HandlerContext& ctx, const Request
         co_await ctx.authenticator->store().DeleteSession(p.session_token_hash);
         ctx.authenticator->ForgetSession(p.session_token_hash);
     }
-    Response r;
-    r.status = 204;
-    r.cache_control = kNoStore;
+    Response r = Response::NoContent();
     SetSessionCookies(ctx, r, {}, {}, true);
     co_return r;
 }
@@ -300,10 +298,7 @@ boost::asio::awaitable<Response> HandleRevokeKey(HandlerContext& ctx, const Requ
     const bool revoked = co_await ctx.authenticator->store().RevokeApiKey(id, owner, NowMillis(ctx.clock));
     if (!revoked) co_return ErrorResponse(Errc::kNotFound, "No such key.");
     ctx.authenticator->ForgetKeys();  // effective on this replica at once
-    Response r;
-    r.status = 204;
-    r.cache_control = kNoStore;
-    co_return r;
+    co_return Response::NoContent();
 }
 
 }  // namespace

@@ -496,10 +496,7 @@ boost::asio::awaitable<Response> HandleDelete(HandlerContext& ctx, const Request
     auto deleted = co_await ctx.links.Delete(slug, NowMillis(ctx.clock));
     if (!deleted) co_return ErrorResponse(deleted.error());
     ctx.resolver.Invalidate(slug);
-    Response r;
-    r.status = 204;
-    r.cache_control = kNoStore;
-    co_return r;
+    co_return Response::NoContent();
 }
 
 }  // namespace
