@@ -3,6 +3,10 @@
 /// @brief A small SQLite toolkit: a pool of connections (WAL mode), cached prepared statements and
 /// versioned migrations. Used by the SQLite adapters only.
 
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -10,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -23,7 +28,7 @@ namespace shortener::store {
 
 /// A prepared statement, reset and unbound when the Statement goes out of scope.
 class Statement {
-public:
+  public:
     explicit Statement(sqlite3_stmt* stmt) noexcept : stmt_(stmt) {}
     Statement(const Statement&) = delete;
     Statement& operator=(const Statement&) = delete;
@@ -49,20 +54,20 @@ public:
     std::optional<std::int64_t> OptionalInt(int column) const;
     std::string Text(int column) const;
 
-private:
+  private:
     sqlite3_stmt* stmt_;
 };
 
 /// A SQLite error; `constraint` is set for constraint violations (e.g. a unique index).
 class SqliteError : public std::runtime_error {
-public:
+  public:
     SqliteError(int code, const std::string& message);
     int code() const noexcept { return code_; }
     bool IsConstraint() const noexcept;
     bool IsUniqueViolation() const noexcept;
     bool IsBusy() const noexcept;
 
-private:
+  private:
     int code_;
 };
 
@@ -79,7 +84,7 @@ auto GuardBackend(Fn&& fn) {
 
 /// One connection with its statement cache. Not thread-safe; leased from SqliteDb.
 class SqliteConnection {
-public:
+  public:
     explicit SqliteConnection(const std::string& path);
     SqliteConnection(const SqliteConnection&) = delete;
     SqliteConnection& operator=(const SqliteConnection&) = delete;
@@ -91,23 +96,23 @@ public:
     std::int64_t LastInsertRowId() const;
     int Changes() const;
 
-private:
+  private:
     sqlite3* db_ = nullptr;
     std::unordered_map<const char*, sqlite3_stmt*> statements_;
 };
 
 /// A pool of connections to one database file. Thread-safe.
 class SqliteDb {
-public:
+  public:
     class Lease {
-    public:
+      public:
         Lease(SqliteDb& db, std::unique_ptr<SqliteConnection> c) : db_(&db), connection_(std::move(c)) {}
         Lease(Lease&&) = default;
         ~Lease();
         SqliteConnection* operator->() const noexcept { return connection_.get(); }
         SqliteConnection& operator*() const noexcept { return *connection_; }
 
-    private:
+      private:
         SqliteDb* db_;
         std::unique_ptr<SqliteConnection> connection_;
     };
@@ -115,12 +120,12 @@ public:
     /// The one connection that writes, held exclusively. SQLite allows a single writer at a time; taking
     /// turns here, in-process, avoids its busy handler, which sleeps for milliseconds on contention.
     class WriteLease {
-    public:
+      public:
         explicit WriteLease(SqliteDb& db) : lock_(db.write_mutex_), connection_(db.writer_.get()) {}
         SqliteConnection* operator->() const noexcept { return connection_; }
         SqliteConnection& operator*() const noexcept { return *connection_; }
 
-    private:
+      private:
         std::unique_lock<std::mutex> lock_;
         SqliteConnection* connection_;
     };
@@ -139,12 +144,29 @@ public:
 
     const std::string& path() const noexcept { return path_; }
 
-private:
+    /// Runs `fn` on this database's own write thread and resumes the caller on its executor with the result
+    /// (or exception). For writes made from an HTTP event loop: waiting for the writer (which the click worker
+    /// holds while it commits a batch) blocks that thread, not the loop and every connection on it.
+    template <class Fn>
+    boost::asio::awaitable<std::invoke_result_t<Fn&>> OffLoop(Fn fn) {
+        std::invoke_result_t<Fn&> result =
+            co_await boost::asio::co_spawn(write_thread_, Call(std::move(fn)), boost::asio::use_awaitable);
+        co_return result;
+    }
+
+  private:
+    // A plain coroutine function: `fn` lives in its frame (GCC 12 mishandles coroutine lambdas' captures).
+    template <class Fn>
+    static boost::asio::awaitable<std::invoke_result_t<Fn&>> Call(Fn fn) {
+        co_return fn();
+    }
+
     std::string path_;
     std::mutex mutex_;
     std::vector<std::unique_ptr<SqliteConnection>> idle_;
     std::mutex write_mutex_;
     std::unique_ptr<SqliteConnection> writer_;
+    boost::asio::thread_pool write_thread_{1};  // last: joined before the connections close
 };
 
 /// Runs `fn` inside BEGIN IMMEDIATE … COMMIT (rolled back if it throws).

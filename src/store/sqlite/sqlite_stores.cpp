@@ -1,20 +1,18 @@
 #include "store/sqlite/sqlite_stores.hpp"
 
-#include <map>
-#include <tuple>
-
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <map>
+#include <tuple>
 
 namespace shortener::store {
 namespace {
 
 using core::Errc;
 
-
-#define LINK_COLUMNS                                                                                         \
-    "id, slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, tags, deleted_at, "  \
+#define LINK_COLUMNS                                                                                        \
+    "id, slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, tags, deleted_at, " \
     "clicks, owner_id, stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting"
 
 constexpr const char* kSelectBySlug = "SELECT " LINK_COLUMNS " FROM links WHERE slug = ?";
@@ -26,12 +24,11 @@ constexpr const char* kInsertLink =
 
 // The q filter escapes LIKE wildcards so that user text matches literally. The owner filter has a
 // statement of its own (not "?5 IS NULL OR owner_id = ?5"), so that the planner can use links_owner_idx.
-#define LIST_FILTERS                                                                                          \
+#define LIST_FILTERS                                                                                         \
     "AND (?2 = '' OR slug LIKE '%' || ?2 || '%' ESCAPE '\\' OR long_url LIKE '%' || ?2 || '%' ESCAPE '\\') " \
     "AND (?3 = '' OR EXISTS (SELECT 1 FROM json_each(links.tags) WHERE json_each.value = ?3)) "
 constexpr const char* kList =
-    "SELECT " LINK_COLUMNS " FROM links WHERE deleted_at IS NULL AND id < ?1 " LIST_FILTERS
-    "ORDER BY id DESC LIMIT ?4";
+    "SELECT " LINK_COLUMNS " FROM links WHERE deleted_at IS NULL AND id < ?1 " LIST_FILTERS "ORDER BY id DESC LIMIT ?4";
 constexpr const char* kListByOwner =
     "SELECT " LINK_COLUMNS " FROM links WHERE deleted_at IS NULL AND owner_id = ?5 AND id < ?1 " LIST_FILTERS
     "ORDER BY id DESC LIMIT ?4";
@@ -45,7 +42,8 @@ constexpr const char* kDelete = "UPDATE links SET deleted_at = ?2, updated_at = 
 
 // SQLite has one writer at a time: the check and the increment cannot interleave with another's.
 constexpr const char* kConsumeUse =
-    "UPDATE links SET uses = uses + 1 WHERE id = ?1 AND deleted_at IS NULL AND (max_clicks IS NULL OR uses < max_clicks)";
+    "UPDATE links SET uses = uses + 1 WHERE id = ?1 AND deleted_at IS NULL AND (max_clicks IS NULL OR uses < "
+    "max_clicks)";
 
 constexpr const char* kInsertClick =
     "INSERT OR IGNORE INTO clicks (event_id, link_id, ts, user_agent, referer, accept_language, query, "
@@ -64,7 +62,8 @@ constexpr const char* kAddClicks = "UPDATE links SET clicks = clicks + ?2 WHERE 
 
 // Rollups (migration 0003): the same tables and meaning as PostgreSQL's.
 constexpr const char* kUpsertMinute =
-    "INSERT INTO link_clicks_minute AS r (link_id, bucket, clicks, human_clicks, bot_clicks) VALUES (?1, ?2, ?3, ?4, ?5) "
+    "INSERT INTO link_clicks_minute AS r (link_id, bucket, clicks, human_clicks, bot_clicks) VALUES (?1, ?2, ?3, ?4, "
+    "?5) "
     "ON CONFLICT (link_id, bucket) DO UPDATE SET clicks = r.clicks + excluded.clicks, "
     "human_clicks = r.human_clicks + excluded.human_clicks, bot_clicks = r.bot_clicks + excluded.bot_clicks";
 constexpr const char* kUpsertHour =
@@ -119,18 +118,29 @@ struct BatchRollups {
             }
         }
         auto qualified = [&](const std::string& v) { return v.empty() ? std::string() : d.country_code + "/" + v; };
-        const std::pair<const char*, std::string> values[] = {
-            {"country", d.country_code}, {"region", qualified(d.region)}, {"city", qualified(d.city)},
-            {"referrer_host", d.referrer_host}, {"referrer_class", d.referrer_class},
-            {"referrer", d.referrer_host + " " + d.referrer_class}, {"browser", d.browser},
-            {"os", d.os}, {"device", d.device}, {"language", d.language}};
+        const std::pair<const char*, std::string> values[] = {{"country", d.country_code},
+                                                              {"region", qualified(d.region)},
+                                                              {"city", qualified(d.city)},
+                                                              {"referrer_host", d.referrer_host},
+                                                              {"referrer_class", d.referrer_class},
+                                                              {"referrer", d.referrer_host + " " + d.referrer_class},
+                                                              {"browser", d.browser},
+                                                              {"os", d.os},
+                                                              {"device", d.device},
+                                                              {"language", d.language}};
         for (const auto& [dim, value] : values) dims[{e.link_id, dim, day_start, value}].Add(d.is_bot);
     }
 
     void Write(SqliteConnection& c) const {
         auto write = [&](const char* sql, const auto& m) {
             for (const auto& [k, n] : m) {
-                c.Prepare(sql).Bind(1, k.first).Bind(2, k.second).Bind(3, n.clicks).Bind(4, n.human).Bind(5, n.bots).Run();
+                c.Prepare(sql)
+                    .Bind(1, k.first)
+                    .Bind(2, k.second)
+                    .Bind(3, n.clicks)
+                    .Bind(4, n.human)
+                    .Bind(5, n.bots)
+                    .Run();
             }
         };
         write(kUpsertMinute, minute);
@@ -222,32 +232,35 @@ std::optional<std::int64_t> ToMillis(const std::optional<core::TimePoint>& t) {
 }  // namespace
 
 Task<core::Result<core::Link>> SqliteLinkStore::Create(const core::NewLink& link) {
-    co_return GuardBackend([&]() -> core::Result<core::Link> {
-        auto c = db_->AcquireWriter();
-        try {
-            c->Prepare(kInsertLink)
-                .Bind(1, link.slug)
-                .Bind(2, link.long_url)
-                .Bind(3, core::ToUnixMillis(link.created_at))
-                .Bind(4, core::ToUnixMillis(link.created_at))
-                .Bind(5, ToMillis(link.expires_at))
-                .Bind(6, link.max_clicks)
-                .Bind(7, static_cast<std::int64_t>(link.redirect_type))
-                .Bind(8, TagsToJson(link.tags))
-                .Bind(9, link.owner_id)
-                .Bind(10, link.stats_token_hash)
-                .Bind(11, static_cast<std::int64_t>(link.disabled))
-                .Bind(12, link.expired_url)
-                .Bind(13, static_cast<std::int64_t>(link.forward_query))
-                .Bind(14, link.password_hash)
-                .Bind(15, OptionalText(core::TargetingToJson(link.targeting)))
-                .Run();
-        } catch (const SqliteError& e) {
-            if (e.IsUniqueViolation()) return make_error_code(Errc::kSlugTaken);
-            throw;
-        }
-        return core::StoredLink(c->LastInsertRowId(), link);
+    core::Result<core::Link> created = co_await db_->OffLoop([&] {
+        return GuardBackend([&]() -> core::Result<core::Link> {
+            auto c = db_->AcquireWriter();
+            try {
+                c->Prepare(kInsertLink)
+                    .Bind(1, link.slug)
+                    .Bind(2, link.long_url)
+                    .Bind(3, core::ToUnixMillis(link.created_at))
+                    .Bind(4, core::ToUnixMillis(link.created_at))
+                    .Bind(5, ToMillis(link.expires_at))
+                    .Bind(6, link.max_clicks)
+                    .Bind(7, static_cast<std::int64_t>(link.redirect_type))
+                    .Bind(8, TagsToJson(link.tags))
+                    .Bind(9, link.owner_id)
+                    .Bind(10, link.stats_token_hash)
+                    .Bind(11, static_cast<std::int64_t>(link.disabled))
+                    .Bind(12, link.expired_url)
+                    .Bind(13, static_cast<std::int64_t>(link.forward_query))
+                    .Bind(14, link.password_hash)
+                    .Bind(15, OptionalText(core::TargetingToJson(link.targeting)))
+                    .Run();
+            } catch (const SqliteError& e) {
+                if (e.IsUniqueViolation()) return make_error_code(Errc::kSlugTaken);
+                throw;
+            }
+            return core::StoredLink(c->LastInsertRowId(), link);
+        });
     });
+    co_return created;
 }
 
 Task<std::optional<core::Link>> SqliteLinkStore::FindBySlug(std::string_view slug) {
@@ -282,63 +295,74 @@ Task<LinkPage> SqliteLinkStore::List(const ListQuery& query) {
 }
 
 Task<core::Result<core::Link>> SqliteLinkStore::Update(std::string_view slug, const core::LinkPatch& patch) {
-    co_return GuardBackend([&]() -> core::Result<core::Link> {
-        auto c = db_->AcquireWriter();
-        return WriteTransaction(*c, [&]() -> core::Result<core::Link> {
-            auto link = Find(*c, slug);
-            if (!link) return make_error_code(Errc::kNotFound);
-            if (link->deleted_at) return make_error_code(Errc::kGone);
-            if (patch.long_url) link->long_url = *patch.long_url;
-            if (patch.clear_expires_at) link->expires_at.reset();
-            if (patch.expires_at) link->expires_at = patch.expires_at;
-            if (patch.clear_max_clicks) link->max_clicks.reset();
-            if (patch.max_clicks) link->max_clicks = patch.max_clicks;
-            if (patch.redirect_type) link->redirect_type = *patch.redirect_type;
-            if (patch.tags) link->tags = *patch.tags;
-            if (patch.disabled) link->disabled = *patch.disabled;
-            if (patch.expired_url) link->expired_url = *patch.expired_url;
-            if (patch.forward_query) link->forward_query = *patch.forward_query;
-            if (patch.password_hash) link->password_hash = *patch.password_hash;
-            if (patch.targeting) link->targeting = *patch.targeting;
-            link->updated_at = patch.updated_at;
-            c->Prepare(kUpdate)
-                .Bind(1, link->id)
-                .Bind(2, link->long_url)
-                .Bind(3, ToMillis(link->expires_at))
-                .Bind(4, link->max_clicks)
-                .Bind(5, static_cast<std::int64_t>(link->redirect_type))
-                .Bind(6, TagsToJson(link->tags))
-                .Bind(7, core::ToUnixMillis(link->updated_at))
-                .Bind(8, static_cast<std::int64_t>(link->disabled))
-                .Bind(9, link->expired_url)
-                .Bind(10, static_cast<std::int64_t>(link->forward_query))
-                .Bind(11, link->password_hash)
-                .Bind(12, OptionalText(core::TargetingToJson(link->targeting)))
-                .Run();
-            return std::move(*link);
+    core::Result<core::Link> updated = co_await db_->OffLoop([&] {
+        return GuardBackend([&]() -> core::Result<core::Link> {
+            auto c = db_->AcquireWriter();
+            return WriteTransaction(*c, [&]() -> core::Result<core::Link> {
+                auto link = Find(*c, slug);
+                if (!link) return make_error_code(Errc::kNotFound);
+                if (link->deleted_at) return make_error_code(Errc::kGone);
+                if (patch.long_url) link->long_url = *patch.long_url;
+                if (patch.clear_expires_at) link->expires_at.reset();
+                if (patch.expires_at) link->expires_at = patch.expires_at;
+                if (patch.clear_max_clicks) link->max_clicks.reset();
+                if (patch.max_clicks) link->max_clicks = patch.max_clicks;
+                if (patch.redirect_type) link->redirect_type = *patch.redirect_type;
+                if (patch.tags) link->tags = *patch.tags;
+                if (patch.disabled) link->disabled = *patch.disabled;
+                if (patch.expired_url) link->expired_url = *patch.expired_url;
+                if (patch.forward_query) link->forward_query = *patch.forward_query;
+                if (patch.password_hash) link->password_hash = *patch.password_hash;
+                if (patch.targeting) link->targeting = *patch.targeting;
+                link->updated_at = patch.updated_at;
+                c->Prepare(kUpdate)
+                    .Bind(1, link->id)
+                    .Bind(2, link->long_url)
+                    .Bind(3, ToMillis(link->expires_at))
+                    .Bind(4, link->max_clicks)
+                    .Bind(5, static_cast<std::int64_t>(link->redirect_type))
+                    .Bind(6, TagsToJson(link->tags))
+                    .Bind(7, core::ToUnixMillis(link->updated_at))
+                    .Bind(8, static_cast<std::int64_t>(link->disabled))
+                    .Bind(9, link->expired_url)
+                    .Bind(10, static_cast<std::int64_t>(link->forward_query))
+                    .Bind(11, link->password_hash)
+                    .Bind(12, OptionalText(core::TargetingToJson(link->targeting)))
+                    .Run();
+                return std::move(*link);
+            });
         });
     });
+    co_return updated;
 }
 
 Task<core::Result<void>> SqliteLinkStore::Delete(std::string_view slug, core::TimePoint at) {
-    co_return GuardBackend([&]() -> core::Result<void> {
-        auto c = db_->AcquireWriter();
-        return WriteTransaction(*c, [&]() -> core::Result<void> {
-            auto link = Find(*c, slug);
-            if (!link) return make_error_code(Errc::kNotFound);
-            if (link->deleted_at) return make_error_code(Errc::kGone);
-            c->Prepare(kDelete).Bind(1, link->id).Bind(2, core::ToUnixMillis(at)).Run();
-            return {};
+    core::Result<void> deleted = co_await db_->OffLoop([&] {
+        return GuardBackend([&]() -> core::Result<void> {
+            auto c = db_->AcquireWriter();
+            return WriteTransaction(*c, [&]() -> core::Result<void> {
+                auto link = Find(*c, slug);
+                if (!link) return make_error_code(Errc::kNotFound);
+                if (link->deleted_at) return make_error_code(Errc::kGone);
+                c->Prepare(kDelete).Bind(1, link->id).Bind(2, core::ToUnixMillis(at)).Run();
+                return {};
+            });
         });
     });
+    co_return deleted;
 }
 
+// Create, Update, Delete and this run on the database's write thread (OffLoop): a redirect of a limited link waits
+// for the writer without stalling the event loop it came from.
 Task<bool> SqliteLinkStore::TryConsumeUse(core::LinkId id) {
-    co_return GuardBackend([&] {
-        auto c = db_->AcquireWriter();
-        c->Prepare(kConsumeUse).Bind(1, id).Run();
-        return c->Changes() == 1;
+    const bool consumed = co_await db_->OffLoop([&] {
+        return GuardBackend([&] {
+            auto c = db_->AcquireWriter();
+            c->Prepare(kConsumeUse).Bind(1, id).Run();
+            return c->Changes() == 1;
+        });
     });
+    co_return consumed;
 }
 
 Task<void> SqliteLinkStore::Ping() {
