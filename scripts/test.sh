@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh test
-scripts/build.sh
+SHORTENER_BUILD_TESTS=ON scripts/build.sh
 
 # shellcheck source=scripts/test-services.sh
 source scripts/test-services.sh
