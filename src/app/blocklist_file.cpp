@@ -29,7 +29,7 @@ BlocklistFile::~BlocklistFile() {
 
 bool BlocklistFile::Load(std::string* error) {
     std::lock_guard reload(reload_mutex_);
-    struct stat st{};
+    struct stat st {};
     if (::stat(path_.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
         if (error) *error = "cannot read " + path_;
         return false;
@@ -71,7 +71,7 @@ bool BlocklistFile::ReloadNow() { return Reload(true); }
 
 bool BlocklistFile::Reload(bool force) {
     std::lock_guard reload(reload_mutex_);
-    struct stat st{};
+    struct stat st {};
     Signature now;
     if (::stat(path_.c_str(), &st) == 0) {
         now = {static_cast<long long>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,

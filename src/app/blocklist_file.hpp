@@ -17,7 +17,7 @@
 namespace shortener::app {
 
 class BlocklistFile final : public core::DomainListSource {
-public:
+  public:
     BlocklistFile(std::string path, std::chrono::milliseconds check_every = std::chrono::seconds(2));
     ~BlocklistFile() override;
     BlocklistFile(const BlocklistFile&) = delete;
@@ -35,7 +35,7 @@ public:
     std::shared_ptr<const core::DomainSet> Current() const override;
     const std::string& path() const noexcept { return path_; }
 
-private:
+  private:
     struct Signature {
         long long mtime_ns = -1;
         long long size = -1;
@@ -48,8 +48,8 @@ private:
     std::chrono::milliseconds check_every_;
     mutable std::mutex mutex_;
     std::shared_ptr<const core::DomainSet> current_;
-    Signature loaded_;       // the version in force
-    Signature last_failed_;  // the last version that failed (logged once)
+    Signature loaded_;         // the version in force
+    Signature last_failed_;    // the last version that failed (logged once)
     std::mutex reload_mutex_;  // one reload at a time (poller and SIGHUP)
     std::mutex stop_mutex_;
     std::condition_variable stop_cv_;

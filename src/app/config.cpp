@@ -1,11 +1,11 @@
 #include "app/config.hpp"
 
-#include "core/client_address.hpp"
-#include "core/url_policy.hpp"
-
 #include <cstdlib>
 #include <map>
 #include <stdexcept>
+
+#include "core/client_address.hpp"
+#include "core/url_policy.hpp"
 
 namespace shortener::app {
 namespace {
@@ -27,7 +27,8 @@ std::size_t ParseSize(const std::string& name, const std::string& v, std::size_t
 
 void ParseListen(const std::string& v, Config& c) {
     auto colon = v.rfind(':');
-    if (colon == std::string::npos) throw std::invalid_argument("SHORTENER_LISTEN must be host:port (got \"" + v + "\")");
+    if (colon == std::string::npos)
+        throw std::invalid_argument("SHORTENER_LISTEN must be host:port (got \"" + v + "\")");
     std::string host = v.substr(0, colon);
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
     if (host.empty()) host = "0.0.0.0";
@@ -62,9 +63,12 @@ std::vector<std::string> SplitList(const std::string& v) {
 // An origin as browsers send it: scheme://host[:port], nothing after; "*" is refused (credentials are allowed).
 bool IsOrigin(const std::string& o) {
     std::string_view rest;
-    if (o.rfind("https://", 0) == 0) rest = std::string_view(o).substr(8);
-    else if (o.rfind("http://", 0) == 0) rest = std::string_view(o).substr(7);
-    else return false;
+    if (o.rfind("https://", 0) == 0)
+        rest = std::string_view(o).substr(8);
+    else if (o.rfind("http://", 0) == 0)
+        rest = std::string_view(o).substr(7);
+    else
+        return false;
     if (rest.empty() || rest.find_first_of("/?#@ *") != std::string_view::npos) return false;
     for (char c : rest) {
         if (c >= 'A' && c <= 'Z') return false;  // browsers send lower-case hosts; a mixed-case entry never matches
@@ -73,7 +77,8 @@ bool IsOrigin(const std::string& o) {
 }
 
 void Apply(const std::string& env, const std::string& v, Config& c) {
-    if (env == "SHORTENER_LISTEN") ParseListen(v, c);
+    if (env == "SHORTENER_LISTEN")
+        ParseListen(v, c);
     else if (env == "SHORTENER_PUBLIC_URL") {
         if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) {
             throw std::invalid_argument("SHORTENER_PUBLIC_URL must start with http:// or https:// (got \"" + v + "\")");
@@ -81,55 +86,76 @@ void Apply(const std::string& env, const std::string& v, Config& c) {
         c.public_url = v;
         c.public_url_explicit = true;
         while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
-    } else if (env == "SHORTENER_DATA_DIR") c.data_dir = v;
-    else if (env == "DATABASE_URL") c.database_url = v;
-    else if (env == "REDIS_URL") c.redis_url = v;
+    } else if (env == "SHORTENER_DATA_DIR")
+        c.data_dir = v;
+    else if (env == "DATABASE_URL")
+        c.database_url = v;
+    else if (env == "REDIS_URL")
+        c.redis_url = v;
     else if (env == "SHORTENER_TRUSTED_PROXIES") {
         std::string error;
         if (!core::TrustedProxies::Parse(v, &error)) {
             throw std::invalid_argument("SHORTENER_TRUSTED_PROXIES must be comma-separated CIDRs: " + error);
         }
         c.trusted_proxies = v;
-    }
-    else if (env == "SHORTENER_GEOIP_DB") c.geoip_db = v;
+    } else if (env == "SHORTENER_GEOIP_DB")
+        c.geoip_db = v;
     else if (env == "SHORTENER_DNT") {
         if (v != "ignore" && v != "anonymize") {
             throw std::invalid_argument("SHORTENER_DNT must be ignore or anonymize (got \"" + v + "\")");
         }
         c.dnt = v;
-    } else if (env == "SHORTENER_ENRICH_DATA_DIR") c.enrich_data_dir = v;
-    else if (env == "SHORTENER_WEB_DIR") c.web_dir = v;
-    else if (env == "SHORTENER_THREADS") c.threads = ParseSize(env, v, 0, 256);
+    } else if (env == "SHORTENER_ENRICH_DATA_DIR")
+        c.enrich_data_dir = v;
+    else if (env == "SHORTENER_WEB_DIR")
+        c.web_dir = v;
+    else if (env == "SHORTENER_THREADS")
+        c.threads = ParseSize(env, v, 0, 256);
     else if (env == "SHORTENER_AUTH") {
-        if (v == "none") c.auth = AuthMode::kNone;
-        else if (v == "required") c.auth = AuthMode::kRequired;
-        else throw std::invalid_argument("SHORTENER_AUTH must be none or required (got \"" + v + "\")");
+        if (v == "none")
+            c.auth = AuthMode::kNone;
+        else if (v == "required")
+            c.auth = AuthMode::kRequired;
+        else
+            throw std::invalid_argument("SHORTENER_AUTH must be none or required (got \"" + v + "\")");
         c.auth_explicit = true;
     } else if (env == "SHORTENER_SIGNUP") {
-        if (v != "closed" && v != "open") throw std::invalid_argument("SHORTENER_SIGNUP must be closed or open (got \"" + v + "\")");
+        if (v != "closed" && v != "open")
+            throw std::invalid_argument("SHORTENER_SIGNUP must be closed or open (got \"" + v + "\")");
         c.signup_open = v == "open";
     } else if (env == "SHORTENER_ANONYMOUS_SHORTENING") {
         if (v != "off" && v != "on") {
             throw std::invalid_argument("SHORTENER_ANONYMOUS_SHORTENING must be off or on (got \"" + v + "\")");
         }
         c.anonymous_shortening = v == "on";
-    } else if (env == "SHORTENER_SLUG_LENGTH") c.slug_length = ParseSize(env, v, 4, 32);
-    else if (env == "SHORTENER_MAX_URL_LENGTH") c.max_url_length = ParseSize(env, v, 64, 65536);
-    else if (env == "SHORTENER_MAX_CONNECTIONS") c.max_connections = ParseSize(env, v, 1, 1'000'000);
-    else if (env == "SHORTENER_MAX_BODY_BYTES") c.max_body_bytes = ParseSize(env, v, 1024, 64 * 1024 * 1024);
-    else if (env == "SHORTENER_MAX_HEADER_BYTES") c.max_header_bytes = ParseSize(env, v, 1024, 1024 * 1024);
+    } else if (env == "SHORTENER_SLUG_LENGTH")
+        c.slug_length = ParseSize(env, v, 4, 32);
+    else if (env == "SHORTENER_MAX_URL_LENGTH")
+        c.max_url_length = ParseSize(env, v, 64, 65536);
+    else if (env == "SHORTENER_MAX_CONNECTIONS")
+        c.max_connections = ParseSize(env, v, 1, 1'000'000);
+    else if (env == "SHORTENER_MAX_BODY_BYTES")
+        c.max_body_bytes = ParseSize(env, v, 1024, 64 * 1024 * 1024);
+    else if (env == "SHORTENER_MAX_HEADER_BYTES")
+        c.max_header_bytes = ParseSize(env, v, 1024, 1024 * 1024);
     else if (env == "SHORTENER_REQUEST_TIMEOUT_MS")
         c.request_timeout = std::chrono::milliseconds(ParseSize(env, v, 100, 3'600'000));
     else if (env == "SHORTENER_IDLE_TIMEOUT_MS")
         c.idle_timeout = std::chrono::milliseconds(ParseSize(env, v, 100, 3'600'000));
     else if (env == "SHORTENER_SHUTDOWN_GRACE_MS")
         c.shutdown_grace = std::chrono::milliseconds(ParseSize(env, v, 0, 600'000));
-    else if (env == "SHORTENER_CACHE_SIZE") c.cache_size = ParseSize(env, v, 0, 100'000'000);
-    else if (env == "SHORTENER_CACHE_TTL_S") c.cache_ttl = std::chrono::seconds(ParseSize(env, v, 1, 86'400 * 7));
-    else if (env == "SHORTENER_CLICK_QUEUE_CAPACITY") c.click_queue_capacity = ParseSize(env, v, 1, 100'000'000);
-    else if (env == "SHORTENER_CLICK_BATCH_SIZE") c.click_batch_size = ParseSize(env, v, 1, 100'000);
-    else if (env == "SHORTENER_CLICK_SPILL_THRESHOLD") c.click_spill_threshold = ParseSize(env, v, 1, 100'000'000);
-    else if (env == "SHORTENER_REDIS_PREFIX") c.redis_prefix = v;
+    else if (env == "SHORTENER_CACHE_SIZE")
+        c.cache_size = ParseSize(env, v, 0, 100'000'000);
+    else if (env == "SHORTENER_CACHE_TTL_S")
+        c.cache_ttl = std::chrono::seconds(ParseSize(env, v, 1, 86'400 * 7));
+    else if (env == "SHORTENER_CLICK_QUEUE_CAPACITY")
+        c.click_queue_capacity = ParseSize(env, v, 1, 100'000'000);
+    else if (env == "SHORTENER_CLICK_BATCH_SIZE")
+        c.click_batch_size = ParseSize(env, v, 1, 100'000);
+    else if (env == "SHORTENER_CLICK_SPILL_THRESHOLD")
+        c.click_spill_threshold = ParseSize(env, v, 1, 100'000'000);
+    else if (env == "SHORTENER_REDIS_PREFIX")
+        c.redis_prefix = v;
     else if (env == "SHORTENER_REDIS_CACHE_TTL_S")
         c.redis_cache_ttl = std::chrono::seconds(ParseSize(env, v, 0, 86'400 * 30));
     else if (env == "SHORTENER_CLAIM_IDLE_MS")
@@ -149,9 +175,12 @@ void Apply(const std::string& env, const std::string& v, Config& c) {
             throw std::invalid_argument("SHORTENER_METRICS_LISTEN must be host:port or off (got \"" + v + "\")");
         }
         c.metrics_listen = v;
-    } else if (env == "SHORTENER_RATE_LIMIT_CREATE") c.rate_limit_create = ParseLimit(env, v);
-    else if (env == "SHORTENER_RATE_LIMIT_API") c.rate_limit_api = ParseLimit(env, v);
-    else if (env == "SHORTENER_BLOCKLIST_FILE") c.blocklist_file = v;
+    } else if (env == "SHORTENER_RATE_LIMIT_CREATE")
+        c.rate_limit_create = ParseLimit(env, v);
+    else if (env == "SHORTENER_RATE_LIMIT_API")
+        c.rate_limit_api = ParseLimit(env, v);
+    else if (env == "SHORTENER_BLOCKLIST_FILE")
+        c.blocklist_file = v;
     else if (env == "SHORTENER_REFUSE_SHORTENERS") {
         if (v != "on" && v != "off") {
             throw std::invalid_argument("SHORTENER_REFUSE_SHORTENERS must be on or off (got \"" + v + "\")");
@@ -280,8 +309,8 @@ Config LoadConfig(const std::vector<std::string>& args) {
 }
 
 std::string DefaultPublicUrl(const std::string& listen_host, std::uint16_t port) {
-    std::string host = IsLoopbackHost(listen_host) || listen_host == "0.0.0.0" || listen_host == "::" ? "localhost"
-                                                                                                       : listen_host;
+    std::string host =
+        IsLoopbackHost(listen_host) || listen_host == "0.0.0.0" || listen_host == "::" ? "localhost" : listen_host;
     if (host.find(':') != std::string::npos) host = "[" + host + "]";
     return "http://" + host + ":" + std::to_string(port);
 }

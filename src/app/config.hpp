@@ -45,17 +45,17 @@ struct Config {
     std::chrono::seconds cache_ttl{600};
     std::size_t click_queue_capacity = 100'000;
     std::size_t click_batch_size = 1'000;
-    std::size_t click_spill_threshold = 10'000;      // distributed: buffered clicks before journaling (Redis down)
-    std::chrono::milliseconds claim_idle{30'000};     // distributed: pending clicks idle this long are reclaimed
-    std::chrono::seconds redis_cache_ttl{86'400};      // distributed: L2 lifetime of a link; 0 = no L2
-    std::string redis_prefix = "shortener:";          // distributed: every Redis key, stream and channel starts with it
+    std::size_t click_spill_threshold = 10'000;    // distributed: buffered clicks before journaling (Redis down)
+    std::chrono::milliseconds claim_idle{30'000};  // distributed: pending clicks idle this long are reclaimed
+    std::chrono::seconds redis_cache_ttl{86'400};  // distributed: L2 lifetime of a link; 0 = no L2
+    std::string redis_prefix = "shortener:";       // distributed: every Redis key, stream and channel starts with it
     std::string log_level = "info";
-    std::string access_log = "errors";         // off | errors (5xx) | all
-    std::string pushgateway_url;               // worker pushes its metrics there when set
-    std::string metrics_listen = "off";        // the worker's /healthz, /readyz, /metrics (host:port), or off
+    std::string access_log = "errors";   // off | errors (5xx) | all
+    std::string pushgateway_url;         // worker pushes its metrics there when set
+    std::string metrics_listen = "off";  // the worker's /healthz, /readyz, /metrics (host:port), or off
     // Abuse protection (issue #7)
     std::optional<http::RateLimit> rate_limit_create = http::RateLimit{1, 20};  // per address and per credential
-    std::optional<http::RateLimit> rate_limit_api = http::RateLimit{20, 100};    // other /api/ calls; nullopt: off
+    std::optional<http::RateLimit> rate_limit_api = http::RateLimit{20, 100};   // other /api/ calls; nullopt: off
     std::string blocklist_file;                 // domains refused with url_blocked (reloaded); empty: none
     bool refuse_shorteners = true;              // refuse links to known URL shorteners (url_shortener)
     std::vector<std::string> extra_shorteners;  // more domains treated as shorteners

@@ -6,22 +6,21 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <filesystem>
 #include <future>
 #include <random>
 #include <thread>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-
 #include "app/commands.hpp"
 #include "app/enrichment.hpp"
-#include "auth/password.hpp"
-#include "app/system.hpp"
 #include "app/observability.hpp"
 #include "app/protection.hpp"
+#include "app/system.hpp"
 #include "app/wiring.hpp"
 #include "app/worker.hpp"
+#include "auth/password.hpp"
 #include "cache/l1_cache.hpp"
 #include "cache/link_resolver.hpp"
 #include "cache/redis/redis_link_cache.hpp"
@@ -29,16 +28,16 @@
 #include "http/handlers/static_handler.hpp"
 #include "http/rate_limit/redis_rate_limiter.hpp"
 #include "http/server.hpp"
+#include "live/redis_pubsub/redis_broadcaster.hpp"
 #include "log/log.hpp"
 #include "queue/redis_streams/redis_stream_click_queue.hpp"
-#include "live/redis_pubsub/redis_broadcaster.hpp"
 #include "redis/redis_client.hpp"
 #include "store/postgres/postgres_auth_store.hpp"
-#include "store/sqlite/sqlite_auth_store.hpp"
 #include "store/postgres/postgres_salt_store.hpp"
-#include "store/postgres/postgres_stores.hpp"
-#include "store/sqlite/sqlite_salt_store.hpp"
 #include "store/postgres/postgres_stats_store.hpp"
+#include "store/postgres/postgres_stores.hpp"
+#include "store/sqlite/sqlite_auth_store.hpp"
+#include "store/sqlite/sqlite_salt_store.hpp"
 #include "store/sqlite/sqlite_stats_store.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
 
@@ -102,8 +101,9 @@ std::optional<Stores> TryOpenStores(const Config& config) {
 
 std::optional<redis::ClientOptions> RedisOptions(const Config& config) {
     if (config.redis_url.empty()) {
-        log::Error("config_invalid", {{"error", "distributed mode needs REDIS_URL (redis://host:port) for the cache "
-                                                "and the click queue"}});
+        log::Error("config_invalid", {{"error",
+                                       "distributed mode needs REDIS_URL (redis://host:port) for the cache "
+                                       "and the click queue"}});
         return std::nullopt;
     }
     try {
@@ -194,7 +194,8 @@ int ServeDistributed(const Config& config) {
     cache_options.channel = config.redis_prefix + "link-changes";
     cache_options.ttl = config.redis_cache_ttl;  // 0: no L2 entries, invalidation messages only
     cache::RedisLinkCache l2(
-        cache_client, subscriber, cache_options, [&l1](std::string_view slug) { l1.Erase(slug); }, [&l1] { l1.Clear(); });
+        cache_client, subscriber, cache_options, [&l1](std::string_view slug) { l1.Erase(slug); },
+        [&l1] { l1.Clear(); });
     metrics::Registry registry;
     AddProcessWideMetrics(registry);
     cache::CacheProbe cache_probe(registry);
@@ -207,7 +208,7 @@ int ServeDistributed(const Config& config) {
     queue_client->SetOnConnect([weak = std::weak_ptr<redis::Client>(queue_client), stream_options] {
         if (auto client = weak.lock())
             client->Command({"XGROUP", "CREATE", stream_options.stream, stream_options.group, "0", "MKSTREAM"},
-                              [](redis::Reply) {});
+                            [](redis::Reply) {});
     });
     queue::RedisStreamClickSink sink(queue_client, stream_options);
     cache_client->Start();
@@ -255,9 +256,9 @@ int ServeDistributed(const Config& config) {
     url_policy.max_length = config.max_url_length;
     url_policy.own_hosts.push_back(HostOf(config.public_url));
 
-    http::HandlerContext ctx{*stores.links, resolver, sink, clock, random,
-                             core::SlugGenerator(random, config.slug_length), url_policy, config.public_url,
-                             registry, {}};
+    http::HandlerContext ctx{
+        *stores.links, resolver,          sink,     clock, random, core::SlugGenerator(random, config.slug_length),
+        url_policy,    config.public_url, registry, {}};
     ctx.trusted_proxies = *core::TrustedProxies::Parse(config.trusted_proxies);  // validated by LoadConfig
     ctx.stats = stores.stats.get();
     ctx.live = &broadcaster;
@@ -269,15 +270,14 @@ int ServeDistributed(const Config& config) {
     ctx.country_of = MakeCountryLookup(config);  // the geo database opens on the first country-targeted visit
     ctx.readiness.push_back({"database", [&stores]() { return stores.links->Ping(); }});
     // Redis down degrades (no L2, clicks buffered or journaled) but redirects and the API keep working.
-    ctx.readiness.push_back({"redis",
-                             [&]() -> boost::asio::awaitable<void> {
-                                 if (!cache_client->Connected() || !queue_client->Connected() ||
-                                     !subscriber->Connected())
-                                     throw std::runtime_error("redis unreachable; clicks buffered: " +
-                                                              std::to_string(sink.Stats().depth));
-                                 co_return;
-                             },
-                             false});
+    ctx.readiness.push_back(
+        {"redis",
+         [&]() -> boost::asio::awaitable<void> {
+             if (!cache_client->Connected() || !queue_client->Connected() || !subscriber->Connected())
+                 throw std::runtime_error("redis unreachable; clicks buffered: " + std::to_string(sink.Stats().depth));
+             co_return;
+         },
+         false});
 
     http::Router router;
     http::AddHealthRoutes(router, ctx);
@@ -340,8 +340,10 @@ int RunDistributedWorker(const Config& config) {
     queue::RedisStreamClickSource source(client, StreamOptions(config), consumer);
     // Visitor-id salts shared by every worker of the deployment (one visitor, one id per day).
     std::unique_ptr<enrich::SaltStore> salts;
-    if (stores.pg_pool) salts = std::make_unique<store::PostgresSaltStore>(stores.pg_pool);
-    else salts = std::make_unique<store::SqliteSaltStore>(*stores.sqlite);
+    if (stores.pg_pool)
+        salts = std::make_unique<store::PostgresSaltStore>(stores.pg_pool);
+    else
+        salts = std::make_unique<store::SqliteSaltStore>(*stores.sqlite);
     auto enricher = MakeEnricher(config, std::move(salts));
 
     metrics::Registry registry;
@@ -351,19 +353,19 @@ int RunDistributedWorker(const Config& config) {
     registry.AddGauge("shortener_click_queue_lag_seconds", "Age of the oldest click in the batch read last.", [&] {
         auto oldest = probe.oldest_read_ms.load(std::memory_order_relaxed);
         if (oldest == 0) return 0.0;
-        auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::system_clock::now().time_since_epoch()).count();
+        auto now =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
         return std::max<double>(0, static_cast<double>(now - oldest) / 1000.0);
     });
     registry.AddGauge("shortener_redis_up", "1 while the Redis connection is up.",
                       [&] { return client->Connected() ? 1.0 : 0.0; });
-    WorkerObservability observability(
-        config, registry,
-        {{"database", [&stores]() { return stores.links->Ping(); }},
-         {"redis", [&client]() -> boost::asio::awaitable<void> {
-              if (!client->Connected()) throw std::runtime_error("redis unreachable");
-              co_return;
-          }}});
+    WorkerObservability observability(config, registry,
+                                      {{"database", [&stores]() { return stores.links->Ping(); }},
+                                       {"redis", [&client]() -> boost::asio::awaitable<void> {
+                                            if (!client->Connected()) throw std::runtime_error("redis unreachable");
+                                            co_return;
+                                        }}});
     if (!observability.Start()) return 1;
     WorkerOptions options;
     options.batch_size = config.click_batch_size;
@@ -372,18 +374,20 @@ int RunDistributedWorker(const Config& config) {
     std::promise<void> done;
     auto finished = done.get_future();
     std::atomic<bool> failed{false};
-    boost::asio::co_spawn(context, RunClickWorker(source, *enricher, *stores.clicks, probe, options, stop, &broadcaster, stores.stats.get()),
-                          [&done, &failed](std::exception_ptr e) {
-                              done.set_value();
-                              if (!e) return;
-                              try {
-                                  std::rethrow_exception(e);
-                              } catch (const std::exception& ex) {
-                                  log::Error("worker_failed", {{"error", ex.what()}});
-                              }
-                              failed.store(true);
-                              kill(getpid(), SIGTERM);  // wakes the sigwait below: exit instead of idling
-                          });
+    boost::asio::co_spawn(
+        context,
+        RunClickWorker(source, *enricher, *stores.clicks, probe, options, stop, &broadcaster, stores.stats.get()),
+        [&done, &failed](std::exception_ptr e) {
+            done.set_value();
+            if (!e) return;
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                log::Error("worker_failed", {{"error", ex.what()}});
+            }
+            failed.store(true);
+            kill(getpid(), SIGTERM);  // wakes the sigwait below: exit instead of idling
+        });
     if (stores.pg_pool) {
         boost::asio::co_spawn(context, store::MaintainClickPartitions(stores.pg_pool), [](std::exception_ptr) {});
     }

@@ -13,13 +13,13 @@ namespace {
 
 // The enricher together with the salt store it borrows.
 class OwningEnricher final : public core::ClickEnricher {
-public:
+  public:
     OwningEnricher(const enrich::EnricherOptions& options, std::unique_ptr<enrich::SaltStore> salts,
                    std::vector<std::string>* warnings)
         : salts_(std::move(salts)), enricher_(options, *salts_, warnings) {}
     core::ClickDimensions Enrich(const core::ClickEvent& click) override { return enricher_.Enrich(click); }
 
-private:
+  private:
     std::unique_ptr<enrich::SaltStore> salts_;
     enrich::Enricher enricher_;
 };
@@ -32,7 +32,7 @@ std::string HostAndPortOf(const std::string& url) {
 
 // Opens the database on first use; a database that cannot be opened is logged once and answers "unknown".
 class LazyCountryLookup {
-public:
+  public:
     explicit LazyCountryLookup(std::string path) : path_(std::move(path)) {}
 
     std::string CountryOf(std::string_view client_address) {
@@ -50,7 +50,7 @@ public:
         return geo_->Lookup(*address, true).country_code;
     }
 
-private:
+  private:
     std::string path_;
     std::once_flag once_;
     std::unique_ptr<enrich::GeoLocator> geo_;
@@ -79,9 +79,9 @@ std::unique_ptr<core::ClickEnricher> MakeEnricher(const Config& config, std::uni
     // Loading parses megabytes of YAML/JSON into short-lived nodes; hand those pages back (about 30 MiB).
     malloc_trim(0);
     for (const auto& w : warnings) log::Warn("enrich_data_missing", {{"error", w}});
-    log::Info("enrich_ready", {{"geoip_db", options.geoip_db},
-                               {"data_files_missing", std::to_string(warnings.size())},
-                               {"dnt", config.dnt}});
+    log::Info(
+        "enrich_ready",
+        {{"geoip_db", options.geoip_db}, {"data_files_missing", std::to_string(warnings.size())}, {"dnt", config.dnt}});
     return enricher;
 }
 

@@ -33,8 +33,8 @@ bool StartApiServer(http::Server& server, http::HandlerContext& ctx, const Confi
     try {
         server.Bind();
     } catch (const std::exception& e) {
-        log::Error("listen_failed", {{"address", config.listen_host + ":" + std::to_string(config.listen_port)},
-                                     {"error", e.what()}});
+        log::Error("listen_failed",
+                   {{"address", config.listen_host + ":" + std::to_string(config.listen_port)}, {"error", e.what()}});
         return false;
     }
     if (!config.public_url_explicit) {

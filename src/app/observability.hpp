@@ -32,13 +32,13 @@ bool StartApiServer(http::Server& server, http::HandlerContext& ctx, const Confi
 /// The worker's /healthz, /readyz and /metrics (SHORTENER_METRICS_LISTEN) and its Pushgateway pusher
 /// (PUSHGATEWAY_URL); each only when configured. Stops both when destroyed.
 class WorkerObservability {
-public:
+  public:
     WorkerObservability(const Config& config, metrics::Registry& registry, std::vector<http::ReadinessCheck> checks);
     ~WorkerObservability();
     /// Binds and starts; false (logged) if the address cannot be bound.
     bool Start();
 
-private:
+  private:
     const Config& config_;
     metrics::Registry& registry_;
     std::vector<http::ReadinessCheck> checks_;

@@ -10,7 +10,8 @@ std::vector<std::string> OwnHosts(const Config& config, const std::string& publi
     if (config.listen_host != "0.0.0.0" && config.listen_host != "::" && config.listen_host != hosts.front()) {
         hosts.push_back(config.listen_host);
     }
-    const bool loopback = std::any_of(hosts.begin(), hosts.end(), [](const std::string& h) { return IsLoopbackHost(h); });
+    const bool loopback =
+        std::any_of(hosts.begin(), hosts.end(), [](const std::string& h) { return IsLoopbackHost(h); });
     if (loopback) {
         for (const char* name : {"localhost", "127.0.0.1", "::1"}) {
             if (std::find(hosts.begin(), hosts.end(), name) == hosts.end()) hosts.emplace_back(name);
@@ -29,8 +30,8 @@ bool SetUpProtection(const Config& config, http::HandlerContext& ctx, http::Rout
             log::Error("config_invalid", {{"error", "SHORTENER_BLOCKLIST_FILE: " + error}});
             return false;
         }
-        log::Info("blocklist_loaded", {{"path", config.blocklist_file},
-                                       {"domains", std::to_string(out.blocklist->Current()->size())}});
+        log::Info("blocklist_loaded",
+                  {{"path", config.blocklist_file}, {"domains", std::to_string(out.blocklist->Current()->size())}});
         out.blocklist->Start();
         ctx.url_policy.blocklist = out.blocklist.get();
     }

@@ -1,7 +1,5 @@
 #include "app/pushgateway.hpp"
 
-#include <stdexcept>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -9,6 +7,7 @@
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
+#include <stdexcept>
 
 #include "log/log.hpp"
 
@@ -21,7 +20,8 @@ using tcp = asio::ip::tcp;
 // Keeps label values path-safe: the Pushgateway takes them as URL path segments.
 std::string PathSafe(const std::string& s) {
     std::string out;
-    for (char c : s) out.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ? c : '_');
+    for (char c : s)
+        out.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ? c : '_');
     return out.empty() ? "unknown" : out;
 }
 
@@ -84,9 +84,10 @@ int PushgatewayPusher::PushOnce() {
         setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
         setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
         std::string body = registry_.Render();
-        std::string request = "PUT " + path_ + " HTTP/1.1\r\nHost: " + host_ + ":" + port_ +
-                              "\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: " +
-                              std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+        std::string request =
+            "PUT " + path_ + " HTTP/1.1\r\nHost: " + host_ + ":" + port_ +
+            "\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: " + std::to_string(body.size()) +
+            "\r\nConnection: close\r\n\r\n" + body;
         asio::write(socket, asio::buffer(request));
         asio::streambuf response;
         asio::read_until(socket, response, "\r\n");

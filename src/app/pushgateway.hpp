@@ -14,7 +14,7 @@
 namespace shortener::app {
 
 class PushgatewayPusher {
-public:
+  public:
     /// `url` is http://host:port[/]; metrics go to <url>/metrics/job/<job>/instance/<instance>.
     PushgatewayPusher(std::string url, std::string job, std::string instance, const metrics::Registry& registry,
                       std::chrono::milliseconds interval);
@@ -23,7 +23,7 @@ public:
     /// One push now; returns the HTTP status (0 if the gateway could not be reached).
     int PushOnce();
 
-private:
+  private:
     void Run();
 
     std::string host_, port_, path_;

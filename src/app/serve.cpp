@@ -3,35 +3,34 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <filesystem>
 #include <future>
 #include <thread>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-
 #include "app/commands.hpp"
 #include "app/enrichment.hpp"
-#include "auth/password.hpp"
 #include "app/observability.hpp"
 #include "app/protection.hpp"
 #include "app/system.hpp"
 #include "app/wiring.hpp"
 #include "app/worker.hpp"
+#include "auth/password.hpp"
 #include "cache/l1_cache.hpp"
 #include "cache/link_resolver.hpp"
 #include "http/handlers/handlers.hpp"
 #include "http/handlers/static_handler.hpp"
 #include "http/rate_limit/in_process_rate_limiter.hpp"
 #include "http/server.hpp"
+#include "live/broadcaster.hpp"
 #include "log/log.hpp"
 #include "queue/in_process/in_process_click_queue.hpp"
 #include "store/postgres/postgres_stores.hpp"
 #include "store/sqlite/sqlite_auth_store.hpp"
 #include "store/sqlite/sqlite_salt_store.hpp"
-#include "store/sqlite/sqlite_stores.hpp"
 #include "store/sqlite/sqlite_stats_store.hpp"
-#include "live/broadcaster.hpp"
+#include "store/sqlite/sqlite_stores.hpp"
 
 namespace shortener::app {
 namespace {
@@ -136,9 +135,9 @@ int Serve(const Config& config) {
     url_policy.max_length = config.max_url_length;
     url_policy.own_hosts.push_back(HostOf(config.public_url));
 
-    http::HandlerContext ctx{links, resolver, click_queue, clock, random,
-                             core::SlugGenerator(random, config.slug_length), url_policy, config.public_url,
-                             registry, {}};
+    http::HandlerContext ctx{
+        links,      resolver,          click_queue, clock, random, core::SlugGenerator(random, config.slug_length),
+        url_policy, config.public_url, registry,    {}};
     ctx.trusted_proxies = *core::TrustedProxies::Parse(config.trusted_proxies);  // validated by LoadConfig
     ctx.stats = &stats_store;
     ctx.live = &broadcaster;

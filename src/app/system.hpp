@@ -7,12 +7,12 @@
 namespace shortener::app {
 
 class SystemClock final : public core::Clock {
-public:
+  public:
     std::chrono::system_clock::time_point Now() const noexcept override { return std::chrono::system_clock::now(); }
 };
 
 class SodiumRandom final : public core::RandomSource {
-public:
+  public:
     SodiumRandom();  // throws if libsodium cannot initialise
     void Fill(std::span<std::uint8_t> out) noexcept override;
 };

@@ -1,21 +1,19 @@
 #include "app/worker.hpp"
 
 #include <algorithm>
-
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <map>
 
 #include "log/log.hpp"
-
-#include <map>
 
 namespace shortener::app {
 
 WorkerProbe::WorkerProbe(metrics::Registry& r)
     : clicks_stored(r.AddCounter("shortener_clicks_stored_total", "Clicks written to the click store.")),
-      clicks_duplicate(r.AddCounter("shortener_clicks_duplicate_total",
-                                    "Clicks delivered again and skipped (already stored).")),
+      clicks_duplicate(
+          r.AddCounter("shortener_clicks_duplicate_total", "Clicks delivered again and skipped (already stored).")),
       batch_failures(r.AddCounter("shortener_click_batch_failures_total", "Click batches that failed to store.")),
       batch_duration(r.AddHistogram("shortener_click_batch_duration_seconds", "Time to store one batch of clicks.",
                                     metrics::LatencyBuckets())),
@@ -73,8 +71,8 @@ boost::asio::awaitable<void> PublishBatch(const std::vector<core::EnrichedClick>
         e.link_id = t.link_id;
         e.id = t.clicks;
         e.prev = t.clicks - static_cast<std::int64_t>(clicks.size());
-        e.data = live::BatchEventJson(t.link_id, t.slug, t.clicks, t.human_clicks, t.bot_clicks, t.unique_visitors,
-                                      clicks);
+        e.data =
+            live::BatchEventJson(t.link_id, t.slug, t.clicks, t.human_clicks, t.bot_clicks, t.unique_visitors, clicks);
         live.Publish(std::move(e));
     }
 }

@@ -4,9 +4,8 @@
 /// cannot be stored is retried with backoff and never acknowledged before it is stored.
 
 #include <atomic>
-#include <chrono>
-
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 
 #include "core/enriched_click.hpp"
 #include "live/broadcaster.hpp"

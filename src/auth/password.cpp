@@ -3,11 +3,10 @@
 #include <sodium.h>
 
 #include <atomic>
-#include <stdexcept>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <stdexcept>
 
 #include "core/errc.hpp"
 
@@ -42,7 +41,7 @@ bool VerifyPasswordBlocking(std::string_view encoded, std::string_view password)
 struct PasswordHasher::Impl {
     Impl(std::size_t threads, std::size_t max_waiting) : pool(threads), limit(threads + max_waiting) {}
     boost::asio::thread_pool pool;
-    const std::size_t limit;             // computations running or waiting, at most
+    const std::size_t limit;  // computations running or waiting, at most
     std::atomic<std::size_t> in_flight{0};
 };
 
@@ -50,7 +49,7 @@ namespace {
 
 // Counts one computation in flight for its lifetime; refuses when the hasher is full.
 class Slot {
-public:
+  public:
     Slot(std::atomic<std::size_t>& in_flight, std::size_t limit) : in_flight_(in_flight) {
         if (in_flight_.fetch_add(1, std::memory_order_relaxed) >= limit) {
             in_flight_.fetch_sub(1, std::memory_order_relaxed);
@@ -61,7 +60,7 @@ public:
     Slot(const Slot&) = delete;
     Slot& operator=(const Slot&) = delete;
 
-private:
+  private:
     std::atomic<std::size_t>& in_flight_;
 };
 
@@ -88,8 +87,8 @@ boost::asio::awaitable<bool> VerifyTask(std::string encoded, std::string passwor
 // co_spawn onto the pool runs the computation there; the awaiting coroutine resumes on its own executor.
 boost::asio::awaitable<std::string> PasswordHasher::Hash(std::string password) {
     Slot slot(impl_->in_flight, impl_->limit);
-    std::string hash = co_await boost::asio::co_spawn(impl_->pool, HashTask(std::move(password)),
-                                                      boost::asio::use_awaitable);
+    std::string hash =
+        co_await boost::asio::co_spawn(impl_->pool, HashTask(std::move(password)), boost::asio::use_awaitable);
     co_return hash;
 }
 

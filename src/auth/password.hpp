@@ -4,12 +4,11 @@
 /// password-protected links. Hashing costs tens of milliseconds and 64 MiB on purpose, so the awaitable
 /// methods run it on a small pool of their own threads instead of blocking an HTTP event loop.
 
+#include <boost/asio/awaitable.hpp>
 #include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include <boost/asio/awaitable.hpp>
 
 namespace shortener::auth {
 
@@ -29,7 +28,7 @@ bool VerifyPasswordBlocking(std::string_view encoded, std::string_view password)
 /// Verify throw core::Overloaded at once (503 + Retry-After) rather than let a flood of guesses from many
 /// addresses queue without bound behind the rate limits.
 class PasswordHasher {
-public:
+  public:
     explicit PasswordHasher(std::size_t threads = 2, std::size_t max_waiting = 64);
     ~PasswordHasher();
     PasswordHasher(const PasswordHasher&) = delete;
@@ -38,7 +37,7 @@ public:
     boost::asio::awaitable<std::string> Hash(std::string password);
     boost::asio::awaitable<bool> Verify(std::string encoded, std::string password);
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -22,8 +22,8 @@ namespace shortener::cache {
 using SteadyTime = std::chrono::steady_clock::time_point;
 
 struct L1Options {
-    std::size_t capacity = 1'000'000;          // links held, over all shards
-    std::size_t negative_capacity = 100'000;   // unknown slugs remembered, over all shards
+    std::size_t capacity = 1'000'000;         // links held, over all shards
+    std::size_t negative_capacity = 100'000;  // unknown slugs remembered, over all shards
     std::size_t shards = 64;
     std::chrono::milliseconds ttl{std::chrono::minutes(10)};
     std::chrono::milliseconds negative_ttl{std::chrono::seconds(30)};
@@ -33,11 +33,11 @@ using TargetPtr = std::shared_ptr<const core::RedirectTarget>;
 
 /// Thread-safe. Time is passed in (a steady clock reading) so tests control expiry.
 class L1Cache {
-public:
+  public:
     enum class Kind { kMiss, kHit, kNegative };
     struct Lookup {
         Kind kind = Kind::kMiss;
-        TargetPtr target;             // set for kHit
+        TargetPtr target;              // set for kHit
         std::uint64_t generation = 0;  // for Fill after a miss
     };
 
@@ -60,7 +60,7 @@ public:
     std::size_t Size() const;          // positive entries
     std::size_t NegativeSize() const;  // negative entries
 
-private:
+  private:
     // One LRU map: a list in recency order (front = newest) and an index into it. Keys in the index view
     // the strings held by the list nodes, which never move.
     template <class V>

@@ -3,9 +3,8 @@
 /// @brief The shared (L2) link cache between the in-process L1 and the link store, seen by every replica.
 /// Adapter: cache/redis. Optional: without one, LinkResolver goes from L1 straight to the store.
 
-#include <string_view>
-
 #include <boost/asio/awaitable.hpp>
+#include <string_view>
 
 #include "cache/l1_cache.hpp"
 
@@ -14,7 +13,7 @@ namespace shortener::cache {
 /// Thread-safe. Never throws and never makes a caller wait on a broken backend for long: when the cache
 /// is unreachable, Get answers kMiss (quickly) and the writes are skipped.
 class LinkCache {
-public:
+  public:
     enum class Kind { kMiss, kHit, kNegative };
     struct Lookup {
         Kind kind = Kind::kMiss;

@@ -26,7 +26,7 @@ struct CacheProbe {
 };
 
 class LinkResolver {
-public:
+  public:
     LinkResolver(store::LinkStore& links, L1Cache& l1, LinkCache* l2 = nullptr, CacheProbe* probe = nullptr)
         : links_(links), l1_(l1), l2_(l2), probe_(probe) {}
 
@@ -37,7 +37,7 @@ public:
     /// Drops the slug from the caches (after update or delete).
     void Invalidate(std::string_view slug);
 
-private:
+  private:
     store::LinkStore& links_;
     L1Cache& l1_;
     LinkCache* l2_;

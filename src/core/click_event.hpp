@@ -28,11 +28,11 @@ struct EventId {
 /// Makes UUIDv7 event ids. Seeded once from a RandomSource; then a fast non-cryptographic generator, since
 /// event ids must be unique, not secret. Not thread-safe: use one per thread.
 class EventIdGenerator {
-public:
+  public:
     explicit EventIdGenerator(RandomSource& seed_source) noexcept;
     EventId Next(TimePoint now) noexcept;
 
-private:
+  private:
     std::uint64_t state_[4];
 };
 
@@ -53,11 +53,11 @@ struct ClickEvent {
     std::string user_agent;
     std::string referer;
     std::string accept_language;
-    std::string query;             // the short link's query string, for UTM parameters
-    std::string ch_ua_mobile;      // Sec-CH-UA-Mobile
-    std::string ch_ua_platform;    // Sec-CH-UA-Platform
-    bool head_request = false;     // HEAD: link checkers and previews, never a person
-    bool do_not_track = false;     // DNT: 1 or Sec-GPC: 1 (SHORTENER_DNT decides what it changes)
+    std::string query;           // the short link's query string, for UTM parameters
+    std::string ch_ua_mobile;    // Sec-CH-UA-Mobile
+    std::string ch_ua_platform;  // Sec-CH-UA-Platform
+    bool head_request = false;   // HEAD: link checkers and previews, never a person
+    bool do_not_track = false;   // DNT: 1 or Sec-GPC: 1 (SHORTENER_DNT decides what it changes)
 
     struct Fields {
         std::string_view client_address = {};

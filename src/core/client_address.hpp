@@ -40,7 +40,7 @@ struct Cidr {
 
 /// The reverse proxies whose forwarding headers are believed (SHORTENER_TRUSTED_PROXIES).
 class TrustedProxies {
-public:
+  public:
     TrustedProxies() = default;
     /// Parses a comma-separated CIDR list (spaces allowed, empty = none). nullopt and `*error` set when an entry
     /// is not a network.
@@ -50,7 +50,7 @@ public:
     bool empty() const noexcept { return networks_.empty(); }
     const std::vector<Cidr>& networks() const noexcept { return networks_; }
 
-private:
+  private:
     std::vector<Cidr> networks_;
 };
 

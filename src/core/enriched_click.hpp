@@ -21,15 +21,15 @@ inline constexpr std::string_view kDeviceOther = "other";
 
 struct ClickDimensions {
     bool is_bot = false;
-    std::string country_code;  // ISO 3166-1 alpha-2
-    std::string country_name;  // English
-    std::string region;        // first subdivision, English
-    std::string city;          // English
-    std::optional<double> latitude;   // rounded (privacy): see the enricher
+    std::string country_code;        // ISO 3166-1 alpha-2
+    std::string country_name;        // English
+    std::string region;              // first subdivision, English
+    std::string city;                // English
+    std::optional<double> latitude;  // rounded (privacy): see the enricher
     std::optional<double> longitude;
-    std::string browser;       // family, e.g. "Chrome Mobile"
-    std::string os;            // family, e.g. "iOS"
-    std::string device;        // one of the kDevice* classes
+    std::string browser;         // family, e.g. "Chrome Mobile"
+    std::string os;              // family, e.g. "iOS"
+    std::string device;          // one of the kDevice* classes
     std::string referrer_host;   // normalized, no "www."
     std::string referrer_class;  // direct | search | social | email | internal | other
     std::string language;        // primary language subtag from Accept-Language, lower-case
@@ -47,7 +47,7 @@ struct EnrichedClick {
 /// Turns a raw click into its dimensions. Implementations must not throw for bad input (unknowns
 /// instead) and must be thread-safe.
 class ClickEnricher {
-public:
+  public:
     virtual ~ClickEnricher() = default;
     virtual ClickDimensions Enrich(const ClickEvent& click) = 0;
 };

@@ -12,36 +12,52 @@ struct ErrcInfo {
 
 ErrcInfo Info(Errc e) noexcept {
     switch (e) {
-        case Errc::kOk: return {"ok", "success"};
-        case Errc::kInvalidJson: return {"invalid_json", "The request body is not valid JSON."};
-        case Errc::kInvalidRequest: return {"invalid_request", "The request has an invalid shape."};
-        case Errc::kPayloadTooLarge: return {"payload_too_large", "The request body is too large."};
+        case Errc::kOk:
+            return {"ok", "success"};
+        case Errc::kInvalidJson:
+            return {"invalid_json", "The request body is not valid JSON."};
+        case Errc::kInvalidRequest:
+            return {"invalid_request", "The request has an invalid shape."};
+        case Errc::kPayloadTooLarge:
+            return {"payload_too_large", "The request body is too large."};
         case Errc::kHeadersTooLarge:
             return {"headers_too_large", "The request line and headers are too large."};
         case Errc::kUnsupportedMediaType:
             return {"unsupported_media_type", "Send the request body as application/json."};
-        case Errc::kMethodNotAllowed: return {"method_not_allowed", "This method is not allowed on this path."};
-        case Errc::kInvalidQuery: return {"invalid_query", "A query parameter is invalid."};
-        case Errc::kInvalidCursor: return {"invalid_cursor", "The pagination cursor is invalid."};
-        case Errc::kInvalidUrl: return {"invalid_url", "The URL is not a valid absolute http(s) URL."};
-        case Errc::kUrlTooLong: return {"url_too_long", "The URL is longer than allowed."};
-        case Errc::kUrlRelative: return {"relative_url", "The URL must be absolute, starting with http:// or https://."};
+        case Errc::kMethodNotAllowed:
+            return {"method_not_allowed", "This method is not allowed on this path."};
+        case Errc::kInvalidQuery:
+            return {"invalid_query", "A query parameter is invalid."};
+        case Errc::kInvalidCursor:
+            return {"invalid_cursor", "The pagination cursor is invalid."};
+        case Errc::kInvalidUrl:
+            return {"invalid_url", "The URL is not a valid absolute http(s) URL."};
+        case Errc::kUrlTooLong:
+            return {"url_too_long", "The URL is longer than allowed."};
+        case Errc::kUrlRelative:
+            return {"relative_url", "The URL must be absolute, starting with http:// or https://."};
         case Errc::kUrlSchemeNotAllowed:
             return {"unsupported_scheme", "Only http:// and https:// URLs can be shortened."};
-        case Errc::kUrlMissingHost: return {"missing_host", "The URL has no host."};
+        case Errc::kUrlMissingHost:
+            return {"missing_host", "The URL has no host."};
         case Errc::kUrlHasCredentials:
             return {"url_credentials", "URLs with a user name or password (user@host) are not allowed."};
-        case Errc::kUrlWhitespace: return {"url_whitespace", "The URL contains whitespace."};
+        case Errc::kUrlWhitespace:
+            return {"url_whitespace", "The URL contains whitespace."};
         case Errc::kUrlControlCharacters:
             return {"url_control_characters", "The URL contains control characters."};
-        case Errc::kUrlInvalidHost: return {"invalid_host", "The URL's host name is not valid."};
+        case Errc::kUrlInvalidHost:
+            return {"invalid_host", "The URL's host name is not valid."};
         case Errc::kUrlSelfReference:
             return {"redirect_loop", "The URL points at this shortener itself, which would make a redirect loop."};
-        case Errc::kUrlMissing: return {"url_required", "The field \"url\" is required."};
+        case Errc::kUrlMissing:
+            return {"url_required", "The field \"url\" is required."};
         case Errc::kInvalidSlug:
             return {"invalid_slug", "A custom slug must be 3 to 64 characters of A-Z, a-z, 0-9, '_' and '-'."};
-        case Errc::kSlugReserved: return {"slug_reserved", "This slug is reserved by the service."};
-        case Errc::kSlugTaken: return {"slug_taken", "This slug is already in use."};
+        case Errc::kSlugReserved:
+            return {"slug_reserved", "This slug is reserved by the service."};
+        case Errc::kSlugTaken:
+            return {"slug_taken", "This slug is already in use."};
         case Errc::kSlugSpaceExhausted:
             return {"slug_space_exhausted", "Could not find a free slug; try again or use a longer slug length."};
         case Errc::kInvalidExpiry:
@@ -52,53 +68,71 @@ ErrcInfo Info(Errc e) noexcept {
             return {"invalid_redirect_type", "\"redirect_type\" must be one of 301, 302, 307, 308."};
         case Errc::kInvalidTags:
             return {"invalid_tags", "\"tags\" must be a list of at most 20 distinct strings of 1 to 64 bytes."};
-        case Errc::kNotFound: return {"not_found", "No such link."};
-        case Errc::kGone: return {"gone", "This link is no longer available."};
+        case Errc::kNotFound:
+            return {"not_found", "No such link."};
+        case Errc::kGone:
+            return {"gone", "This link is no longer available."};
         case Errc::kBackendUnavailable:
             return {"backend_unavailable", "A backing store is unavailable; try again shortly."};
-        case Errc::kOverloaded: return {"overloaded", "The server is overloaded; try again shortly."};
+        case Errc::kOverloaded:
+            return {"overloaded", "The server is overloaded; try again shortly."};
         case Errc::kInvalidTimeZone:
             return {"invalid_tz", "\"tz\" must be an IANA time zone name such as Europe/Berlin."};
         case Errc::kInvalidInterval:
             return {"invalid_interval", "\"interval\" must be one of minute, hour, day, week, month."};
         case Errc::kInvalidRange:
             return {"invalid_range", "\"from\" and \"to\" must be RFC 3339 times with from before to."};
-        case Errc::kRangeTooLarge: return {"range_too_large", "The time range is longer than allowed."};
+        case Errc::kRangeTooLarge:
+            return {"range_too_large", "The time range is longer than allowed."};
         case Errc::kTooManyBuckets:
             return {"too_many_buckets", "The range holds too many buckets of this interval; use a longer interval."};
-        case Errc::kLinkDisabled: return {"link_disabled", "This link is disabled."};
-        case Errc::kPasswordRequired: return {"password_required", "This link is protected by a password."};
-        case Errc::kWrongPassword: return {"wrong_password", "The password is wrong."};
+        case Errc::kLinkDisabled:
+            return {"link_disabled", "This link is disabled."};
+        case Errc::kPasswordRequired:
+            return {"password_required", "This link is protected by a password."};
+        case Errc::kWrongPassword:
+            return {"wrong_password", "The password is wrong."};
         case Errc::kInvalidPassword:
             return {"invalid_password", "\"password\" must be a string of 1 to 128 bytes, or null to remove it."};
         case Errc::kInvalidTargeting:
             return {"invalid_targeting",
                     "\"targeting\" must be {\"ios\": url|null, \"android\": url|null, \"countries\": "
                     "{\"DE\": url, ...}} with at most 50 ISO 3166-1 alpha-2 country codes."};
-        case Errc::kRateLimited: return {"rate_limited", "Too many requests; retry after the time in Retry-After."};
-        case Errc::kUrlBlocked: return {"url_blocked", "Links to this domain are not allowed here."};
+        case Errc::kRateLimited:
+            return {"rate_limited", "Too many requests; retry after the time in Retry-After."};
+        case Errc::kUrlBlocked:
+            return {"url_blocked", "Links to this domain are not allowed here."};
         case Errc::kUrlShortener:
             return {"url_shortener", "Links to other URL shorteners are not allowed; shorten the final URL instead."};
         case Errc::kInvalidQrOptions:
             return {"invalid_qr_options", "A QR code parameter (size, margin, ecc, fg, bg) is invalid."};
         case Errc::kUnauthorized:
             return {"unauthorized", "Authentication required: send an API key (Authorization: Bearer) or log in."};
-        case Errc::kForbidden: return {"forbidden", "You are not allowed to do this."};
-        case Errc::kInsufficientScope: return {"insufficient_scope", "The credential lacks the scope this needs."};
-        case Errc::kCsrfFailed: return {"csrf_failed", "Missing or wrong X-CSRF-Token header."};
-        case Errc::kInvalidCredentials: return {"invalid_credentials", "Wrong email or password."};
-        case Errc::kEmailTaken: return {"email_taken", "An account with this email exists."};
-        case Errc::kSignupClosed: return {"signup_closed", "Sign-up is closed on this server."};
-        case Errc::kInvalidEmail: return {"invalid_email", "Not a valid email address."};
-        case Errc::kWeakPassword: return {"weak_password", "The password must be 8 to 1024 characters long."};
+        case Errc::kForbidden:
+            return {"forbidden", "You are not allowed to do this."};
+        case Errc::kInsufficientScope:
+            return {"insufficient_scope", "The credential lacks the scope this needs."};
+        case Errc::kCsrfFailed:
+            return {"csrf_failed", "Missing or wrong X-CSRF-Token header."};
+        case Errc::kInvalidCredentials:
+            return {"invalid_credentials", "Wrong email or password."};
+        case Errc::kEmailTaken:
+            return {"email_taken", "An account with this email exists."};
+        case Errc::kSignupClosed:
+            return {"signup_closed", "Sign-up is closed on this server."};
+        case Errc::kInvalidEmail:
+            return {"invalid_email", "Not a valid email address."};
+        case Errc::kWeakPassword:
+            return {"weak_password", "The password must be 8 to 1024 characters long."};
         case Errc::kInvalidScopes:
-            return {"invalid_scopes", "Unknown scope, or one you may not grant (links:write links:read stats:read admin)."};
+            return {"invalid_scopes",
+                    "Unknown scope, or one you may not grant (links:write links:read stats:read admin)."};
     }
     return {"internal", "Internal error."};
 }
 
 class Category final : public boost::system::error_category {
-public:
+  public:
     const char* name() const noexcept override { return "shortener"; }
     std::string message(int ev) const override { return std::string(Info(static_cast<Errc>(ev)).message); }
     char const* message(int ev, char* buffer, std::size_t len) const noexcept override {

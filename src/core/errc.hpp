@@ -4,44 +4,43 @@
 /// (the table lives in http/error_response.cpp); the machine-readable names below are part of the API
 /// contract and never change once released.
 
+#include <boost/system/error_code.hpp>
+#include <boost/system/result.hpp>
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
 #include <type_traits>
-
-#include <boost/system/error_code.hpp>
-#include <boost/system/result.hpp>
 
 namespace shortener::core {
 
 enum class Errc {
     kOk = 0,
     // Request shape
-    kInvalidJson = 1,        // body is not JSON
-    kInvalidRequest,         // JSON of the wrong shape: unknown or mistyped field
-    kPayloadTooLarge,        // request body over the limit
-    kHeadersTooLarge,        // request line + headers over the limit
-    kUnsupportedMediaType,   // body not application/json
+    kInvalidJson = 1,       // body is not JSON
+    kInvalidRequest,        // JSON of the wrong shape: unknown or mistyped field
+    kPayloadTooLarge,       // request body over the limit
+    kHeadersTooLarge,       // request line + headers over the limit
+    kUnsupportedMediaType,  // body not application/json
     kMethodNotAllowed,
-    kInvalidQuery,           // bad query-string parameter
+    kInvalidQuery,  // bad query-string parameter
     kInvalidCursor,
     // URL policy
-    kInvalidUrl,             // not parseable as an absolute URL
+    kInvalidUrl,  // not parseable as an absolute URL
     kUrlTooLong,
     kUrlRelative,
-    kUrlSchemeNotAllowed,    // anything but http/https (javascript:, data:, file:, ftp:, ...)
+    kUrlSchemeNotAllowed,  // anything but http/https (javascript:, data:, file:, ftp:, ...)
     kUrlMissingHost,
-    kUrlHasCredentials,      // user-info such as https://bank.com@evil.example
+    kUrlHasCredentials,  // user-info such as https://bank.com@evil.example
     kUrlWhitespace,
     kUrlControlCharacters,
-    kUrlInvalidHost,         // host that is neither a valid DNS name, IDN nor IP literal
-    kUrlSelfReference,       // points at the shortener itself: a redirect loop
-    kUrlMissing,             // "url" absent or empty
+    kUrlInvalidHost,    // host that is neither a valid DNS name, IDN nor IP literal
+    kUrlSelfReference,  // points at the shortener itself: a redirect loop
+    kUrlMissing,        // "url" absent or empty
     // Slugs
     kInvalidSlug,
     kSlugReserved,
     kSlugTaken,
-    kSlugSpaceExhausted,     // repeated collisions of generated slugs
+    kSlugSpaceExhausted,  // repeated collisions of generated slugs
     // Link fields
     kInvalidExpiry,
     kInvalidMaxClicks,
@@ -54,34 +53,34 @@ enum class Errc {
     kBackendUnavailable,
     kOverloaded,
     // Analytics (stats, exports)
-    kInvalidTimeZone,        // tz is not an IANA zone name
-    kInvalidInterval,        // interval not minute|hour|day|week|month
-    kInvalidRange,           // from/to unparseable, or from >= to
-    kRangeTooLarge,          // to - from over the maximum range
-    kTooManyBuckets,         // the range holds more buckets of the interval than allowed
+    kInvalidTimeZone,  // tz is not an IANA zone name
+    kInvalidInterval,  // interval not minute|hour|day|week|month
+    kInvalidRange,     // from/to unparseable, or from >= to
+    kRangeTooLarge,    // to - from over the maximum range
+    kTooManyBuckets,   // the range holds more buckets of the interval than allowed
     // Link management (issue #7, branch links)
-    kLinkDisabled,           // the owner disabled the link (404 on redirect)
-    kPasswordRequired,       // a password-protected link was followed without a password
-    kWrongPassword,          // ... with a wrong one
-    kInvalidPassword,        // a link password that breaks the rules (length)
-    kInvalidTargeting,       // malformed targeting object, bad country code, too many countries
+    kLinkDisabled,      // the owner disabled the link (404 on redirect)
+    kPasswordRequired,  // a password-protected link was followed without a password
+    kWrongPassword,     // ... with a wrong one
+    kInvalidPassword,   // a link password that breaks the rules (length)
+    kInvalidTargeting,  // malformed targeting object, bad country code, too many countries
     // Abuse protection (issue #7, branch protect)
-    kRateLimited,            // a token bucket of the caller is empty (429 + Retry-After)
-    kUrlBlocked,             // the URL's host is on the operator's blocklist
-    kUrlShortener,           // the URL points at another known URL shortener
+    kRateLimited,   // a token bucket of the caller is empty (429 + Retry-After)
+    kUrlBlocked,    // the URL's host is on the operator's blocklist
+    kUrlShortener,  // the URL points at another known URL shortener
     // QR codes (issue #7, branch fuzzqr)
-    kInvalidQrOptions,       // size, margin, ecc, fg or bg out of range
+    kInvalidQrOptions,  // size, margin, ecc, fg or bg out of range
     // Accounts and API keys (issue #7, branch auth)
-    kUnauthorized,           // no credential, or an unknown, revoked or expired one (401)
-    kForbidden,              // authenticated but not allowed (e.g. /metrics from afar without admin)
-    kInsufficientScope,      // the credential lacks the scope the endpoint needs
-    kCsrfFailed,             // cookie-authenticated write without the session's X-CSRF-Token
-    kInvalidCredentials,     // login: wrong email or password (the same answer for both)
-    kEmailTaken,             // sign-up or users create: the email has an account
-    kSignupClosed,           // self sign-up is off (SHORTENER_SIGNUP=closed)
+    kUnauthorized,        // no credential, or an unknown, revoked or expired one (401)
+    kForbidden,           // authenticated but not allowed (e.g. /metrics from afar without admin)
+    kInsufficientScope,   // the credential lacks the scope the endpoint needs
+    kCsrfFailed,          // cookie-authenticated write without the session's X-CSRF-Token
+    kInvalidCredentials,  // login: wrong email or password (the same answer for both)
+    kEmailTaken,          // sign-up or users create: the email has an account
+    kSignupClosed,        // self sign-up is off (SHORTENER_SIGNUP=closed)
     kInvalidEmail,
-    kWeakPassword,           // account password too short or too long
-    kInvalidScopes,          // unknown scope, or one the caller may not grant
+    kWeakPassword,   // account password too short or too long
+    kInvalidScopes,  // unknown scope, or one the caller may not grant
 };
 
 /// The error category of Errc; messages are the human-readable default texts.
@@ -102,14 +101,14 @@ using Result = boost::system::result<T, boost::system::error_code>;
 
 /// Thrown by adapters when a backing store is unreachable or broken; the HTTP layer answers 503.
 class BackendUnavailable : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 /// Thrown when a bounded internal queue is full (e.g. password hashing); the HTTP layer answers 503
 /// `overloaded` with Retry-After instead of letting work pile up.
 class Overloaded : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 

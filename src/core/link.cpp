@@ -1,21 +1,25 @@
 #include "core/link.hpp"
 
 #include <algorithm>
-#include <set>
-
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <set>
 
 namespace shortener::core {
 
 std::optional<RedirectType> RedirectTypeFromInt(std::int64_t code) noexcept {
     switch (code) {
-        case 301: return RedirectType::k301;
-        case 302: return RedirectType::k302;
-        case 307: return RedirectType::k307;
-        case 308: return RedirectType::k308;
-        default: return std::nullopt;
+        case 301:
+            return RedirectType::k301;
+        case 302:
+            return RedirectType::k302;
+        case 307:
+            return RedirectType::k307;
+        case 308:
+            return RedirectType::k308;
+        default:
+            return std::nullopt;
     }
 }
 

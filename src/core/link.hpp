@@ -52,7 +52,7 @@ struct Link {
     RedirectType redirect_type = RedirectType::k302;
     std::vector<std::string> tags;
     std::optional<TimePoint> deleted_at;
-    std::int64_t clicks = 0;  // recorded clicks (the click queue may hold a few more not yet written)
+    std::int64_t clicks = 0;               // recorded clicks (the click queue may hold a few more not yet written)
     std::optional<std::int64_t> owner_id;  // users.id of the owner; nullopt = anonymous (or auth mode none)
     std::string stats_token_hash;          // hex SHA-256 of an anonymous link's stats token; empty = none
     bool disabled = false;                 // answers 404 link_disabled on redirect, stays visible in the API
@@ -90,7 +90,7 @@ struct LinkPatch {
     std::optional<RedirectType> redirect_type;
     std::optional<std::vector<std::string>> tags;
     std::optional<bool> disabled;
-    std::optional<std::string> expired_url;    // "" clears
+    std::optional<std::string> expired_url;  // "" clears
     std::optional<bool> forward_query;
     std::optional<std::string> password_hash;  // "" clears
     std::optional<Targeting> targeting;        // an empty Targeting clears
@@ -117,8 +117,8 @@ RedirectTarget ToRedirectTarget(const Link& link);
 /// The link a store holds right after inserting `link` under `id` (no clicks, not updated yet).
 Link StoredLink(LinkId id, const NewLink& link);
 
-/// Whether the link may be followed at `now`: kGone once deleted or expired, kLinkDisabled when disabled. The click limit is checked by
-/// the store, which counts exactly.
+/// Whether the link may be followed at `now`: kGone once deleted or expired, kLinkDisabled when disabled. The click
+/// limit is checked by the store, which counts exactly.
 Result<void> CheckFollowable(const RedirectTarget& target, TimePoint now);
 
 /// Tag rules: at most kMaxTags, each 1..kMaxTagLength bytes of printable UTF-8, no duplicates.

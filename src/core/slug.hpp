@@ -21,12 +21,12 @@ inline constexpr std::size_t kDefaultSlugLength = 6;
 
 /// Makes random slugs of a fixed length from a (cryptographically secure) RandomSource.
 class SlugGenerator {
-public:
+  public:
     SlugGenerator(RandomSource& random, std::size_t length = kDefaultSlugLength);
     std::string Next() const;
     std::size_t length() const noexcept { return length_; }
 
-private:
+  private:
     RandomSource& random_;
     std::size_t length_;
 };

@@ -25,8 +25,8 @@ std::string FormatRfc3339(TimePoint t) {
     hh_mm_ss hms{t - day};
     char buf[32];
     std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", int(ymd.year()), unsigned(ymd.month()),
-                  unsigned(ymd.day()), int(hms.hours().count()), int(hms.minutes().count()),
-                  int(hms.seconds().count()), int(hms.subseconds().count()));
+                  unsigned(ymd.day()), int(hms.hours().count()), int(hms.minutes().count()), int(hms.seconds().count()),
+                  int(hms.subseconds().count()));
     return buf;
 }
 
@@ -34,8 +34,8 @@ std::optional<TimePoint> ParseRfc3339(std::string_view s) noexcept {
     using namespace std::chrono;
     int y, mo, d, h, mi, sec;
     if (!Digits(s, 0, 4, y) || s.size() < 20 || s[4] != '-' || !Digits(s, 5, 2, mo) || s[7] != '-' ||
-        !Digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !Digits(s, 11, 2, h) ||
-        s[13] != ':' || !Digits(s, 14, 2, mi) || s[16] != ':' || !Digits(s, 17, 2, sec)) {
+        !Digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !Digits(s, 11, 2, h) || s[13] != ':' ||
+        !Digits(s, 14, 2, mi) || s[16] != ':' || !Digits(s, 17, 2, sec)) {
         return std::nullopt;
     }
     year_month_day ymd{year{y}, month{unsigned(mo)}, day{unsigned(d)}};

@@ -300,8 +300,10 @@ bool DomainSet::Add(std::string_view domain) {
     while (!domain.empty() && (domain.back() == ' ' || domain.back() == '\t' || domain.back() == '\r')) {
         domain.remove_suffix(1);
     }
-    if (domain.starts_with("*.")) domain.remove_prefix(2);
-    else if (domain.starts_with(".")) domain.remove_prefix(1);
+    if (domain.starts_with("*."))
+        domain.remove_prefix(2);
+    else if (domain.starts_with("."))
+        domain.remove_prefix(1);
     if (domain.empty()) return false;
     std::string host;
     if (domain.front() == '[' || domain.find(':') != std::string_view::npos) {
@@ -329,7 +331,7 @@ bool DomainSet::Matches(std::string_view host) const {
     host = HostIdentity(host);
     if (domains_.find(host) != domains_.end()) return true;
     if (host.find(':') != std::string_view::npos) return false;  // IPv6: exact only
-    if (boost::urls::parse_ipv4_address(host)) return false;      // IPv4: exact only
+    if (boost::urls::parse_ipv4_address(host)) return false;     // IPv4: exact only
     // Walk the parent domains: a.b.example.com → b.example.com → example.com → com.
     for (auto dot = host.find('.'); dot != std::string_view::npos; dot = host.find('.')) {
         host.remove_prefix(dot + 1);
@@ -366,8 +368,9 @@ std::optional<DomainSet> DomainSet::ParseList(std::string_view text, std::string
             line = name;
         }
         if (!set.Add(line)) {
-            if (error) *error = "line " + std::to_string(line_number) + ": \"" + std::string(line.substr(0, 100)) +
-                                "\" is not a domain";
+            if (error)
+                *error = "line " + std::to_string(line_number) + ": \"" + std::string(line.substr(0, 100)) +
+                         "\" is not a domain";
             return std::nullopt;
         }
     }
@@ -378,12 +381,13 @@ const std::vector<std::string_view>& KnownShortenerDomains() {
     // Public link shorteners and the short-link domains of big services. Deliberately absent: content hosts with
     // short names (youtu.be, redd.it, t.me, linktr.ee), and our own host, which gets kUrlSelfReference instead.
     static const std::vector<std::string_view> domains = {
-        "bit.ly", "bitly.com", "bit.do", "j.mp", "tinyurl.com", "t.co", "goo.gl", "ow.ly", "is.gd", "v.gd",
-        "buff.ly", "rebrand.ly", "rebrandly.com", "cutt.ly", "shorturl.at", "tiny.cc", "tiny.one", "rb.gy",
-        "bl.ink", "dub.sh", "t.ly", "s.id", "lnkd.in", "short.io", "shorte.st", "sh.st", "adf.ly", "bc.vc",
-        "clck.ru", "qrco.de", "soo.gd", "trib.al", "tr.im", "x.co", "2.gp", "u.to", "mcaf.ee", "snip.ly",
-        "kutt.it", "zpr.io", "surl.li", "shor.by", "gg.gg", "amzn.to", "fb.me", "wp.me", "ift.tt", "ouo.io",
-        "urlz.fr", "chilp.it", "po.st", "cli.gs",
+        "bit.ly",    "bitly.com", "bit.do",  "j.mp",       "tinyurl.com",   "t.co",    "goo.gl",      "ow.ly",
+        "is.gd",     "v.gd",      "buff.ly", "rebrand.ly", "rebrandly.com", "cutt.ly", "shorturl.at", "tiny.cc",
+        "tiny.one",  "rb.gy",     "bl.ink",  "dub.sh",     "t.ly",          "s.id",    "lnkd.in",     "short.io",
+        "shorte.st", "sh.st",     "adf.ly",  "bc.vc",      "clck.ru",       "qrco.de", "soo.gd",      "trib.al",
+        "tr.im",     "x.co",      "2.gp",    "u.to",       "mcaf.ee",       "snip.ly", "kutt.it",     "zpr.io",
+        "surl.li",   "shor.by",   "gg.gg",   "amzn.to",    "fb.me",         "wp.me",   "ift.tt",      "ouo.io",
+        "urlz.fr",   "chilp.it",  "po.st",   "cli.gs",
     };
     return domains;
 }

@@ -17,7 +17,7 @@ namespace shortener::core {
 /// A set of domains, each matching itself and every subdomain ("example.com" matches "example.com" and
 /// "a.b.example.com", not "notexample.com"). IP addresses match exactly. Immutable once built; thread-safe.
 class DomainSet {
-public:
+  public:
     /// Normalizes and adds one domain: lower-cased, IDN to punycode, one leading "*." or "." and a trailing dot
     /// dropped. Returns false (and adds nothing) when it is not a host name or IP address.
     bool Add(std::string_view domain);
@@ -32,7 +32,7 @@ public:
     /// line is neither.
     static std::optional<DomainSet> ParseList(std::string_view text, std::string* error = nullptr);
 
-private:
+  private:
     struct Hash {
         using is_transparent = void;
         std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
@@ -47,7 +47,7 @@ const std::vector<std::string_view>& KnownShortenerDomains();
 
 /// Where CheckUrl finds the current blocklist; implementations may swap it at any time (a reloaded file).
 class DomainListSource {
-public:
+  public:
     virtual ~DomainListSource() = default;
     /// The list in force now; null: none. Thread-safe.
     virtual std::shared_ptr<const DomainSet> Current() const = 0;

@@ -11,13 +11,41 @@ namespace {
 // Link-preview fetchers, lower-case substrings. Some look like browsers ("WhatsApp/2…", Apple's
 // "facebookexternalhit"-style previews), so they are listed here even where isbot also catches them.
 constexpr std::string_view kPreviewFetchers[] = {
-    "slackbot",        "slack-imgproxy",     "twitterbot",       "facebookexternalhit", "facebookcatalog",
-    "meta-externalagent", "whatsapp/",       "discordbot",       "telegrambot",         "linkedinbot",
-    "applebot",        "skypeuripreview",    "pinterestbot",     "redditbot",           "embedly",
-    "iframely",        "vkshare",            "mastodon/",        "bluesky cardyb",      "google-pagerenderer",
-    "googleother",     "bingpreview",        "microsoftpreview", "mattermost-bot",      "rocket.chat+",
-    "kakaotalk-scrap", "yahoo link preview", "quora link preview", "flipboardproxy",    "bitlybot",
-    "tumblr/",         "line-poker",         "zoom marketplace", "xing-contenttabreceiver", "nuzzel",
+    "slackbot",
+    "slack-imgproxy",
+    "twitterbot",
+    "facebookexternalhit",
+    "facebookcatalog",
+    "meta-externalagent",
+    "whatsapp/",
+    "discordbot",
+    "telegrambot",
+    "linkedinbot",
+    "applebot",
+    "skypeuripreview",
+    "pinterestbot",
+    "redditbot",
+    "embedly",
+    "iframely",
+    "vkshare",
+    "mastodon/",
+    "bluesky cardyb",
+    "google-pagerenderer",
+    "googleother",
+    "bingpreview",
+    "microsoftpreview",
+    "mattermost-bot",
+    "rocket.chat+",
+    "kakaotalk-scrap",
+    "yahoo link preview",
+    "quora link preview",
+    "flipboardproxy",
+    "bitlybot",
+    "tumblr/",
+    "line-poker",
+    "zoom marketplace",
+    "xing-contenttabreceiver",
+    "nuzzel",
 };
 
 }  // namespace
@@ -53,8 +81,10 @@ std::string BotDetector::TranslateJsPattern(std::string_view p) {
             out += "\\-";
         } else {
             out += c;
-            if (c == '[' && !in_class) in_class = true;
-            else if (c == ']' && in_class) in_class = false;
+            if (c == '[' && !in_class)
+                in_class = true;
+            else if (c == ']' && in_class)
+                in_class = false;
         }
         after_class_escape = false;
     }
@@ -80,8 +110,10 @@ std::optional<std::vector<std::string>> BotDetector::PatternsFromIsbotJs(std::st
             if (c == '\\' && i + 1 < js.size()) {
                 // A JavaScript string literal: the list only uses \\ and \" escapes.
                 char n = js[++i];
-                if (n == '\\' || n == '"' || n == '\'' || n == '/') item += n;
-                else return std::nullopt;
+                if (n == '\\' || n == '"' || n == '\'' || n == '/')
+                    item += n;
+                else
+                    return std::nullopt;
             } else {
                 item += c;
             }

@@ -14,7 +14,7 @@
 namespace shortener::enrich {
 
 class BotDetector {
-public:
+  public:
     /// `patterns`: isbot's pattern list (JavaScript regex syntax, matched case-insensitively). The patterns RE2
     /// accepts are joined into one RE2 alternation; the rest (lookbehind, lookahead) into one PCRE2
     /// alternation. Empty: only the built-in preview-fetcher list is used. Throws std::invalid_argument when a
@@ -39,7 +39,7 @@ public:
     /// True only for the built-in link-preview fetchers (Slackbot, Twitterbot, facebookexternalhit, …).
     static bool IsPreviewFetcher(std::string_view user_agent);
 
-private:
+  private:
     std::optional<Regex> re2_;
     std::optional<Regex> pcre2_;
     std::size_t re2_count_ = 0;

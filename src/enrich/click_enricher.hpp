@@ -39,7 +39,7 @@ EnricherOptions DefaultDataPaths(const std::string& npm_dir);
 std::string BuiltInNpmDir();
 
 class Enricher final : public core::ClickEnricher {
-public:
+  public:
     /// Loads every part it can. A part whose data is missing or broken is left out with one line in
     /// `warnings` (the dimension stays unknown); this never throws for missing data.
     Enricher(const EnricherOptions& options, SaltStore& salts, std::vector<std::string>* warnings = nullptr);
@@ -55,7 +55,7 @@ public:
     const UserAgentParser* ua_parser() const noexcept { return ua_.get(); }
     const UserAgentCache& ua_cache() const noexcept { return cache_; }
 
-private:
+  private:
     DntMode dnt_;
     std::unique_ptr<GeoLocator> geo_;
     std::unique_ptr<UserAgentParser> ua_;

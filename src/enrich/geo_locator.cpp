@@ -52,9 +52,12 @@ std::optional<double> GetCoordinate(MMDB_entry_s* entry, const char* const* path
     MMDB_entry_data_s data{};
     if (MMDB_aget_value(entry, &data, path) != MMDB_SUCCESS || !data.has_data) return std::nullopt;
     double v = 0;
-    if (data.type == MMDB_DATA_TYPE_DOUBLE) v = data.double_value;
-    else if (data.type == MMDB_DATA_TYPE_FLOAT) v = data.float_value;
-    else return std::nullopt;
+    if (data.type == MMDB_DATA_TYPE_DOUBLE)
+        v = data.double_value;
+    else if (data.type == MMDB_DATA_TYPE_FLOAT)
+        v = data.float_value;
+    else
+        return std::nullopt;
     if (!std::isfinite(v)) return std::nullopt;
     const double scale = std::pow(10.0, GeoLocator::kCoordinateDecimals);
     return std::round(v * scale) / scale;

@@ -11,17 +11,17 @@
 namespace shortener::enrich {
 
 struct GeoResult {
-    std::string country_code;  // ISO 3166-1 alpha-2
-    std::string country_name;  // English
-    std::string region;        // first subdivision, English
-    std::string city;          // English
-    std::optional<double> latitude;   // rounded to kCoordinateDecimals
+    std::string country_code;        // ISO 3166-1 alpha-2
+    std::string country_name;        // English
+    std::string region;              // first subdivision, English
+    std::string city;                // English
+    std::optional<double> latitude;  // rounded to kCoordinateDecimals
     std::optional<double> longitude;
 };
 
 /// Looks addresses up in one .mmdb file, memory-mapped. Thread-safe (lookups only read the map).
 class GeoLocator {
-public:
+  public:
     /// Coordinates are rounded to one decimal (about 11 km): enough for a map, too coarse to find a house.
     static constexpr int kCoordinateDecimals = 1;
 
@@ -41,7 +41,7 @@ public:
     /// an empty result. `country_only` keeps just the country (used for Do-Not-Track clicks).
     GeoResult Lookup(const core::IpAddress& address, bool country_only = false) const;
 
-private:
+  private:
     struct Db;
     std::unique_ptr<Db> db_;
     std::string error_;

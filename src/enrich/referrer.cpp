@@ -74,8 +74,7 @@ std::string PercentDecode(std::string_view s) {
     for (std::size_t i = 0; i < s.size(); ++i) {
         if (s[i] == '+') {
             out += ' ';
-        } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
-                   HexValue(s[i + 2]) >= 0) {
+        } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
             out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
             i += 2;
         } else {
@@ -125,7 +124,7 @@ ReferrerClassifier::ReferrerClassifier(std::string_view referrers_json, std::vec
 }
 
 std::unique_ptr<ReferrerClassifier> ReferrerClassifier::FromFile(const std::string& path,
-                                                                  std::vector<std::string> own_hosts) {
+                                                                 std::vector<std::string> own_hosts) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw std::runtime_error("cannot read " + path);
     std::ostringstream text;
@@ -206,9 +205,12 @@ UtmParams ParseUtm(std::string_view query) {
         std::string_view key = pair.substr(0, eq);
         std::string_view value = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
         std::string* target = nullptr;
-        if (key == "utm_source") target = &u.source;
-        else if (key == "utm_medium") target = &u.medium;
-        else if (key == "utm_campaign") target = &u.campaign;
+        if (key == "utm_source")
+            target = &u.source;
+        else if (key == "utm_medium")
+            target = &u.medium;
+        else if (key == "utm_campaign")
+            target = &u.campaign;
         if (target && target->empty()) {
             *target = CropUtf8(std::string(TrimSpaces(PercentDecode(value))), kMaxUtmLength);
         }

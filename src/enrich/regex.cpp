@@ -32,8 +32,8 @@ Regex::Regex(const std::string& pattern, bool case_insensitive) : impl_(std::mak
     int code = 0;
     PCRE2_SIZE offset = 0;
     std::uint32_t flags = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | (case_insensitive ? PCRE2_CASELESS : 0);
-    impl_->pcre = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), flags, &code, &offset,
-                                nullptr);
+    impl_->pcre =
+        pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), flags, &code, &offset, nullptr);
     if (!impl_->pcre) {
         PCRE2_UCHAR message[256];
         pcre2_get_error_message(code, message, sizeof(message));

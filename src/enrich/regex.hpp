@@ -11,7 +11,7 @@
 namespace shortener::enrich {
 
 class Regex {
-public:
+  public:
     static constexpr int kMaxGroups = 9;
     enum class Engine { kRe2, kPcre2 };
 
@@ -36,7 +36,7 @@ public:
     /// True if the pattern matches somewhere in `text`; fills `m` when given.
     bool Search(std::string_view text, Match* m = nullptr) const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
     Engine engine_ = Engine::kRe2;

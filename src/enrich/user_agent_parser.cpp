@@ -98,13 +98,13 @@ std::unique_ptr<UserAgentParser> UserAgentParser::FromYaml(std::string_view yaml
         LoadSection(root, "user_agent_parsers",
                     {"family_replacement", "v1_replacement", "v2_replacement", "v3_replacement", "v4_replacement"},
                     p->browser_, p->counts_);
-        LoadSection(root, "os_parsers",
-                    {"os_replacement", "os_v1_replacement", "os_v2_replacement", "os_v3_replacement",
-                     "os_v4_replacement"},
-                    p->os_, p->counts_);
-        LoadSection(root, "device_parsers", {"device_replacement", "brand_replacement", "model_replacement", nullptr,
-                                             nullptr},
-                    p->device_, p->counts_);
+        LoadSection(
+            root, "os_parsers",
+            {"os_replacement", "os_v1_replacement", "os_v2_replacement", "os_v3_replacement", "os_v4_replacement"},
+            p->os_, p->counts_);
+        LoadSection(root, "device_parsers",
+                    {"device_replacement", "brand_replacement", "model_replacement", nullptr, nullptr}, p->device_,
+                    p->counts_);
     } catch (const std::invalid_argument& e) {
         throw std::runtime_error(std::string("regexes.yaml: ") + e.what());
     } catch (const YAML::Exception& e) {
@@ -261,7 +261,8 @@ std::string ClassifyDevice(const ParsedUserAgent& p, std::string_view user_agent
                            bool is_bot) {
     if (is_bot || p.device.family == "Spider") return "bot";
     std::string ua(user_agent);
-    std::transform(ua.begin(), ua.end(), ua.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(ua.begin(), ua.end(), ua.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     const std::string_view os = p.os.family;
     const std::string_view dev = p.device.family;
 
@@ -272,10 +273,11 @@ std::string ClassifyDevice(const ParsedUserAgent& p, std::string_view user_agent
     }
     // 2. TVs and TV sticks.
     if (os == "tvOS" || dev == "AppleTV" ||
-        ContainsAny(ua, {"smart-tv", "smarttv", "googletv", "google tv", "android tv", "appletv", "apple tv", "hbbtv",
-                         "netcast", "viera", "roku", "crkey", "bravia", "aftb", "aftt", "aftm", "afts", "aftka",
-                         "aftmm", "web0s", "webos.tv", "tizen tv", "smart tv", "philipstv", "dtv", "; tv;", " tv)",
-                         "opera tv", "vidaa"})) {
+        ContainsAny(ua,
+                    {"smart-tv", "smarttv", "googletv", "google tv", "android tv", "appletv",  "apple tv", "hbbtv",
+                     "netcast",  "viera",   "roku",     "crkey",     "bravia",     "aftb",     "aftt",     "aftm",
+                     "afts",     "aftka",   "aftmm",    "web0s",     "webos.tv",   "tizen tv", "smart tv", "philipstv",
+                     "dtv",      "; tv;",   " tv)",     "opera tv",  "vidaa"})) {
         return "tv";
     }
     // 3. A sent client hint decides phone or not for the browsers that send it.
@@ -288,17 +290,18 @@ std::string ClassifyDevice(const ParsedUserAgent& p, std::string_view user_agent
     }
     if (ch_ua_mobile == "?0" && os == "Android") return "tablet";  // Android without a phone hint
     // 5. Phones and other handhelds.
-    if (OneOf(os, {"iOS", "Android", "Windows Phone", "BlackBerry OS", "KaiOS", "Symbian OS", "Firefox OS",
-                   "Sailfish", "Tizen", "webOS", "Windows Mobile", "HarmonyOS"}) ||
+    if (OneOf(os, {"iOS", "Android", "Windows Phone", "BlackBerry OS", "KaiOS", "Symbian OS", "Firefox OS", "Sailfish",
+                   "Tizen", "webOS", "Windows Mobile", "HarmonyOS"}) ||
         dev == "iPhone" || dev == "iPod" ||
         ContainsAny(ua, {"mobile", "mobi", "iphone", "ipod", "android", "windows phone", "blackberry", "opera mini",
                          "symbian", "kaios", "j2me", "midp"})) {
         return "mobile";
     }
     // 6. Desktop operating systems.
-    if (OneOf(os, {"Windows", "Mac OS X", "Linux", "Ubuntu", "Fedora", "Debian", "Chrome OS", "FreeBSD", "OpenBSD",
-                   "NetBSD", "Solaris", "Mandriva", "Red Hat", "SUSE", "Gentoo", "Slackware", "Mint", "Arch Linux",
-                   "Kubuntu", "Xubuntu", "CentOS", "Windows XP", "Windows 7", "Windows 10", "Mac OS"}) ||
+    if (OneOf(os, {"Windows",    "Mac OS X",  "Linux",      "Ubuntu",     "Fedora",   "Debian",  "Chrome OS",
+                   "FreeBSD",    "OpenBSD",   "NetBSD",     "Solaris",    "Mandriva", "Red Hat", "SUSE",
+                   "Gentoo",     "Slackware", "Mint",       "Arch Linux", "Kubuntu",  "Xubuntu", "CentOS",
+                   "Windows XP", "Windows 7", "Windows 10", "Mac OS"}) ||
         os.rfind("Windows", 0) == 0 || os.rfind("Mac OS", 0) == 0 ||
         ContainsAny(ua, {"windows nt", "macintosh", "x11;", "cros "})) {
         return "desktop";

@@ -3,6 +3,9 @@
 /// @brief User-Agent parsing with uap-core's regexes.yaml (browser, OS and device families), the device
 /// class rules, and a bounded thread-safe LRU cache in front of the parser.
 
+#include <re2/re2.h>
+#include <re2/set.h>
+
 #include <cstddef>
 #include <list>
 #include <memory>
@@ -11,9 +14,6 @@
 #include <string_view>
 #include <unordered_map>
 #include <vector>
-
-#include <re2/re2.h>
-#include <re2/set.h>
 
 #include "enrich/regex.hpp"
 
@@ -46,7 +46,7 @@ struct RegexEngineCounts {
 /// uap-core's reference semantics: each section's rules are tried in order and the first match wins;
 /// `*_replacement` templates take $1..$9. Immutable after construction, so Parse is thread-safe.
 class UserAgentParser {
-public:
+  public:
     /// Parses regexes.yaml text. Throws std::runtime_error when the YAML or a pattern is unusable.
     static std::unique_ptr<UserAgentParser> FromYaml(std::string_view yaml_text);
     /// Reads and parses a regexes.yaml file. Throws std::runtime_error when it cannot.
@@ -79,7 +79,7 @@ public:
         void BuildSet(const std::vector<std::pair<std::string, bool>>& patterns);
     };
 
-private:
+  private:
     UserAgentParser() = default;
     Section browser_, os_, device_;
     RegexEngineCounts counts_;
@@ -94,7 +94,7 @@ struct UserAgentFacts {
 
 /// A bounded, thread-safe LRU map from User-Agent string to facts, sharded to keep lock hold times short.
 class UserAgentCache {
-public:
+  public:
     explicit UserAgentCache(std::size_t capacity, std::size_t shards = 16);
 
     /// The cached facts, or null.
@@ -102,7 +102,7 @@ public:
     void Insert(std::string_view user_agent, std::shared_ptr<const UserAgentFacts> facts);
     std::size_t Size() const;
 
-private:
+  private:
     struct Shard {
         mutable std::mutex mutex;
         std::list<std::pair<std::string, std::shared_ptr<const UserAgentFacts>>> order;  // most recent first

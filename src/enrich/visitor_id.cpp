@@ -57,8 +57,7 @@ std::string VisitorIdHasher::VisitorId(std::int64_t unix_ms, std::string_view ad
         crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(address.data()), address.size());
         const unsigned char separator = 0;  // keeps ("ab","c") and ("a","bc") apart
         crypto_generichash_update(&state, &separator, 1);
-        crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(user_agent.data()),
-                                  user_agent.size());
+        crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(user_agent.data()), user_agent.size());
         crypto_generichash_final(&state, digest.data(), digest.size());
     }
     char hex[33];

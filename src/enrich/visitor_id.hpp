@@ -17,12 +17,12 @@ namespace shortener::enrich {
 
 /// Salts in memory only (tests, and a fallback): a restart starts new salts.
 class InMemorySaltStore final : public SaltStore {
-public:
+  public:
     Salt GetOrCreate(std::int64_t utc_day, const Salt& candidate) override;
     void ForgetBefore(std::int64_t utc_day) override;
     std::size_t size() const;
 
-private:
+  private:
     mutable std::mutex mutex_;
     std::map<std::int64_t, Salt> salts_;
 };
@@ -31,7 +31,7 @@ private:
 /// midnight); when a new day is first seen, salts older than yesterday are deleted from the store. A click
 /// older than that gets no visitor id. Thread-safe.
 class VisitorIdHasher {
-public:
+  public:
     explicit VisitorIdHasher(SaltStore& store);
 
     /// 32 lower-case hex characters (128 bits), or "" when the click's day salt is gone.
@@ -39,7 +39,7 @@ public:
 
     static std::int64_t UtcDay(std::int64_t unix_ms) noexcept;
 
-private:
+  private:
     const Salt* SaltFor(std::int64_t day);
     SaltStore& store_;
     std::mutex mutex_;

@@ -9,20 +9,31 @@ using core::Errc;
 
 unsigned StatusFor(Errc e) noexcept {
     switch (e) {
-        case Errc::kOk: return 200;
-        case Errc::kPayloadTooLarge: return 413;
-        case Errc::kHeadersTooLarge: return 431;
-        case Errc::kUnsupportedMediaType: return 415;
-        case Errc::kMethodNotAllowed: return 405;
-        case Errc::kSlugTaken: return 409;
-        case Errc::kNotFound: return 404;
-        case Errc::kGone: return 410;
-        case Errc::kLinkDisabled: return 404;
+        case Errc::kOk:
+            return 200;
+        case Errc::kPayloadTooLarge:
+            return 413;
+        case Errc::kHeadersTooLarge:
+            return 431;
+        case Errc::kUnsupportedMediaType:
+            return 415;
+        case Errc::kMethodNotAllowed:
+            return 405;
+        case Errc::kSlugTaken:
+            return 409;
+        case Errc::kNotFound:
+            return 404;
+        case Errc::kGone:
+            return 410;
+        case Errc::kLinkDisabled:
+            return 404;
         case Errc::kPasswordRequired:
-        case Errc::kWrongPassword: return 401;
+        case Errc::kWrongPassword:
+            return 401;
         case Errc::kBackendUnavailable:
         case Errc::kOverloaded:
-        case Errc::kSlugSpaceExhausted: return 503;
+        case Errc::kSlugSpaceExhausted:
+            return 503;
         case Errc::kInvalidJson:
         case Errc::kInvalidRequest:
         case Errc::kInvalidQuery:
@@ -53,18 +64,24 @@ unsigned StatusFor(Errc e) noexcept {
         case Errc::kInvalidTargeting:
         case Errc::kUrlBlocked:
         case Errc::kUrlShortener:
-        case Errc::kInvalidQrOptions: return 400;
-        case Errc::kRateLimited: return 429;
+        case Errc::kInvalidQrOptions:
+            return 400;
+        case Errc::kRateLimited:
+            return 429;
         case Errc::kUnauthorized:
-        case Errc::kInvalidCredentials: return 401;
+        case Errc::kInvalidCredentials:
+            return 401;
         case Errc::kForbidden:
         case Errc::kInsufficientScope:
         case Errc::kCsrfFailed:
-        case Errc::kSignupClosed: return 403;
-        case Errc::kEmailTaken: return 409;
+        case Errc::kSignupClosed:
+            return 403;
+        case Errc::kEmailTaken:
+            return 409;
         case Errc::kInvalidEmail:
         case Errc::kWeakPassword:
-        case Errc::kInvalidScopes: return 400;
+        case Errc::kInvalidScopes:
+            return 400;
     }
     return 500;
 }
@@ -102,7 +119,8 @@ Response ShortLinkErrorPage(Errc e) {
                  : "Check the address for typos: short links are case-sensitive.";
     body += "</p><p><a href=\"/\">Shorten a link</a></p></body></html>\n";
     Response r = Response::Html(StatusFor(e), std::move(body));
-    r.headers.emplace_back("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+    r.headers.emplace_back("Content-Security-Policy",
+                           "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
     r.headers.emplace_back("X-Content-Type-Options", "nosniff");
     return r;
 }

@@ -8,7 +8,7 @@
 namespace shortener::http {
 namespace {
 
-constexpr double kMaxRate = 1e6;    // per second; more is no limit at all
+constexpr double kMaxRate = 1e6;  // per second; more is no limit at all
 constexpr double kMaxBurst = 1e6;
 
 std::string_view Trim(std::string_view s) {
@@ -27,8 +27,9 @@ std::optional<double> ParseNumber(std::string_view s) {
 }
 
 [[noreturn]] void Invalid(std::string_view text, std::string_view why) {
-    throw std::invalid_argument("rate limit \"" + std::string(text) + "\" " + std::string(why) +
-                                " (expected e.g. \"10/s burst 30\", \"60/min\", \"1000/h burst 50\", \"30\" or \"off\")");
+    throw std::invalid_argument(
+        "rate limit \"" + std::string(text) + "\" " + std::string(why) +
+        " (expected e.g. \"10/s burst 30\", \"60/min\", \"1000/h burst 50\", \"30\" or \"off\")");
 }
 
 }  // namespace
@@ -73,10 +74,14 @@ std::optional<RateLimit> ParseRateLimit(std::string_view text) {
     count = *number;
     if (slash != std::string_view::npos) {
         std::string_view unit = Trim(rate_part.substr(slash + 1));
-        if (unit == "s" || unit == "sec" || unit == "second") seconds = 1;
-        else if (unit == "m" || unit == "min" || unit == "minute") seconds = 60;
-        else if (unit == "h" || unit == "hour") seconds = 3600;
-        else Invalid(text, "has an unknown unit (s, min or h)");
+        if (unit == "s" || unit == "sec" || unit == "second")
+            seconds = 1;
+        else if (unit == "m" || unit == "min" || unit == "minute")
+            seconds = 60;
+        else if (unit == "h" || unit == "hour")
+            seconds = 3600;
+        else
+            Invalid(text, "has an unknown unit (s, min or h)");
     }
     RateLimit limit;
     limit.per_second = count / seconds;

@@ -4,13 +4,12 @@
 /// (http/rate_limit/in_process_rate_limiter.hpp) and the Redis adapter (http/rate_limit/redis_rate_limiter.hpp),
 /// the pure bucket arithmetic both follow, and the text form of a limit used by the configuration.
 
+#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <boost/asio/awaitable.hpp>
 
 namespace shortener::http {
 
@@ -36,7 +35,7 @@ struct RateDecision {
 /// Takes tokens from named buckets. Implementations are thread-safe, never throw for an unreachable backend
 /// (they allow the request: a limiter outage must not become an API outage) and keep their memory bounded.
 class RateLimiter {
-public:
+  public:
     virtual ~RateLimiter() = default;
     /// Takes one token from `bucket` (an opaque key, e.g. "create:ip:192.0.2.1") under `limit`.
     virtual Task<RateDecision> Take(std::string_view bucket, const RateLimit& limit) = 0;

@@ -3,6 +3,7 @@
 /// @brief Our own request and response types: handlers never see Beast, so they build and test without
 /// sockets. A Request views storage owned by the connection and is valid until its response is sent.
 
+#include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -10,8 +11,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <boost/asio/awaitable.hpp>
 
 namespace shortener::http {
 
@@ -40,7 +39,7 @@ struct RequestData {
 };
 
 class Request {
-public:
+  public:
     Request(const RequestData& data, std::string_view remote_address) noexcept;
 
     Method method() const noexcept { return data_->method; }
@@ -59,7 +58,7 @@ public:
     /// True if the client prefers HTML (a browser navigating), judged from Accept.
     bool WantsHtml() const noexcept;
 
-private:
+  private:
     const RequestData* data_;
     std::string_view path_;
     std::string_view query_;
@@ -69,7 +68,7 @@ private:
 /// Where a streamed response body goes (Server-Sent Events, exports). Sent with chunked transfer encoding
 /// (close-delimited for HTTP/1.0 clients).
 class ResponseStream {
-public:
+  public:
     virtual ~ResponseStream() = default;
     /// Sends `data` as one chunk (empty data is skipped). Returns false once the client is gone or the
     /// server is shutting down: the producer should then return promptly.
@@ -85,12 +84,12 @@ using StreamProducer = std::function<boost::asio::awaitable<void>(ResponseStream
 /// A complete response. Redirect fields are first-class so that the hot path allocates only the Location.
 struct Response {
     unsigned status = 200;
-    std::string_view content_type;    // static text; empty: no Content-Type
-    std::string_view cache_control;   // static text; empty: none
+    std::string_view content_type;   // static text; empty: no Content-Type
+    std::string_view cache_control;  // static text; empty: none
     std::string location;
     std::vector<std::pair<std::string, std::string>> headers;  // any others
     std::string body;
-    bool close = false;  // close the connection after this response
+    bool close = false;     // close the connection after this response
     StreamProducer stream;  // when set, the body is produced by it (and `body` is ignored)
 
     static Response Json(unsigned status, std::string body);

@@ -6,7 +6,8 @@ namespace shortener::http {
 namespace {
 
 constexpr std::string_view kAllowHeaders = "Authorization, Content-Type, X-CSRF-Token, X-Stats-Token, X-Request-Id";
-constexpr std::string_view kExposeHeaders = "Location, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset";
+constexpr std::string_view kExposeHeaders =
+    "Location, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset";
 constexpr std::string_view kPreflightMaxAge = "600";
 
 bool StartsWithI(std::string_view s, std::string_view prefix) noexcept {

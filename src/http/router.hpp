@@ -6,17 +6,15 @@
 /// its method yields the allowed methods (for 405).
 
 #include <array>
+#include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
-#include <optional>
-#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/asio/awaitable.hpp>
 
 #include "http/request.hpp"
 
@@ -51,7 +49,7 @@ struct CorsPolicy {
 };
 
 class Router {
-public:
+  public:
     /// `name` labels metrics and logs (bounded: one per route). GET routes also answer HEAD.
     void Add(std::initializer_list<Method> methods, std::string_view pattern, std::string name, Handler handler,
              RouteClass route_class = RouteClass::kAuto);
@@ -72,7 +70,7 @@ public:
     };
     Match Find(Method method, std::string_view path) const;
 
-private:
+  private:
     struct Route {
         std::vector<Method> methods;
         std::vector<std::string> segments;  // "{x}" for parameters

@@ -3,15 +3,14 @@
 #include <pthread.h>
 #include <sys/socket.h>
 
-#include <condition_variable>
-#include <mutex>
-
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <condition_variable>
+#include <mutex>
 
 #include "http/detail/server_impl.hpp"
 #include "log/log.hpp"
@@ -191,8 +190,8 @@ void Server::Shutdown() {
     {
         std::unique_lock lock(m);
         if (!cv.wait_for(lock, s.options.shutdown_grace, [&] { return finished == s.loops.size(); })) {
-            log::Warn("shutdown_grace_expired", {{"open_connections",
-                                                  std::to_string(s.probe.active_connections.load())}});
+            log::Warn("shutdown_grace_expired",
+                      {{"open_connections", std::to_string(s.probe.active_connections.load())}});
             for (auto& loop : s.loops) loop->context.stop();
         }
     }

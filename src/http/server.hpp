@@ -22,16 +22,16 @@ enum class AccessLog { kOff, kErrors, kAll };
 
 struct ServerOptions {
     std::string address = "127.0.0.1";
-    std::uint16_t port = 8080;                           // 0 picks a free port
-    std::size_t threads = 0;                             // 0: one per core
-    std::size_t max_connections = 10'000;                // more are closed at accept
-    std::size_t header_limit = 16 * 1024;                // request line + headers, bytes (431 above)
-    std::size_t body_limit = 64 * 1024;                  // request body, bytes (413 above)
-    std::chrono::milliseconds request_timeout{10'000};   // first byte to last byte of one request
-    std::chrono::milliseconds idle_timeout{60'000};      // keep-alive wait for the next request
-    std::chrono::milliseconds write_timeout{30'000};     // sending one response
-    std::chrono::milliseconds shutdown_grace{10'000};    // in-flight requests get this long on shutdown
-    AccessLog access_log = AccessLog::kErrors;           // which requests get a log line
+    std::uint16_t port = 8080;                          // 0 picks a free port
+    std::size_t threads = 0;                            // 0: one per core
+    std::size_t max_connections = 10'000;               // more are closed at accept
+    std::size_t header_limit = 16 * 1024;               // request line + headers, bytes (431 above)
+    std::size_t body_limit = 64 * 1024;                 // request body, bytes (413 above)
+    std::chrono::milliseconds request_timeout{10'000};  // first byte to last byte of one request
+    std::chrono::milliseconds idle_timeout{60'000};     // keep-alive wait for the next request
+    std::chrono::milliseconds write_timeout{30'000};    // sending one response
+    std::chrono::milliseconds shutdown_grace{10'000};   // in-flight requests get this long on shutdown
+    AccessLog access_log = AccessLog::kErrors;          // which requests get a log line
 };
 
 /// Counters the server keeps about itself.
@@ -40,7 +40,7 @@ struct ServerProbe {
     metrics::Counter& connections_accepted;
     metrics::Counter& connections_rejected;
     metrics::Counter& requests;
-    metrics::CounterVec requests_by_route;  // shortener_http_requests_by_route_total{route, status}
+    metrics::CounterVec requests_by_route;                  // shortener_http_requests_by_route_total{route, status}
     std::array<metrics::Counter*, 6> responses_by_class{};  // index status/100 (1xx..5xx)
     metrics::Histogram& redirect_latency;
     metrics::Histogram& request_latency;
@@ -48,7 +48,7 @@ struct ServerProbe {
 };
 
 class Server {
-public:
+  public:
     Server(ServerOptions options, const Router& router, ServerProbe& probe);
     ~Server();
     Server(const Server&) = delete;
@@ -67,7 +67,7 @@ public:
 
     struct Impl;
 
-private:
+  private:
     std::unique_ptr<Impl> impl_;
 };
 

@@ -4,12 +4,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
-#include <charconv>
-#include <chrono>
-#include <cstdio>
-#include <ctime>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -17,6 +11,11 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
 
 #include "http/detail/server_impl.hpp"
 #include "http/dispatcher.hpp"
@@ -42,24 +41,32 @@ constexpr std::size_t kLingerBytes = 1024 * 1024;
 
 Method ToMethod(bhttp::verb v) {
     switch (v) {
-        case bhttp::verb::get: return Method::kGet;
-        case bhttp::verb::head: return Method::kHead;
-        case bhttp::verb::post: return Method::kPost;
-        case bhttp::verb::put: return Method::kPut;
-        case bhttp::verb::patch: return Method::kPatch;
-        case bhttp::verb::delete_: return Method::kDelete;
-        case bhttp::verb::options: return Method::kOptions;
-        default: return Method::kOther;
+        case bhttp::verb::get:
+            return Method::kGet;
+        case bhttp::verb::head:
+            return Method::kHead;
+        case bhttp::verb::post:
+            return Method::kPost;
+        case bhttp::verb::put:
+            return Method::kPut;
+        case bhttp::verb::patch:
+            return Method::kPatch;
+        case bhttp::verb::delete_:
+            return Method::kDelete;
+        case bhttp::verb::options:
+            return Method::kOptions;
+        default:
+            return Method::kOther;
     }
 }
 
 // Parses into the connection's reusable RequestData, keeping each header (name lower-cased) instead of
 // building Beast's field container: no allocation per request once the strings have grown.
 class RequestParser final : public bhttp::basic_parser<true> {
-public:
+  public:
     explicit RequestParser(RequestData& data) : data_(data) { data_.Clear(); }
 
-private:
+  private:
     void on_request_impl(bhttp::verb method, beast::string_view, beast::string_view target, int version,
                          beast::error_code& ec) override {
         data_.method = ToMethod(method);
@@ -183,7 +190,7 @@ std::optional<Response> ReadErrorResponse(const beast::error_code& ec) {
 
 // Streams a body over the connection: each Write is one chunk, sent at once.
 class SessionStream final : public ResponseStream {
-public:
+  public:
     SessionStream(tcp::socket& socket, Connection& connection, const Server::Impl& server, bool chunked)
         : socket_(socket), connection_(connection), server_(server), chunked_(chunked) {}
 
@@ -215,7 +222,7 @@ public:
         co_return co_await Send(frame_);
     }
 
-private:
+  private:
     asio::awaitable<bool> Send(const std::string& bytes) {
         boost::system::error_code ec;
         std::size_t n = socket_.write_some(asio::buffer(bytes), ec);
@@ -248,8 +255,7 @@ std::string RequestId(const RequestData& data) {
     for (std::size_t i = 0; i < data.header_count; ++i) {
         const auto& h = data.headers[i];
         if (h.name != "x-request-id") continue;
-        if (!h.value.empty() && h.value.size() <= 64 &&
-            std::all_of(h.value.begin(), h.value.end(), [](char c) {
+        if (!h.value.empty() && h.value.size() <= 64 && std::all_of(h.value.begin(), h.value.end(), [](char c) {
                 return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
             })) {
             return h.value;
@@ -446,11 +452,12 @@ asio::awaitable<void> RunSession(tcp::socket socket, Server::Impl& server, Loop&
         double seconds = std::chrono::duration<double>(Clock::now() - begun).count();
         server.probe.requests.Inc();
         char status_text[8];
-        auto [status_end, status_ec] = std::to_chars(status_text, status_text + sizeof status_text,
-                                                     result.response.status);
+        auto [status_end, status_ec] =
+            std::to_chars(status_text, status_text + sizeof status_text, result.response.status);
         std::string_view status(status_text, static_cast<std::size_t>(status_end - status_text));
         server.probe.requests_by_route.With(result.route, status).Inc();
-        if (opt.access_log == AccessLog::kAll || (opt.access_log == AccessLog::kErrors && result.response.status >= 500)) {
+        if (opt.access_log == AccessLog::kAll ||
+            (opt.access_log == AccessLog::kErrors && result.response.status >= 500)) {
             LogRequest(data, result, status, seconds);
         }
         if (auto cls = result.response.status / 100; cls >= 1 && cls <= 5) server.probe.responses_by_class[cls]->Inc();

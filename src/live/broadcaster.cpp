@@ -1,16 +1,15 @@
 #include "live/broadcaster.hpp"
 
 #include <algorithm>
-#include <charconv>
-#include <cstdint>
-#include <map>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <charconv>
+#include <cstdint>
+#include <map>
 
 namespace shortener::live {
 
@@ -126,7 +125,7 @@ std::optional<std::vector<LiveEvent>> LiveHub::Since(core::LinkId link, std::int
     if (it == rings_.end()) return out;  // nothing recent; the caller compares with the current total
     for (const auto& e : it->second) {
         if (e.id <= last_id) continue;
-        if (out.empty() && e.prev > last_id) return std::nullopt;  // older than the ring
+        if (out.empty() && e.prev > last_id) return std::nullopt;         // older than the ring
         if (!out.empty() && e.prev > out.back().id) return std::nullopt;  // a gap
         out.push_back(e);
     }

@@ -11,6 +11,8 @@
 /// instead, which carries the current totals: no count is ever lost, though the per-click dimensions of
 /// the missed batches are.
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -21,9 +23,6 @@
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
 
 #include "core/enriched_click.hpp"
 #include "core/link.hpp"
@@ -50,7 +49,7 @@ class LiveHub;
 
 /// One subscriber's bounded queue. Created by LiveHub::Subscribe; unsubscribes when destroyed.
 class Subscription {
-public:
+  public:
     ~Subscription();
     Subscription(const Subscription&) = delete;
     Subscription& operator=(const Subscription&) = delete;
@@ -61,7 +60,7 @@ public:
 
     struct State;
 
-private:
+  private:
     friend class LiveHub;
     Subscription(LiveHub& hub, std::shared_ptr<State> state) : hub_(&hub), state_(std::move(state)) {}
     LiveHub* hub_;
@@ -69,15 +68,15 @@ private:
 };
 
 struct HubOptions {
-    std::size_t queue_capacity = 256;   // events a subscriber may have pending before it is dropped
-    std::size_t ring_size = 128;        // recent events kept per link, for Last-Event-ID resume
-    std::size_t max_rings = 10'000;     // links with a ring; the oldest ring is forgotten beyond this
+    std::size_t queue_capacity = 256;  // events a subscriber may have pending before it is dropped
+    std::size_t ring_size = 128;       // recent events kept per link, for Last-Event-ID resume
+    std::size_t max_rings = 10'000;    // links with a ring; the oldest ring is forgotten beyond this
 };
 
 /// Fan-out to this instance's subscribers. Thread-safe: Deliver from any thread; a subscriber's waits
 /// run on its own executor. Never blocks on a subscriber.
 class LiveHub {
-public:
+  public:
     explicit LiveHub(HubOptions options = {}) : options_(options) {}
 
     /// Subscribes to one link's events, or with link 0 to every link's (the overview stream).
@@ -93,7 +92,7 @@ public:
     std::size_t Subscribers() const;
     std::uint64_t Dropped() const;
 
-private:
+  private:
     friend class Subscription;
     void Remove(const std::shared_ptr<Subscription::State>& s);
 
@@ -108,7 +107,7 @@ private:
 
 /// Where the worker publishes and API instances subscribe. Thread-safe.
 class Broadcaster {
-public:
+  public:
     virtual ~Broadcaster() = default;
     /// Publishes without waiting (best effort: a lost event is repaired by the next snapshot).
     virtual void Publish(LiveEvent event) = 0;
@@ -118,12 +117,12 @@ public:
 
 /// Embedded mode: Publish delivers straight to the hub.
 class InProcessBroadcaster final : public Broadcaster {
-public:
+  public:
     explicit InProcessBroadcaster(HubOptions options = {}) : hub_(options) {}
     void Publish(LiveEvent event) override { hub_.Deliver(event); }
     LiveHub& hub() override { return hub_; }
 
-private:
+  private:
     LiveHub hub_;
 };
 

@@ -51,8 +51,7 @@ void AddProcessMetrics(Registry& r, std::string_view version) {
     static const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
     r.AddCounterFunction("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
                          [] { return (StatField(14) + StatField(15)) / ticks; });
-    r.AddGauge("process_resident_memory_bytes", "Resident memory size in bytes.",
-               [] { return StatField(24) * page; });
+    r.AddGauge("process_resident_memory_bytes", "Resident memory size in bytes.", [] { return StatField(24) * page; });
     r.AddGauge("process_virtual_memory_bytes", "Virtual memory size in bytes.", [] { return StatField(23); });
     r.AddGauge("process_threads", "Number of OS threads in the process.", [] { return StatField(20); });
     r.AddGauge("process_open_fds", "Number of open file descriptors.", [] {
@@ -72,8 +71,9 @@ void AddProcessMetrics(Registry& r, std::string_view version) {
     static const double start = BootTimeSeconds() + StatField(22) / ticks;
     r.AddGauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
                [] { return start; });
-    r.AddGauge("shortener_build_info", "Always 1; the version label says which build runs.", [] { return 1.0; },
-               "version=\"" + std::string(version) + "\"");
+    r.AddGauge(
+        "shortener_build_info", "Always 1; the version label says which build runs.", [] { return 1.0; },
+        "version=\"" + std::string(version) + "\"");
 }
 
 }  // namespace shortener::metrics

@@ -79,8 +79,7 @@ double Histogram::Sum() const noexcept {
     return static_cast<double>(units) * resolution_;
 }
 
-CounterVec::CounterVec(Registry& registry, std::string name, std::string help, std::string label1,
-                       std::string label2)
+CounterVec::CounterVec(Registry& registry, std::string name, std::string help, std::string label1, std::string label2)
     : registry_(registry),
       name_(std::move(name)),
       help_(std::move(help)),
@@ -112,9 +111,9 @@ Counter& CounterVec::With(std::string_view value1, std::string_view value2) {
             if (k == key) counter = c;
         }
         if (!counter) {
-            counter = &registry_.AddCounter(name_, help_,
-                                            label1_ + "=\"" + std::string(value1) + "\"," + label2_ + "=\"" +
-                                                std::string(value2) + "\"");
+            counter = &registry_.AddCounter(
+                name_, help_,
+                label1_ + "=\"" + std::string(value1) + "\"," + label2_ + "=\"" + std::string(value2) + "\"");
             series_.emplace_back(key, counter);
         }
     }
@@ -151,7 +150,8 @@ Histogram& Registry::AddHistogram(std::string name, std::string help, std::vecto
     for (auto& s : f.series) {
         if (s.labels == labels && s.histogram) return *s.histogram;
     }
-    f.series.push_back({std::move(labels), nullptr, std::make_unique<Histogram>(std::move(bounds), resolution), nullptr});
+    f.series.push_back(
+        {std::move(labels), nullptr, std::make_unique<Histogram>(std::move(bounds), resolution), nullptr});
     return *f.series.back().histogram;
 }
 
@@ -203,8 +203,8 @@ std::string Registry::Render() const {
                     out += f->name + "_bucket" + Braced(s.labels, "le=\"" + FormatNumber(bounds[i]) + "\"") + " " +
                            std::to_string(counts[i]) + "\n";
                 }
-                out += f->name + "_bucket" + Braced(s.labels, "le=\"+Inf\"") + " " + std::to_string(counts.back()) +
-                       "\n";
+                out +=
+                    f->name + "_bucket" + Braced(s.labels, "le=\"+Inf\"") + " " + std::to_string(counts.back()) + "\n";
                 out += f->name + "_sum" + Braced(s.labels) + " " + FormatNumber(s.histogram->Sum()) + "\n";
                 out += f->name + "_count" + Braced(s.labels) + " " + std::to_string(counts.back()) + "\n";
             }

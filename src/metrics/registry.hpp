@@ -22,13 +22,11 @@ inline constexpr std::size_t kShards = 16;
 std::size_t ThisThreadShard() noexcept;
 
 class Counter {
-public:
-    void Inc(std::uint64_t n = 1) noexcept {
-        slots_[ThisThreadShard()].value.fetch_add(n, std::memory_order_relaxed);
-    }
+  public:
+    void Inc(std::uint64_t n = 1) noexcept { slots_[ThisThreadShard()].value.fetch_add(n, std::memory_order_relaxed); }
     std::uint64_t Value() const noexcept;
 
-private:
+  private:
     struct alignas(64) Slot {
         std::atomic<std::uint64_t> value{0};
     };
@@ -38,7 +36,7 @@ private:
 /// Fixed buckets. The sum is kept as an integer count of `resolution` units (1e-9: nanoseconds, for
 /// durations in seconds; 1 for counts such as batch sizes), so updates stay lock-free.
 class Histogram {
-public:
+  public:
     explicit Histogram(std::vector<double> bounds, double resolution = 1e-9);
     void Observe(double seconds) noexcept;
     std::vector<double> bounds() const { return bounds_; }
@@ -46,7 +44,7 @@ public:
     double Sum() const noexcept;
     std::uint64_t Count() const noexcept;
 
-private:
+  private:
     // One row per shard: bucket counts, then the count of observations, then the sum in nanoseconds;
     // each row starts on its own cache line.
     struct alignas(64) Block {
@@ -70,11 +68,11 @@ class Registry;
 /// A counter family with two label dimensions chosen at run time from bounded sets (e.g. route name and
 /// status code). A per-thread cache of the last series makes the common case lock-free.
 class CounterVec {
-public:
+  public:
     CounterVec(Registry& registry, std::string name, std::string help, std::string label1, std::string label2);
     Counter& With(std::string_view value1, std::string_view value2);
 
-private:
+  private:
     Registry& registry_;
     std::string name_, help_, label1_, label2_;
     std::mutex mutex_;
@@ -86,7 +84,7 @@ private:
 };
 
 class Registry {
-public:
+  public:
     Registry();
     ~Registry();
     Registry(const Registry&) = delete;
@@ -103,7 +101,7 @@ public:
     /// The exposition text (format version 0.0.4).
     std::string Render() const;
 
-private:
+  private:
     struct Family;
     Family& FamilyFor(const std::string& name, const std::string& help, std::string_view type);
 

@@ -34,20 +34,33 @@ struct QrCodeFree {
 std::optional<Ecc> ParseEcc(std::string_view s) noexcept {
     if (s.size() != 1) return std::nullopt;
     switch (s[0]) {
-        case 'L': case 'l': return Ecc::kL;
-        case 'M': case 'm': return Ecc::kM;
-        case 'Q': case 'q': return Ecc::kQ;
-        case 'H': case 'h': return Ecc::kH;
-        default: return std::nullopt;
+        case 'L':
+        case 'l':
+            return Ecc::kL;
+        case 'M':
+        case 'm':
+            return Ecc::kM;
+        case 'Q':
+        case 'q':
+            return Ecc::kQ;
+        case 'H':
+        case 'h':
+            return Ecc::kH;
+        default:
+            return std::nullopt;
     }
 }
 
 char EccLetter(Ecc ecc) noexcept {
     switch (ecc) {
-        case Ecc::kL: return 'L';
-        case Ecc::kM: return 'M';
-        case Ecc::kQ: return 'Q';
-        case Ecc::kH: return 'H';
+        case Ecc::kL:
+            return 'L';
+        case Ecc::kM:
+            return 'M';
+        case Ecc::kQ:
+            return 'Q';
+        case Ecc::kH:
+            return 'H';
     }
     return 'M';
 }
@@ -55,16 +68,23 @@ char EccLetter(Ecc ecc) noexcept {
 Matrix Encode(std::string_view text, Ecc ecc) {
     QRecLevel level = QR_ECLEVEL_M;
     switch (ecc) {
-        case Ecc::kL: level = QR_ECLEVEL_L; break;
-        case Ecc::kM: level = QR_ECLEVEL_M; break;
-        case Ecc::kQ: level = QR_ECLEVEL_Q; break;
-        case Ecc::kH: level = QR_ECLEVEL_H; break;
+        case Ecc::kL:
+            level = QR_ECLEVEL_L;
+            break;
+        case Ecc::kM:
+            level = QR_ECLEVEL_M;
+            break;
+        case Ecc::kQ:
+            level = QR_ECLEVEL_Q;
+            break;
+        case Ecc::kH:
+            level = QR_ECLEVEL_H;
+            break;
     }
     // 8-bit mode on the exact bytes (encodeString would pick modes by content and stop at a NUL).
     errno = 0;
-    std::unique_ptr<QRcode, QrCodeFree> code(QRcode_encodeData(static_cast<int>(text.size()),
-                                                               reinterpret_cast<const unsigned char*>(text.data()),
-                                                               0, level));
+    std::unique_ptr<QRcode, QrCodeFree> code(QRcode_encodeData(
+        static_cast<int>(text.size()), reinterpret_cast<const unsigned char*>(text.data()), 0, level));
     if (!code) {
         if (errno == ERANGE) throw std::length_error("the text is too long for a QR code");
         throw std::runtime_error("libqrencode failed to encode the text");
@@ -194,8 +214,8 @@ std::string RenderPng(const Matrix& matrix, const RenderOptions& options) {
     std::string out(side * side / 16 + 4096, '\0');
     for (int attempt = 0; attempt < 2; ++attempt) {
         png_alloc_size_t bytes = out.size();
-        const int ok = png_image_write_to_memory(&image, out.data(), &bytes, 0, pixels.data(), 0,
-                                                 gray ? nullptr : colormap);
+        const int ok =
+            png_image_write_to_memory(&image, out.data(), &bytes, 0, pixels.data(), 0, gray ? nullptr : colormap);
         if (ok) {
             out.resize(bytes);
             png_image_free(&image);

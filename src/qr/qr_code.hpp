@@ -22,7 +22,7 @@ char EccLetter(Ecc ecc) noexcept;
 /// The symbol's modules, without the quiet zone; `width` modules per side, row by row.
 struct Matrix {
     int width = 0;
-    int version = 0;  // 1..40
+    int version = 0;                 // 1..40
     std::vector<std::uint8_t> dark;  // width * width entries, 1 = dark
 
     bool Dark(int x, int y) const noexcept { return dark[static_cast<std::size_t>(y * width + x)] != 0; }

@@ -3,13 +3,12 @@
 /// @brief The click queue between the redirect path (producer) and the worker (consumer). Adapters:
 /// queue/in_process (embedded mode) and queue/redis_streams (distributed mode).
 
+#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/asio/awaitable.hpp>
 
 #include "core/click_event.hpp"
 
@@ -20,7 +19,7 @@ using Task = boost::asio::awaitable<T>;
 
 /// The producer side, called on the redirect path. Thread-safe.
 class ClickSink {
-public:
+  public:
     virtual ~ClickSink() = default;
     /// Hands the click over without waiting, ever. Returns false if it had to be dropped (queue full);
     /// the implementation counts and logs drops.
@@ -36,7 +35,7 @@ struct ClickBatch {
 
 /// The consumer side, used by the worker.
 class ClickSource {
-public:
+  public:
     virtual ~ClickSource() = default;
     /// Up to `max` clicks; waits up to `wait` for the first one. An empty batch means none arrived in time
     /// (or the queue is closed and drained: see Drained()).

@@ -1,19 +1,17 @@
 #include "redis/redis_client.hpp"
 
-#include <pthread.h>
-
-#include <future>
-#include <optional>
-#include <stdexcept>
-
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
+#include <pthread.h>
 
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <future>
+#include <optional>
+#include <stdexcept>
 
 #include "log/log.hpp"
 
@@ -79,7 +77,8 @@ ClientOptions ParseRedisUrl(std::string_view url) {
     std::size_t colon = std::string_view::npos;
     if (!hostport.empty() && hostport.front() == '[') {
         auto close = hostport.find(']');
-        if (close != std::string_view::npos && close + 1 < hostport.size() && hostport[close + 1] == ':') colon = close + 1;
+        if (close != std::string_view::npos && close + 1 < hostport.size() && hostport[close + 1] == ':')
+            colon = close + 1;
     } else {
         colon = hostport.rfind(':');
     }
@@ -313,8 +312,8 @@ void Client::HandleConnected(int status) {
     if (!options_.password.empty()) Send({"AUTH", options_.password}, pending());
     if (options_.db != 0) Send({"SELECT", std::to_string(options_.db)}, pending());
     if (down_logged_ || !ever_connected_) {
-        log::Info("redis_connected", {{"connection", options_.name},
-                                      {"address", options_.host + ":" + std::to_string(options_.port)}});
+        log::Info("redis_connected",
+                  {{"connection", options_.name}, {"address", options_.host + ":" + std::to_string(options_.port)}});
     }
     down_logged_ = false;
     ever_connected_ = true;
@@ -476,8 +475,7 @@ boost::asio::awaitable<Reply> Client::Call(Args args, std::chrono::milliseconds 
 
 boost::asio::awaitable<std::vector<Reply>> Client::CallPipeline(std::vector<Args> commands,
                                                                 std::chrono::milliseconds timeout) {
-    co_return co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
-                                                   void(std::vector<Reply>)>(
+    co_return co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(std::vector<Reply>)>(
         [this, &commands, timeout](auto handler) {
             auto h = std::make_shared<decltype(handler)>(std::move(handler));
             Pipeline(

@@ -6,6 +6,10 @@
 /// logs once per state change (up → down, down → up).
 
 #include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -13,11 +17,6 @@
 #include <string_view>
 #include <thread>
 #include <vector>
-
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 struct redisAsyncContext;
 
@@ -46,7 +45,7 @@ struct ClientOptions {
     int port = 6379;
     int db = 0;
     std::string password;
-    std::string name = "redis";                          // for logs: which connection this is
+    std::string name = "redis";  // for logs: which connection this is
     std::chrono::milliseconds connect_timeout{1000};
     std::chrono::milliseconds min_backoff{50};
     std::chrono::milliseconds max_backoff{1000};
@@ -58,13 +57,13 @@ ClientOptions ParseRedisUrl(std::string_view url);
 
 /// An io_context on its own thread. Start it after creating its clients; Stop joins.
 class IoThread {
-public:
+  public:
     explicit IoThread(std::string name);
     ~IoThread();
     boost::asio::io_context& context() noexcept { return context_; }
     void Stop();
 
-private:
+  private:
     boost::asio::io_context context_{1};
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
     std::thread thread_;
@@ -72,7 +71,7 @@ private:
 
 /// One connection. Thread-safe (every call is posted to the context). Create it with std::make_shared.
 class Client : public std::enable_shared_from_this<Client> {
-public:
+  public:
     using Args = std::vector<std::string>;
     using Callback = std::function<void(Reply)>;
 
@@ -96,7 +95,7 @@ public:
     boost::asio::awaitable<Reply> Call(Args args, std::chrono::milliseconds timeout = {});
     /// Awaitable Pipeline.
     boost::asio::awaitable<std::vector<Reply>> CallPipeline(std::vector<Args> commands,
-                                                           std::chrono::milliseconds timeout = {});
+                                                            std::chrono::milliseconds timeout = {});
 
     /// Puts the connection in subscriber mode for `channel` (re-subscribed after every reconnect):
     /// `on_message` gets each payload on the client's context. Set before Start.
@@ -110,7 +109,7 @@ public:
 
     boost::asio::io_context& context() noexcept { return context_; }
 
-private:
+  private:
     struct Watcher;
     struct Pending;
 

@@ -3,14 +3,13 @@
 /// @brief Storage interfaces for links and clicks. Adapters: store/sqlite (embedded mode) and store/postgres
 /// (distributed mode). One contract test suite runs over every adapter.
 
+#include <boost/asio/awaitable.hpp>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/asio/awaitable.hpp>
 
 #include "core/click_event.hpp"
 #include "core/enriched_click.hpp"
@@ -39,7 +38,7 @@ struct LinkPage {
 /// cannot be reached; domain outcomes come back as values. Callers must co_await each call at once
 /// (string_view arguments are not copied).
 class LinkStore {
-public:
+  public:
     virtual ~LinkStore() = default;
 
     /// Inserts a link with the given slug (which must be set). kSlugTaken when the slug exists, deleted or not.
@@ -69,7 +68,7 @@ public:
 
 /// Raw clicks and their per-link counts. Thread-safe; throws core::BackendUnavailable when unreachable.
 class ClickStore {
-public:
+  public:
     virtual ~ClickStore() = default;
 
     /// Stores the clicks and adds them to their links' counts in one transaction. Idempotent on the event

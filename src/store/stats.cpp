@@ -1,9 +1,9 @@
 #include "store/stats.hpp"
 
+#include <date/tz.h>
+
 #include <algorithm>
 #include <chrono>
-
-#include <date/tz.h>
 
 namespace shortener::store {
 namespace {
@@ -34,7 +34,9 @@ const date::time_zone* Zone(std::string_view tz) noexcept {
     }
 }
 
-std::int64_t ToMs(SysMinutes t) { return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count(); }
+std::int64_t ToMs(SysMinutes t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
 SysMinutes FromMs(std::int64_t ms) { return SysMinutes(minutes(FloorTo(ms, kMinute) / kMinute)); }
 
 // Start of the local calendar bucket containing local time l.
@@ -89,11 +91,16 @@ std::optional<StatsInterval> ParseStatsInterval(std::string_view s) noexcept {
 
 std::string_view StatsIntervalName(StatsInterval i) noexcept {
     switch (i) {
-        case StatsInterval::kMinute: return "minute";
-        case StatsInterval::kHour: return "hour";
-        case StatsInterval::kDay: return "day";
-        case StatsInterval::kWeek: return "week";
-        case StatsInterval::kMonth: return "month";
+        case StatsInterval::kMinute:
+            return "minute";
+        case StatsInterval::kHour:
+            return "hour";
+        case StatsInterval::kDay:
+            return "day";
+        case StatsInterval::kWeek:
+            return "week";
+        case StatsInterval::kMonth:
+            return "month";
     }
     return "hour";
 }
@@ -109,9 +116,8 @@ std::string FormatLocal(std::string_view tz, std::int64_t ms) {
     return s;
 }
 
-std::optional<std::vector<std::int64_t>> BucketEdges(std::string_view tz, StatsInterval interval,
-                                                     std::int64_t from_ms, std::int64_t to_ms,
-                                                     std::size_t max_buckets) {
+std::optional<std::vector<std::int64_t>> BucketEdges(std::string_view tz, StatsInterval interval, std::int64_t from_ms,
+                                                     std::int64_t to_ms, std::size_t max_buckets) {
     const date::time_zone* zone = Zone(tz);
     if (zone == nullptr) return std::nullopt;
     std::vector<std::int64_t> edges;

@@ -35,9 +35,8 @@ std::string FormatLocal(std::string_view tz, std::int64_t ms);
 /// UTC edges (Unix ms) of the local buckets covering [from_ms, to_ms): edges.front() <= from_ms is the
 /// start of the bucket containing from_ms, edges.back() >= to_ms. nullopt when more than max_buckets.
 /// `tz` must be known.
-std::optional<std::vector<std::int64_t>> BucketEdges(std::string_view tz, StatsInterval interval,
-                                                     std::int64_t from_ms, std::int64_t to_ms,
-                                                     std::size_t max_buckets);
+std::optional<std::vector<std::int64_t>> BucketEdges(std::string_view tz, StatsInterval interval, std::int64_t from_ms,
+                                                     std::int64_t to_ms, std::size_t max_buckets);
 
 struct StatsRequest {
     core::LinkId link = 0;

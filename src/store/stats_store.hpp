@@ -61,11 +61,11 @@ struct ClickCursor {
 
 /// The dimensions of link_dimension_day.
 /// "referrer" is "host class" (host "" = none, e.g. " direct"): hosts with their source class.
-inline constexpr std::string_view kDimensions[] = {"country", "region", "city",   "referrer_host", "referrer_class",
-                                                   "referrer", "browser", "os", "device", "language"};
+inline constexpr std::string_view kDimensions[] = {"country",  "region",  "city", "referrer_host", "referrer_class",
+                                                   "referrer", "browser", "os",   "device",        "language"};
 
 class StatsStore {
-public:
+  public:
     virtual ~StatsStore() = default;
 
     /// Rollup rows of one link whose bucket start lies in any of `ranges` (disjoint), in any order.
@@ -79,8 +79,10 @@ public:
 
     /// TopValues of every dimension the stats show (kDimensions but "referrer_host", which "referrer" covers
     /// with the class), in kDimensions order. Adapters may answer in one round trip.
-    virtual Task<std::vector<std::pair<std::string, std::vector<DimensionCount>>>> TopValuesAll(
-        core::LinkId link, MsRange days, bool include_bots, std::size_t limit) {
+    virtual Task<std::vector<std::pair<std::string, std::vector<DimensionCount>>>> TopValuesAll(core::LinkId link,
+                                                                                                MsRange days,
+                                                                                                bool include_bots,
+                                                                                                std::size_t limit) {
         std::vector<std::pair<std::string, std::vector<DimensionCount>>> out;
         for (std::string_view dim : kDimensions) {
             if (dim == "referrer_host") continue;
@@ -106,8 +108,7 @@ public:
     /// Up to `limit` clicks of a link with ts in [range), ordered by (ts, event id), after `after`.
     /// client_address is always empty (never stored).
     virtual Task<std::vector<core::EnrichedClick>> ClicksPage(core::LinkId link, MsRange range,
-                                                              std::optional<ClickCursor> after,
-                                                              std::size_t limit) = 0;
+                                                              std::optional<ClickCursor> after, std::size_t limit) = 0;
 };
 
 }  // namespace shortener::store

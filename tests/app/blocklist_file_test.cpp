@@ -3,14 +3,13 @@
 
 #include "app/blocklist_file.hpp"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 namespace shortener::app {
 namespace {
@@ -19,7 +18,7 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 class BlocklistFileTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         dir_ = fs::temp_directory_path() / ("blocklist-test-" + std::to_string(::getpid()) + "-" +
                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());

@@ -1,12 +1,11 @@
-#include "cache/redis/redis_link_cache.hpp"
+#include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
 #include <mutex>
 #include <thread>
 
-#include <gtest/gtest.h>
-
+#include "cache/redis/redis_link_cache.hpp"
 #include "support/redis_env.hpp"
 #include "support/run_awaitable.hpp"
 
@@ -155,7 +154,8 @@ TEST(RedisLinkCache, UnreachableRedisIsAQuickMiss) {
     o.port = 1;  // nothing listens there
     auto commands = std::make_shared<redis::Client>(io.context(), o);
     auto subscriber = std::make_shared<redis::Client>(io.context(), o);
-    RedisLinkCache cache(commands, subscriber, TestOptions(), [](std::string_view) {}, [] {});
+    RedisLinkCache cache(
+        commands, subscriber, TestOptions(), [](std::string_view) {}, [] {});
     commands->Start();
     subscriber->Start();
     auto started = std::chrono::steady_clock::now();

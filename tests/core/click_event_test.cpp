@@ -8,12 +8,12 @@ namespace shortener::core {
 namespace {
 
 class FixedRandom final : public RandomSource {
-public:
+  public:
     void Fill(std::span<std::uint8_t> out) noexcept override {
         for (auto& b : out) b = static_cast<std::uint8_t>(++n_);
     }
 
-private:
+  private:
     int n_ = 0;
 };
 
@@ -25,7 +25,7 @@ TEST(EventId, IsUuidV7WithTimePrefix) {
     auto text = id.ToString();
     ASSERT_EQ(text.size(), 36u);
     EXPECT_EQ(text.substr(0, 13), "01234567-89ab");
-    EXPECT_EQ(text[14], '7');                              // version
+    EXPECT_EQ(text[14], '7');                                                    // version
     EXPECT_NE(std::string_view("89ab").find(text[19]), std::string_view::npos);  // variant
     auto parsed = EventId::Parse(text);
     ASSERT_TRUE(parsed);

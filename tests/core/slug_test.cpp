@@ -10,20 +10,20 @@ namespace {
 
 // Deterministic randomness: returns the bytes it was given, cyclically.
 class ScriptedRandom final : public RandomSource {
-public:
+  public:
     explicit ScriptedRandom(std::vector<std::uint8_t> bytes) : bytes_(std::move(bytes)) {}
     void Fill(std::span<std::uint8_t> out) noexcept override {
         for (auto& b : out) b = bytes_[next_++ % bytes_.size()];
     }
 
-private:
+  private:
     std::vector<std::uint8_t> bytes_;
     std::size_t next_ = 0;
 };
 
 // A simple counter-based generator for statistical tests (not cryptographic; fine for checking spread).
 class CountingRandom final : public RandomSource {
-public:
+  public:
     void Fill(std::span<std::uint8_t> out) noexcept override {
         for (auto& b : out) {
             state_ = state_ * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -31,7 +31,7 @@ public:
         }
     }
 
-private:
+  private:
     std::uint64_t state_ = 42;
 };
 

@@ -1,8 +1,8 @@
 // Device detection, country codes, query forwarding and the destination order of targeted links.
 
-#include <gtest/gtest.h>
-
 #include "core/targeting.hpp"
+
+#include <gtest/gtest.h>
 
 namespace shortener::core {
 namespace {

@@ -359,7 +359,7 @@ namespace {
 // Domain rules of issue #7: the blocklist (kUrlBlocked) and other shorteners (kUrlShortener).
 
 class FixedList final : public DomainListSource {
-public:
+  public:
     std::shared_ptr<const DomainSet> list;
     std::shared_ptr<const DomainSet> Current() const override { return list; }
 };
@@ -398,9 +398,10 @@ TEST(DomainSet, MatchesTheDomainAndItsSubdomainsOnly) {
 
 TEST(DomainSet, ParsesListFiles) {
     std::string error;
-    auto list = DomainSet::ParseList("# comment\n\nevil.example\r\n  spaced.example  # trailing\n"
-                                     "0.0.0.0 hosts.example\n127.0.0.1\tother.example\n",
-                                     &error);
+    auto list = DomainSet::ParseList(
+        "# comment\n\nevil.example\r\n  spaced.example  # trailing\n"
+        "0.0.0.0 hosts.example\n127.0.0.1\tother.example\n",
+        &error);
     ASSERT_TRUE(list) << error;
     EXPECT_EQ(list->size(), 4u);
     EXPECT_TRUE(list->Matches("www.spaced.example"));

@@ -106,8 +106,7 @@ TEST(Enricher, MissingDataLeavesUnknownsAndWarnsOnce) {
     std::vector<std::string> warnings;
     Enricher e(o, salts, &warnings);
     EXPECT_EQ(warnings.size(), 4u);
-    auto d = e.Enrich(Click({.client_address = "81.2.69.142", .user_agent = kIphone,
-                             .referer = "https://t.co/x"}));
+    auto d = e.Enrich(Click({.client_address = "81.2.69.142", .user_agent = kIphone, .referer = "https://t.co/x"}));
     EXPECT_EQ(d.country_code, "");
     EXPECT_EQ(d.browser, "Other");
     EXPECT_EQ(d.device, "mobile");  // the class rules still see "iPhone" in the UA
@@ -120,8 +119,13 @@ TEST(Enricher, HostileInputNeverThrows) {
     Enricher e(TestOptions(), salts);
     std::string junk(600, '\xff');
     for (const std::string& s : {junk, std::string("\0\0\0", 3), std::string("%%%%"), std::string("(((((")}) {
-        auto d = e.Enrich(Click({.client_address = s, .user_agent = s, .referer = s, .accept_language = s,
-                                 .query = s, .ch_ua_mobile = s, .ch_ua_platform = s}));
+        auto d = e.Enrich(Click({.client_address = s,
+                                 .user_agent = s,
+                                 .referer = s,
+                                 .accept_language = s,
+                                 .query = s,
+                                 .ch_ua_mobile = s,
+                                 .ch_ua_platform = s}));
         EXPECT_EQ(d.country_code, "");
         EXPECT_EQ(d.visitor_id, "");
     }

@@ -20,7 +20,7 @@ TEST(GeoLocator, LondonIpv4) {
     EXPECT_EQ(r.region, "England");
     EXPECT_EQ(r.city, "London");
     ASSERT_TRUE(r.latitude && r.longitude);
-    EXPECT_DOUBLE_EQ(*r.latitude, 51.5);  // 51.5142 rounded to one decimal
+    EXPECT_DOUBLE_EQ(*r.latitude, 51.5);   // 51.5142 rounded to one decimal
     EXPECT_DOUBLE_EQ(*r.longitude, -0.1);  // -0.0931
 }
 

@@ -47,8 +47,10 @@ Tally RunFile(const std::string& name, Check check) {
     for (const auto& c : root["test_cases"]) {
         ++t.total;
         std::string why = check(c);
-        if (why.empty()) ++t.passed;
-        else t.failures.push_back(why);
+        if (why.empty())
+            ++t.passed;
+        else
+            t.failures.push_back(why);
     }
     return t;
 }

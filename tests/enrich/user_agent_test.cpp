@@ -90,7 +90,8 @@ TEST(DeviceClass, Rules) {
     EXPECT_EQ(Class(kXbox), "console");
     EXPECT_EQ(Class("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"), "bot");
     EXPECT_EQ(Class("curl/8.4.0"), "bot");
-    EXPECT_EQ(Class("Mozilla/5.0 (Haiku; BePC) AppleWebKit/537.36 (KHTML, like Gecko) WebPositive/1.3 Safari/537.36"), "other");
+    EXPECT_EQ(Class("Mozilla/5.0 (Haiku; BePC) AppleWebKit/537.36 (KHTML, like Gecko) WebPositive/1.3 Safari/537.36"),
+              "other");
 }
 
 TEST(DeviceClass, ClientHints) {

@@ -7,8 +7,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <cerrno>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -16,10 +18,6 @@
 #include <memory>
 #include <random>
 #include <string>
-
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 
 #include "cache/l1_cache.hpp"
 #include "cache/link_resolver.hpp"
@@ -40,7 +38,7 @@ inline void Require(bool condition, const char* what, std::string_view detail = 
 }
 
 class FixedClock final : public core::Clock {
-public:
+  public:
     std::chrono::system_clock::time_point Now() const noexcept override {
         return std::chrono::system_clock::time_point(std::chrono::milliseconds(1'750'000'000'000));
     }
@@ -48,13 +46,13 @@ public:
 
 // Not secure, and need not be: deterministic slugs keep crashes reproducible.
 class SeededRandom final : public core::RandomSource {
-public:
+  public:
     void Fill(std::span<std::uint8_t> out) noexcept override {
         for (auto& b : out) b = static_cast<std::uint8_t>(engine_());
     }
     void Reset() { engine_.seed(12345); }
 
-private:
+  private:
     std::mt19937 engine_{12345};
 };
 

@@ -4,13 +4,12 @@
 // Invariants: only documented statuses (never 5xx), a JSON body of the documented shape, and what the
 // API answered is what a later GET reads back.
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
-
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "fuzz_service.hpp"
 
@@ -54,8 +53,7 @@ json::object CheckBody(const http::Response& r) {
         const auto* code = error->as_object().if_contains("code");
         const auto* message = error->as_object().if_contains("message");
         Require(code && code->is_string() && !code->as_string().empty(), "error.code is a string", r.body);
-        Require(message && message->is_string() && !message->as_string().empty(), "error.message is a string",
-                r.body);
+        Require(message && message->is_string() && !message->as_string().empty(), "error.message is a string", r.body);
         Require(code->as_string() != "internal", "no internal errors", r.body);
     }
     return std::move(v.as_object());

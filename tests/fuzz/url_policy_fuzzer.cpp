@@ -2,14 +2,13 @@
 // the URL. Beyond "no crash, no UB, no leak", an accepted URL must be in normal form: http(s), no
 // whitespace or control bytes, no credentials, and checking it again gives the same string.
 
+#include <boost/url/parse.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
-
-#include <boost/url/parse.hpp>
 
 #include "core/url_policy.hpp"
 
@@ -29,10 +28,18 @@ void Require(bool condition, const char* what, std::string_view url = {}) {
 UrlPolicyOptions OptionsFor(std::uint8_t selector) {
     UrlPolicyOptions options;
     switch (selector % 4) {
-        case 0: options.own_hosts = {"sho.rt"}; break;
-        case 1: options.own_hosts = {"sho.rt", "xn--bcher-kva.example", "127.0.0.1"}; break;
-        case 2: options.own_hosts = {}; break;
-        case 3: options.own_hosts = {"localhost", "[::1]"}; break;
+        case 0:
+            options.own_hosts = {"sho.rt"};
+            break;
+        case 1:
+            options.own_hosts = {"sho.rt", "xn--bcher-kva.example", "127.0.0.1"};
+            break;
+        case 2:
+            options.own_hosts = {};
+            break;
+        case 3:
+            options.own_hosts = {"localhost", "[::1]"};
+            break;
     }
     options.max_length = (selector & 4) ? 64 : 4096;
     return options;

@@ -2,15 +2,13 @@
 // tests/fuzz/corpus/<target>/ (replayed by fuzz_replay_<target>).
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-
 #include <boost/json/parse.hpp>
-
 #include <filesystem>
 #include <random>
 
@@ -29,24 +27,24 @@ namespace {
 using shortener::testing::RunAwaitable;
 
 class CountingRandom final : public core::RandomSource {
-public:
+  public:
     void Fill(std::span<std::uint8_t> out) noexcept override {
         for (auto& b : out) b = static_cast<std::uint8_t>(next_++);
     }
 
-private:
+  private:
     std::uint8_t next_ = 0;
 };
 
 class FixedClock final : public core::Clock {
-public:
+  public:
     std::chrono::system_clock::time_point Now() const noexcept override {
         return std::chrono::system_clock::time_point(std::chrono::milliseconds(1'750'000'000'000));
     }
 };
 
 class FuzzRegressionTest : public ::testing::Test {
-protected:
+  protected:
     FuzzRegressionTest()
         : dir_(std::filesystem::temp_directory_path() / ("fuzz-regression-" + std::to_string(std::random_device{}()))),
           db_((std::filesystem::create_directories(dir_), std::make_shared<store::SqliteDb>((dir_ / "t.db").string()))),
@@ -55,8 +53,8 @@ protected:
           l1_(cache::L1Options{}),
           resolver_(links_, l1_),
           queue_(100),
-          ctx_{links_, resolver_, queue_, clock_, random_, core::SlugGenerator(random_), {}, "https://sho.rt",
-               registry_, {}} {
+          ctx_{links_, resolver_,        queue_,    clock_, random_, core::SlugGenerator(random_),
+               {},     "https://sho.rt", registry_, {}} {
         db_->Migrate(store::SqliteMigrations());
         ctx_.stats = &stats_;
         AddLinkRoutes(router_, ctx_);
@@ -126,8 +124,9 @@ TEST_F(FuzzRegressionTest, TimesAreBoundedByRfc3339Years) {
     EXPECT_EQ(Get("/api/v1/stats?from=-62167219200001&to=-62167219100000&interval=minute").status, 400u);
     EXPECT_EQ(Get("/api/v1/stats?from=253402300000000&to=253402300799999&interval=minute").status, 200u);
     EXPECT_EQ(Get("/api/v1/stats?from=253402300000000&to=253402300800000&interval=minute").status, 400u);
-    auto r = Get("/api/v1/links/fuzzme/stats?from=9999-12-01T00:00:00Z&to=9999-12-31T23:59:59.999Z&interval=month"
-                 "&tz=America/New_York");
+    auto r =
+        Get("/api/v1/links/fuzzme/stats?from=9999-12-01T00:00:00Z&to=9999-12-31T23:59:59.999Z&interval=month"
+            "&tz=America/New_York");
     EXPECT_EQ(r.status, 200u) << r.body;
     r = Get("/api/v1/links/fuzzme/stats?from=0000-01-01T00:00:00Z&to=0000-02-01T00:00:00Z&interval=week&tz=Asia/Tokyo");
     EXPECT_EQ(r.status, 200u) << r.body;

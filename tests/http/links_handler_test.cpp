@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
-
 #include <filesystem>
 #include <random>
 
@@ -22,7 +21,7 @@ using shortener::testing::RunAwaitable;
 
 // Yields the alphabet indices of the given slugs, in turn, then repeats the last one.
 class ScriptedSlugs final : public core::RandomSource {
-public:
+  public:
     explicit ScriptedSlugs(std::vector<std::string> slugs) : slugs_(std::move(slugs)) {}
     void Fill(std::span<std::uint8_t> out) noexcept override {
         const std::string& s = slugs_[std::min(next_, slugs_.size() - 1)];
@@ -32,19 +31,19 @@ public:
         }
     }
 
-private:
+  private:
     std::vector<std::string> slugs_;
     std::size_t next_ = 0;
 };
 
 class FixedClock final : public core::Clock {
-public:
+  public:
     std::chrono::system_clock::time_point Now() const noexcept override { return now; }
     std::chrono::system_clock::time_point now{std::chrono::milliseconds(1'750'000'000'000)};
 };
 
 class LinksHandlerTest : public ::testing::Test {
-protected:
+  protected:
     LinksHandlerTest()
         : dir_(std::filesystem::temp_directory_path() / ("links-handler-" + std::to_string(std::random_device{}()))),
           db_((std::filesystem::create_directories(dir_), std::make_shared<store::SqliteDb>((dir_ / "t.db").string()))),
@@ -53,8 +52,8 @@ protected:
           resolver_(links_, l1_),
           queue_(100),
           random_({"aaaaaa", "aaaaaa", "aaaaaa", "bbbbbb"}),
-          ctx_{links_, resolver_, queue_, clock_, random_, core::SlugGenerator(random_), {}, "https://sho.rt",
-               registry_, {}} {
+          ctx_{links_, resolver_,        queue_,    clock_, random_, core::SlugGenerator(random_),
+               {},     "https://sho.rt", registry_, {}} {
         db_->Migrate(store::SqliteMigrations());
         ctx_.url_policy.own_hosts = {"sho.rt"};
         ctx_.passwords = &passwords_;
@@ -176,7 +175,8 @@ TEST_F(LinksHandlerTest, UnknownSlugIsNegativelyCached) {
 // ---- link management (issue #7) ----
 
 TEST_F(LinksHandlerTest, ManagementFieldsRoundTripThroughTheApi) {
-    auto created = Post("/api/v1/links", R"({"url":"https://example.com/m","slug":"mgmt","expired_url":"https://expired.example/",
+    auto created =
+        Post("/api/v1/links", R"({"url":"https://example.com/m","slug":"mgmt","expired_url":"https://expired.example/",
         "forward_query":true,"password":"s3cret","disabled":false,
         "targeting":{"ios":"https://apps.apple.com/x","android":null,"countries":{"de":"https://example.de/","FR":"https://example.fr/"}}})");
     ASSERT_EQ(created.status, 201u) << created.body;
@@ -243,7 +243,8 @@ TEST_F(LinksHandlerTest, ManagementFieldsAreValidated) {
         "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN", "CO", "CR", "CU"};
     auto countries = [&](std::size_t n) {
         std::string s = R"("targeting":{"countries":{)";
-        for (std::size_t i = 0; i < n; ++i) s += (i ? "," : "") + ("\"" + std::string(kCodes[i]) + R"(":"https://example.com/")");
+        for (std::size_t i = 0; i < n; ++i)
+            s += (i ? "," : "") + ("\"" + std::string(kCodes[i]) + R"(":"https://example.com/")");
         return s + "}}";
     };
     EXPECT_EQ(code(countries(51)), "invalid_targeting");
@@ -270,7 +271,9 @@ TEST_F(LinksHandlerTest, DisabledLinksAnswer404ButStayVisible) {
 
 TEST_F(LinksHandlerTest, ExpiredLinksSendVisitorsToExpiredUrl) {
     ASSERT_EQ(Post("/api/v1/links", R"({"url":"https://example.com/c","slug":"byclicks","max_clicks":2,
-        "expired_url":"https://example.com/sorry"})").status, 201u);
+        "expired_url":"https://example.com/sorry"})")
+                  .status,
+              201u);
     for (int i = 0; i < 2; ++i) {
         auto r = Get("/byclicks");
         EXPECT_EQ(r.status, 302u);
@@ -282,9 +285,13 @@ TEST_F(LinksHandlerTest, ExpiredLinksSendVisitorsToExpiredUrl) {
     EXPECT_EQ(after.cache_control, "private, no-store, max-age=0");
 
     ASSERT_EQ(Post("/api/v1/links", R"({"url":"https://example.com/t","slug":"bydate","redirect_type":301,
-        "expires_at":"2025-06-15T16:26:40Z","expired_url":"https://example.com/late"})").status, 201u);
+        "expires_at":"2025-06-15T16:26:40Z","expired_url":"https://example.com/late"})")
+                  .status,
+              201u);
     ASSERT_EQ(Post("/api/v1/links", R"({"url":"https://example.com/t","slug":"bydate410",
-        "expires_at":"2025-06-15T16:26:40Z"})").status, 201u);
+        "expires_at":"2025-06-15T16:26:40Z"})")
+                  .status,
+              201u);
     EXPECT_EQ(Get("/bydate").status, 301u);
     clock_.now += std::chrono::hours(2);
     auto late = Get("/bydate");
@@ -298,9 +305,9 @@ TEST_F(LinksHandlerTest, ExpiredLinksSendVisitorsToExpiredUrl) {
 }
 
 TEST_F(LinksHandlerTest, ForwardQueryMergesWithTheDestination) {
-    ASSERT_EQ(Post("/api/v1/links", R"({"url":"https://example.com/p?a=1#frag","slug":"fwd","forward_query":true})")
-                  .status,
-              201u);
+    ASSERT_EQ(
+        Post("/api/v1/links", R"({"url":"https://example.com/p?a=1#frag","slug":"fwd","forward_query":true})").status,
+        201u);
     EXPECT_EQ(Get("/fwd?utm_source=x&b=2").location, "https://example.com/p?a=1&utm_source=x&b=2#frag");
     EXPECT_EQ(Get("/fwd").location, "https://example.com/p?a=1#frag");
     EXPECT_EQ(Get("/fwd?q=a%20b&x=%22").location, "https://example.com/p?a=1&q=a%20b&x=%22#frag");
@@ -313,7 +320,9 @@ TEST_F(LinksHandlerTest, ForwardQueryMergesWithTheDestination) {
 
 TEST_F(LinksHandlerTest, PasswordLinksNeedThePassword) {
     ASSERT_EQ(Post("/api/v1/links", R"({"url":"https://example.com/secret","slug":"pwd","password":"open sesame",
-        "max_clicks":2,"redirect_type":307})").status, 201u);
+        "max_clicks":2,"redirect_type":307})")
+                  .status,
+              201u);
     // API client without a password: 401 JSON.
     auto none = Get("/pwd");
     EXPECT_EQ(none.status, 401u);
@@ -348,8 +357,9 @@ TEST_F(LinksHandlerTest, PasswordLinksNeedThePassword) {
     EXPECT_NE(wrong_form.body.find("role=\"alert\""), std::string::npos);
     EXPECT_NE(wrong_form.body.find("aria-invalid=\"true\""), std::string::npos);
     EXPECT_EQ(Send(Method::kPost, "/pwd", form_headers, "").status, 401u);
-    EXPECT_EQ(Send(Method::kPost, "/pwd", {{"content-type", "application/json"}}, R"({"password":"open sesame"})").status,
-              415u);
+    EXPECT_EQ(
+        Send(Method::kPost, "/pwd", {{"content-type", "application/json"}}, R"({"password":"open sesame"})").status,
+        415u);
     EXPECT_EQ(queue_.Stats().enqueued, 0u);
 
     // Right: the form's POST answers 303 (never 307: that would repost the password to the destination).
@@ -379,18 +389,21 @@ TEST_F(LinksHandlerTest, PasswordLinksNeedThePassword) {
 TEST_F(LinksHandlerTest, TargetingPicksDeviceThenCountryThenDefault) {
     ASSERT_EQ(Post("/api/v1/links", R"({"url":"https://example.com/default","slug":"tgt","targeting":{
         "ios":"https://example.com/ios","android":"https://example.com/android",
-        "countries":{"DE":"https://example.com/de"}}})").status, 201u);
+        "countries":{"DE":"https://example.com/de"}}})")
+                  .status,
+              201u);
     const char* iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148";
     const char* android = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120 Mobile Safari/537.36";
     const char* desktop = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120 Safari/537.36";
-    EXPECT_EQ(Send(Method::kGet, "/tgt", {{"user-agent", iphone}}, {}, "203.0.113.7").location, "https://example.com/ios");
+    EXPECT_EQ(Send(Method::kGet, "/tgt", {{"user-agent", iphone}}, {}, "203.0.113.7").location,
+              "https://example.com/ios");
     EXPECT_EQ(Send(Method::kGet, "/tgt", {{"user-agent", android}}, {}, "203.0.113.7").location,
               "https://example.com/android");
     EXPECT_EQ(Send(Method::kGet, "/tgt", {{"user-agent", desktop}, {"sec-ch-ua-platform", "\"Android\""}}).location,
               "https://example.com/android");
     EXPECT_EQ(Send(Method::kGet, "/tgt", {{"user-agent", iphone}, {"sec-ch-ua-platform", "\"macOS\""}}).location,
               "https://example.com/default");  // the client hint wins
-    EXPECT_EQ(country_lookups_, 1);  // device targets decided without a geo lookup
+    EXPECT_EQ(country_lookups_, 1);            // device targets decided without a geo lookup
     auto de = Send(Method::kGet, "/tgt", {{"user-agent", desktop}}, {}, "203.0.113.7");
     EXPECT_EQ(de.location, "https://example.com/de");
     EXPECT_EQ(de.cache_control, "private, no-store, max-age=0");
@@ -399,7 +412,9 @@ TEST_F(LinksHandlerTest, TargetingPicksDeviceThenCountryThenDefault) {
 
     // A link without country targeting never asks for the country.
     ASSERT_EQ(Post("/api/v1/links", R"({"url":"https://example.com/x","slug":"devonly",
-        "targeting":{"ios":"https://example.com/ios"}})").status, 201u);
+        "targeting":{"ios":"https://example.com/ios"}})")
+                  .status,
+              201u);
     const int before = country_lookups_;
     EXPECT_EQ(Send(Method::kGet, "/devonly", {{"user-agent", desktop}}, {}, "203.0.113.7").location,
               "https://example.com/x");

@@ -130,7 +130,8 @@ TEST(RateLimitGuard, BucketsByAddressIpv6NetworkAndCredential) {
 }
 
 Handler Ok() {
-    return [](const Request&, const Params&) -> boost::asio::awaitable<Response> { co_return Response::Json(200, "{}"); };
+    return
+        [](const Request&, const Params&) -> boost::asio::awaitable<Response> { co_return Response::Json(200, "{}"); };
 }
 
 struct Call {
@@ -158,7 +159,7 @@ std::string HeaderOf(const Response& r, std::string_view name) {
 }
 
 class GuardedRouter : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         router_.Add({Method::kPost}, "/api/v1/links", "links_create", Ok(), RouteClass::kCreate);
         router_.Add({Method::kGet}, "/api/v1/links", "links_list", Ok());
@@ -169,8 +170,8 @@ protected:
     FakeClock clock_;
     InProcessRateLimiter limiter_{{.max_buckets = 1000, .shards = 2, .now = clock_.Fn()}};
     metrics::Registry registry_;
-    RateLimitGuard guard_{limiter_, {RateLimit{0.1, 2}, RateLimit{1, 5}}, *core::TrustedProxies::Parse("10.0.0.0/8"),
-                          registry_};
+    RateLimitGuard guard_{
+        limiter_, {RateLimit{0.1, 2}, RateLimit{1, 5}}, *core::TrustedProxies::Parse("10.0.0.0/8"), registry_};
     Router router_;
 };
 
@@ -205,7 +206,10 @@ TEST_F(GuardedRouter, ForwardedForCountsOnlyFromTrustedProxies) {
     }
     // An untrusted peer cannot escape its bucket by inventing X-Forwarded-For values.
     for (int i = 0; i < 2; ++i) {
-        Call c{Method::kPost, "/api/v1/links", "203.0.113.9", {{"x-forwarded-for", "198.51.100." + std::to_string(50 + i)}}};
+        Call c{Method::kPost,
+               "/api/v1/links",
+               "203.0.113.9",
+               {{"x-forwarded-for", "198.51.100." + std::to_string(50 + i)}}};
         EXPECT_EQ(Send(router_, c).status, 200u);
     }
     Call c{Method::kPost, "/api/v1/links", "203.0.113.9", {{"x-forwarded-for", "198.51.100.99"}}};

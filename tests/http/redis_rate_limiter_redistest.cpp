@@ -1,13 +1,12 @@
 // The Redis rate limiter (issue #7) on a real server: two limiters (two replicas, each its own connection)
 // share one bucket; keys expire; Redis forgetting the script (SCRIPT FLUSH) and an unreachable Redis (fail open).
 
-#include "http/rate_limit/redis_rate_limiter.hpp"
+#include <gtest/gtest.h>
 
 #include <chrono>
 #include <thread>
 
-#include <gtest/gtest.h>
-
+#include "http/rate_limit/redis_rate_limiter.hpp"
 #include "support/redis_env.hpp"
 #include "support/run_awaitable.hpp"
 

@@ -161,14 +161,17 @@ TEST(ErrorBodies, ReadinessNamesTheCheckNotTheReason) {
     metrics::Registry registry;
     std::vector<ReadinessCheck> checks;
     checks.push_back({"database", []() -> boost::asio::awaitable<void> {
-                          throw std::runtime_error("connection to server at \"10.1.2.3\", port 5432 failed: FATAL: "
-                                                   "password authentication failed for user \"shortener\"");
+                          throw std::runtime_error(
+                              "connection to server at \"10.1.2.3\", port 5432 failed: FATAL: "
+                              "password authentication failed for user \"shortener\"");
                           co_return;
                       }});
-    checks.push_back({"redis", []() -> boost::asio::awaitable<void> {
+    checks.push_back({"redis",
+                      []() -> boost::asio::awaitable<void> {
                           throw std::runtime_error("redis unreachable at 10.9.9.9:6379");
                           co_return;
-                      }, false});
+                      },
+                      false});
     Router router;
     AddHealthRoutes(router, registry, checks);
     Response r = Send(router, Method::kGet, "/readyz");

@@ -3,9 +3,8 @@
 
 #include <gtest/gtest.h>
 
-#include <thread>
-
 #include <boost/asio/this_coro.hpp>
+#include <thread>
 
 #include "live/broadcaster.hpp"
 #include "support/run_awaitable.hpp"
@@ -63,7 +62,7 @@ TEST(LiveHub, ResumesFromTheRingOrAsksForASnapshot) {
     EXPECT_EQ((*since2)[0].id, 5);
     EXPECT_EQ((*since2)[1].id, 6);
     EXPECT_TRUE(hub.Since(1, 6) && hub.Since(1, 6)->empty());
-    hub.Deliver(Event(1, 6, 7));  // the ring now starts at prev 2
+    hub.Deliver(Event(1, 6, 7));    // the ring now starts at prev 2
     EXPECT_FALSE(hub.Since(1, 1));  // older than the ring
     hub.Deliver(Event(1, 9, 10));   // a gap (7 → 9: an event missed)
     EXPECT_FALSE(hub.Since(1, 6));

@@ -1,12 +1,11 @@
-#include "queue/redis_streams/redis_stream_click_queue.hpp"
+#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <set>
 #include <thread>
 
-#include <gtest/gtest.h>
-
 #include "queue/redis_streams/click_codec.hpp"
+#include "queue/redis_streams/redis_stream_click_queue.hpp"
 #include "support/redis_env.hpp"
 #include "support/run_awaitable.hpp"
 
@@ -17,12 +16,12 @@ using namespace std::chrono_literals;
 using testing::RunAwaitable;
 
 class FixedRandom final : public core::RandomSource {
-public:
+  public:
     void Fill(std::span<std::uint8_t> out) noexcept override {
         for (auto& b : out) b = static_cast<std::uint8_t>(next_++ * 131 + 7);
     }
 
-private:
+  private:
     std::uint64_t next_ = 1;
 };
 
@@ -68,8 +67,8 @@ TEST(ClickCodec, RejectsMalformedEntriesWithAReason) {
 TEST(ClickCodec, EntriesCarryManyClicksAndReportBadOnes) {
     FixedRandom random;
     core::EventIdGenerator ids(random);
-    std::vector<std::vector<std::string>> clicks{EncodeClick(MakeClick(ids, 1)), {"v", "1", "id", "x"},
-                                                 EncodeClick(MakeClick(ids, 2))};
+    std::vector<std::vector<std::string>> clicks{
+        EncodeClick(MakeClick(ids, 1)), {"v", "1", "id", "x"}, EncodeClick(MakeClick(ids, 2))};
     auto decoded = DecodeEntry(EncodeEntry(clicks));
     ASSERT_EQ(decoded.clicks.size(), 2u);
     EXPECT_EQ(decoded.clicks[1].link_id, 2);

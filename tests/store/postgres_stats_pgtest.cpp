@@ -27,14 +27,15 @@ void Exec(const std::string& dsn, const std::string& sql) {
         PQfinish(c);
         throw std::runtime_error(m);
     }
-    PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        c, [](void*, const char*) {}, nullptr);
     PGresult* r = PQexec(c, sql.c_str());
     PQclear(r);
     PQfinish(c);
 }
 
 class PostgresStatsBackend {
-public:
+  public:
     ~PostgresStatsBackend() {
         if (!schema_.empty()) {
             try {
@@ -69,7 +70,7 @@ public:
     ClickStore& clicks() { return *backend_.clicks; }
     StatsStore& stats() { return *stats_; }
 
-private:
+  private:
     std::string schema_;
     PostgresBackend backend_;
     std::unique_ptr<PostgresStatsStore> stats_;

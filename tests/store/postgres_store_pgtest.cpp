@@ -9,18 +9,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <chrono>
-#include <cstdlib>
-#include <filesystem>
-#include <set>
-#include <map>
-#include <random>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <set>
 
 #include "auth_contract.hpp"
 #include "store/postgres/postgres_auth_store.hpp"
@@ -37,12 +36,12 @@ using contract::RawClick;
 using shortener::testing::RunAwaitable;
 
 // Skips (outside CI) or fails (in CI) the current test when no server is configured.
-#define REQUIRE_PG()                                                                                  \
-    do {                                                                                              \
-        if (TestDsn().empty()) {                                                                      \
+#define REQUIRE_PG()                                                                                      \
+    do {                                                                                                  \
+        if (TestDsn().empty()) {                                                                          \
             if (std::getenv("CI")) FAIL() << "SHORTENER_TEST_PG_DSN is not set (CI requires PostgreSQL)"; \
-            GTEST_SKIP() << "SHORTENER_TEST_PG_DSN is not set";                                       \
-        }                                                                                             \
+            GTEST_SKIP() << "SHORTENER_TEST_PG_DSN is not set";                                           \
+        }                                                                                                 \
     } while (0)
 
 std::string TestDsn() {
@@ -52,13 +51,14 @@ std::string TestDsn() {
 
 // A blocking admin connection for setting up and inspecting test schemas.
 class Admin {
-public:
+  public:
     explicit Admin(const std::string& dsn) {
         const char* k[] = {"dbname", nullptr};
         const char* v[] = {dsn.c_str(), nullptr};
         conn_ = PQconnectdbParams(k, v, 1);
         if (PQstatus(conn_) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(conn_));
-        PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+        PQsetNoticeProcessor(
+            conn_, [](void*, const char*) {}, nullptr);
     }
     ~Admin() { PQfinish(conn_); }
     // Rows of text (NULL as "<null>").
@@ -80,14 +80,14 @@ public:
     }
     std::string Scalar(const std::string& sql) { return Query(sql).at(0).at(0); }
 
-private:
+  private:
     PGconn* conn_;
 };
 
 // A private PostgreSQL server in a temporary directory, which a test may stop and start again (the shared
 // test server must stay up for the other tests). Runs the server as `postgres` when the test runs as root.
 class PrivateServer {
-public:
+  public:
     static constexpr const char* kBin = "/usr/lib/postgresql/15/bin";
 
     PrivateServer() {
@@ -107,13 +107,14 @@ public:
         std::filesystem::remove_all(dir_);
     }
     void Start() {
-        Run(run_as_ + kBin + "/pg_ctl -D " + dir_ + "/pg -l " + dir_ + "/pg.log -w -t 30 -o \"-c listen_addresses=127.0.0.1 -p " +
-            std::to_string(port_) + " -k " + dir_ + " -c fsync=off\" start >/dev/null");
+        Run(run_as_ + kBin + "/pg_ctl -D " + dir_ + "/pg -l " + dir_ +
+            "/pg.log -w -t 30 -o \"-c listen_addresses=127.0.0.1 -p " + std::to_string(port_) + " -k " + dir_ +
+            " -c fsync=off\" start >/dev/null");
     }
     void Stop() { Run(run_as_ + kBin + "/pg_ctl -D " + dir_ + "/pg -m fast -w stop >/dev/null"); }
     std::string dsn() const { return "postgres://shortener@127.0.0.1:" + std::to_string(port_) + "/postgres"; }
 
-private:
+  private:
     static void Run(const std::string& command) {
         if (std::system(command.c_str()) != 0) throw std::runtime_error("failed: " + command);
     }
@@ -135,7 +136,7 @@ private:
 
 // A fresh schema; the DSN it returns puts it first on the search path.
 class TestSchema {
-public:
+  public:
     TestSchema() {
         std::random_device rd;
         name_ = "t_" + std::to_string(rd()) + "_" + std::to_string(rd());
@@ -153,13 +154,13 @@ public:
     const std::string& dsn() const { return dsn_; }
     const std::string& name() const { return name_; }
 
-private:
+  private:
     std::string name_;
     std::string dsn_;
 };
 
 class PostgresBackendForTest {
-public:
+  public:
     void Open() {
         if (TestDsn().empty()) {
             if (std::getenv("CI")) FAIL() << "SHORTENER_TEST_PG_DSN is not set (CI requires PostgreSQL)";
@@ -176,21 +177,23 @@ public:
     LinkStore& links() { return *backend_.links; }
     ClickStore& clicks() { return *backend_.clicks; }
     RawClick FirstRawClick(core::LinkId link) {
-        auto rows = Admin(schema_->dsn()).Query("SELECT country, device, city, user_agent FROM clicks WHERE link_id = " +
-                                                std::to_string(link) + " LIMIT 1");
+        auto rows =
+            Admin(schema_->dsn())
+                .Query("SELECT country, device, city, user_agent FROM clicks WHERE link_id = " + std::to_string(link) +
+                       " LIMIT 1");
         if (rows.empty()) throw std::runtime_error("no click stored");
         RawClick r{rows[0][0], rows[0][1], std::nullopt, rows[0][3]};
         if (rows[0][2] != "<null>") r.city = rows[0][2];
         return r;
     }
 
-private:
+  private:
     std::optional<TestSchema> schema_;
     PostgresBackend backend_;
 };
 
 class PostgresAuthBackend {
-public:
+  public:
     void Open() {
         if (TestDsn().empty()) {
             if (std::getenv("CI")) FAIL() << "SHORTENER_TEST_PG_DSN is not set (CI requires PostgreSQL)";
@@ -210,7 +213,7 @@ public:
     }
     AuthStore& auth() { return *auth_; }
 
-private:
+  private:
     std::optional<TestSchema> schema_;
     std::shared_ptr<PgPool> pool_;
     std::unique_ptr<PostgresAuthStore> auth_;
@@ -228,7 +231,7 @@ INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, AuthStoreContract, ::testing::Types<Pos
 namespace {
 
 class PostgresStore : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         REQUIRE_PG();
         schema_.emplace();
@@ -298,8 +301,9 @@ TEST_F(PostgresStore, ConcurrentMigrationsDoNotRace) {
 TEST_F(PostgresStore, RecordIsIdempotentAcrossPartitions) {
     auto link = NewLink("parts");
     // This month, next month, and a month long past (no partition: the default one takes it).
-    auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch()).count();
+    auto now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     std::vector<core::EnrichedClick> batch;
     for (std::uint8_t i = 0; i < 5; ++i) batch.push_back(MakeClick(link, i, now_ms));
     for (std::uint8_t i = 10; i < 15; ++i) batch.push_back(MakeClick(link, i, now_ms + 32LL * 86'400'000));
@@ -365,17 +369,19 @@ TEST_F(PostgresStore, RollupsEqualARecountAfterReplays) {
     same("SELECT link_id, bucket, clicks, human_clicks, bot_clicks, unique_visitors FROM link_clicks_day",
          "SELECT link_id, date_trunc('day', ts, 'UTC'), " + counts +
              ", count(DISTINCT visitor_id) FROM clicks GROUP BY 1, 2");
-    same("SELECT link_id, day, value, clicks, human_clicks, bot_clicks FROM link_dimension_day "
-         "WHERE dimension = 'country'",
-         "SELECT link_id, (ts AT TIME ZONE 'UTC')::date, coalesce(country, ''), " + counts +
-             " FROM clicks GROUP BY 1, 2, 3");
+    same(
+        "SELECT link_id, day, value, clicks, human_clicks, bot_clicks FROM link_dimension_day "
+        "WHERE dimension = 'country'",
+        "SELECT link_id, (ts AT TIME ZONE 'UTC')::date, coalesce(country, ''), " + counts +
+            " FROM clicks GROUP BY 1, 2, 3");
     same("SELECT link_id, day, value, clicks FROM link_dimension_day WHERE dimension = 'city'",
          "SELECT link_id, (ts AT TIME ZONE 'UTC')::date, CASE WHEN city IS NULL THEN '' ELSE "
          "coalesce(country, '') || '/' || city END, count(*) FROM clicks GROUP BY 1, 2, 3");
     same("SELECT link_id, day, value, clicks FROM link_dimension_day WHERE dimension = 'browser'",
          "SELECT link_id, (ts AT TIME ZONE 'UTC')::date, coalesce(browser, ''), count(*) FROM clicks GROUP BY 1, 2, 3");
     same("SELECT id, clicks FROM links", "SELECT link_id, count(*) FROM clicks GROUP BY 1");
-    EXPECT_EQ(admin_->Scalar("SELECT count(DISTINCT dimension) FROM link_dimension_day"), "10");  // incl. "referrer" (host + class, migration 0004)
+    EXPECT_EQ(admin_->Scalar("SELECT count(DISTINCT dimension) FROM link_dimension_day"),
+              "10");  // incl. "referrer" (host + class, migration 0004)
 }
 
 TEST_F(PostgresStore, SaltsAreInsertIfAbsentSharedAcrossInstancesAndForgotten) {
@@ -444,8 +450,8 @@ TEST_F(PostgresStore, StoppedServerIsBackendUnavailableAndTheStoresRecover) {
 
     server.Start();  // same port: the pool reconnects on its own
     RunAwaitable(backend.links->Ping());
-    EXPECT_EQ(RunAwaitable(backend.clicks->Record(std::vector<core::EnrichedClick>{MakeClick(link->id, 1),
-                                                                                   MakeClick(link->id, 2)})),
+    EXPECT_EQ(RunAwaitable(backend.clicks->Record(
+                  std::vector<core::EnrichedClick>{MakeClick(link->id, 1), MakeClick(link->id, 2)})),
               1u);
     EXPECT_EQ(RunAwaitable(backend.links->FindBySlug("survivor"))->clicks, 2);
 }
@@ -501,17 +507,23 @@ TEST_F(PostgresStore, AcquireTimesOutWhenThePoolIsExhausted) {
     static constexpr PgStatement kSleep{"sleep", "SELECT pg_sleep(0.3)"};
     boost::asio::io_context io;
     bool slow_done = false, timed_out = false;
-    boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
-        co_await pool->Execute(kSleep, PgParams{});
-        slow_done = true;
-    }, boost::asio::detached);
-    boost::asio::co_spawn(io, [&]() -> boost::asio::awaitable<void> {
-        try {
+    boost::asio::co_spawn(
+        io,
+        [&]() -> boost::asio::awaitable<void> {
             co_await pool->Execute(kSleep, PgParams{});
-        } catch (const core::BackendUnavailable&) {
-            timed_out = true;
-        }
-    }, boost::asio::detached);
+            slow_done = true;
+        },
+        boost::asio::detached);
+    boost::asio::co_spawn(
+        io,
+        [&]() -> boost::asio::awaitable<void> {
+            try {
+                co_await pool->Execute(kSleep, PgParams{});
+            } catch (const core::BackendUnavailable&) {
+                timed_out = true;
+            }
+        },
+        boost::asio::detached);
     io.run();
     EXPECT_TRUE(slow_done);
     EXPECT_TRUE(timed_out);
@@ -525,15 +537,15 @@ TEST_F(PostgresStore, AWaiterWhoseEventLoopDiesLeavesTheQueue) {
     auto pool = std::make_shared<PgPool>(options);
     static constexpr PgStatement kSleep{"sleep", "SELECT pg_sleep(0.2)"};
     boost::asio::io_context holder_loop;
-    boost::asio::co_spawn(holder_loop, [&]() -> boost::asio::awaitable<void> {
-        co_await pool->Execute(kSleep, PgParams{});
-    }, boost::asio::detached);
+    boost::asio::co_spawn(
+        holder_loop, [&]() -> boost::asio::awaitable<void> { co_await pool->Execute(kSleep, PgParams{}); },
+        boost::asio::detached);
     holder_loop.run_for(std::chrono::milliseconds(50));  // the one connection is now busy
     {
         boost::asio::io_context doomed;
-        boost::asio::co_spawn(doomed, [&]() -> boost::asio::awaitable<void> {
-            co_await pool->Execute(kSleep, PgParams{});
-        }, boost::asio::detached);
+        boost::asio::co_spawn(
+            doomed, [&]() -> boost::asio::awaitable<void> { co_await pool->Execute(kSleep, PgParams{}); },
+            boost::asio::detached);
         doomed.run_for(std::chrono::milliseconds(20));
         EXPECT_EQ(pool->GetStats().waiting, 1u);
     }  // destroyed with its coroutine still waiting
@@ -574,8 +586,9 @@ TEST_F(PostgresStore, RecordThroughput) {
     const char* countries[] = {"DE", "US", "FR", "GB", "JP", "BR"};
     const char* browsers[] = {"Chrome", "Firefox", "Safari", "Edge"};
     std::mt19937_64 rng(7);
-    auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch()).count();
+    auto now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     std::vector<core::EnrichedClick> all;
     all.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {

@@ -11,10 +11,11 @@ namespace shortener::store {
 namespace {
 
 class SqliteStatsBackend {
-public:
+  public:
     SqliteStatsBackend() {
         std::random_device rd;
-        dir_ = std::filesystem::temp_directory_path() / ("shortener-stats-" + std::to_string(rd()) + std::to_string(rd()));
+        dir_ =
+            std::filesystem::temp_directory_path() / ("shortener-stats-" + std::to_string(rd()) + std::to_string(rd()));
         std::filesystem::create_directories(dir_);
     }
     ~SqliteStatsBackend() { std::filesystem::remove_all(dir_); }
@@ -35,7 +36,7 @@ public:
     ClickStore& clicks() { return *clicks_; }
     StatsStore& stats() { return *stats_; }
 
-private:
+  private:
     std::filesystem::path dir_;
     std::shared_ptr<SqliteDb> db_;
     std::unique_ptr<SqliteLinkStore> links_;

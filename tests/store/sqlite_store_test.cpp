@@ -14,21 +14,22 @@ namespace {
 using contract::RawClick;
 
 class TempDir {
-public:
+  public:
     TempDir() {
         std::random_device rd;
-        path_ = std::filesystem::temp_directory_path() / ("shortener-test-" + std::to_string(rd()) + std::to_string(rd()));
+        path_ =
+            std::filesystem::temp_directory_path() / ("shortener-test-" + std::to_string(rd()) + std::to_string(rd()));
         std::filesystem::create_directories(path_);
     }
     ~TempDir() { std::filesystem::remove_all(path_); }
     const std::filesystem::path& path() const { return path_; }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 
 class SqliteBackend {
-public:
+  public:
     void Open() {
         db_ = std::make_shared<SqliteDb>((dir_.path() / "test.db").string());
         db_->Migrate(SqliteMigrations());
@@ -52,7 +53,7 @@ public:
         return r;
     }
 
-private:
+  private:
     TempDir dir_;
     std::shared_ptr<SqliteDb> db_;
     std::unique_ptr<SqliteLinkStore> links_;
@@ -60,7 +61,7 @@ private:
 };
 
 class SqliteAuthBackend {
-public:
+  public:
     void Open() {
         db_ = std::make_shared<SqliteDb>((dir_.path() / "test.db").string());
         db_->Migrate(SqliteMigrations());
@@ -72,7 +73,7 @@ public:
     }
     AuthStore& auth() { return *auth_; }
 
-private:
+  private:
     TempDir dir_;
     std::shared_ptr<SqliteDb> db_;
     std::unique_ptr<SqliteAuthStore> auth_;
@@ -89,9 +90,7 @@ INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, AuthStoreContract, ::testing::Types<Sqlit
 
 namespace {
 
-TEST(SqliteStore, UnopenableDatabaseThrows) {
-    EXPECT_THROW(SqliteDb("/proc/definitely/not/here.db"), SqliteError);
-}
+TEST(SqliteStore, UnopenableDatabaseThrows) { EXPECT_THROW(SqliteDb("/proc/definitely/not/here.db"), SqliteError); }
 
 }  // namespace
 }  // namespace shortener::store

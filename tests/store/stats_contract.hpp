@@ -6,6 +6,7 @@
 // A backend type B provides: void Open(); void Close(); LinkStore& links(); ClickStore& clicks();
 // StatsStore& stats().
 
+#include <date/tz.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -15,8 +16,6 @@
 #include <set>
 #include <string>
 #include <vector>
-
-#include <date/tz.h>
 
 #include "store/link_store.hpp"
 #include "store/stats.hpp"
@@ -88,9 +87,12 @@ inline std::string Label(const date::time_zone* zone, StatsInterval interval, st
     auto minute = date::floor<std::chrono::minutes>(local);
     auto day = date::floor<date::days>(local);
     switch (interval) {
-        case StatsInterval::kMinute: return date::format("%Y-%m-%dT%H:%M", minute);
-        case StatsInterval::kHour: return date::format("%Y-%m-%dT%H:00", date::floor<std::chrono::hours>(local));
-        case StatsInterval::kDay: return date::format("%Y-%m-%dT00:00", day);
+        case StatsInterval::kMinute:
+            return date::format("%Y-%m-%dT%H:%M", minute);
+        case StatsInterval::kHour:
+            return date::format("%Y-%m-%dT%H:00", date::floor<std::chrono::hours>(local));
+        case StatsInterval::kDay:
+            return date::format("%Y-%m-%dT00:00", day);
         case StatsInterval::kWeek: {
             auto monday = day - (date::weekday{day} - date::Monday);
             return date::format("%Y-%m-%dT00:00", monday);
@@ -105,7 +107,7 @@ inline std::string Label(const date::time_zone* zone, StatsInterval interval, st
 
 template <class Backend>
 class StatsContract : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override { backend_.Open(); }
     void TearDown() override { backend_.Close(); }
     Backend backend_;

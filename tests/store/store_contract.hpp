@@ -43,9 +43,10 @@ inline core::EnrichedClick MakeClick(core::LinkId link, std::uint8_t n, std::int
     id.bytes[15] = n;
     id.bytes[14] = static_cast<std::uint8_t>(link);
     id.bytes[13] = static_cast<std::uint8_t>(link >> 8);
-    core::EnrichedClick click{core::ClickEvent::Make(id, link, core::FromUnixMillis(base_ms + n),
-                                                     {.user_agent = "UA \"quoted\"", .referer = "https://ref.example/"}),
-                              {}};
+    core::EnrichedClick click{
+        core::ClickEvent::Make(id, link, core::FromUnixMillis(base_ms + n),
+                               {.user_agent = "UA \"quoted\"", .referer = "https://ref.example/"}),
+        {}};
     click.dimensions.country_code = "DE";
     click.dimensions.device = "mobile";
     return click;
@@ -53,7 +54,7 @@ inline core::EnrichedClick MakeClick(core::LinkId link, std::uint8_t n, std::int
 
 template <class Backend>
 class StoreContract : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override { backend_.Open(); }
     void TearDown() override { backend_.Close(); }
     LinkStore& links() { return backend_.links(); }
@@ -268,7 +269,8 @@ TYPED_TEST_P(StoreContract, ConsumeUseFollowsTheStoredLimit) {
 TYPED_TEST_P(StoreContract, DataSurvivesReopen) {
     auto link = RunAwaitable(this->links().Create(MakeLink("keep")));
     ASSERT_TRUE(link);
-    RunAwaitable(this->clicks().Record(std::vector<core::EnrichedClick>{MakeClick(link->id, 1), MakeClick(link->id, 2)}));
+    RunAwaitable(
+        this->clicks().Record(std::vector<core::EnrichedClick>{MakeClick(link->id, 1), MakeClick(link->id, 2)}));
     this->backend_.Close();
     this->backend_.Open();  // migrations run again and must be a no-op
     auto found = RunAwaitable(this->links().FindBySlug("keep"));
@@ -352,8 +354,8 @@ TYPED_TEST_P(StoreContract, ListFiltersByOwnerAndTagTogether) {
         std::optional<std::int64_t> owner;
         std::vector<std::string> tags;
     };
-    const Row rows[] = {{"o1a", 1, {"red"}},       {"o1b", 1, {"blue"}},   {"o1c", 1, {"red", "blue"}},
-                        {"o2a", 2, {"red"}},       {"o2b", 2, {}},         {"anon", std::nullopt, {"red"}},
+    const Row rows[] = {{"o1a", 1, {"red"}},   {"o1b", 1, {"blue"}}, {"o1c", 1, {"red", "blue"}},
+                        {"o2a", 2, {"red"}},   {"o2b", 2, {}},       {"anon", std::nullopt, {"red"}},
                         {"o1gone", 1, {"red"}}};
     for (const auto& r : rows) {
         auto l = MakeLink(r.slug);
@@ -400,8 +402,7 @@ TYPED_TEST_P(StoreContract, ListFiltersByOwnerAndTagTogether) {
 REGISTER_TYPED_TEST_SUITE_P(StoreContract, CreateAndFind, TagsAndUrlsRoundTripAnyText, DuplicateSlugIsTaken,
                             DeletedSlugsAreGoneAndNeverReused, UpdateAppliesPatch, ListPagesNewestFirstWithFilters,
                             RecordIsIdempotentOnEventId, RecordCountsPerLink, ConsumeUseHoldsTheLimitUnderConcurrency,
-                            ConsumeUseFollowsTheStoredLimit,
-                            DataSurvivesReopen, PingSucceeds, OwnerAndManagementFieldsRoundTrip,
-                            ListFiltersByOwnerAndTagTogether);
+                            ConsumeUseFollowsTheStoredLimit, DataSurvivesReopen, PingSucceeds,
+                            OwnerAndManagementFieldsRoundTrip, ListFiltersByOwnerAndTagTogether);
 
 }  // namespace shortener::store::contract

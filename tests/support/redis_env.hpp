@@ -2,12 +2,12 @@
 // The Redis server of the *_redistest suites: SHORTENER_TEST_REDIS_URL (scripts/test.sh starts one). Without it
 // the tests skip, except under CI (CI set), where they fail so that a missing server is never mistaken for green.
 
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <optional>
 #include <random>
 #include <string>
-
-#include <gtest/gtest.h>
 
 namespace shortener::testing {
 

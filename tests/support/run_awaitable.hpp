@@ -1,12 +1,11 @@
 #pragma once
 // Runs an awaitable to completion on a local io_context and returns its result (our userver-style UTEST).
 
-#include <exception>
-#include <optional>
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <exception>
+#include <optional>
 
 namespace shortener::testing {
 

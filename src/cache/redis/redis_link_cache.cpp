@@ -2,11 +2,10 @@
 
 #include <unistd.h>
 
+#include <boost/asio/steady_timer.hpp>
 #include <charconv>
 #include <random>
 #include <unordered_set>
-
-#include <boost/asio/steady_timer.hpp>
 
 #include "log/log.hpp"
 

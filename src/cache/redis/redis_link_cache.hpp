@@ -6,8 +6,8 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_set>
 
@@ -19,9 +19,9 @@ namespace shortener::cache {
 struct RedisLinkCacheOptions {
     std::string key_prefix = "shortener:link:";
     std::string channel = "shortener:link-changes";
-    std::chrono::seconds ttl{86'400};                  // the seed's 24 h per slug; 0: no entries (only invalidation)
-    std::chrono::seconds negative_ttl{30};             // unknown slugs, so scanners do not reach the database
-    std::chrono::milliseconds get_timeout{100};        // a slow Redis must not hold a redirect back for long
+    std::chrono::seconds ttl{86'400};                     // the seed's 24 h per slug; 0: no entries (only invalidation)
+    std::chrono::seconds negative_ttl{30};                // unknown slugs, so scanners do not reach the database
+    std::chrono::milliseconds get_timeout{100};           // a slow Redis must not hold a redirect back for long
     std::chrono::milliseconds second_invalidation{1500};  // repeats DEL + publish to beat racing fills
 };
 
@@ -34,7 +34,7 @@ std::optional<TargetPtr> ParseTarget(std::string_view value);
 /// Thread-safe. `commands` is a connection for GET/SET/DEL/PUBLISH; `subscriber` a second connection that
 /// this class puts into subscriber mode (set up in the constructor; Start them after).
 class RedisLinkCache final : public LinkCache {
-public:
+  public:
     /// `on_remote_change(slug)` runs when another replica changed the slug; `on_resync()` after the
     /// subscriber (re)connected, since messages may have been missed while it was away.
     RedisLinkCache(std::shared_ptr<redis::Client> commands, std::shared_ptr<redis::Client> subscriber,
@@ -46,7 +46,7 @@ public:
     void Put(std::string_view slug, const TargetPtr& target) noexcept override;
     void Invalidate(std::string_view slug) noexcept override;
 
-private:
+  private:
     static constexpr std::size_t kMaxMissed = 100'000;
     static void Publish(redis::Client& client, const std::string& channel, const std::string& instance,
                         std::string_view slug);

@@ -150,7 +150,8 @@ boost::asio::awaitable<Response> HandleLogin(HandlerContext& ctx, const Request&
         const auto limited = co_await TakeEach(ctx.rate_limiter, std::move(buckets));
         if (limited) co_return TooManyRequests(limited->decision, limited->limit);
     }
-    if (!normalized || creds.password.size() > auth::kMaxPasswordLength) co_return ErrorResponse(Errc::kInvalidCredentials);
+    if (!normalized || creds.password.size() > auth::kMaxPasswordLength)
+        co_return ErrorResponse(Errc::kInvalidCredentials);
     std::optional<store::User> user = co_await ctx.authenticator->store().FindUserByEmail(*normalized);
     const bool can_log_in = user && !user->password_hash.empty();
     // An unknown email costs the same argon2id verification as a wrong password: timing tells nothing.

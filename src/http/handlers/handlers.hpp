@@ -60,7 +60,7 @@ struct HandlerContext {
     /// ISO 3166-1 alpha-2 country of a client address ("" = unknown), for country targeting. Called only
     /// for links that target countries, so a lazily loaded database costs nothing until one is followed.
     std::function<std::string(std::string_view client_address)> country_of{};
-    RateLimiter* rate_limiter = nullptr;     // token buckets (issue #7) for handlers that limit on their own
+    RateLimiter* rate_limiter = nullptr;  // token buckets (issue #7) for handlers that limit on their own
 };
 
 void AddLinkRoutes(Router& router, HandlerContext& ctx);

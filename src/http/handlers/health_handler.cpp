@@ -40,9 +40,7 @@ Response Metrics(metrics::Registry& metrics) {
     return r;
 }
 
-bool IsLoopbackPeer(std::string_view address) {
-    return address.rfind("127.", 0) == 0 || address == "::1";
-}
+bool IsLoopbackPeer(std::string_view address) { return address.rfind("127.", 0) == 0 || address == "::1"; }
 
 // In required mode the metrics (route names, volumes, cache figures) are for operators: a scraper on the
 // same host (the connection's own peer address, never X-Forwarded-For) or an admin key.
@@ -51,16 +49,18 @@ boost::asio::awaitable<Response> HandleGuardedMetrics(HandlerContext& ctx, const
     auto authz = co_await Authorize(ctx, req, auth::kAdmin);
     if (auto* r = std::get_if<Response>(&authz)) {
         // Any non-admin gets a plain 403: the scope vocabulary is for API clients.
-        if (r->status == 403) co_return ErrorResponse(core::Errc::kForbidden, "Metrics need an admin key, or a loopback peer.");
+        if (r->status == 403)
+            co_return ErrorResponse(core::Errc::kForbidden, "Metrics need an admin key, or a loopback peer.");
         co_return std::move(*r);
     }
     co_return Metrics(ctx.metrics);
 }
 
 void AddProbes(Router& router, const std::vector<ReadinessCheck>& checks) {
-    router.Add({Method::kGet}, "/healthz", "healthz", [](const Request&, const Params&) -> boost::asio::awaitable<Response> {
-        co_return Response::Json(200, R"({"status":"ok"})");
-    });
+    router.Add({Method::kGet}, "/healthz", "healthz",
+               [](const Request&, const Params&) -> boost::asio::awaitable<Response> {
+                   co_return Response::Json(200, R"({"status":"ok"})");
+               });
     router.Add({Method::kGet}, "/readyz", "readyz",
                [&checks](const Request&, const Params&) { return HandleReady(checks); });
 }
@@ -69,10 +69,9 @@ void AddProbes(Router& router, const std::vector<ReadinessCheck>& checks) {
 
 void AddHealthRoutes(Router& router, metrics::Registry& metrics, const std::vector<ReadinessCheck>& checks) {
     AddProbes(router, checks);
-    router.Add({Method::kGet}, "/metrics", "metrics",
-               [&metrics](const Request&, const Params&) -> boost::asio::awaitable<Response> {
-                   co_return Metrics(metrics);
-               });
+    router.Add(
+        {Method::kGet}, "/metrics", "metrics",
+        [&metrics](const Request&, const Params&) -> boost::asio::awaitable<Response> { co_return Metrics(metrics); });
 }
 
 void AddHealthRoutes(Router& router, HandlerContext& ctx) {

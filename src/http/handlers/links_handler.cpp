@@ -2,16 +2,15 @@
 // GET/PATCH/DELETE /api/v1/links/{slug}.
 
 #include <algorithm>
-#include <charconv>
-#include <variant>
-
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <charconv>
+#include <variant>
 
 #include "auth/credentials.hpp"
-#include "http/authorize.hpp"
 #include "core/targeting.hpp"
+#include "http/authorize.hpp"
 #include "http/error_response.hpp"
 #include "http/handlers/handlers.hpp"
 
@@ -116,7 +115,7 @@ struct LinkFields {
     std::optional<core::RedirectType> redirect_type;
     std::optional<std::vector<std::string>> tags;
     std::optional<bool> disabled;
-    std::optional<std::string> expired_url;              // "" = clear
+    std::optional<std::string> expired_url;  // "" = clear
     std::optional<bool> forward_query;
     std::optional<std::optional<std::string>> password;  // the plain text; inner nullopt = clear
     std::optional<core::Targeting> targeting;            // empty = clear
@@ -190,8 +189,8 @@ std::optional<Failure> ParseLinkFields(const HandlerContext& ctx, const json::ob
         if (it->value().is_null()) {
             out.expires_at.emplace(std::nullopt);
         } else {
-            auto t = it->value().is_string() ? core::ParseRfc3339(std::string_view(it->value().as_string()))
-                                             : std::nullopt;
+            auto t =
+                it->value().is_string() ? core::ParseRfc3339(std::string_view(it->value().as_string())) : std::nullopt;
             if (!t) return Failure{Errc::kInvalidExpiry, "\"expires_at\" must be an RFC 3339 date-time."};
             if (*t <= now) return Failure{Errc::kInvalidExpiry, "\"expires_at\" must be in the future."};
             out.expires_at.emplace(*t);
@@ -260,7 +259,7 @@ std::optional<Failure> ParseLinkFields(const HandlerContext& ctx, const json::ob
 
 // The argon2id hash of a new link password; "" for none. Hashing runs on the hasher's own threads.
 boost::asio::awaitable<Parsed<std::string>> HashLinkPassword(HandlerContext& ctx,
-                                                            const std::optional<std::string>& password) {
+                                                             const std::optional<std::string>& password) {
     if (!password) co_return std::string();
     if (!ctx.passwords) co_return Failure{Errc::kInvalidPassword, "Password-protected links are not available here."};
     std::string hash = co_await ctx.passwords->Hash(*password);
@@ -269,8 +268,8 @@ boost::asio::awaitable<Parsed<std::string>> HashLinkPassword(HandlerContext& ctx
 
 // Shared by both create endpoints: validate, pick or check the slug, insert (retrying generated slugs on a
 // collision), warm the cache.
-boost::asio::awaitable<Parsed<core::Link>> CreateLink(HandlerContext& ctx, const json::object& o,
-                                                      bool allow_options, const auth::Principal& principal,
+boost::asio::awaitable<Parsed<core::Link>> CreateLink(HandlerContext& ctx, const json::object& o, bool allow_options,
+                                                      const auth::Principal& principal,
                                                       std::string_view stats_token_hash) {
     auto now = NowMillis(ctx.clock);
     auto url_it = o.find("url");
@@ -343,7 +342,9 @@ boost::asio::awaitable<std::variant<Creator, Response>> AuthorizeCreate(HandlerC
     co_return c;
 }
 
-std::string TokenHash(const Creator& c) { return c.stats_token.empty() ? std::string() : auth::Sha256Hex(c.stats_token); }
+std::string TokenHash(const Creator& c) {
+    return c.stats_token.empty() ? std::string() : auth::Sha256Hex(c.stats_token);
+}
 
 // The link with this slug if `p` may see it. Unknown slugs and other owners' links are both 404 (so a slug
 // does not reveal that it exists); a deleted link of one's own is 410 when `gone_is_error`.
@@ -502,12 +503,14 @@ boost::asio::awaitable<Response> HandleDelete(HandlerContext& ctx, const Request
 }  // namespace
 
 void AddLinkRoutes(Router& router, HandlerContext& ctx) {
-    router.Add({Method::kPost}, "/api/v1/links", "links_create",
-               [&ctx](const Request& req, const Params&) { return HandleCreate(ctx, req); }, RouteClass::kCreate);
+    router.Add(
+        {Method::kPost}, "/api/v1/links", "links_create",
+        [&ctx](const Request& req, const Params&) { return HandleCreate(ctx, req); }, RouteClass::kCreate);
     router.Add({Method::kGet}, "/api/v1/links", "links_list",
                [&ctx](const Request& req, const Params&) { return HandleList(ctx, req); });
-    router.Add({Method::kPost}, "/api/shorten", "shorten",
-               [&ctx](const Request& req, const Params&) { return HandleShorten(ctx, req); }, RouteClass::kCreate);
+    router.Add(
+        {Method::kPost}, "/api/shorten", "shorten",
+        [&ctx](const Request& req, const Params&) { return HandleShorten(ctx, req); }, RouteClass::kCreate);
     router.Add({Method::kGet}, "/api/v1/links/{slug}", "links_get",
                [&ctx](const Request& req, const Params& p) { return HandleGet(ctx, req, p.Get("slug")); });
     router.Add({Method::kPatch}, "/api/v1/links/{slug}", "links_update",

@@ -3,13 +3,12 @@
 // hub's ring), then one `clicks` event per committed batch, a heartbeat comment every 15 s. The event id
 // of a link's events is its total clicks (live/broadcaster.hpp).
 
-#include <charconv>
-#include <unordered_map>
-
 #include <boost/asio/this_coro.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <charconv>
+#include <unordered_map>
 
 #include "http/authorize.hpp"
 #include "http/error_response.hpp"
@@ -58,7 +57,7 @@ std::optional<std::int64_t> ParseId(std::string_view s) {
 // The links of one owner, for a non-admin's overview stream: which link ids are theirs, looked up once per
 // link seen (by the slug in the event) and remembered for the stream's life.
 class OwnedLinks {
-public:
+  public:
     OwnedLinks(HandlerContext& ctx, std::int64_t owner) : ctx_(ctx), owner_(owner) {}
 
     boost::asio::awaitable<bool> Owns(const live::LiveEvent& e) {
@@ -79,7 +78,7 @@ public:
         co_return owned;
     }
 
-private:
+  private:
     static constexpr std::size_t kMaxKnown = 10'000;
     HandlerContext& ctx_;
     std::int64_t owner_;

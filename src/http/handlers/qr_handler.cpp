@@ -80,7 +80,7 @@ std::variant<QrRequest, QrOptionsError> ParseQrOptions(const Request& req) {
 
 // FNV-1a, 64 bits: stable across builds and replicas (unlike std::hash), which is all an ETag needs here.
 class Fnv1a {
-public:
+  public:
     void Add(std::string_view s) {
         for (unsigned char c : s) {
             hash_ ^= c;
@@ -92,7 +92,7 @@ public:
     void Add(int n) { Add(std::to_string(n)); }
     std::uint64_t value() const noexcept { return hash_; }
 
-private:
+  private:
     std::uint64_t hash_ = 0xcbf29ce484222325ULL;
 };
 
@@ -164,12 +164,12 @@ boost::asio::awaitable<Response> HandleQr(HandlerContext& ctx, const Request& re
 }  // namespace
 
 void AddQrRoutes(Router& router, HandlerContext& ctx) {
-    router.Add({Method::kGet}, "/api/v1/links/{slug}/qr.svg", "links_qr_svg", [&ctx](const Request& req, const Params& p) {
-        return HandleQr(ctx, req, p.Get("slug"), QrFormat::kSvg);
-    });
-    router.Add({Method::kGet}, "/api/v1/links/{slug}/qr.png", "links_qr_png", [&ctx](const Request& req, const Params& p) {
-        return HandleQr(ctx, req, p.Get("slug"), QrFormat::kPng);
-    });
+    router.Add(
+        {Method::kGet}, "/api/v1/links/{slug}/qr.svg", "links_qr_svg",
+        [&ctx](const Request& req, const Params& p) { return HandleQr(ctx, req, p.Get("slug"), QrFormat::kSvg); });
+    router.Add(
+        {Method::kGet}, "/api/v1/links/{slug}/qr.png", "links_qr_png",
+        [&ctx](const Request& req, const Params& p) { return HandleQr(ctx, req, p.Get("slug"), QrFormat::kPng); });
 }
 
 }  // namespace shortener::http

@@ -22,9 +22,7 @@ namespace {
 // and expiry are bypassed and targeting answers one visitor with another's destination.
 constexpr std::string_view kRedirectCacheControl = "private, no-store, max-age=0";
 
-Response Miss(const Request& req, core::Errc e) {
-    return req.WantsHtml() ? ShortLinkErrorPage(e) : ErrorResponse(e);
-}
+Response Miss(const Request& req, core::Errc e) { return req.WantsHtml() ? ShortLinkErrorPage(e) : ErrorResponse(e); }
 
 Response RedirectTo(unsigned status, std::string location) {
     Response r;
@@ -50,12 +48,23 @@ constexpr RateLimit kPasswordAttemptsPerLink{1.0, 30};
 void AppendHtmlEscaped(std::string& out, std::string_view s) {
     for (char c : s) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out.push_back(c);
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out.push_back(c);
         }
     }
 }
@@ -99,8 +108,9 @@ Response PasswordPage(const Request& req, std::string_view slug, PasswordError e
         "<meta name=\"robots\" content=\"noindex\"><meta name=\"referrer\" content=\"no-referrer\">"
         "<title>Password required</title><style>";
     body += kFormStyle;
-    body += "</style></head><body><main><h1>This link is protected</h1>"
-            "<p id=\"hint\">Enter the password you were given to continue.</p>";
+    body +=
+        "</style></head><body><main><h1>This link is protected</h1>"
+        "<p id=\"hint\">Enter the password you were given to continue.</p>";
     if (error == PasswordError::kWrong) {
         body += "<p id=\"error\" class=\"error\" role=\"alert\">Wrong password. Try again.</p>";
     } else if (error == PasswordError::kTooManyAttempts) {
@@ -112,8 +122,9 @@ Response PasswordPage(const Request& req, std::string_view slug, PasswordError e
         body += '?';
         AppendHtmlEscaped(body, req.query());
     }
-    body += "\"><label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" "
-            "autocomplete=\"off\" required autofocus maxlength=\"128\" aria-describedby=\"";
+    body +=
+        "\"><label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" "
+        "autocomplete=\"off\" required autofocus maxlength=\"128\" aria-describedby=\"";
     body += wrong ? "error hint\" aria-invalid=\"true\">" : "hint\">";
     body += "<button type=\"submit\">Continue</button></form></main></body></html>\n";
     Response r = Response::Html(error == PasswordError::kTooManyAttempts ? 429 : wrong ? 401 : 200, std::move(body));
@@ -213,23 +224,23 @@ boost::asio::awaitable<Response> HandleRedirect(HandlerContext& ctx, const Reque
         return ctx.country_of ? ctx.country_of(client_address) : std::string();
     });
 
-    ctx.clicks.TryEnqueue(core::ClickEvent::Make(
-        ids.Next(now), target->id, now,
-        {.client_address = client_address,
-         .user_agent = user_agent,
-         .referer = req.Header("referer"),
-         .accept_language = req.Header("accept-language"),
-         .query = req.query(),
-         .ch_ua_mobile = req.Header("sec-ch-ua-mobile"),
-         .ch_ua_platform = ch_platform,
-         .head_request = req.method() == Method::kHead,
-         .do_not_track = req.Header("dnt") == "1" || req.Header("sec-gpc") == "1"}));
+    ctx.clicks.TryEnqueue(
+        core::ClickEvent::Make(ids.Next(now), target->id, now,
+                               {.client_address = client_address,
+                                .user_agent = user_agent,
+                                .referer = req.Header("referer"),
+                                .accept_language = req.Header("accept-language"),
+                                .query = req.query(),
+                                .ch_ua_mobile = req.Header("sec-ch-ua-mobile"),
+                                .ch_ua_platform = ch_platform,
+                                .head_request = req.method() == Method::kHead,
+                                .do_not_track = req.Header("dnt") == "1" || req.Header("sec-gpc") == "1"}));
 
     // After the form's POST: 303, so the browser follows with a GET whatever the link's type (a 307/308
     // would send the password on to the destination).
     const unsigned status = form_post ? 303 : static_cast<unsigned>(target->redirect_type);
-    co_return RedirectTo(status, target->forward_query ? core::AppendQuery(destination, req.query())
-                                                       : std::string(destination));
+    co_return RedirectTo(
+        status, target->forward_query ? core::AppendQuery(destination, req.query()) : std::string(destination));
 }
 
 }  // namespace

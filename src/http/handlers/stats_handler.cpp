@@ -2,11 +2,10 @@
 // (streamed CSV/NDJSON export). Stats come from the rollups (store::ComputeStats), never raw clicks.
 
 #include <algorithm>
-#include <charconv>
-#include <variant>
-
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <charconv>
+#include <variant>
 
 #include "http/authorize.hpp"
 #include "http/error_response.hpp"
@@ -108,7 +107,8 @@ std::string_view BreakdownName(std::string_view dimension) {
 }
 
 json::object TotalsJson(std::int64_t clicks, std::int64_t human, std::int64_t bots, std::int64_t uniques) {
-    return json::object{{"clicks", clicks}, {"human_clicks", human}, {"bot_clicks", bots}, {"unique_visitors", uniques}};
+    return json::object{
+        {"clicks", clicks}, {"human_clicks", human}, {"bot_clicks", bots}, {"unique_visitors", uniques}};
 }
 
 boost::asio::awaitable<Response> HandleStats(HandlerContext& ctx, const Request& req, std::string_view slug) {
@@ -141,7 +141,7 @@ boost::asio::awaitable<Response> HandleStats(HandlerContext& ctx, const Request&
     if (!computed) {
         if (core::ToErrc(computed.error()) == Errc::kTooManyBuckets) {
             co_return ErrorResponse(Errc::kTooManyBuckets, "The range holds more than " + std::to_string(kMaxBuckets) +
-                                                              " buckets of this interval; use a longer interval.");
+                                                               " buckets of this interval; use a longer interval.");
         }
         co_return ErrorResponse(computed.error());
     }
@@ -258,11 +258,30 @@ std::string Coordinate(const std::optional<double>& v) {
 void AppendCsv(std::string& out, const core::EnrichedClick& c) {
     const auto& e = c.event;
     const auto& d = c.dimensions;
-    std::string fields[] = {e.id.ToString(), core::FormatRfc3339(e.at), d.is_bot ? "true" : "false",
-                            e.head_request ? "true" : "false", d.country_code, d.country_name, d.region, d.city,
-                            Coordinate(d.latitude), Coordinate(d.longitude), d.browser, d.os, d.device, e.referer,
-                            d.referrer_host, d.referrer_class, d.language, e.accept_language, e.user_agent,
-                            d.visitor_id, d.utm_source, d.utm_medium, d.utm_campaign, e.query};
+    std::string fields[] = {e.id.ToString(),
+                            core::FormatRfc3339(e.at),
+                            d.is_bot ? "true" : "false",
+                            e.head_request ? "true" : "false",
+                            d.country_code,
+                            d.country_name,
+                            d.region,
+                            d.city,
+                            Coordinate(d.latitude),
+                            Coordinate(d.longitude),
+                            d.browser,
+                            d.os,
+                            d.device,
+                            e.referer,
+                            d.referrer_host,
+                            d.referrer_class,
+                            d.language,
+                            e.accept_language,
+                            e.user_agent,
+                            d.visitor_id,
+                            d.utm_source,
+                            d.utm_medium,
+                            d.utm_campaign,
+                            e.query};
     bool first = true;
     for (const auto& f : fields) {
         if (!first) out += ',';

@@ -10,7 +10,7 @@ struct InProcessRateLimiter::Shard {
         TokenBucket bucket;
     };
     mutable std::mutex mutex;
-    std::list<Entry> lru;  // most recently used first
+    std::list<Entry> lru;                                                    // most recently used first
     std::unordered_map<std::string_view, std::list<Entry>::iterator> index;  // views into lru's keys
     std::size_t capacity = 1;
 };

@@ -26,7 +26,7 @@ struct InProcessRateLimiterOptions {
 };
 
 class InProcessRateLimiter final : public RateLimiter {
-public:
+  public:
     explicit InProcessRateLimiter(InProcessRateLimiterOptions options = {});
     ~InProcessRateLimiter() override;
 
@@ -36,7 +36,7 @@ public:
     /// Buckets held now (all shards).
     std::size_t Size() const;
 
-private:
+  private:
     struct Shard;
     InProcessRateLimiterOptions options_;
     std::vector<std::unique_ptr<Shard>> shards_;

@@ -86,8 +86,8 @@ std::string ResolvedClientAddress(const Request& request, const core::TrustedPro
                                       {request.Headers("x-forwarded-for"), request.Headers("forwarded")}, trusted);
 }
 
-boost::asio::awaitable<std::optional<Refusal>> TakeEach(
-    RateLimiter* limiter, std::vector<std::pair<std::string, RateLimit>> buckets) {
+boost::asio::awaitable<std::optional<Refusal>> TakeEach(RateLimiter* limiter,
+                                                        std::vector<std::pair<std::string, RateLimit>> buckets) {
     if (!limiter) co_return std::nullopt;
     for (const auto& [bucket, limit] : buckets) {
         const RateDecision decision = co_await limiter->Take(bucket, limit);

@@ -24,7 +24,7 @@ struct RateLimitOptions {
 };
 
 class RateLimitGuard {
-public:
+  public:
     /// `limiter` and `registry` must outlive the guard. Registers shortener_rate_limited_total.
     RateLimitGuard(RateLimiter& limiter, RateLimitOptions options, core::TrustedProxies trusted,
                    metrics::Registry& registry);
@@ -42,7 +42,7 @@ public:
     /// password forms) and must count clients the same way.
     std::string ClientKey(const Request& request) const;
 
-private:
+  private:
     RateLimiter& limiter_;
     RateLimitOptions options_;
     core::TrustedProxies trusted_;
@@ -53,14 +53,15 @@ private:
 /// core::ResolveClientAddress) when the peer is one of them.
 std::string ResolvedClientAddress(const Request& request, const core::TrustedProxies& trusted);
 
-/// Takes one token from each of `buckets` in order under its limit (build the vector before co_await-ing); the first refusal is returned with its
-/// limit (for TooManyRequests), nullopt when every bucket allowed. No limiter: always allowed.
+/// Takes one token from each of `buckets` in order under its limit (build the vector before co_await-ing); the first
+/// refusal is returned with its limit (for TooManyRequests), nullopt when every bucket allowed. No limiter: always
+/// allowed.
 struct Refusal {
     RateDecision decision;
     RateLimit limit;
 };
-boost::asio::awaitable<std::optional<Refusal>> TakeEach(
-    RateLimiter* limiter, std::vector<std::pair<std::string, RateLimit>> buckets);
+boost::asio::awaitable<std::optional<Refusal>> TakeEach(RateLimiter* limiter,
+                                                        std::vector<std::pair<std::string, RateLimit>> buckets);
 
 /// The bucket key part naming a client address: the address itself for IPv4, its /64 network for IPv6
 /// ("2001:db8:1:2::/64"), or the text as given when it is not an address.

@@ -61,8 +61,8 @@ const std::string& RedisRateLimiter::Script() {
 RateDecision RedisRateLimiter::FailOpen(std::string_view why) {
     failed_open_.fetch_add(1, std::memory_order_relaxed);
     // One line per minute at most: an outage must not flood the log with one line per request.
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::steady_clock::now().time_since_epoch()).count();
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
     auto last = last_warning_.load(std::memory_order_relaxed);
     if (now - last >= 60 && last_warning_.compare_exchange_strong(last, now)) {
         log::Warn("rate_limit_fail_open", {{"error", why}, {"action", "requests are allowed until Redis answers"}});
@@ -82,8 +82,8 @@ Task<RateDecision> RedisRateLimiter::Take(std::string_view bucket, const RateLim
     }
     redis::Reply reply;
     if (!sha.empty()) {
-        redis::Client::Args args{"EVALSHA", sha, "1", key, Number(limit.per_second), Number(limit.burst),
-                                 std::to_string(ttl_ms)};
+        redis::Client::Args args{
+            "EVALSHA", sha, "1", key, Number(limit.per_second), Number(limit.burst), std::to_string(ttl_ms)};
         reply = co_await client_->Call(std::move(args), options_.timeout);
     }
     if (sha.empty() || (reply.IsError() && reply.str.rfind("NOSCRIPT", 0) == 0)) {
@@ -100,8 +100,8 @@ Task<RateDecision> RedisRateLimiter::Take(std::string_view bucket, const RateLim
                 cache->loading.store(false);
             });
         }
-        redis::Client::Args args{"EVAL", Script(), "1", key, Number(limit.per_second), Number(limit.burst),
-                                 std::to_string(ttl_ms)};
+        redis::Client::Args args{
+            "EVAL", Script(), "1", key, Number(limit.per_second), Number(limit.burst), std::to_string(ttl_ms)};
         reply = co_await client_->Call(std::move(args), options_.timeout);
     }
     if (reply.type != redis::Reply::Type::kArray || reply.elements.size() != 3) {

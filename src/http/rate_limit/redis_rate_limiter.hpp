@@ -27,7 +27,7 @@ struct RedisRateLimiterOptions {
 };
 
 class RedisRateLimiter final : public RateLimiter {
-public:
+  public:
     RedisRateLimiter(std::shared_ptr<redis::Client> client, RedisRateLimiterOptions options);
 
     Task<RateDecision> Take(std::string_view bucket, const RateLimit& limit) override;
@@ -38,14 +38,14 @@ public:
     /// The Lua script (for tests and docs).
     static const std::string& Script();
 
-private:
+  private:
     RateDecision FailOpen(std::string_view why);
 
     std::shared_ptr<redis::Client> client_;
     RedisRateLimiterOptions options_;
     struct ScriptCache {
         std::mutex mutex;
-        std::string sha;                  // of Script(), once Redis told us; empty: use EVAL
+        std::string sha;                   // of Script(), once Redis told us; empty: use EVAL
         std::atomic<bool> loading{false};  // a SCRIPT LOAD is in flight
     };
     // Shared with the SCRIPT LOAD callback, which may run after this object is gone (client shutdown).

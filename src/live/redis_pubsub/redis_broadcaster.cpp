@@ -15,8 +15,8 @@ RedisBroadcaster::RedisBroadcaster(std::shared_ptr<redis::Client> publisher, std
 void RedisBroadcaster::Publish(LiveEvent event) {
     if (!publisher_) return;
     // Never waits: a lost event is repaired by the next snapshot.
-    publisher_->Command({"PUBLISH", channel_, EncodeEvent(event)}, [](redis::Reply) {},
-                        std::chrono::milliseconds(1000));
+    publisher_->Command(
+        {"PUBLISH", channel_, EncodeEvent(event)}, [](redis::Reply) {}, std::chrono::milliseconds(1000));
 }
 
 }  // namespace shortener::live

@@ -14,7 +14,7 @@
 namespace shortener::live {
 
 class RedisBroadcaster final : public Broadcaster {
-public:
+  public:
     /// `publisher`: a normal connection used for PUBLISH (null on API replicas, which only subscribe).
     /// `subscriber`: a dedicated connection put in subscriber mode here, before its Start (null on workers).
     RedisBroadcaster(std::shared_ptr<redis::Client> publisher, std::shared_ptr<redis::Client> subscriber,
@@ -23,7 +23,7 @@ public:
     void Publish(LiveEvent event) override;
     LiveHub& hub() override { return hub_; }
 
-private:
+  private:
     std::shared_ptr<redis::Client> publisher_;
     std::string channel_;
     LiveHub hub_;

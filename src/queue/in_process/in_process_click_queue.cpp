@@ -1,7 +1,6 @@
 #include "queue/in_process/in_process_click_queue.hpp"
 
 #include <algorithm>
-
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -36,7 +35,8 @@ bool InProcessClickQueue::TryEnqueue(core::ClickEvent&& click) noexcept {
     auto dropped = dropped_.fetch_add(1, std::memory_order_relaxed) + 1;
     // Log the first drop and then every 10,000th, so a flood cannot flood the log too.
     if (dropped == 1 || dropped % 10000 == 0) {
-        log::Warn("click_queue_full", {{"dropped_total", std::to_string(dropped)}, {"capacity", std::to_string(capacity_)}});
+        log::Warn("click_queue_full",
+                  {{"dropped_total", std::to_string(dropped)}, {"capacity", std::to_string(capacity_)}});
     }
     return false;
 }

@@ -13,7 +13,7 @@
 namespace shortener::queue {
 
 class InProcessClickQueue final : public ClickSink, public ClickSource {
-public:
+  public:
     explicit InProcessClickQueue(std::size_t capacity);
 
     bool TryEnqueue(core::ClickEvent&& click) noexcept override;
@@ -25,7 +25,7 @@ public:
     void Close() noexcept;
     QueueStats Stats() const noexcept;
 
-private:
+  private:
     std::size_t capacity_;
     mutable std::mutex mutex_;
     std::vector<core::ClickEvent> buffer_;

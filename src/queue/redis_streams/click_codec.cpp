@@ -64,19 +64,32 @@ std::variant<core::ClickEvent, std::string> DecodeClick(const std::vector<std::s
     core::ClickEvent::Fields rest;
     for (std::size_t i = 0; i < fields.size(); i += 2) {
         std::string_view k = fields[i], v = fields[i + 1];
-        if (k == "v") version = v;
-        else if (k == "id") id = v;
-        else if (k == "l") link = v;
-        else if (k == "t") at = v;
-        else if (k == "a") rest.client_address = v;
-        else if (k == "ua") rest.user_agent = v;
-        else if (k == "r") rest.referer = v;
-        else if (k == "al") rest.accept_language = v;
-        else if (k == "q") rest.query = v;
-        else if (k == "m") rest.ch_ua_mobile = v;
-        else if (k == "p") rest.ch_ua_platform = v;
-        else if (k == "h") rest.head_request = v == "1";
-        else if (k == "d") rest.do_not_track = v == "1";
+        if (k == "v")
+            version = v;
+        else if (k == "id")
+            id = v;
+        else if (k == "l")
+            link = v;
+        else if (k == "t")
+            at = v;
+        else if (k == "a")
+            rest.client_address = v;
+        else if (k == "ua")
+            rest.user_agent = v;
+        else if (k == "r")
+            rest.referer = v;
+        else if (k == "al")
+            rest.accept_language = v;
+        else if (k == "q")
+            rest.query = v;
+        else if (k == "m")
+            rest.ch_ua_mobile = v;
+        else if (k == "p")
+            rest.ch_ua_platform = v;
+        else if (k == "h")
+            rest.head_request = v == "1";
+        else if (k == "d")
+            rest.do_not_track = v == "1";
     }
     if (version != "1") return "unknown version \"" + std::string(version.substr(0, 16)) + "\"";
     auto event_id = core::EventId::Parse(id);
@@ -102,8 +115,10 @@ DecodedEntry DecodeEntry(const std::vector<std::string>& fields) {
     DecodedEntry out;
     auto add = [&out](const std::vector<std::string>& click_fields) {
         auto decoded = DecodeClick(click_fields);
-        if (auto* c = std::get_if<core::ClickEvent>(&decoded)) out.clicks.push_back(std::move(*c));
-        else out.malformed.emplace_back(std::get<std::string>(decoded), click_fields);
+        if (auto* c = std::get_if<core::ClickEvent>(&decoded))
+            out.clicks.push_back(std::move(*c));
+        else
+            out.malformed.emplace_back(std::get<std::string>(decoded), click_fields);
     };
     if (fields.size() >= 2 && fields[0] == "v" && fields[1] == "2") {
         const std::string* payload = nullptr;

@@ -3,15 +3,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <sstream>
 #include <stdexcept>
-
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include "log/log.hpp"
 #include "queue/redis_streams/click_codec.hpp"
@@ -67,7 +66,8 @@ RedisStreamClickSink::~RedisStreamClickSink() { Stop(); }
 
 void RedisStreamClickSink::Start() {
     if (journaled_.load() > 0)
-        log::Info("click_journal_found", {{"clicks", std::to_string(journaled_.load())}, {"path", options_.journal_path}});
+        log::Info("click_journal_found",
+                  {{"clicks", std::to_string(journaled_.load())}, {"path", options_.journal_path}});
     flusher_ = std::thread([this] {
         pthread_setname_np(pthread_self(), "click-flusher");
         Run();
@@ -91,8 +91,8 @@ bool RedisStreamClickSink::TryEnqueue(core::ClickEvent&& click) noexcept {
         if (buffer_.size() >= options_.buffer_capacity || stopping_) {
             dropped_.fetch_add(1, std::memory_order_relaxed);
             if (!drop_logged_.exchange(true))
-                log::Error("clicks_dropped", {{"reason", "click buffer full"},
-                                              {"capacity", std::to_string(options_.buffer_capacity)}});
+                log::Error("clicks_dropped",
+                           {{"reason", "click buffer full"}, {"capacity", std::to_string(options_.buffer_capacity)}});
             return false;
         }
         was_empty = buffer_.empty();
@@ -123,8 +123,10 @@ void RedisStreamClickSink::Run() {
             stopping = stopping_;
             const bool up = client_->Connected();
             std::size_t take = 0;
-            if (up) take = std::min(buffer_.size(), options_.xadd_batch);
-            else if (stopping || buffer_.size() >= options_.spill_threshold) take = buffer_.size();
+            if (up)
+                take = std::min(buffer_.size(), options_.xadd_batch);
+            else if (stopping || buffer_.size() >= options_.spill_threshold)
+                take = buffer_.size();
             batch.reserve(take);
             for (std::size_t i = 0; i < take; ++i) {
                 batch.push_back(std::move(buffer_.front()));
@@ -178,8 +180,9 @@ bool RedisStreamClickSink::SendFields(std::vector<std::vector<std::string>>& ent
     }
     auto promise = std::make_shared<std::promise<std::vector<Reply>>>();
     auto future = promise->get_future();
-    client_->Pipeline(std::move(commands), [promise](std::vector<Reply> r) { promise->set_value(std::move(r)); },
-                      options_.command_timeout);
+    client_->Pipeline(
+        std::move(commands), [promise](std::vector<Reply> r) { promise->set_value(std::move(r)); },
+        options_.command_timeout);
     if (future.wait_for(options_.command_timeout + std::chrono::seconds(1)) != std::future_status::ready) return false;
     auto replies = future.get();
     std::vector<std::vector<std::string>> failed;
@@ -192,7 +195,8 @@ bool RedisStreamClickSink::SendFields(std::vector<std::vector<std::string>>& ent
     }
     sent_.fetch_add(entries.size() - failed.size());
     entries = std::move(failed);
-    if (!entries.empty()) log::Debug("click_xadd_failed", {{"clicks", std::to_string(entries.size())}, {"error", error}});
+    if (!entries.empty())
+        log::Debug("click_xadd_failed", {{"clicks", std::to_string(entries.size())}, {"error", error}});
     return entries.empty();
 }
 
@@ -228,8 +232,10 @@ void RedisStreamClickSink::Spill(std::vector<core::ClickEvent>& clicks) {
     bool ok = fd >= 0;
     for (std::size_t off = 0; ok && off < data.size();) {
         auto n = ::write(fd, data.data() + off, data.size() - off);
-        if (n <= 0) ok = false;
-        else off += static_cast<std::size_t>(n);
+        if (n <= 0)
+            ok = false;
+        else
+            off += static_cast<std::size_t>(n);
     }
     if (ok) ok = ::fdatasync(fd) == 0;
     if (fd >= 0) ::close(fd);
@@ -301,8 +307,13 @@ Task<ClickBatch> RedisStreamClickSource::Read(std::size_t max, std::chrono::mill
         auto now = std::chrono::steady_clock::now();
         if (now >= next_claim_) {
             next_claim_ = now + options_.claim_every;
-            redis::Client::Args claim{"XAUTOCLAIM", options_.stream, options_.group, consumer_,
-                                      std::to_string(options_.claim_idle.count()), claim_cursor_, "COUNT",
+            redis::Client::Args claim{"XAUTOCLAIM",
+                                      options_.stream,
+                                      options_.group,
+                                      consumer_,
+                                      std::to_string(options_.claim_idle.count()),
+                                      claim_cursor_,
+                                      "COUNT",
                                       std::to_string(entries)};
             auto r = co_await client_->Call(std::move(claim), options_.command_timeout);
             if (r.IsError()) throw std::runtime_error("XAUTOCLAIM: " + r.str);
@@ -318,8 +329,17 @@ Task<ClickBatch> RedisStreamClickSource::Read(std::size_t max, std::chrono::mill
                 }
             }
         }
-        redis::Client::Args read{"XREADGROUP", "GROUP", options_.group, consumer_, "COUNT", std::to_string(entries),
-                                 "BLOCK", std::to_string(wait.count()), "STREAMS", options_.stream, ">"};
+        redis::Client::Args read{"XREADGROUP",
+                                 "GROUP",
+                                 options_.group,
+                                 consumer_,
+                                 "COUNT",
+                                 std::to_string(entries),
+                                 "BLOCK",
+                                 std::to_string(wait.count()),
+                                 "STREAMS",
+                                 options_.stream,
+                                 ">"};
         auto r = co_await client_->Call(std::move(read), wait + options_.command_timeout);
         if (r.IsError()) {
             if (r.str.rfind("NOGROUP", 0) == 0) group_ready_ = false;
@@ -362,8 +382,8 @@ Task<ClickBatch> RedisStreamClickSource::Take(const Reply& entries) {
         for (const auto& f : entry.elements[1].elements) fields.push_back(f.str);
         auto decoded = DecodeEntry(fields);
         for (auto& [reason, bad] : decoded.malformed) {
-            redis::Client::Args args{"XADD", options_.dead_letter_stream, "MAXLEN", "~", "100000", "*",
-                                     "reason", reason, "source_id", id};
+            redis::Client::Args args{
+                "XADD", options_.dead_letter_stream, "MAXLEN", "~", "100000", "*", "reason", reason, "source_id", id};
             for (auto& f : bad) args.push_back(std::move(f));
             dead.push_back(std::move(args));
         }
@@ -392,8 +412,8 @@ Task<ClickBatch> RedisStreamClickSource::Take(const Reply& entries) {
             if (r.IsError()) throw std::runtime_error("dead-lettering: " + r.str);
         if (letters > 0) {
             dead_lettered_.fetch_add(letters);
-            log::Warn("clicks_dead_lettered", {{"entries", std::to_string(letters)},
-                                               {"stream", options_.dead_letter_stream}});
+            log::Warn("clicks_dead_lettered",
+                      {{"entries", std::to_string(letters)}, {"stream", options_.dead_letter_stream}});
         }
     }
     co_return batch;

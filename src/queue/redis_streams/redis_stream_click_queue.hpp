@@ -46,7 +46,7 @@ struct RedisStreamOptions {
 boost::asio::awaitable<void> EnsureGroup(redis::Client& client, const RedisStreamOptions& options);
 
 class RedisStreamClickSink final : public ClickSink {
-public:
+  public:
     RedisStreamClickSink(std::shared_ptr<redis::Client> client, RedisStreamOptions options);
     ~RedisStreamClickSink() override;
 
@@ -60,7 +60,7 @@ public:
     QueueStats Stats() const noexcept;
     std::uint64_t Journaled() const noexcept { return journaled_.load(); }  // clicks waiting in the journal
 
-private:
+  private:
     void Run();
     bool Send(std::vector<core::ClickEvent>& clicks);  // false: the rest of `clicks` were not sent
     bool SendFields(std::vector<std::vector<std::string>>& entries);
@@ -82,7 +82,7 @@ private:
 };
 
 class RedisStreamClickSource final : public ClickSource {
-public:
+  public:
     RedisStreamClickSource(std::shared_ptr<redis::Client> client, RedisStreamOptions options, std::string consumer);
 
     Task<ClickBatch> Read(std::size_t max, std::chrono::milliseconds wait) override;
@@ -95,7 +95,7 @@ public:
     std::uint64_t DeadLettered() const noexcept { return dead_lettered_.load(); }
     std::uint64_t Claimed() const noexcept { return claimed_.load(); }  // clicks taken over from other consumers
 
-private:
+  private:
     Task<ClickBatch> Take(const redis::Reply& entries);
     Task<void> Pause(std::chrono::milliseconds wait);
 

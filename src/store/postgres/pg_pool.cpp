@@ -1,20 +1,18 @@
 #include "store/postgres/pg_pool.hpp"
 
 #include <libpq-fe.h>
-
-#include <algorithm>
-#include <cstdlib>
-#include <cstring>
-
 #include <poll.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cstdlib>
+#include <cstring>
 
 #include "core/errc.hpp"
 
@@ -34,8 +32,7 @@ std::string ConnectionMessage(pg_conn* c) {
 
 // Waits until `fd` is ready for `what`, or throws BackendUnavailable at `deadline`. The descriptor is
 // registered with the caller's reactor only for this wait and released (never closed: libpq owns the fd).
-asio::awaitable<void> WaitSocket(int fd, Descriptor::wait_type what, Clock::time_point deadline,
-                                 const char* doing) {
+asio::awaitable<void> WaitSocket(int fd, Descriptor::wait_type what, Clock::time_point deadline, const char* doing) {
     using namespace asio::experimental::awaitable_operators;
     auto ex = co_await asio::this_coro::executor;
     Descriptor socket(ex, fd);
@@ -338,7 +335,8 @@ asio::awaitable<void> PgPool::Connect(PgConnection& c) {
         poll = PQconnectPoll(c.conn_);
     }
     if (PQsetnonblocking(c.conn_, 1) != 0) throw fail();
-    PQsetNoticeProcessor(c.conn_, [](void*, const char*) {}, nullptr);  // notices are not errors; no stderr noise
+    PQsetNoticeProcessor(
+        c.conn_, [](void*, const char*) {}, nullptr);  // notices are not errors; no stderr noise
     std::lock_guard lock(mutex_);
     ++stats_.connects;
 }
@@ -361,7 +359,8 @@ PgBinaryArray::PgBinaryArray(std::uint32_t element_oid) {
 
 void PgBinaryArray::PutInt32(std::int32_t v) {
     auto u = static_cast<std::uint32_t>(v);
-    char b[4] = {static_cast<char>(u >> 24), static_cast<char>(u >> 16), static_cast<char>(u >> 8), static_cast<char>(u)};
+    char b[4] = {static_cast<char>(u >> 24), static_cast<char>(u >> 16), static_cast<char>(u >> 8),
+                 static_cast<char>(u)};
     out_.append(b, 4);
 }
 

@@ -8,6 +8,8 @@
 /// the lease. So the pool needs no thread of its own and never blocks the thread it is called from;
 /// HTTP loops, the click worker and tests may all share one pool.
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -19,9 +21,6 @@
 #include <string_view>
 #include <vector>
 
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
-
 struct pg_conn;
 struct pg_result;
 
@@ -29,17 +28,17 @@ namespace shortener::store {
 
 /// Settings of the PostgreSQL adapter.
 struct PostgresOptions {
-    std::string dsn;                                   // libpq connection string or postgres:// URI
-    std::size_t pool_size = 8;                         // connections at most (opened lazily)
-    std::chrono::milliseconds connect_timeout{3000};   // one connection attempt
-    std::chrono::milliseconds acquire_timeout{2000};   // waiting for a free connection when all are busy
-    std::chrono::milliseconds query_timeout{10000};    // one statement, send to last byte of the answer
-    int partitions_ahead = 2;                          // monthly click partitions created beyond this month
+    std::string dsn;                                  // libpq connection string or postgres:// URI
+    std::size_t pool_size = 8;                        // connections at most (opened lazily)
+    std::chrono::milliseconds connect_timeout{3000};  // one connection attempt
+    std::chrono::milliseconds acquire_timeout{2000};  // waiting for a free connection when all are busy
+    std::chrono::milliseconds query_timeout{10000};   // one statement, send to last byte of the answer
+    int partitions_ahead = 2;                         // monthly click partitions created beyond this month
 };
 
 /// An error the server reported for a statement (not a connection failure). `sqlstate` is e.g. "23505".
 class PgError : public std::runtime_error {
-public:
+  public:
     PgError(std::string sqlstate, const std::string& message, std::string constraint = {})
         : std::runtime_error(message), sqlstate_(std::move(sqlstate)), constraint_(std::move(constraint)) {}
     const std::string& sqlstate() const noexcept { return sqlstate_; }
@@ -48,14 +47,14 @@ public:
     /// Serialization failure or deadlock: the statement had no effect and may simply be run again.
     bool IsRetryable() const noexcept { return sqlstate_ == "40001" || sqlstate_ == "40P01"; }
 
-private:
+  private:
     std::string sqlstate_;
     std::string constraint_;
 };
 
 /// A statement's result rows, as text (NULL is distinguishable). Move-only owner of a PGresult.
 class PgResult {
-public:
+  public:
     PgResult() = default;
     explicit PgResult(pg_result* r) noexcept : r_(r) {}
     PgResult(PgResult&& o) noexcept : r_(o.r_) { o.r_ = nullptr; }
@@ -70,7 +69,7 @@ public:
     std::int64_t Int(int row, int column) const;
     std::optional<std::int64_t> OptionalInt(int row, int column) const;
 
-private:
+  private:
     pg_result* r_ = nullptr;
 };
 
@@ -91,7 +90,7 @@ class PgPool;
 
 /// One connection. Not thread-safe; leased from PgPool.
 class PgConnection {
-public:
+  public:
     PgConnection() = default;
     PgConnection(const PgConnection&) = delete;
     PgConnection& operator=(const PgConnection&) = delete;
@@ -100,7 +99,7 @@ public:
     bool IsOpen() const noexcept;
     void Close() noexcept;
 
-private:
+  private:
     friend class PgPool;
     friend class PgLease;
     pg_conn* conn_ = nullptr;
@@ -110,7 +109,7 @@ private:
 /// Exclusive use of one pooled connection until destroyed. Run statements with Execute; the connection
 /// goes back to the pool (or is discarded if it broke) when the lease ends.
 class PgLease {
-public:
+  public:
     PgLease(PgPool& pool, std::unique_ptr<PgConnection> c, boost::asio::any_io_executor ex) noexcept
         : pool_(&pool), c_(std::move(c)), executor_(std::move(ex)) {}
     PgLease(PgLease&& o) noexcept = default;
@@ -124,7 +123,7 @@ public:
     /// Runs SQL text with the simple protocol (several statements allowed, no parameters).
     boost::asio::awaitable<PgResult> ExecuteScript(const char* sql);
 
-private:
+  private:
     friend class PgPool;
     boost::asio::awaitable<PgResult> RunToCompletion(bool sent);
     PgPool* pool_;
@@ -136,7 +135,7 @@ private:
 /// Acquire that needs one, and reopen after a failure; when all are busy, Acquire waits (in FIFO order,
 /// without blocking its thread) up to acquire_timeout.
 class PgPool {
-public:
+  public:
     explicit PgPool(PostgresOptions options);
     PgPool(const PgPool&) = delete;
     PgPool& operator=(const PgPool&) = delete;
@@ -154,16 +153,16 @@ public:
     const PostgresOptions& options() const noexcept { return options_; }
 
     struct Stats {
-        std::size_t open = 0;      // connections existing (idle or leased)
+        std::size_t open = 0;  // connections existing (idle or leased)
         std::size_t idle = 0;
-        std::size_t waiting = 0;   // coroutines waiting for a connection
+        std::size_t waiting = 0;  // coroutines waiting for a connection
         std::uint64_t connects = 0;
         std::uint64_t connect_failures = 0;
         std::uint64_t acquire_timeouts = 0;
     };
     Stats GetStats() const;
 
-private:
+  private:
     friend class PgLease;
     struct Waiter;
     void Release(std::unique_ptr<PgConnection> c) noexcept;
@@ -179,7 +178,7 @@ private:
 
 /// Builds a one-dimensional array in PostgreSQL's binary format (what array_recv reads).
 class PgBinaryArray {
-public:
+  public:
     /// `element_oid`: 16 bool, 20 int8, 25 text, 701 float8, 2950 uuid.
     explicit PgBinaryArray(std::uint32_t element_oid);
     void Null();
@@ -190,7 +189,7 @@ public:
     /// The finished array; the builder is empty afterwards.
     std::string Finish();
 
-private:
+  private:
     void PutInt32(std::int32_t v);
     std::string out_;
     std::int32_t count_ = 0;

@@ -1,11 +1,10 @@
 #include "store/postgres/postgres_salt_store.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <exception>
 #include <optional>
 #include <stdexcept>
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 
 namespace shortener::store {
 namespace {

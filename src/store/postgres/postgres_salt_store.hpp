@@ -13,12 +13,12 @@ namespace shortener::store {
 /// blocks the calling thread for that round trip (the enricher asks about once per day and caches the
 /// answer). Throws core::BackendUnavailable when the database cannot be reached.
 class PostgresSaltStore final : public enrich::SaltStore {
-public:
+  public:
     explicit PostgresSaltStore(std::shared_ptr<PgPool> pool) : pool_(std::move(pool)) {}
     enrich::Salt GetOrCreate(std::int64_t utc_day, const enrich::Salt& candidate) override;
     void ForgetBefore(std::int64_t utc_day) override;
 
-private:
+  private:
     std::shared_ptr<PgPool> pool_;
 };
 

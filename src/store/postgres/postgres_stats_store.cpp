@@ -6,8 +6,9 @@ namespace shortener::store {
 namespace {
 
 // Ranges come as two bigint arrays of Unix ms; one index range scan per range.
-#define ROLLUP_SQL(table, extra)                                                                          \
-    "SELECT ts_to_ms(m.bucket), m.clicks, m.human_clicks, m.bot_clicks, " extra " FROM " table " m "     \
+#define ROLLUP_SQL(table, extra)                                                                                    \
+    "SELECT ts_to_ms(m.bucket), m.clicks, m.human_clicks, m.bot_clicks, " extra " FROM " table                      \
+    " m "                                                                                                           \
     "JOIN unnest($2::bigint[], $3::bigint[]) AS r(f, t) ON m.bucket >= ms_to_ts(r.f) AND m.bucket < ms_to_ts(r.t) " \
     "WHERE m.link_id = $1"
 constexpr PgStatement kMinuteRows{"stats_minute", ROLLUP_SQL("link_clicks_minute", "0, 0")};
@@ -101,9 +102,12 @@ Task<std::vector<RollupRow>> PostgresStatsStore::Rollups(core::LinkId link, Gran
 
 Task<std::vector<DimensionCount>> PostgresStatsStore::TopValues(core::LinkId link, std::string_view dimension,
                                                                 MsRange days, bool include_bots, std::size_t limit) {
-    PgParams params2{std::to_string(link), std::string(dimension),
-                                                  std::to_string(days.from_ms), std::to_string(days.to_ms),
-                                                  std::string(include_bots ? "true" : "false"), std::to_string(limit)};
+    PgParams params2{std::to_string(link),
+                     std::string(dimension),
+                     std::to_string(days.from_ms),
+                     std::to_string(days.to_ms),
+                     std::string(include_bots ? "true" : "false"),
+                     std::to_string(limit)};
     auto r = co_await pool_->Execute(kTopValues, params2);
     std::vector<DimensionCount> out;
     for (int i = 0; i < r.Rows(); ++i) out.push_back({Text(r, i, 0), r.Int(i, 1), r.Int(i, 2), r.Int(i, 3)});
@@ -132,7 +136,7 @@ Task<std::vector<std::pair<std::string, std::vector<DimensionCount>>>> PostgresS
 }
 
 Task<std::vector<LinkTotals>> PostgresStatsStore::TopLinks(MsRange days, bool include_bots, std::size_t limit,
-                                                            std::optional<std::int64_t> owner) {
+                                                           std::optional<std::int64_t> owner) {
     std::optional<std::string> owner_text;
     if (owner) owner_text = std::to_string(*owner);
     std::vector<LinkTotals> out;
@@ -177,7 +181,9 @@ Task<std::vector<LinkTotals>> PostgresStatsStore::TotalsOf(std::span<const core:
 Task<std::vector<core::EnrichedClick>> PostgresStatsStore::ClicksPage(core::LinkId link, MsRange range,
                                                                       std::optional<ClickCursor> after,
                                                                       std::size_t limit) {
-    PgParams params{std::to_string(link), std::to_string(range.from_ms), std::to_string(range.to_ms),
+    PgParams params{std::to_string(link),
+                    std::to_string(range.from_ms),
+                    std::to_string(range.to_ms),
                     std::to_string(after ? after->ts_ms : range.from_ms - 1),
                     after ? after->event_id.ToString() : std::string("00000000-0000-0000-0000-000000000000"),
                     std::to_string(limit)};

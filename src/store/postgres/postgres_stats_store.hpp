@@ -10,15 +10,16 @@
 namespace shortener::store {
 
 class PostgresStatsStore final : public StatsStore {
-public:
+  public:
     explicit PostgresStatsStore(std::shared_ptr<PgPool> pool) : pool_(std::move(pool)) {}
 
     Task<std::vector<RollupRow>> Rollups(core::LinkId link, Granularity granularity,
                                          std::span<const MsRange> ranges) override;
     Task<std::vector<DimensionCount>> TopValues(core::LinkId link, std::string_view dimension, MsRange days,
                                                 bool include_bots, std::size_t limit) override;
-    Task<std::vector<std::pair<std::string, std::vector<DimensionCount>>>> TopValuesAll(
-        core::LinkId link, MsRange days, bool include_bots, std::size_t limit) override;
+    Task<std::vector<std::pair<std::string, std::vector<DimensionCount>>>> TopValuesAll(core::LinkId link, MsRange days,
+                                                                                        bool include_bots,
+                                                                                        std::size_t limit) override;
     Task<std::vector<LinkTotals>> TopLinks(MsRange days, bool include_bots, std::size_t limit,
                                            std::optional<std::int64_t> owner) override;
     Task<LinkTotals> Totals(core::LinkId link) override;
@@ -26,7 +27,7 @@ public:
     Task<std::vector<core::EnrichedClick>> ClicksPage(core::LinkId link, MsRange range,
                                                       std::optional<ClickCursor> after, std::size_t limit) override;
 
-private:
+  private:
     std::shared_ptr<PgPool> pool_;
 };
 

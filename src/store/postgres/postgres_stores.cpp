@@ -3,16 +3,15 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
-#include <charconv>
-#include <cstdlib>
-#include <set>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <charconv>
+#include <cstdlib>
+#include <set>
 
 namespace shortener::store {
 namespace {
@@ -20,9 +19,9 @@ namespace {
 namespace asio = boost::asio;
 using core::Errc;
 
-#define LINK_COLUMNS                                                                                         \
-    "id, slug, long_url, ts_to_ms(created_at), ts_to_ms(updated_at), ts_to_ms(expires_at), max_clicks, "    \
-    "redirect_type, to_json(tags)::text, ts_to_ms(deleted_at), clicks, owner_id, stats_token_hash, disabled, "  \
+#define LINK_COLUMNS                                                                                           \
+    "id, slug, long_url, ts_to_ms(created_at), ts_to_ms(updated_at), ts_to_ms(expires_at), max_clicks, "       \
+    "redirect_type, to_json(tags)::text, ts_to_ms(deleted_at), clicks, owner_id, stats_token_hash, disabled, " \
     "expired_url, forward_query, password_hash, targeting::text"
 
 constexpr PgStatement kSelectBySlug{"link_by_slug", "SELECT " LINK_COLUMNS " FROM links WHERE slug = $1"};
@@ -37,15 +36,15 @@ constexpr PgStatement kInsertLink{
 // Substring matches are case-insensitive (ASCII, as SQLite's LIKE) and literal: strpos has no wildcards.
 // The owner filter has a statement of its own (not "$5 IS NULL OR owner_id = $5", which a generic plan
 // cannot simplify), so that links_owner_idx serves it.
-#define LIST_FILTERS                                                                                        \
-    "AND ($2 = '' OR strpos(lower(slug), lower($2)) > 0 OR strpos(lower(long_url), lower($2)) > 0) "      \
+#define LIST_FILTERS                                                                                 \
+    "AND ($2 = '' OR strpos(lower(slug), lower($2)) > 0 OR strpos(lower(long_url), lower($2)) > 0) " \
     "AND ($3 = '' OR tags @> ARRAY[$3::text]) "
-constexpr PgStatement kList{
-    "link_list",
-    "SELECT " LINK_COLUMNS " FROM links WHERE deleted_at IS NULL AND id < $1 " LIST_FILTERS "ORDER BY id DESC LIMIT $4"};
-constexpr PgStatement kListByOwner{"link_list_by_owner",
-                                   "SELECT " LINK_COLUMNS " FROM links WHERE deleted_at IS NULL AND owner_id = $5 "
-                                   "AND id < $1 " LIST_FILTERS "ORDER BY id DESC LIMIT $4"};
+constexpr PgStatement kList{"link_list",
+                            "SELECT " LINK_COLUMNS " FROM links WHERE deleted_at IS NULL AND id < $1 " LIST_FILTERS
+                            "ORDER BY id DESC LIMIT $4"};
+constexpr PgStatement kListByOwner{"link_list_by_owner", "SELECT " LINK_COLUMNS
+                                                         " FROM links WHERE deleted_at IS NULL AND owner_id = $5 "
+                                                         "AND id < $1 " LIST_FILTERS "ORDER BY id DESC LIMIT $4"};
 
 // One statement: absent patch members keep the stored value; a set value wins over its clear_ flag.
 constexpr PgStatement kUpdate{
@@ -67,9 +66,9 @@ constexpr PgStatement kDelete{
 // Exact under any concurrency at READ COMMITTED: concurrent UPDATEs of the row queue on its lock, and each
 // re-checks the WHERE clause against the row as the previous one committed it, so no two see the same
 // `uses`. One statement, one round trip, no explicit transaction.
-constexpr PgStatement kConsumeUse{
-    "link_consume_use_v2",
-    "UPDATE links SET uses = uses + 1 WHERE id = $1 AND deleted_at IS NULL AND (max_clicks IS NULL OR uses < max_clicks)"};
+constexpr PgStatement kConsumeUse{"link_consume_use_v2",
+                                  "UPDATE links SET uses = uses + 1 WHERE id = $1 AND deleted_at IS NULL AND "
+                                  "(max_clicks IS NULL OR uses < max_clicks)"};
 
 constexpr PgStatement kPing{"ping", "SELECT 1"};
 
@@ -84,9 +83,8 @@ constexpr PgStatement kEnsurePartitions{"ensure_partitions", ENSURE_PARTITIONS_S
 // orders and deadlock (each costing deadlock_timeout, 1 s): `locks` first takes a transaction-scoped
 // advisory lock per link, in ascending order, and `input` cannot produce a row before it is done.
 // Batches of disjoint links still run in parallel.
-constexpr PgStatement kRecord{
-    "clicks_record",
-    R"SQL(
+constexpr PgStatement kRecord{"clicks_record",
+                              R"SQL(
 WITH locks AS MATERIALIZED (
     SELECT count(pg_advisory_xact_lock(link_id)) AS n FROM (SELECT DISTINCT unnest($1::bigint[]) AS link_id ORDER BY 1) l
 ), input AS (
@@ -276,7 +274,7 @@ core::Link ReadLink(const PgResult& r, int row) {
 // One binary-format array per column (PgBinaryArray), built in a single pass over the batch: the server
 // neither parses nor unescapes them. Text elements are made valid UTF-8 first.
 class ClickColumns {
-public:
+  public:
     static constexpr std::uint32_t kBool = 16, kInt8 = 20, kText = 25, kFloat8 = 701, kUuid = 2950;
 
     void Text(PgBinaryArray& a, std::string_view s) {
@@ -299,7 +297,7 @@ public:
         }
     }
 
-private:
+  private:
     std::string scratch_;
 };
 
@@ -362,21 +360,21 @@ Task<core::Result<core::Link>> PostgresLinkStore::Update(std::string_view slug, 
     if (patch.long_url) long_url = Sanitized(*patch.long_url);
     std::optional<std::string> redirect;
     if (patch.redirect_type) redirect = Str(static_cast<std::int64_t>(*patch.redirect_type));
-    PgParams params{Sanitized(slug),
-                    long_url,
-                    OptMillis(patch.expires_at),
-                    std::string(patch.clear_expires_at ? "t" : "f"),
-                    OptInt(patch.max_clicks),
-                    std::string(patch.clear_max_clicks ? "t" : "f"),
-                    redirect,
-                    tags,
-                    Str(core::ToUnixMillis(patch.updated_at)),
-                    patch.disabled ? std::optional<std::string>(Bool(*patch.disabled)) : std::nullopt,
-                    patch.expired_url ? std::optional<std::string>(Sanitized(*patch.expired_url)) : std::nullopt,
-                    patch.forward_query ? std::optional<std::string>(Bool(*patch.forward_query)) : std::nullopt,
-                    patch.password_hash ? std::optional<std::string>(Sanitized(*patch.password_hash)) : std::nullopt,
-                    patch.targeting ? std::optional<std::string>(core::TargetingToJson(*patch.targeting))
-                                    : std::nullopt};
+    PgParams params{
+        Sanitized(slug),
+        long_url,
+        OptMillis(patch.expires_at),
+        std::string(patch.clear_expires_at ? "t" : "f"),
+        OptInt(patch.max_clicks),
+        std::string(patch.clear_max_clicks ? "t" : "f"),
+        redirect,
+        tags,
+        Str(core::ToUnixMillis(patch.updated_at)),
+        patch.disabled ? std::optional<std::string>(Bool(*patch.disabled)) : std::nullopt,
+        patch.expired_url ? std::optional<std::string>(Sanitized(*patch.expired_url)) : std::nullopt,
+        patch.forward_query ? std::optional<std::string>(Bool(*patch.forward_query)) : std::nullopt,
+        patch.password_hash ? std::optional<std::string>(Sanitized(*patch.password_hash)) : std::nullopt,
+        patch.targeting ? std::optional<std::string>(core::TargetingToJson(*patch.targeting)) : std::nullopt};
     auto r = co_await pool_->Execute(kUpdate, params);
     if (r.Rows() == 1) co_return ReadLink(r, 0);
     auto existing = co_await FindBySlug(slug);
@@ -409,12 +407,12 @@ Task<std::size_t> PostgresClickStore::Record(std::span<const core::EnrichedClick
     using C = ClickColumns;
     // Column order = the statement's $1..$25.
     std::vector<PgBinaryArray> a{
-        PgBinaryArray(C::kInt8),  PgBinaryArray(C::kInt8), PgBinaryArray(C::kUuid), PgBinaryArray(C::kText),
-        PgBinaryArray(C::kText),  PgBinaryArray(C::kText), PgBinaryArray(C::kText), PgBinaryArray(C::kBool),
-        PgBinaryArray(C::kBool),  PgBinaryArray(C::kText), PgBinaryArray(C::kText), PgBinaryArray(C::kText),
-        PgBinaryArray(C::kText),  PgBinaryArray(C::kFloat8), PgBinaryArray(C::kFloat8), PgBinaryArray(C::kText),
-        PgBinaryArray(C::kText),  PgBinaryArray(C::kText), PgBinaryArray(C::kText), PgBinaryArray(C::kText),
-        PgBinaryArray(C::kText),  PgBinaryArray(C::kText), PgBinaryArray(C::kText), PgBinaryArray(C::kText),
+        PgBinaryArray(C::kInt8), PgBinaryArray(C::kInt8),   PgBinaryArray(C::kUuid),   PgBinaryArray(C::kText),
+        PgBinaryArray(C::kText), PgBinaryArray(C::kText),   PgBinaryArray(C::kText),   PgBinaryArray(C::kBool),
+        PgBinaryArray(C::kBool), PgBinaryArray(C::kText),   PgBinaryArray(C::kText),   PgBinaryArray(C::kText),
+        PgBinaryArray(C::kText), PgBinaryArray(C::kFloat8), PgBinaryArray(C::kFloat8), PgBinaryArray(C::kText),
+        PgBinaryArray(C::kText), PgBinaryArray(C::kText),   PgBinaryArray(C::kText),   PgBinaryArray(C::kText),
+        PgBinaryArray(C::kText), PgBinaryArray(C::kText),   PgBinaryArray(C::kText),   PgBinaryArray(C::kText),
         PgBinaryArray(C::kText)};
     C c;
     for (const auto& click : clicks) {
@@ -464,8 +462,8 @@ Task<std::size_t> PostgresClickStore::Record(std::span<const core::EnrichedClick
 
 void MigratePostgres(const PostgresOptions& options) {
     const char* keywords[] = {"dbname", "application_name", "connect_timeout", nullptr};
-    std::string timeout = std::to_string(std::max<std::int64_t>(
-        1, std::chrono::duration_cast<std::chrono::seconds>(options.connect_timeout).count()));
+    std::string timeout = std::to_string(
+        std::max<std::int64_t>(1, std::chrono::duration_cast<std::chrono::seconds>(options.connect_timeout).count()));
     const char* values[] = {options.dsn.c_str(), "shortener-migrate", timeout.c_str(), nullptr};
     std::unique_ptr<pg_conn, decltype(&PQfinish)> conn(PQconnectdbParams(keywords, values, 1), &PQfinish);
     if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
@@ -473,7 +471,8 @@ void MigratePostgres(const PostgresOptions& options) {
         while (!m.empty() && m.back() == '\n') m.pop_back();
         throw core::BackendUnavailable("PostgreSQL: cannot connect: " + m);
     }
-    PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);  // "already exists, skipping"
+    PQsetNoticeProcessor(
+        conn.get(), [](void*, const char*) {}, nullptr);  // "already exists, skipping"
     auto exec = [&](const char* sql, std::vector<const char*> params = {}) {
         std::unique_ptr<pg_result, decltype(&PQclear)> r(
             PQexecParams(conn.get(), sql, static_cast<int>(params.size()), nullptr, params.data(), nullptr, nullptr, 0),
@@ -499,8 +498,9 @@ void MigratePostgres(const PostgresOptions& options) {
     // Session lock, per schema: replicas starting together wait here, then find the work done.
     exec("SELECT pg_advisory_lock(hashtext('shortener_migrations:' || current_schema()))");
     try {
-        exec("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, "
-             "applied_at timestamptz NOT NULL DEFAULT now())");
+        exec(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, "
+            "applied_at timestamptz NOT NULL DEFAULT now())");
         auto applied_rows = exec("SELECT version FROM schema_migrations");
         std::set<long> applied;
         for (int i = 0; i < PQntuples(applied_rows.get()); ++i) {

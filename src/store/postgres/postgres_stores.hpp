@@ -37,7 +37,7 @@ void MigratePostgres(const PostgresOptions& options);
 Task<void> MaintainClickPartitions(std::shared_ptr<PgPool> pool, std::chrono::seconds every = std::chrono::hours(6));
 
 class PostgresLinkStore final : public LinkStore {
-public:
+  public:
     explicit PostgresLinkStore(std::shared_ptr<PgPool> pool) : pool_(std::move(pool)) {}
 
     Task<core::Result<core::Link>> Create(const core::NewLink& link) override;
@@ -48,7 +48,7 @@ public:
     Task<bool> TryConsumeUse(core::LinkId id) override;
     Task<void> Ping() override;
 
-private:
+  private:
     std::shared_ptr<PgPool> pool_;
 };
 
@@ -57,12 +57,12 @@ private:
 /// minute/hour/day rollups, per-dimension day counts, the visitor-id sets and links.clicks. A replayed
 /// batch therefore adds nothing. Deadlocks between concurrent workers are retried.
 class PostgresClickStore final : public ClickStore {
-public:
+  public:
     explicit PostgresClickStore(std::shared_ptr<PgPool> pool) : pool_(std::move(pool)) {}
 
     Task<std::size_t> Record(std::span<const core::EnrichedClick> clicks) override;
 
-private:
+  private:
     std::shared_ptr<PgPool> pool_;
 };
 

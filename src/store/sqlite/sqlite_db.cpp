@@ -8,9 +8,7 @@
 namespace shortener::store {
 namespace {
 
-[[noreturn]] void Throw(sqlite3* db, int rc) {
-    throw SqliteError(rc, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-}
+[[noreturn]] void Throw(sqlite3* db, int rc) { throw SqliteError(rc, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)); }
 
 }  // namespace
 

@@ -9,12 +9,12 @@ namespace shortener::store {
 
 /// Thread-safe (the database serializes writers). Throws SqliteError when the database fails.
 class SqliteSaltStore final : public enrich::SaltStore {
-public:
+  public:
     explicit SqliteSaltStore(SqliteDb& db) : db_(db) {}
     enrich::Salt GetOrCreate(std::int64_t utc_day, const enrich::Salt& candidate) override;
     void ForgetBefore(std::int64_t utc_day) override;
 
-private:
+  private:
     SqliteDb& db_;
 };
 

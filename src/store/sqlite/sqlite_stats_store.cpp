@@ -91,7 +91,7 @@ Task<std::vector<DimensionCount>> SqliteStatsStore::TopValues(core::LinkId link,
 }
 
 Task<std::vector<LinkTotals>> SqliteStatsStore::TopLinks(MsRange days, bool include_bots, std::size_t limit,
-                                                          std::optional<std::int64_t> owner) {
+                                                         std::optional<std::int64_t> owner) {
     co_return GuardBackend([&] {
         auto c = db_->Acquire();
         std::vector<LinkTotals> out;

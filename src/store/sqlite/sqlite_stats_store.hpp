@@ -10,7 +10,7 @@
 namespace shortener::store {
 
 class SqliteStatsStore final : public StatsStore {
-public:
+  public:
     explicit SqliteStatsStore(std::shared_ptr<SqliteDb> db) : db_(std::move(db)) {}
 
     Task<std::vector<RollupRow>> Rollups(core::LinkId link, Granularity granularity,
@@ -24,7 +24,7 @@ public:
     Task<std::vector<core::EnrichedClick>> ClicksPage(core::LinkId link, MsRange range,
                                                       std::optional<ClickCursor> after, std::size_t limit) override;
 
-private:
+  private:
     std::shared_ptr<SqliteDb> db_;
 };
 

@@ -15,7 +15,7 @@ namespace shortener::store {
 const std::vector<EmbeddedFile>& SqliteMigrations();
 
 class SqliteLinkStore final : public LinkStore {
-public:
+  public:
     explicit SqliteLinkStore(std::shared_ptr<SqliteDb> db) : db_(std::move(db)) {}
 
     Task<core::Result<core::Link>> Create(const core::NewLink& link) override;
@@ -26,17 +26,17 @@ public:
     Task<bool> TryConsumeUse(core::LinkId id) override;
     Task<void> Ping() override;
 
-private:
+  private:
     std::shared_ptr<SqliteDb> db_;
 };
 
 class SqliteClickStore final : public ClickStore {
-public:
+  public:
     explicit SqliteClickStore(std::shared_ptr<SqliteDb> db) : db_(std::move(db)) {}
 
     Task<std::size_t> Record(std::span<const core::EnrichedClick> clicks) override;
 
-private:
+  private:
     std::shared_ptr<SqliteDb> db_;
 };
 
