@@ -20,7 +20,8 @@ if [ ! -f "$build_dir/build.ninja" ] || [ "$wanted_tests" != "$cached_tests" ]; 
 fi
 # Two cores: two compile jobs. ccache (if installed) keeps rebuilds of unchanged files instant.
 cmake --build "$build_dir" -- -j"$(nproc)"
-# The web UI (frontend/out), rebuilt only when its sources changed (absent in the API image's build stage).
-if [ -x scripts/build-frontend.sh ] && [ -f frontend/package-lock.json ]; then
+# The web UI (frontend/out), rebuilt only when its sources changed (absent in the API image's build stage;
+# SHORTENER_SKIP_FRONTEND=1 for a second build directory of the same checkout, as in scripts/check-run-build.sh).
+if [ -z "${SHORTENER_SKIP_FRONTEND:-}" ] && [ -x scripts/build-frontend.sh ] && [ -f frontend/package-lock.json ]; then
   scripts/build-frontend.sh
 fi
