@@ -306,6 +306,24 @@ TEST_F(GuardedRouter, AKeyMayCarryItsOwnLimit) {
     }
 }
 
+TEST_F(GuardedRouter, SessionsOfOneUserShareTheirBucket) {
+    const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    std::vector<std::vector<HeaderField>> cookies;
+    for (int i = 0; i < 2; ++i) {
+        const std::string token = auth::GenerateToken();
+        const store::NewSession session{auth::Sha256Hex(token), alice_.id, "csrf", now, now + std::chrono::hours(1)};
+        RunAwaitable(auth_store_.CreateSession(session));
+        cookies.push_back({{"cookie", "shortener_session=" + token}});
+    }
+    for (int i = 0; i < 4; ++i) {
+        EXPECT_EQ(Send(router_, {Method::kGet, "/api/v1/links", "192.0.2.1", cookies[i % 2]}).status, 200u) << i;
+    }
+    EXPECT_EQ(Send(router_, {Method::kGet, "/api/v1/links", "192.0.2.9", cookies[0]}).status, 429u);
+    EXPECT_EQ(Send(router_, {Method::kGet, "/api/v1/links", "192.0.2.9", cookies[1]}).status, 429u);
+    // The address was never charged: an anonymous caller there still has its 5.
+    EXPECT_EQ(Send(router_, {Method::kGet, "/api/v1/links", "192.0.2.1"}).status, 200u);
+}
+
 TEST_F(GuardedRouter, CredentialsThatDoNotAuthenticateCountAsAnonymous) {
     // Another made-up bearer token per request does not escape the address's bucket.
     for (int i = 0; i < 2; ++i) {
