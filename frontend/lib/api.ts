@@ -20,7 +20,7 @@ export type Stats = {
 };
 export type ApiKey = {
   id: number; name: string; prefix: string; scopes: string[]; created_at: string; last_used_at: string | null;
-  revoked_at: string | null; key?: string;
+  revoked_at: string | null; rate_limit: string | null; key?: string;
 };
 
 export class ApiError extends Error {

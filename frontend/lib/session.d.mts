@@ -17,5 +17,7 @@ export function sessionGate(session: Session | null, o?: { anonymousOk?: boolean
 export function retryAfterSeconds(header: string | null, now?: number): number | null;
 export function waitSentence(seconds: number | null): string;
 export const SCOPES: { id: string; label: string }[];
-export function keyRequest(name: string, scopes: string[]):
-  { body: { name: string; scopes: string[] }; error?: undefined } | { error: { field: 'name' | 'scopes'; message: string }; body?: undefined };
+export function rateLimitValue(text: string): { value: string | null; error?: undefined } | { error: string; value?: undefined };
+export function keyRequest(name: string, scopes: string[], rateLimit?: string):
+  { body: { name: string; scopes: string[]; rate_limit?: string }; error?: undefined }
+  | { error: { field: 'name' | 'scopes' | 'rate_limit'; message: string }; body?: undefined };

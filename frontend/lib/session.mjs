@@ -128,12 +128,31 @@ export const SCOPES = [
 ];
 
 /** The body of POST /api/v1/keys from the form, or the form's error. */
-export function keyRequest(name, scopes) {
+// The syntax of a key's rate limit, as the server parses it: "N/s", "N/min" or "N/h" with an optional
+// " burst M", a plain number (per minute), or "off".
+const RATE_LIMIT_RE = /^(?:off|(?:\d+(?:\.\d+)?)(?:\s*\/\s*(?:s|sec|second|m|min|minute|h|hour))?(?:\s+burst\s+[1-9]\d{0,6})?)$/;
+
+/**
+ * A rate-limit field's value for the API: `null` for an empty field (the server's default), the trimmed text
+ * when it looks like a limit, else an error message.
+ */
+export function rateLimitValue(text) {
+  const t = typeof text === 'string' ? text.trim() : '';
+  if (!t) return { value: null };
+  if (t.length > 64 || !RATE_LIMIT_RE.test(t) || /^0+(\.0+)?\s*\//.test(t)) {
+    return { error: 'Use e.g. "100/s burst 1000", "6000/min" or "off"; leave it empty for the default.' };
+  }
+  return { value: t };
+}
+
+export function keyRequest(name, scopes, rateLimit = '') {
   const n = typeof name === 'string' ? name.trim() : '';
   if (!n) return { error: { field: 'name', message: 'Give the key a name, e.g. where it is used.' } };
   if (n.length > 100) return { error: { field: 'name', message: 'Use at most 100 characters.' } };
   const known = SCOPES.map((s) => s.id);
   const chosen = known.filter((s) => (scopes ?? []).includes(s));
   if (chosen.length === 0) return { error: { field: 'scopes', message: 'Choose at least one scope.' } };
-  return { body: { name: n, scopes: chosen } };
+  const limit = rateLimitValue(rateLimit);
+  if (limit.error) return { error: { field: 'rate_limit', message: limit.error } };
+  return { body: limit.value === null ? { name: n, scopes: chosen } : { name: n, scopes: chosen, rate_limit: limit.value } };
 }

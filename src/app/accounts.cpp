@@ -18,6 +18,7 @@
 #include "app/commands.hpp"
 #include "auth/credentials.hpp"
 #include "auth/password.hpp"
+#include "http/rate_limiter.hpp"
 #include "store/postgres/postgres_auth_store.hpp"
 #include "store/postgres/postgres_stores.hpp"
 #include "store/sqlite/sqlite_auth_store.hpp"
@@ -146,6 +147,29 @@ int Fail(const std::string& message) {
     return 1;
 }
 
+// --rate-limit: a limit of the key's own ("100/s burst 1000", "off"), validated as the server parses it;
+// "default" (or no flag): nullopt, the server's SHORTENER_RATE_LIMIT_AUTHENTICATED.
+std::optional<std::string> RateLimitFlag(const CommandArgs& a) {
+    auto text = a.Value("--rate-limit");
+    if (!text || *text == "default") return std::nullopt;
+    try {
+        http::ParseRateLimit(*text);
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(std::string("--rate-limit: ") + e.what() + " or \"default\"");
+    }
+    return text;
+}
+
+std::int64_t KeyIdArg(const CommandArgs& a, const char* usage) {
+    if (a.positional.size() != 2) throw UsageError(usage);
+    const std::string& text = a.positional[1];
+    std::int64_t id = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc() || p != text.data() + text.size() || id < 1)
+        throw UsageError("ID must be a key id (see keys list)");
+    return id;
+}
+
 int KeysCreate(const CommandArgs& a, store::AuthStore& auth) {
     auto name = a.Value("--name");
     if (!name) throw UsageError("keys create needs --name");
@@ -164,9 +188,11 @@ int KeysCreate(const CommandArgs& a, store::AuthStore& auth) {
     if ((*scopes & auth::kAdmin) && !owner->is_admin) {
         return Fail("the admin scope needs an admin user (" + email + " is not one)");
     }
+    const std::optional<std::string> rate_limit = RateLimitFlag(a);
     const std::string key = auth::GenerateApiKey();
-    store::NewApiKey row{owner->id, *name, auth::DisplayPrefix(key), auth::Sha256Hex(key), auth::ScopeString(*scopes),
-                         Now()};
+    store::NewApiKey row{
+        owner->id, *name,     auth::DisplayPrefix(key), auth::Sha256Hex(key), auth::ScopeString(*scopes),
+        Now(),     rate_limit};
     store::ApiKey created = Run(auth.CreateApiKey(row));
     std::fprintf(stderr, "Created key %lld \"%s\" for %s with scopes %s. It is shown only now: store it safely.\n",
                  static_cast<long long>(created.id), created.name.c_str(), email.c_str(), created.scopes.c_str());
@@ -177,29 +203,34 @@ int KeysCreate(const CommandArgs& a, store::AuthStore& auth) {
 int KeysList(store::AuthStore& auth) {
     auto users = Run(auth.ListUsers());
     auto keys = Run(auth.ListApiKeys(std::nullopt));
-    std::printf("ID\tPREFIX\tNAME\tOWNER\tSCOPES\tCREATED\tLAST_USED\tREVOKED\n");
+    std::printf("ID\tPREFIX\tNAME\tOWNER\tSCOPES\tCREATED\tLAST_USED\tREVOKED\tRATE_LIMIT\n");
     for (const auto& k : keys) {
         std::string owner = "?";
         for (const auto& u : users) {
             if (u.id == k.user_id) owner = u.email;
         }
-        std::printf("%lld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", static_cast<long long>(k.id), k.prefix.c_str(),
+        std::printf("%lld\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", static_cast<long long>(k.id), k.prefix.c_str(),
                     k.name.c_str(), owner.c_str(), k.scopes.c_str(), core::FormatRfc3339(k.created_at).c_str(),
-                    Time(k.last_used_at).c_str(), Time(k.revoked_at).c_str());
+                    Time(k.last_used_at).c_str(), Time(k.revoked_at).c_str(), k.rate_limit.value_or("default").c_str());
     }
     return 0;
 }
 
 int KeysRevoke(const CommandArgs& a, store::AuthStore& auth) {
-    if (a.positional.size() != 2) throw UsageError("usage: shortener keys revoke ID");
-    const std::string& text = a.positional[1];
-    std::int64_t id = 0;
-    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (ec != std::errc() || p != text.data() + text.size() || id < 1)
-        throw UsageError("ID must be a key id (see keys list)");
-    if (!Run(auth.RevokeApiKey(id, std::nullopt, Now()))) return Fail("no key with id " + text);
+    const std::int64_t id = KeyIdArg(a, "usage: shortener keys revoke ID");
+    if (!Run(auth.RevokeApiKey(id, std::nullopt, Now()))) return Fail("no key with id " + a.positional[1]);
     std::fprintf(stderr, "Revoked key %lld (running servers stop accepting it within 5 seconds).\n",
                  static_cast<long long>(id));
+    return 0;
+}
+
+int KeysUpdate(const CommandArgs& a, store::AuthStore& auth) {
+    const std::int64_t id = KeyIdArg(a, "usage: shortener keys update ID --rate-limit LIMIT|default");
+    if (!a.Value("--rate-limit")) throw UsageError("keys update needs --rate-limit (a limit, off or default)");
+    auto updated = Run(auth.SetApiKeyRateLimit(id, std::nullopt, RateLimitFlag(a)));
+    if (!updated) return Fail("no key with id " + a.positional[1]);
+    std::fprintf(stderr, "Key %lld now has the rate limit %s (running servers apply it within 5 seconds).\n",
+                 static_cast<long long>(id), updated->rate_limit.value_or("default").c_str());
     return 0;
 }
 
@@ -235,15 +266,16 @@ int UsersList(store::AuthStore& auth) {
 
 int Accounts(const std::string& command, const std::vector<std::string>& args) {
     try {
-        CommandArgs a = SplitArgs(args, {"--name", "--scopes", "--user", "--email"}, {"--admin", "--password-stdin"});
+        CommandArgs a = SplitArgs(args, {"--name", "--scopes", "--user", "--email", "--rate-limit"},
+                                  {"--admin", "--password-stdin"});
         if (a.positional.empty())
-            throw UsageError("usage: shortener " + command + " create|list" + (command == "keys" ? "|revoke" : "") +
-                             " [options]");
+            throw UsageError("usage: shortener " + command + " create|list" +
+                             (command == "keys" ? "|update|revoke" : "") + " [options]");
         const std::string& sub = a.positional[0];
-        const bool known = command == "keys" ? (sub == "create" || sub == "list" || sub == "revoke")
+        const bool known = command == "keys" ? (sub == "create" || sub == "list" || sub == "update" || sub == "revoke")
                                              : (sub == "create" || sub == "list");
         if (!known) throw UsageError("unknown command \"" + command + " " + sub + "\" (see shortener --help)");
-        if (sub != "revoke" && a.positional.size() > 1)
+        if (sub != "revoke" && sub != "update" && a.positional.size() > 1)
             throw UsageError("unexpected argument \"" + a.positional[1] + "\"");
         Config config = LoadConfig(a.rest);
         OpenedStore opened = OpenAuthStore(config);
@@ -251,6 +283,7 @@ int Accounts(const std::string& command, const std::vector<std::string>& args) {
         if (command == "keys") {
             if (sub == "create") return KeysCreate(a, auth);
             if (sub == "list") return KeysList(auth);
+            if (sub == "update") return KeysUpdate(a, auth);
             return KeysRevoke(a, auth);
         }
         if (sub == "create") return UsersCreate(a, auth);

@@ -179,7 +179,10 @@ void Apply(const std::string& env, const std::string& v, Config& c) {
         c.rate_limit_create = ParseLimit(env, v);
     else if (env == "SHORTENER_RATE_LIMIT_API")
         c.rate_limit_api = ParseLimit(env, v);
-    else if (env == "SHORTENER_BLOCKLIST_FILE")
+    else if (env == "SHORTENER_RATE_LIMIT_AUTHENTICATED") {
+        c.rate_limit_authenticated = ParseLimit(env, v);
+        c.rate_limit_authenticated_explicit = true;
+    } else if (env == "SHORTENER_BLOCKLIST_FILE")
         c.blocklist_file = v;
     else if (env == "SHORTENER_REFUSE_SHORTENERS") {
         if (v != "on" && v != "off") {
@@ -256,9 +259,13 @@ const std::vector<Setting>& Settings() {
         {"SHORTENER_CLAIM_IDLE_MS", "--claim-idle-ms", "30000",
          "distributed mode: a worker takes over clicks another worker left unacknowledged this long"},
         {"SHORTENER_RATE_LIMIT_CREATE", "--rate-limit-create", "1/s burst 20",
-         "link creation per client address and per API key/session: N/s|N/min|N/h [burst M], or off (0)"},
+         "link creation by anonymous callers, per client address: N/s|N/min|N/h [burst M], or off (0)"},
         {"SHORTENER_RATE_LIMIT_API", "--rate-limit-api", "20/s burst 100",
-         "every other /api/ call per client address and per API key/session (same syntax), or off (0)"},
+         "every other /api/ call by anonymous callers, per client address (same syntax), or off (0)"},
+        {"SHORTENER_RATE_LIMIT_AUTHENTICATED", "--rate-limit-authenticated",
+         "50/s burst 500; off for the local owner in auth mode none",
+         "every /api/ call (creates included) per API key without a limit of its own and per logged-in user; in "
+         "auth mode none, when set, the owner per client address (same syntax), or off (0)"},
         {"SHORTENER_BLOCKLIST_FILE", "--blocklist-file", "(none)",
          "file of domains refused with url_blocked (one per line, # comments, subdomains included); reloaded "
          "within seconds of a change and on SIGHUP"},
@@ -304,6 +311,8 @@ Config LoadConfig(const std::vector<std::string>& args) {
         Apply(found->env, value, c);
     }
     if (!c.auth_explicit) c.auth = IsLoopbackHost(c.listen_host) ? AuthMode::kNone : AuthMode::kRequired;
+    // The one trusted user of a local instance is not throttled unless asked for.
+    if (c.auth == AuthMode::kNone && !c.rate_limit_authenticated_explicit) c.rate_limit_authenticated.reset();
     if (c.public_url.empty()) c.public_url = DefaultPublicUrl(c.listen_host, c.listen_port);
     return c;
 }
@@ -327,9 +336,12 @@ std::string HelpText() {
         "  shortener worker [options]    run a click worker (distributed mode)\n"
         "  shortener migrate [options]   apply database migrations and exit\n"
         "  shortener keys create --name N [--scopes links:write,links:read,stats:read,admin] [--user EMAIL]\n"
+        "                    [--rate-limit '100/s burst 1000'|off]\n"
         "                                create an API key (printed once on stdout; without --user it belongs to\n"
-        "                                the built-in service owner)\n"
+        "                                the built-in service owner; without --rate-limit it gets the default)\n"
         "  shortener keys list           list API keys (never the keys themselves)\n"
+        "  shortener keys update ID --rate-limit LIMIT|default\n"
+        "                                give a key its own rate limit, or back the default\n"
         "  shortener keys revoke ID      revoke a key (running servers stop accepting it within 5 s)\n"
         "  shortener users create --email E [--admin]\n"
         "                                create a web account; the password is read from stdin\n"

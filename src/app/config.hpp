@@ -53,9 +53,13 @@ struct Config {
     std::string access_log = "errors";   // off | errors (5xx) | all
     std::string pushgateway_url;         // worker pushes its metrics there when set
     std::string metrics_listen = "off";  // the worker's /healthz, /readyz, /metrics (host:port), or off
-    // Abuse protection (issue #7)
-    std::optional<http::RateLimit> rate_limit_create = http::RateLimit{1, 20};  // per address and per credential
-    std::optional<http::RateLimit> rate_limit_api = http::RateLimit{20, 100};   // other /api/ calls; nullopt: off
+    // Abuse protection (issue #12: limits per kind of caller). nullopt: off.
+    std::optional<http::RateLimit> rate_limit_create = http::RateLimit{1, 20};  // anonymous creates, per address
+    std::optional<http::RateLimit> rate_limit_api = http::RateLimit{20, 100};   // other anonymous /api/ calls
+    // API keys without their own limit and sessions: every /api/ call, per key / per user. In auth mode none
+    // (the local owner, per address) off unless set explicitly.
+    std::optional<http::RateLimit> rate_limit_authenticated = http::RateLimit{50, 500};
+    bool rate_limit_authenticated_explicit = false;
     std::string blocklist_file;                 // domains refused with url_blocked (reloaded); empty: none
     bool refuse_shorteners = true;              // refuse links to known URL shorteners (url_shortener)
     std::vector<std::string> extra_shorteners;  // more domains treated as shorteners

@@ -44,9 +44,13 @@ bool SetUpProtection(const Config& config, http::HandlerContext& ctx, http::Rout
 
     out.limiter = std::move(limiter);
     ctx.rate_limiter = out.limiter.get();
-    http::RateLimitOptions limits{config.rate_limit_create, config.rate_limit_api};
-    out.guard = std::make_unique<http::RateLimitGuard>(*out.limiter, limits, ctx.trusted_proxies, ctx.metrics);
-    if (limits.create || limits.api) router.SetGuard(out.guard->AsGuard());
+    http::RateLimitOptions limits{config.rate_limit_create, config.rate_limit_api, config.rate_limit_authenticated};
+    // Auth mode none: no credentials to look at; the owner is charged by address under `authenticated` alone.
+    auth::Authenticator* authenticator = ctx.auth.required ? ctx.authenticator : nullptr;
+    out.guard =
+        std::make_unique<http::RateLimitGuard>(*out.limiter, limits, ctx.trusted_proxies, ctx.metrics, authenticator);
+    // Required mode always: a key may carry a limit of its own even when every default is off.
+    if (authenticator != nullptr || limits.authenticated) router.SetGuard(out.guard->AsGuard());
     router.SetCors(http::CorsPolicy{config.cors_origins});
     return true;
 }

@@ -92,6 +92,7 @@ http::AuthSettings AuthSettingsFrom(const Config& config) {
     s.signup_open = config.signup_open;
     s.anonymous_shortening = config.anonymous_shortening;
     s.secure_cookies = config.public_url.rfind("https://", 0) == 0;
+    s.authenticated_rate_limit = config.rate_limit_authenticated;
     return s;
 }
 

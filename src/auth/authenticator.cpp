@@ -19,6 +19,7 @@ Principal KeyPrincipal(const store::ApiKeyWithUser& k) {
     p.user_id = k.user.id;
     p.email = k.user.email;
     p.key_id = k.key.id;
+    p.rate_limit = k.key.rate_limit;
     p.scopes = ParseScopeList(k.key.scopes).value_or(0);
     // A key never carries more than its owner holds now: demoting a user disarms their admin keys.
     if (!k.user.is_admin) p.scopes &= static_cast<Scopes>(~kAdmin);
@@ -121,6 +122,17 @@ boost::asio::awaitable<std::optional<Principal>> Authenticator::AuthenticateSess
     }
     if (found->expires_at <= now) co_return std::nullopt;
     co_return SessionPrincipal(*found, std::move(hash));
+}
+
+bool Authenticator::Remembers(std::string_view credential_hash) const {
+    const auto steady_now = std::chrono::steady_clock::now();
+    const std::string hash(credential_hash);
+    std::lock_guard lock(cache_->mutex);
+    if (auto it = cache_->keys.find(hash); it != cache_->keys.end()) {
+        return steady_now - it->second.fetched < options_.cache_ttl;
+    }
+    auto it = cache_->sessions.find(hash);
+    return it != cache_->sessions.end() && steady_now - it->second.fetched < options_.cache_ttl;
 }
 
 void Authenticator::ForgetKeys() {

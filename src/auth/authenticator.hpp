@@ -41,6 +41,11 @@ class Authenticator {
     /// The principal of a session token (cookie value); nullopt if unknown or expired.
     boost::asio::awaitable<std::optional<Principal>> AuthenticateSession(std::string token);
 
+    /// True if the credential whose hex SHA-256 is `credential_hash` (a key or a session token) is in the cache
+    /// and still fresh: authenticating it now needs no store lookup. Lets the rate-limit guard bound the
+    /// lookups of unknown credentials without charging known ones.
+    bool Remembers(std::string_view credential_hash) const;
+
     /// Drops every cached key (call after revoking one, so that it stops working here at once).
     void ForgetKeys();
     /// Drops a cached session (after logout).

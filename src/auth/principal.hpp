@@ -3,6 +3,7 @@
 /// @brief Who a request acts for, once its credential has been checked.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "auth/credentials.hpp"
@@ -20,9 +21,10 @@ struct Principal {
     std::int64_t user_id = 0;  // 0 for anonymous and trusted
     std::string email;
     Scopes scopes = 0;
-    std::int64_t key_id = 0;         // kApiKey only
-    std::string csrf_token;          // kSession only: what X-CSRF-Token must carry on writes
-    std::string session_token_hash;  // kSession only
+    std::int64_t key_id = 0;                // kApiKey only
+    std::optional<std::string> rate_limit;  // kApiKey only: the key's own limit (text); nullopt: the default
+    std::string csrf_token;                 // kSession only: what X-CSRF-Token must carry on writes
+    std::string session_token_hash;         // kSession only
 
     /// Admin: every scope, every owner's links.
     bool is_admin() const noexcept { return (scopes & kAdmin) != 0; }

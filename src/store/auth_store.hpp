@@ -3,7 +3,7 @@
 /// @brief Storage of accounts, API keys and web sessions (issue #7). Adapters: SqliteAuthStore (embedded
 /// mode) and PostgresAuthStore (distributed mode); one contract suite (tests/store/auth_contract.hpp) runs
 /// over both. Secrets are never stored: API keys and session tokens only as their SHA-256 (hex), passwords
-/// only as argon2id hashes. Schema: migration 0006 of each backend.
+/// only as argon2id hashes. Schema: migrations 0006 and 0007 of each backend.
 
 #include <cstdint>
 #include <optional>
@@ -46,6 +46,9 @@ struct ApiKey {
     core::TimePoint created_at{};
     std::optional<core::TimePoint> last_used_at;  // updated at most about once a minute
     std::optional<core::TimePoint> revoked_at;
+    /// The key's own rate limit as text ("100/s burst 1000", "off"), validated by the caller; nullopt: the
+    /// server's default for authenticated callers.
+    std::optional<std::string> rate_limit;
 };
 
 struct NewApiKey {
@@ -55,6 +58,7 @@ struct NewApiKey {
     std::string key_hash;  // hex SHA-256 of the whole key
     std::string scopes;
     core::TimePoint created_at{};
+    std::optional<std::string> rate_limit;  // as ApiKey::rate_limit
 };
 
 /// A key with its owner, as authentication needs it.
@@ -98,6 +102,10 @@ class AuthStore {
     /// Revokes the key (a second revocation keeps the first time). False if no such key, or (with
     /// `user_id`) it belongs to someone else.
     virtual Task<bool> RevokeApiKey(std::int64_t id, std::optional<std::int64_t> user_id, core::TimePoint at) = 0;
+    /// Sets (or with nullopt clears) the key's own rate limit; returns the updated key. nullopt if no such key,
+    /// or (with `user_id`) it belongs to someone else. Revoked keys can be changed too (it does not matter).
+    virtual Task<std::optional<ApiKey>> SetApiKeyRateLimit(std::int64_t id, std::optional<std::int64_t> user_id,
+                                                           std::optional<std::string> rate_limit) = 0;
     /// Records a use of the key.
     virtual Task<void> TouchApiKey(std::int64_t id, core::TimePoint at) = 0;
 

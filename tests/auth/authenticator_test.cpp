@@ -43,7 +43,7 @@ class AuthenticatorTest : public ::testing::Test {
     std::string NewKey(const std::string& scopes, std::int64_t user = 0) {
         std::string key = GenerateApiKey();
         RunAwaitable(
-            store_->CreateApiKey({user ? user : alice_.id, "k", DisplayPrefix(key), Sha256Hex(key), scopes, {}}));
+            store_->CreateApiKey({user ? user : alice_.id, "k", DisplayPrefix(key), Sha256Hex(key), scopes, {}, {}}));
         return key;
     }
     std::optional<std::int64_t> LastUsedMs(const std::string& key) {
@@ -103,6 +103,29 @@ TEST_F(AuthenticatorTest, RevocationOnThisProcessTakesEffectAtOnce) {
     // ... but a revocation through this process forgets it at once.
     auth.ForgetKeys();
     EXPECT_FALSE(RunAwaitable(auth.AuthenticateKey(key)));
+}
+
+TEST_F(AuthenticatorTest, KeyCarriesItsOwnRateLimitAndAChangeIsSeenAfterForgetting) {
+    Authenticator auth(*store_, clock_, {.cache_ttl = std::chrono::hours(1)});
+    std::string key = NewKey("links:read");
+    auto p = RunAwaitable(auth.AuthenticateKey(key));
+    ASSERT_TRUE(p);
+    EXPECT_FALSE(p->rate_limit);  // the server's default
+    ASSERT_TRUE(RunAwaitable(store_->SetApiKeyRateLimit(p->key_id, alice_.id, std::string("2/s burst 3"))));
+    EXPECT_FALSE(RunAwaitable(auth.AuthenticateKey(key))->rate_limit);  // cached until forgotten or expired
+    auth.ForgetKeys();
+    EXPECT_EQ(RunAwaitable(auth.AuthenticateKey(key))->rate_limit, "2/s burst 3");
+}
+
+TEST_F(AuthenticatorTest, RemembersOnlyFreshCachedCredentials) {
+    Authenticator auth(*store_, clock_, {.cache_ttl = std::chrono::milliseconds(50)});
+    std::string key = NewKey("links:read");
+    EXPECT_FALSE(auth.Remembers(Sha256Hex(key)));
+    ASSERT_TRUE(RunAwaitable(auth.AuthenticateKey(key)));
+    EXPECT_TRUE(auth.Remembers(Sha256Hex(key)));
+    EXPECT_FALSE(auth.Remembers(Sha256Hex(GenerateApiKey())));
+    std::this_thread::sleep_for(std::chrono::milliseconds(80));
+    EXPECT_FALSE(auth.Remembers(Sha256Hex(key)));
 }
 
 TEST_F(AuthenticatorTest, CachedEntriesExpire) {

@@ -157,6 +157,7 @@ test('signed in: login form, edit a link, an API key shown once and revoked, a 4
   await waitForPath(page, '/app/keys/');
   await page.getByLabel('Name').fill('browser test key');
   await page.getByRole('checkbox', { name: /links:write/ }).uncheck();
+  await page.getByLabel(/^Rate limit/).fill('5/s burst 10');
   await page.getByRole('button', { name: 'Create key' }).click();
   const keyValue = page.getByTestId('new-key-value');
   await keyValue.waitFor();
@@ -172,6 +173,19 @@ test('signed in: login form, edit a link, an API key shown once and revoked, a 4
   assert.match(await row.innerText(), /links:read, stats:read/);
   const withKey = () => fetch(`${server.base}/api/v1/links/${slug}`, { headers: { authorization: `Bearer ${key}` } });
   assert.equal((await withKey()).status, 200);
+  // The key's own rate limit: shown in its row, changed in place (a bad value is explained, not sent).
+  assert.equal(await row.getByTestId('key-rate-limit').innerText(), '5/s burst 10');
+  await row.getByRole('button', { name: /Change the rate limit/ }).click();
+  const limitInput = row.getByRole('textbox', { name: /Rate limit of/ });
+  await limitInput.fill('10/fortnight');
+  await row.getByRole('button', { name: 'Save' }).click();
+  await row.getByRole('alert').waitFor();
+  assert.equal(await limitInput.getAttribute('aria-invalid'), 'true');
+  await limitInput.fill('20/s burst 40');
+  await row.getByRole('button', { name: 'Save' }).click();
+  await row.getByTestId('key-rate-limit').filter({ hasText: '20/s burst 40' }).waitFor();
+  const keysSeen = await (await fetch(`${server.base}/api/v1/keys`, { headers: { authorization: `Bearer ${key}` } })).json();
+  assert.equal(keysSeen.items.find((k) => k.name === 'browser test key').rate_limit, '20/s burst 40');
   await axe(page, 'keys with a new key');
   await page.screenshot({ path: path.join(ARTIFACTS, 'keys-1280.png'), fullPage: true });
   await page.reload();

@@ -9,7 +9,8 @@ import { after, before, describe, test } from 'node:test';
 
 import { servicesAvailable, startRedis } from './services.mjs';
 import {
-  api, createLink, distributedEnv, follow, makeDataDir, rawRequest, parseResponses, sleep, startServer, waitFor,
+  DISTRIBUTED, api, createLink, distributedEnv, follow, makeDataDir, rawRequest, parseResponses, runCli, sleep,
+  startServer, waitFor,
 } from './support.mjs';
 
 const PG = process.env.SHORTENER_TEST_PG_DSN;
@@ -22,11 +23,15 @@ async function metric(base, line) {
   return found === undefined ? undefined : Number(found.slice(line.length).trim());
 }
 
+// Anonymous callers are limited per address: auth mode required with anonymous shortening (in mode none every
+// caller is the trusted owner, who is not limited by these settings).
+const ANONYMOUS = { SHORTENER_AUTH: 'required', SHORTENER_ANONYMOUS_SHORTENING: 'on' };
+
 describe('rate limits', () => {
   let server;
   before(async () => {
     server = await startServer({
-      env: { SHORTENER_RATE_LIMIT_CREATE: '6/min burst 3', SHORTENER_RATE_LIMIT_API: '1/min burst 5' },
+      env: { ...ANONYMOUS, SHORTENER_RATE_LIMIT_CREATE: '6/min burst 3', SHORTENER_RATE_LIMIT_API: '1/min burst 5' },
     });
   });
   after(() => server?.stop());
@@ -38,7 +43,7 @@ describe('rate limits', () => {
       assert.equal(r.status, 201, r.text);
       created.push(r.body);
     }
-    // Both creation endpoints share the bucket, and another bearer token from the same address does not help.
+    // Both creation endpoints share the bucket, and a made-up bearer token from the same address does not help.
     for (const [pathname, headers] of [['/api/v1/links', {}], ['/api/shorten', {}], ['/api/v1/links', { authorization: 'Bearer sk_other' }]]) {
       const r = await api(server.base, pathname, { method: 'POST', json: { url: 'https://example.com/more' }, headers });
       assert.equal(r.status, 429, r.text);
@@ -58,7 +63,7 @@ describe('rate limits', () => {
   test('other API calls have their own bucket', async () => {
     let limited;
     for (let i = 0; i < 8 && !limited; i++) {
-      const r = await api(server.base, '/api/v1/links?limit=1');
+      const r = await api(server.base, '/api/v1/auth/session');
       if (r.status === 429) limited = r;
       else assert.equal(r.status, 200, r.text);
     }
@@ -70,8 +75,8 @@ describe('rate limits', () => {
   });
 });
 
-test('the default creation limit (1/s, burst 20) is on', async () => {
-  const server = await startServer({ env: { SHORTENER_RATE_LIMIT_CREATE: null } });
+test('the default anonymous creation limit (1/s, burst 20) is on', async () => {
+  const server = await startServer({ env: { ...ANONYMOUS, SHORTENER_RATE_LIMIT_CREATE: null } });
   try {
     const statuses = [];
     for (let i = 0; i < 26; i++) statuses.push((await createLink(server.base, { url: `https://example.com/d/${i}` })).status);
@@ -88,10 +93,179 @@ test('rate limit settings: bad values stop the server at startup', async () => {
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /rate limit "10\/fortnight"/);
   const help = runCli(['--help']);
-  for (const name of ['SHORTENER_RATE_LIMIT_CREATE', 'SHORTENER_RATE_LIMIT_API', 'SHORTENER_BLOCKLIST_FILE',
+  const bad = runCli(['serve', '--rate-limit-authenticated', '50/s burst lots']);
+  assert.equal(bad.status, 2, bad.stderr);
+  assert.match(bad.stderr, /SHORTENER_RATE_LIMIT_AUTHENTICATED/);
+  for (const name of ['SHORTENER_RATE_LIMIT_CREATE', 'SHORTENER_RATE_LIMIT_API', 'SHORTENER_RATE_LIMIT_AUTHENTICATED',
+    'SHORTENER_BLOCKLIST_FILE',
     'SHORTENER_REFUSE_SHORTENERS', 'SHORTENER_EXTRA_SHORTENERS', 'SHORTENER_CORS_ORIGINS']) {
     assert.ok(help.stdout.includes(name), name);
   }
+});
+
+// Issue #12: limits that fit their callers. Every server here runs with the built-in defaults.
+const DEFAULTS = { SHORTENER_RATE_LIMIT_CREATE: null, SHORTENER_RATE_LIMIT_API: null, SHORTENER_RATE_LIMIT_AUTHENTICATED: null };
+const bearer = (key) => ({ authorization: `Bearer ${key}` });
+
+// `shortener keys|users …` against the database of a server on `dataDir` (PostgreSQL when distributed).
+function cli(dataDir, args, input, postgres = DISTRIBUTED) {
+  const env = { SHORTENER_DATA_DIR: dataDir };
+  if (postgres) env.DATABASE_URL = distributedEnv(dataDir).DATABASE_URL;
+  return runCli(args, { env, input });
+}
+
+function cliKey(dataDir, extra = [], postgres = DISTRIBUTED) {
+  const r = cli(dataDir, ['keys', 'create', '--name', 'integration', ...extra], undefined, postgres);
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+// Sends `n` creates with `headers`, `parallel` at a time; returns the statuses in order.
+async function creates(base, n, headers = {}, parallel = 10) {
+  const statuses = [];
+  for (let i = 0; i < n; i += parallel) {
+    const batch = Array.from({ length: Math.min(parallel, n - i) }, (_, j) =>
+      api(base, '/api/v1/links', { method: 'POST', json: { url: `https://example.com/bulk/${i + j}` }, headers }));
+    for (const r of await Promise.all(batch)) statuses.push(r.status);
+  }
+  return statuses;
+}
+
+const count = (statuses, status) => statuses.filter((s) => s === status).length;
+
+test('auth mode none: the local owner is not throttled (300 creates, 300 reads)', { timeout: 60_000 }, async () => {
+  const server = await startServer({ env: { ...DEFAULTS, SHORTENER_AUTH: 'none' } });
+  try {
+    const statuses = await creates(server.base, 300);
+    assert.equal(count(statuses, 201), 300, `statuses: ${[...new Set(statuses)]}`);
+    const reads = await Promise.all(Array.from({ length: 300 }, () => api(server.base, '/api/v1/links?limit=1')));
+    assert.equal(reads.filter((r) => r.status === 200).length, 300);
+  } finally {
+    await server.stop();
+  }
+});
+
+describe('rate limits by kind of caller (defaults)', () => {
+  let server;
+  let dataDir;
+  before(async () => {
+    dataDir = makeDataDir();
+    const r = cli(dataDir, ['users', 'create', '--email', 'alice@example.com'], 'alice password 1\n');
+    assert.equal(r.status, 0, r.stderr);
+    server = await startServer({ dataDir, env: { ...DEFAULTS, ...ANONYMOUS } });
+  });
+  after(() => server?.stop());
+
+  test('an API key with the defaults makes 300 creates quickly without a 429', { timeout: 60_000 }, async () => {
+    const key = cliKey(dataDir);
+    const started = Date.now();
+    const statuses = await creates(server.base, 300, bearer(key), 20);
+    assert.equal(count(statuses, 201), 300, `statuses: ${[...new Set(statuses)]}`);
+    assert.ok(Date.now() - started < 30_000);
+    // Reads of the same key share its generous bucket.
+    const reads = await Promise.all(Array.from({ length: 100 }, () => api(server.base, '/api/v1/links?limit=1', { headers: bearer(key) })));
+    assert.equal(reads.filter((r) => r.status === 200).length, 100);
+  });
+
+  test('anonymous traffic that spends the address does not starve a key from the same address', async () => {
+    const key = cliKey(dataDir);
+    // Anonymous creates from 127.0.0.1: the burst of 20, then 429.
+    const anonymous = await creates(server.base, 25, {}, 1);
+    assert.deepEqual(anonymous.slice(0, 20), Array(20).fill(201));
+    assert.ok(anonymous.includes(429), `${anonymous}`);
+    const refused = await createLink(server.base, { url: 'https://example.com/anon/more' });
+    assert.equal(refused.status, 429);
+    assert.equal(refused.body.error.code, 'rate_limited');
+    // ... and other anonymous API calls until their bucket (burst 100) is empty.
+    let spent = false;
+    for (let i = 0; i < 150 && !spent; i++) spent = (await api(server.base, '/api/v1/auth/session')).status === 429;
+    assert.ok(spent, 'the anonymous API bucket of 127.0.0.1 is spent');
+    // The key, from the very same address, is unaffected: creates and reads.
+    const keyed = await creates(server.base, 30, bearer(key), 10);
+    assert.equal(count(keyed, 201), 30, `${keyed}`);
+    assert.equal((await api(server.base, '/api/v1/links?limit=1', { headers: bearer(key) })).status, 200);
+  });
+
+  test('a key with its own low limit gets 429 after its burst; another key is unaffected', async () => {
+    const slow = cliKey(dataDir, ['--rate-limit', '2/s burst 3']);
+    const other = cliKey(dataDir);
+    const statuses = [];
+    for (let i = 0; i < 6 && !statuses.includes(429); i++) {
+      const r = await api(server.base, '/api/v1/links', {
+        method: 'POST', json: { url: `https://example.com/slow/${i}` }, headers: bearer(slow) });
+      statuses.push(r.status);
+    }
+    assert.deepEqual(statuses.slice(0, 3), [201, 201, 201]);
+    assert.equal(statuses.at(-1), 429, `${statuses}`);
+    const limited = await api(server.base, '/api/v1/links?limit=1', { headers: bearer(slow) });
+    assert.equal(limited.status, 429, 'reads share the key\'s bucket');
+    assert.equal(limited.headers.get('ratelimit-limit'), '3');
+    assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+    const fine = await creates(server.base, 20, bearer(other), 10);
+    assert.equal(count(fine, 201), 20, `${fine}`);
+    // The limit shows in the CLI's list.
+    const list = cli(dataDir, ['keys', 'list']);
+    assert.equal(list.status, 0, list.stderr);
+    assert.match(list.stdout, /\t2\/s burst 3\n/);
+    assert.match(list.stdout.split('\n')[0], /\tRATE_LIMIT$/);
+  });
+
+  test('keys update changes a key\'s limit (within the 5 s cache), and back to the default', { timeout: 30_000 }, async () => {
+    const key = cliKey(dataDir, ['--rate-limit', '1/h burst 1']);
+    assert.equal((await api(server.base, '/api/v1/links?limit=1', { headers: bearer(key) })).status, 200);
+    assert.equal((await api(server.base, '/api/v1/links?limit=1', { headers: bearer(key) })).status, 429);
+    const id = cli(dataDir, ['keys', 'list']).stdout.trim().split('\n').at(-1).split('\t')[0];
+    const bad = cli(dataDir, ['keys', 'update', id, '--rate-limit', '10/fortnight']);
+    assert.equal(bad.status, 2, bad.stderr);
+    const r = cli(dataDir, ['keys', 'update', id, '--rate-limit', 'default']);
+    assert.equal(r.status, 0, r.stderr);
+    await waitFor(async () => (await api(server.base, '/api/v1/links?limit=1', { headers: bearer(key) })).status === 200,
+      8000, 'the default limit to apply');
+    assert.match(cli(dataDir, ['keys', 'list']).stdout, new RegExp(`^${id}\t.*\tdefault$`, 'm'));
+  });
+
+  test('POST and PATCH /api/v1/keys: rate_limit is validated, shown, changed; only admins lift it', async () => {
+    const admin = cliKey(dataDir, ['--scopes', 'admin']);
+    const created = await api(server.base, '/api/v1/keys', {
+      method: 'POST', headers: bearer(admin), json: { name: 'bulk', rate_limit: '2/s burst 3' } });
+    assert.equal(created.status, 201, created.text);
+    assert.equal(created.body.rate_limit, '2/s burst 3');
+    const plain = await api(server.base, '/api/v1/keys', { method: 'POST', headers: bearer(admin), json: { name: 'plain' } });
+    assert.equal(plain.body.rate_limit, null);
+    for (const rate_limit of ['10/fortnight<script>', 'fast', 42, '10/s burst 0', '1e9/s', 'x'.repeat(100)]) {
+      const r = await api(server.base, '/api/v1/keys', { method: 'POST', headers: bearer(admin), json: { name: 'bad', rate_limit } });
+      assert.equal(r.status, 400, `${rate_limit}: ${r.text}`);
+      assert.equal(r.body.error.code, 'invalid_request');
+      assert.ok(r.body.error.message.includes('rate_limit'));
+      assert.ok(!r.text.includes('fortnight') && !r.text.includes('<script>') && !r.text.includes('xxxxx'), r.text);
+      const p = await api(server.base, `/api/v1/keys/${created.body.id}`, { method: 'PATCH', headers: bearer(admin), json: { rate_limit } });
+      assert.equal(p.status, 400, p.text);
+      assert.equal(p.body.error.code, 'invalid_request');
+    }
+    // The new limit applies at once on this replica.
+    const patched = await api(server.base, `/api/v1/keys/${created.body.id}`, { method: 'PATCH', headers: bearer(admin), json: { rate_limit: 'off' } });
+    assert.equal(patched.status, 200, patched.text);
+    assert.equal(patched.body.rate_limit, 'off');
+    const list = await api(server.base, '/api/v1/keys', { headers: bearer(admin) });
+    assert.equal(list.body.items.find((k) => k.id === created.body.id).rate_limit, 'off');
+    const cleared = await api(server.base, `/api/v1/keys/${created.body.id}`, { method: 'PATCH', headers: bearer(admin), json: { rate_limit: null } });
+    assert.equal(cleared.body.rate_limit, null);
+    assert.equal((await api(server.base, `/api/v1/keys/${created.body.id}`, { method: 'PATCH', headers: bearer(admin), json: {} })).status, 400);
+    assert.equal((await api(server.base, '/api/v1/keys/999999', { method: 'PATCH', headers: bearer(admin), json: { rate_limit: null } })).status, 404);
+
+    // A user's own key: tightening is fine, more than the default is for admins only, others' keys are not found.
+    const alice = cliKey(dataDir, ['--user', 'alice@example.com']);
+    const aliceId = (await api(server.base, '/api/v1/keys', { headers: bearer(alice) })).body.items[0].id;
+    const tighter = await api(server.base, `/api/v1/keys/${aliceId}`, { method: 'PATCH', headers: bearer(alice), json: { rate_limit: '10/s burst 100' } });
+    assert.equal(tighter.status, 200, tighter.text);
+    for (const rate_limit of ['off', '100/s burst 1000', '50/s burst 501']) {
+      const r = await api(server.base, `/api/v1/keys/${aliceId}`, { method: 'PATCH', headers: bearer(alice), json: { rate_limit } });
+      assert.equal(r.status, 403, `${rate_limit}: ${r.text}`);
+      assert.equal(r.body.error.code, 'insufficient_scope');
+    }
+    const notHers = await api(server.base, `/api/v1/keys/${created.body.id}`, { method: 'PATCH', headers: bearer(alice), json: { rate_limit: '1/s' } });
+    assert.equal(notHers.status, 404);
+  });
 });
 
 describe('domain rules', () => {
@@ -299,7 +473,7 @@ describe('security headers and CORS', () => {
 describe('distributed: rate limits held in Redis', { skip: noServices && !process.env.CI ? 'needs SHORTENER_TEST_PG_DSN, SHORTENER_TEST_REDIS_URL' : false }, () => {
   test('two API replicas share one creation limit: the 11th create on either is 429', { timeout: 60_000 }, async () => {
     const dataDir = makeDataDir();
-    const env = { ...distributedEnv(dataDir), SHORTENER_RATE_LIMIT_CREATE: '1/h burst 10' };
+    const env = { ...distributedEnv(dataDir), ...ANONYMOUS, SHORTENER_RATE_LIMIT_CREATE: '1/h burst 10' };
     const a = await startServer({ env, dataDir });
     const b = await startServer({ env, dataDir: makeDataDir() });
     try {
@@ -320,10 +494,39 @@ describe('distributed: rate limits held in Redis', { skip: noServices && !proces
     }
   });
 
+  test('a key\'s own bucket is shared by the replicas and apart from the address\'s', { timeout: 60_000 }, async () => {
+    const dataDir = makeDataDir();
+    const env = { ...distributedEnv(dataDir), ...ANONYMOUS, ...DEFAULTS, SHORTENER_RATE_LIMIT_CREATE: '1/h burst 2' };
+    const a = await startServer({ env, dataDir });
+    const b = await startServer({ env, dataDir: makeDataDir() });
+    try {
+      const key = cliKey(dataDir, ['--rate-limit', '1/h burst 4'], true);
+      const other = cliKey(dataDir, [], true);
+      // Anonymous creates spend 127.0.0.1's bucket on both replicas.
+      for (let i = 0; i < 2; i++) assert.equal((await createLink(a.base, { url: `https://example.com/an/${i}` })).status, 201);
+      for (const replica of [a, b]) assert.equal((await createLink(replica.base, { url: 'https://example.com/an/x' })).status, 429);
+      // The key still has its 4, wherever it lands; then 429 on either replica.
+      for (let i = 0; i < 4; i++) {
+        const r = await api((i % 2 ? b : a).base, '/api/v1/links', { method: 'POST', json: { url: `https://example.com/k/${i}` }, headers: bearer(key) });
+        assert.equal(r.status, 201, `create ${i + 1}: ${r.text}`);
+      }
+      for (const replica of [a, b]) {
+        const r = await api(replica.base, '/api/v1/links', { method: 'POST', json: { url: 'https://example.com/k/5' }, headers: bearer(key) });
+        assert.equal(r.status, 429, r.text);
+        assert.ok(Number(r.headers.get('retry-after')) >= 300);
+      }
+      // Another key from the same address: the default (50/s burst 500).
+      assert.deepEqual(await creates(b.base, 30, bearer(other), 10), Array(30).fill(201));
+      assert.equal(await metric(a.base, 'shortener_rate_limit_fail_open_total'), 0);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+
   test('Redis unreachable: requests are allowed (fail open) and counted', { timeout: 60_000 }, async () => {
     const redis = await startRedis();
     const dataDir = makeDataDir();
-    const env = { ...distributedEnv(dataDir), REDIS_URL: redis.url, SHORTENER_RATE_LIMIT_CREATE: '1/h burst 2' };
+    const env = { ...distributedEnv(dataDir), ...ANONYMOUS, REDIS_URL: redis.url, SHORTENER_RATE_LIMIT_CREATE: '1/h burst 2' };
     const server = await startServer({ env, dataDir });
     let redisUp = true;  // services.mjs's stop() must run once: a second call waits for an exit already seen
     try {

@@ -137,6 +137,7 @@ async function launch(command, { env = {}, dataDir, args = [], readyMsg = 'liste
     SHORTENER_DATA_DIR: dataDir,
     SHORTENER_RATE_LIMIT_CREATE: 'off',
     SHORTENER_RATE_LIMIT_API: 'off',
+    SHORTENER_RATE_LIMIT_AUTHENTICATED: 'off',
     ...env,
   });
   for (const [k, v] of Object.entries(childEnv)) if (v === null || v === undefined) delete childEnv[k];

@@ -70,7 +70,8 @@ class AuthorizeTest : public ::testing::Test {
 
     std::string Key(std::int64_t user, const std::string& scopes) {
         std::string key = auth::GenerateApiKey();
-        RunAwaitable(auth_store_.CreateApiKey({user, "k", auth::DisplayPrefix(key), auth::Sha256Hex(key), scopes, {}}));
+        RunAwaitable(
+            auth_store_.CreateApiKey({user, "k", auth::DisplayPrefix(key), auth::Sha256Hex(key), scopes, {}, {}}));
         return key;
     }
     // A session of `user`; returns the cookie header value, and the CSRF token in `csrf`.

@@ -1,15 +1,23 @@
-// Token buckets (issue #7): the bucket arithmetic on a fake clock, the bounded in-process limiter, the limit
-// syntax of the configuration, and the guard's 429 through the dispatcher.
+// Token buckets (issues #7, #12): the bucket arithmetic on a fake clock, the bounded in-process limiter, the limit
+// syntax of the configuration, and the guard's 429 through the dispatcher: anonymous callers per address, API keys
+// per key (with limits of their own) over a real SQLite auth store, the owner of auth mode none.
 
 #include "http/rate_limiter.hpp"
 
 #include <gtest/gtest.h>
 
+#include <deque>
+#include <filesystem>
+#include <random>
 #include <stdexcept>
 
+#include "auth/authenticator.hpp"
+#include "auth/credentials.hpp"
 #include "http/dispatcher.hpp"
 #include "http/rate_limit/in_process_rate_limiter.hpp"
 #include "http/rate_limit/rate_limit_guard.hpp"
+#include "store/sqlite/sqlite_auth_store.hpp"
+#include "store/sqlite/sqlite_stores.hpp"
 #include "support/run_awaitable.hpp"
 
 namespace shortener::http {
@@ -74,7 +82,9 @@ TEST(InProcessRateLimiter, MemoryStaysBoundedUnderAFloodOfNewKeys) {
     for (int i = 0; i < 10'000; ++i) {
         limiter.TakeNow("attacker-" + std::to_string(i), limit);
         // An active client keeps its bucket: every request moves it to the front of its shard.
-        if (i % 8 == 0) EXPECT_FALSE(limiter.TakeNow("victim", limit).allowed) << i;
+        if (i % 8 == 0) {
+            EXPECT_FALSE(limiter.TakeNow("victim", limit).allowed) << i;
+        }
     }
     EXPECT_LE(limiter.Size(), 64u);
 }
@@ -135,9 +145,11 @@ Handler Ok() {
 }
 
 struct Call {
-    Method method = Method::kGet;
+    Call(Method m, std::string t, std::string r = "192.0.2.1", std::vector<HeaderField> h = {})
+        : method(m), target(std::move(t)), remote(std::move(r)), headers(std::move(h)) {}
+    Method method;
     std::string target;
-    std::string remote = "192.0.2.1";
+    std::string remote;
     std::vector<HeaderField> headers;
 };
 
@@ -158,8 +170,24 @@ std::string HeaderOf(const Response& r, std::string_view name) {
     return {};
 }
 
+class SystemClock final : public core::Clock {
+  public:
+    std::chrono::system_clock::time_point Now() const noexcept override { return std::chrono::system_clock::now(); }
+};
+
+// Anonymous: creates 0.1/s burst 2, other calls 1/s burst 5 per address. Keys and sessions: 1/s burst 4.
 class GuardedRouter : public ::testing::Test {
   protected:
+    GuardedRouter()
+        : dir_(std::filesystem::temp_directory_path() / ("guard-" + std::to_string(std::random_device{}()))),
+          db_((std::filesystem::create_directories(dir_), std::make_shared<store::SqliteDb>((dir_ / "t.db").string()))),
+          auth_store_(db_),
+          authenticator_(auth_store_, system_clock_) {
+        db_->Migrate(store::SqliteMigrations());
+        alice_ = *RunAwaitable(auth_store_.CreateUser({"alice@example.com", "", false, {}}));
+    }
+    ~GuardedRouter() override { std::filesystem::remove_all(dir_); }
+
     void SetUp() override {
         router_.Add({Method::kPost}, "/api/v1/links", "links_create", Ok(), RouteClass::kCreate);
         router_.Add({Method::kGet}, "/api/v1/links", "links_list", Ok());
@@ -167,11 +195,32 @@ class GuardedRouter : public ::testing::Test {
         router_.Add({Method::kGet}, "/{slug}", "redirect", Ok());
         router_.SetGuard(guard_.AsGuard());
     }
+
+    // A new key of alice's; `rate_limit`: its own limit.
+    std::vector<HeaderField> Key(std::optional<std::string> rate_limit = std::nullopt) {
+        keys_.push_back(auth::GenerateApiKey());
+        const std::string& key = keys_.back();
+        store::NewApiKey row{alice_.id,     "k", auth::DisplayPrefix(key), auth::Sha256Hex(key),
+                             "links:write", {},  std::move(rate_limit)};
+        RunAwaitable(auth_store_.CreateApiKey(row));
+        return {{"authorization", "Bearer " + key}};
+    }
+
+    std::filesystem::path dir_;
+    std::shared_ptr<store::SqliteDb> db_;
+    store::SqliteAuthStore auth_store_;
+    SystemClock system_clock_;
+    auth::Authenticator authenticator_;
+    store::User alice_;
+    std::deque<std::string> keys_;
     FakeClock clock_;
     InProcessRateLimiter limiter_{{.max_buckets = 1000, .shards = 2, .now = clock_.Fn()}};
     metrics::Registry registry_;
-    RateLimitGuard guard_{
-        limiter_, {RateLimit{0.1, 2}, RateLimit{1, 5}}, *core::TrustedProxies::Parse("10.0.0.0/8"), registry_};
+    RateLimitGuard guard_{limiter_,
+                          {RateLimit{0.1, 2}, RateLimit{1, 5}, RateLimit{1, 4}},
+                          *core::TrustedProxies::Parse("10.0.0.0/8"),
+                          registry_,
+                          &authenticator_};
     Router router_;
 };
 
@@ -217,14 +266,118 @@ TEST_F(GuardedRouter, ForwardedForCountsOnlyFromTrustedProxies) {
 }
 
 TEST_F(GuardedRouter, OneKeyIsLimitedAcrossAddresses) {
+    const auto key = Key();
+    for (int i = 0; i < 4; ++i) {
+        Call c{Method::kPost, "/api/v1/links", "192.0.2." + std::to_string(10 + i), key};
+        EXPECT_EQ(Send(router_, c).status, 200u) << i;
+    }
+    // Creates and other calls of a key share its one bucket.
+    EXPECT_EQ(Send(router_, {Method::kGet, "/api/v1/links", "192.0.2.20", key}).status, 429u);
+    EXPECT_NE(registry_.Render().find(R"(shortener_rate_limited_total{class="api",bucket="credential"} 1)"),
+              std::string::npos)
+        << registry_.Render();
+}
+
+TEST_F(GuardedRouter, AKeyIsNotStarvedByAnonymousTrafficFromItsAddress) {
+    const auto key = Key();
+    for (int i = 0; i < 2; ++i) EXPECT_EQ(Send(router_, {Method::kPost, "/api/v1/links"}).status, 200u);
+    EXPECT_EQ(Send(router_, {Method::kPost, "/api/v1/links"}).status, 429u);  // the address is spent
+    for (int i = 0; i < 4; ++i)
+        EXPECT_EQ(Send(router_, {Method::kPost, "/api/v1/links", "192.0.2.1", key}).status, 200u);
+    // ... and keys do not spend the address's bucket either: another key from there is fresh.
+    const auto other = Key();
+    EXPECT_EQ(Send(router_, {Method::kPost, "/api/v1/links", "192.0.2.1", other}).status, 200u);
+}
+
+TEST_F(GuardedRouter, AKeyMayCarryItsOwnLimit) {
+    const auto slow = Key("1/min burst 1");
+    const auto fast = Key("100/s burst 50");
+    const auto unlimited = Key("off");
+    EXPECT_EQ(Send(router_, {Method::kPost, "/api/v1/links", "192.0.2.1", slow}).status, 200u);
+    Response r = Send(router_, {Method::kPost, "/api/v1/links", "192.0.2.1", slow});
+    EXPECT_EQ(r.status, 429u);
+    EXPECT_EQ(HeaderOf(r, "RateLimit-Limit"), "1");
+    EXPECT_EQ(HeaderOf(r, "Retry-After"), "60");
+    for (int i = 0; i < 50; ++i)
+        ASSERT_EQ(Send(router_, {Method::kPost, "/api/v1/links", "192.0.2.1", fast}).status, 200u);
+    EXPECT_EQ(Send(router_, {Method::kPost, "/api/v1/links", "192.0.2.1", fast}).status, 429u);
+    for (int i = 0; i < 100; ++i) {
+        ASSERT_EQ(Send(router_, {Method::kPost, "/api/v1/links", "192.0.2.1", unlimited}).status, 200u);
+    }
+}
+
+TEST_F(GuardedRouter, SessionsOfOneUserShareTheirBucket) {
+    const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    std::vector<std::vector<HeaderField>> cookies;
     for (int i = 0; i < 2; ++i) {
-        Call c{Method::kPost, "/api/v1/links", "192.0.2." + std::to_string(10 + i), {{"authorization", "Bearer sk_k"}}};
+        const std::string token = auth::GenerateToken();
+        const store::NewSession session{auth::Sha256Hex(token), alice_.id, "csrf", now, now + std::chrono::hours(1)};
+        RunAwaitable(auth_store_.CreateSession(session));
+        cookies.push_back({{"cookie", "shortener_session=" + token}});
+    }
+    for (int i = 0; i < 4; ++i) {
+        EXPECT_EQ(Send(router_, {Method::kGet, "/api/v1/links", "192.0.2.1", cookies[i % 2]}).status, 200u) << i;
+    }
+    EXPECT_EQ(Send(router_, {Method::kGet, "/api/v1/links", "192.0.2.9", cookies[0]}).status, 429u);
+    EXPECT_EQ(Send(router_, {Method::kGet, "/api/v1/links", "192.0.2.9", cookies[1]}).status, 429u);
+    // The address was never charged: an anonymous caller there still has its 5.
+    EXPECT_EQ(Send(router_, {Method::kGet, "/api/v1/links", "192.0.2.1"}).status, 200u);
+}
+
+TEST_F(GuardedRouter, CredentialsThatDoNotAuthenticateCountAsAnonymous) {
+    // Another made-up bearer token per request does not escape the address's bucket.
+    for (int i = 0; i < 2; ++i) {
+        Call c{
+            Method::kPost, "/api/v1/links", "192.0.2.1", {{"authorization", "Bearer sk_made_up_" + std::to_string(i)}}};
         EXPECT_EQ(Send(router_, c).status, 200u);
     }
-    Call c{Method::kPost, "/api/v1/links", "192.0.2.20", {{"authorization", "Bearer sk_k"}}};
+    Call c{Method::kPost, "/api/v1/links", "192.0.2.1", {{"authorization", "Bearer sk_made_up_x"}}};
     EXPECT_EQ(Send(router_, c).status, 429u);
-    EXPECT_NE(registry_.Render().find(R"(shortener_rate_limited_total{class="create",bucket="credential"} 1)"),
-              std::string::npos);
+    Call session{Method::kPost, "/api/v1/links", "192.0.2.1", {{"cookie", "shortener_session=nope"}}};
+    EXPECT_EQ(Send(router_, session).status, 429u);
+}
+
+TEST_F(GuardedRouter, LookupsOfUnknownCredentialsAreBoundedPerAddress) {
+    int refused = 0;
+    for (int i = 0; i < 150; ++i) {
+        Call c{
+            Method::kGet, "/api/v1/links", "203.0.113.5", {{"authorization", "Bearer sk_guess_" + std::to_string(i)}}};
+        if (Send(router_, c).status == 429) ++refused;
+    }
+    EXPECT_GE(refused, 50);  // the anonymous bucket (burst 5) or the lookup bucket (burst 100)
+    EXPECT_NE(registry_.Render().find(R"(bucket="lookup"})"), std::string::npos) << registry_.Render();
+    // A key already in the authenticator's cache needs no lookup: the same address still uses it.
+    const auto key = Key();
+    authenticator_.ForgetKeys();
+    EXPECT_EQ(Send(router_, {Method::kGet, "/api/v1/links", "203.0.113.6", key}).status, 200u);  // cached now
+    EXPECT_EQ(Send(router_, {Method::kGet, "/api/v1/links", "203.0.113.5", key}).status, 200u);
+}
+
+TEST(RateLimitGuardModeNone, TheOwnerIsLimitedOnlyWhenAskedTo) {
+    FakeClock clock;
+    InProcessRateLimiter limiter{{.max_buckets = 100, .shards = 1, .now = clock.Fn()}};
+    metrics::Registry registry;
+    Router open;
+    RateLimitGuard unlimited{limiter, {RateLimit{0.1, 2}, RateLimit{1, 5}, std::nullopt}, {}, registry};
+    open.Add({Method::kPost}, "/api/v1/links", "links_create", Ok(), RouteClass::kCreate);
+    open.SetGuard(unlimited.AsGuard());
+    for (int i = 0; i < 300; ++i) ASSERT_EQ(Send(open, {Method::kPost, "/api/v1/links"}).status, 200u) << i;
+
+    metrics::Registry registry2;
+    Router limited;
+    RateLimitGuard owner{limiter, {std::nullopt, std::nullopt, RateLimit{1, 3}}, {}, registry2};
+    limited.Add({Method::kPost}, "/api/v1/links", "links_create", Ok(), RouteClass::kCreate);
+    limited.SetGuard(owner.AsGuard());
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(Send(limited, {Method::kPost, "/api/v1/links"}).status, 200u);
+    EXPECT_EQ(Send(limited, {Method::kPost, "/api/v1/links"}).status, 429u);
+}
+
+TEST(RateLimitGuardLimits, AKeysOwnLimitWinsAndABadOneFallsBack) {
+    const std::optional<RateLimit> fallback = RateLimit{50, 500};
+    EXPECT_EQ(EffectiveLimit(std::nullopt, fallback)->burst, 500);
+    EXPECT_EQ(EffectiveLimit(std::string("2/s burst 3"), fallback)->burst, 3);
+    EXPECT_FALSE(EffectiveLimit(std::string("off"), fallback));
+    EXPECT_EQ(EffectiveLimit(std::string("garbage"), fallback)->burst, 500);
 }
 
 }  // namespace

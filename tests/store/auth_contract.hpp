@@ -25,7 +25,7 @@ inline NewUser MakeUser(std::string email, bool admin = false) {
 }
 
 inline NewApiKey MakeKey(std::int64_t user, std::string hash, std::string scopes = "links:read") {
-    return NewApiKey{user, "ci deploy", "sk_AbCdEfGh", std::move(hash), std::move(scopes), T(5)};
+    return NewApiKey{user, "ci deploy", "sk_AbCdEfGh", std::move(hash), std::move(scopes), T(5), std::nullopt};
 }
 
 template <class Backend>
@@ -131,6 +131,35 @@ TYPED_TEST_P(AuthStoreContract, TouchRecordsLastUseAndNeverGoesBack) {
     EXPECT_EQ(RunAwaitable(this->auth().FindApiKey(std::string(64, 'd')))->key.last_used_at, T(100));
 }
 
+TYPED_TEST_P(AuthStoreContract, KeyRateLimitsAreSetAtCreationAndChangedLater) {
+    User alice = this->NewUserOrDie("alice@example.com");
+    User bob = this->NewUserOrDie("bob@example.com");
+    ApiKey plain = RunAwaitable(this->auth().CreateApiKey(MakeKey(alice.id, std::string(64, 'f'))));
+    EXPECT_FALSE(plain.rate_limit);  // the server's default
+    auto own = MakeKey(alice.id, std::string(64, '9'));
+    own.rate_limit = "100/s burst 1000";
+    ApiKey custom = RunAwaitable(this->auth().CreateApiKey(own));
+    EXPECT_EQ(custom.rate_limit, "100/s burst 1000");
+    EXPECT_EQ(RunAwaitable(this->auth().FindApiKey(std::string(64, '9')))->key.rate_limit, "100/s burst 1000");
+    EXPECT_EQ(RunAwaitable(this->auth().FindApiKey(std::string(64, '9')))->user.id, alice.id);
+
+    auto changed = RunAwaitable(this->auth().SetApiKeyRateLimit(plain.id, alice.id, std::string("2/s burst 3")));
+    ASSERT_TRUE(changed);
+    EXPECT_EQ(changed->id, plain.id);
+    EXPECT_EQ(changed->name, plain.name);
+    EXPECT_EQ(changed->rate_limit, "2/s burst 3");
+    EXPECT_EQ(RunAwaitable(this->auth().ListApiKeys(alice.id)).at(0).rate_limit, "2/s burst 3");
+    // Someone else's key, or none at all: nothing changes.
+    EXPECT_FALSE(RunAwaitable(this->auth().SetApiKeyRateLimit(plain.id, bob.id, std::string("off"))));
+    EXPECT_FALSE(RunAwaitable(this->auth().SetApiKeyRateLimit(9'999'999, std::nullopt, std::string("off"))));
+    EXPECT_EQ(RunAwaitable(this->auth().FindApiKey(std::string(64, 'f')))->key.rate_limit, "2/s burst 3");
+    // An admin (no owner filter) clears it back to the default.
+    auto cleared = RunAwaitable(this->auth().SetApiKeyRateLimit(plain.id, std::nullopt, std::nullopt));
+    ASSERT_TRUE(cleared);
+    EXPECT_FALSE(cleared->rate_limit);
+    EXPECT_FALSE(RunAwaitable(this->auth().FindApiKey(std::string(64, 'f')))->key.rate_limit);
+}
+
 TYPED_TEST_P(AuthStoreContract, SessionsExpireAndDelete) {
     User alice = this->NewUserOrDie("alice@example.com", true);
     RunAwaitable(this->auth().CreateSession(NewSession{std::string(64, '1'), alice.id, "csrf1", T(0), T(1000)}));
@@ -165,7 +194,8 @@ TYPED_TEST_P(AuthStoreContract, HostileTextIsStoredVerbatim) {
 }
 
 REGISTER_TYPED_TEST_SUITE_P(AuthStoreContract, ServiceOwnerExistsAndCannotLogIn, CreateAndFindUsers,
-                            ApiKeysCreateFindListRevoke, TouchRecordsLastUseAndNeverGoesBack, SessionsExpireAndDelete,
+                            ApiKeysCreateFindListRevoke, TouchRecordsLastUseAndNeverGoesBack,
+                            KeyRateLimitsAreSetAtCreationAndChangedLater, SessionsExpireAndDelete,
                             HostileTextIsStoredVerbatim);
 
 }  // namespace shortener::store::auth_contract

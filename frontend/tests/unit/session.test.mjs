@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
   safeNext, loginHref, csrfFromCookie, tokenFromFragment, dashboardHref, parseSession, sessionGate,
-  retryAfterSeconds, waitSentence, keyRequest, NO_AUTH_SESSION, DEFAULT_NEXT,
+  retryAfterSeconds, waitSentence, keyRequest, rateLimitValue, NO_AUTH_SESSION, DEFAULT_NEXT,
 } from '../../lib/session.mjs';
 
 test('safeNext keeps same-origin relative paths', () => {
@@ -89,4 +89,21 @@ test('keyRequest', () => {
   assert.equal(keyRequest(' ', ['links:read']).error.field, 'name');
   assert.equal(keyRequest('x', []).error.field, 'scopes');
   assert.equal(keyRequest('x'.repeat(101), ['admin']).error.field, 'name');
+  // A rate limit of the key's own: sent only when given, checked before sending.
+  assert.deepEqual(keyRequest('ci', ['links:read'], ' 100/s burst 1000 '),
+    { body: { name: 'ci', scopes: ['links:read'], rate_limit: '100/s burst 1000' } });
+  assert.deepEqual(keyRequest('ci', ['links:read'], '  '), { body: { name: 'ci', scopes: ['links:read'] } });
+  assert.equal(keyRequest('ci', ['links:read'], '10/fortnight').error.field, 'rate_limit');
+});
+
+test('rateLimitValue accepts what the server accepts', () => {
+  for (const ok of ['100/s burst 1000', '2/s burst 3', '6000/min', '10000/h', '1000/h burst 50', '30', '0.5/s', 'off']) {
+    assert.equal(rateLimitValue(ok).value, ok, ok);
+  }
+  assert.equal(rateLimitValue('').value, null);
+  assert.equal(rateLimitValue(' \t').value, null);
+  for (const bad of ['10/fortnight', 'fast', '10/s burst', '10/s burst 0', '-1/s', '/s', '0/s', '10 per second',
+    '1e9/s', `${'9'.repeat(70)}/s`, '<script>']) {
+    assert.ok(rateLimitValue(bad).error, bad);
+  }
 });

@@ -1,11 +1,13 @@
 // Accounts, sessions and API keys over HTTP (docs/api-spec.md "Authentication"):
-// GET /api/v1/auth/session, POST /api/v1/auth/login|logout|signup, GET|POST /api/v1/keys, DELETE /api/v1/keys/{id}.
+// GET /api/v1/auth/session, POST /api/v1/auth/login|logout|signup, GET|POST /api/v1/keys,
+// PATCH|DELETE /api/v1/keys/{id}.
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <charconv>
 #include <memory>
+#include <stdexcept>
 #include <variant>
 
 #include "auth/credentials.hpp"
@@ -212,7 +214,76 @@ json::object KeyJson(const store::ApiKey& k) {
                         {"scopes", std::move(scopes)},
                         {"created_at", core::FormatRfc3339(k.created_at)},
                         {"last_used_at", time(k.last_used_at)},
-                        {"revoked_at", time(k.revoked_at)}};
+                        {"revoked_at", time(k.revoked_at)},
+                        {"rate_limit", k.rate_limit ? json::value(*k.rate_limit) : json::value(nullptr)}};
+}
+
+// Whether `limit` allows more than `ceiling` (nullopt: unlimited).
+bool Exceeds(const std::optional<RateLimit>& limit, const std::optional<RateLimit>& ceiling) {
+    if (!ceiling) return false;
+    if (!limit) return true;
+    return limit->per_second > ceiling->per_second || limit->burst > ceiling->burst;
+}
+
+// The `rate_limit` member of a key request: nullopt = the server's default (null or absent), else the limit's
+// text, validated. Non-admins may only tighten their keys: nothing above the default. The message never
+// repeats the input.
+std::variant<std::optional<std::string>, Response> RateLimitField(const HandlerContext& ctx, const json::object& o,
+                                                                  const auth::Principal& p) {
+    auto it = o.find("rate_limit");
+    if (it == o.end() || it->value().is_null()) return std::optional<std::string>();
+    constexpr std::string_view kHint =
+        "\"rate_limit\" must be null (the default), \"off\", or a limit such as \"100/s burst 1000\", \"6000/min\" "
+        "or \"10000/h burst 500\".";
+    if (!it->value().is_string() || it->value().as_string().size() > 64) {
+        return ErrorResponse(Errc::kInvalidRequest, kHint);
+    }
+    std::string text(it->value().as_string());
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.erase(0, 1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.pop_back();
+    std::optional<RateLimit> limit;
+    try {
+        limit = ParseRateLimit(text);
+    } catch (const std::invalid_argument&) {
+        return ErrorResponse(Errc::kInvalidRequest, kHint);
+    }
+    if (!p.is_admin() && Exceeds(limit, ctx.auth.authenticated_rate_limit)) {
+        return ErrorResponse(Errc::kInsufficientScope, "Only an admin can give a key a limit above the default.");
+    }
+    return std::optional<std::string>(std::move(text));
+}
+
+// The `scopes` member of a new key: a non-empty array of scope names (absent: the user scopes).
+std::variant<auth::Scopes, Response> ScopesField(const json::object& o, const auth::Principal& p) {
+    auth::Scopes scopes = auth::kUserScopes;
+    if (auto it = o.find("scopes"); it != o.end()) {
+        std::vector<std::string> names;
+        bool ok = it->value().is_array() && !it->value().as_array().empty();
+        if (ok) {
+            for (const auto& v : it->value().as_array()) {
+                if (!v.is_string()) {
+                    ok = false;
+                    break;
+                }
+                names.emplace_back(v.as_string());
+            }
+        }
+        auto parsed_scopes = ok ? auth::ParseScopes(names) : std::nullopt;
+        if (!parsed_scopes) return ErrorResponse(Errc::kInvalidScopes);
+        scopes = *parsed_scopes;
+    }
+    if ((scopes & auth::kAdmin) && !p.is_admin()) {
+        return ErrorResponse(Errc::kInvalidScopes, "Only an admin can grant the admin scope.");
+    }
+    return scopes;
+}
+
+// A key id from the path; nullopt when it is not a positive integer.
+std::optional<std::int64_t> KeyId(std::string_view id_text) {
+    std::int64_t id = 0;
+    auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+    if (ec != std::errc() || end != id_text.data() + id_text.size() || id < 1) return std::nullopt;
+    return id;
 }
 
 // Key management needs an account behind the credential (any scope: a key may list and revoke its
@@ -245,7 +316,7 @@ boost::asio::awaitable<Response> HandleCreateKey(HandlerContext& ctx, const Requ
     if (p.kind == auth::Principal::Kind::kApiKey && !p.is_admin()) {
         co_return ErrorResponse(Errc::kInsufficientScope, "Only a logged-in user or an admin key can create keys.");
     }
-    auto parsed = JsonObject(req, {"name", "scopes"});
+    auto parsed = JsonObject(req, {"name", "scopes", "rate_limit"});
     if (auto* r = std::get_if<Response>(&parsed)) co_return std::move(*r);
     const auto& o = std::get<json::object>(parsed);
     auto name = StringField(o, "name");
@@ -253,30 +324,18 @@ boost::asio::awaitable<Response> HandleCreateKey(HandlerContext& ctx, const Requ
         co_return ErrorResponse(Errc::kInvalidRequest,
                                 "\"name\" must be a string of 1 to 100 characters without control characters.");
     }
-    auth::Scopes scopes = auth::kUserScopes;
-    if (auto it = o.find("scopes"); it != o.end()) {
-        std::vector<std::string> names;
-        bool ok = it->value().is_array() && !it->value().as_array().empty();
-        if (ok) {
-            for (const auto& v : it->value().as_array()) {
-                if (!v.is_string()) {
-                    ok = false;
-                    break;
-                }
-                names.emplace_back(v.as_string());
-            }
-        }
-        auto parsed_scopes = ok ? auth::ParseScopes(names) : std::nullopt;
-        if (!parsed_scopes) co_return ErrorResponse(Errc::kInvalidScopes);
-        scopes = *parsed_scopes;
-    }
-    if ((scopes & auth::kAdmin) && !p.is_admin()) {
-        co_return ErrorResponse(Errc::kInvalidScopes, "Only an admin can grant the admin scope.");
-    }
+    auto scopes = ScopesField(o, p);
+    if (auto* r = std::get_if<Response>(&scopes)) co_return std::move(*r);
+    auto rate_limit = RateLimitField(ctx, o, p);
+    if (auto* r = std::get_if<Response>(&rate_limit)) co_return std::move(*r);
     const std::string key = auth::GenerateApiKey();
-    const store::NewApiKey row{
-        p.user_id,           *name, auth::DisplayPrefix(key), auth::Sha256Hex(key), auth::ScopeString(scopes),
-        NowMillis(ctx.clock)};
+    const store::NewApiKey row{p.user_id,
+                               *name,
+                               auth::DisplayPrefix(key),
+                               auth::Sha256Hex(key),
+                               auth::ScopeString(std::get<auth::Scopes>(scopes)),
+                               NowMillis(ctx.clock),
+                               std::get<std::optional<std::string>>(rate_limit)};
     store::ApiKey created = co_await ctx.authenticator->store().CreateApiKey(row);
     json::object body = KeyJson(created);
     body["key"] = key;  // the only time it is ever shown
@@ -290,16 +349,39 @@ boost::asio::awaitable<Response> HandleRevokeKey(HandlerContext& ctx, const Requ
     auto caller = co_await KeyCaller(ctx, req);
     if (auto* r = std::get_if<Response>(&caller)) co_return std::move(*r);
     const auth::Principal& p = std::get<auth::Principal>(caller);
-    std::int64_t id = 0;
-    auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
-    if (ec != std::errc() || end != id_text.data() + id_text.size() || id < 1) co_return ErrorResponse(Errc::kNotFound);
+    const std::optional<std::int64_t> id = KeyId(id_text);
+    if (!id) co_return ErrorResponse(Errc::kNotFound);
     // Admins may revoke anyone's key; others only their own (someone else's is "not found").
     std::optional<std::int64_t> owner;
     if (!p.is_admin()) owner = p.user_id;
-    const bool revoked = co_await ctx.authenticator->store().RevokeApiKey(id, owner, NowMillis(ctx.clock));
+    const bool revoked = co_await ctx.authenticator->store().RevokeApiKey(*id, owner, NowMillis(ctx.clock));
     if (!revoked) co_return ErrorResponse(Errc::kNotFound, "No such key.");
     ctx.authenticator->ForgetKeys();  // effective on this replica at once
     co_return Response::NoContent();
+}
+
+// PATCH /api/v1/keys/{id}: {"rate_limit": "…" | null}. Same ownership rule as revoking.
+boost::asio::awaitable<Response> HandleUpdateKey(HandlerContext& ctx, const Request& req, std::string_view id_text) {
+    if (!ctx.auth.required) co_return AccountsOff();
+    auto caller = co_await KeyCaller(ctx, req);
+    if (auto* r = std::get_if<Response>(&caller)) co_return std::move(*r);
+    const auth::Principal& p = std::get<auth::Principal>(caller);
+    const std::optional<std::int64_t> id = KeyId(id_text);
+    if (!id) co_return ErrorResponse(Errc::kNotFound);
+    auto parsed = JsonObject(req, {"rate_limit"});
+    if (auto* r = std::get_if<Response>(&parsed)) co_return std::move(*r);
+    const auto& o = std::get<json::object>(parsed);
+    if (!o.contains("rate_limit")) co_return ErrorResponse(Errc::kInvalidRequest, "Send \"rate_limit\" to change.");
+    auto rate_limit = RateLimitField(ctx, o, p);
+    if (auto* r = std::get_if<Response>(&rate_limit)) co_return std::move(*r);
+    std::optional<std::int64_t> owner;
+    if (!p.is_admin()) owner = p.user_id;
+    std::optional<std::string> value = std::get<std::optional<std::string>>(std::move(rate_limit));
+    std::optional<store::ApiKey> updated =
+        co_await ctx.authenticator->store().SetApiKeyRateLimit(*id, owner, std::move(value));
+    if (!updated) co_return ErrorResponse(Errc::kNotFound, "No such key.");
+    ctx.authenticator->ForgetKeys();  // the new limit applies on this replica at once
+    co_return Response::Json(200, json::serialize(KeyJson(*updated)));
 }
 
 }  // namespace
@@ -320,6 +402,8 @@ void AddAuthRoutes(Router& router, HandlerContext& ctx) {
                [&ctx](const Request& req, const Params&) { return HandleListKeys(ctx, req); });
     router.Add({Method::kPost}, "/api/v1/keys", "keys_create",
                [&ctx](const Request& req, const Params&) { return HandleCreateKey(ctx, req); });
+    router.Add({Method::kPatch}, "/api/v1/keys/{id}", "keys_update",
+               [&ctx](const Request& req, const Params& p) { return HandleUpdateKey(ctx, req, p.Get("id")); });
     router.Add({Method::kDelete}, "/api/v1/keys/{id}", "keys_revoke",
                [&ctx](const Request& req, const Params& p) { return HandleRevokeKey(ctx, req, p.Get("id")); });
 }

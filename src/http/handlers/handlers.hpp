@@ -37,6 +37,9 @@ struct AuthSettings {
     bool signup_open = false;           // SHORTENER_SIGNUP=open
     bool anonymous_shortening = false;  // SHORTENER_ANONYMOUS_SHORTENING=on (required mode only)
     bool secure_cookies = false;        // the public URL is https: cookies get Secure
+    /// SHORTENER_RATE_LIMIT_AUTHENTICATED: what a key without its own limit gets, and the most a non-admin
+    /// may give one of their keys (nullopt: unlimited).
+    std::optional<RateLimit> authenticated_rate_limit;
 };
 
 struct HandlerContext {

@@ -1,6 +1,7 @@
 #include "http/rate_limit/rate_limit_guard.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "auth/credentials.hpp"
 #include "http/authorize.hpp"
@@ -29,51 +30,113 @@ std::string ClientBucketKey(std::string_view client_address) {
     return network.ToString() + "/64";
 }
 
-std::string CredentialBucketKey(const Request& request) {
-    std::string_view auth = TrimSpaces(request.Header("authorization"));
-    if (auth.size() > 7 && IEquals(auth.substr(0, 7), "bearer ")) {
+Credential CredentialOf(const Request& request) {
+    if (std::string_view auth = TrimSpaces(request.Header("authorization")); !auth.empty()) {
+        // A malformed Authorization header is refused by authentication, whatever cookie rides along.
+        if (auth.size() <= 7 || !IEquals(auth.substr(0, 7), "bearer ")) return {};
         std::string_view token = TrimSpaces(auth.substr(7));
-        if (!token.empty()) return auth::Sha256Hex(token);
+        if (token.empty()) return {};
+        return {Credential::Kind::kBearer, token};
     }
     if (std::string_view session = CookieValue(request, kSessionCookie); !session.empty()) {
-        return auth::Sha256Hex(session);
+        return {Credential::Kind::kSession, session};
     }
     return {};
 }
 
+std::string CredentialBucketKey(const Request& request) {
+    const Credential credential = CredentialOf(request);
+    if (credential.kind == Credential::Kind::kNone) return {};
+    return auth::Sha256Hex(credential.token);
+}
+
+std::optional<RateLimit> EffectiveLimit(const std::optional<std::string>& own,
+                                        const std::optional<RateLimit>& fallback) {
+    if (!own) return fallback;
+    try {
+        return ParseRateLimit(*own);
+    } catch (const std::invalid_argument&) {
+        return fallback;  // validated when stored; a bad row must not lift the limit
+    }
+}
+
+struct RateLimitGuard::Charge {
+    std::string key;
+    std::optional<RateLimit> limit;   // nullopt: not limited
+    std::string_view bucket;          // the metric label
+    std::optional<Response> refused;  // refused before any charge (credential lookups)
+};
+
 RateLimitGuard::RateLimitGuard(RateLimiter& limiter, RateLimitOptions options, core::TrustedProxies trusted,
-                               metrics::Registry& registry)
+                               metrics::Registry& registry, auth::Authenticator* authenticator)
     : limiter_(limiter),
       options_(options),
       trusted_(std::move(trusted)),
       limited_(registry, "shortener_rate_limited_total",
                "Requests refused with 429 by a rate limit, by route class (create, api) and bucket (address, "
-               "credential).",
-               "class", "bucket") {}
+               "credential, lookup, owner).",
+               "class", "bucket"),
+      authenticator_(authenticator) {}
 
 boost::asio::awaitable<std::optional<Response>> RateLimitGuard::Check(const Request& request, RouteClass route_class) {
-    const std::optional<RateLimit>& limit = route_class == RouteClass::kCreate ? options_.create : options_.api;
-    if (!limit) co_return std::nullopt;
-    const std::string_view class_name = ClassName(route_class);
+    Charge charge = co_await ChargeFor(request, route_class);
+    if (charge.refused) co_return std::move(charge.refused);
+    if (!charge.limit) co_return std::nullopt;
+    const RateDecision decision = co_await limiter_.Take(charge.key, *charge.limit);
+    if (decision.allowed) co_return std::nullopt;
+    limited_.With(ClassName(route_class), charge.bucket).Inc();
+    co_return TooManyRequests(decision, *charge.limit);
+}
 
-    std::string key(class_name);
-    key += ":a:";
-    key += ClientKey(request);
-    RateDecision decision = co_await limiter_.Take(key, *limit);
-    std::string_view bucket = "address";
-    if (decision.allowed) {
-        if (std::string credential = CredentialBucketKey(request); !credential.empty()) {
-            key.assign(class_name);
-            key += ":c:";
-            key += credential;
-            decision = co_await limiter_.Take(key, *limit);
-            bucket = "credential";
+boost::asio::awaitable<RateLimitGuard::Charge> RateLimitGuard::ChargeFor(const Request& request,
+                                                                         RouteClass route_class) {
+    const std::string address = ClientKey(request);
+    if (authenticator_ == nullptr) co_return Charge{"owner:a:" + address, options_.authenticated, "owner", {}};
+    const std::string_view class_name = ClassName(route_class);
+    Charge anonymous{std::string(class_name) + ":a:" + address,
+                     route_class == RouteClass::kCreate ? options_.create : options_.api,
+                     "address",
+                     {}};
+    std::optional<Response> refused;
+    std::optional<auth::Principal> p = co_await Resolve(request, address, route_class, refused);
+    if (refused) {
+        anonymous.refused = std::move(refused);
+        co_return anonymous;
+    }
+    if (!p) co_return anonymous;
+    if (p->kind == auth::Principal::Kind::kApiKey) {
+        co_return Charge{"auth:k:" + std::to_string(p->key_id),
+                         EffectiveLimit(p->rate_limit, options_.authenticated),
+                         "credential",
+                         {}};
+    }
+    co_return Charge{"auth:u:" + std::to_string(p->user_id), options_.authenticated, "credential", {}};
+}
+
+boost::asio::awaitable<std::optional<auth::Principal>> RateLimitGuard::Resolve(const Request& request,
+                                                                               const std::string& address,
+                                                                               RouteClass route_class,
+                                                                               std::optional<Response>& refused) {
+    const Credential credential = CredentialOf(request);
+    if (credential.kind == Credential::Kind::kNone) co_return std::nullopt;
+    if (!authenticator_->Remembers(auth::Sha256Hex(credential.token))) {
+        const std::string key = "lookup:a:" + address;
+        const RateDecision decision = co_await limiter_.Take(key, kCredentialLookupsPerAddress);
+        if (!decision.allowed) {
+            limited_.With(ClassName(route_class), "lookup").Inc();
+            refused = TooManyRequests(decision, kCredentialLookupsPerAddress);
+            co_return std::nullopt;
         }
     }
-    if (decision.allowed) co_return std::nullopt;
-
-    limited_.With(class_name, bucket).Inc();
-    co_return TooManyRequests(decision, *limit);
+    // Locals, not temporaries, as arguments of awaited calls (GCC 12 coroutine bug).
+    std::string token(credential.token);
+    std::optional<auth::Principal> p;
+    if (credential.kind == Credential::Kind::kBearer) {
+        p = co_await authenticator_->AuthenticateKey(std::move(token));
+    } else {
+        p = co_await authenticator_->AuthenticateSession(std::move(token));
+    }
+    co_return p;
 }
 
 std::string RateLimitGuard::ClientKey(const Request& request) const {

@@ -8,16 +8,17 @@ using core::Errc;
 #define USER_COLUMNS "u.id, u.email, u.password_hash, u.is_admin, ts_to_ms(u.created_at)"
 #define KEY_COLUMNS                                                                                   \
     "k.id, k.user_id, k.name, k.prefix, k.scopes, ts_to_ms(k.created_at), ts_to_ms(k.last_used_at), " \
-    "ts_to_ms(k.revoked_at)"
+    "ts_to_ms(k.revoked_at), k.rate_limit"
 
 constexpr PgStatement kInsertUser{
     "auth_user_insert",
     "INSERT INTO users (email, password_hash, is_admin, created_at) VALUES ($1, $2, $3, ms_to_ts($4)) RETURNING id"};
 constexpr PgStatement kUserByEmail{"auth_user_by_email", "SELECT " USER_COLUMNS " FROM users u WHERE u.email = $1"};
 constexpr PgStatement kListUsers{"auth_users", "SELECT " USER_COLUMNS " FROM users u ORDER BY u.id"};
-constexpr PgStatement kInsertKey{"auth_key_insert",
-                                 "INSERT INTO api_keys AS k (user_id, name, prefix, key_hash, scopes, created_at) "
-                                 "VALUES ($1, $2, $3, $4, $5, ms_to_ts($6)) RETURNING " KEY_COLUMNS};
+constexpr PgStatement kInsertKey{
+    "auth_key_insert",
+    "INSERT INTO api_keys AS k (user_id, name, prefix, key_hash, scopes, created_at, rate_limit) "
+    "VALUES ($1, $2, $3, $4, $5, ms_to_ts($6), $7) RETURNING " KEY_COLUMNS};
 constexpr PgStatement kKeyByHash{"auth_key_by_hash",
                                  "SELECT " KEY_COLUMNS ", " USER_COLUMNS
                                  " FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = $1"};
@@ -26,6 +27,9 @@ constexpr PgStatement kListKeys{
 constexpr PgStatement kRevokeKey{"auth_key_revoke",
                                  "UPDATE api_keys SET revoked_at = coalesce(revoked_at, ms_to_ts($2)) "
                                  "WHERE id = $1 AND ($3::bigint IS NULL OR user_id = $3)"};
+constexpr PgStatement kSetKeyRateLimit{"auth_key_rate_limit",
+                                       "UPDATE api_keys AS k SET rate_limit = $2 "
+                                       "WHERE id = $1 AND ($3::bigint IS NULL OR user_id = $3) RETURNING " KEY_COLUMNS};
 constexpr PgStatement kTouchKey{
     "auth_key_touch", "UPDATE api_keys SET last_used_at = greatest(last_used_at, ms_to_ts($2)) WHERE id = $1"};
 constexpr PgStatement kInsertSession{"auth_session_insert",
@@ -65,6 +69,7 @@ ApiKey ReadKey(const PgResult& r, int row) {
     k.created_at = core::FromUnixMillis(r.Int(row, 5));
     if (auto v = r.OptionalInt(row, 6)) k.last_used_at = core::FromUnixMillis(*v);
     if (auto v = r.OptionalInt(row, 7)) k.revoked_at = core::FromUnixMillis(*v);
+    if (!r.IsNull(row, 8)) k.rate_limit = r.Text(row, 8);
     return k;
 }
 
@@ -102,7 +107,8 @@ Task<std::vector<User>> PostgresAuthStore::ListUsers() {
 
 Task<ApiKey> PostgresAuthStore::CreateApiKey(const NewApiKey& key) {
     PgParams params{Str(key.user_id), key.name,   key.prefix,
-                    key.key_hash,     key.scopes, Str(core::ToUnixMillis(key.created_at))};
+                    key.key_hash,     key.scopes, Str(core::ToUnixMillis(key.created_at)),
+                    key.rate_limit};
     auto r = co_await pool_->Execute(kInsertKey, params);
     co_return ReadKey(r, 0);
 }
@@ -111,7 +117,7 @@ Task<std::optional<ApiKeyWithUser>> PostgresAuthStore::FindApiKey(std::string_vi
     PgParams params{std::string(key_hash)};
     auto r = co_await pool_->Execute(kKeyByHash, params);
     if (r.Rows() == 0) co_return std::nullopt;
-    co_return ApiKeyWithUser{ReadKey(r, 0), ReadUser(r, 0, 8)};
+    co_return ApiKeyWithUser{ReadKey(r, 0), ReadUser(r, 0, 9)};
 }
 
 Task<std::vector<ApiKey>> PostgresAuthStore::ListApiKeys(std::optional<std::int64_t> user_id) {
@@ -126,6 +132,14 @@ Task<bool> PostgresAuthStore::RevokeApiKey(std::int64_t id, std::optional<std::i
     PgParams params{Str(id), Str(core::ToUnixMillis(at)), OptInt(user_id)};
     auto r = co_await pool_->Execute(kRevokeKey, params);
     co_return r.Affected() == 1;
+}
+
+Task<std::optional<ApiKey>> PostgresAuthStore::SetApiKeyRateLimit(std::int64_t id, std::optional<std::int64_t> user_id,
+                                                                  std::optional<std::string> rate_limit) {
+    PgParams params{Str(id), std::move(rate_limit), OptInt(user_id)};
+    auto r = co_await pool_->Execute(kSetKeyRateLimit, params);
+    if (r.Rows() == 0) co_return std::nullopt;
+    co_return ReadKey(r, 0);
 }
 
 Task<void> PostgresAuthStore::TouchApiKey(std::int64_t id, core::TimePoint at) {

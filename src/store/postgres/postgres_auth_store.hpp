@@ -20,6 +20,8 @@ class PostgresAuthStore final : public AuthStore {
     Task<std::optional<ApiKeyWithUser>> FindApiKey(std::string_view key_hash) override;
     Task<std::vector<ApiKey>> ListApiKeys(std::optional<std::int64_t> user_id) override;
     Task<bool> RevokeApiKey(std::int64_t id, std::optional<std::int64_t> user_id, core::TimePoint at) override;
+    Task<std::optional<ApiKey>> SetApiKeyRateLimit(std::int64_t id, std::optional<std::int64_t> user_id,
+                                                   std::optional<std::string> rate_limit) override;
     Task<void> TouchApiKey(std::int64_t id, core::TimePoint at) override;
     Task<void> CreateSession(const NewSession& session) override;
     Task<std::optional<SessionWithUser>> FindSession(std::string_view token_hash, core::TimePoint now) override;

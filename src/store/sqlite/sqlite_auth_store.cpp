@@ -6,14 +6,16 @@ namespace {
 using core::Errc;
 
 #define USER_COLUMNS "u.id, u.email, u.password_hash, u.is_admin, u.created_at"
-#define KEY_COLUMNS "k.id, k.user_id, k.name, k.prefix, k.scopes, k.created_at, k.last_used_at, k.revoked_at"
+#define KEY_COLUMNS \
+    "k.id, k.user_id, k.name, k.prefix, k.scopes, k.created_at, k.last_used_at, k.revoked_at, k.rate_limit"
 
 constexpr const char* kInsertUser =
     "INSERT INTO users (email, password_hash, is_admin, created_at) VALUES (?1, ?2, ?3, ?4)";
 constexpr const char* kUserByEmail = "SELECT " USER_COLUMNS " FROM users u WHERE u.email = ?1";
 constexpr const char* kListUsers = "SELECT " USER_COLUMNS " FROM users u ORDER BY u.id";
 constexpr const char* kInsertKey =
-    "INSERT INTO api_keys (user_id, name, prefix, key_hash, scopes, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    "INSERT INTO api_keys (user_id, name, prefix, key_hash, scopes, created_at, rate_limit) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 constexpr const char* kKeyByHash =
     "SELECT " KEY_COLUMNS ", " USER_COLUMNS " FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?1";
 constexpr const char* kKeyById = "SELECT " KEY_COLUMNS " FROM api_keys k WHERE k.id = ?1";
@@ -21,6 +23,8 @@ constexpr const char* kListKeys =
     "SELECT " KEY_COLUMNS " FROM api_keys k WHERE ?1 IS NULL OR k.user_id = ?1 ORDER BY k.id";
 constexpr const char* kRevokeKey =
     "UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?2) WHERE id = ?1 AND (?3 IS NULL OR user_id = ?3)";
+constexpr const char* kSetKeyRateLimit =
+    "UPDATE api_keys SET rate_limit = ?2 WHERE id = ?1 AND (?3 IS NULL OR user_id = ?3)";
 constexpr const char* kTouchKey = "UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, 0), ?2) WHERE id = ?1";
 constexpr const char* kInsertSession =
     "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)";
@@ -50,6 +54,7 @@ ApiKey ReadKey(const Statement& s) {
     k.created_at = core::FromUnixMillis(s.Int(5));
     if (auto v = s.OptionalInt(6)) k.last_used_at = core::FromUnixMillis(*v);
     if (auto v = s.OptionalInt(7)) k.revoked_at = core::FromUnixMillis(*v);
+    if (!s.IsNull(8)) k.rate_limit = s.Text(8);
     return k;
 }
 
@@ -103,6 +108,7 @@ Task<ApiKey> SqliteAuthStore::CreateApiKey(const NewApiKey& key) {
             .Bind(4, std::string_view(key.key_hash))
             .Bind(5, std::string_view(key.scopes))
             .Bind(6, core::ToUnixMillis(key.created_at))
+            .Bind(7, key.rate_limit)
             .Run();
         auto s = c->Prepare(kKeyById);
         s.Bind(1, c->LastInsertRowId());
@@ -117,7 +123,7 @@ Task<std::optional<ApiKeyWithUser>> SqliteAuthStore::FindApiKey(std::string_view
         auto s = c->Prepare(kKeyByHash);
         s.Bind(1, key_hash);
         if (!s.Step()) return std::nullopt;
-        return ApiKeyWithUser{ReadKey(s), ReadUser(s, 8)};
+        return ApiKeyWithUser{ReadKey(s), ReadUser(s, 9)};
     });
 }
 
@@ -137,6 +143,19 @@ Task<bool> SqliteAuthStore::RevokeApiKey(std::int64_t id, std::optional<std::int
         auto c = db_->AcquireWriter();
         c->Prepare(kRevokeKey).Bind(1, id).Bind(2, core::ToUnixMillis(at)).Bind(3, user_id).Run();
         return c->Changes() == 1;
+    });
+}
+
+Task<std::optional<ApiKey>> SqliteAuthStore::SetApiKeyRateLimit(std::int64_t id, std::optional<std::int64_t> user_id,
+                                                                std::optional<std::string> rate_limit) {
+    co_return GuardBackend([&]() -> std::optional<ApiKey> {
+        auto c = db_->AcquireWriter();
+        c->Prepare(kSetKeyRateLimit).Bind(1, id).Bind(2, rate_limit).Bind(3, user_id).Run();
+        if (c->Changes() != 1) return std::nullopt;
+        auto s = c->Prepare(kKeyById);
+        s.Bind(1, id);
+        if (!s.Step()) return std::nullopt;
+        return ReadKey(s);
     });
 }
 

@@ -2,11 +2,14 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError, type ApiKey } from '@/lib/api';
 import { formatDate } from '@/lib/logic.mjs';
-import { keyRequest, SCOPES } from '@/lib/session.mjs';
+import { keyRequest, rateLimitValue, SCOPES } from '@/lib/session.mjs';
 import CopyButton from '@/components/CopyButton';
 import RequireSession, { useSession } from '@/components/Session';
 
 const when = (iso: string | null) => (iso ? formatDate(iso) : '—');
+const limitText = (limit: string | null) => limit ?? 'default';
+
+type LimitEdit = { id: number; text: string; error: string | null };
 
 function Keys() {
   const s = useSession();
@@ -15,6 +18,8 @@ function Keys() {
   const [loadError, setLoadError] = useState<string | null>(null);
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<string[]>(['links:write', 'links:read', 'stats:read']);
+  const [rateLimit, setRateLimit] = useState('');
+  const [editing, setEditing] = useState<LimitEdit | null>(null);
   const [formError, setFormError] = useState<{ field: string; message: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const [created, setCreated] = useState<ApiKey | null>(null);
@@ -39,21 +44,67 @@ function Keys() {
     e.preventDefault();
     setFormError(null);
     setCreated(null);
-    const r = keyRequest(name, scopes);
+    const r = keyRequest(name, scopes, rateLimit);
     if (r.error) { setFormError(r.error); return; }
     setBusy(true);
     try {
       const k = await api<ApiKey>('/api/v1/keys', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(r.body) });
       setCreated(k);
       setName('');
+      setRateLimit('');
       await load();
     } catch (err) {
       const code = err instanceof ApiError ? err.code : null;
-      setFormError({ field: code === 'invalid_scopes' || code === 'insufficient_scope' ? 'scopes' : 'form',
+      const rateLimitError = code === 'invalid_request' && /rate_limit/.test(err instanceof ApiError ? err.serverMessage : '');
+      setFormError({ field: code === 'invalid_scopes' ? 'scopes' : code === 'insufficient_scope' || rateLimitError ? 'rate_limit' : 'form',
         message: err instanceof ApiError ? (err.serverMessage || err.message) : 'Could not create the key.' });
     } finally {
       setBusy(false);
     }
+  }
+
+  // Saves the edited limit of one key (empty: back to the server's default).
+  async function saveLimit(e: React.FormEvent) {
+    e.preventDefault();
+    if (!editing) return;
+    const v = rateLimitValue(editing.text);
+    if (v.error !== undefined) { setEditing({ ...editing, error: v.error }); return; }
+    setBusy(true);
+    try {
+      await api<ApiKey>(`/api/v1/keys/${editing.id}`, { method: 'PATCH', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ rate_limit: v.value }) });
+      setEditing(null);
+      await load();
+    } catch (err) {
+      setEditing({ ...editing, error: err instanceof ApiError ? (err.serverMessage || err.message) : 'Could not change the limit.' });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function limitCell(k: ApiKey) {
+    if (editing?.id !== k.id) {
+      return (
+        <span className="row">
+          <code data-testid="key-rate-limit">{limitText(k.rate_limit)}</code>
+          {!k.revoked_at && (
+            <button type="button" className="secondary" onClick={() => setEditing({ id: k.id, text: k.rate_limit ?? '', error: null })}>
+              Change<span className="sr"> the rate limit of {k.name}</span></button>
+          )}
+        </span>
+      );
+    }
+    return (
+      <form onSubmit={saveLimit} noValidate className="row" aria-label={`Rate limit of ${k.name}`}>
+        <label htmlFor={`limit-${k.id}`} className="sr">Rate limit of {k.name}</label>
+        <input id={`limit-${k.id}`} type="text" value={editing.text} maxLength={64} placeholder="default" autoFocus
+          onChange={(e) => setEditing({ ...editing, text: e.target.value })}
+          {...(editing.error ? { 'aria-invalid': true as const, 'aria-describedby': `limit-error-${k.id}` } : {})} />
+        <button type="submit" disabled={busy}>Save</button>
+        <button type="button" className="secondary" onClick={() => setEditing(null)}>Cancel</button>
+        {editing.error && <span id={`limit-error-${k.id}`} className="error" role="alert">{editing.error}</span>}
+      </form>
+    );
   }
 
   async function revoke(id: number) {
@@ -115,6 +166,13 @@ function Keys() {
               </label>
             ))}
           </fieldset>
+          <div className="field">
+            <label htmlFor="key-rate-limit">Rate limit <span className="muted">(optional)</span></label>
+            <input id="key-rate-limit" type="text" value={rateLimit} maxLength={64} placeholder="default, e.g. 100/s burst 1000"
+              aria-describedby="key-rate-limit-help" onChange={(e) => setRateLimit(e.target.value)} {...fe('rate_limit')} />
+            <p id="key-rate-limit-help" className="muted">Requests per second, minute or hour, with an optional burst
+              (<code>100/s burst 1000</code>, <code>6000/min</code>), or <code>off</code>. Empty: the server&apos;s default.</p>
+          </div>
           {formError && <p id="key-error" className="error" role="alert">{formError.message}</p>}
           <div className="row"><button type="submit" disabled={busy}>Create key</button></div>
         </form>
@@ -129,7 +187,7 @@ function Keys() {
         {keys && keys.length > 0 && (
           <table data-testid="keys">
             <caption className="sr">Your API keys</caption>
-            <thead><tr><th scope="col">Name</th><th scope="col">Prefix</th><th scope="col">Scopes</th><th scope="col" className="hide-sm">Created</th>
+            <thead><tr><th scope="col">Name</th><th scope="col">Prefix</th><th scope="col">Scopes</th><th scope="col">Rate limit</th><th scope="col" className="hide-sm">Created</th>
               <th scope="col" className="hide-sm">Last used</th><th scope="col">Status</th></tr></thead>
             <tbody>
               {keys.map((k) => (
@@ -137,6 +195,7 @@ function Keys() {
                   <td>{k.name}</td>
                   <td><code>{k.prefix}…</code></td>
                   <td>{k.scopes.join(', ')}</td>
+                  <td>{limitCell(k)}</td>
                   <td className="hide-sm">{when(k.created_at)}</td>
                   <td className="hide-sm">{k.last_used_at ? when(k.last_used_at) : 'never'}</td>
                   <td>
