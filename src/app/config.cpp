@@ -148,6 +148,8 @@ void Apply(const std::string& env, const std::string& v, Config& c) {
         c.cache_size = ParseSize(env, v, 0, 100'000'000);
     else if (env == "SHORTENER_CACHE_TTL_S")
         c.cache_ttl = std::chrono::seconds(ParseSize(env, v, 1, 86'400 * 7));
+    else if (env == "SHORTENER_STALE_IF_ERROR_S")
+        c.stale_if_error = std::chrono::seconds(ParseSize(env, v, 0, 86'400 * 30));
     else if (env == "SHORTENER_CLICK_QUEUE_CAPACITY")
         c.click_queue_capacity = ParseSize(env, v, 1, 100'000'000);
     else if (env == "SHORTENER_CLICK_BATCH_SIZE")
@@ -247,6 +249,9 @@ const std::vector<Setting>& Settings() {
         {"SHORTENER_SHUTDOWN_GRACE_MS", "--shutdown-grace-ms", "10000", "time in-flight requests get on shutdown"},
         {"SHORTENER_CACHE_SIZE", "--cache-size", "1000000", "links held in the in-process cache"},
         {"SHORTENER_CACHE_TTL_S", "--cache-ttl-s", "600", "seconds a cached link is trusted"},
+        {"SHORTENER_STALE_IF_ERROR_S", "--stale-if-error-s", "86400",
+         "seconds since a cached link was last confirmed during which it is still served when the database (and "
+         "Redis) cannot be reached; 0 turns stale-if-error off"},
         {"SHORTENER_CLICK_QUEUE_CAPACITY", "--click-queue-capacity", "100000",
          "clicks buffered in memory before new ones are dropped (and counted)"},
         {"SHORTENER_CLICK_BATCH_SIZE", "--click-batch-size", "1000", "clicks written per transaction"},

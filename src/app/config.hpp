@@ -43,6 +43,7 @@ struct Config {
     std::chrono::milliseconds shutdown_grace{10'000};
     std::size_t cache_size = 1'000'000;
     std::chrono::seconds cache_ttl{600};
+    std::chrono::seconds stale_if_error{86'400};  // cached links served while the stores are unreachable; 0 = off
     std::size_t click_queue_capacity = 100'000;
     std::size_t click_batch_size = 1'000;
     std::size_t click_spill_threshold = 10'000;    // distributed: buffered clicks before journaling (Redis down)

@@ -172,6 +172,7 @@ int ServeDistributed(const Config& config) {
     cache::L1Options l1_options;
     l1_options.capacity = config.cache_size;
     l1_options.ttl = config.cache_ttl;
+    l1_options.stale_if_error = config.stale_if_error;
     cache::L1Cache l1(l1_options);
 
     // Every Redis connection of this process is driven by one I/O thread; HTTP threads only hand over.
@@ -193,9 +194,15 @@ int ServeDistributed(const Config& config) {
     cache_options.key_prefix = config.redis_prefix + "link:";
     cache_options.channel = config.redis_prefix + "link-changes";
     cache_options.ttl = config.redis_cache_ttl;  // 0: no L2 entries, invalidation messages only
+    // After the subscriber (re)connects, invalidations may have been missed (and a restarted Redis has lost
+    // L2): L1 keeps its links but revalidates each before its next use, and can still answer them while
+    // PostgreSQL is unreachable (stale-if-error).
     cache::RedisLinkCache l2(
         cache_client, subscriber, cache_options, [&l1](std::string_view slug) { l1.Erase(slug); },
-        [&l1] { l1.Clear(); });
+        [&l1] {
+            l1.MarkAllStale();
+            log::Info("l1_cache_marked_stale", {{"entries", std::to_string(l1.Size())}});
+        });
     metrics::Registry registry;
     AddProcessWideMetrics(registry);
     cache::CacheProbe cache_probe(registry);

@@ -110,6 +110,7 @@ int Serve(const Config& config) {
     cache::L1Options l1_options;
     l1_options.capacity = config.cache_size;
     l1_options.ttl = config.cache_ttl;
+    l1_options.stale_if_error = config.stale_if_error;
     cache::L1Cache l1(l1_options);
     metrics::Registry registry;
     AddProcessWideMetrics(registry);

@@ -6,14 +6,9 @@
 namespace shortener::cache {
 
 template <class V>
-typename L1Cache::Lru<V>::Entry* L1Cache::Lru<V>::Find(std::string_view key, SteadyTime now) {
+typename L1Cache::Lru<V>::Entry* L1Cache::Lru<V>::Find(std::string_view key) {
     auto it = index.find(key);
     if (it == index.end()) return nullptr;
-    if (it->second->expires <= now) {
-        order.erase(it->second);
-        index.erase(it);
-        return nullptr;
-    }
     order.splice(order.begin(), order, it->second);
     return &*it->second;
 }
@@ -43,6 +38,12 @@ void L1Cache::Lru<V>::Erase(std::string_view key) {
     }
 }
 
+template <class V>
+void L1Cache::Lru<V>::Clear() {
+    index.clear();
+    order.clear();
+}
+
 L1Cache::L1Cache(const L1Options& options) : options_(options), shards_(std::max<std::size_t>(1, options.shards)) {
     const std::size_t n = shards_.size();
     for (auto& shard : shards_) {
@@ -59,9 +60,22 @@ L1Cache::Shard& L1Cache::ShardFor(std::string_view slug) {
 L1Cache::Lookup L1Cache::Get(std::string_view slug, SteadyTime now) {
     Shard& shard = ShardFor(slug);
     std::lock_guard lock(shard.mutex);
-    if (auto* e = shard.positive.Find(slug, now)) return {Kind::kHit, e->value};
-    if (shard.negative.Find(slug, now)) return {Kind::kNegative, nullptr};
+    if (auto* e = shard.positive.Find(slug)) {
+        const Cached& c = e->value;
+        if (e->expires > now && c.epoch == shard.epoch) return {Kind::kHit, c.target};
+        // Needs revalidation: kept for stale-if-error while recently confirmed, else forgotten.
+        if (now - c.confirmed < options_.stale_if_error) return {Kind::kStale, c.target, shard.generation};
+        shard.positive.Erase(slug);
+    } else if (auto* n = shard.negative.Find(slug)) {
+        if (n->expires > now) return {Kind::kNegative, nullptr};
+        shard.negative.Erase(slug);
+    }
     return {Kind::kMiss, nullptr, shard.generation};
+}
+
+void L1Cache::StorePositive(Shard& shard, std::string_view slug, TargetPtr target, SteadyTime now) {
+    shard.negative.Erase(slug);
+    shard.positive.Insert(slug, Cached{std::move(target), now, shard.epoch}, now + options_.ttl);
 }
 
 void L1Cache::Fill(std::string_view slug, TargetPtr target, SteadyTime now, std::uint64_t generation) {
@@ -69,8 +83,7 @@ void L1Cache::Fill(std::string_view slug, TargetPtr target, SteadyTime now, std:
     std::lock_guard lock(shard.mutex);
     if (shard.generation != generation) return;
     if (target) {
-        shard.negative.Erase(slug);
-        shard.positive.Insert(slug, std::move(target), now + options_.ttl);
+        StorePositive(shard, slug, std::move(target), now);
     } else {
         shard.positive.Erase(slug);
         shard.negative.Insert(slug, Empty{}, now + options_.negative_ttl);
@@ -81,8 +94,7 @@ void L1Cache::Put(std::string_view slug, TargetPtr target, SteadyTime now) {
     Shard& shard = ShardFor(slug);
     std::lock_guard lock(shard.mutex);
     ++shard.generation;
-    shard.negative.Erase(slug);
-    shard.positive.Insert(slug, std::move(target), now + options_.ttl);
+    StorePositive(shard, slug, std::move(target), now);
 }
 
 void L1Cache::PutNegative(std::string_view slug, SteadyTime now) {
@@ -104,10 +116,18 @@ void L1Cache::Clear() {
     for (auto& shard : shards_) {
         std::lock_guard lock(shard.mutex);
         ++shard.generation;
-        shard.positive.order.clear();
-        shard.positive.index.clear();
-        shard.negative.order.clear();
-        shard.negative.index.clear();
+        shard.positive.Clear();
+        shard.negative.Clear();
+    }
+}
+
+void L1Cache::MarkAllStale() {
+    for (auto& shard : shards_) {
+        std::lock_guard lock(shard.mutex);
+        ++shard.generation;
+        ++shard.epoch;
+        // Unknown slugs may have been created meanwhile; these entries are cheap to lose.
+        shard.negative.Clear();
     }
 }
 

@@ -56,6 +56,85 @@ TEST(L1Cache, EntriesExpire) {
     EXPECT_EQ(cache.Size(), 0u);
 }
 
+L1Options StaleOptions() {
+    L1Options o = SmallOptions();
+    o.stale_if_error = 100s;
+    return o;
+}
+
+TEST(L1Cache, ExpiredEntriesAreKeptStaleWithinTheBound) {
+    L1Cache cache(StaleOptions());
+    SteadyTime t0{};
+    cache.Put("abc", Target(1, "u"), t0);
+    auto stale = cache.Get("abc", t0 + 11s);  // past the TTL
+    ASSERT_EQ(stale.kind, L1Cache::Kind::kStale);
+    EXPECT_EQ(stale.target->long_url, "u");
+    EXPECT_EQ(cache.Size(), 1u);
+    // A revalidating Fill makes it fresh again, and restarts the bound.
+    cache.Fill("abc", Target(1, "u2"), t0 + 90s, stale.generation);
+    EXPECT_EQ(cache.Get("abc", t0 + 95s).kind, L1Cache::Kind::kHit);
+    EXPECT_EQ(cache.Get("abc", t0 + 185s).kind, L1Cache::Kind::kStale);
+    // Past the bound since it was last confirmed: forgotten.
+    EXPECT_EQ(cache.Get("abc", t0 + 190s).kind, L1Cache::Kind::kMiss);
+    EXPECT_EQ(cache.Size(), 0u);
+}
+
+TEST(L1Cache, MarkAllStaleKeepsLinksForRevalidation) {
+    L1Cache cache(StaleOptions());
+    SteadyTime t0{};
+    cache.Put("abc", Target(1, "u"), t0);
+    cache.PutNegative("neg", t0);
+    cache.MarkAllStale();
+    auto stale = cache.Get("abc", t0 + 1s);  // within the TTL, but from before the re-subscribe
+    ASSERT_EQ(stale.kind, L1Cache::Kind::kStale);
+    EXPECT_EQ(stale.target->long_url, "u");
+    EXPECT_EQ(cache.Get("neg", t0 + 1s).kind, L1Cache::Kind::kMiss);  // negative entries are dropped
+    cache.Fill("abc", Target(1, "changed"), t0 + 1s, stale.generation);
+    auto hit = cache.Get("abc", t0 + 2s);
+    ASSERT_EQ(hit.kind, L1Cache::Kind::kHit);
+    EXPECT_EQ(hit.target->long_url, "changed");
+}
+
+TEST(L1Cache, MarkAllStaleWithoutStaleIfErrorForgetsLinks) {
+    L1Cache cache(SmallOptions());  // stale_if_error 0
+    SteadyTime t0{};
+    cache.Put("abc", Target(1, "u"), t0);
+    cache.MarkAllStale();
+    EXPECT_EQ(cache.Get("abc", t0).kind, L1Cache::Kind::kMiss);
+}
+
+TEST(L1Cache, FillFromBeforeMarkAllStaleIsDropped) {
+    L1Cache cache(StaleOptions());
+    SteadyTime t0{};
+    auto miss = cache.Get("abc", t0);
+    cache.MarkAllStale();  // what the reader fetched may predate a missed invalidation
+    cache.Fill("abc", Target(1, "old"), t0, miss.generation);
+    EXPECT_EQ(cache.Get("abc", t0).kind, L1Cache::Kind::kMiss);
+}
+
+TEST(L1Cache, ErasedEntriesAreNeverStale) {
+    L1Cache cache(StaleOptions());
+    SteadyTime t0{};
+    cache.Put("abc", Target(1, "u"), t0);
+    cache.MarkAllStale();
+    cache.Erase("abc");
+    EXPECT_EQ(cache.Get("abc", t0 + 1s).kind, L1Cache::Kind::kMiss);
+    cache.Put("def", Target(2, "u"), t0);
+    cache.Erase("def");
+    EXPECT_EQ(cache.Get("def", t0 + 11s).kind, L1Cache::Kind::kMiss);
+}
+
+TEST(L1Cache, StaleEntriesStayBounded) {
+    L1Cache cache(StaleOptions());  // capacity 4
+    SteadyTime t0{};
+    for (int i = 0; i < 10; ++i) cache.Put("s" + std::to_string(i), Target(i, "u"), t0);
+    cache.MarkAllStale();
+    EXPECT_EQ(cache.Size(), 4u);
+    for (int i = 10; i < 14; ++i) cache.Put("s" + std::to_string(i), Target(i, "u"), t0 + 20s);
+    EXPECT_EQ(cache.Size(), 4u);
+    EXPECT_EQ(cache.Get("s9", t0 + 20s).kind, L1Cache::Kind::kMiss);  // evicted, not kept
+}
+
 TEST(L1Cache, EvictsLeastRecentlyUsed) {
     L1Cache cache(SmallOptions());
     SteadyTime t0{};

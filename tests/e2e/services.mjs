@@ -44,16 +44,18 @@ export function servicesAvailable() {
 
 /**
  * A private redis-server with an fsync'ed append-only file, so a stopped and restarted server keeps its
- * streams (as a production Redis with persistence does). Returns {url, port, stop(), start()}.
+ * streams (as a production Redis with persistence does). With `persist: false` it keeps nothing on disk: a
+ * restart starts empty (a Redis restarted with its data lost). Returns {url, port, stop(), start()}.
  */
-export async function startRedis() {
+export async function startRedis({ persist = true } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shortener-redis-'));
   dirs.add(dir);
   const port = await freePort();
   let proc;
   const start = async () => {
-    proc = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'yes',
-      '--appendfsync', 'always', '--dir', dir, '--logfile', path.join(dir, 'redis.log')], { stdio: 'ignore' });
+    const persistence = persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+    proc = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', ...persistence,
+      '--dir', dir, '--logfile', path.join(dir, 'redis.log')], { stdio: 'ignore' });
     children.add(proc);
     const p = proc;
     p.on('exit', () => children.delete(p));
