@@ -250,8 +250,13 @@ TYPED_TEST_P(StoreContract, ConsumeUseFollowsTheStoredLimit) {
     l.max_clicks = 2;
     auto link = RunAwaitable(links.Create(l));
     ASSERT_TRUE(link);
+    EXPECT_TRUE(RunAwaitable(links.HasUsesLeft(link->id)));
+    EXPECT_TRUE(RunAwaitable(links.HasUsesLeft(link->id)));  // looking uses nothing
+    EXPECT_TRUE(RunAwaitable(links.HasUsesLeft(link->id)));
     EXPECT_TRUE(RunAwaitable(links.TryConsumeUse(link->id)));
+    EXPECT_TRUE(RunAwaitable(links.HasUsesLeft(link->id)));
     EXPECT_TRUE(RunAwaitable(links.TryConsumeUse(link->id)));
+    EXPECT_FALSE(RunAwaitable(links.HasUsesLeft(link->id)));
     EXPECT_FALSE(RunAwaitable(links.TryConsumeUse(link->id)));
     core::LinkPatch raise;  // a caller with a stale copy (limit 2) still gets the new limit
     raise.max_clicks = 3;
@@ -262,8 +267,10 @@ TYPED_TEST_P(StoreContract, ConsumeUseFollowsTheStoredLimit) {
     clear.clear_max_clicks = true;
     ASSERT_TRUE(RunAwaitable(links.Update("edited", clear)));
     EXPECT_TRUE(RunAwaitable(links.TryConsumeUse(link->id)));
+    EXPECT_TRUE(RunAwaitable(links.HasUsesLeft(link->id)));
     ASSERT_TRUE(RunAwaitable(links.Delete("edited", core::FromUnixMillis(9))));
     EXPECT_FALSE(RunAwaitable(links.TryConsumeUse(link->id)));
+    EXPECT_FALSE(RunAwaitable(links.HasUsesLeft(link->id)));
 }
 
 TYPED_TEST_P(StoreContract, DataSurvivesReopen) {

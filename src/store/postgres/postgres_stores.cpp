@@ -70,6 +70,10 @@ constexpr PgStatement kConsumeUse{"link_consume_use_v2",
                                   "UPDATE links SET uses = uses + 1 WHERE id = $1 AND deleted_at IS NULL AND "
                                   "(max_clicks IS NULL OR uses < max_clicks)"};
 
+constexpr PgStatement kUsesLeft{"link_uses_left",
+                                "SELECT 1 FROM links WHERE id = $1 AND deleted_at IS NULL AND "
+                                "(max_clicks IS NULL OR uses < max_clicks)"};
+
 constexpr PgStatement kPing{"ping", "SELECT 1"};
 
 // From last month on: clicks of last month still arrive after a restart across a month boundary (replayed
@@ -393,6 +397,12 @@ Task<bool> PostgresLinkStore::TryConsumeUse(core::LinkId id) {
     PgParams params{Str(id)};
     auto r = co_await pool_->Execute(kConsumeUse, params);
     co_return r.Affected() == 1;
+}
+
+Task<bool> PostgresLinkStore::HasUsesLeft(core::LinkId id) {
+    PgParams params{Str(id)};
+    auto r = co_await pool_->Execute(kUsesLeft, params);
+    co_return r.Rows() == 1;
 }
 
 Task<void> PostgresLinkStore::Ping() {

@@ -44,6 +44,8 @@ constexpr const char* kDelete = "UPDATE links SET deleted_at = ?2, updated_at = 
 constexpr const char* kConsumeUse =
     "UPDATE links SET uses = uses + 1 WHERE id = ?1 AND deleted_at IS NULL AND (max_clicks IS NULL OR uses < "
     "max_clicks)";
+constexpr const char* kUsesLeft =
+    "SELECT 1 FROM links WHERE id = ?1 AND deleted_at IS NULL AND (max_clicks IS NULL OR uses < max_clicks)";
 
 constexpr const char* kInsertClick =
     "INSERT OR IGNORE INTO clicks (event_id, link_id, ts, user_agent, referer, accept_language, query, "
@@ -363,6 +365,15 @@ Task<bool> SqliteLinkStore::TryConsumeUse(core::LinkId id) {
         });
     });
     co_return consumed;
+}
+
+Task<bool> SqliteLinkStore::HasUsesLeft(core::LinkId id) {
+    co_return GuardBackend([&] {
+        auto c = db_->Acquire();
+        auto s = c->Prepare(kUsesLeft);
+        s.Bind(1, id);
+        return s.Step();
+    });
 }
 
 Task<void> SqliteLinkStore::Ping() {
