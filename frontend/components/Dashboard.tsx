@@ -196,7 +196,7 @@ export default function Dashboard({ slug, initialRange = 7, token = null }: { sl
           </select>
         </div>
         <label className="row check">
-          <input type="checkbox" checked={bots} onChange={(e) => setBots(e.target.checked)} /> Include bots
+          <input type="checkbox" data-testid="include-bots" checked={bots} onChange={(e) => setBots(e.target.checked)} /> Include bots
         </label>
         {token
           ? <button type="button" className="secondary" onClick={exportWithToken}>Export CSV</button>

@@ -226,6 +226,32 @@ TYPED_TEST_P(StoreContract, RecordCountsPerLink) {
     EXPECT_EQ(this->Clicks("lb"), 3);
 }
 
+TYPED_TEST_P(StoreContract, RecordCountsHumanClicksApart) {
+    auto link = RunAwaitable(this->links().Create(MakeLink("people")));
+    ASSERT_TRUE(link);
+    std::vector<core::EnrichedClick> batch;
+    for (std::uint8_t i = 0; i < 9; ++i) {
+        batch.push_back(MakeClick(link->id, i));
+        batch.back().dimensions.is_bot = i % 3 == 0;  // 3 bots, 6 people
+    }
+    EXPECT_EQ(RunAwaitable(this->clicks().Record(batch)), 9u);
+    EXPECT_EQ(RunAwaitable(this->clicks().Record(batch)), 0u);  // a replay counts neither
+    batch.push_back(MakeClick(link->id, 100));
+    batch.back().dimensions.is_bot = true;
+    batch.push_back(MakeClick(link->id, 101));
+    EXPECT_EQ(RunAwaitable(this->clicks().Record(batch)), 2u);
+    auto got = RunAwaitable(this->links().FindBySlug("people"));
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->clicks, 11);
+    EXPECT_EQ(got->human_clicks, 7);
+    auto page = RunAwaitable(this->links().List(ListQuery{}));
+    ASSERT_EQ(page.items.size(), 1u);
+    EXPECT_EQ(page.items[0].human_clicks, 7);
+    this->backend_.Close();
+    this->backend_.Open();
+    EXPECT_EQ(RunAwaitable(this->links().FindBySlug("people"))->human_clicks, 7);
+}
+
 TYPED_TEST_P(StoreContract, ConsumeUseHoldsTheLimitUnderConcurrency) {
     auto limited = MakeLink("limited");
     limited.max_clicks = 37;
@@ -408,7 +434,7 @@ TYPED_TEST_P(StoreContract, ListFiltersByOwnerAndTagTogether) {
 
 REGISTER_TYPED_TEST_SUITE_P(StoreContract, CreateAndFind, TagsAndUrlsRoundTripAnyText, DuplicateSlugIsTaken,
                             DeletedSlugsAreGoneAndNeverReused, UpdateAppliesPatch, ListPagesNewestFirstWithFilters,
-                            RecordIsIdempotentOnEventId, RecordCountsPerLink, ConsumeUseHoldsTheLimitUnderConcurrency,
+                            RecordIsIdempotentOnEventId, RecordCountsPerLink, RecordCountsHumanClicksApart, ConsumeUseHoldsTheLimitUnderConcurrency,
                             ConsumeUseFollowsTheStoredLimit, DataSurvivesReopen, PingSucceeds,
                             OwnerAndManagementFieldsRoundTrip, ListFiltersByOwnerAndTagTogether);
 

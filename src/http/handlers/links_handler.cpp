@@ -63,6 +63,7 @@ json::object LinkJson(const HandlerContext& ctx, const core::Link& link) {
     for (const auto& t : link.tags) tags.emplace_back(t);
     o["tags"] = std::move(tags);
     o["clicks"] = link.clicks;
+    o["human_clicks"] = link.human_clicks;
     o["disabled"] = link.disabled;
     o["expired_url"] = link.expired_url.empty() ? json::value(nullptr) : json::value(link.expired_url);
     o["forward_query"] = link.forward_query;
