@@ -219,7 +219,7 @@ export default function Dashboard({ slug, initialRange = 7, token = null }: { sl
         </section>
         <section className="card kpi" aria-labelledby="kpi-uniq">
           <h2 id="kpi-uniq">Unique visitors</h2>
-          <div className="value">{stats ? formatCount(stats.totals.unique_visitors) : '—'}</div>
+          <div className="value" data-testid="range-uniques">{stats ? formatCount(stats.totals.unique_visitors) : '—'}</div>
         </section>
       </div>
 
