@@ -179,7 +179,11 @@ Task<std::vector<LinkTotals>> PostgresStatsStore::TopLinks(MsRange days, bool in
 Task<LinkTotals> PostgresStatsStore::Totals(core::LinkId link) {
     PgParams params5{std::to_string(link)};
     auto r = co_await pool_->Execute(kLinkTotals, params5);
-    if (r.Rows() == 0) co_return LinkTotals{link};
+    if (r.Rows() == 0) {
+        LinkTotals none;
+        none.link_id = link;
+        co_return none;
+    }
     co_return LinkTotals{link, Text(r, 0, 0), r.Int(0, 1), r.Int(0, 2), r.Int(0, 3), r.Int(0, 4), r.Int(0, 5)};
 }
 

@@ -137,7 +137,11 @@ Task<LinkTotals> SqliteStatsStore::Totals(core::LinkId link) {
         auto c = db_->Acquire();
         auto s = c->Prepare(kLinkTotals);
         s.Bind(1, link);
-        if (!s.Step()) return LinkTotals{link};
+        if (!s.Step()) {
+            LinkTotals none;
+            none.link_id = link;
+            return none;
+        }
         return LinkTotals{link, s.Text(0), s.Int(1), s.Int(2), s.Int(3), s.Int(4), s.Int(5)};
     });
 }
