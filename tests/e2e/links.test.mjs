@@ -134,11 +134,11 @@ describe('PATCH /api/v1/links/{slug}', () => {
 
   test('raising max_clicks re-enables an exhausted link', async () => {
     const { body: link } = await createLink(server.base, { url: 'https://example.com/raise', max_clicks: 1 });
-    assert.equal((await follow(server.base, link.slug)).status, 302);
-    assert.equal((await follow(server.base, link.slug)).status, 410);
+    assert.equal((await follow(server.base, link.slug, AS_BROWSER)).status, 302);
+    assert.equal((await follow(server.base, link.slug, AS_BROWSER)).status, 410);
     const r = await api(server.base, `/api/v1/links/${link.slug}`, { method: 'PATCH', json: { max_clicks: 3 } });
     assert.equal(r.status, 200, r.text);
-    assert.equal((await follow(server.base, link.slug)).status, 302);
+    assert.equal((await follow(server.base, link.slug, AS_BROWSER)).status, 302);
   });
 });
 
