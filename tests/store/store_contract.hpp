@@ -434,8 +434,9 @@ TYPED_TEST_P(StoreContract, ListFiltersByOwnerAndTagTogether) {
 
 REGISTER_TYPED_TEST_SUITE_P(StoreContract, CreateAndFind, TagsAndUrlsRoundTripAnyText, DuplicateSlugIsTaken,
                             DeletedSlugsAreGoneAndNeverReused, UpdateAppliesPatch, ListPagesNewestFirstWithFilters,
-                            RecordIsIdempotentOnEventId, RecordCountsPerLink, RecordCountsHumanClicksApart, ConsumeUseHoldsTheLimitUnderConcurrency,
-                            ConsumeUseFollowsTheStoredLimit, DataSurvivesReopen, PingSucceeds,
-                            OwnerAndManagementFieldsRoundTrip, ListFiltersByOwnerAndTagTogether);
+                            RecordIsIdempotentOnEventId, RecordCountsPerLink, RecordCountsHumanClicksApart,
+                            ConsumeUseHoldsTheLimitUnderConcurrency, ConsumeUseFollowsTheStoredLimit,
+                            DataSurvivesReopen, PingSucceeds, OwnerAndManagementFieldsRoundTrip,
+                            ListFiltersByOwnerAndTagTogether);
 
 }  // namespace shortener::store::contract
