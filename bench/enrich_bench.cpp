@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "enrich/bot_detector.hpp"
 #include "enrich/click_enricher.hpp"
 
 namespace {
@@ -75,6 +76,20 @@ void BM_UserAgentUncached(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_UserAgentUncached);
+
+// The redirect's click-limit check (issue #12): isbot's list plus the preview fetchers, no cache, on the
+// event loop of every visit to a limited link.
+void BM_BotCheck(benchmark::State& state) {
+    static const auto bots =
+        enrich::BotDetector::FromIsbotFile(enrich::DefaultDataPaths(enrich::BuiltInNpmDir()).isbot_js);
+    std::size_t i = 0;
+    for (auto _ : state) {
+        bool bot = bots->IsBot(Variant(i++));
+        benchmark::DoNotOptimize(bot);
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_BotCheck);
 
 void BM_UserAgentCached(benchmark::State& state) {
     auto& e = SharedEnricher();

@@ -196,7 +196,7 @@ export default function Dashboard({ slug, initialRange = 7, token = null }: { sl
           </select>
         </div>
         <label className="row check">
-          <input type="checkbox" checked={bots} onChange={(e) => setBots(e.target.checked)} /> Include bots
+          <input type="checkbox" data-testid="include-bots" checked={bots} onChange={(e) => setBots(e.target.checked)} /> Include bots
         </label>
         {token
           ? <button type="button" className="secondary" onClick={exportWithToken}>Export CSV</button>
@@ -219,7 +219,7 @@ export default function Dashboard({ slug, initialRange = 7, token = null }: { sl
         </section>
         <section className="card kpi" aria-labelledby="kpi-uniq">
           <h2 id="kpi-uniq">Unique visitors</h2>
-          <div className="value">{stats ? formatCount(stats.totals.unique_visitors) : '—'}</div>
+          <div className="value" data-testid="range-uniques">{stats ? formatCount(stats.totals.unique_visitors) : '—'}</div>
         </section>
       </div>
 

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import Link from 'next/link';
 import { api, ApiError, type Link as ShortLink } from '@/lib/api';
 import countryNames from '@/lib/country-names.json';
-import { countryFlag, formatCount } from '@/lib/logic.mjs';
+import { countryFlag, formatCount, linkClicks } from '@/lib/logic.mjs';
 import { controlForField, fieldForError, formToPatch, linkToForm, REDIRECT_TYPES, type FieldError, type LinkForm } from '@/lib/linkform.mjs';
 
 const COUNTRIES = Object.entries(countryNames as Record<string, string>).sort((a, b) => a[1].localeCompare(b[1], 'en'));
@@ -107,7 +107,7 @@ export default function LinkSettings({ slug }: { slug: string }) {
       <h1>Link settings: <span data-testid="slug">{slug}</span></h1>
       <p className="row">
         <a href={link.short_url}>{link.short_url}</a>
-        <span className="muted">{formatCount(link.clicks)} clicks{link.max_clicks != null ? ` of ${formatCount(link.max_clicks)} allowed` : ''}</span>
+        <span className="muted">{formatCount(linkClicks(link, false))} clicks by people{link.max_clicks != null ? ` of ${formatCount(link.max_clicks)} allowed` : ''}</span>
         <Link href={`/app/link/?slug=${encodeURIComponent(slug)}`}>Back to the dashboard</Link>
       </p>
       <form ref={formRef} onSubmit={save} noValidate className="stack settings" aria-label="Link settings">

@@ -5,13 +5,14 @@ export type Targeting = { ios: string | null; android: string | null; countries:
 export type Link = {
   slug: string; short_url: string; long_url: string; created_at: string; updated_at: string;
   expires_at: string | null; max_clicks: number | null; redirect_type: number; tags: string[]; clicks: number;
+  human_clicks?: number;  // clicks that are not bots (absent on servers that predate it)
   // Link management (issue #7); absent on servers that predate it.
   disabled?: boolean; expired_url?: string | null; forward_query?: boolean; password_protected?: boolean;
   targeting?: Targeting | null;
   stats_token?: string;  // only in the answer to an anonymous creation
 };
 export type Bucket = { key: string; class?: string; clicks: number; human_clicks: number; bot_clicks: number };
-export type Totals = { clicks: number; human_clicks: number; bot_clicks: number; unique_visitors: number };
+export type Totals = { clicks: number; human_clicks: number; bot_clicks: number; unique_visitors: number | null };
 export type Stats = {
   slug: string; from: string; to: string; interval: string; tz: string; bots: string; totals: Totals;
   timeseries: { t: string; clicks: number; unique_visitors: number | null }[];

@@ -1,5 +1,6 @@
 export function countryFlag(code: string | null | undefined): string;
-export function formatCount(n: number): string;
+export function formatCount(n: number | null | undefined): string;
+export function linkClicks(link: { clicks: number; human_clicks?: number }, includeBots: boolean): number;
 export function formatShare(part: number, total: number): string;
 export function formatDate(iso: string): string;
 export function bucketLabel(t: string, interval: string): string;

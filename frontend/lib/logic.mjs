@@ -8,10 +8,19 @@ export function countryFlag(code) {
   return String.fromCodePoint(...[...up].map((c) => 0x1f1e6 + c.charCodeAt(0) - 65));
 }
 
-/** 1234567 → "1,234,567" (en-US grouping, stable across locales for tests). */
+/** 1234567 → "1,234,567" (en-US grouping, stable across locales for tests). null or undefined (a figure the
+ * server cannot give) → "—", never a false "0". */
 export function formatCount(n) {
+  if (n === null || n === undefined) return '—';
   if (typeof n !== 'number' || !Number.isFinite(n)) return '0';
   return Math.round(n).toLocaleString('en-US');
+}
+
+/** A link's click count as the UI shows it: people only unless bots are included (servers that predate
+ * human_clicks give only `clicks`). */
+export function linkClicks(link, includeBots) {
+  if (includeBots || typeof link?.human_clicks !== 'number') return link?.clicks ?? 0;
+  return link.human_clicks;
 }
 
 /** Share of a total as "12.5%" ("0%" when the total is 0). */

@@ -275,6 +275,7 @@ int ServeDistributed(const Config& config) {
     ctx.authenticator = &authenticator;
     ctx.passwords = &passwords;
     ctx.country_of = MakeCountryLookup(config);  // the geo database opens on the first country-targeted visit
+    ctx.is_bot = MakeBotCheck(config);           // the bot list loads on the first visit to a limited link
     ctx.readiness.push_back({"database", [&stores]() { return stores.links->Ping(); }});
     // Redis down degrades (no L2, clicks buffered or journaled) but redirects and the API keep working.
     ctx.readiness.push_back(

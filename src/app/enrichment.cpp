@@ -4,6 +4,7 @@
 
 #include <mutex>
 
+#include "enrich/bot_detector.hpp"
 #include "enrich/click_enricher.hpp"
 #include "enrich/geo_locator.hpp"
 #include "log/log.hpp"
@@ -56,7 +57,37 @@ class LazyCountryLookup {
     std::unique_ptr<enrich::GeoLocator> geo_;
 };
 
+// Loads isbot's list on first use. Matching is one RE2 (DFA) pass and, for the few lookaround patterns, one
+// PCRE2 JIT pass over the User-Agent: microseconds, cheap enough for the redirect's event loop.
+class LazyBotCheck {
+  public:
+    explicit LazyBotCheck(std::string isbot_js) : isbot_js_(std::move(isbot_js)) {}
+
+    bool IsBot(std::string_view user_agent) {
+        std::call_once(once_, [this] {
+            try {
+                bots_ = enrich::BotDetector::FromIsbotFile(isbot_js_);
+            } catch (const std::exception& e) {
+                log::Warn("bot_list_unavailable", {{"isbot", isbot_js_}, {"error", e.what()}});
+                bots_ = std::make_unique<enrich::BotDetector>(std::vector<std::string>());
+            }
+        });
+        return bots_->IsBot(user_agent);
+    }
+
+  private:
+    std::string isbot_js_;
+    std::once_flag once_;
+    std::unique_ptr<enrich::BotDetector> bots_;
+};
+
 }  // namespace
+
+std::function<bool(std::string_view)> MakeBotCheck(const Config& config) {
+    const std::string npm_dir = config.enrich_data_dir.empty() ? enrich::BuiltInNpmDir() : config.enrich_data_dir;
+    auto check = std::make_shared<LazyBotCheck>(enrich::DefaultDataPaths(npm_dir).isbot_js);
+    return [check](std::string_view user_agent) { return check->IsBot(user_agent); };
+}
 
 std::function<std::string(std::string_view)> MakeCountryLookup(const Config& config) {
     std::string path = config.geoip_db;

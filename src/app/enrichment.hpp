@@ -24,4 +24,9 @@ std::unique_ptr<core::ClickEnricher> MakeEnricher(const Config& config, std::uni
 /// processes whose links never target countries never load it. Thread-safe.
 std::function<std::string(std::string_view)> MakeCountryLookup(const Config& config);
 
+/// User-Agent → bot or link-preview fetcher (the isbot list plus the built-in preview fetchers; an empty
+/// User-Agent is a bot), for the redirect's click limits. The list loads on the first call, so processes whose
+/// links have no click limit never load it; a list that cannot be read leaves the built-in fetchers. Thread-safe.
+std::function<bool(std::string_view)> MakeBotCheck(const Config& config);
+
 }  // namespace shortener::app

@@ -149,6 +149,7 @@ int Serve(const Config& config) {
     ctx.authenticator = &authenticator;
     ctx.passwords = &passwords;
     ctx.country_of = MakeCountryLookup(config);  // the geo database opens on the first country-targeted visit
+    ctx.is_bot = MakeBotCheck(config);           // the bot list loads on the first visit to a limited link
     registry.AddGauge("shortener_live_subscribers", "Open live (SSE) streams.",
                       [&] { return static_cast<double>(broadcaster.hub().Subscribers()); });
     registry.AddCounterFunction("shortener_live_subscribers_dropped_total", "Live streams dropped as too slow.",

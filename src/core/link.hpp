@@ -53,6 +53,7 @@ struct Link {
     std::vector<std::string> tags;
     std::optional<TimePoint> deleted_at;
     std::int64_t clicks = 0;               // recorded clicks (the click queue may hold a few more not yet written)
+    std::int64_t human_clicks = 0;         // the recorded clicks that are not bots (HEAD, crawlers, previews)
     std::optional<std::int64_t> owner_id;  // users.id of the owner; nullopt = anonymous (or auth mode none)
     std::string stats_token_hash;          // hex SHA-256 of an anonymous link's stats token; empty = none
     bool disabled = false;                 // answers 404 link_disabled on redirect, stays visible in the API

@@ -125,4 +125,12 @@ Response ShortLinkErrorPage(Errc e) {
     return r;
 }
 
+std::string UnknownFieldMessage(std::string_view what, std::string_view name) {
+    const bool plain = !name.empty() && name.size() <= 40 &&
+                       name.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") == std::string_view::npos;
+    std::string m = "Unknown " + std::string(what);
+    if (plain) m += " \"" + std::string(name) + "\"";
+    return m + ".";
+}
+
 }  // namespace shortener::http

@@ -62,6 +62,10 @@ class LinkStore {
     /// when the limit was removed, false once it is reached or the link is deleted.
     virtual Task<bool> TryConsumeUse(core::LinkId id) = 0;
 
+    /// For visits that do not count against a click limit (HEAD, bots, link previews): true while uses < the
+    /// link's stored max_clicks (or it has none), without counting a use; false once spent or deleted.
+    virtual Task<bool> HasUsesLeft(core::LinkId id) = 0;
+
     /// Succeeds when the store answers; throws core::BackendUnavailable otherwise.
     virtual Task<void> Ping() = 0;
 };

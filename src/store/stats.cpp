@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <unordered_map>
 
 namespace shortener::store {
 namespace {
@@ -76,6 +77,103 @@ bool InRanges(const std::vector<MsRange>& v, std::int64_t t) {
     if (it == v.begin()) return false;
     --it;
     return t >= it->from_ms && t < it->to_ms;
+}
+
+std::size_t BucketOf(const std::vector<std::int64_t>& edges, std::int64_t t) {
+    return static_cast<std::size_t>(std::upper_bound(edges.begin(), edges.end(), t) - edges.begin()) - 1;
+}
+
+// The rollup rows that sum to each bucket: whole UTC days, whole hours, and minutes at its edges.
+struct RangesByGranularity {
+    std::vector<MsRange> minute, hour, day;
+};
+
+RangesByGranularity SplitBuckets(const std::vector<std::int64_t>& edges) {
+    RangesByGranularity out;
+    for (std::size_t i = 0; i + 1 < edges.size(); ++i) {
+        std::int64_t a = edges[i], b = edges[i + 1];
+        std::int64_t ah = CeilTo(a, kHour), bh = FloorTo(b, kHour);
+        if (ah >= bh) {
+            Push(out.minute, a, b);
+            continue;
+        }
+        Push(out.minute, a, ah);
+        std::int64_t ad = CeilTo(ah, kDay), bd = FloorTo(bh, kDay);
+        if (ad >= bd) {
+            Push(out.hour, ah, bh);
+        } else {
+            Push(out.hour, ah, ad);
+            Push(out.day, ad, bd);
+            Push(out.hour, bd, bh);
+        }
+        Push(out.minute, bh, b);
+    }
+    auto by_start = [](const MsRange& x, const MsRange& y) { return x.from_ms < y.from_ms; };
+    std::sort(out.minute.begin(), out.minute.end(), by_start);
+    std::sort(out.hour.begin(), out.hour.end(), by_start);
+    return out;
+}
+
+// [a, b) as the UTC days wholly inside it (their starts) and the parts before and after them.
+struct DaySplit {
+    std::vector<std::int64_t> days;
+    std::vector<MsRange> parts;
+};
+
+DaySplit SplitByUtcDays(std::int64_t a, std::int64_t b) {
+    DaySplit s;
+    const std::int64_t ad = CeilTo(a, kDay), bd = FloorTo(b, kDay);
+    if (ad > bd) {  // inside one UTC day
+        if (a < b) s.parts.push_back({a, b});
+        return s;
+    }
+    if (a < ad) s.parts.push_back({a, ad});
+    for (std::int64_t d = ad; d < bd; d += kDay) s.days.push_back(d);
+    if (bd < b) s.parts.push_back({bd, b});
+    return s;
+}
+
+// Exact distinct visitors of the whole range, and of each bucket of a day or longer. Visitor ids are
+// daily-salted, so visitors add up over UTC days: whole days come from the day rollups (their visitor-id
+// sets), the parts of days at the edges from the raw clicks, all in one round trip. Minute and hour buckets
+// would need the raw clicks of the whole range, so they report none (null), never 0.
+Task<void> CountVisitors(StatsStore& store, const StatsRequest& request, const std::vector<std::int64_t>& edges,
+                         const std::vector<RollupRow>& day_rows, StatsResult& result) {
+    std::unordered_map<std::int64_t, std::int64_t> per_day;
+    for (const auto& r : day_rows)
+        per_day[r.bucket_ms] = request.include_bots ? r.unique_visitors : r.human_unique_visitors;
+    auto whole_days = [&](const std::vector<std::int64_t>& days) {
+        std::int64_t n = 0;
+        for (std::int64_t d : days) {
+            if (auto it = per_day.find(d); it != per_day.end()) n += it->second;
+        }
+        return n;
+    };
+    std::vector<MsRange> parts;
+    std::vector<StatsPoint*> owners;  // the bucket each part belongs to; null: the range's total
+    const DaySplit all = SplitByUtcDays(edges.front(), edges.back());
+    result.unique_visitors = whole_days(all.days);
+    parts = all.parts;
+    owners.assign(parts.size(), nullptr);
+    const bool daily = request.interval == StatsInterval::kDay || request.interval == StatsInterval::kWeek ||
+                       request.interval == StatsInterval::kMonth;
+    for (std::size_t i = 0; daily && i + 1 < edges.size(); ++i) {
+        const DaySplit bucket = SplitByUtcDays(edges[i], edges[i + 1]);
+        result.timeseries[i].unique_visitors = whole_days(bucket.days);
+        for (const MsRange& p : bucket.parts) {
+            parts.push_back(p);
+            owners.push_back(&result.timeseries[i]);
+        }
+    }
+    if (parts.empty()) co_return;
+    const std::vector<std::int64_t> counts = co_await store.DistinctVisitors(request.link, parts, request.include_bots);
+    for (std::size_t k = 0; k < parts.size() && k < counts.size(); ++k) {
+        if (owners[k] == nullptr) {
+            result.unique_visitors += counts[k];
+        } else {
+            *owners[k]->unique_visitors += counts[k];
+        }
+    }
 }
 
 }  // namespace
@@ -176,72 +274,36 @@ Task<core::Result<StatsResult>> ComputeStats(StatsStore& store, const StatsReque
     if (!edges_opt) co_return make_error_code(core::Errc::kTooManyBuckets);
     const std::vector<std::int64_t>& edges = *edges_opt;
     if (edges.size() < 2) co_return make_error_code(core::Errc::kInvalidRange);
-
-    // Each bucket from whole UTC days, whole hours, and minutes at its edges.
-    std::vector<MsRange> minute_ranges, hour_ranges, day_ranges;
-    for (std::size_t i = 0; i + 1 < edges.size(); ++i) {
-        std::int64_t a = edges[i], b = edges[i + 1];
-        std::int64_t ah = CeilTo(a, kHour), bh = FloorTo(b, kHour);
-        if (ah >= bh) {
-            Push(minute_ranges, a, b);
-            continue;
-        }
-        Push(minute_ranges, a, ah);
-        std::int64_t ad = CeilTo(ah, kDay), bd = FloorTo(bh, kDay);
-        if (ad >= bd) {
-            Push(hour_ranges, ah, bh);
-        } else {
-            Push(hour_ranges, ah, ad);
-            Push(day_ranges, ad, bd);
-            Push(hour_ranges, bd, bh);
-        }
-        Push(minute_ranges, bh, b);
-    }
-    std::sort(minute_ranges.begin(), minute_ranges.end(), [](auto& x, auto& y) { return x.from_ms < y.from_ms; });
-    std::sort(hour_ranges.begin(), hour_ranges.end(), [](auto& x, auto& y) { return x.from_ms < y.from_ms; });
+    const RangesByGranularity ranges = SplitBuckets(edges);
 
     StatsResult result;
     result.from_ms = edges.front();
     result.to_ms = edges.back();
-    const bool daily = request.interval == StatsInterval::kDay || request.interval == StatsInterval::kWeek ||
-                       request.interval == StatsInterval::kMonth;
     result.timeseries.resize(edges.size() - 1);
-    for (std::size_t i = 0; i + 1 < edges.size(); ++i) {
-        result.timeseries[i].t_ms = edges[i];
-        if (daily) result.timeseries[i].unique_visitors = 0;
-    }
-    auto bucket_of = [&](std::int64_t t) -> std::size_t {
-        return static_cast<std::size_t>(std::upper_bound(edges.begin(), edges.end(), t) - edges.begin()) - 1;
-    };
+    for (std::size_t i = 0; i + 1 < edges.size(); ++i) result.timeseries[i].t_ms = edges[i];
     auto add_clicks = [&](const RollupRow& r) {
         if (r.bucket_ms < edges.front() || r.bucket_ms >= edges.back()) return;
         std::int64_t c = request.include_bots ? r.clicks : r.human_clicks;
-        result.timeseries[bucket_of(r.bucket_ms)].clicks += c;
+        result.timeseries[BucketOf(edges, r.bucket_ms)].clicks += c;
         result.clicks += c;
         result.human_clicks += r.human_clicks;
         result.bot_clicks += r.bot_clicks;
     };
-    if (!minute_ranges.empty()) {
-        std::vector<RollupRow> rows = co_await store.Rollups(request.link, Granularity::kMinute, minute_ranges);
+    if (!ranges.minute.empty()) {
+        std::vector<RollupRow> rows = co_await store.Rollups(request.link, Granularity::kMinute, ranges.minute);
         for (const auto& r : rows) add_clicks(r);
     }
-    if (!hour_ranges.empty()) {
-        std::vector<RollupRow> rows = co_await store.Rollups(request.link, Granularity::kHour, hour_ranges);
+    if (!ranges.hour.empty()) {
+        std::vector<RollupRow> rows = co_await store.Rollups(request.link, Granularity::kHour, ranges.hour);
         for (const auto& r : rows) add_clicks(r);
     }
     const MsRange all_days{FloorTo(edges.front(), kDay), CeilTo(edges.back(), kDay)};
     const MsRange one[] = {all_days};
     std::vector<RollupRow> day_rows = co_await store.Rollups(request.link, Granularity::kDay, one);
     for (const auto& r : day_rows) {
-        if (InRanges(day_ranges, r.bucket_ms)) add_clicks(r);
-        // Unique visitors exist per UTC day only: a day belongs to the bucket holding its noon.
-        std::int64_t noon = r.bucket_ms + kDay / 2;
-        if (noon < edges.front() || noon >= edges.back()) continue;
-        std::int64_t u = request.include_bots ? r.unique_visitors : r.human_unique_visitors;
-        result.unique_visitors += u;
-        auto& p = result.timeseries[bucket_of(noon)];
-        if (p.unique_visitors) *p.unique_visitors += u;
+        if (InRanges(ranges.day, r.bucket_ms)) add_clicks(r);
     }
+    co_await CountVisitors(store, request, edges, day_rows, result);
     if (request.breakdowns) {
         result.breakdowns = co_await store.TopValuesAll(request.link, all_days, request.include_bots, request.top);
     }

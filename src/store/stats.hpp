@@ -6,9 +6,11 @@
 /// with the tz database (date/tz.h over /usr/share/zoneinfo), so days start at local midnight and a DST
 /// day lasts 23 or 25 hours. Each bucket [a, b) is summed from whole UTC days, whole UTC hours and
 /// minutes at the edges (zones with 30/45-minute offsets, e.g. Asia/Kolkata, need minute rows at every
-/// edge), so clicks are exact for every zone. Unique visitors exist per UTC day only (daily-salted ids):
-/// a bucket of a day or longer counts the UTC days whose noon falls in it; minute and hour buckets
-/// report none. Breakdowns are summed over the UTC days overlapping the range.
+/// edge), so clicks are exact for every zone. Unique visitors are exact for the whole range and for buckets
+/// of a day or longer: visitor ids are daily-salted, so distinct visitors add up over UTC days; whole UTC
+/// days come from the day rollups and the parts of days at the edges from the raw clicks
+/// (StatsStore::DistinctVisitors). Minute and hour buckets report none (nullopt, never 0). Breakdowns are
+/// summed over the UTC days overlapping the range.
 
 #include <cstdint>
 #include <optional>
@@ -52,8 +54,8 @@ struct StatsRequest {
 
 struct StatsPoint {
     std::int64_t t_ms = 0;
-    std::int64_t clicks = 0;  // human clicks only when bots are excluded
-    std::optional<std::int64_t> unique_visitors;
+    std::int64_t clicks = 0;                      // human clicks only when bots are excluded
+    std::optional<std::int64_t> unique_visitors;  // day, week and month buckets only; exact
 };
 
 struct StatsResult {
@@ -62,7 +64,7 @@ struct StatsResult {
     std::int64_t clicks = 0;  // per `bots`
     std::int64_t human_clicks = 0;
     std::int64_t bot_clicks = 0;
-    std::int64_t unique_visitors = 0;
+    std::int64_t unique_visitors = 0;  // distinct visitors over [from_ms, to_ms), per `bots`; exact
     std::vector<StatsPoint> timeseries;
     std::vector<std::pair<std::string, std::vector<DimensionCount>>> breakdowns;  // kDimensions order
 };

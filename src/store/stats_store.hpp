@@ -2,7 +2,8 @@
 /// @file
 /// @brief Read side of the analytics: rollup rows (minute/hour/day buckets, per-dimension day counts), the
 /// top links, current link totals and keyset pages of raw clicks for exports. Stats are answered from the
-/// rollups only; raw clicks are read for exports only. Adapters: SqliteStatsStore, PostgresStatsStore.
+/// rollups, and from raw clicks only for the visitors of the parts of UTC days at a range's edges
+/// (DistinctVisitors) and for exports. Adapters: SqliteStatsStore, PostgresStatsStore.
 /// Thread-safe; every method throws core::BackendUnavailable when the store cannot be reached.
 
 #include <cstdint>
@@ -71,6 +72,13 @@ class StatsStore {
     /// Rollup rows of one link whose bucket start lies in any of `ranges` (disjoint), in any order.
     virtual Task<std::vector<RollupRow>> Rollups(core::LinkId link, Granularity granularity,
                                                  std::span<const MsRange> ranges) = 0;
+
+    /// For each of `ranges` (in order), the distinct visitors among the link's raw clicks with ts in it: distinct
+    /// (UTC day, visitor id) pairs, since visitor ids are keyed with a daily salt (one person on two days is two
+    /// visitor ids). Bots' clicks count only with include_bots. Reads raw clicks (an index range scan per
+    /// range): meant for the parts of a stats range that are not whole UTC days.
+    virtual Task<std::vector<std::int64_t>> DistinctVisitors(core::LinkId link, std::span<const MsRange> ranges,
+                                                             bool include_bots) = 0;
 
     /// Per-value sums of one dimension over UTC days [days.from_ms, days.to_ms) (day starts), the `limit`
     /// largest by clicks (human clicks when !include_bots), ties by value.

@@ -376,3 +376,40 @@ test('links page and phone layout, keyboard focus, no CSP errors', async () => {
   const csp = consoleErrors.filter((e) => /Content Security Policy|Refused to/i.test(e));
   assert.deepEqual(csp, [], 'no CSP violations in the console');
 });
+
+test('links page counts people by default; "Include bots" adds the bots (issue #12)', async () => {
+  const person = { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36' };
+  const created = await fetch(`${server.base}/api/v1/links`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ url: 'https://example.com/people-and-bots', slug: 'people-bots' }),
+  });
+  assert.equal(created.status, 201);
+  const visit = async (headers, method = 'GET') =>
+    (await fetch(`${server.base}/people-bots`, { method, headers, redirect: 'manual' })).status;
+  assert.equal(await visit(person), 302);
+  assert.equal(await visit(person), 302);
+  assert.equal(await visit({ 'user-agent': 'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)' }), 302);
+  assert.equal(await visit(person, 'HEAD'), 302);
+  for (let i = 0; ; i++) {
+    const link = await (await fetch(`${server.base}/api/v1/links/people-bots`)).json();
+    if (link.clicks === 4) break;
+    assert.ok(i < 100, 'clicks stored');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const page = await newPage();
+  await page.goto(`${server.base}/app/links/`);
+  await page.getByLabel('Search by slug or destination').fill('people-bots');
+  await page.getByLabel('Search by slug or destination').press('Enter');
+  const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: 'people-bots' }) });
+  await row.getByTestId('link-clicks').filter({ hasText: /^2$/ }).waitFor();
+  await page.getByRole('checkbox', { name: 'Include bots' }).check();
+  await row.getByTestId('link-clicks').filter({ hasText: /^4$/ }).waitFor();
+  await page.getByRole('checkbox', { name: 'Include bots' }).uncheck();
+  await row.getByTestId('link-clicks').filter({ hasText: /^2$/ }).waitFor();
+  // The dashboard's unique visitors are a figure (one visitor: same address and browser), never a false 0.
+  await page.goto(`${server.base}/app/link/?slug=people-bots`);
+  await page.getByTestId('range-uniques').filter({ hasText: /^1$/ }).waitFor({ timeout: 10000 });
+  await page.getByTestId('include-bots').check();
+  await page.getByTestId('range-uniques').filter({ hasText: /^2$/ }).waitFor({ timeout: 10000 });
+  await page.context().close();
+});

@@ -254,3 +254,79 @@ describe('link resource errors', () => {
     );
   });
 });
+
+// Error messages name the problem without copying the caller's text (a field named "<script>…" used to be
+// echoed back). Every endpoint below gets hostile names and values; no answer may contain them.
+describe('error messages never echo hostile input', () => {
+  const HOSTILE = '<script>alert(1)</script>';
+  const hostileKey = `${HOSTILE}"\u2028`;
+  const marks = [HOSTILE, '<script', 'alert(1)', '\u2028'];
+
+  function assertNoEcho(r, label, { anyStatus = false } = {}) {
+    if (!anyStatus) assert.ok(r.status >= 400 && r.status < 500, `${label}: status ${r.status} ${r.text.slice(0, 200)}`);
+    // The raw body, and the body with JSON escapes (\u003c…) decoded.
+    let decoded = r.text;
+    try { decoded = JSON.stringify(JSON.parse(r.text)); } catch {}
+    for (const m of marks) {
+      assert.ok(!r.text.includes(m) && !decoded.includes(m), `${label} echoes ${JSON.stringify(m)}: ${r.text.slice(0, 300)}`);
+    }
+    if (r.body?.error) assert.ok(r.body.error.message.length > 0, `${label}: a message`);
+  }
+
+  test('JSON bodies: unknown fields, targeting keys, slugs, URLs', async () => {
+    const link = (await createLink(server.base, { url: 'https://example.com/hostile' })).body;
+    const cases = [
+      ['create: unknown field', 'POST', '/api/v1/links', { url: 'https://example.com/', [hostileKey]: 1 }],
+      ['create: long unknown field', 'POST', '/api/v1/links', { url: 'https://example.com/', ['a'.repeat(41) + 'alert(1)']: 1 }],
+      ['create: unknown targeting field', 'POST', '/api/v1/links', { url: 'https://example.com/', targeting: { [hostileKey]: 'https://e.com/' } }],
+      ['create: hostile country', 'POST', '/api/v1/links', { url: 'https://example.com/', targeting: { countries: { [hostileKey]: 'https://e.com/' } } }],
+      ['create: hostile slug', 'POST', '/api/v1/links', { url: 'https://example.com/', slug: HOSTILE }],
+      ['create: hostile url', 'POST', '/api/v1/links', { url: `javascript:${HOSTILE}` }],
+      ['create: hostile url 2', 'POST', '/api/v1/links', { url: `https://exa mple.com/${HOSTILE}` }],
+      ['create: hostile expired_url', 'POST', '/api/v1/links', { url: 'https://example.com/', expired_url: `data:${HOSTILE}` }],
+      ['create: hostile expires_at', 'POST', '/api/v1/links', { url: 'https://example.com/', expires_at: HOSTILE }],
+      ['create: hostile tags', 'POST', '/api/v1/links', { url: 'https://example.com/', tags: [HOSTILE.repeat(20)] }],
+      ['seed shorten: unknown field', 'POST', '/api/shorten', { url: 'https://example.com/', [hostileKey]: 1 }],
+      ['seed shorten: hostile url', 'POST', '/api/shorten', { url: HOSTILE }],
+      ['patch: unknown field', 'PATCH', `/api/v1/links/${link.slug}`, { [hostileKey]: true }],
+      ['patch: hostile url', 'PATCH', `/api/v1/links/${link.slug}`, { url: HOSTILE }],
+      ['keys: unknown field', 'POST', '/api/v1/keys', { name: 'k', [hostileKey]: 1 }],
+      ['keys: hostile scope', 'POST', '/api/v1/keys', { name: 'k', scopes: [HOSTILE] }],
+      ['login: unknown field', 'POST', '/api/v1/auth/login', { email: 'a@b.c', password: 'x', [hostileKey]: 1 }],
+    ];
+    for (const [label, method, path, json] of cases) {
+      assertNoEcho(await api(server.base, path, { method, json }), label);
+    }
+    // Not JSON at all, and a hostile Content-Type.
+    assertNoEcho(await api(server.base, '/api/v1/links', { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"${HOSTILE}` }), 'broken JSON');
+    assertNoEcho(await api(server.base, '/api/v1/links', { method: 'POST', headers: { 'content-type': `text/${HOSTILE}` }, body: '{}' }), 'hostile content type');
+  });
+
+  test('query parameters, paths and headers', async () => {
+    const link = (await createLink(server.base, { url: 'https://example.com/hostile-q', password: 'pw' })).body;
+    const q = encodeURIComponent(HOSTILE);
+    const paths = [
+      `/api/v1/links/${link.slug}/stats?bots=${q}`,
+      `/api/v1/links/${link.slug}/stats?interval=${q}`,
+      `/api/v1/links/${link.slug}/stats?tz=${q}`,
+      `/api/v1/links/${link.slug}/stats?from=${q}`,
+      `/api/v1/links/${link.slug}/stats?limit=${q}`,
+      `/api/v1/links/${link.slug}/clicks?format=${q}`,
+      `/api/v1/links/${link.slug}/clicks?to=${q}`,
+      `/api/v1/links/${link.slug}/qr.svg?fg=${q}`,
+      `/api/v1/links/${link.slug}/qr.png?size=${q}`,
+      `/api/v1/links?limit=${q}`,
+      `/api/v1/links?cursor=${q}`,
+      `/api/v1/links/${q}`,
+      `/api/v1/links/${q}/stats`,
+      `/api/v1/stats?bots=${q}`,
+      `/api/${q}`,
+      `/${q}`,
+    ];
+    for (const p of paths) assertNoEcho(await api(server.base, p), p);
+    assertNoEcho(await api(server.base, `/${q}`, { headers: { accept: 'text/html' } }), 'HTML 404');
+    assertNoEcho(await follow(server.base, link.slug, { headers: { 'x-link-password': HOSTILE } }), 'hostile link password');
+    assertNoEcho(await api(server.base, '/api/v1/links?limit=1', { headers: { authorization: `Bearer ${HOSTILE}` } }),
+      'hostile bearer', { anyStatus: true });
+  });
+});

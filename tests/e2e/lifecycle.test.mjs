@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, test } from 'node:test';
 
-import { api, clicksOf, createLink, follow, makeDataDir, openRaw, runCli, startServer, waitFor } from './support.mjs';
+import { AS_BROWSER, api, clicksOf, createLink, follow, makeDataDir, openRaw, runCli, startServer, waitFor } from './support.mjs';
 
 /** Resolves 'refused' if a TCP connect is refused, 'connected' if it succeeds. */
 function probeConnect(port) {
@@ -134,12 +134,12 @@ describe('restart', () => {
     const first = await startServer({ dataDir });
     t.after(() => first.stop('SIGKILL'));
     const { body: link } = await createLink(first.base, { url: 'https://example.com/limited-restart', max_clicks: 2 });
-    assert.equal((await follow(first.base, link.slug)).status, 302);
-    assert.equal((await follow(first.base, link.slug)).status, 302);
+    assert.equal((await follow(first.base, link.slug, AS_BROWSER)).status, 302);
+    assert.equal((await follow(first.base, link.slug, AS_BROWSER)).status, 302);
     assert.equal(await first.stop(), 0);
     const second = await startServer({ dataDir });
     t.after(() => second.stop());
-    assert.equal((await follow(second.base, link.slug)).status, 410);
+    assert.equal((await follow(second.base, link.slug, AS_BROWSER)).status, 410);
   });
 
   test('deleted links stay deleted after a restart', async (t) => {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 
 import { servicesAvailable } from './services.mjs';
-import { api, createDatabase, createLink, follow, sleep, startServer, waitFor } from './support.mjs';
+import { AS_BROWSER, BROWSER_UA, api, createDatabase, createLink, follow, sleep, startServer, waitFor } from './support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const GEOIP_DB = path.resolve(here, '../../../shared/testdata/maxmind/test-data/GeoIP2-City-Test.mmdb');
@@ -25,7 +25,7 @@ function postPassword(base, slug, password, { query = '' } = {}) {
   return fetch(`${base}/${slug}${query}`, {
     method: 'POST',
     redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', 'user-agent': BROWSER_UA },
     body: new URLSearchParams({ password }).toString(),
   });
 }
@@ -38,7 +38,7 @@ async function hammer(bases, slug, n, concurrency) {
     for (;;) {
       const i = next++;
       if (i >= n) return;
-      const res = await fetch(`${bases[i % bases.length]}/${slug}`, { redirect: 'manual' });
+      const res = await fetch(`${bases[i % bases.length]}/${slug}`, { redirect: 'manual', ...AS_BROWSER });
       await res.arrayBuffer();
       results.push({ status: res.status, location: res.headers.get('location'), cache: res.headers.get('cache-control') });
     }
@@ -91,8 +91,8 @@ describe('link management', () => {
     assert.ok(results.every((r) => r.cache === NO_STORE), 'every answer of a limited link is uncacheable');
 
     const three = (await createLink(server.base, { url: 'https://example.com/three', max_clicks: 3 })).body;
-    for (let i = 0; i < 3; ++i) assert.equal((await follow(server.base, three.slug)).status, 302);
-    const r = await follow(server.base, three.slug);
+    for (let i = 0; i < 3; ++i) assert.equal((await follow(server.base, three.slug, AS_BROWSER)).status, 302);
+    const r = await follow(server.base, three.slug, AS_BROWSER);
     assert.equal(r.status, 410);
     assert.equal(JSON.parse(r.text).error.code, 'gone');
   });
@@ -156,9 +156,10 @@ describe('link management', () => {
     assert.equal(right.status, 303);
     assert.equal(right.headers.get('location'), 'https://example.com/private?a=1&utm_source=mail');
     assert.equal(right.headers.get('cache-control'), NO_STORE);
-    const viaHeader = await follow(server.base, slug, { headers: { 'x-link-password': 'correct horse' } });
+    const person = { 'x-link-password': 'correct horse', 'user-agent': BROWSER_UA };
+    const viaHeader = await follow(server.base, slug, { headers: person });
     assert.equal(viaHeader.status, 302);
-    assert.equal((await follow(server.base, slug, { headers: { 'x-link-password': 'correct horse' } })).status, 410);
+    assert.equal((await follow(server.base, slug, { headers: person })).status, 410);
     await waitFor(async () => (await api(server.base, `/api/v1/links/${slug}`)).body.clicks === 2, 5000, 'two clicks stored');
   });
 

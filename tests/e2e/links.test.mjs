@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
-import { api, clicksOf, createLink, follow, sleep, startServer, waitFor } from './support.mjs';
+import { AS_BROWSER, BROWSER_UA, api, clicksOf, createLink, follow, sleep, startServer, waitFor } from './support.mjs';
 
 const token = () => randomBytes(6).toString('hex');
 
@@ -20,7 +20,7 @@ describe('max_clicks and expiry', () => {
   test('max_clicks 5 with 20 concurrent redirects → exactly 5 redirects and 15 × 410', async () => {
     const { status, body: link } = await createLink(server.base, { url: 'https://example.com/limited', max_clicks: 5 });
     assert.equal(status, 201);
-    const hops = await Promise.all(Array.from({ length: 20 }, () => follow(server.base, link.slug)));
+    const hops = await Promise.all(Array.from({ length: 20 }, () => follow(server.base, link.slug, AS_BROWSER)));
     const statuses = hops.map((h) => h.status);
     assert.equal(statuses.filter((s) => s === 302).length, 5, `statuses: ${statuses}`);
     assert.equal(statuses.filter((s) => s === 410).length, 15, `statuses: ${statuses}`);
@@ -28,22 +28,45 @@ describe('max_clicks and expiry', () => {
     const gone = hops.find((h) => h.status === 410);
     assert.equal(JSON.parse(gone.text).error.code, 'gone');
     // Still exhausted afterwards, and exactly 5 clicks recorded.
-    assert.equal((await follow(server.base, link.slug)).status, 410);
+    assert.equal((await follow(server.base, link.slug, AS_BROWSER)).status, 410);
     await waitFor(async () => (await clicksOf(server.base, link.slug)) === 5, 5000, 'clicks == 5');
   });
 
-  test('max_clicks 1: one redirect (HEAD counts), then 410', async () => {
-    const { body: link } = await createLink(server.base, { url: 'https://example.com/once', max_clicks: 1 });
-    assert.equal((await follow(server.base, link.slug, { method: 'HEAD' })).status, 302);
-    assert.equal((await follow(server.base, link.slug)).status, 410);
+  test('only people use up max_clicks: HEAD, bots and link previews are redirected without counting', async () => {
+    const { body: link } = await createLink(server.base, { url: 'https://example.com/people', max_clicks: 3 });
+    const machines = [
+      { method: 'HEAD' },
+      { method: 'HEAD', headers: { 'user-agent': BROWSER_UA } },
+      { headers: { 'user-agent': 'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)' } },
+      { headers: { 'user-agent': 'facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)' } },
+      { headers: { 'user-agent': 'Twitterbot/1.0' } },
+      { headers: { 'user-agent': 'Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)' } },
+      { headers: { 'user-agent': 'WhatsApp/2.23.20.0' } },
+      { headers: { 'user-agent': 'TelegramBot (like TwitterBot)' } },
+      { headers: { 'user-agent': 'LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)' } },
+      { headers: { 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' } },
+      { headers: { 'user-agent': 'curl/8.5.0' } },
+      {}, // node's fetch: "node"
+    ];
+    for (const m of machines) {
+      const r = await follow(server.base, link.slug, m);
+      assert.equal(r.status, 302, JSON.stringify(m));
+      assert.equal(r.location, 'https://example.com/people');
+    }
+    for (let i = 0; i < 3; i++) assert.equal((await follow(server.base, link.slug, AS_BROWSER)).status, 302, `person ${i}`);
+    assert.equal((await follow(server.base, link.slug, AS_BROWSER)).status, 410);
+    // Once spent, machines get the expired answer too.
+    assert.equal((await follow(server.base, link.slug, { method: 'HEAD' })).status, 410);
+    assert.equal((await follow(server.base, link.slug, machines[2])).status, 410);
   });
 
-  test('exhausted link with Accept: text/html → 410 HTML page', async () => {
-    const { body: link } = await createLink(server.base, { url: 'https://example.com/once-html', max_clicks: 1 });
-    assert.equal((await follow(server.base, link.slug)).status, 302);
-    const r = await follow(server.base, link.slug, { headers: { accept: 'text/html' } });
-    assert.equal(r.status, 410);
-    assert.match(r.headers.get('content-type') ?? '', /^text\/html/);
+  test('max_clicks 1 with an expired_url: machines see the destination until a person uses it up', async () => {
+    const { body: link } = await createLink(server.base, {
+      url: 'https://example.com/once', max_clicks: 1, expired_url: 'https://example.com/gone' });
+    assert.equal((await follow(server.base, link.slug, { method: 'HEAD' })).location, 'https://example.com/once');
+    assert.equal((await follow(server.base, link.slug, AS_BROWSER)).location, 'https://example.com/once');
+    assert.equal((await follow(server.base, link.slug, { method: 'HEAD' })).location, 'https://example.com/gone');
+    assert.equal((await follow(server.base, link.slug, AS_BROWSER)).location, 'https://example.com/gone');
   });
 
   test('expires_at 2 s ahead: redirects before, 410 after', async () => {
@@ -111,11 +134,11 @@ describe('PATCH /api/v1/links/{slug}', () => {
 
   test('raising max_clicks re-enables an exhausted link', async () => {
     const { body: link } = await createLink(server.base, { url: 'https://example.com/raise', max_clicks: 1 });
-    assert.equal((await follow(server.base, link.slug)).status, 302);
-    assert.equal((await follow(server.base, link.slug)).status, 410);
+    assert.equal((await follow(server.base, link.slug, AS_BROWSER)).status, 302);
+    assert.equal((await follow(server.base, link.slug, AS_BROWSER)).status, 410);
     const r = await api(server.base, `/api/v1/links/${link.slug}`, { method: 'PATCH', json: { max_clicks: 3 } });
     assert.equal(r.status, 200, r.text);
-    assert.equal((await follow(server.base, link.slug)).status, 302);
+    assert.equal((await follow(server.base, link.slug, AS_BROWSER)).status, 302);
   });
 });
 

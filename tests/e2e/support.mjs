@@ -274,6 +274,11 @@ export function createLink(base, body) {
   return api(base, '/api/v1/links', { method: 'POST', json: body });
 }
 
+/** A desktop browser's User-Agent. Node's fetch sends "node", which the bot list knows: bots leave click limits
+ * alone, so tests that use up a limit must look like a person. */
+export const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36';
+export const AS_BROWSER = { headers: { 'user-agent': BROWSER_UA } };
+
 /** GET (or HEAD) /{slug} without following the redirect: returns {status, location, headers, text}. */
 export async function follow(base, slug, { method = 'GET', headers = {} } = {}) {
   const res = await fetch(`${base}/${slug}`, { method, headers, redirect: 'manual' });

@@ -92,5 +92,36 @@ namespace {
 
 TEST(SqliteStore, UnopenableDatabaseThrows) { EXPECT_THROW(SqliteDb("/proc/definitely/not/here.db"), SqliteError); }
 
+// Migration 0008 backfills links.human_clicks from the stored clicks (a NULL is_bot counts as human), applied
+// after the others on a database that already has data (and with 0007 absent: the runner tolerates gaps).
+TEST(SqliteStore, HumanClicksAreBackfilledByTheMigration) {
+    using shortener::testing::RunAwaitable;
+    TempDir dir;
+    auto db = std::make_shared<SqliteDb>((dir.path() / "old.db").string());
+    std::vector<EmbeddedFile> before;
+    for (const auto& m : SqliteMigrations()) {
+        if (m.name < "0008") before.push_back(m);
+    }
+    db->Migrate(before);
+    {
+        auto c = db->AcquireWriter();
+        c->Exec(
+            "INSERT INTO links (id, slug, long_url, created_at, updated_at, clicks) VALUES "
+            "(1, 'mixed', 'https://e.com/', 0, 0, 4), (2, 'none', 'https://e.com/', 0, 0, 0)");
+        c->Exec(
+            "INSERT INTO clicks (link_id, ts, event_id, is_bot) VALUES "
+            "(1, 1, x'01', 0), (1, 2, x'02', 1), (1, 3, x'03', NULL), (1, 4, x'04', 0)");
+    }
+    db->Migrate(SqliteMigrations());
+    SqliteLinkStore links(db);
+    auto mixed = RunAwaitable(links.FindBySlug("mixed"));
+    ASSERT_TRUE(mixed);
+    EXPECT_EQ(mixed->clicks, 4);
+    EXPECT_EQ(mixed->human_clicks, 3);
+    EXPECT_EQ(RunAwaitable(links.FindBySlug("none"))->human_clicks, 0);
+    db->Migrate(SqliteMigrations());  // applied once
+    EXPECT_EQ(RunAwaitable(links.FindBySlug("mixed"))->human_clicks, 3);
+}
+
 }  // namespace
 }  // namespace shortener::store

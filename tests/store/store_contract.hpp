@@ -226,6 +226,32 @@ TYPED_TEST_P(StoreContract, RecordCountsPerLink) {
     EXPECT_EQ(this->Clicks("lb"), 3);
 }
 
+TYPED_TEST_P(StoreContract, RecordCountsHumanClicksApart) {
+    auto link = RunAwaitable(this->links().Create(MakeLink("people")));
+    ASSERT_TRUE(link);
+    std::vector<core::EnrichedClick> batch;
+    for (std::uint8_t i = 0; i < 9; ++i) {
+        batch.push_back(MakeClick(link->id, i));
+        batch.back().dimensions.is_bot = i % 3 == 0;  // 3 bots, 6 people
+    }
+    EXPECT_EQ(RunAwaitable(this->clicks().Record(batch)), 9u);
+    EXPECT_EQ(RunAwaitable(this->clicks().Record(batch)), 0u);  // a replay counts neither
+    batch.push_back(MakeClick(link->id, 100));
+    batch.back().dimensions.is_bot = true;
+    batch.push_back(MakeClick(link->id, 101));
+    EXPECT_EQ(RunAwaitable(this->clicks().Record(batch)), 2u);
+    auto got = RunAwaitable(this->links().FindBySlug("people"));
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->clicks, 11);
+    EXPECT_EQ(got->human_clicks, 7);
+    auto page = RunAwaitable(this->links().List(ListQuery{}));
+    ASSERT_EQ(page.items.size(), 1u);
+    EXPECT_EQ(page.items[0].human_clicks, 7);
+    this->backend_.Close();
+    this->backend_.Open();
+    EXPECT_EQ(RunAwaitable(this->links().FindBySlug("people"))->human_clicks, 7);
+}
+
 TYPED_TEST_P(StoreContract, ConsumeUseHoldsTheLimitUnderConcurrency) {
     auto limited = MakeLink("limited");
     limited.max_clicks = 37;
@@ -250,8 +276,13 @@ TYPED_TEST_P(StoreContract, ConsumeUseFollowsTheStoredLimit) {
     l.max_clicks = 2;
     auto link = RunAwaitable(links.Create(l));
     ASSERT_TRUE(link);
+    EXPECT_TRUE(RunAwaitable(links.HasUsesLeft(link->id)));
+    EXPECT_TRUE(RunAwaitable(links.HasUsesLeft(link->id)));  // looking uses nothing
+    EXPECT_TRUE(RunAwaitable(links.HasUsesLeft(link->id)));
     EXPECT_TRUE(RunAwaitable(links.TryConsumeUse(link->id)));
+    EXPECT_TRUE(RunAwaitable(links.HasUsesLeft(link->id)));
     EXPECT_TRUE(RunAwaitable(links.TryConsumeUse(link->id)));
+    EXPECT_FALSE(RunAwaitable(links.HasUsesLeft(link->id)));
     EXPECT_FALSE(RunAwaitable(links.TryConsumeUse(link->id)));
     core::LinkPatch raise;  // a caller with a stale copy (limit 2) still gets the new limit
     raise.max_clicks = 3;
@@ -262,8 +293,10 @@ TYPED_TEST_P(StoreContract, ConsumeUseFollowsTheStoredLimit) {
     clear.clear_max_clicks = true;
     ASSERT_TRUE(RunAwaitable(links.Update("edited", clear)));
     EXPECT_TRUE(RunAwaitable(links.TryConsumeUse(link->id)));
+    EXPECT_TRUE(RunAwaitable(links.HasUsesLeft(link->id)));
     ASSERT_TRUE(RunAwaitable(links.Delete("edited", core::FromUnixMillis(9))));
     EXPECT_FALSE(RunAwaitable(links.TryConsumeUse(link->id)));
+    EXPECT_FALSE(RunAwaitable(links.HasUsesLeft(link->id)));
 }
 
 TYPED_TEST_P(StoreContract, DataSurvivesReopen) {
@@ -401,8 +434,9 @@ TYPED_TEST_P(StoreContract, ListFiltersByOwnerAndTagTogether) {
 
 REGISTER_TYPED_TEST_SUITE_P(StoreContract, CreateAndFind, TagsAndUrlsRoundTripAnyText, DuplicateSlugIsTaken,
                             DeletedSlugsAreGoneAndNeverReused, UpdateAppliesPatch, ListPagesNewestFirstWithFilters,
-                            RecordIsIdempotentOnEventId, RecordCountsPerLink, ConsumeUseHoldsTheLimitUnderConcurrency,
-                            ConsumeUseFollowsTheStoredLimit, DataSurvivesReopen, PingSucceeds,
-                            OwnerAndManagementFieldsRoundTrip, ListFiltersByOwnerAndTagTogether);
+                            RecordIsIdempotentOnEventId, RecordCountsPerLink, RecordCountsHumanClicksApart,
+                            ConsumeUseHoldsTheLimitUnderConcurrency, ConsumeUseFollowsTheStoredLimit,
+                            DataSurvivesReopen, PingSucceeds, OwnerAndManagementFieldsRoundTrip,
+                            ListFiltersByOwnerAndTagTogether);
 
 }  // namespace shortener::store::contract

@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
   countryFlag, formatCount, formatShare, bucketLabel, defaultInterval, intervalsFor, statsQuery,
-  errorMessage, liveTransition, backoffMs, feedEntries, addRecent, shade, formatDate,
+  errorMessage, liveTransition, backoffMs, feedEntries, addRecent, shade, formatDate, linkClicks,
 } from '../../lib/logic.mjs';
 
 test('countryFlag', () => {
@@ -17,6 +17,9 @@ test('countryFlag', () => {
 test('formatting', () => {
   assert.equal(formatCount(1234567), '1,234,567');
   assert.equal(formatCount(NaN), '0');
+  assert.equal(formatCount(0), '0');
+  assert.equal(formatCount(null), '—', 'a figure the server cannot give is not a zero');
+  assert.equal(formatCount(undefined), '—');
   assert.equal(formatShare(1, 40), '2.5%');
   assert.equal(formatShare(1, 2), '50%');
   assert.equal(formatShare(1, 0), '0%');
@@ -85,4 +88,11 @@ test('addRecent and shade', () => {
   assert.equal(addRecent(null, { slug: 'x' }).length, 1);
   assert.equal(shade(0, 10), 0);
   assert.equal(shade(10, 10), 1);
+});
+
+test('linkClicks: people by default, bots one toggle away', () => {
+  const link = { clicks: 12, human_clicks: 7 };
+  assert.equal(linkClicks(link, false), 7);
+  assert.equal(linkClicks(link, true), 12);
+  assert.equal(linkClicks({ clicks: 5 }, false), 5, 'a server without human_clicks');
 });

@@ -53,7 +53,7 @@ std::variant<json::object, Response> JsonObject(const Request& req, std::initial
     if (!v.is_object()) return ErrorResponse(Errc::kInvalidRequest, "The request body must be a JSON object.");
     for (const auto& kv : v.as_object()) {
         if (std::find(known.begin(), known.end(), kv.key()) == known.end()) {
-            return ErrorResponse(Errc::kInvalidRequest, "Unknown field \"" + std::string(kv.key()) + "\".");
+            return ErrorResponse(Errc::kInvalidRequest, UnknownFieldMessage("field", kv.key()));
         }
     }
     return std::move(v.as_object());

@@ -63,6 +63,9 @@ struct HandlerContext {
     /// ISO 3166-1 alpha-2 country of a client address ("" = unknown), for country targeting. Called only
     /// for links that target countries, so a lazily loaded database costs nothing until one is followed.
     std::function<std::string(std::string_view client_address)> country_of{};
+    /// True when a User-Agent is a bot, crawler or link-preview fetcher. Called only for links with a click
+    /// limit: such visits are redirected without using up the limit. Null: every GET counts.
+    std::function<bool(std::string_view user_agent)> is_bot{};
     RateLimiter* rate_limiter = nullptr;  // token buckets (issue #7) for handlers that limit on their own
 };
 

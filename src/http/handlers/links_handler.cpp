@@ -63,6 +63,7 @@ json::object LinkJson(const HandlerContext& ctx, const core::Link& link) {
     for (const auto& t : link.tags) tags.emplace_back(t);
     o["tags"] = std::move(tags);
     o["clicks"] = link.clicks;
+    o["human_clicks"] = link.human_clicks;
     o["disabled"] = link.disabled;
     o["expired_url"] = link.expired_url.empty() ? json::value(nullptr) : json::value(link.expired_url);
     o["forward_query"] = link.forward_query;
@@ -101,7 +102,7 @@ Parsed<json::object> ParseJsonBody(const Request& req) {
 std::optional<Failure> RejectUnknownFields(const json::object& o, std::initializer_list<std::string_view> known) {
     for (const auto& kv : o) {
         if (std::find(known.begin(), known.end(), kv.key()) == known.end()) {
-            return Failure{Errc::kInvalidRequest, "Unknown field \"" + std::string(kv.key()) + "\"."};
+            return Failure{Errc::kInvalidRequest, UnknownFieldMessage("field", kv.key())};
         }
     }
     return std::nullopt;
@@ -141,7 +142,7 @@ std::optional<Failure> ParseTargeting(const HandlerContext& ctx, const json::val
     const json::object& o = v.as_object();
     for (const auto& kv : o) {
         if (kv.key() != "ios" && kv.key() != "android" && kv.key() != "countries") {
-            return Failure{Errc::kInvalidTargeting, "Unknown targeting field \"" + std::string(kv.key()) + "\"."};
+            return Failure{Errc::kInvalidTargeting, UnknownFieldMessage("targeting field", kv.key())};
         }
     }
     for (auto [key, dest] : {std::pair<std::string_view, std::string*>{"ios", &out.ios}, {"android", &out.android}}) {
@@ -163,10 +164,10 @@ std::optional<Failure> ParseTargeting(const HandlerContext& ctx, const json::val
         for (char& c : code) {
             if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
         }
-        if (!core::IsCountryCode(code)) {
-            std::string shown = code.size() <= 8 ? code : code.substr(0, 8) + "...";
+        if (!core::IsCountryCode(code)) {  // named without echoing the key
             return Failure{Errc::kInvalidTargeting,
-                           "\"" + shown + "\" is not an ISO 3166-1 alpha-2 country code (such as DE, US, JP)."};
+                           "Every key of \"targeting.countries\" must be an ISO 3166-1 alpha-2 country code (such as "
+                           "DE, US, JP)."};
         }
         std::string url;
         if (auto f = CheckFieldUrl(ctx, "targeting.countries." + code, kv.value(), url)) return f;
@@ -315,6 +316,7 @@ boost::asio::awaitable<Parsed<core::Link>> CreateLink(HandlerContext& ctx, const
         }
         if (core::ToErrc(created.error()) != Errc::kSlugTaken) co_return Failure{core::ToErrc(created.error()), {}};
         // A custom slug that is taken is the caller's problem; a generated one is ours: draw again.
+        // CheckCustomSlug allowed only [A-Za-z0-9_-] in it, so naming it echoes nothing unsafe.
         if (!custom.empty()) co_return Failure{Errc::kSlugTaken, "The slug \"" + custom + "\" is already in use."};
     }
     co_return Failure{Errc::kSlugSpaceExhausted, {}};

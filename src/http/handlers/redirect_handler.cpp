@@ -155,6 +155,13 @@ bool IsFormBody(const Request& req) {
     return IEquals(media, "application/x-www-form-urlencoded");
 }
 
+// Only a person's visit uses up a click limit: HEAD requests, bots and link-preview fetchers (a chat app
+// unfurling a pasted link) are answered like anyone else but leave the limit alone.
+bool CountsAgainstLimit(const HandlerContext& ctx, const Request& req, std::string_view user_agent) {
+    if (req.method() == Method::kHead) return false;
+    return !(ctx.is_bot && ctx.is_bot(user_agent));
+}
+
 boost::asio::awaitable<Response> HandleRedirect(HandlerContext& ctx, const Request& req, std::string_view slug) {
     // Anything that cannot be a slug (dots, '%', too long) is refused before any lookup.
     if (!core::IsSlugShaped(slug)) co_return Miss(req, core::Errc::kNotFound);
@@ -210,13 +217,14 @@ boost::asio::awaitable<Response> HandleRedirect(HandlerContext& ctx, const Reque
         co_return r;
     }
 
+    const std::string_view user_agent = req.Header("user-agent");
     if (target->max_clicks) {
-        const bool allowed = co_await ctx.links.TryConsumeUse(target->id);
+        const bool allowed = CountsAgainstLimit(ctx, req, user_agent) ? co_await ctx.links.TryConsumeUse(target->id)
+                                                                      : co_await ctx.links.HasUsesLeft(target->id);
         if (!allowed) co_return Expired(req, *target);
     }
 
     thread_local core::EventIdGenerator ids(ctx.random);
-    const std::string_view user_agent = req.Header("user-agent");
     const std::string_view ch_platform = req.Header("sec-ch-ua-platform");
     const bool device_targeted = !target->targeting.ios.empty() || !target->targeting.android.empty();
     const auto device = device_targeted ? core::DetectDevice(user_agent, ch_platform) : core::DeviceClass::kOther;

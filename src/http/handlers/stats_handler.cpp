@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "http/authorize.hpp"
+#include "http/csv.hpp"
 #include "http/error_response.hpp"
 #include "http/handlers/handlers.hpp"
 #include "store/stats.hpp"
@@ -229,20 +230,6 @@ boost::asio::awaitable<Response> HandleOverview(HandlerContext& ctx, const Reque
     co_return r;
 }
 
-// RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled.
-void CsvField(std::string& out, std::string_view v) {
-    if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
-        out += v;
-        return;
-    }
-    out += '"';
-    for (char c : v) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    out += '"';
-}
-
 constexpr std::string_view kCsvHeader =
     "event_id,timestamp,is_bot,head_request,country,country_name,region,city,latitude,longitude,browser,os,device,"
     "referer,referrer_host,referrer_class,language,accept_language,user_agent,visitor_id,utm_source,utm_medium,"
@@ -282,11 +269,10 @@ void AppendCsv(std::string& out, const core::EnrichedClick& c) {
                             d.utm_medium,
                             d.utm_campaign,
                             e.query};
-    bool first = true;
-    for (const auto& f : fields) {
-        if (!first) out += ',';
-        first = false;
-        CsvField(out, f);
+    constexpr std::size_t kLatitude = 8, kLongitude = 9;  // our own numbers: "-33.86" stays a number
+    for (std::size_t i = 0; i < std::size(fields); ++i) {
+        if (i > 0) out += ',';
+        AppendCsvCell(out, fields[i], i == kLatitude || i == kLongitude);
     }
     out += "\r\n";
 }

@@ -17,6 +17,14 @@ constexpr PgStatement kDayRows{"stats_day",
                                ROLLUP_SQL("link_clicks_day", "m.unique_visitors, m.human_unique_visitors")};
 #undef ROLLUP_SQL
 
+// Every range in one round trip; visitor ids are daily-salted, so a (UTC day, visitor id) pair is one visitor.
+constexpr PgStatement kDistinctVisitors{"stats_distinct_visitors", R"SQL(
+SELECT r.i, (SELECT count(DISTINCT (ts_to_ms(c.ts) / 86400000)::text || ':' || c.visitor_id)
+             FROM clicks c
+             WHERE c.link_id = $1 AND c.ts >= ms_to_ts(r.f) AND c.ts < ms_to_ts(r.t) AND c.visitor_id IS NOT NULL
+               AND ($4::boolean OR NOT coalesce(c.is_bot, false)))
+FROM unnest($2::bigint[], $3::bigint[]) WITH ORDINALITY AS r(f, t, i) ORDER BY r.i)SQL"};
+
 constexpr PgStatement kTopValues{"stats_top_values", R"SQL(
 SELECT value, sum(clicks) AS c, sum(human_clicks) AS h, sum(bot_clicks) FROM link_dimension_day
 WHERE link_id = $1 AND dimension = $2 AND day >= (ms_to_ts($3) AT TIME ZONE 'UTC')::date
@@ -100,6 +108,20 @@ Task<std::vector<RollupRow>> PostgresStatsStore::Rollups(core::LinkId link, Gran
     co_return rows;
 }
 
+Task<std::vector<std::int64_t>> PostgresStatsStore::DistinctVisitors(core::LinkId link, std::span<const MsRange> ranges,
+                                                                     bool include_bots) {
+    std::vector<std::int64_t> counts(ranges.size(), 0);
+    if (ranges.empty()) co_return counts;
+    PgParams params{std::to_string(link), IntArray(ranges, true), IntArray(ranges, false),
+                    std::string(include_bots ? "true" : "false")};
+    auto r = co_await pool_->Execute(kDistinctVisitors, params);
+    for (int i = 0; i < r.Rows(); ++i) {
+        const auto at = static_cast<std::size_t>(r.Int(i, 0) - 1);
+        if (at < counts.size()) counts[at] = r.Int(i, 1);
+    }
+    co_return counts;
+}
+
 Task<std::vector<DimensionCount>> PostgresStatsStore::TopValues(core::LinkId link, std::string_view dimension,
                                                                 MsRange days, bool include_bots, std::size_t limit) {
     PgParams params2{std::to_string(link),
@@ -157,7 +179,11 @@ Task<std::vector<LinkTotals>> PostgresStatsStore::TopLinks(MsRange days, bool in
 Task<LinkTotals> PostgresStatsStore::Totals(core::LinkId link) {
     PgParams params5{std::to_string(link)};
     auto r = co_await pool_->Execute(kLinkTotals, params5);
-    if (r.Rows() == 0) co_return LinkTotals{link};
+    if (r.Rows() == 0) {
+        LinkTotals none;
+        none.link_id = link;
+        co_return none;
+    }
     co_return LinkTotals{link, Text(r, 0, 0), r.Int(0, 1), r.Int(0, 2), r.Int(0, 3), r.Int(0, 4), r.Int(0, 5)};
 }
 

@@ -15,6 +15,8 @@ class PostgresStatsStore final : public StatsStore {
 
     Task<std::vector<RollupRow>> Rollups(core::LinkId link, Granularity granularity,
                                          std::span<const MsRange> ranges) override;
+    Task<std::vector<std::int64_t>> DistinctVisitors(core::LinkId link, std::span<const MsRange> ranges,
+                                                     bool include_bots) override;
     Task<std::vector<DimensionCount>> TopValues(core::LinkId link, std::string_view dimension, MsRange days,
                                                 bool include_bots, std::size_t limit) override;
     Task<std::vector<std::pair<std::string, std::vector<DimensionCount>>>> TopValuesAll(core::LinkId link, MsRange days,

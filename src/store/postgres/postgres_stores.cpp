@@ -22,7 +22,7 @@ using core::Errc;
 #define LINK_COLUMNS                                                                                           \
     "id, slug, long_url, ts_to_ms(created_at), ts_to_ms(updated_at), ts_to_ms(expires_at), max_clicks, "       \
     "redirect_type, to_json(tags)::text, ts_to_ms(deleted_at), clicks, owner_id, stats_token_hash, disabled, " \
-    "expired_url, forward_query, password_hash, targeting::text"
+    "expired_url, forward_query, password_hash, targeting::text, human_clicks"
 
 constexpr PgStatement kSelectBySlug{"link_by_slug", "SELECT " LINK_COLUMNS " FROM links WHERE slug = $1"};
 
@@ -69,6 +69,10 @@ constexpr PgStatement kDelete{
 constexpr PgStatement kConsumeUse{"link_consume_use_v2",
                                   "UPDATE links SET uses = uses + 1 WHERE id = $1 AND deleted_at IS NULL AND "
                                   "(max_clicks IS NULL OR uses < max_clicks)"};
+
+constexpr PgStatement kUsesLeft{"link_uses_left",
+                                "SELECT 1 FROM links WHERE id = $1 AND deleted_at IS NULL AND "
+                                "(max_clicks IS NULL OR uses < max_clicks)"};
 
 constexpr PgStatement kPing{"ping", "SELECT 1"};
 
@@ -161,8 +165,9 @@ WITH locks AS MATERIALIZED (
     ON CONFLICT (link_id, dimension, day, value) DO UPDATE SET clicks = r.clicks + excluded.clicks,
         human_clicks = r.human_clicks + excluded.human_clicks, bot_clicks = r.bot_clicks + excluded.bot_clicks
 ), totals AS (
-    UPDATE links l SET clicks = l.clicks + n.c
-    FROM (SELECT link_id, count(*) AS c FROM ins GROUP BY 1) n WHERE l.id = n.link_id
+    UPDATE links l SET clicks = l.clicks + n.c, human_clicks = l.human_clicks + n.h
+    FROM (SELECT link_id, count(*) AS c, count(*) FILTER (WHERE NOT is_bot) AS h FROM ins GROUP BY 1) n
+    WHERE l.id = n.link_id
 )
 SELECT count(*) FROM ins
 )SQL"};
@@ -268,6 +273,7 @@ core::Link ReadLink(const PgResult& r, int row) {
     link.password_hash = std::string(r.Text(row, 16));
     // Written only by TargetingToJson; unreadable text (a hand-edited row) means no targeting.
     if (!r.IsNull(row, 17)) link.targeting = core::TargetingFromJson(r.Text(row, 17)).value_or(core::Targeting{});
+    link.human_clicks = r.Int(row, 18);
     return link;
 }
 
@@ -393,6 +399,12 @@ Task<bool> PostgresLinkStore::TryConsumeUse(core::LinkId id) {
     PgParams params{Str(id)};
     auto r = co_await pool_->Execute(kConsumeUse, params);
     co_return r.Affected() == 1;
+}
+
+Task<bool> PostgresLinkStore::HasUsesLeft(core::LinkId id) {
+    PgParams params{Str(id)};
+    auto r = co_await pool_->Execute(kUsesLeft, params);
+    co_return r.Rows() == 1;
 }
 
 Task<void> PostgresLinkStore::Ping() {

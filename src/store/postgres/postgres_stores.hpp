@@ -46,6 +46,7 @@ class PostgresLinkStore final : public LinkStore {
     Task<core::Result<core::Link>> Update(std::string_view slug, const core::LinkPatch& patch) override;
     Task<core::Result<void>> Delete(std::string_view slug, core::TimePoint at) override;
     Task<bool> TryConsumeUse(core::LinkId id) override;
+    Task<bool> HasUsesLeft(core::LinkId id) override;
     Task<void> Ping() override;
 
   private:

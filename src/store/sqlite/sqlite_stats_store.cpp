@@ -14,6 +14,11 @@ constexpr const char* kHourRows =
 constexpr const char* kDayRows =
     "SELECT bucket, clicks, human_clicks, bot_clicks, unique_visitors, human_unique_visitors FROM link_clicks_day "
     "WHERE link_id = ?1 AND bucket >= ?2 AND bucket < ?3";
+// Visitor ids are daily-salted: a (UTC day, visitor id) pair is one visitor. A NULL is_bot counts as human,
+// as in the rollups.
+constexpr const char* kDistinctVisitors =
+    "SELECT count(DISTINCT (ts / 86400000) || ':' || visitor_id) FROM clicks "
+    "WHERE link_id = ?1 AND ts >= ?2 AND ts < ?3 AND visitor_id IS NOT NULL AND (?4 OR coalesce(is_bot, 0) = 0)";
 constexpr const char* kTopValues =
     "SELECT value, sum(clicks) AS c, sum(human_clicks) AS h, sum(bot_clicks) FROM link_dimension_day "
     "WHERE link_id = ?1 AND dimension = ?2 AND day >= ?3 AND day < ?4 GROUP BY value "
@@ -73,6 +78,21 @@ Task<std::vector<RollupRow>> SqliteStatsStore::Rollups(core::LinkId link, Granul
     });
 }
 
+Task<std::vector<std::int64_t>> SqliteStatsStore::DistinctVisitors(core::LinkId link, std::span<const MsRange> ranges,
+                                                                   bool include_bots) {
+    co_return GuardBackend([&] {
+        auto c = db_->Acquire();
+        std::vector<std::int64_t> counts;
+        counts.reserve(ranges.size());
+        for (const MsRange& r : ranges) {
+            auto s = c->Prepare(kDistinctVisitors);
+            s.Bind(1, link).Bind(2, r.from_ms).Bind(3, r.to_ms).Bind(4, static_cast<std::int64_t>(include_bots));
+            counts.push_back(s.Step() ? s.Int(0) : 0);
+        }
+        return counts;
+    });
+}
+
 Task<std::vector<DimensionCount>> SqliteStatsStore::TopValues(core::LinkId link, std::string_view dimension,
                                                               MsRange days, bool include_bots, std::size_t limit) {
     co_return GuardBackend([&] {
@@ -117,7 +137,11 @@ Task<LinkTotals> SqliteStatsStore::Totals(core::LinkId link) {
         auto c = db_->Acquire();
         auto s = c->Prepare(kLinkTotals);
         s.Bind(1, link);
-        if (!s.Step()) return LinkTotals{link};
+        if (!s.Step()) {
+            LinkTotals none;
+            none.link_id = link;
+            return none;
+        }
         return LinkTotals{link, s.Text(0), s.Int(1), s.Int(2), s.Int(3), s.Int(4), s.Int(5)};
     });
 }

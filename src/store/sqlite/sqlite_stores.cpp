@@ -13,7 +13,7 @@ using core::Errc;
 
 #define LINK_COLUMNS                                                                                        \
     "id, slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, tags, deleted_at, " \
-    "clicks, owner_id, stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting"
+    "clicks, owner_id, stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting, human_clicks"
 
 constexpr const char* kSelectBySlug = "SELECT " LINK_COLUMNS " FROM links WHERE slug = ?";
 
@@ -44,6 +44,8 @@ constexpr const char* kDelete = "UPDATE links SET deleted_at = ?2, updated_at = 
 constexpr const char* kConsumeUse =
     "UPDATE links SET uses = uses + 1 WHERE id = ?1 AND deleted_at IS NULL AND (max_clicks IS NULL OR uses < "
     "max_clicks)";
+constexpr const char* kUsesLeft =
+    "SELECT 1 FROM links WHERE id = ?1 AND deleted_at IS NULL AND (max_clicks IS NULL OR uses < max_clicks)";
 
 constexpr const char* kInsertClick =
     "INSERT OR IGNORE INTO clicks (event_id, link_id, ts, user_agent, referer, accept_language, query, "
@@ -58,7 +60,8 @@ std::optional<std::string_view> Known(const std::string& s) {
     return std::string_view(s);
 }
 
-constexpr const char* kAddClicks = "UPDATE links SET clicks = clicks + ?2 WHERE id = ?1";
+constexpr const char* kAddClicks =
+    "UPDATE links SET clicks = clicks + ?2, human_clicks = human_clicks + ?3 WHERE id = ?1";
 
 // Rollups (migration 0003): the same tables and meaning as PostgreSQL's.
 constexpr const char* kUpsertMinute =
@@ -208,6 +211,7 @@ core::Link ReadLink(const Statement& s) {
     link.password_hash = s.Text(16);
     // Written only by TargetingToJson; unreadable text (a hand-edited row) means no targeting.
     link.targeting = core::TargetingFromJson(s.Text(17)).value_or(core::Targeting{});
+    link.human_clicks = s.Int(18);
     return link;
 }
 
@@ -365,6 +369,15 @@ Task<bool> SqliteLinkStore::TryConsumeUse(core::LinkId id) {
     co_return consumed;
 }
 
+Task<bool> SqliteLinkStore::HasUsesLeft(core::LinkId id) {
+    co_return GuardBackend([&] {
+        auto c = db_->Acquire();
+        auto s = c->Prepare(kUsesLeft);
+        s.Bind(1, id);
+        return s.Step();
+    });
+}
+
 Task<void> SqliteLinkStore::Ping() {
     GuardBackend([&] {
         auto c = db_->Acquire();
@@ -380,7 +393,7 @@ Task<std::size_t> SqliteClickStore::Record(std::span<const core::EnrichedClick> 
         return WriteTransaction(*c, [&] {
             std::size_t added = 0;
             // Per-link increments, applied once at the end: a batch is mostly a few hot links.
-            std::vector<std::pair<core::LinkId, std::int64_t>> counts;
+            std::vector<std::pair<core::LinkId, Counts>> counts;
             BatchRollups rollups;
             for (const auto& click : clicks) {
                 const core::ClickEvent& e = click.event;
@@ -416,13 +429,12 @@ Task<std::size_t> SqliteClickStore::Record(std::span<const core::EnrichedClick> 
                 ++added;
                 rollups.Add(*c, e, d);
                 auto it = std::find_if(counts.begin(), counts.end(), [&](auto& p) { return p.first == e.link_id; });
-                if (it == counts.end()) {
-                    counts.emplace_back(e.link_id, 1);
-                } else {
-                    ++it->second;
-                }
+                if (it == counts.end()) it = counts.insert(counts.end(), {e.link_id, Counts{}});
+                it->second.Add(d.is_bot);
             }
-            for (auto [link_id, n] : counts) c->Prepare(kAddClicks).Bind(1, link_id).Bind(2, n).Run();
+            for (const auto& [link_id, n] : counts) {
+                c->Prepare(kAddClicks).Bind(1, link_id).Bind(2, n.clicks).Bind(3, n.human).Run();
+            }
             rollups.Write(*c);
             return added;
         });

@@ -3,11 +3,11 @@ import { Suspense, useCallback, useEffect, useState } from 'react';
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { api, ApiError, type Link as ShortLink } from '@/lib/api';
-import { formatCount, formatDate } from '@/lib/logic.mjs';
+import { formatCount, formatDate, linkClicks } from '@/lib/logic.mjs';
 import RequireSession, { useSession } from '@/components/Session';
 
 type Page = { items: ShortLink[]; next_cursor: string | null };
-type Overview = { totals: { clicks: number; unique_visitors: number }; top_links: { slug: string; clicks: number }[] };
+type Overview = { totals: { clicks: number; unique_visitors: number | null }; top_links: { slug: string; clicks: number }[] };
 
 const tagHref = (tag: string) => `/app/links/?tag=${encodeURIComponent(tag)}`;
 
@@ -23,6 +23,7 @@ function Links() {
   const [loading, setLoading] = useState(true);
   const cursor = cursors[cursors.length - 1];
   const [overview, setOverview] = useState<Overview | null>(null);
+  const [bots, setBots] = useState(false);  // counts show people; bots are one toggle away
   // The overview sums every owner's links: only admins may read it (auth mode none: everyone is admin).
   const s = useSession();
   const mayOverview = s?.mode === 'none' || s?.user?.is_admin === true;
@@ -30,8 +31,8 @@ function Links() {
   useEffect(() => { setTagInput(tag); setCursors(['']); }, [tag]);
 
   useEffect(() => {
-    if (mayOverview) api<Overview>('/api/v1/stats').then(setOverview).catch(() => setOverview(null));  // optional summary
-  }, [mayOverview]);
+    if (mayOverview) api<Overview>(`/api/v1/stats${bots ? '?bots=include' : ''}`).then(setOverview).catch(() => setOverview(null));  // optional summary
+  }, [mayOverview, bots]);
 
   const load = useCallback(async () => {
     setLoading(true);
@@ -58,7 +59,7 @@ function Links() {
         <section className="card gap-below" aria-labelledby="ov-h">
           <h2 id="ov-h">Last 7 days</h2>
           <p data-testid="overview">
-            {formatCount(overview.totals.clicks)} clicks, {formatCount(overview.totals.unique_visitors)} unique visitors
+            {formatCount(overview.totals.clicks)} {bots ? 'clicks' : 'clicks by people'}, {formatCount(overview.totals.unique_visitors)} unique visitors
             {overview.top_links.length > 0 && <> · busiest: <Link href={`/app/link/?slug=${encodeURIComponent(overview.top_links[0].slug)}`}>{overview.top_links[0].slug}</Link> ({formatCount(overview.top_links[0].clicks)})</>}
           </p>
         </section>
@@ -77,6 +78,9 @@ function Links() {
           <input id="tag" type="text" value={tagInput} onChange={(e) => setTagInput(e.target.value)} placeholder="e.g. q4" maxLength={64} />
         </div>
         <button type="submit" className="secondary">Filter</button>
+        <label className="row check">
+          <input type="checkbox" data-testid="include-bots" checked={bots} onChange={(e) => setBots(e.target.checked)} /> Include bots
+        </label>
         {tag && <Link className="button secondary" href="/app/links/" data-testid="clear-tag">Show all tags<span className="sr"> (clear the filter “{tag}”)</span></Link>}
       </form>
       <div aria-live="polite" aria-busy={loading}>
@@ -89,7 +93,7 @@ function Links() {
       {page && page.items.length > 0 && (
         <table className="gap-above">
           <caption className="sr">Your links, newest first{tag ? `, tagged “${tag}”` : ''}</caption>
-          <thead><tr><th scope="col">Slug</th><th scope="col" className="hide-sm">Destination</th><th scope="col" className="hide-sm">Tags</th><th scope="col" className="num">Clicks</th><th scope="col">Created</th></tr></thead>
+          <thead><tr><th scope="col">Slug</th><th scope="col" className="hide-sm">Destination</th><th scope="col" className="hide-sm">Tags</th><th scope="col" className="num">{bots ? 'Clicks' : 'Clicks (people)'}</th><th scope="col">Created</th></tr></thead>
           <tbody>
             {page.items.map((l) => (
               <tr key={l.slug}>
@@ -97,7 +101,7 @@ function Links() {
                   {l.disabled && <span className="badge">disabled</span>}{l.password_protected && <span className="badge">password</span>}</td>
                 <td className="long hide-sm muted">{l.long_url}</td>
                 <td className="hide-sm">{l.tags.map((t) => <Link key={t} className="tag" href={tagHref(t)}>{t}</Link>)}</td>
-                <td className="num">{formatCount(l.clicks)}</td>
+                <td className="num" data-testid="link-clicks">{formatCount(linkClicks(l, bots))}</td>
                 <td>{formatDate(l.created_at)}</td>
               </tr>
             ))}
