@@ -15,11 +15,13 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include "http/detail/server_impl.hpp"
 #include "http/dispatcher.hpp"
 #include "http/error_response.hpp"
+#include "http/framing.hpp"
 #include "http/response_policy.hpp"
 #include "log/log.hpp"
 
@@ -61,10 +63,21 @@ Method ToMethod(bhttp::verb v) {
 }
 
 // Parses into the connection's reusable RequestData, keeping each header (name lower-cased) instead of
-// building Beast's field container: no allocation per request once the strings have grown.
+// building Beast's field container: no allocation per request once the strings have grown. Checks the framing
+// rules Beast leaves to us (http/framing.hpp) as the fields arrive and stops at the first violation, before any
+// body byte is read.
 class RequestParser final : public bhttp::basic_parser<true> {
   public:
     explicit RequestParser(RequestData& data) : data_(data) { data_.Clear(); }
+
+    // put(), remembering where the input ends (to look at raw field lines).
+    std::size_t Put(asio::const_buffer input, beast::error_code& ec) {
+        input_begin_ = static_cast<const char*>(input.data());
+        input_end_ = input_begin_ + input.size();
+        return put(input, ec);
+    }
+    // Why the head was refused, if the parser stopped for a framing rule.
+    FramingError framing_error() const noexcept { return framing_error_; }
 
   private:
     void on_request_impl(bhttp::verb method, beast::string_view, beast::string_view target, int version,
@@ -76,7 +89,7 @@ class RequestParser final : public bhttp::basic_parser<true> {
     void on_response_impl(int, beast::string_view, int, beast::error_code& ec) override {
         ec = bhttp::error::bad_version;
     }
-    void on_field_impl(bhttp::field, beast::string_view name, beast::string_view value,
+    void on_field_impl(bhttp::field f, beast::string_view name, beast::string_view value,
                        beast::error_code& ec) override {
         if (data_.header_count == kMaxHeaders) {
             ec = bhttp::error::header_limit;
@@ -87,8 +100,18 @@ class RequestParser final : public bhttp::basic_parser<true> {
         h.name.assign(name.data(), name.size());
         for (char& c : h.name) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
         h.value.assign(value.data(), value.size());
+
+        if (IsFolded(name)) framing_.OnObsFold();
+        if (f == bhttp::field::host) {
+            framing_.OnHost(value);
+        } else if (f == bhttp::field::transfer_encoding) {
+            framing_.OnTransferEncoding(value);
+        } else if (f == bhttp::field::content_length) {
+            framing_.OnContentLength();
+        }
+        Stop(framing_.early(), ec);
     }
-    void on_header_impl(beast::error_code&) override {}
+    void on_header_impl(beast::error_code& ec) override { Stop(framing_.Check(data_.version, chunked()), ec); }
     void on_body_init_impl(boost::optional<std::uint64_t> const& length, beast::error_code&) override {
         if (length) data_.body.reserve(static_cast<std::size_t>(*length));
     }
@@ -103,7 +126,30 @@ class RequestParser final : public bhttp::basic_parser<true> {
     }
     void on_finish_impl(beast::error_code&) override {}
 
+    // Beast accepts obsolete line folding and hands over the unfolded value, so look at the raw field line:
+    // it starts at `name` (always in the input) and its first LF ends it (a value holds no bare CR or LF).
+    // Beast has already made sure the byte after that LF is in the input; a fold if it is SP or HTAB.
+    bool IsFolded(beast::string_view name) const noexcept {
+        const char* from = name.data() + name.size();
+        if (name.data() < input_begin_ || from >= input_end_)
+            return true;  // not the raw line after all: refuse rather than guess
+        const auto* lf = static_cast<const char*>(std::memchr(from, '\n', static_cast<std::size_t>(input_end_ - from)));
+        if (lf == nullptr || lf + 1 >= input_end_) return true;
+        return lf[1] == ' ' || lf[1] == '\t';
+    }
+
+    // Stops the parser for a framing error (any error code will do: framing_error_ says which).
+    void Stop(FramingError e, beast::error_code& ec) noexcept {
+        if (e == FramingError::kNone) return;
+        framing_error_ = e;
+        ec = bhttp::error::bad_transfer_encoding;
+    }
+
     RequestData& data_;
+    HeadFraming framing_;
+    FramingError framing_error_ = FramingError::kNone;
+    const char* input_begin_ = nullptr;
+    const char* input_end_ = nullptr;
 };
 
 // The Date header, formatted once per second per thread.
@@ -333,7 +379,7 @@ class Session {
             beast::error_code parse_ec;
             if (!co_await ReadRequest(parser, started, parse_ec)) break;
             if (parse_ec) {
-                co_await Reject(parse_ec);
+                co_await Reject(parser, parse_ec);
                 break;
             }
             if (!co_await Respond(parser.keep_alive())) break;
@@ -349,7 +395,7 @@ class Session {
         bool sent_continue = false;
         while (!parser.is_done()) {
             if (buffer_.size() > 0) {
-                const std::size_t used = parser.put(buffer_.data(), parse_ec);
+                const std::size_t used = parser.Put(buffer_.data(), parse_ec);
                 buffer_.consume(used);
                 if (parse_ec == bhttp::error::need_more) {
                     // Only more bytes can help now: the parser must not see the same bytes again (after a
@@ -400,8 +446,10 @@ class Session {
     // Answers a request that could not be read (when it deserves an answer), after any pipelined responses
     // already queued, and then closes the lingering way. Nothing after the error is parsed: its framing cannot
     // be trusted, so bytes after it must never run as a request.
-    asio::awaitable<void> Reject(const beast::error_code& parse_ec) {
-        std::optional<Response> r = ReadErrorResponse(parse_ec);
+    asio::awaitable<void> Reject(const RequestParser& parser, const beast::error_code& parse_ec) {
+        std::optional<Response> r = parser.framing_error() != FramingError::kNone
+                                        ? FramingErrorResponse(parser.framing_error())
+                                        : ReadErrorResponse(parse_ec);
         if (!r) co_return;
         ApplySecurityHeaders(*r);
         Serialize(*r, false, false, false, out_);
