@@ -109,6 +109,15 @@ describe('well-framed requests are still served', () => {
     assert.equal(res?.status, 201, res?.body);
   });
 
+  test('a chunked body with a trailer field is served', async () => {
+    const body = JSON.stringify({ url: 'https://example.com/trailer', slug: 'chunked-trailer' });
+    const req =
+      'POST /api/v1/links HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n' +
+      `Connection: close\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\nX-Checksum: 1\r\n\r\n`;
+    const [res] = parseResponses((await rawExchange(server.port, req)).text);
+    assert.equal(res?.status, 201, res?.body);
+  });
+
   test('HTTP/1.0 without Host is served', async () => {
     const ex = await rawExchange(server.port, 'GET /healthz HTTP/1.0\r\n\r\n');
     const [res] = parseResponses(ex.text);
