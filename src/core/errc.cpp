@@ -127,6 +127,8 @@ ErrcInfo Info(Errc e) noexcept {
         case Errc::kInvalidScopes:
             return {"invalid_scopes",
                     "Unknown scope, or one you may not grant (links:write links:read stats:read admin)."};
+        case Errc::kNotImplemented:
+            return {"not_implemented", "The server does not implement what the request needs."};
     }
     return {"internal", "Internal error."};
 }

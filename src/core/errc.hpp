@@ -81,6 +81,8 @@ enum class Errc {
     kInvalidEmail,
     kWeakPassword,   // account password too short or too long
     kInvalidScopes,  // unknown scope, or one the caller may not grant
+    // HTTP framing (issue #12)
+    kNotImplemented,  // a transfer coding the server does not implement (501)
 };
 
 /// The error category of Errc; messages are the human-readable default texts.

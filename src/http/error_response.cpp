@@ -82,6 +82,8 @@ unsigned StatusFor(Errc e) noexcept {
         case Errc::kWeakPassword:
         case Errc::kInvalidScopes:
             return 400;
+        case Errc::kNotImplemented:
+            return 501;
     }
     return 500;
 }

@@ -15,11 +15,13 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include "http/detail/server_impl.hpp"
 #include "http/dispatcher.hpp"
 #include "http/error_response.hpp"
+#include "http/framing.hpp"
 #include "http/response_policy.hpp"
 #include "log/log.hpp"
 
@@ -61,10 +63,21 @@ Method ToMethod(bhttp::verb v) {
 }
 
 // Parses into the connection's reusable RequestData, keeping each header (name lower-cased) instead of
-// building Beast's field container: no allocation per request once the strings have grown.
+// building Beast's field container: no allocation per request once the strings have grown. Checks the framing
+// rules Beast leaves to us (http/framing.hpp) as the fields arrive and stops at the first violation, before any
+// body byte is read.
 class RequestParser final : public bhttp::basic_parser<true> {
   public:
     explicit RequestParser(RequestData& data) : data_(data) { data_.Clear(); }
+
+    // put(), remembering where the input ends (to look at raw field lines).
+    std::size_t Put(asio::const_buffer input, beast::error_code& ec) {
+        input_begin_ = static_cast<const char*>(input.data());
+        input_end_ = input_begin_ + input.size();
+        return put(input, ec);
+    }
+    // Why the head was refused, if the parser stopped for a framing rule.
+    FramingError framing_error() const noexcept { return framing_error_; }
 
   private:
     void on_request_impl(bhttp::verb method, beast::string_view, beast::string_view target, int version,
@@ -76,7 +89,7 @@ class RequestParser final : public bhttp::basic_parser<true> {
     void on_response_impl(int, beast::string_view, int, beast::error_code& ec) override {
         ec = bhttp::error::bad_version;
     }
-    void on_field_impl(bhttp::field, beast::string_view name, beast::string_view value,
+    void on_field_impl(bhttp::field f, beast::string_view name, beast::string_view value,
                        beast::error_code& ec) override {
         if (data_.header_count == kMaxHeaders) {
             ec = bhttp::error::header_limit;
@@ -87,8 +100,18 @@ class RequestParser final : public bhttp::basic_parser<true> {
         h.name.assign(name.data(), name.size());
         for (char& c : h.name) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
         h.value.assign(value.data(), value.size());
+
+        if (IsFolded(name)) framing_.OnObsFold();
+        if (f == bhttp::field::host) {
+            framing_.OnHost(value);
+        } else if (f == bhttp::field::transfer_encoding) {
+            framing_.OnTransferEncoding(value);
+        } else if (f == bhttp::field::content_length) {
+            framing_.OnContentLength();
+        }
+        Stop(framing_.early(), ec);
     }
-    void on_header_impl(beast::error_code&) override {}
+    void on_header_impl(beast::error_code& ec) override { Stop(framing_.Check(data_.version, chunked()), ec); }
     void on_body_init_impl(boost::optional<std::uint64_t> const& length, beast::error_code&) override {
         if (length) data_.body.reserve(static_cast<std::size_t>(*length));
     }
@@ -103,7 +126,30 @@ class RequestParser final : public bhttp::basic_parser<true> {
     }
     void on_finish_impl(beast::error_code&) override {}
 
+    // Beast accepts obsolete line folding and hands over the unfolded value, so look at the raw field line:
+    // it starts at `name` (always in the input) and its first LF ends it (a value holds no bare CR or LF).
+    // Beast has already made sure the byte after that LF is in the input; a fold if it is SP or HTAB.
+    bool IsFolded(beast::string_view name) const noexcept {
+        const char* from = name.data() + name.size();
+        if (name.data() < input_begin_ || from >= input_end_)
+            return true;  // not the raw line after all: refuse rather than guess
+        const auto* lf = static_cast<const char*>(std::memchr(from, '\n', static_cast<std::size_t>(input_end_ - from)));
+        if (lf == nullptr || lf + 1 >= input_end_) return true;
+        return lf[1] == ' ' || lf[1] == '\t';
+    }
+
+    // Stops the parser for a framing error (any error code will do: framing_error_ says which).
+    void Stop(FramingError e, beast::error_code& ec) noexcept {
+        if (e == FramingError::kNone) return;
+        framing_error_ = e;
+        ec = bhttp::error::bad_transfer_encoding;
+    }
+
     RequestData& data_;
+    HeadFraming framing_;
+    FramingError framing_error_ = FramingError::kNone;
+    const char* input_begin_ = nullptr;
+    const char* input_end_ = nullptr;
 };
 
 // The Date header, formatted once per second per thread.
@@ -295,193 +341,242 @@ struct ConnectionGuard {
     }
 };
 
-}  // namespace
-
-asio::awaitable<void> RunSession(tcp::socket socket, Server::Impl& server, Loop& loop) {
-    using Clock = std::chrono::steady_clock;
-    const ServerOptions& opt = server.options;
+// The peer's address as the log and the rate limiter see it (an IPv4-mapped IPv6 address as plain IPv4).
+std::string RemoteAddress(const tcp::socket& socket) {
     boost::system::error_code ec;
-    socket.set_option(tcp::no_delay(true), ec);
-    // Writes are tried at once and only wait (asynchronously) when the socket buffer is full.
-    socket.non_blocking(true, ec);
-    std::string remote;
-    if (auto ep = socket.remote_endpoint(ec); !ec) {
-        auto a = ep.address();
-        remote = a.is_v6() && a.to_v6().is_v4_mapped()
-                     ? asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string()
-                     : a.to_string();
+    auto ep = socket.remote_endpoint(ec);
+    if (ec) return {};
+    auto a = ep.address();
+    return a.is_v6() && a.to_v6().is_v4_mapped() ? asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string()
+                                                 : a.to_string();
+}
+
+// One connection: its buffers and the steps of its request loop.
+class Session {
+  public:
+    Session(tcp::socket& socket, Server::Impl& server, Connection& connection, std::string remote)
+        : socket_(socket),
+          server_(server),
+          opt_(server.options),
+          connection_(connection),
+          remote_(std::move(remote)),
+          buffer_(opt_.header_limit + opt_.body_limit + kReadSize) {}
+
+    // Reads a request, answers it, and repeats while keep-alive holds.
+    asio::awaitable<void> Run() {
+        for (;;) {
+            // Idle between requests until the first byte arrives; from then on the whole request must arrive
+            // within request_timeout, so a slow-loris client is cut off.
+            const bool started = buffer_.size() > 0;
+            if (!started && Stopping()) break;
+            connection_.idle = !started;
+            connection_.deadline = Clock::now() + (started ? opt_.request_timeout : opt_.idle_timeout);
+
+            RequestParser parser(data_);
+            parser.header_limit(static_cast<std::uint32_t>(opt_.header_limit));
+            parser.body_limit(opt_.body_limit);
+            parser.eager(true);
+            beast::error_code parse_ec;
+            if (!co_await ReadRequest(parser, started, parse_ec)) break;
+            if (parse_ec) {
+                co_await Reject(parser, parse_ec);
+                break;
+            }
+            if (!co_await Respond(parser.keep_alive())) break;
+        }
     }
-    Connection connection{&socket, true, false, Clock::now() + opt.idle_timeout};
-    ConnectionGuard guard(loop, &connection, server.probe.active_connections);
 
-    beast::flat_buffer buffer(opt.header_limit + opt.body_limit + kReadSize);
-    RequestData data;
-    std::string out;
-    auto as_tuple = asio::as_tuple(asio::use_awaitable);
+  private:
+    bool Stopping() const noexcept { return server_.stopping.load(std::memory_order_relaxed); }
 
-    // Sends `out` (then clears it): directly when the socket takes it all, else asynchronously with the
-    // write deadline.
-    auto flush = [&]() -> asio::awaitable<bool> {
-        boost::system::error_code wec;
-        std::size_t n = socket.write_some(asio::buffer(out), wec);
-        if (wec == asio::error::would_block || wec == asio::error::try_again) {
-            wec = {};
-            n = 0;
-        }
-        if (!wec && n < out.size()) {
-            connection.deadline = Clock::now() + opt.write_timeout;
-            auto [aec, an] = co_await asio::async_write(socket, asio::buffer(out.data() + n, out.size() - n), as_tuple);
-            wec = aec;
-        }
-        out.clear();
-        co_return !wec;
-    };
-
-    for (;;) {
-        // Idle between requests until the first byte arrives; from then on the whole request must arrive
-        // within request_timeout, so a slow-loris client is cut off.
-        bool started = buffer.size() > 0;
-        if (!started && server.stopping.load(std::memory_order_relaxed)) break;
-        connection.idle = !started;
-        connection.deadline = Clock::now() + (started ? opt.request_timeout : opt.idle_timeout);
-
-        RequestParser parser(data);
-        parser.header_limit(static_cast<std::uint32_t>(opt.header_limit));
-        parser.body_limit(opt.body_limit);
-        parser.eager(true);
+    // Reads one request into data_. False when the connection ended or failed first; a request that cannot be
+    // read leaves its error in `parse_ec`.
+    asio::awaitable<bool> ReadRequest(RequestParser& parser, bool started, beast::error_code& parse_ec) {
         bool sent_continue = false;
-        beast::error_code parse_ec;
-        bool closed = false;
         while (!parser.is_done()) {
-            if (buffer.size() > 0) {
-                std::size_t used = parser.put(buffer.data(), parse_ec);
-                buffer.consume(used);
+            if (buffer_.size() > 0) {
+                const std::size_t used = parser.Put(buffer_.data(), parse_ec);
+                buffer_.consume(used);
                 if (parse_ec == bhttp::error::need_more) {
                     // Only more bytes can help now: the parser must not see the same bytes again (after a
                     // final chunk "0\r\n" it expects a longer buffer and asserts otherwise, which let one
                     // request abort the server; found by fuzzing).
                     parse_ec = {};
-                } else if (parse_ec) {
-                    break;
-                } else {
-                    if (parser.is_done()) break;
-                    if (used > 0 && buffer.size() > 0) continue;
+                } else if (parse_ec || parser.is_done()) {
+                    co_return true;
+                } else if (used > 0 && buffer_.size() > 0) {
+                    continue;
                 }
             }
             if (parser.is_header_done() && !sent_continue) {
                 sent_continue = true;
-                std::string_view expect;
-                for (std::size_t i = 0; i < data.header_count; ++i) {
-                    if (data.headers[i].name == "expect") expect = data.headers[i].value;
-                }
-                if (beast::iequals(expect, "100-continue")) {
-                    out += "HTTP/1.1 100 Continue\r\n\r\n";
-                    if (!co_await flush()) {
-                        closed = true;
-                        break;
-                    }
-                    connection.deadline = Clock::now() + opt.request_timeout;
-                }
+                if (!co_await SendContinueIfExpected()) co_return false;
             }
             // Responses to earlier pipelined requests go out before we wait for the rest of this one.
-            if (!out.empty() && !co_await flush()) {
-                closed = true;
-                break;
-            }
-            if (buffer.size() + kReadSize > buffer.max_size()) {
+            if (!out_.empty() && !co_await Flush()) co_return false;
+            if (buffer_.size() + kReadSize > buffer_.max_size()) {
                 parse_ec = bhttp::error::header_limit;
-                break;
+                co_return true;
             }
-            auto [read_ec, n] = co_await socket.async_read_some(buffer.prepare(kReadSize), as_tuple);
-            if (read_ec) {
-                if (read_ec == asio::error::eof && started) parser.put_eof(parse_ec);
-                closed = true;
-                break;
-            }
-            buffer.commit(n);
+            auto [read_ec, n] = co_await socket_.async_read_some(buffer_.prepare(kReadSize), kAsTuple);
+            if (read_ec) co_return false;  // EOF (a request cut short gets no answer), reset or timeout
+            buffer_.commit(n);
             if (!started) {
                 started = true;
-                connection.idle = false;
-                connection.deadline = Clock::now() + opt.request_timeout;
+                connection_.idle = false;
+                connection_.deadline = Clock::now() + opt_.request_timeout;
             }
         }
-        if (closed) break;
-        if (parse_ec) {
-            if (auto r = ReadErrorResponse(parse_ec)) {
-                ApplySecurityHeaders(*r);
-                Serialize(*r, false, false, false, out);
-                if (co_await flush()) {
-                    // Lingering close: the client may still be sending (e.g. a body over the limit). Closing
-                    // with unread data makes the kernel send a reset, which can destroy the error response
-                    // before the client reads it; so stop sending and discard input for a moment first.
-                    socket.shutdown(tcp::socket::shutdown_send, ec);
-                    connection.deadline = Clock::now() + kLingerTime;
-                    std::size_t discarded = 0;
-                    while (discarded < kLingerBytes) {
-                        buffer.clear();
-                        auto [lec, ln] = co_await socket.async_read_some(buffer.prepare(kReadSize), as_tuple);
-                        if (lec) break;
-                        discarded += ln;
-                    }
-                }
-            }
-            break;
-        }
+        co_return true;
+    }
 
-        auto begun = Clock::now();
-        const bool head = data.method == Method::kHead;
-        DispatchResult result;
-        if (data.target.rfind("http://", 0) == 0 || data.target.rfind("https://", 0) == 0) {
-            // absolute-form (RFC 9112 §3.2.2): serve its path; the authority is ours by definition.
-            auto path = data.target.find('/', data.target.find("//") + 2);
-            data.target = path == std::string::npos ? "/" : data.target.substr(path);
+    // Answers "Expect: 100-continue" once the head is accepted. False if the connection failed.
+    asio::awaitable<bool> SendContinueIfExpected() {
+        std::string_view expect;
+        for (std::size_t i = 0; i < data_.header_count; ++i) {
+            if (data_.headers[i].name == "expect") expect = data_.headers[i].value;
         }
-        if (data.target.empty() || data.target[0] != '/') {
+        if (!beast::iequals(expect, "100-continue")) co_return true;
+        out_ += "HTTP/1.1 100 Continue\r\n\r\n";
+        if (!co_await Flush()) co_return false;
+        connection_.deadline = Clock::now() + opt_.request_timeout;
+        co_return true;
+    }
+
+    // Answers a request that could not be read (when it deserves an answer), after any pipelined responses
+    // already queued, and then closes the lingering way. Nothing after the error is parsed: its framing cannot
+    // be trusted, so bytes after it must never run as a request.
+    asio::awaitable<void> Reject(const RequestParser& parser, const beast::error_code& parse_ec) {
+        std::optional<Response> r = parser.framing_error() != FramingError::kNone
+                                        ? FramingErrorResponse(parser.framing_error())
+                                        : ReadErrorResponse(parse_ec);
+        if (!r) co_return;
+        ApplySecurityHeaders(*r);
+        Serialize(*r, false, false, false, out_);
+        if (!co_await Flush()) co_return;
+        // Lingering close: the client may still be sending (e.g. a body over the limit). Closing with unread
+        // data makes the kernel send a reset, which can destroy the error response before the client reads it;
+        // so stop sending and discard input for a moment first.
+        boost::system::error_code ec;
+        socket_.shutdown(tcp::socket::shutdown_send, ec);
+        connection_.deadline = Clock::now() + kLingerTime;
+        std::size_t discarded = 0;
+        while (discarded < kLingerBytes) {
+            buffer_.clear();
+            auto [lec, ln] = co_await socket_.async_read_some(buffer_.prepare(kReadSize), kAsTuple);
+            if (lec) break;
+            discarded += ln;
+        }
+    }
+
+    // Dispatches the request in data_ and sends, queues or streams the response. False when the connection
+    // ends here.
+    asio::awaitable<bool> Respond(bool parser_keep_alive) {
+        const auto begun = Clock::now();
+        const bool head = data_.method == Method::kHead;
+        const DispatchResult result = co_await DispatchRequest();
+        const bool keep_alive = parser_keep_alive && !result.response.close && !Stopping();
+        Serialize(result.response, head, keep_alive, data_.version == 10, out_);
+        Record(result, begun);
+        if (result.response.stream && !head) co_return co_await Stream(result.response, keep_alive);
+        // Answer pipelined requests already received in one write; otherwise write now.
+        if (!keep_alive || buffer_.size() == 0 || out_.size() >= kWriteBatchLimit) {
+            if (!co_await Flush()) co_return false;
+        }
+        co_return keep_alive;
+    }
+
+    asio::awaitable<DispatchResult> DispatchRequest() {
+        if (data_.target.rfind("http://", 0) == 0 || data_.target.rfind("https://", 0) == 0) {
+            // absolute-form (RFC 9112 §3.2.2): serve its path; the authority is ours by definition.
+            auto path = data_.target.find('/', data_.target.find("//") + 2);
+            data_.target = path == std::string::npos ? "/" : data_.target.substr(path);
+        }
+        if (data_.target.empty() || data_.target[0] != '/') {
+            DispatchResult result;
             result.response =
                 ErrorResponse(core::Errc::kInvalidRequest, "Only origin-form request targets are served.");
             ApplySecurityHeaders(result.response);
             result.route = "none";
-        } else {
-            Request request(data, remote);
-            result = co_await Dispatch(server.router, request);
+            co_return result;
         }
-        const bool keep_alive =
-            parser.keep_alive() && !result.response.close && !server.stopping.load(std::memory_order_relaxed);
-        Serialize(result.response, head, keep_alive, data.version == 10, out);
+        Request request(data_, remote_);
+        co_return co_await Dispatch(server_.router, request);
+    }
 
-        double seconds = std::chrono::duration<double>(Clock::now() - begun).count();
-        server.probe.requests.Inc();
+    // Counts the response in the server's metrics and writes the access log line.
+    void Record(const DispatchResult& result, Clock::time_point begun) {
+        const double seconds = std::chrono::duration<double>(Clock::now() - begun).count();
+        ServerProbe& probe = server_.probe;
+        probe.requests.Inc();
         char status_text[8];
         auto [status_end, status_ec] =
             std::to_chars(status_text, status_text + sizeof status_text, result.response.status);
         std::string_view status(status_text, static_cast<std::size_t>(status_end - status_text));
-        server.probe.requests_by_route.With(result.route, status).Inc();
-        if (opt.access_log == AccessLog::kAll ||
-            (opt.access_log == AccessLog::kErrors && result.response.status >= 500)) {
-            LogRequest(data, result, status, seconds);
+        probe.requests_by_route.With(result.route, status).Inc();
+        if (opt_.access_log == AccessLog::kAll ||
+            (opt_.access_log == AccessLog::kErrors && result.response.status >= 500)) {
+            LogRequest(data_, result, status, seconds);
         }
-        if (auto cls = result.response.status / 100; cls >= 1 && cls <= 5) server.probe.responses_by_class[cls]->Inc();
-        (result.route == "redirect" ? server.probe.redirect_latency : server.probe.request_latency).Observe(seconds);
-
-        if (result.response.stream && !head) {
-            // Headers (and any earlier pipelined responses) first, then the producer's chunks.
-            if (!co_await flush()) break;
-            connection.streaming = true;
-            connection.deadline = Clock::time_point::max();
-            SessionStream stream(socket, connection, server, data.version != 10);
-            co_await result.response.stream(stream);
-            const bool finished = co_await stream.Finish();
-            connection.streaming = false;
-            if (!finished || !keep_alive || data.version == 10) break;
-            continue;
-        }
-
-        // Answer pipelined requests already received in one write; otherwise write now.
-        if (!keep_alive || buffer.size() == 0 || out.size() >= kWriteBatchLimit) {
-            if (!co_await flush()) break;
-        }
-        if (!keep_alive) break;
+        if (auto cls = result.response.status / 100; cls >= 1 && cls <= 5) probe.responses_by_class[cls]->Inc();
+        (result.route == "redirect" ? probe.redirect_latency : probe.request_latency).Observe(seconds);
     }
+
+    // Sends the headers (and any earlier pipelined responses), then the producer's chunks. True if the
+    // connection goes on.
+    asio::awaitable<bool> Stream(const Response& response, bool keep_alive) {
+        if (!co_await Flush()) co_return false;
+        connection_.streaming = true;
+        connection_.deadline = Clock::time_point::max();
+        SessionStream stream(socket_, connection_, server_, data_.version != 10);
+        co_await response.stream(stream);
+        const bool finished = co_await stream.Finish();
+        connection_.streaming = false;
+        co_return finished&& keep_alive&& data_.version != 10;
+    }
+
+    // Sends out_ (then clears it): directly when the socket takes it all, else asynchronously with the write
+    // deadline.
+    asio::awaitable<bool> Flush() {
+        boost::system::error_code ec;
+        std::size_t n = socket_.write_some(asio::buffer(out_), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) {
+            ec = {};
+            n = 0;
+        }
+        if (!ec && n < out_.size()) {
+            connection_.deadline = Clock::now() + opt_.write_timeout;
+            auto [aec, an] =
+                co_await asio::async_write(socket_, asio::buffer(out_.data() + n, out_.size() - n), kAsTuple);
+            ec = aec;
+        }
+        out_.clear();
+        co_return !ec;
+    }
+
+    static constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
+
+    tcp::socket& socket_;
+    Server::Impl& server_;
+    const ServerOptions& opt_;
+    Connection& connection_;
+    std::string remote_;
+    beast::flat_buffer buffer_;
+    RequestData data_;
+    std::string out_;
+};
+
+}  // namespace
+
+asio::awaitable<void> RunSession(tcp::socket socket, Server::Impl& server, Loop& loop) {
+    boost::system::error_code ec;
+    socket.set_option(tcp::no_delay(true), ec);
+    // Writes are tried at once and only wait (asynchronously) when the socket buffer is full.
+    socket.non_blocking(true, ec);
+    Connection connection{&socket, true, false, Clock::now() + server.options.idle_timeout};
+    ConnectionGuard guard(loop, &connection, server.probe.active_connections);
+    Session session(socket, server, connection, RemoteAddress(socket));
+    co_await session.Run();
     socket.shutdown(tcp::socket::shutdown_send, ec);
     socket.close(ec);
 }

@@ -2,7 +2,8 @@
 // headers, body, pipelined requests, garbage) to a real in-process server on loopback — the same parser,
 // limits, router and handlers as `shortener serve`, over a real SQLite store.
 // Invariants: the server answers or closes (no hang), whatever it sends starts as an HTTP/1.1 response,
-// and it never answers 5xx.
+// it never answers 5xx (but 501 for a transfer coding it does not implement), and a response that says
+// `Connection: close` is the last thing it sends: after a framing error no later request runs.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -11,8 +12,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -104,6 +107,38 @@ std::string Exchange(std::uint16_t port, std::string_view input) {
     return answer;
 }
 
+// The number after "\r\nContent-Length: " in a response head, or nullopt when there is none (a streamed body).
+std::optional<std::size_t> ContentLength(std::string_view head) {
+    constexpr std::string_view kName = "\r\nContent-Length: ";
+    const auto at = head.find(kName);
+    if (at == std::string_view::npos) return std::nullopt;
+    std::size_t length = 0;
+    const char* first = head.data() + at + kName.size();
+    std::from_chars(first, head.data() + head.size(), length);
+    return length;
+}
+
+// Walks the responses in `answer` (each framed by Content-Length) and requires that nothing follows one with
+// `Connection: close`. Stops at the first it cannot frame: a streamed body, or after a HEAD response (no body
+// despite its Content-Length), where only a shorter answer could follow, never a false finding.
+void RequireNothingAfterClose(std::string_view answer) {
+    std::size_t pos = 0;
+    for (;;) {
+        const auto head_end = answer.find("\r\n\r\n", pos);
+        if (head_end == std::string_view::npos) return;
+        const std::string_view head = answer.substr(pos, head_end + 2 - pos);
+        if (head.rfind("HTTP/1.1 ", 0) != 0) return;
+        const auto length = ContentLength(head);
+        if (!length) return;
+        const std::size_t next = head_end + 4 + *length;
+        if (head.find("\r\nConnection: close\r\n") != std::string_view::npos) {
+            Require(answer.size() <= next, "nothing follows a Connection: close response", answer);
+            return;
+        }
+        pos = next;
+    }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -112,6 +147,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::uint64_t errors_before = harness->probe.responses_by_class[5]->Value();
     const std::string answer = Exchange(harness->port, {reinterpret_cast<const char*>(data), size});
     Require(answer.empty() || answer.rfind("HTTP/1.1 ", 0) == 0, "the answer is an HTTP/1.1 response", answer);
+    // 501 answers come from the session (framing errors), which the probe does not count.
     Require(harness->probe.responses_by_class[5]->Value() == errors_before, "no 5xx answer", answer);
+    RequireNothingAfterClose(answer);
     return 0;
 }

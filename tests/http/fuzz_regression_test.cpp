@@ -175,5 +175,51 @@ TEST_F(FuzzRegressionTest, ServerSurvivesAFinalChunkWithoutItsTrailer) {
     server.Shutdown();
 }
 
+// Issue #12 (RFC 9112 §3.2, §5.2, §6.1, §6.3): a request the server cannot frame is answered alone (400, or
+// 501 for a coding it does not implement) and ends the connection. The bytes after it, here a complete POST,
+// never run as a request: before the fix, `Transfer-Encoding: identity` made the body a second request.
+TEST_F(FuzzRegressionTest, NothingAfterAFramingErrorRuns) {
+    ServerOptions options;
+    options.port = 0;
+    options.threads = 1;
+    options.access_log = AccessLog::kOff;
+    ServerProbe probe(registry_);
+    Server server(options, router_, probe);
+    server.Start();
+    const std::string body = R"({"url":"https://example.com/smuggled","slug":"smuggled"})";
+    const std::string smuggled =
+        "POST /api/v1/links HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body;
+    const std::string post = "POST /api/v1/links HTTP/1.1\r\nContent-Type: application/json\r\n";
+    const std::pair<std::string, std::string_view> cases[] = {
+        {post + "Host: a\r\nTransfer-Encoding: identity\r\n\r\n", "HTTP/1.1 400 "},
+        {post + "Host: a\r\nTransfer-Encoding: chunked, identity\r\n\r\n", "HTTP/1.1 400 "},
+        {post + "Host: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", "HTTP/1.1 501 "},
+        {post + "Host: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", "HTTP/1.1 501 "},
+        {post + "Host: a\r\nContent-Length: 0\r\nTransfer-Encoding: identity\r\n\r\n", "HTTP/1.1 400 "},
+        {"POST /api/v1/links HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+         "HTTP/1.1 400 "},
+        {"GET /fuzzme HTTP/1.1\r\nHost: a\r\nX-Folded: a\r\n b\r\n\r\n", "HTTP/1.1 400 "},
+        {"GET /fuzzme HTTP/1.1\r\n\r\n", "HTTP/1.1 400 "},
+        {"GET /fuzzme HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n", "HTTP/1.1 400 "},
+        {"GET /fuzzme HTTP/1.1\r\nHost: [::1\r\n\r\n", "HTTP/1.1 400 "},
+    };
+    for (const auto& [request, status] : cases) {
+        const std::string answer = Exchange(server.port(), request + smuggled);
+        EXPECT_EQ(answer.rfind(status, 0), 0u) << request << "\n---\n" << answer;
+        // Nothing after the error response's body (its Content-Length is two or three digits).
+        const auto length_at = answer.find("\r\nContent-Length: ");
+        const auto head_end = answer.find("\r\n\r\n");
+        ASSERT_NE(length_at, std::string::npos) << answer;
+        EXPECT_EQ(answer.size(), head_end + 4 + std::stoul(answer.substr(length_at + 18, 3))) << answer;
+        EXPECT_NE(answer.find("\r\nConnection: close\r\n"), std::string::npos) << answer;
+    }
+    EXPECT_EQ(Get("/api/v1/links/smuggled").status, 404u);
+    // Well framed, the same POST is served, and so is HTTP/1.0 without Host.
+    EXPECT_EQ(Exchange(server.port(), smuggled).rfind("HTTP/1.1 201 ", 0), 0u);
+    EXPECT_EQ(Exchange(server.port(), "GET /api/v1/links/smuggled HTTP/1.0\r\n\r\n").rfind("HTTP/1.1 200 ", 0), 0u);
+    server.Shutdown();
+}
+
 }  // namespace
 }  // namespace shortener::http
