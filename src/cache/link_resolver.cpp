@@ -40,6 +40,11 @@ store::Task<TargetPtr> LinkResolver::Resolve(std::string_view slug) {
         co_return nullptr;
     }
     if (probe_) (hit.kind == L1Cache::Kind::kStale ? probe_->l1_stale : probe_->l1_miss).Inc();
+    if (hit.kind == L1Cache::Kind::kStale &&
+        now.time_since_epoch().count() < retry_stores_at_.load(std::memory_order_relaxed)) {
+        if (probe_) probe_->stale_served.Inc();
+        co_return hit.target;  // the stores failed less than kRetryStoresAfter ago
+    }
     std::string key(slug);  // the view may not outlive the first suspension
     std::exception_ptr error;
     try {
@@ -47,6 +52,7 @@ store::Task<TargetPtr> LinkResolver::Resolve(std::string_view slug) {
     } catch (const core::BackendUnavailable&) {
         error = std::current_exception();
     }
+    retry_stores_at_.store((now + kRetryStoresAfter).time_since_epoch().count(), std::memory_order_relaxed);
     if (auto stale = StaleOrNull(key, now)) co_return stale;
     std::rethrow_exception(error);
 }

@@ -9,6 +9,7 @@
 /// (core::BackendUnavailable), the last known target is answered instead of the error and counted
 /// (shortener_stale_redirects_total). Slugs erased from L1 (changed or deleted) are never answered stale.
 
+#include <atomic>
 #include <string_view>
 
 #include "cache/l1_cache.hpp"
@@ -37,6 +38,9 @@ inline SteadyTime SteadyNow() { return std::chrono::steady_clock::now(); }
 
 class LinkResolver {
   public:
+    /// How long stale entries are served without asking the stores again after they failed.
+    static constexpr std::chrono::milliseconds kRetryStoresAfter{1000};
+
     using Clock = SteadyTime (*)();  // a plain function, so tests can pass a fake one
 
     LinkResolver(store::LinkStore& links, L1Cache& l1, LinkCache* l2 = nullptr, CacheProbe* probe = nullptr,
@@ -62,6 +66,10 @@ class LinkResolver {
     LinkCache* l2_;
     CacheProbe* probe_;
     Clock now_;
+    // After a failed revalidation, stale entries are answered at once until then (steady-clock ticks), so that
+    // an unreachable store (a partition: connects time out rather than fail) costs one wait per second per
+    // replica, not one per redirect. Misses still try the store.
+    std::atomic<SteadyTime::rep> retry_stores_at_{0};
 };
 
 }  // namespace shortener::cache

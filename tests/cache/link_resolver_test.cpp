@@ -54,6 +54,7 @@ class FakeLinkStore final : public store::LinkStore {
         throw std::logic_error("unused");
     }
     store::Task<bool> TryConsumeUse(core::LinkId) override { co_return true; }
+    store::Task<bool> HasUsesLeft(core::LinkId) override { co_return true; }
     store::Task<void> Ping() override { co_return; }
 };
 
@@ -135,13 +136,31 @@ TEST_F(LinkResolverStale, ServedStaleWhenTheStoresFail) {
     RedisRestartThenOutage();
     for (int i = 0; i < 3; ++i) EXPECT_EQ(Resolve("abc")->long_url, "https://old.example/");
     EXPECT_EQ(probe_.stale_served.Value(), 3u);
-    // The stores come back: the next lookup revalidates and the entry is fresh again.
+    // The stores come back: the next lookup after the hold-off revalidates and the entry is fresh again.
     store_.down = false;
     l2_.down = false;
+    g_now += LinkResolver::kRetryStoresAfter;
     EXPECT_EQ(Resolve("abc")->long_url, "https://old.example/");
     EXPECT_EQ(Resolve("abc")->long_url, "https://old.example/");
     EXPECT_EQ(probe_.stale_served.Value(), 3u);
     EXPECT_EQ(probe_.l1_hit.Value(), 1u);
+}
+
+TEST_F(LinkResolverStale, FailedStoresAreAskedAgainAtMostOncePerHoldOff) {
+    ASSERT_TRUE(Resolve("abc"));
+    RedisRestartThenOutage();
+    const int finds = store_.finds;
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(Resolve("abc")->long_url, "https://old.example/");
+    EXPECT_EQ(store_.finds, finds + 1) << "one failed revalidation, then stale answers without waiting on the store";
+    g_now += LinkResolver::kRetryStoresAfter;
+    EXPECT_EQ(Resolve("abc")->long_url, "https://old.example/");
+    EXPECT_EQ(store_.finds, finds + 2);
+    EXPECT_EQ(probe_.stale_served.Value(), 6u);
+    store_.Set("abc", "https://new.example/");
+    store_.down = false;
+    l2_.down = false;
+    g_now += LinkResolver::kRetryStoresAfter;
+    EXPECT_EQ(Resolve("abc")->long_url, "https://new.example/") << "revalidated once the hold-off passed";
 }
 
 TEST_F(LinkResolverStale, ExpiredEntryServedStaleWhenTheStoresFail) {

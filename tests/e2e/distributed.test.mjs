@@ -258,6 +258,7 @@ describe('distributed mode', { skip, concurrency: false }, () => {
       assert.equal((await follow(a.base, 'nosuch1')).status, 503);
 
       await pg.start();
+      await sleep(1100);  // the resolver's hold-off after a failed store (LinkResolver::kRetryStoresAfter)
       // Revalidated now that the store answers: fresh again, no more stale answers.
       await redirectAll('PostgreSQL back');
       assert.equal(await metricValue(a.base, 'shortener_stale_redirects_total'), staleAfter[0]);
