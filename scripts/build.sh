@@ -16,7 +16,7 @@ fi
 wanted_tests="${SHORTENER_BUILD_TESTS:-${cached_tests:-OFF}}"
 if [ ! -f "$build_dir/build.ninja" ] || [ "$wanted_tests" != "$cached_tests" ]; then
   cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${CMAKE_BUILD_TYPE:-RelWithDebInfo}" \
-    -DSHORTENER_BUILD_TESTS="$wanted_tests"
+    -DSHORTENER_BUILD_TESTS="$wanted_tests" -DSHORTENER_WERROR="${SHORTENER_WERROR:-OFF}"
 fi
 # Two cores: two compile jobs. ccache (if installed) keeps rebuilds of unchanged files instant.
 cmake --build "$build_dir" -- -j"$(nproc)"

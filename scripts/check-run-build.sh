@@ -14,9 +14,12 @@ hidden_files=(/usr/lib/x86_64-linux-gnu/pkgconfig/zbar.pc /usr/include/zbar.h /u
   /usr/lib/x86_64-linux-gnu/pkgconfig/gtest_main.pc /usr/lib/x86_64-linux-gnu/pkgconfig/gmock.pc
   /usr/lib/x86_64-linux-gnu/pkgconfig/benchmark.pc)
 
-work="$(mktemp -d /tmp/shortener-run-build.XXXXXX)"
+# Inside the checkout (git-ignored), so that ccache's relative paths match build/ and the objects compiled for the
+# test build are reused: the check costs a configure and a link, not a second full build.
+work="$PWD/build-run-check"
+rm -rf "$work"
+mkdir -p "$work/empty"
 trap 'rm -rf "$work"' EXIT
-mkdir "$work/empty"
 mounts="mount --make-rprivate /"
 for d in "${hidden_dirs[@]}"; do [ -d "$d" ] && mounts+=" && mount --bind '$work/empty' '$d'"; done
 for f in "${hidden_files[@]}"; do [ -e "$f" ] && mounts+=" && mount --bind /dev/null '$f'"; done
@@ -30,8 +33,9 @@ fi
 # The proof that the namespace hides them: a test-only header must be gone inside it.
 probe="test ! -e /usr/include/gtest/gtest.h && ! pkg-config --exists zbar"
 # SHORTENER_BUILD_TESTS unset, as in scripts/run.sh: a new build directory is configured with the tests off.
+# -Werror as in the test build (same flags, so ccache hits); it changes nothing about which packages are needed.
 unshare -m bash -c "$mounts && $probe && env -u SHORTENER_BUILD_TESTS SHORTENER_BUILD_DIR='$work/build' \
-  SHORTENER_SKIP_FRONTEND=1 scripts/build.sh" >"$work/build.log" 2>&1 || {
+  SHORTENER_SKIP_FRONTEND=1 SHORTENER_WERROR=ON scripts/build.sh" >"$work/build.log" 2>&1 || {
   tail -n 40 "$work/build.log"
   echo "check-run-build: building the product without the test-only packages failed" >&2
   exit 1
