@@ -2,13 +2,14 @@
 // dimensions unknown, never drops the click), stores the batch, acknowledges only what is stored, retries a
 // failing store with backoff without acknowledging, gives up on stop, and ends when the source is drained.
 
+#include "app/worker.hpp"
+
 #include <gtest/gtest.h>
 
 #include <deque>
 #include <set>
 #include <stdexcept>
 
-#include "app/worker.hpp"
 #include "support/fakes.hpp"
 #include "support/run_awaitable.hpp"
 
@@ -97,11 +98,10 @@ class WorkerTest : public ::testing::Test {
         core::ClickEvent::Fields f;
         f.user_agent = ua;
         clock_.Advance(1ms);
-        return core::ClickEvent::Make(ids_.Next(clock_.Now()), link, clock_.Now(), f);
+        const auto at = std::chrono::time_point_cast<std::chrono::milliseconds>(clock_.Now());
+        return core::ClickEvent::Make(ids_.Next(at), link, at, f);
     }
-    void Run() {
-        RunAwaitable(RunClickWorker(source_, enricher_, store_, probe_, options_, stop_));
-    }
+    void Run() { RunAwaitable(RunClickWorker(source_, enricher_, store_, probe_, options_, stop_)); }
 
     testing::FakeClock clock_;
     testing::SequenceRandom random_;

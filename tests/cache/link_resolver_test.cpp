@@ -54,6 +54,7 @@ class FakeLinkStore final : public store::LinkStore {
         throw std::logic_error("unused");
     }
     store::Task<bool> TryConsumeUse(core::LinkId) override { co_return true; }
+    store::Task<bool> HasUsesLeft(core::LinkId) override { co_return true; }
     store::Task<void> Ping() override { co_return; }
 };
 

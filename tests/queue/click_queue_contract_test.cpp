@@ -103,7 +103,7 @@ class ClickQueueContract : public ::testing::TestWithParam<Adapter> {
         f.ch_ua_platform = "\"Android\"";
         f.head_request = link % 3 == 0;
         f.do_not_track = link % 5 == 0;
-        auto at = clock_.Now();
+        const auto at = std::chrono::time_point_cast<std::chrono::milliseconds>(clock_.Now());
         return core::ClickEvent::Make(ids_.Next(at), link, at, f);
     }
 
