@@ -1,6 +1,4 @@
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
-
+#include "store/link_codec.hpp"
 #include "store/postgres/pg_values.hpp"
 #include "store/postgres/postgres_link_store.hpp"
 
@@ -82,17 +80,6 @@ std::string TagsArray(const std::vector<std::string>& tags) {
     return out;
 }
 
-std::vector<std::string> TagsFromJson(std::string_view text) {
-    std::vector<std::string> tags;
-    boost::system::error_code ec;
-    auto v = boost::json::parse(text, ec);
-    if (ec || !v.is_array()) return tags;
-    for (const auto& t : v.as_array()) {
-        if (t.is_string()) tags.emplace_back(t.as_string());
-    }
-    return tags;
-}
-
 core::Link ReadLink(const PgResult& r, int row) {
     core::Link link;
     link.id = r.Int(row, 0);
@@ -113,7 +100,7 @@ core::Link ReadLink(const PgResult& r, int row) {
     link.forward_query = r.Text(row, 15) == "t";
     link.password_hash = std::string(r.Text(row, 16));
     // Written only by TargetingToJson; unreadable text (a hand-edited row) means no targeting.
-    if (!r.IsNull(row, 17)) link.targeting = core::TargetingFromJson(r.Text(row, 17)).value_or(core::Targeting{});
+    if (!r.IsNull(row, 17)) link.targeting = TargetingFromJson(r.Text(row, 17)).value_or(core::Targeting{});
     link.human_clicks = r.Int(row, 18);
     return link;
 }
@@ -134,7 +121,7 @@ Task<core::Result<core::Link>> PostgresLinkStore::Create(const core::NewLink& li
                     Sanitized(link.expired_url),
                     Bool(link.forward_query),
                     Sanitized(link.password_hash),
-                    OptText(core::TargetingToJson(link.targeting))};
+                    OptText(TargetingToJson(link.targeting))};
     std::optional<PgResult> r;
     bool taken = false;
     try {
@@ -175,21 +162,20 @@ Task<core::Result<core::Link>> PostgresLinkStore::Update(std::string_view slug, 
     if (patch.long_url) long_url = Sanitized(*patch.long_url);
     std::optional<std::string> redirect;
     if (patch.redirect_type) redirect = Str(static_cast<std::int64_t>(*patch.redirect_type));
-    PgParams params{
-        Sanitized(slug),
-        long_url,
-        OptMillis(patch.expires_at),
-        std::string(patch.clear_expires_at ? "t" : "f"),
-        OptInt(patch.max_clicks),
-        std::string(patch.clear_max_clicks ? "t" : "f"),
-        redirect,
-        tags,
-        Str(core::ToUnixMillis(patch.updated_at)),
-        patch.disabled ? std::optional<std::string>(Bool(*patch.disabled)) : std::nullopt,
-        patch.expired_url ? std::optional<std::string>(Sanitized(*patch.expired_url)) : std::nullopt,
-        patch.forward_query ? std::optional<std::string>(Bool(*patch.forward_query)) : std::nullopt,
-        patch.password_hash ? std::optional<std::string>(Sanitized(*patch.password_hash)) : std::nullopt,
-        patch.targeting ? std::optional<std::string>(core::TargetingToJson(*patch.targeting)) : std::nullopt};
+    PgParams params{Sanitized(slug),
+                    long_url,
+                    OptMillis(patch.expires_at),
+                    std::string(patch.clear_expires_at ? "t" : "f"),
+                    OptInt(patch.max_clicks),
+                    std::string(patch.clear_max_clicks ? "t" : "f"),
+                    redirect,
+                    tags,
+                    Str(core::ToUnixMillis(patch.updated_at)),
+                    patch.disabled ? std::optional<std::string>(Bool(*patch.disabled)) : std::nullopt,
+                    patch.expired_url ? std::optional<std::string>(Sanitized(*patch.expired_url)) : std::nullopt,
+                    patch.forward_query ? std::optional<std::string>(Bool(*patch.forward_query)) : std::nullopt,
+                    patch.password_hash ? std::optional<std::string>(Sanitized(*patch.password_hash)) : std::nullopt,
+                    patch.targeting ? std::optional<std::string>(TargetingToJson(*patch.targeting)) : std::nullopt};
     auto r = co_await pool_->Execute(kUpdate, params);
     if (r.Rows() == 1) co_return ReadLink(r, 0);
     auto existing = co_await FindBySlug(slug);

@@ -1,10 +1,8 @@
-#include "store/sqlite/sqlite_stores.hpp"
-
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
 #include <map>
 #include <tuple>
+
+#include "store/link_codec.hpp"
+#include "store/sqlite/sqlite_stores.hpp"
 
 namespace shortener::store {
 namespace {
@@ -173,23 +171,6 @@ struct BatchRollups {
     }
 };
 
-std::string TagsToJson(const std::vector<std::string>& tags) {
-    boost::json::array a;
-    for (const auto& t : tags) a.emplace_back(t);
-    return boost::json::serialize(a);
-}
-
-std::vector<std::string> TagsFromJson(const std::string& text) {
-    std::vector<std::string> tags;
-    boost::system::error_code ec;
-    auto v = boost::json::parse(text, ec);
-    if (ec || !v.is_array()) return tags;
-    for (const auto& t : v.as_array()) {
-        if (t.is_string()) tags.emplace_back(t.as_string());
-    }
-    return tags;
-}
-
 core::Link ReadLink(const Statement& s) {
     core::Link link;
     link.id = s.Int(0);
@@ -210,7 +191,7 @@ core::Link ReadLink(const Statement& s) {
     link.forward_query = s.Int(15) != 0;
     link.password_hash = s.Text(16);
     // Written only by TargetingToJson; unreadable text (a hand-edited row) means no targeting.
-    link.targeting = core::TargetingFromJson(s.Text(17)).value_or(core::Targeting{});
+    link.targeting = TargetingFromJson(s.Text(17)).value_or(core::Targeting{});
     link.human_clicks = s.Int(18);
     return link;
 }
@@ -255,7 +236,7 @@ Task<core::Result<core::Link>> SqliteLinkStore::Create(const core::NewLink& link
                     .Bind(12, link.expired_url)
                     .Bind(13, static_cast<std::int64_t>(link.forward_query))
                     .Bind(14, link.password_hash)
-                    .Bind(15, OptionalText(core::TargetingToJson(link.targeting)))
+                    .Bind(15, OptionalText(TargetingToJson(link.targeting)))
                     .Run();
             } catch (const SqliteError& e) {
                 if (e.IsUniqueViolation()) return make_error_code(Errc::kSlugTaken);
@@ -331,7 +312,7 @@ Task<core::Result<core::Link>> SqliteLinkStore::Update(std::string_view slug, co
                     .Bind(9, link->expired_url)
                     .Bind(10, static_cast<std::int64_t>(link->forward_query))
                     .Bind(11, link->password_hash)
-                    .Bind(12, OptionalText(core::TargetingToJson(link->targeting)))
+                    .Bind(12, OptionalText(TargetingToJson(link->targeting)))
                     .Run();
                 return std::move(*link);
             });
