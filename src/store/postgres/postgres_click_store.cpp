@@ -1,5 +1,9 @@
-#include "store/postgres/pg_values.hpp"
 #include "store/postgres/postgres_click_store.hpp"
+
+#include <iterator>
+#include <string>
+
+#include "store/postgres/pg_values.hpp"
 
 namespace shortener::store {
 namespace {
@@ -12,26 +16,16 @@ using pg_value::AppendUtf8;
 // orders and deadlock (each costing deadlock_timeout, 1 s): `locks` first takes a transaction-scoped
 // advisory lock per link, in ascending order, and `input` cannot produce a row before it is done.
 // Batches of disjoint links still run in parallel.
-constexpr PgStatement kRecord{"clicks_record",
-                              R"SQL(
+// @ARRAYS@, @COLUMNS@, @VALUES@ and @LINK_IDS@ come from kClickColumns (RecordStatement()).
+constexpr std::string_view kRecordTemplate = R"SQL(
 WITH locks AS MATERIALIZED (
-    SELECT count(pg_advisory_xact_lock(link_id)) AS n FROM (SELECT DISTINCT unnest($1::bigint[]) AS link_id ORDER BY 1) l
+    SELECT count(pg_advisory_xact_lock(link_id)) AS n FROM (SELECT DISTINCT unnest(@LINK_IDS@::bigint[]) AS link_id ORDER BY 1) l
 ), input AS (
-    SELECT t.* FROM locks, unnest($1::bigint[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
-                         $8::boolean[], $9::boolean[], $10::text[], $11::text[], $12::text[], $13::text[],
-                         $14::float8[], $15::float8[], $16::text[], $17::text[], $18::text[], $19::text[],
-                         $20::text[], $21::text[], $22::text[], $23::text[], $24::text[], $25::text[])
-        AS t(link_id, ts_ms, event_id, user_agent, referer, accept_language, query, head_request, is_bot, country,
-             country_name, region, city, latitude, longitude, browser, os, device, referrer_host, referrer_class,
-             language, visitor_id, utm_source, utm_medium, utm_campaign)
+    SELECT t.* FROM locks, unnest(@ARRAYS@) AS t(@COLUMNS@)
     WHERE locks.n >= 0
 ), ins AS (
-    INSERT INTO clicks (link_id, ts, event_id, user_agent, referer, accept_language, query, head_request, is_bot,
-                        country, country_name, region, city, latitude, longitude, browser, os, device,
-                        referrer_host, referrer_class, language, visitor_id, utm_source, utm_medium, utm_campaign)
-    SELECT link_id, ms_to_ts(ts_ms), event_id, user_agent, referer, accept_language, query, head_request, is_bot,
-           country, country_name, region, city, latitude, longitude, browser, os, device, referrer_host,
-           referrer_class, language, visitor_id, utm_source, utm_medium, utm_campaign
+    INSERT INTO clicks (@COLUMNS@)
+    SELECT @VALUES@
     FROM input
     ON CONFLICT DO NOTHING
     RETURNING link_id, ts, is_bot, country, region, city, referrer_host, referrer_class, browser, os, device,
@@ -95,7 +89,7 @@ WITH locks AS MATERIALIZED (
     WHERE l.id = n.link_id
 )
 SELECT count(*) FROM ins
-)SQL"};
+)SQL";
 
 // One binary-format array per column (PgBinaryArray), built in a single pass over the batch: the server
 // neither parses nor unescapes them. Text elements are made valid UTF-8 first.
@@ -127,56 +121,118 @@ class ClickColumns {
     std::string scratch_;
 };
 
+using Click = core::EnrichedClick;
+
+// One row per column of the clicks table that Record() writes, in the order of the statement's arrays.
+struct ClickColumn {
+    std::string_view name;   // the column, in `input` and in `clicks`
+    std::string_view type;   // SQL type of the array's elements
+    std::uint32_t oid;       // and its OID
+    std::string_view value;  // what `clicks` gets from input's column ("{}")
+    void (*append)(ClickColumns& c, PgBinaryArray& a, const Click& click);
+};
+
+using C = ClickColumns;
+constexpr ClickColumn kClickColumns[] = {
+    {"link_id", "bigint", C::kInt8, "{}", [](C&, PgBinaryArray& a, const Click& k) { a.Int8(k.event.link_id); }},
+    {"ts", "bigint", C::kInt8, "ms_to_ts({})",
+     [](C&, PgBinaryArray& a, const Click& k) { a.Int8(core::ToUnixMillis(k.event.at)); }},
+    {"event_id", "uuid", C::kUuid, "{}",
+     [](C&, PgBinaryArray& a, const Click& k) {
+         const auto& bytes = k.event.id.bytes;
+         a.Bytes(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+     }},
+    {"user_agent", "text", C::kText, "{}",
+     [](C& c, PgBinaryArray& a, const Click& k) { c.Text(a, k.event.user_agent); }},
+    {"referer", "text", C::kText, "{}", [](C& c, PgBinaryArray& a, const Click& k) { c.Text(a, k.event.referer); }},
+    {"accept_language", "text", C::kText, "{}",
+     [](C& c, PgBinaryArray& a, const Click& k) { c.Text(a, k.event.accept_language); }},
+    {"query", "text", C::kText, "{}", [](C& c, PgBinaryArray& a, const Click& k) { c.Text(a, k.event.query); }},
+    {"head_request", "boolean", C::kBool, "{}",
+     [](C&, PgBinaryArray& a, const Click& k) { a.Bool(k.event.head_request); }},
+    {"is_bot", "boolean", C::kBool, "{}", [](C&, PgBinaryArray& a, const Click& k) { a.Bool(k.dimensions.is_bot); }},
+    {"country", "text", C::kText, "{}",
+     [](C& c, PgBinaryArray& a, const Click& k) { c.OptText(a, k.dimensions.country_code); }},
+    {"country_name", "text", C::kText, "{}",
+     [](C& c, PgBinaryArray& a, const Click& k) { c.OptText(a, k.dimensions.country_name); }},
+    {"region", "text", C::kText, "{}",
+     [](C& c, PgBinaryArray& a, const Click& k) { c.OptText(a, k.dimensions.region); }},
+    {"city", "text", C::kText, "{}", [](C& c, PgBinaryArray& a, const Click& k) { c.OptText(a, k.dimensions.city); }},
+    {"latitude", "float8", C::kFloat8, "{}",
+     [](C&, PgBinaryArray& a, const Click& k) { C::OptDouble(a, k.dimensions.latitude); }},
+    {"longitude", "float8", C::kFloat8, "{}",
+     [](C&, PgBinaryArray& a, const Click& k) { C::OptDouble(a, k.dimensions.longitude); }},
+    {"browser", "text", C::kText, "{}",
+     [](C& c, PgBinaryArray& a, const Click& k) { c.OptText(a, k.dimensions.browser); }},
+    {"os", "text", C::kText, "{}", [](C& c, PgBinaryArray& a, const Click& k) { c.OptText(a, k.dimensions.os); }},
+    {"device", "text", C::kText, "{}",
+     [](C& c, PgBinaryArray& a, const Click& k) { c.OptText(a, k.dimensions.device); }},
+    {"referrer_host", "text", C::kText, "{}",
+     [](C& c, PgBinaryArray& a, const Click& k) { c.OptText(a, k.dimensions.referrer_host); }},
+    {"referrer_class", "text", C::kText, "{}",
+     [](C& c, PgBinaryArray& a, const Click& k) { c.OptText(a, k.dimensions.referrer_class); }},
+    {"language", "text", C::kText, "{}",
+     [](C& c, PgBinaryArray& a, const Click& k) { c.OptText(a, k.dimensions.language); }},
+    {"visitor_id", "text", C::kText, "{}",
+     [](C& c, PgBinaryArray& a, const Click& k) { c.OptText(a, k.dimensions.visitor_id); }},
+    {"utm_source", "text", C::kText, "{}",
+     [](C& c, PgBinaryArray& a, const Click& k) { c.OptText(a, k.dimensions.utm_source); }},
+    {"utm_medium", "text", C::kText, "{}",
+     [](C& c, PgBinaryArray& a, const Click& k) { c.OptText(a, k.dimensions.utm_medium); }},
+    {"utm_campaign", "text", C::kText, "{}",
+     [](C& c, PgBinaryArray& a, const Click& k) { c.OptText(a, k.dimensions.utm_campaign); }},
+};
+
+void ReplaceAll(std::string& s, std::string_view marker, std::string_view by) {
+    for (auto at = s.find(marker); at != std::string::npos; at = s.find(marker, at + by.size())) {
+        s.replace(at, marker.size(), by);
+    }
+}
+
+std::string RecordSql() {
+    std::string arrays, columns, values, link_ids;
+    for (std::size_t i = 0; i < std::size(kClickColumns); ++i) {
+        const ClickColumn& column = kClickColumns[i];
+        const std::string param = "$" + std::to_string(i + 1);
+        const std::string sep = i ? ", " : "";
+        arrays += sep + param + "::" + std::string(column.type) + "[]";
+        columns += sep + std::string(column.name);
+        const auto hole = column.value.find("{}");
+        values += sep + std::string(column.value.substr(0, hole)) + std::string(column.name) +
+                  std::string(column.value.substr(hole + 2));
+        if (column.name == "link_id") link_ids = param;
+    }
+    std::string sql(kRecordTemplate);
+    ReplaceAll(sql, "@ARRAYS@", arrays);
+    ReplaceAll(sql, "@COLUMNS@", columns);
+    ReplaceAll(sql, "@VALUES@", values);
+    ReplaceAll(sql, "@LINK_IDS@", link_ids);
+    return sql;
+}
+
+const PgStatement& RecordStatement() {
+    static const std::string sql = RecordSql();
+    static const PgStatement statement{"clicks_record", sql.c_str()};
+    return statement;
+}
+
 }  // namespace
 
 Task<std::size_t> PostgresClickStore::Record(std::span<const core::EnrichedClick> clicks) {
     if (clicks.empty()) co_return 0;
-    using C = ClickColumns;
-    // Column order = the statement's $1..$25.
-    std::vector<PgBinaryArray> a{
-        PgBinaryArray(C::kInt8), PgBinaryArray(C::kInt8),   PgBinaryArray(C::kUuid),   PgBinaryArray(C::kText),
-        PgBinaryArray(C::kText), PgBinaryArray(C::kText),   PgBinaryArray(C::kText),   PgBinaryArray(C::kBool),
-        PgBinaryArray(C::kBool), PgBinaryArray(C::kText),   PgBinaryArray(C::kText),   PgBinaryArray(C::kText),
-        PgBinaryArray(C::kText), PgBinaryArray(C::kFloat8), PgBinaryArray(C::kFloat8), PgBinaryArray(C::kText),
-        PgBinaryArray(C::kText), PgBinaryArray(C::kText),   PgBinaryArray(C::kText),   PgBinaryArray(C::kText),
-        PgBinaryArray(C::kText), PgBinaryArray(C::kText),   PgBinaryArray(C::kText),   PgBinaryArray(C::kText),
-        PgBinaryArray(C::kText)};
-    C c;
+    std::vector<PgBinaryArray> a;
+    a.reserve(std::size(kClickColumns));
+    for (const auto& column : kClickColumns) a.emplace_back(column.oid);
+    ClickColumns c;
     for (const auto& click : clicks) {
-        const core::ClickEvent& e = click.event;
-        const core::ClickDimensions& d = click.dimensions;
-        a[0].Int8(e.link_id);
-        a[1].Int8(core::ToUnixMillis(e.at));
-        a[2].Bytes(std::string_view(reinterpret_cast<const char*>(e.id.bytes.data()), e.id.bytes.size()));
-        c.Text(a[3], e.user_agent);
-        c.Text(a[4], e.referer);
-        c.Text(a[5], e.accept_language);
-        c.Text(a[6], e.query);
-        a[7].Bool(e.head_request);
-        a[8].Bool(d.is_bot);
-        c.OptText(a[9], d.country_code);
-        c.OptText(a[10], d.country_name);
-        c.OptText(a[11], d.region);
-        c.OptText(a[12], d.city);
-        C::OptDouble(a[13], d.latitude);
-        C::OptDouble(a[14], d.longitude);
-        c.OptText(a[15], d.browser);
-        c.OptText(a[16], d.os);
-        c.OptText(a[17], d.device);
-        c.OptText(a[18], d.referrer_host);
-        c.OptText(a[19], d.referrer_class);
-        c.OptText(a[20], d.language);
-        c.OptText(a[21], d.visitor_id);
-        c.OptText(a[22], d.utm_source);
-        c.OptText(a[23], d.utm_medium);
-        c.OptText(a[24], d.utm_campaign);
+        for (std::size_t i = 0; i < a.size(); ++i) kClickColumns[i].append(c, a[i], click);
     }
     PgParams params;
     params.reserve(a.size());
     for (auto& column : a) params.emplace_back(column.Finish());
     for (int attempt = 1;; ++attempt) {
         try {
-            auto r = co_await pool_->Execute(kRecord, params, PgFormat::kBinary);
+            auto r = co_await pool_->Execute(RecordStatement(), params, PgFormat::kBinary);
             co_return static_cast<std::size_t>(r.Int(0, 0));
         } catch (const PgError& e) {
             // A deadlock with another worker rolled the whole statement back: running it again is safe.

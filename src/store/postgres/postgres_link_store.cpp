@@ -1,6 +1,8 @@
-#include "store/link_codec.hpp"
-#include "store/postgres/pg_values.hpp"
 #include "store/postgres/postgres_link_store.hpp"
+
+#include "store/link_codec.hpp"
+#include "store/postgres/pg_named.hpp"
+#include "store/postgres/pg_values.hpp"
 
 namespace shortener::store {
 namespace {
@@ -20,13 +22,6 @@ using pg_value::Str;
 
 constexpr PgStatement kSelectBySlug{"link_by_slug", "SELECT " LINK_COLUMNS " FROM links WHERE slug = $1"};
 
-constexpr PgStatement kInsertLink{
-    "link_insert",
-    "INSERT INTO links (slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, tags, "
-    "owner_id, stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting) "
-    "VALUES ($1, $2, ms_to_ts($3), ms_to_ts($3), ms_to_ts($4), $5, $6, $7::text[], $8, $9, $10, $11, $12, $13, "
-    "$14::jsonb) RETURNING id"};
-
 // Substring matches are case-insensitive (ASCII, as SQLite's LIKE) and literal: strpos has no wildcards.
 // The owner filter has a statement of its own (not "$5 IS NULL OR owner_id = $5", which a generic plan
 // cannot simplify), so that links_owner_idx serves it.
@@ -39,19 +34,6 @@ constexpr PgStatement kList{"link_list",
 constexpr PgStatement kListByOwner{"link_list_by_owner", "SELECT " LINK_COLUMNS
                                                          " FROM links WHERE deleted_at IS NULL AND owner_id = $5 "
                                                          "AND id < $1 " LIST_FILTERS "ORDER BY id DESC LIMIT $4"};
-
-// One statement: absent patch members keep the stored value; a set value wins over its clear_ flag.
-constexpr PgStatement kUpdate{
-    "link_update",
-    "UPDATE links SET long_url = COALESCE($2, long_url), "
-    "expires_at = CASE WHEN $3::bigint IS NOT NULL THEN ms_to_ts($3) WHEN $4::boolean THEN NULL ELSE expires_at END, "
-    "max_clicks = CASE WHEN $5::bigint IS NOT NULL THEN $5 WHEN $6::boolean THEN NULL ELSE max_clicks END, "
-    "redirect_type = COALESCE($7::smallint, redirect_type), tags = COALESCE($8::text[], tags), "
-    "updated_at = ms_to_ts($9), disabled = COALESCE($10::boolean, disabled), "
-    "expired_url = COALESCE($11, expired_url), forward_query = COALESCE($12::boolean, forward_query), "
-    "password_hash = COALESCE($13, password_hash), "
-    "targeting = CASE WHEN $14::text IS NULL THEN targeting WHEN $14 = '' THEN NULL ELSE $14::jsonb END "
-    "WHERE slug = $1 AND deleted_at IS NULL RETURNING " LINK_COLUMNS};
 
 constexpr PgStatement kDelete{
     "link_delete",
@@ -105,27 +87,97 @@ core::Link ReadLink(const PgResult& r, int row) {
     return link;
 }
 
+using Value = std::optional<std::string>;
+
+// Every column an INSERT writes, read from the link as StoredLink() makes it.
+constexpr PgNamedParam<core::Link> kInsertColumns[] = {
+    {"slug", [](const core::Link& l) -> Value { return Sanitized(l.slug); }},
+    {"long_url", [](const core::Link& l) -> Value { return Sanitized(l.long_url); }},
+    {"created_at", [](const core::Link& l) -> Value { return Str(core::ToUnixMillis(l.created_at)); }, "ms_to_ts({})"},
+    {"updated_at", [](const core::Link& l) -> Value { return Str(core::ToUnixMillis(l.updated_at)); }, "ms_to_ts({})"},
+    {"expires_at", [](const core::Link& l) -> Value { return OptMillis(l.expires_at); }, "ms_to_ts({})"},
+    {"max_clicks", [](const core::Link& l) -> Value { return OptInt(l.max_clicks); }},
+    {"redirect_type", [](const core::Link& l) -> Value { return Str(static_cast<std::int64_t>(l.redirect_type)); }},
+    {"tags", [](const core::Link& l) -> Value { return TagsArray(l.tags); }, "{}::text[]"},
+    {"owner_id", [](const core::Link& l) -> Value { return OptInt(l.owner_id); }},
+    {"stats_token_hash", [](const core::Link& l) -> Value { return Sanitized(l.stats_token_hash); }},
+    {"disabled", [](const core::Link& l) -> Value { return Bool(l.disabled); }},
+    {"expired_url", [](const core::Link& l) -> Value { return Sanitized(l.expired_url); }},
+    {"forward_query", [](const core::Link& l) -> Value { return Bool(l.forward_query); }},
+    {"password_hash", [](const core::Link& l) -> Value { return Sanitized(l.password_hash); }},
+    {"targeting", [](const core::Link& l) -> Value { return OptText(TargetingToJson(l.targeting)); }, "{}::jsonb"},
+};
+
+const PgNamedStatement<core::Link>& InsertLink() {
+    static const auto statement =
+        PgNamedStatement<core::Link>::Insert("link_insert", "links", kInsertColumns, "RETURNING id");
+    return statement;
+}
+
+// What an update reads: the slug it is for and the patch.
+struct SlugPatch {
+    std::string_view slug;
+    const core::LinkPatch& patch;
+};
+
+// Absent members are NULL; the clear_ flags are booleans.
+template <class T, class F>
+Value IfSet(const std::optional<T>& v, F&& to_text) {
+    if (!v) return std::nullopt;
+    return to_text(*v);
+}
+
+constexpr PgNamedParam<SlugPatch> kUpdateParams[] = {
+    {"slug", [](const SlugPatch& u) -> Value { return Sanitized(u.slug); }},
+    {"long_url", [](const SlugPatch& u) { return IfSet(u.patch.long_url, Sanitized); }},
+    {"expires_at", [](const SlugPatch& u) { return OptMillis(u.patch.expires_at); }},
+    {"clear_expires_at", [](const SlugPatch& u) -> Value { return Bool(u.patch.clear_expires_at); }},
+    {"max_clicks", [](const SlugPatch& u) { return OptInt(u.patch.max_clicks); }},
+    {"clear_max_clicks", [](const SlugPatch& u) -> Value { return Bool(u.patch.clear_max_clicks); }},
+    {"redirect_type",
+     [](const SlugPatch& u) {
+         return IfSet(u.patch.redirect_type, [](core::RedirectType t) { return Str(static_cast<std::int64_t>(t)); });
+     }},
+    {"tags", [](const SlugPatch& u) { return IfSet(u.patch.tags, TagsArray); }},
+    {"updated_at", [](const SlugPatch& u) -> Value { return Str(core::ToUnixMillis(u.patch.updated_at)); }},
+    {"disabled", [](const SlugPatch& u) { return IfSet(u.patch.disabled, Bool); }},
+    {"expired_url", [](const SlugPatch& u) { return IfSet(u.patch.expired_url, Sanitized); }},
+    {"forward_query", [](const SlugPatch& u) { return IfSet(u.patch.forward_query, Bool); }},
+    {"password_hash", [](const SlugPatch& u) { return IfSet(u.patch.password_hash, Sanitized); }},
+    {"targeting", [](const SlugPatch& u) { return IfSet(u.patch.targeting, TargetingToJson); }},
+};
+
+// One statement: absent patch members keep the stored value; a set value wins over its clear_ flag.
+const PgNamedStatement<SlugPatch>& UpdateLink() {
+    static const PgNamedStatement<SlugPatch> statement(
+        "link_update",
+        "UPDATE links SET long_url = COALESCE({long_url}, long_url), "
+        "expires_at = CASE WHEN {expires_at}::bigint IS NOT NULL THEN ms_to_ts({expires_at}) "
+        "WHEN {clear_expires_at}::boolean THEN NULL ELSE expires_at END, "
+        "max_clicks = CASE WHEN {max_clicks}::bigint IS NOT NULL THEN {max_clicks} "
+        "WHEN {clear_max_clicks}::boolean THEN NULL ELSE max_clicks END, "
+        "redirect_type = COALESCE({redirect_type}::smallint, redirect_type), "
+        "tags = COALESCE({tags}::text[], tags), updated_at = ms_to_ts({updated_at}), "
+        "disabled = COALESCE({disabled}::boolean, disabled), expired_url = COALESCE({expired_url}, expired_url), "
+        "forward_query = COALESCE({forward_query}::boolean, forward_query), "
+        "password_hash = COALESCE({password_hash}, password_hash), "
+        "targeting = CASE WHEN {targeting}::text IS NULL THEN targeting WHEN {targeting} = '' THEN NULL "
+        "ELSE {targeting}::jsonb END "
+        "WHERE slug = {slug} AND deleted_at IS NULL RETURNING " LINK_COLUMNS,
+        kUpdateParams);
+    return statement;
+}
+
 }  // namespace
 
 Task<core::Result<core::Link>> PostgresLinkStore::Create(const core::NewLink& link) {
-    PgParams params{Sanitized(link.slug),
-                    Sanitized(link.long_url),
-                    Str(core::ToUnixMillis(link.created_at)),
-                    OptMillis(link.expires_at),
-                    OptInt(link.max_clicks),
-                    Str(static_cast<std::int64_t>(link.redirect_type)),
-                    TagsArray(link.tags),
-                    OptInt(link.owner_id),
-                    Sanitized(link.stats_token_hash),
-                    Bool(link.disabled),
-                    Sanitized(link.expired_url),
-                    Bool(link.forward_query),
-                    Sanitized(link.password_hash),
-                    OptText(TargetingToJson(link.targeting))};
+    const core::Link stored = core::StoredLink(0, link);
+    const auto& insert = InsertLink();
+    PgParams params = insert.Params(stored);
     std::optional<PgResult> r;
     bool taken = false;
     try {
-        r.emplace(co_await pool_->Execute(kInsertLink, params));
+        r.emplace(co_await pool_->Execute(insert.Statement(), params));
     } catch (const PgError& e) {
         if (!e.IsUniqueViolation()) throw;
         taken = true;
@@ -156,27 +208,9 @@ Task<LinkPage> PostgresLinkStore::List(const ListQuery& query) {
 }
 
 Task<core::Result<core::Link>> PostgresLinkStore::Update(std::string_view slug, const core::LinkPatch& patch) {
-    std::optional<std::string> tags;
-    if (patch.tags) tags = TagsArray(*patch.tags);
-    std::optional<std::string> long_url;
-    if (patch.long_url) long_url = Sanitized(*patch.long_url);
-    std::optional<std::string> redirect;
-    if (patch.redirect_type) redirect = Str(static_cast<std::int64_t>(*patch.redirect_type));
-    PgParams params{Sanitized(slug),
-                    long_url,
-                    OptMillis(patch.expires_at),
-                    std::string(patch.clear_expires_at ? "t" : "f"),
-                    OptInt(patch.max_clicks),
-                    std::string(patch.clear_max_clicks ? "t" : "f"),
-                    redirect,
-                    tags,
-                    Str(core::ToUnixMillis(patch.updated_at)),
-                    patch.disabled ? std::optional<std::string>(Bool(*patch.disabled)) : std::nullopt,
-                    patch.expired_url ? std::optional<std::string>(Sanitized(*patch.expired_url)) : std::nullopt,
-                    patch.forward_query ? std::optional<std::string>(Bool(*patch.forward_query)) : std::nullopt,
-                    patch.password_hash ? std::optional<std::string>(Sanitized(*patch.password_hash)) : std::nullopt,
-                    patch.targeting ? std::optional<std::string>(TargetingToJson(*patch.targeting)) : std::nullopt};
-    auto r = co_await pool_->Execute(kUpdate, params);
+    const auto& update = UpdateLink();
+    PgParams params = update.Params(SlugPatch{slug, patch});
+    auto r = co_await pool_->Execute(update.Statement(), params);
     if (r.Rows() == 1) co_return ReadLink(r, 0);
     auto existing = co_await FindBySlug(slug);
     co_return make_error_code(existing ? Errc::kGone : Errc::kNotFound);
