@@ -35,11 +35,6 @@ struct Targeting {
     bool operator==(const Targeting&) const = default;
 };
 
-/// Targeting as stored (JSON object `{"ios":…,"android":…,"countries":{…}}`); "" for none.
-std::string TargetingToJson(const Targeting& targeting);
-/// The inverse of TargetingToJson; nullopt when the text is not such an object. "" gives an empty one.
-std::optional<Targeting> TargetingFromJson(std::string_view text);
-
 /// A stored link as the API shows it.
 struct Link {
     LinkId id = 0;

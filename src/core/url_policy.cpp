@@ -392,39 +392,64 @@ const std::vector<std::string_view>& KnownShortenerDomains() {
     return domains;
 }
 
-Result<std::string> CheckUrl(std::string_view input, const UrlPolicyOptions& options) {
+namespace {
+
+// An absolute http(s) URL cut into its components; the views point into the input.
+struct UrlParts {
+    std::string scheme;  // lower case
+    std::string_view authority;
+    std::string_view path;
+    std::optional<std::string_view> query;
+    std::optional<std::string_view> fragment;
+};
+
+// The host (normalized) and the port, if one was given.
+struct HostPort {
+    std::string host;
+    std::optional<std::uint32_t> port;
+};
+
+Result<void> CheckShape(std::string_view input, const UrlPolicyOptions& options) {
     if (input.empty()) return make_error_code(Errc::kUrlMissing);
     if (input.size() > options.max_length) return make_error_code(Errc::kUrlTooLong);
     if (const auto bad = ScanCharacters(input)) return make_error_code(*bad);
+    return {};
+}
 
+// We split the components ourselves by RFC 3986 appendix B instead of trusting Boost.URL 1.81's split: its
+// host rule commits to an IPv4 prefix, so it reads "http://1.2.3.4.evil.example/" as host 1.2.3.4 with path
+// ".evil.example/" (boostorg/url#770). A backslash therefore stays inside the authority and is refused there,
+// whereas browsers would treat it as a path separator.
+void SplitComponents(std::string_view rest, UrlParts& parts) {
+    const std::size_t authority_end = std::min(rest.find_first_of("/?#"), rest.size());
+    parts.authority = rest.substr(0, authority_end);
+    rest.remove_prefix(authority_end);
+    const std::size_t path_end = std::min(rest.find_first_of("?#"), rest.size());
+    parts.path = rest.substr(0, path_end);
+    rest.remove_prefix(path_end);
+    if (!rest.empty() && rest.front() == '?') {
+        const std::size_t query_end = std::min(rest.find('#'), rest.size());
+        parts.query = rest.substr(1, query_end - 1);
+        rest.remove_prefix(query_end);
+    }
+    if (!rest.empty()) parts.fragment = rest.substr(1);  // rest starts with '#' here
+}
+
+Result<UrlParts> SplitUrl(std::string_view input) {
     const auto scheme_text = SchemeOf(input);
     if (!scheme_text) return make_error_code(Errc::kUrlRelative);
     std::string_view rest = input.substr(scheme_text->size() + 1);
     if (LooksLikeHostAndPort(*scheme_text, rest)) return make_error_code(Errc::kUrlRelative);
-    const std::string scheme = ToLowerAscii(*scheme_text);
-    if (scheme != "http" && scheme != "https") return make_error_code(Errc::kUrlSchemeNotAllowed);
+    UrlParts parts;
+    parts.scheme = ToLowerAscii(*scheme_text);
+    if (parts.scheme != "http" && parts.scheme != "https") return make_error_code(Errc::kUrlSchemeNotAllowed);
     if (rest.substr(0, 2) != "//") return make_error_code(Errc::kUrlMissingHost);
     rest.remove_prefix(2);
+    SplitComponents(rest, parts);
+    return parts;
+}
 
-    // We split the components ourselves by RFC 3986 appendix B instead of trusting Boost.URL 1.81's split: its
-    // host rule commits to an IPv4 prefix, so it reads "http://1.2.3.4.evil.example/" as host 1.2.3.4 with path
-    // ".evil.example/" (boostorg/url#770). A backslash therefore stays inside the authority and is refused there,
-    // whereas browsers would treat it as a path separator.
-    const std::size_t authority_end = std::min(rest.find_first_of("/?#"), rest.size());
-    const std::string_view authority = rest.substr(0, authority_end);
-    rest.remove_prefix(authority_end);
-    const std::size_t path_end = std::min(rest.find_first_of("?#"), rest.size());
-    const std::string_view path = rest.substr(0, path_end);
-    rest.remove_prefix(path_end);
-    std::optional<std::string_view> query;
-    std::optional<std::string_view> fragment;
-    if (!rest.empty() && rest.front() == '?') {
-        const std::size_t query_end = std::min(rest.find('#'), rest.size());
-        query = rest.substr(1, query_end - 1);
-        rest.remove_prefix(query_end);
-    }
-    if (!rest.empty()) fragment = rest.substr(1);  // rest starts with '#' here
-
+Result<HostPort> ParseAuthority(std::string_view authority) {
     // Any "@" counts, even an empty user-info: "https://bank.com@evil.example" reads as bank.com to people.
     if (authority.find('@') != std::string_view::npos) return make_error_code(Errc::kUrlHasCredentials);
 
@@ -445,47 +470,66 @@ Result<std::string> CheckUrl(std::string_view input, const UrlPolicyOptions& opt
         host = NormalizeNameOrIpv4(host_text);
     }
     if (!host) return host.error();
-
     const auto port = ParsePort(port_text);
     if (!port) return port.error();
-    if (IsOwnHost(*host, options)) return make_error_code(Errc::kUrlSelfReference);
+    return HostPort{std::move(*host), *port};
+}
+
+Result<void> CheckHostAllowed(const std::string& host, const UrlPolicyOptions& options) {
+    if (IsOwnHost(host, options)) return make_error_code(Errc::kUrlSelfReference);
     if (options.blocklist) {
-        if (auto list = options.blocklist->Current(); list && list->Matches(*host)) {
+        if (auto list = options.blocklist->Current(); list && list->Matches(host)) {
             return make_error_code(Errc::kUrlBlocked);
         }
     }
-    if (options.shorteners && options.shorteners->Matches(*host)) return make_error_code(Errc::kUrlShortener);
+    if (options.shorteners && options.shorteners->Matches(host)) return make_error_code(Errc::kUrlShortener);
+    return {};
+}
 
+// The normalized URL: lower-case scheme, normalized host, the port unless it is the scheme's default, and the
+// path, query and fragment leniently percent-encoded.
+Result<std::string> Rebuild(const UrlParts& parts, const HostPort& host, std::size_t size_hint) {
     std::string out;
-    out.reserve(input.size() + 16);
-    out += scheme;
+    out.reserve(size_hint + 16);
+    out += parts.scheme;
     out += "://";
-    out += *host;
-    const std::uint32_t default_port = scheme == "https" ? kHttpsDefaultPort : kHttpDefaultPort;
-    if (port->has_value() && **port != default_port) {
+    out += host.host;
+    const std::uint32_t default_port = parts.scheme == "https" ? kHttpsDefaultPort : kHttpDefaultPort;
+    if (host.port && *host.port != default_port) {
         out += ':';
-        out += std::to_string(**port);
+        out += std::to_string(*host.port);
     }
     const std::size_t tail_start = out.size();
-    if (path.empty()) {
+    if (parts.path.empty()) {
         out += '/';
     } else {
-        AppendLenientlyEncoded(path, Component::kPath, out);
+        AppendLenientlyEncoded(parts.path, Component::kPath, out);
     }
-    if (query) {
+    if (parts.query) {
         out += '?';
-        AppendLenientlyEncoded(*query, Component::kQuery, out);
+        AppendLenientlyEncoded(*parts.query, Component::kQuery, out);
     }
-    if (fragment) {
+    if (parts.fragment) {
         out += '#';
-        AppendLenientlyEncoded(*fragment, Component::kFragment, out);
+        AppendLenientlyEncoded(*parts.fragment, Component::kFragment, out);
     }
-
     // By construction this always passes; it guards the encoder against drifting from RFC 3986. The tail goes
     // behind a neutral host so Boost's IPv4-prefix split cannot swallow our host into the checked path, and
     // parse_uri rather than parse_absolute_uri because the latter refuses every fragment.
     if (!boost::urls::parse_uri("http://h" + out.substr(tail_start))) return make_error_code(Errc::kInvalidUrl);
     return out;
+}
+
+}  // namespace
+
+Result<std::string> CheckUrl(std::string_view input, const UrlPolicyOptions& options) {
+    if (auto shape = CheckShape(input, options); !shape) return shape.error();
+    auto parts = SplitUrl(input);
+    if (!parts) return parts.error();
+    auto host = ParseAuthority(parts->authority);
+    if (!host) return host.error();
+    if (auto allowed = CheckHostAllowed(host->host, options); !allowed) return allowed.error();
+    return Rebuild(*parts, *host, input.size());
 }
 
 }  // namespace shortener::core

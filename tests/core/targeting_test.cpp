@@ -63,17 +63,5 @@ TEST(PickDestination, DeviceThenCountryThenDefault) {
     EXPECT_EQ(lookups, 3);
 }
 
-TEST(TargetingJson, RoundTrips) {
-    Targeting t{.ios = "https://i/", .android = {}, .countries = {{"DE", "https://d/\"x"}, {"US", "https://u/"}}};
-    auto back = TargetingFromJson(TargetingToJson(t));
-    ASSERT_TRUE(back);
-    EXPECT_EQ(*back, t);
-    EXPECT_EQ(TargetingToJson(Targeting{}), "");
-    EXPECT_TRUE(TargetingFromJson("")->Empty());
-    EXPECT_FALSE(TargetingFromJson("[1]"));
-    EXPECT_FALSE(TargetingFromJson("{\"ios\":3}"));
-    EXPECT_FALSE(TargetingFromJson("{\"countries\":{\"DE\":1}}"));
-}
-
 }  // namespace
 }  // namespace shortener::core

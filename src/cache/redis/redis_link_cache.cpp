@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "log/log.hpp"
+#include "store/link_codec.hpp"
 
 namespace shortener::cache {
 namespace {
@@ -52,7 +53,7 @@ std::string SerializeTarget(const TargetPtr& target) {
     out += '\t';
     out += target->expired_url;
     out += '\t';
-    out += core::TargetingToJson(target->targeting);
+    out += store::TargetingToJson(target->targeting);
     out += '\t';
     out += target->long_url;
     return out;
@@ -88,7 +89,7 @@ std::optional<TargetPtr> ParseTarget(std::string_view value) {
     if (!flag(t.deleted) || !flag(t.disabled) || !flag(t.forward_query)) return std::nullopt;
     t.password_hash = std::string(NextField(rest));
     t.expired_url = std::string(NextField(rest));
-    auto targeting = core::TargetingFromJson(NextField(rest));
+    auto targeting = store::TargetingFromJson(NextField(rest));
     if (!targeting) return std::nullopt;
     t.targeting = std::move(*targeting);
     if (rest.empty()) return std::nullopt;

@@ -178,82 +178,122 @@ std::optional<Failure> ParseTargeting(const HandlerContext& ctx, const json::val
     return std::nullopt;
 }
 
+// One parser per field of a link's JSON body; each sees the field's value only when the field is present.
+using FieldParser = std::optional<Failure> (*)(const HandlerContext& ctx, const json::value& v, core::TimePoint now,
+                                               LinkFields& out);
+
+std::optional<Failure> ParseUrlField(const HandlerContext& ctx, const json::value& v, core::TimePoint,
+                                     LinkFields& out) {
+    if (!v.is_string()) return Failure{Errc::kInvalidRequest, "\"url\" must be a string."};
+    auto checked = core::CheckUrl(std::string_view(v.as_string()), ctx.url_policy);
+    if (!checked) return Failure{core::ToErrc(checked.error()), {}};
+    out.url = std::move(*checked);
+    return std::nullopt;
+}
+
+std::optional<Failure> ParseExpiresAt(const HandlerContext&, const json::value& v, core::TimePoint now,
+                                      LinkFields& out) {
+    if (v.is_null()) {
+        out.expires_at.emplace(std::nullopt);
+        return std::nullopt;
+    }
+    auto t = v.is_string() ? core::ParseRfc3339(std::string_view(v.as_string())) : std::nullopt;
+    if (!t) return Failure{Errc::kInvalidExpiry, "\"expires_at\" must be an RFC 3339 date-time."};
+    if (*t <= now) return Failure{Errc::kInvalidExpiry, "\"expires_at\" must be in the future."};
+    out.expires_at.emplace(*t);
+    return std::nullopt;
+}
+
+std::optional<Failure> ParseMaxClicks(const HandlerContext&, const json::value& v, core::TimePoint, LinkFields& out) {
+    if (v.is_null()) {
+        out.max_clicks.emplace(std::nullopt);
+        return std::nullopt;
+    }
+    std::int64_t n = v.is_int64() ? v.as_int64() : v.is_uint64() ? -1 : 0;
+    if (n < 1 || n > kMaxClicksLimit) return Failure{Errc::kInvalidMaxClicks, {}};
+    out.max_clicks.emplace(n);
+    return std::nullopt;
+}
+
+std::optional<Failure> ParseRedirectType(const HandlerContext&, const json::value& v, core::TimePoint,
+                                         LinkFields& out) {
+    auto type = v.is_int64() ? core::RedirectTypeFromInt(v.as_int64()) : std::nullopt;
+    if (!type) return Failure{Errc::kInvalidRedirectType, {}};
+    out.redirect_type = *type;
+    return std::nullopt;
+}
+
+std::optional<Failure> ParseTags(const HandlerContext&, const json::value& v, core::TimePoint, LinkFields& out) {
+    if (!v.is_array()) return Failure{Errc::kInvalidTags, {}};
+    std::vector<std::string> tags;
+    for (const auto& t : v.as_array()) {
+        if (!t.is_string()) return Failure{Errc::kInvalidTags, {}};
+        tags.emplace_back(t.as_string());
+    }
+    if (auto r = core::CheckTags(tags); !r) return Failure{Errc::kInvalidTags, {}};
+    out.tags = std::move(tags);
+    return std::nullopt;
+}
+
+std::optional<Failure> ParseFlag(std::string_view key, const json::value& v, std::optional<bool>& dest) {
+    if (!v.is_bool()) return Failure{Errc::kInvalidRequest, "\"" + std::string(key) + "\" must be true or false."};
+    dest = v.as_bool();
+    return std::nullopt;
+}
+
+std::optional<Failure> ParseExpiredUrl(const HandlerContext& ctx, const json::value& v, core::TimePoint,
+                                       LinkFields& out) {
+    std::string url;
+    const bool clear = v.is_null() || (v.is_string() && v.as_string().empty());
+    if (!clear) {
+        if (auto f = CheckFieldUrl(ctx, "expired_url", v, url)) return f;
+    }
+    out.expired_url = std::move(url);
+    return std::nullopt;
+}
+
+std::optional<Failure> ParsePassword(const HandlerContext&, const json::value& v, core::TimePoint, LinkFields& out) {
+    if (v.is_null()) {
+        out.password.emplace(std::nullopt);
+        return std::nullopt;
+    }
+    if (!v.is_string() || v.as_string().empty() || v.as_string().size() > kMaxLinkPasswordLength) {
+        return Failure{Errc::kInvalidPassword, {}};
+    }
+    out.password.emplace(std::string(v.as_string()));
+    return std::nullopt;
+}
+
+std::optional<Failure> ParseTargetingField(const HandlerContext& ctx, const json::value& v, core::TimePoint,
+                                           LinkFields& out) {
+    core::Targeting targeting;
+    if (auto f = ParseTargeting(ctx, v, targeting)) return f;
+    out.targeting = std::move(targeting);
+    return std::nullopt;
+}
+
+// Checked in this order: the first bad field is the one reported.
+constexpr std::pair<std::string_view, FieldParser> kLinkFieldParsers[] = {
+    {"url", ParseUrlField},
+    {"expires_at", ParseExpiresAt},
+    {"max_clicks", ParseMaxClicks},
+    {"redirect_type", ParseRedirectType},
+    {"tags", ParseTags},
+    {"disabled", [](const HandlerContext&, const json::value& v, core::TimePoint,
+                    LinkFields& out) { return ParseFlag("disabled", v, out.disabled); }},
+    {"forward_query", [](const HandlerContext&, const json::value& v, core::TimePoint,
+                         LinkFields& out) { return ParseFlag("forward_query", v, out.forward_query); }},
+    {"expired_url", ParseExpiredUrl},
+    {"password", ParsePassword},
+    {"targeting", ParseTargetingField},
+};
+
 std::optional<Failure> ParseLinkFields(const HandlerContext& ctx, const json::object& o, core::TimePoint now,
                                        LinkFields& out) {
-    if (auto it = o.find("url"); it != o.end()) {
-        if (!it->value().is_string()) return Failure{Errc::kInvalidRequest, "\"url\" must be a string."};
-        auto checked = core::CheckUrl(std::string_view(it->value().as_string()), ctx.url_policy);
-        if (!checked) return Failure{core::ToErrc(checked.error()), {}};
-        out.url = std::move(*checked);
-    }
-    if (auto it = o.find("expires_at"); it != o.end()) {
-        if (it->value().is_null()) {
-            out.expires_at.emplace(std::nullopt);
-        } else {
-            auto t =
-                it->value().is_string() ? core::ParseRfc3339(std::string_view(it->value().as_string())) : std::nullopt;
-            if (!t) return Failure{Errc::kInvalidExpiry, "\"expires_at\" must be an RFC 3339 date-time."};
-            if (*t <= now) return Failure{Errc::kInvalidExpiry, "\"expires_at\" must be in the future."};
-            out.expires_at.emplace(*t);
-        }
-    }
-    if (auto it = o.find("max_clicks"); it != o.end()) {
-        const json::value& v = it->value();
-        if (v.is_null()) {
-            out.max_clicks.emplace(std::nullopt);
-        } else {
-            std::int64_t n = v.is_int64() ? v.as_int64() : v.is_uint64() ? -1 : 0;
-            if (n < 1 || n > kMaxClicksLimit) return Failure{Errc::kInvalidMaxClicks, {}};
-            out.max_clicks.emplace(n);
-        }
-    }
-    if (auto it = o.find("redirect_type"); it != o.end()) {
-        auto type = it->value().is_int64() ? core::RedirectTypeFromInt(it->value().as_int64()) : std::nullopt;
-        if (!type) return Failure{Errc::kInvalidRedirectType, {}};
-        out.redirect_type = *type;
-    }
-    if (auto it = o.find("tags"); it != o.end()) {
-        if (!it->value().is_array()) return Failure{Errc::kInvalidTags, {}};
-        std::vector<std::string> tags;
-        for (const auto& t : it->value().as_array()) {
-            if (!t.is_string()) return Failure{Errc::kInvalidTags, {}};
-            tags.emplace_back(t.as_string());
-        }
-        if (auto r = core::CheckTags(tags); !r) return Failure{Errc::kInvalidTags, {}};
-        out.tags = std::move(tags);
-    }
-    for (auto [key, dest] : {std::pair<std::string_view, std::optional<bool>*>{"disabled", &out.disabled},
-                             {"forward_query", &out.forward_query}}) {
-        auto it = o.find(key);
+    for (const auto& [name, parse] : kLinkFieldParsers) {
+        auto it = o.find(name);
         if (it == o.end()) continue;
-        if (!it->value().is_bool()) {
-            return Failure{Errc::kInvalidRequest, "\"" + std::string(key) + "\" must be true or false."};
-        }
-        *dest = it->value().as_bool();
-    }
-    if (auto it = o.find("expired_url"); it != o.end()) {
-        std::string url;
-        const bool clear = it->value().is_null() || (it->value().is_string() && it->value().as_string().empty());
-        if (!clear) {
-            if (auto f = CheckFieldUrl(ctx, "expired_url", it->value(), url)) return f;
-        }
-        out.expired_url = std::move(url);
-    }
-    if (auto it = o.find("password"); it != o.end()) {
-        if (it->value().is_null()) {
-            out.password.emplace(std::nullopt);
-        } else {
-            if (!it->value().is_string() || it->value().as_string().empty() ||
-                it->value().as_string().size() > kMaxLinkPasswordLength) {
-                return Failure{Errc::kInvalidPassword, {}};
-            }
-            out.password.emplace(std::string(it->value().as_string()));
-        }
-    }
-    if (auto it = o.find("targeting"); it != o.end()) {
-        core::Targeting targeting;
-        if (auto f = ParseTargeting(ctx, it->value(), targeting)) return f;
-        out.targeting = std::move(targeting);
+        if (auto f = parse(ctx, it->value(), now, out)) return f;
     }
     return std::nullopt;
 }

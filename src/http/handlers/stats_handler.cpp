@@ -112,30 +112,87 @@ json::object TotalsJson(std::int64_t clicks, std::int64_t human, std::int64_t bo
         {"clicks", clicks}, {"human_clicks", human}, {"bot_clicks", bots}, {"unique_visitors", uniques}};
 }
 
-boost::asio::awaitable<Response> HandleStats(HandlerContext& ctx, const Request& req, std::string_view slug) {
-    auto found = co_await FindLink(ctx, req, slug);
-    if (auto* r = std::get_if<Response>(&found)) co_return std::move(*r);
+// The query of GET /api/v1/links/{slug}/stats (range, interval, tz, bots, top), or the error answer.
+std::variant<store::StatsRequest, Response> ParseStatsRequest(const HandlerContext& ctx, const Request& req) {
     auto range = ParseRange(ctx, req);
-    if (auto* r = std::get_if<Response>(&range)) co_return std::move(*r);
+    if (auto* r = std::get_if<Response>(&range)) return std::move(*r);
     auto bots = ParseBots(req);
-    if (auto* r = std::get_if<Response>(&bots)) co_return std::move(*r);
+    if (auto* r = std::get_if<Response>(&bots)) return std::move(*r);
     auto top = ParseTop(req);
-    if (auto* r = std::get_if<Response>(&top)) co_return std::move(*r);
+    if (auto* r = std::get_if<Response>(&top)) return std::move(*r);
     store::StatsRequest sr;
     sr.from_ms = std::get<RangeParams>(range).from_ms;
     sr.to_ms = std::get<RangeParams>(range).to_ms;
     if (auto interval = req.QueryParam("interval")) {
         auto i = store::ParseStatsInterval(*interval);
-        if (!i) co_return ErrorResponse(Errc::kInvalidInterval);
+        if (!i) return ErrorResponse(Errc::kInvalidInterval);
         sr.interval = *i;
     }
     if (auto tz = req.QueryParam("tz")) {
-        if (!store::IsKnownTimeZone(*tz)) co_return ErrorResponse(Errc::kInvalidTimeZone);
+        if (!store::IsKnownTimeZone(*tz)) return ErrorResponse(Errc::kInvalidTimeZone);
         sr.tz = *tz;
     }
     sr.include_bots = std::get<bool>(bots);
     sr.top = std::get<std::size_t>(top);
     sr.max_buckets = kMaxBuckets;
+    return sr;
+}
+
+json::array TimeseriesJson(const store::StatsRequest& sr, const store::StatsResult& s) {
+    json::array series;
+    series.reserve(s.timeseries.size());
+    for (const auto& p : s.timeseries) {
+        json::object point{{"t", store::FormatLocal(sr.tz, p.t_ms)}, {"clicks", p.clicks}};
+        point["unique_visitors"] = p.unique_visitors ? json::value(*p.unique_visitors) : json::value(nullptr);
+        series.push_back(std::move(point));
+    }
+    return series;
+}
+
+json::array BreakdownJson(std::string_view dimension, const std::vector<store::DimensionCount>& values,
+                          bool include_bots) {
+    json::array a;
+    const bool referrer = dimension == "referrer";
+    for (const auto& v : values) {
+        json::object o;
+        if (referrer) {
+            // "host class": the host (empty: no referrer) and its source class.
+            auto space = v.value.find(' ');
+            o["key"] = v.value.substr(0, space);
+            o["class"] = space == std::string::npos ? std::string() : v.value.substr(space + 1);
+        } else {
+            o["key"] = v.value;
+        }
+        o["clicks"] = include_bots ? v.clicks : v.human_clicks;
+        o["human_clicks"] = v.human_clicks;
+        o["bot_clicks"] = v.bot_clicks;
+        a.push_back(std::move(o));
+    }
+    return a;
+}
+
+json::object StatsJson(const core::Link& link, const store::StatsRequest& sr, const store::StatsResult& s) {
+    json::object o;
+    o["slug"] = link.slug;
+    o["from"] = store::FormatLocal(sr.tz, s.from_ms);
+    o["to"] = store::FormatLocal(sr.tz, s.to_ms);
+    o["interval"] = store::StatsIntervalName(sr.interval);
+    o["tz"] = sr.tz;
+    o["bots"] = sr.include_bots ? "include" : "exclude";
+    o["totals"] = TotalsJson(s.clicks, s.human_clicks, s.bot_clicks, s.unique_visitors);
+    o["timeseries"] = TimeseriesJson(sr, s);
+    for (const auto& [dimension, values] : s.breakdowns) {
+        o[BreakdownName(dimension)] = BreakdownJson(dimension, values, sr.include_bots);
+    }
+    return o;
+}
+
+boost::asio::awaitable<Response> HandleStats(HandlerContext& ctx, const Request& req, std::string_view slug) {
+    auto found = co_await FindLink(ctx, req, slug);
+    if (auto* r = std::get_if<Response>(&found)) co_return std::move(*r);
+    auto parsed = ParseStatsRequest(ctx, req);
+    if (auto* r = std::get_if<Response>(&parsed)) co_return std::move(*r);
+    store::StatsRequest& sr = std::get<store::StatsRequest>(parsed);
     const core::Link& link = std::get<core::Link>(found);
     sr.link = link.id;
     core::Result<store::StatsResult> computed = co_await store::ComputeStats(*ctx.stats, sr);
@@ -146,47 +203,7 @@ boost::asio::awaitable<Response> HandleStats(HandlerContext& ctx, const Request&
         }
         co_return ErrorResponse(computed.error());
     }
-    const store::StatsResult& s = *computed;
-    json::object o;
-    o["slug"] = link.slug;
-    o["from"] = store::FormatLocal(sr.tz, s.from_ms);
-    o["to"] = store::FormatLocal(sr.tz, s.to_ms);
-    o["interval"] = store::StatsIntervalName(sr.interval);
-    o["tz"] = sr.tz;
-    o["bots"] = sr.include_bots ? "include" : "exclude";
-    o["totals"] = TotalsJson(s.clicks, s.human_clicks, s.bot_clicks, s.unique_visitors);
-    json::array series;
-    series.reserve(s.timeseries.size());
-    for (const auto& p : s.timeseries) {
-        json::object point{{"t", store::FormatLocal(sr.tz, p.t_ms)}, {"clicks", p.clicks}};
-        point["unique_visitors"] = p.unique_visitors ? json::value(*p.unique_visitors) : json::value(nullptr);
-        series.push_back(std::move(point));
-    }
-    o["timeseries"] = std::move(series);
-    for (const auto& [dimension, values] : s.breakdowns) {
-        json::array a;
-        const bool referrer = dimension == "referrer";
-        for (const auto& v : values) {
-            if (referrer) {
-                // "host class": the host (empty: no referrer) and its source class.
-                auto space = v.value.find(' ');
-                std::string host = v.value.substr(0, space);
-                std::string cls = space == std::string::npos ? std::string() : v.value.substr(space + 1);
-                a.push_back(json::object{{"key", host},
-                                         {"class", cls},
-                                         {"clicks", sr.include_bots ? v.clicks : v.human_clicks},
-                                         {"human_clicks", v.human_clicks},
-                                         {"bot_clicks", v.bot_clicks}});
-                continue;
-            }
-            a.push_back(json::object{{"key", v.value},
-                                     {"clicks", sr.include_bots ? v.clicks : v.human_clicks},
-                                     {"human_clicks", v.human_clicks},
-                                     {"bot_clicks", v.bot_clicks}});
-        }
-        o[BreakdownName(dimension)] = std::move(a);
-    }
-    Response r = Response::Json(200, json::serialize(o));
+    Response r = Response::Json(200, json::serialize(StatsJson(link, sr, *computed)));
     r.cache_control = kNoStore;
     co_return r;
 }

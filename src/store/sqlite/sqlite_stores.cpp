@@ -1,10 +1,11 @@
 #include "store/sqlite/sqlite_stores.hpp"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
+#include <iterator>
 #include <map>
+#include <string>
 #include <tuple>
+
+#include "store/link_codec.hpp"
 
 namespace shortener::store {
 namespace {
@@ -17,11 +18,6 @@ using core::Errc;
 
 constexpr const char* kSelectBySlug = "SELECT " LINK_COLUMNS " FROM links WHERE slug = ?";
 
-constexpr const char* kInsertLink =
-    "INSERT INTO links (slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, tags, "
-    "owner_id, stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-
 // The q filter escapes LIKE wildcards so that user text matches literally. The owner filter has a
 // statement of its own (not "?5 IS NULL OR owner_id = ?5"), so that the planner can use links_owner_idx.
 #define LIST_FILTERS                                                                                         \
@@ -33,11 +29,6 @@ constexpr const char* kListByOwner =
     "SELECT " LINK_COLUMNS " FROM links WHERE deleted_at IS NULL AND owner_id = ?5 AND id < ?1 " LIST_FILTERS
     "ORDER BY id DESC LIMIT ?4";
 
-constexpr const char* kUpdate =
-    "UPDATE links SET long_url = ?2, expires_at = ?3, max_clicks = ?4, redirect_type = ?5, tags = ?6, "
-    "updated_at = ?7, disabled = ?8, expired_url = ?9, forward_query = ?10, password_hash = ?11, targeting = ?12 "
-    "WHERE id = ?1";
-
 constexpr const char* kDelete = "UPDATE links SET deleted_at = ?2, updated_at = ?2 WHERE id = ?1";
 
 // SQLite has one writer at a time: the check and the increment cannot interleave with another's.
@@ -46,13 +37,6 @@ constexpr const char* kConsumeUse =
     "max_clicks)";
 constexpr const char* kUsesLeft =
     "SELECT 1 FROM links WHERE id = ?1 AND deleted_at IS NULL AND (max_clicks IS NULL OR uses < max_clicks)";
-
-constexpr const char* kInsertClick =
-    "INSERT OR IGNORE INTO clicks (event_id, link_id, ts, user_agent, referer, accept_language, query, "
-    "head_request, is_bot, country, country_name, region, city, latitude, longitude, browser, os, device, "
-    "referrer_host, referrer_class, language, visitor_id, utm_source, utm_medium, utm_campaign) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
-    "?22, ?23, ?24, ?25)";
 
 // Unknown dimensions are stored as NULL, not as empty strings.
 std::optional<std::string_view> Known(const std::string& s) {
@@ -173,23 +157,6 @@ struct BatchRollups {
     }
 };
 
-std::string TagsToJson(const std::vector<std::string>& tags) {
-    boost::json::array a;
-    for (const auto& t : tags) a.emplace_back(t);
-    return boost::json::serialize(a);
-}
-
-std::vector<std::string> TagsFromJson(const std::string& text) {
-    std::vector<std::string> tags;
-    boost::system::error_code ec;
-    auto v = boost::json::parse(text, ec);
-    if (ec || !v.is_array()) return tags;
-    for (const auto& t : v.as_array()) {
-        if (t.is_string()) tags.emplace_back(t.as_string());
-    }
-    return tags;
-}
-
 core::Link ReadLink(const Statement& s) {
     core::Link link;
     link.id = s.Int(0);
@@ -210,7 +177,7 @@ core::Link ReadLink(const Statement& s) {
     link.forward_query = s.Int(15) != 0;
     link.password_hash = s.Text(16);
     // Written only by TargetingToJson; unreadable text (a hand-edited row) means no targeting.
-    link.targeting = core::TargetingFromJson(s.Text(17)).value_or(core::Targeting{});
+    link.targeting = TargetingFromJson(s.Text(17)).value_or(core::Targeting{});
     link.human_clicks = s.Int(18);
     return link;
 }
@@ -233,35 +200,133 @@ std::optional<std::int64_t> ToMillis(const std::optional<core::TimePoint>& t) {
     return core::ToUnixMillis(*t);
 }
 
+// A column written from a `T`, bound by its place in a table of such columns: the SQL's column list, its
+// placeholders and the bound values all come from that one table, so no value can reach another column.
+template <class T>
+struct Column {
+    std::string_view name;
+    void (*bind)(Statement& s, int index, const T& row);
+    bool updatable = true;  // rewritten by Update (else set once, on insert)
+};
+
+template <class T, std::size_t N>
+std::string InsertSql(std::string_view verb, std::string_view table, const Column<T> (&columns)[N]) {
+    std::string names, values;
+    for (std::size_t i = 0; i < N; ++i) {
+        names += std::string(i ? ", " : "") + std::string(columns[i].name);
+        values += std::string(i ? ", ?" : "?") + std::to_string(i + 1);
+    }
+    return std::string(verb) + " INTO " + std::string(table) + " (" + names + ") VALUES (" + values + ")";
+}
+
+template <class T, std::size_t N>
+void BindAll(Statement& s, const Column<T> (&columns)[N], const T& row) {
+    for (std::size_t i = 0; i < N; ++i) columns[i].bind(s, static_cast<int>(i + 1), row);
+}
+
+using core::Link;
+constexpr Column<Link> kLinkColumns[] = {
+    {"slug", [](Statement& s, int i, const Link& l) { s.Bind(i, l.slug); }, false},
+    {"long_url", [](Statement& s, int i, const Link& l) { s.Bind(i, l.long_url); }},
+    {"created_at", [](Statement& s, int i, const Link& l) { s.Bind(i, core::ToUnixMillis(l.created_at)); }, false},
+    {"updated_at", [](Statement& s, int i, const Link& l) { s.Bind(i, core::ToUnixMillis(l.updated_at)); }},
+    {"expires_at", [](Statement& s, int i, const Link& l) { s.Bind(i, ToMillis(l.expires_at)); }},
+    {"max_clicks", [](Statement& s, int i, const Link& l) { s.Bind(i, l.max_clicks); }},
+    {"redirect_type",
+     [](Statement& s, int i, const Link& l) { s.Bind(i, static_cast<std::int64_t>(l.redirect_type)); }},
+    {"tags", [](Statement& s, int i, const Link& l) { s.Bind(i, TagsToJson(l.tags)); }},
+    {"owner_id", [](Statement& s, int i, const Link& l) { s.Bind(i, l.owner_id); }, false},
+    {"stats_token_hash", [](Statement& s, int i, const Link& l) { s.Bind(i, l.stats_token_hash); }, false},
+    {"disabled", [](Statement& s, int i, const Link& l) { s.Bind(i, static_cast<std::int64_t>(l.disabled)); }},
+    {"expired_url", [](Statement& s, int i, const Link& l) { s.Bind(i, l.expired_url); }},
+    {"forward_query",
+     [](Statement& s, int i, const Link& l) { s.Bind(i, static_cast<std::int64_t>(l.forward_query)); }},
+    {"password_hash", [](Statement& s, int i, const Link& l) { s.Bind(i, l.password_hash); }},
+    {"targeting", [](Statement& s, int i, const Link& l) { s.Bind(i, OptionalText(TargetingToJson(l.targeting))); }},
+};
+
+const std::string& InsertLinkSql() {
+    static const std::string sql = InsertSql("INSERT", "links", kLinkColumns);
+    return sql;
+}
+
+// "UPDATE links SET <updatable column> = ?2, … WHERE id = ?1", bound by BindUpdate in the same order.
+const std::string& UpdateLinkSql() {
+    static const std::string sql = [] {
+        std::string set;
+        int index = 1;
+        for (const auto& column : kLinkColumns) {
+            if (!column.updatable) continue;
+            if (index > 1) set += ", ";
+            ++index;
+            set += std::string(column.name) + " = ?" + std::to_string(index);
+        }
+        return "UPDATE links SET " + set + " WHERE id = ?1";
+    }();
+    return sql;
+}
+
+void BindUpdate(Statement& s, const Link& link) {
+    s.Bind(1, link.id);
+    int index = 1;
+    for (const auto& column : kLinkColumns) {
+        if (column.updatable) column.bind(s, ++index, link);
+    }
+}
+
+using Click = core::EnrichedClick;
+constexpr Column<Click> kClickColumns[] = {
+    {"event_id",
+     [](Statement& s, int i, const Click& c) { s.Bind(i, std::span<const std::uint8_t>(c.event.id.bytes)); }},
+    {"link_id", [](Statement& s, int i, const Click& c) { s.Bind(i, c.event.link_id); }},
+    {"ts", [](Statement& s, int i, const Click& c) { s.Bind(i, core::ToUnixMillis(c.event.at)); }},
+    {"user_agent", [](Statement& s, int i, const Click& c) { s.Bind(i, c.event.user_agent); }},
+    {"referer", [](Statement& s, int i, const Click& c) { s.Bind(i, c.event.referer); }},
+    {"accept_language", [](Statement& s, int i, const Click& c) { s.Bind(i, c.event.accept_language); }},
+    {"query", [](Statement& s, int i, const Click& c) { s.Bind(i, c.event.query); }},
+    {"head_request",
+     [](Statement& s, int i, const Click& c) { s.Bind(i, static_cast<std::int64_t>(c.event.head_request)); }},
+    {"is_bot", [](Statement& s, int i, const Click& c) { s.Bind(i, static_cast<std::int64_t>(c.dimensions.is_bot)); }},
+    {"country", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.country_code)); }},
+    {"country_name", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.country_name)); }},
+    {"region", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.region)); }},
+    {"city", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.city)); }},
+    {"latitude", [](Statement& s, int i, const Click& c) { s.Bind(i, c.dimensions.latitude); }},
+    {"longitude", [](Statement& s, int i, const Click& c) { s.Bind(i, c.dimensions.longitude); }},
+    {"browser", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.browser)); }},
+    {"os", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.os)); }},
+    {"device", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.device)); }},
+    {"referrer_host", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.referrer_host)); }},
+    {"referrer_class", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.referrer_class)); }},
+    {"language", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.language)); }},
+    {"visitor_id", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.visitor_id)); }},
+    {"utm_source", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.utm_source)); }},
+    {"utm_medium", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.utm_medium)); }},
+    {"utm_campaign", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.utm_campaign)); }},
+};
+
+const std::string& InsertClickSql() {
+    static const std::string sql = InsertSql("INSERT OR IGNORE", "clicks", kClickColumns);
+    return sql;
+}
+
 }  // namespace
 
 Task<core::Result<core::Link>> SqliteLinkStore::Create(const core::NewLink& link) {
     core::Result<core::Link> created = co_await db_->OffLoop([&] {
         return GuardBackend([&]() -> core::Result<core::Link> {
             auto c = db_->AcquireWriter();
+            core::Link stored = core::StoredLink(0, link);
             try {
-                c->Prepare(kInsertLink)
-                    .Bind(1, link.slug)
-                    .Bind(2, link.long_url)
-                    .Bind(3, core::ToUnixMillis(link.created_at))
-                    .Bind(4, core::ToUnixMillis(link.created_at))
-                    .Bind(5, ToMillis(link.expires_at))
-                    .Bind(6, link.max_clicks)
-                    .Bind(7, static_cast<std::int64_t>(link.redirect_type))
-                    .Bind(8, TagsToJson(link.tags))
-                    .Bind(9, link.owner_id)
-                    .Bind(10, link.stats_token_hash)
-                    .Bind(11, static_cast<std::int64_t>(link.disabled))
-                    .Bind(12, link.expired_url)
-                    .Bind(13, static_cast<std::int64_t>(link.forward_query))
-                    .Bind(14, link.password_hash)
-                    .Bind(15, OptionalText(core::TargetingToJson(link.targeting)))
-                    .Run();
+                auto s = c->Prepare(InsertLinkSql().c_str());
+                BindAll(s, kLinkColumns, stored);
+                s.Run();
             } catch (const SqliteError& e) {
                 if (e.IsUniqueViolation()) return make_error_code(Errc::kSlugTaken);
                 throw;
             }
-            return core::StoredLink(c->LastInsertRowId(), link);
+            stored.id = c->LastInsertRowId();
+            return stored;
         });
     });
     co_return created;
@@ -319,20 +384,9 @@ Task<core::Result<core::Link>> SqliteLinkStore::Update(std::string_view slug, co
                 if (patch.password_hash) link->password_hash = *patch.password_hash;
                 if (patch.targeting) link->targeting = *patch.targeting;
                 link->updated_at = patch.updated_at;
-                c->Prepare(kUpdate)
-                    .Bind(1, link->id)
-                    .Bind(2, link->long_url)
-                    .Bind(3, ToMillis(link->expires_at))
-                    .Bind(4, link->max_clicks)
-                    .Bind(5, static_cast<std::int64_t>(link->redirect_type))
-                    .Bind(6, TagsToJson(link->tags))
-                    .Bind(7, core::ToUnixMillis(link->updated_at))
-                    .Bind(8, static_cast<std::int64_t>(link->disabled))
-                    .Bind(9, link->expired_url)
-                    .Bind(10, static_cast<std::int64_t>(link->forward_query))
-                    .Bind(11, link->password_hash)
-                    .Bind(12, OptionalText(core::TargetingToJson(link->targeting)))
-                    .Run();
+                auto s = c->Prepare(UpdateLinkSql().c_str());
+                BindUpdate(s, *link);
+                s.Run();
                 return std::move(*link);
             });
         });
@@ -398,33 +452,9 @@ Task<std::size_t> SqliteClickStore::Record(std::span<const core::EnrichedClick> 
             for (const auto& click : clicks) {
                 const core::ClickEvent& e = click.event;
                 const core::ClickDimensions& d = click.dimensions;
-                c->Prepare(kInsertClick)
-                    .Bind(1, std::span<const std::uint8_t>(e.id.bytes))
-                    .Bind(2, e.link_id)
-                    .Bind(3, core::ToUnixMillis(e.at))
-                    .Bind(4, e.user_agent)
-                    .Bind(5, e.referer)
-                    .Bind(6, e.accept_language)
-                    .Bind(7, e.query)
-                    .Bind(8, static_cast<std::int64_t>(e.head_request))
-                    .Bind(9, static_cast<std::int64_t>(d.is_bot))
-                    .Bind(10, Known(d.country_code))
-                    .Bind(11, Known(d.country_name))
-                    .Bind(12, Known(d.region))
-                    .Bind(13, Known(d.city))
-                    .Bind(14, d.latitude)
-                    .Bind(15, d.longitude)
-                    .Bind(16, Known(d.browser))
-                    .Bind(17, Known(d.os))
-                    .Bind(18, Known(d.device))
-                    .Bind(19, Known(d.referrer_host))
-                    .Bind(20, Known(d.referrer_class))
-                    .Bind(21, Known(d.language))
-                    .Bind(22, Known(d.visitor_id))
-                    .Bind(23, Known(d.utm_source))
-                    .Bind(24, Known(d.utm_medium))
-                    .Bind(25, Known(d.utm_campaign))
-                    .Run();
+                auto s = c->Prepare(InsertClickSql().c_str());
+                BindAll(s, kClickColumns, click);
+                s.Run();
                 if (c->Changes() == 0) continue;  // already stored: a replayed event
                 ++added;
                 rollups.Add(*c, e, d);

@@ -1,0 +1,244 @@
+#include "store/postgres/postgres_link_store.hpp"
+
+#include "store/link_codec.hpp"
+#include "store/postgres/pg_named.hpp"
+#include "store/postgres/pg_values.hpp"
+
+namespace shortener::store {
+namespace {
+
+using core::Errc;
+using pg_value::Bool;
+using pg_value::OptInt;
+using pg_value::OptMillis;
+using pg_value::OptText;
+using pg_value::Sanitized;
+using pg_value::Str;
+
+#define LINK_COLUMNS                                                                                           \
+    "id, slug, long_url, ts_to_ms(created_at), ts_to_ms(updated_at), ts_to_ms(expires_at), max_clicks, "       \
+    "redirect_type, to_json(tags)::text, ts_to_ms(deleted_at), clicks, owner_id, stats_token_hash, disabled, " \
+    "expired_url, forward_query, password_hash, targeting::text, human_clicks"
+
+constexpr PgStatement kSelectBySlug{"link_by_slug", "SELECT " LINK_COLUMNS " FROM links WHERE slug = $1"};
+
+// Substring matches are case-insensitive (ASCII, as SQLite's LIKE) and literal: strpos has no wildcards.
+// The owner filter has a statement of its own (not "$5 IS NULL OR owner_id = $5", which a generic plan
+// cannot simplify), so that links_owner_idx serves it.
+#define LIST_FILTERS                                                                                 \
+    "AND ($2 = '' OR strpos(lower(slug), lower($2)) > 0 OR strpos(lower(long_url), lower($2)) > 0) " \
+    "AND ($3 = '' OR tags @> ARRAY[$3::text]) "
+constexpr PgStatement kList{"link_list",
+                            "SELECT " LINK_COLUMNS " FROM links WHERE deleted_at IS NULL AND id < $1 " LIST_FILTERS
+                            "ORDER BY id DESC LIMIT $4"};
+constexpr PgStatement kListByOwner{"link_list_by_owner", "SELECT " LINK_COLUMNS
+                                                         " FROM links WHERE deleted_at IS NULL AND owner_id = $5 "
+                                                         "AND id < $1 " LIST_FILTERS "ORDER BY id DESC LIMIT $4"};
+
+constexpr PgStatement kDelete{
+    "link_delete",
+    "UPDATE links SET deleted_at = ms_to_ts($2), updated_at = ms_to_ts($2) WHERE slug = $1 AND deleted_at IS NULL"};
+
+// Exact under any concurrency at READ COMMITTED: concurrent UPDATEs of the row queue on its lock, and each
+// re-checks the WHERE clause against the row as the previous one committed it, so no two see the same
+// `uses`. One statement, one round trip, no explicit transaction.
+constexpr PgStatement kConsumeUse{"link_consume_use_v2",
+                                  "UPDATE links SET uses = uses + 1 WHERE id = $1 AND deleted_at IS NULL AND "
+                                  "(max_clicks IS NULL OR uses < max_clicks)"};
+
+constexpr PgStatement kUsesLeft{"link_uses_left",
+                                "SELECT 1 FROM links WHERE id = $1 AND deleted_at IS NULL AND "
+                                "(max_clicks IS NULL OR uses < max_clicks)"};
+
+constexpr PgStatement kPing{"ping", "SELECT 1"};
+
+std::string TagsArray(const std::vector<std::string>& tags) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < tags.size(); ++i) {
+        if (i) out.push_back(',');
+        AppendArrayElement(out, Sanitized(tags[i]));
+    }
+    out.push_back('}');
+    return out;
+}
+
+core::Link ReadLink(const PgResult& r, int row) {
+    core::Link link;
+    link.id = r.Int(row, 0);
+    link.slug = r.Text(row, 1);
+    link.long_url = r.Text(row, 2);
+    link.created_at = core::FromUnixMillis(r.Int(row, 3));
+    link.updated_at = core::FromUnixMillis(r.Int(row, 4));
+    if (auto v = r.OptionalInt(row, 5)) link.expires_at = core::FromUnixMillis(*v);
+    link.max_clicks = r.OptionalInt(row, 6);
+    link.redirect_type = core::RedirectTypeFromInt(r.Int(row, 7)).value_or(core::RedirectType::k302);
+    link.tags = TagsFromJson(r.Text(row, 8));
+    if (auto v = r.OptionalInt(row, 9)) link.deleted_at = core::FromUnixMillis(*v);
+    link.clicks = r.Int(row, 10);
+    link.owner_id = r.OptionalInt(row, 11);
+    link.stats_token_hash = std::string(r.Text(row, 12));
+    link.disabled = r.Text(row, 13) == "t";
+    link.expired_url = std::string(r.Text(row, 14));
+    link.forward_query = r.Text(row, 15) == "t";
+    link.password_hash = std::string(r.Text(row, 16));
+    // Written only by TargetingToJson; unreadable text (a hand-edited row) means no targeting.
+    if (!r.IsNull(row, 17)) link.targeting = TargetingFromJson(r.Text(row, 17)).value_or(core::Targeting{});
+    link.human_clicks = r.Int(row, 18);
+    return link;
+}
+
+using Value = std::optional<std::string>;
+
+// Every column an INSERT writes, read from the link as StoredLink() makes it.
+constexpr PgNamedParam<core::Link> kInsertColumns[] = {
+    {"slug", [](const core::Link& l) -> Value { return Sanitized(l.slug); }},
+    {"long_url", [](const core::Link& l) -> Value { return Sanitized(l.long_url); }},
+    {"created_at", [](const core::Link& l) -> Value { return Str(core::ToUnixMillis(l.created_at)); }, "ms_to_ts({})"},
+    {"updated_at", [](const core::Link& l) -> Value { return Str(core::ToUnixMillis(l.updated_at)); }, "ms_to_ts({})"},
+    {"expires_at", [](const core::Link& l) -> Value { return OptMillis(l.expires_at); }, "ms_to_ts({})"},
+    {"max_clicks", [](const core::Link& l) -> Value { return OptInt(l.max_clicks); }},
+    {"redirect_type", [](const core::Link& l) -> Value { return Str(static_cast<std::int64_t>(l.redirect_type)); }},
+    {"tags", [](const core::Link& l) -> Value { return TagsArray(l.tags); }, "{}::text[]"},
+    {"owner_id", [](const core::Link& l) -> Value { return OptInt(l.owner_id); }},
+    {"stats_token_hash", [](const core::Link& l) -> Value { return Sanitized(l.stats_token_hash); }},
+    {"disabled", [](const core::Link& l) -> Value { return Bool(l.disabled); }},
+    {"expired_url", [](const core::Link& l) -> Value { return Sanitized(l.expired_url); }},
+    {"forward_query", [](const core::Link& l) -> Value { return Bool(l.forward_query); }},
+    {"password_hash", [](const core::Link& l) -> Value { return Sanitized(l.password_hash); }},
+    {"targeting", [](const core::Link& l) -> Value { return OptText(TargetingToJson(l.targeting)); }, "{}::jsonb"},
+};
+
+const PgNamedStatement<core::Link>& InsertLink() {
+    static const auto statement =
+        PgNamedStatement<core::Link>::Insert("link_insert", "links", kInsertColumns, "RETURNING id");
+    return statement;
+}
+
+// What an update reads: the slug it is for and the patch.
+struct SlugPatch {
+    std::string_view slug;
+    const core::LinkPatch& patch;
+};
+
+// Absent members are NULL; the clear_ flags are booleans.
+template <class T, class F>
+Value IfSet(const std::optional<T>& v, F&& to_text) {
+    if (!v) return std::nullopt;
+    return to_text(*v);
+}
+
+constexpr PgNamedParam<SlugPatch> kUpdateParams[] = {
+    {"slug", [](const SlugPatch& u) -> Value { return Sanitized(u.slug); }},
+    {"long_url", [](const SlugPatch& u) { return IfSet(u.patch.long_url, Sanitized); }},
+    {"expires_at", [](const SlugPatch& u) { return OptMillis(u.patch.expires_at); }},
+    {"clear_expires_at", [](const SlugPatch& u) -> Value { return Bool(u.patch.clear_expires_at); }},
+    {"max_clicks", [](const SlugPatch& u) { return OptInt(u.patch.max_clicks); }},
+    {"clear_max_clicks", [](const SlugPatch& u) -> Value { return Bool(u.patch.clear_max_clicks); }},
+    {"redirect_type",
+     [](const SlugPatch& u) {
+         return IfSet(u.patch.redirect_type, [](core::RedirectType t) { return Str(static_cast<std::int64_t>(t)); });
+     }},
+    {"tags", [](const SlugPatch& u) { return IfSet(u.patch.tags, TagsArray); }},
+    {"updated_at", [](const SlugPatch& u) -> Value { return Str(core::ToUnixMillis(u.patch.updated_at)); }},
+    {"disabled", [](const SlugPatch& u) { return IfSet(u.patch.disabled, Bool); }},
+    {"expired_url", [](const SlugPatch& u) { return IfSet(u.patch.expired_url, Sanitized); }},
+    {"forward_query", [](const SlugPatch& u) { return IfSet(u.patch.forward_query, Bool); }},
+    {"password_hash", [](const SlugPatch& u) { return IfSet(u.patch.password_hash, Sanitized); }},
+    {"targeting", [](const SlugPatch& u) { return IfSet(u.patch.targeting, TargetingToJson); }},
+};
+
+// One statement: absent patch members keep the stored value; a set value wins over its clear_ flag.
+const PgNamedStatement<SlugPatch>& UpdateLink() {
+    static const PgNamedStatement<SlugPatch> statement(
+        "link_update",
+        "UPDATE links SET long_url = COALESCE({long_url}, long_url), "
+        "expires_at = CASE WHEN {expires_at}::bigint IS NOT NULL THEN ms_to_ts({expires_at}) "
+        "WHEN {clear_expires_at}::boolean THEN NULL ELSE expires_at END, "
+        "max_clicks = CASE WHEN {max_clicks}::bigint IS NOT NULL THEN {max_clicks} "
+        "WHEN {clear_max_clicks}::boolean THEN NULL ELSE max_clicks END, "
+        "redirect_type = COALESCE({redirect_type}::smallint, redirect_type), "
+        "tags = COALESCE({tags}::text[], tags), updated_at = ms_to_ts({updated_at}), "
+        "disabled = COALESCE({disabled}::boolean, disabled), expired_url = COALESCE({expired_url}, expired_url), "
+        "forward_query = COALESCE({forward_query}::boolean, forward_query), "
+        "password_hash = COALESCE({password_hash}, password_hash), "
+        "targeting = CASE WHEN {targeting}::text IS NULL THEN targeting WHEN {targeting} = '' THEN NULL "
+        "ELSE {targeting}::jsonb END "
+        "WHERE slug = {slug} AND deleted_at IS NULL RETURNING " LINK_COLUMNS,
+        kUpdateParams);
+    return statement;
+}
+
+}  // namespace
+
+Task<core::Result<core::Link>> PostgresLinkStore::Create(const core::NewLink& link) {
+    const core::Link stored = core::StoredLink(0, link);
+    const auto& insert = InsertLink();
+    PgParams params = insert.Params(stored);
+    std::optional<PgResult> r;
+    bool taken = false;
+    try {
+        r.emplace(co_await pool_->Execute(insert.Statement(), params));
+    } catch (const PgError& e) {
+        if (!e.IsUniqueViolation()) throw;
+        taken = true;
+    }
+    if (taken) co_return make_error_code(Errc::kSlugTaken);
+    co_return core::StoredLink(r->Int(0, 0), link);
+}
+
+Task<std::optional<core::Link>> PostgresLinkStore::FindBySlug(std::string_view slug) {
+    PgParams params{Sanitized(slug)};
+    auto r = co_await pool_->Execute(kSelectBySlug, params);
+    if (r.Rows() == 0) co_return std::nullopt;
+    co_return ReadLink(r, 0);
+}
+
+Task<LinkPage> PostgresLinkStore::List(const ListQuery& query) {
+    PgParams params{Str(query.before_id.value_or(INT64_MAX)), Sanitized(query.q), Sanitized(query.tag),
+                    Str(static_cast<std::int64_t>(query.limit + 1))};
+    if (query.owner_id) params.emplace_back(Str(*query.owner_id));
+    auto r = co_await pool_->Execute(query.owner_id ? kListByOwner : kList, params);
+    LinkPage page;
+    for (int i = 0; i < r.Rows(); ++i) page.items.push_back(ReadLink(r, i));
+    if (page.items.size() > query.limit) {
+        page.items.pop_back();
+        page.next_before = page.items.back().id;
+    }
+    co_return page;
+}
+
+Task<core::Result<core::Link>> PostgresLinkStore::Update(std::string_view slug, const core::LinkPatch& patch) {
+    const auto& update = UpdateLink();
+    PgParams params = update.Params(SlugPatch{slug, patch});
+    auto r = co_await pool_->Execute(update.Statement(), params);
+    if (r.Rows() == 1) co_return ReadLink(r, 0);
+    auto existing = co_await FindBySlug(slug);
+    co_return make_error_code(existing ? Errc::kGone : Errc::kNotFound);
+}
+
+Task<core::Result<void>> PostgresLinkStore::Delete(std::string_view slug, core::TimePoint at) {
+    PgParams params{Sanitized(slug), Str(core::ToUnixMillis(at))};
+    auto r = co_await pool_->Execute(kDelete, params);
+    if (r.Affected() == 1) co_return core::Result<void>{};
+    auto existing = co_await FindBySlug(slug);
+    co_return make_error_code(existing ? Errc::kGone : Errc::kNotFound);
+}
+
+Task<bool> PostgresLinkStore::TryConsumeUse(core::LinkId id) {
+    PgParams params{Str(id)};
+    auto r = co_await pool_->Execute(kConsumeUse, params);
+    co_return r.Affected() == 1;
+}
+
+Task<bool> PostgresLinkStore::HasUsesLeft(core::LinkId id) {
+    PgParams params{Str(id)};
+    auto r = co_await pool_->Execute(kUsesLeft, params);
+    co_return r.Rows() == 1;
+}
+
+Task<void> PostgresLinkStore::Ping() {
+    PgParams none;
+    co_await pool_->Execute(kPing, none);
+}
+
+}  // namespace shortener::store
