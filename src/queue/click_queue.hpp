@@ -38,7 +38,8 @@ class ClickSource {
   public:
     virtual ~ClickSource() = default;
     /// Up to `max` clicks; waits up to `wait` for the first one. An empty batch means none arrived in time
-    /// (or the queue is closed and drained: see Drained()).
+    /// (or the queue is closed and drained: see Drained()). An adapter that carries clicks in indivisible units
+    /// may return whole units beyond `max`, up to the bound it documents (Redis Streams: MaxClicksPerRead).
     virtual Task<ClickBatch> Read(std::size_t max, std::chrono::milliseconds wait) = 0;
     /// Confirms that the batch is stored; unacknowledged clicks are delivered again (where the adapter is
     /// durable).

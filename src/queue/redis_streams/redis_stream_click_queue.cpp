@@ -294,10 +294,14 @@ Task<void> RedisStreamClickSource::Pause(std::chrono::milliseconds wait) {
     co_await timer.async_wait(boost::asio::use_awaitable);
 }
 
+std::size_t RedisStreamClickSource::MaxClicksPerRead(std::size_t max) noexcept {
+    return EntriesPerRead(max) * kClicksPerEntry;
+}
+
 Task<ClickBatch> RedisStreamClickSource::Read(std::size_t max, std::chrono::milliseconds wait) {
     if (closed_.load()) co_return ClickBatch{};
     // `max` counts clicks, COUNT counts entries (up to kClicksPerEntry clicks each, fewer under light load).
-    const std::size_t entries = std::max<std::size_t>(4, max / 32);
+    const std::size_t entries = EntriesPerRead(max);
     std::string error;
     try {
         if (!group_ready_) {

@@ -15,6 +15,7 @@
 /// reason; an entry with nothing else is acknowledged at once. Delivery is at least once; the click store is
 /// idempotent on the event id, so nothing counts twice.
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -83,6 +84,11 @@ class RedisStreamClickSink final : public ClickSink {
 
 class RedisStreamClickSource final : public ClickSource {
   public:
+    /// Stream entries asked for by one Read(max): entries are acknowledged whole, so a Read returns whole ones.
+    static std::size_t EntriesPerRead(std::size_t max) noexcept { return std::max<std::size_t>(4, max / 32); }
+    /// The most clicks one Read(max) can return: EntriesPerRead(max) entries of up to kClicksPerEntry clicks.
+    static std::size_t MaxClicksPerRead(std::size_t max) noexcept;
+
     RedisStreamClickSource(std::shared_ptr<redis::Client> client, RedisStreamOptions options, std::string consumer);
 
     Task<ClickBatch> Read(std::size_t max, std::chrono::milliseconds wait) override;
