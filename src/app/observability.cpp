@@ -29,7 +29,8 @@ http::ServerOptions ServerOptionsFrom(const Config& config, const std::string& h
     return o;
 }
 
-bool StartApiServer(http::Server& server, http::HandlerContext& ctx, const Config& config, log::Fields fields) {
+bool StartApiServer(http::Server& server, http::HandlerContext& ctx, const Config& config,
+                    const std::vector<std::pair<std::string, std::string>>& fields) {
     try {
         server.Bind();
     } catch (const std::exception& e) {

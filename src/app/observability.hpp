@@ -27,7 +27,8 @@ http::ServerOptions ServerOptionsFrom(const Config& config, const std::string& h
 /// Binds the API server, then (unless SHORTENER_PUBLIC_URL was set) makes short links and the redirect-loop
 /// policy carry the port actually bound (port 0 picks one), starts it and logs "listening" with `fields`.
 /// False (logged) if the address cannot be bound.
-bool StartApiServer(http::Server& server, http::HandlerContext& ctx, const Config& config, log::Fields fields);
+bool StartApiServer(http::Server& server, http::HandlerContext& ctx, const Config& config,
+                    const std::vector<std::pair<std::string, std::string>>& fields);
 
 /// The worker's /healthz, /readyz and /metrics (SHORTENER_METRICS_LISTEN) and its Pushgateway pusher
 /// (PUSHGATEWAY_URL); each only when configured. Stops both when destroyed.

@@ -1,46 +1,222 @@
-// The composition root: the only place that picks adapters (embedded: SQLite + in-process queue).
+// The composition root. Opening a mode gives its adapters (adapters_embedded.cpp, adapters_distributed.cpp);
+// everything else is wired here once, the same way for every mode: the handler context, the routes, the server,
+// the click worker, the signal wait and the shutdown.
 
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <filesystem>
-#include <future>
-#include <thread>
+#include <atomic>
+#include <memory>
+#include <stdexcept>
+#include <string>
 
+#include "app/adapters.hpp"
+#include "app/click_worker.hpp"
 #include "app/commands.hpp"
 #include "app/enrichment.hpp"
 #include "app/observability.hpp"
 #include "app/protection.hpp"
 #include "app/system.hpp"
 #include "app/wiring.hpp"
-#include "app/worker.hpp"
 #include "auth/password.hpp"
-#include "cache/l1_cache.hpp"
 #include "cache/link_resolver.hpp"
 #include "http/handlers/handlers.hpp"
 #include "http/handlers/static_handler.hpp"
-#include "http/rate_limit/in_process_rate_limiter.hpp"
 #include "http/server.hpp"
-#include "live/broadcaster.hpp"
 #include "log/log.hpp"
-#include "queue/in_process/in_process_click_queue.hpp"
 #include "store/postgres/postgres_stores.hpp"
-#include "store/sqlite/sqlite_auth_store.hpp"
-#include "store/sqlite/sqlite_salt_store.hpp"
-#include "store/sqlite/sqlite_stats_store.hpp"
-#include "store/sqlite/sqlite_stores.hpp"
 
 namespace shortener::app {
 namespace {
 
-std::shared_ptr<store::SqliteDb> OpenSqlite(const Config& config) {
-    std::filesystem::create_directories(config.data_dir);
-    auto path = (std::filesystem::path(config.data_dir) / "shortener.db").string();
-    auto db = std::make_shared<store::SqliteDb>(path);
-    db->Migrate(store::SqliteMigrations());
-    return db;
+// Metrics every `serve` has, whatever its mode; each mode registers its own extras when it opens.
+void AddServeMetrics(metrics::Registry& registry, Adapters& a) {
+    auto stats = a.sink_stats;
+    registry.AddGauge("shortener_click_queue_depth",
+                      "Clicks accepted but not yet handed on (in the in-process queue, or buffered in memory or in "
+                      "the journal until Redis takes them).",
+                      [stats] { return static_cast<double>(stats().depth); });
+    registry.AddCounterFunction("shortener_clicks_enqueued_total", "Clicks handed to the click queue.",
+                                [stats] { return static_cast<double>(stats().enqueued); });
+    registry.AddCounterFunction("shortener_clicks_dropped_total", "Clicks dropped because the click queue was full.",
+                                [stats] { return static_cast<double>(stats().dropped); });
+    registry.AddGauge("shortener_l1_cache_entries", "Links in the in-process cache.",
+                      [l1 = a.l1] { return static_cast<double>(l1->Size()); });
+    registry.AddGauge("shortener_live_subscribers", "Open live (SSE) streams.",
+                      [live = a.live] { return static_cast<double>(live->hub().Subscribers()); });
+    registry.AddCounterFunction("shortener_live_subscribers_dropped_total", "Live streams dropped as too slow.",
+                                [live = a.live] { return static_cast<double>(live->hub().Dropped()); });
+}
+
+// Every route, in one order. The router tries routes in the order they were added; only the redirect's catch-all
+// `/{slug}` overlaps the others, so it comes last.
+void AddRoutes(http::Router& router, http::HandlerContext& ctx, const Config& config) {
+    http::AddHealthRoutes(router, ctx);
+    http::AddAuthRoutes(router, ctx);
+    http::AddLinkRoutes(router, ctx);
+    http::AddQrRoutes(router, ctx);
+    http::AddStatsRoutes(router, ctx);
+    http::AddLiveRoutes(router, ctx);
+    if (!http::AddStaticRoutes(router, config.web_dir.empty() ? http::BuiltInWebDir() : config.web_dir)) {
+        http::AddUiRoutes(router, ctx);  // no built export: the built-in page
+    }
+    http::AddRedirectRoute(router, ctx);
+}
+
+core::UrlPolicyOptions UrlPolicyFrom(const Config& config) {
+    core::UrlPolicyOptions o;
+    o.max_length = config.max_url_length;
+    o.own_hosts.push_back(HostOf(config.public_url));
+    return o;
+}
+
+// `serve` over a mode's adapters: everything the handlers use, the router and the server.
+class Api {
+  public:
+    Api(const Config& config, Adapters& a, metrics::Registry& registry)
+        : config_(config),
+          adapters_(a),
+          cache_probe_(registry),
+          resolver_(*a.links, *a.l1, a.l2, &cache_probe_),
+          authenticator_(*a.auth, clock_),
+          ctx_{*a.links,
+               resolver_,
+               *a.sink,
+               clock_,
+               random_,
+               core::SlugGenerator(random_, config.slug_length),
+               UrlPolicyFrom(config),
+               config.public_url,
+               registry,
+               a.readiness},
+          server_probe_(registry) {
+        ctx_.trusted_proxies = *core::TrustedProxies::Parse(config.trusted_proxies);  // validated by LoadConfig
+        ctx_.stats = a.stats;
+        ctx_.live = a.live;
+        ctx_.auth = AuthSettingsFrom(config);
+        ctx_.authenticator = &authenticator_;
+        ctx_.passwords = &passwords_;
+        ctx_.country_of = MakeCountryLookup(config);  // the geo database opens on the first country-targeted visit
+        ctx_.is_bot = MakeBotCheck(config);           // the bot list loads on the first visit to a limited link
+    }
+
+    http::HandlerContext& ctx() { return ctx_; }
+    Protection& protection() { return protection_; }
+
+    // Routes and protection; false (logged) when the protection cannot be set up.
+    bool Wire() {
+        AddRoutes(router_, ctx_, config_);
+        return SetUpProtection(config_, ctx_, router_, std::move(adapters_.limiter), protection_);
+    }
+
+    // Binds and starts; false (logged) if the address cannot be bound.
+    bool Start() {
+        server_ = std::make_unique<http::Server>(ServerOptionsFrom(config_, config_.listen_host, config_.listen_port),
+                                                 router_, server_probe_);
+        LogFields fields{{"mode", adapters_.mode}};
+        fields.insert(fields.end(), adapters_.description.begin(), adapters_.description.end());
+        return StartApiServer(*server_, ctx_, config_, fields);
+    }
+
+    // Lets the requests in flight finish (within the grace period).
+    void Shutdown() { server_->Shutdown(); }
+
+  private:
+    const Config& config_;
+    Adapters& adapters_;
+    SystemClock clock_;
+    SodiumRandom random_;
+    cache::CacheProbe cache_probe_;
+    cache::LinkResolver resolver_;
+    auth::Authenticator authenticator_;
+    auth::PasswordHasher passwords_;  // account and link passwords (argon2id on its own threads)
+    http::HandlerContext ctx_;
+    http::Router router_;
+    Protection protection_;
+    http::ServerProbe server_probe_;
+    std::unique_ptr<http::Server> server_;
+};
+
+// The in-process click worker of embedded mode (when the mode reads its own clicks), with its readiness check.
+std::unique_ptr<ClickWorkerThread> StartInProcessWorker(const Config& config, Adapters& a, metrics::Registry& registry,
+                                                        http::HandlerContext& ctx) {
+    if (!a.source) return nullptr;
+    auto worker = std::make_unique<ClickWorkerThread>(config, a, registry);
+    worker->Start({});
+    ctx.readiness.push_back({"click_worker", [w = worker.get()]() -> boost::asio::awaitable<void> {
+                                 if (!w->Alive()) throw std::runtime_error("the click worker has stopped");
+                                 co_return;
+                             }});
+    return worker;
+}
+
+void LogShutdown(int sig) { log::Info("shutting_down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}}); }
+
+void LogStopped(const LogFields& fields) {
+    std::vector<std::pair<std::string_view, std::string_view>> view(fields.begin(), fields.end());
+    log::WriteFields(log::Level::kInfo, "stopped", view);
+}
+
+// Serves until SIGINT/SIGTERM, then drains: requests in flight, then every click accepted.
+int ServeWith(const Config& config, Adapters& a, metrics::Registry& registry, const sigset_t& signals) {
+    AddServeMetrics(registry, a);
+    Api api(config, a, registry);
+    if (!api.Wire()) return 1;
+    auto worker = StartInProcessWorker(config, a, registry, api.ctx());
+    if (!api.Start()) return 1;  // the worker's destructor closes the queue and joins
+    auto& protection = api.protection();
+    LogShutdown(WaitForShutdownSignal(signals, [&protection] {
+        if (protection.blocklist) protection.blocklist->ReloadNow();
+    }));
+    api.Shutdown();
+    // Every request has finished, so no more clicks come in: hand them all on.
+    if (a.flush) a.flush();
+    if (worker) worker->Stop(config.shutdown_grace);
+    LogStopped(a.stopped_fields());
+    return 0;
+}
+
+// Opens the adapters of the configured mode.
+Adapters Open(const Config& config, metrics::Registry& registry, Role role) {
+    if (role == Role::kServe && config.database_url.empty() && config.redis_url.empty())
+        return OpenEmbedded(config, registry);
+    return OpenDistributed(config, registry, role);
+}
+
+// `shortener worker` over the adapters: the click worker, its health/metrics listener, until SIGINT/SIGTERM.
+int WorkWith(const Config& config, Adapters& a, metrics::Registry& registry, const sigset_t& signals) {
+    ClickWorkerThread worker(config, a, registry);
+    WorkerObservability observability(config, registry, a.readiness);
+    if (!observability.Start()) return 1;
+    std::atomic<bool> failed{false};
+    worker.Start([&failed] {
+        failed.store(true);
+        kill(getpid(), SIGTERM);  // wakes the sigwait below: exit instead of idling
+    });
+    LogFields fields(a.description);
+    std::vector<std::pair<std::string_view, std::string_view>> view(fields.begin(), fields.end());
+    log::WriteFields(log::Level::kInfo, "worker_started", view);
+    LogShutdown(WaitForShutdownSignal(signals, {}));
+    // Finish the batch in hand (stored and acknowledged), then stop; a batch that cannot be stored within the
+    // grace period stays unacknowledged and another worker claims it.
+    worker.Stop(config.shutdown_grace);
+    LogStopped({{"clicks_stored", std::to_string(worker.Stored())}});
+    return failed.load() ? 1 : 0;
+}
+
+// Opens the mode for `role` and runs `run` over its adapters; StartupFailure becomes the exit status.
+template <typename Run>
+int RunProcess(const Config& config, Role role, Run run) {
+    sigset_t signals = BlockShutdownSignals();  // before any thread starts
+    metrics::Registry registry;
+    AddProcessWideMetrics(registry);
+    try {
+        Adapters adapters = Open(config, registry, role);
+        return run(config, adapters, registry, signals);
+    } catch (const StartupFailure& failure) {
+        return failure.exit_code;
+    }
 }
 
 }  // namespace
@@ -66,26 +242,6 @@ sigset_t BlockShutdownSignals() {
     return set;
 }
 
-int Migrate(const Config& config) {
-    if (!config.database_url.empty()) {
-        store::PostgresOptions options;
-        options.dsn = config.database_url;
-        try {
-            store::MigratePostgres(options);
-        } catch (const std::exception& e) {
-            log::Error("migrations_failed", {{"backend", "postgres"}, {"error", e.what()}});
-            return 1;
-        }
-        log::Info("migrations_applied", {{"backend", "postgres"}});
-        return 0;
-    }
-    OpenSqlite(config);
-    log::Info("migrations_applied", {{"backend", "sqlite"}});
-    return 0;
-}
-
-int Worker(const Config& config) { return RunDistributedWorker(config); }
-
 http::AuthSettings AuthSettingsFrom(const Config& config) {
     http::AuthSettings s;
     s.required = config.auth == AuthMode::kRequired;
@@ -96,142 +252,25 @@ http::AuthSettings AuthSettingsFrom(const Config& config) {
     return s;
 }
 
-int Serve(const Config& config) {
-    if (!config.database_url.empty() || !config.redis_url.empty()) return ServeDistributed(config);
-    sigset_t signals = BlockShutdownSignals();
+int Serve(const Config& config) { return RunProcess(config, Role::kServe, ServeWith); }
 
-    auto db = OpenSqlite(config);
-    store::SqliteLinkStore links(db);
-    store::SqliteClickStore clicks(db);
-    store::SqliteStatsStore stats_store(db);
-    store::SqliteAuthStore auth_store(db);
-    live::InProcessBroadcaster broadcaster;
+int Worker(const Config& config) { return RunProcess(config, Role::kWorker, WorkWith); }
 
-    cache::L1Options l1_options;
-    l1_options.capacity = config.cache_size;
-    l1_options.ttl = config.cache_ttl;
-    l1_options.stale_if_error = config.stale_if_error;
-    cache::L1Cache l1(l1_options);
-    metrics::Registry registry;
-    AddProcessWideMetrics(registry);
-    cache::CacheProbe cache_probe(registry);
-    cache::LinkResolver resolver(links, l1, nullptr, &cache_probe);
-    queue::InProcessClickQueue click_queue(config.click_queue_capacity);
-
-    registry.AddGauge("shortener_click_queue_depth", "Clicks waiting in the in-process queue.",
-                      [&] { return static_cast<double>(click_queue.Stats().depth); });
-    registry.AddGauge("shortener_click_queue_lag_seconds", "Age of the oldest click not yet stored.", [&] {
-        auto oldest = click_queue.Stats().oldest;
-        return oldest ? std::chrono::duration<double>(std::chrono::system_clock::now() - *oldest).count() : 0.0;
-    });
-    registry.AddCounterFunction("shortener_clicks_enqueued_total", "Clicks handed to the click queue.",
-                                [&] { return static_cast<double>(click_queue.Stats().enqueued); });
-    registry.AddCounterFunction("shortener_clicks_dropped_total", "Clicks dropped because the queue was full.",
-                                [&] { return static_cast<double>(click_queue.Stats().dropped); });
-    registry.AddGauge("shortener_l1_cache_entries", "Links in the in-process cache.",
-                      [&] { return static_cast<double>(l1.Size()); });
-
-    SystemClock clock;
-    SodiumRandom random;
-    core::UrlPolicyOptions url_policy;
-    url_policy.max_length = config.max_url_length;
-    url_policy.own_hosts.push_back(HostOf(config.public_url));
-
-    http::HandlerContext ctx{
-        links,      resolver,          click_queue, clock, random, core::SlugGenerator(random, config.slug_length),
-        url_policy, config.public_url, registry,    {}};
-    ctx.trusted_proxies = *core::TrustedProxies::Parse(config.trusted_proxies);  // validated by LoadConfig
-    ctx.stats = &stats_store;
-    ctx.live = &broadcaster;
-    auth::Authenticator authenticator(auth_store, clock);
-    auth::PasswordHasher passwords;  // account and link passwords (argon2id on its own threads)
-    ctx.auth = AuthSettingsFrom(config);
-    ctx.authenticator = &authenticator;
-    ctx.passwords = &passwords;
-    ctx.country_of = MakeCountryLookup(config);  // the geo database opens on the first country-targeted visit
-    ctx.is_bot = MakeBotCheck(config);           // the bot list loads on the first visit to a limited link
-    registry.AddGauge("shortener_live_subscribers", "Open live (SSE) streams.",
-                      [&] { return static_cast<double>(broadcaster.hub().Subscribers()); });
-    registry.AddCounterFunction("shortener_live_subscribers_dropped_total", "Live streams dropped as too slow.",
-                                [&] { return static_cast<double>(broadcaster.hub().Dropped()); });
-    std::atomic<bool> worker_alive{true};
-    ctx.readiness.push_back({"database", [&links]() { return links.Ping(); }});
-    ctx.readiness.push_back({"click_worker", [&worker_alive]() -> boost::asio::awaitable<void> {
-                                 if (!worker_alive.load()) throw std::runtime_error("the click worker has stopped");
-                                 co_return;
-                             }});
-
-    http::Router router;
-    http::AddHealthRoutes(router, ctx);
-    http::AddAuthRoutes(router, ctx);
-    http::AddLinkRoutes(router, ctx);
-    http::AddQrRoutes(router, ctx);
-    http::AddStatsRoutes(router, ctx);
-    http::AddLiveRoutes(router, ctx);
-    if (!http::AddStaticRoutes(router, config.web_dir.empty() ? http::BuiltInWebDir() : config.web_dir)) {
-        http::AddUiRoutes(router, ctx);  // no built export: the built-in page
+int Migrate(const Config& config) {
+    if (config.database_url.empty()) {
+        OpenSqliteFile(config);
+        log::Info("migrations_applied", {{"backend", "sqlite"}});
+        return 0;
     }
-    http::AddRedirectRoute(router, ctx);
-    Protection protection;
-    if (!SetUpProtection(config, ctx, router, std::make_unique<http::InProcessRateLimiter>(), protection)) return 1;
-    registry.AddGauge("shortener_rate_limit_buckets", "Rate-limit buckets held in memory.", [&protection] {
-        return static_cast<double>(static_cast<http::InProcessRateLimiter&>(*protection.limiter).Size());
-    });
-
-    auto server_options = ServerOptionsFrom(config, config.listen_host, config.listen_port);
-    http::ServerProbe probe(registry);
-    http::Server server(server_options, router, probe);
-
-    // The click worker: its own thread and event loop, so storing clicks never delays a redirect.
-    WorkerProbe worker_probe(registry);
-    WorkerOptions worker_options;
-    worker_options.batch_size = config.click_batch_size;
-    std::atomic<bool> worker_stop{false};
-    boost::asio::io_context worker_context(1);
-    std::promise<void> worker_done;
-    auto worker_finished = worker_done.get_future();
-    auto enricher = MakeEnricher(config, std::make_unique<store::SqliteSaltStore>(*db));
-    boost::asio::co_spawn(worker_context,
-                          RunClickWorker(click_queue, *enricher, clicks, worker_probe, worker_options, worker_stop,
-                                         &broadcaster, &stats_store),
-                          [&](std::exception_ptr e) {
-                              worker_alive.store(false);
-                              if (e) {
-                                  try {
-                                      std::rethrow_exception(e);
-                                  } catch (const std::exception& ex) {
-                                      log::Error("worker_failed", {{"error", ex.what()}});
-                                  }
-                              }
-                          });
-    std::thread worker_thread([&] {
-        pthread_setname_np(pthread_self(), "click-worker");
-        worker_context.run();
-        worker_done.set_value();
-    });
-
-    if (!StartApiServer(server, ctx, config, {{"mode", "embedded"}, {"database", db->path()}})) {
-        click_queue.Close();
-        worker_thread.join();
+    store::PostgresOptions options;
+    options.dsn = config.database_url;
+    try {
+        store::MigratePostgres(options);
+    } catch (const std::exception& e) {
+        log::Error("migrations_failed", {{"backend", "postgres"}, {"error", e.what()}});
         return 1;
     }
-
-    int sig = WaitForShutdownSignal(signals, [&protection] {
-        if (protection.blocklist) protection.blocklist->ReloadNow();
-    });
-    log::Info("shutting_down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
-    server.Shutdown();
-    // Every request has finished, so no more clicks come in: close the queue and let the worker drain it.
-    click_queue.Close();
-    if (worker_finished.wait_for(config.shutdown_grace) != std::future_status::ready) {
-        worker_stop.store(true);
-        worker_context.stop();
-    }
-    worker_thread.join();
-    auto stats = click_queue.Stats();
-    log::Info("stopped", {{"clicks_enqueued", std::to_string(stats.enqueued)},
-                          {"clicks_dropped", std::to_string(stats.dropped)},
-                          {"clicks_unsaved", std::to_string(stats.depth)}});
+    log::Info("migrations_applied", {{"backend", "postgres"}});
     return 0;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 /// @file
-/// @brief Pieces of wiring shared by the embedded (serve.cpp) and distributed (distributed.cpp) set-ups.
+/// @brief Small pieces of the composition root (serve.cpp), shared with protection.cpp and observability.cpp.
 
 #include <signal.h>
 
@@ -20,10 +20,5 @@ http::AuthSettings AuthSettingsFrom(const Config& config);
 
 /// Blocks SIGINT and SIGTERM in every thread (call before starting any), so that sigwait gets them.
 sigset_t BlockShutdownSignals();
-
-/// `shortener serve` with DATABASE_URL / REDIS_URL: distributed mode (distributed.cpp).
-int ServeDistributed(const Config& config);
-/// `shortener worker`: the click worker of distributed mode (distributed.cpp).
-int RunDistributedWorker(const Config& config);
 
 }  // namespace shortener::app

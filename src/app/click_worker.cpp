@@ -1,0 +1,103 @@
+#include "app/click_worker.hpp"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <future>
+#include <thread>
+
+#include "app/worker.hpp"
+#include "log/log.hpp"
+
+namespace shortener::app {
+
+struct ClickWorkerThread::State {
+    State(const Config& c, Adapters& a, metrics::Registry& r) : config(c), adapters(a), probe(r) {}
+
+    const Config& config;
+    Adapters& adapters;
+    WorkerProbe probe;
+    std::atomic<bool> alive{false};
+    std::atomic<bool> stop{false};
+    boost::asio::io_context context{1};
+    std::promise<void> done;
+    std::future<void> finished = done.get_future();
+    std::thread thread;
+};
+
+namespace {
+
+// The age of the oldest click of the batch read last (the lag as a worker reading a shared stream sees it).
+double LagOfLastRead(const WorkerProbe& probe) {
+    auto oldest = probe.oldest_read_ms.load(std::memory_order_relaxed);
+    if (oldest == 0) return 0.0;
+    auto now =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    return std::max<double>(0, static_cast<double>(now - oldest) / 1000.0);
+}
+
+void LogFailure(std::exception_ptr e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+        log::Error("worker_failed", {{"error", ex.what()}});
+    }
+}
+
+}  // namespace
+
+ClickWorkerThread::ClickWorkerThread(const Config& config, Adapters& adapters, metrics::Registry& registry)
+    : state_(std::make_unique<State>(config, adapters, registry)) {
+    auto lag = adapters.queue_lag;
+    if (!lag) lag = [probe = &state_->probe] { return LagOfLastRead(*probe); };
+    registry.AddGauge("shortener_click_queue_lag_seconds", "Age of the oldest click not yet stored.", lag);
+}
+
+ClickWorkerThread::~ClickWorkerThread() {
+    if (state_->thread.joinable()) Stop(std::chrono::milliseconds(0));
+}
+
+void ClickWorkerThread::Start(std::function<void()> on_failure) {
+    State& s = *state_;
+    WorkerOptions options;
+    options.batch_size = s.config.click_batch_size;
+    Adapters& a = s.adapters;
+    s.alive.store(true);
+    boost::asio::co_spawn(s.context,
+                          RunClickWorker(*a.source, *a.enricher, *a.clicks, s.probe, options, s.stop, a.live, a.stats),
+                          [&s, on_failure = std::move(on_failure)](std::exception_ptr e) {
+                              s.alive.store(false);
+                              s.done.set_value();
+                              if (!e) return;
+                              LogFailure(e);
+                              if (on_failure) on_failure();
+                          });
+    if (a.maintenance) boost::asio::co_spawn(s.context, a.maintenance(), [](std::exception_ptr) {});
+    s.thread = std::thread([&s] {
+        pthread_setname_np(pthread_self(), "click-worker");
+        s.context.run();
+    });
+}
+
+bool ClickWorkerThread::Alive() const noexcept { return state_->alive.load(); }
+
+void ClickWorkerThread::Stop(std::chrono::milliseconds grace) {
+    State& s = *state_;
+    s.adapters.close_source();
+    if (s.finished.wait_for(grace) != std::future_status::ready) {
+        s.stop.store(true);  // the worker gives up the batch it cannot store
+        s.finished.wait_for(std::chrono::seconds(2));
+    }
+    s.context.stop();  // also ends the maintenance
+    if (s.thread.joinable()) s.thread.join();
+}
+
+std::uint64_t ClickWorkerThread::Stored() const noexcept {
+    return static_cast<std::uint64_t>(state_->probe.clicks_stored.Value());
+}
+
+}  // namespace shortener::app
