@@ -15,6 +15,7 @@
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -81,7 +82,13 @@ std::string Exchange(std::uint16_t port, std::string_view input) {
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    Require(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0, "connect()");
+    // The client closes first, so each exchange would leave a TIME_WAIT socket: a few thousand inputs a second
+    // exhaust the ephemeral ports within a run. Closing with a reset (linger 0) after the answer avoids that.
+    linger abortive{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        Require(false, "connect()", std::strerror(errno));
+    }
     std::size_t sent = 0;
     while (sent < input.size()) {
         ssize_t n = ::send(fd, input.data() + sent, input.size() - sent, MSG_NOSIGNAL);

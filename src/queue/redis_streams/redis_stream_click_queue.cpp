@@ -311,52 +311,10 @@ Task<ClickBatch> RedisStreamClickSource::Read(std::size_t max, std::chrono::mill
         auto now = std::chrono::steady_clock::now();
         if (now >= next_claim_) {
             next_claim_ = now + options_.claim_every;
-            redis::Client::Args claim{"XAUTOCLAIM",
-                                      options_.stream,
-                                      options_.group,
-                                      consumer_,
-                                      std::to_string(options_.claim_idle.count()),
-                                      claim_cursor_,
-                                      "COUNT",
-                                      std::to_string(entries)};
-            auto r = co_await client_->Call(std::move(claim), options_.command_timeout);
-            if (r.IsError()) throw std::runtime_error("XAUTOCLAIM: " + r.str);
-            if (r.elements.size() >= 2) {
-                claim_cursor_ = r.elements[0].str.empty() ? "0-0" : r.elements[0].str;
-                if (!r.elements[1].elements.empty()) {
-                    auto batch = co_await Take(r.elements[1]);
-                    claimed_.fetch_add(batch.clicks.size());
-                    log::Info("clicks_claimed", {{"entries", std::to_string(r.elements[1].elements.size())},
-                                                 {"clicks", std::to_string(batch.clicks.size())},
-                                                 {"consumer", consumer_}});
-                    co_return batch;
-                }
-            }
+            auto claimed = co_await Claim(entries);
+            if (!claimed.empty()) co_return claimed;
         }
-        redis::Client::Args read{"XREADGROUP",
-                                 "GROUP",
-                                 options_.group,
-                                 consumer_,
-                                 "COUNT",
-                                 std::to_string(entries),
-                                 "BLOCK",
-                                 std::to_string(wait.count()),
-                                 "STREAMS",
-                                 options_.stream,
-                                 ">"};
-        auto r = co_await client_->Call(std::move(read), wait + options_.command_timeout);
-        if (r.IsError()) {
-            if (r.str.rfind("NOGROUP", 0) == 0) group_ready_ = false;
-            throw std::runtime_error("XREADGROUP: " + r.str);
-        }
-        ever_read_ = true;
-        if (error_logged_) {
-            error_logged_ = false;
-            log::Info("click_source_recovered", {{"consumer", consumer_}});
-        }
-        if (r.type != Reply::Type::kArray || r.elements.empty() || r.elements[0].elements.size() < 2)
-            co_return ClickBatch{};
-        co_return co_await Take(r.elements[0].elements[1]);
+        co_return co_await ReadNew(entries, wait);
     } catch (const std::exception& e) {
         error = e.what();
     }
@@ -368,6 +326,50 @@ Task<ClickBatch> RedisStreamClickSource::Read(std::size_t max, std::chrono::mill
     }
     co_await Pause(std::max(wait, std::chrono::milliseconds(100)));
     co_return ClickBatch{};
+}
+
+Task<ClickBatch> RedisStreamClickSource::Claim(std::size_t entries) {
+    redis::Client::Args claim{
+        "XAUTOCLAIM",  options_.stream, options_.group,         consumer_, std::to_string(options_.claim_idle.count()),
+        claim_cursor_, "COUNT",         std::to_string(entries)};
+    auto r = co_await client_->Call(std::move(claim), options_.command_timeout);
+    if (r.IsError()) throw std::runtime_error("XAUTOCLAIM: " + r.str);
+    if (r.elements.size() < 2) co_return ClickBatch{};
+    claim_cursor_ = r.elements[0].str.empty() ? "0-0" : r.elements[0].str;
+    if (r.elements[1].elements.empty()) co_return ClickBatch{};
+    auto batch = co_await Take(r.elements[1]);
+    claimed_.fetch_add(batch.clicks.size());
+    log::Info("clicks_claimed", {{"entries", std::to_string(r.elements[1].elements.size())},
+                                 {"clicks", std::to_string(batch.clicks.size())},
+                                 {"consumer", consumer_}});
+    co_return batch;
+}
+
+Task<ClickBatch> RedisStreamClickSource::ReadNew(std::size_t entries, std::chrono::milliseconds wait) {
+    redis::Client::Args read{"XREADGROUP",
+                             "GROUP",
+                             options_.group,
+                             consumer_,
+                             "COUNT",
+                             std::to_string(entries),
+                             "BLOCK",
+                             std::to_string(wait.count()),
+                             "STREAMS",
+                             options_.stream,
+                             ">"};
+    auto r = co_await client_->Call(std::move(read), wait + options_.command_timeout);
+    if (r.IsError()) {
+        if (r.str.rfind("NOGROUP", 0) == 0) group_ready_ = false;
+        throw std::runtime_error("XREADGROUP: " + r.str);
+    }
+    ever_read_ = true;
+    if (error_logged_) {
+        error_logged_ = false;
+        log::Info("click_source_recovered", {{"consumer", consumer_}});
+    }
+    if (r.type != Reply::Type::kArray || r.elements.empty() || r.elements[0].elements.size() < 2)
+        co_return ClickBatch{};
+    co_return co_await Take(r.elements[0].elements[1]);
 }
 
 Task<ClickBatch> RedisStreamClickSource::Take(const Reply& entries) {

@@ -103,6 +103,10 @@ class RedisStreamClickSource final : public ClickSource {
 
   private:
     Task<ClickBatch> Take(const redis::Reply& entries);
+    // Entries idle past claim_idle in other consumers' pending lists (XAUTOCLAIM); empty if none.
+    Task<ClickBatch> Claim(std::size_t entries);
+    // New entries (XREADGROUP … >), waiting up to `wait` for the first.
+    Task<ClickBatch> ReadNew(std::size_t entries, std::chrono::milliseconds wait);
     Task<void> Pause(std::chrono::milliseconds wait);
 
     std::shared_ptr<redis::Client> client_;
