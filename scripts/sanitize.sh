@@ -6,7 +6,8 @@
 #                                           # threads (sharded cache, live hub, limiter, click queues, click worker)
 #
 # Any finding fails the test that hit it (halt_on_error / exitcode). The test servers come from the caller's
-# environment (scripts/test.sh runs both tiers as the ctest entries `asan` and `tsan`).
+# environment. scripts/test.sh runs the tsan tier as the ctest entry `tsan` (label sanitize); the asan tier is run by
+# hand for now (its e2e pass does not yet fit the test command's time budget next to everything else).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -152,7 +152,15 @@ TEST(RedisStreamClickQueue, DeliversEveryClickOnceAndTrimsOnlyAcknowledgedEntrie
         ASSERT_TRUE(sink.TryEnqueue(std::move(c)));
     }
     ASSERT_TRUE(WaitUntil([&] { return sink.Stats().depth == 0; }));
-    const std::size_t entries = f.Len(f.options.stream);
+    // An empty buffer means the flusher has taken every click, not that its last XADDs have landed: wait until
+    // the stream stops growing (slow under ThreadSanitizer).
+    std::size_t entries = f.Len(f.options.stream);
+    for (int i = 0; i < 100; ++i) {
+        std::this_thread::sleep_for(50ms);
+        const std::size_t now = f.Len(f.options.stream);
+        if (now == entries) break;
+        entries = now;
+    }
     EXPECT_GE(entries, 5000 / kClicksPerEntry) << "clicks travel many to an entry";
     EXPECT_LT(entries, 5000u);
 
