@@ -83,8 +83,17 @@ class LazyBotCheck {
 
 }  // namespace
 
+namespace {
+
+// Where the data packages (uap-core, isbot, referrers, GeoLite2) are: SHORTENER_ENRICH_DATA_DIR or the built-in one.
+std::string NpmDir(const Config& config) {
+    return config.enrich_data_dir.empty() ? enrich::BuiltInNpmDir() : config.enrich_data_dir;
+}
+
+}  // namespace
+
 std::function<bool(std::string_view)> MakeBotCheck(const Config& config) {
-    const std::string npm_dir = config.enrich_data_dir.empty() ? enrich::BuiltInNpmDir() : config.enrich_data_dir;
+    const std::string npm_dir = NpmDir(config);
     auto check = std::make_shared<LazyBotCheck>(enrich::DefaultDataPaths(npm_dir).isbot_js);
     return [check](std::string_view user_agent) { return check->IsBot(user_agent); };
 }
@@ -92,7 +101,7 @@ std::function<bool(std::string_view)> MakeBotCheck(const Config& config) {
 std::function<std::string(std::string_view)> MakeCountryLookup(const Config& config) {
     std::string path = config.geoip_db;
     if (path.empty()) {
-        const std::string npm_dir = config.enrich_data_dir.empty() ? enrich::BuiltInNpmDir() : config.enrich_data_dir;
+        const std::string npm_dir = NpmDir(config);
         path = enrich::DefaultDataPaths(npm_dir).geoip_db;
     }
     auto lookup = std::make_shared<LazyCountryLookup>(std::move(path));
@@ -100,7 +109,7 @@ std::function<std::string(std::string_view)> MakeCountryLookup(const Config& con
 }
 
 std::unique_ptr<core::ClickEnricher> MakeEnricher(const Config& config, std::unique_ptr<enrich::SaltStore> salts) {
-    const std::string npm_dir = config.enrich_data_dir.empty() ? enrich::BuiltInNpmDir() : config.enrich_data_dir;
+    const std::string npm_dir = NpmDir(config);
     enrich::EnricherOptions options = enrich::DefaultDataPaths(npm_dir);
     if (!config.geoip_db.empty()) options.geoip_db = config.geoip_db;
     options.dnt = config.dnt == "ignore" ? enrich::DntMode::kIgnore : enrich::DntMode::kAnonymize;
