@@ -13,8 +13,7 @@ namespace {
 using shortener::testing::ScriptedSlugs;
 using shortener::testing::SeededRandom;
 
-// Returns the raw bytes it was given, cyclically: kept local because the bias test needs bytes of 64 and more,
-// which testing::ScriptedSlugs (alphabet indices) cannot express.
+// Raw bytes, cyclically; local because the bias test needs bytes >= 64, which testing::ScriptedSlugs cannot give.
 class ScriptedRandom final : public RandomSource {
   public:
     explicit ScriptedRandom(std::vector<std::uint8_t> bytes) : bytes_(std::move(bytes)) {}
