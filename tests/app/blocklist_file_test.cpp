@@ -4,12 +4,13 @@
 #include "app/blocklist_file.hpp"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
+
+#include "support/fakes.hpp"
 
 namespace shortener::app {
 namespace {
@@ -19,21 +20,14 @@ namespace fs = std::filesystem;
 
 class BlocklistFileTest : public ::testing::Test {
   protected:
-    void SetUp() override {
-        dir_ = fs::temp_directory_path() / ("blocklist-test-" + std::to_string(::getpid()) + "-" +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::create_directories(dir_);
-        path_ = (dir_ / "blocklist.txt").string();
-    }
-    void TearDown() override { fs::remove_all(dir_); }
     // Writes through a temporary file and rename, as deploy tools (and ConfigMap updates) do.
     void Write(const std::string& text) {
         const auto tmp = path_ + ".tmp";
         std::ofstream(tmp) << text;
         fs::rename(tmp, path_);
     }
-    fs::path dir_;
-    std::string path_;
+    shortener::testing::TempDir dir_{"blocklist-test-"};
+    std::string path_ = dir_.File("blocklist.txt");
 };
 
 TEST_F(BlocklistFileTest, LoadsAndReloadsOnChange) {

@@ -4,33 +4,22 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <random>
-
 #include "store/sqlite/sqlite_auth_store.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
+#include "support/fakes.hpp"
 #include "support/run_awaitable.hpp"
 
 namespace shortener::auth {
 namespace {
 
+using shortener::testing::FakeClock;
 using shortener::testing::RunAwaitable;
-
-class FakeClock final : public core::Clock {
-  public:
-    std::chrono::system_clock::time_point Now() const noexcept override { return now; }
-    std::chrono::system_clock::time_point now =
-        std::chrono::system_clock::time_point(std::chrono::seconds(1'700'000'000));
-};
+using shortener::testing::TempDir;
 
 class AuthenticatorTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        std::random_device rd;
-        dir_ =
-            std::filesystem::temp_directory_path() / ("shortener-auth-" + std::to_string(rd()) + std::to_string(rd()));
-        std::filesystem::create_directories(dir_);
-        db_ = std::make_shared<store::SqliteDb>((dir_ / "t.db").string());
+        db_ = std::make_shared<store::SqliteDb>(dir_.File("t.db"));
         db_->Migrate(store::SqliteMigrations());
         store_ = std::make_unique<store::SqliteAuthStore>(db_);
         alice_ = *RunAwaitable(store_->CreateUser({"alice@example.com", "x", false, {}}));
@@ -38,7 +27,6 @@ class AuthenticatorTest : public ::testing::Test {
     void TearDown() override {
         store_.reset();
         db_.reset();
-        std::filesystem::remove_all(dir_);
     }
     std::string NewKey(const std::string& scopes, std::int64_t user = 0) {
         std::string key = GenerateApiKey();
@@ -52,11 +40,11 @@ class AuthenticatorTest : public ::testing::Test {
         return core::ToUnixMillis(*k->key.last_used_at);
     }
 
-    std::filesystem::path dir_;
+    TempDir dir_{"shortener-auth-"};
     std::shared_ptr<store::SqliteDb> db_;
     std::unique_ptr<store::SqliteAuthStore> store_;
     store::User alice_;
-    FakeClock clock_;
+    FakeClock clock_{std::chrono::system_clock::time_point(std::chrono::seconds(1'700'000'000))};
 };
 
 TEST_F(AuthenticatorTest, KeyGivesItsOwnerAndScopes) {
@@ -141,20 +129,20 @@ TEST_F(AuthenticatorTest, CachedEntriesExpire) {
 TEST_F(AuthenticatorTest, LastUsedIsWrittenAtMostOncePerInterval) {
     Authenticator auth(*store_, clock_, {.cache_ttl = std::chrono::milliseconds(0)});  // every call reads
     std::string key = NewKey("links:read");
-    const auto t0 = core::ToUnixMillis(std::chrono::time_point_cast<std::chrono::milliseconds>(clock_.now));
+    const auto t0 = core::ToUnixMillis(std::chrono::time_point_cast<std::chrono::milliseconds>(clock_.Now()));
     ASSERT_TRUE(RunAwaitable(auth.AuthenticateKey(key)));
     EXPECT_EQ(LastUsedMs(key), t0);
-    clock_.now += std::chrono::seconds(30);
+    clock_.Advance(std::chrono::seconds(30));
     ASSERT_TRUE(RunAwaitable(auth.AuthenticateKey(key)));
     EXPECT_EQ(LastUsedMs(key), t0);  // within the minute: no write
-    clock_.now += std::chrono::seconds(31);
+    clock_.Advance(std::chrono::seconds(31));
     ASSERT_TRUE(RunAwaitable(auth.AuthenticateKey(key)));
     EXPECT_EQ(LastUsedMs(key), t0 + 61'000);
 }
 
 TEST_F(AuthenticatorTest, SessionsGiveUserScopesAndExpire) {
     Authenticator auth(*store_, clock_, {.cache_ttl = std::chrono::milliseconds(0)});
-    auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(clock_.now);
+    auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(clock_.Now());
     std::string token = GenerateToken();
     RunAwaitable(store_->CreateSession({Sha256Hex(token), alice_.id, "csrf-x", now, now + std::chrono::hours(1)}));
     auto p = RunAwaitable(auth.AuthenticateSession(token));
@@ -165,13 +153,13 @@ TEST_F(AuthenticatorTest, SessionsGiveUserScopesAndExpire) {
     EXPECT_EQ(p->session_token_hash, Sha256Hex(token));
     EXPECT_FALSE(RunAwaitable(auth.AuthenticateSession(GenerateToken())));
     EXPECT_FALSE(RunAwaitable(auth.AuthenticateSession("not a token")));
-    clock_.now += std::chrono::hours(2);
+    clock_.Advance(std::chrono::hours(2));
     EXPECT_FALSE(RunAwaitable(auth.AuthenticateSession(token)));
 }
 
 TEST_F(AuthenticatorTest, LogoutOnThisProcessTakesEffectAtOnce) {
     Authenticator auth(*store_, clock_, {.cache_ttl = std::chrono::hours(1)});
-    auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(clock_.now);
+    auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(clock_.Now());
     std::string token = GenerateToken();
     RunAwaitable(store_->CreateSession({Sha256Hex(token), alice_.id, "c", now, now + std::chrono::hours(1)}));
     ASSERT_TRUE(RunAwaitable(auth.AuthenticateSession(token)));

@@ -18,7 +18,8 @@ namespace {
 using namespace std::chrono_literals;
 using testing::RunAwaitable;
 
-SteadyTime g_now{};  // the resolver's clock in these tests
+// The resolver's clock in these tests: a global, not testing::FakeClock, as LinkResolver::Clock is a plain function.
+SteadyTime g_now{};
 SteadyTime FakeNow() { return g_now; }
 
 // Links by slug; FindBySlug throws BackendUnavailable while `down` (after running `on_find`, if set).

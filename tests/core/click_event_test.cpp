@@ -4,21 +4,15 @@
 
 #include <set>
 
+#include "support/fakes.hpp"
+
 namespace shortener::core {
 namespace {
 
-class FixedRandom final : public RandomSource {
-  public:
-    void Fill(std::span<std::uint8_t> out) noexcept override {
-        for (auto& b : out) b = static_cast<std::uint8_t>(++n_);
-    }
-
-  private:
-    int n_ = 0;
-};
+using shortener::testing::SequenceRandom;
 
 TEST(EventId, IsUuidV7WithTimePrefix) {
-    FixedRandom random;
+    SequenceRandom random;
     EventIdGenerator gen(random);
     auto t = FromUnixMillis(0x0123456789AB);
     auto id = gen.Next(t);
@@ -33,7 +27,7 @@ TEST(EventId, IsUuidV7WithTimePrefix) {
 }
 
 TEST(EventId, UniqueAndOrderedByTime) {
-    FixedRandom random;
+    SequenceRandom random;
     EventIdGenerator gen(random);
     std::set<std::string> seen;
     std::string last;

@@ -5,10 +5,15 @@
 #include <map>
 #include <set>
 
+#include "support/fakes.hpp"
+
 namespace shortener::core {
 namespace {
 
-// Deterministic randomness: returns the bytes it was given, cyclically.
+using shortener::testing::ScriptedSlugs;
+using shortener::testing::SeededRandom;
+
+// Raw bytes, cyclically; local because the bias test needs bytes >= 64, which testing::ScriptedSlugs cannot give.
 class ScriptedRandom final : public RandomSource {
   public:
     explicit ScriptedRandom(std::vector<std::uint8_t> bytes) : bytes_(std::move(bytes)) {}
@@ -21,22 +26,8 @@ class ScriptedRandom final : public RandomSource {
     std::size_t next_ = 0;
 };
 
-// A simple counter-based generator for statistical tests (not cryptographic; fine for checking spread).
-class CountingRandom final : public RandomSource {
-  public:
-    void Fill(std::span<std::uint8_t> out) noexcept override {
-        for (auto& b : out) {
-            state_ = state_ * 6364136223846793005ULL + 1442695040888963407ULL;
-            b = static_cast<std::uint8_t>(state_ >> 56);
-        }
-    }
-
-  private:
-    std::uint64_t state_ = 42;
-};
-
 TEST(SlugGenerator, UsesUrlSafeAlphabet) {
-    CountingRandom random;
+    SeededRandom random;
     SlugGenerator gen(random);
     for (int i = 0; i < 1000; ++i) {
         auto slug = gen.Next();
@@ -65,7 +56,7 @@ TEST(SlugGenerator, MapsBytesWithoutBias) {
 }
 
 TEST(SlugGenerator, SpreadsOverTheAlphabet) {
-    CountingRandom random;
+    SeededRandom random;
     SlugGenerator gen(random, 8);
     std::map<char, int> counts;
     for (int i = 0; i < 8000; ++i) {
@@ -76,17 +67,14 @@ TEST(SlugGenerator, SpreadsOverTheAlphabet) {
 }
 
 TEST(SlugGenerator, ConfigurableLength) {
-    CountingRandom random;
+    SeededRandom random;
     EXPECT_EQ(SlugGenerator(random, 10).Next().size(), 10u);
     EXPECT_EQ(SlugGenerator(random, 4).Next().size(), 4u);
 }
 
 TEST(SlugGenerator, NeverProducesReservedWords) {
-    // "health" spelled with alphabet indices; the generator must draw again.
-    std::vector<std::uint8_t> bytes;
-    for (char c : std::string_view("health")) bytes.push_back(static_cast<std::uint8_t>(kSlugAlphabet.find(c)));
-    for (char c : std::string_view("abcdef")) bytes.push_back(static_cast<std::uint8_t>(kSlugAlphabet.find(c)));
-    ScriptedRandom random(bytes);
+    // "health" drawn first (as alphabet indices); the generator must draw again.
+    ScriptedSlugs random({"health", "abcdef"});
     SlugGenerator gen(random);
     EXPECT_EQ(gen.Next(), "abcdef");
 }

@@ -16,7 +16,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
-#include <random>
 #include <string>
 
 #include "cache/l1_cache.hpp"
@@ -26,6 +25,7 @@
 #include "queue/in_process/in_process_click_queue.hpp"
 #include "store/sqlite/sqlite_stats_store.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
+#include "support/fakes.hpp"
 
 namespace shortener::fuzz {
 
@@ -37,33 +37,14 @@ inline void Require(bool condition, const char* what, std::string_view detail = 
     }
 }
 
-class FixedClock final : public core::Clock {
-  public:
-    std::chrono::system_clock::time_point Now() const noexcept override {
-        return std::chrono::system_clock::time_point(std::chrono::milliseconds(1'750'000'000'000));
-    }
-};
-
-// Not secure, and need not be: deterministic slugs keep crashes reproducible.
-class SeededRandom final : public core::RandomSource {
-  public:
-    void Fill(std::span<std::uint8_t> out) noexcept override {
-        for (auto& b : out) b = static_cast<std::uint8_t>(engine_());
-    }
-    void Reset() { engine_.seed(12345); }
-
-  private:
-    std::mt19937 engine_{12345};
-};
-
 inline std::filesystem::path& FuzzTempDirPath() {
     static std::filesystem::path path;
     return path;
 }
 
 // A directory of this process, removed at exit. The harnesses live until the process ends (their servers'
-// threads never stop), so no destructor would remove it; directories left by killed or crashed runs (their
-// pid gone) are removed on the next start.
+// threads never stop), so no destructor would remove it (hence not testing::TempDir); directories left by
+// killed or crashed runs (their pid gone) are removed on the next start.
 inline std::filesystem::path FuzzTempDir() {
     std::filesystem::path base = std::filesystem::exists("/dev/shm") ? std::filesystem::path("/dev/shm")
                                                                      : std::filesystem::temp_directory_path();
@@ -120,8 +101,9 @@ struct FuzzService {
     cache::L1Cache l1;
     cache::LinkResolver resolver;
     queue::InProcessClickQueue queue;
-    FixedClock clock;
-    SeededRandom random;
+    testing::FakeClock clock;  // stands still at its default time
+    // Not secure, and need not be: deterministic slugs keep crashes reproducible.
+    testing::SeededRandom random{12345};
     metrics::Registry registry;
     http::HandlerContext ctx;
 };

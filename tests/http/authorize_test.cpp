@@ -6,8 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
-#include <filesystem>
-#include <random>
 
 #include "cache/link_resolver.hpp"
 #include "http/dispatcher.hpp"
@@ -15,27 +13,16 @@
 #include "queue/in_process/in_process_click_queue.hpp"
 #include "store/sqlite/sqlite_auth_store.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
+#include "support/fakes.hpp"
 #include "support/run_awaitable.hpp"
 
 namespace shortener::http {
 namespace {
 
+using shortener::testing::FakeClock;
 using shortener::testing::RunAwaitable;
-
-class Clock final : public core::Clock {
-  public:
-    std::chrono::system_clock::time_point Now() const noexcept override { return std::chrono::system_clock::now(); }
-};
-
-class Random final : public core::RandomSource {
-  public:
-    void Fill(std::span<std::uint8_t> out) noexcept override {
-        for (auto& b : out) b = static_cast<std::uint8_t>(engine_());
-    }
-
-  private:
-    std::mt19937 engine_{42};
-};
+using shortener::testing::SeededRandom;
+using shortener::testing::TempDir;
 
 struct Call {
     Method method = Method::kGet;
@@ -47,8 +34,8 @@ struct Call {
 class AuthorizeTest : public ::testing::Test {
   protected:
     AuthorizeTest()
-        : dir_(std::filesystem::temp_directory_path() / ("authorize-" + std::to_string(std::random_device{}()))),
-          db_((std::filesystem::create_directories(dir_), std::make_shared<store::SqliteDb>((dir_ / "t.db").string()))),
+        : dir_("authorize-"),
+          db_(std::make_shared<store::SqliteDb>(dir_.File("t.db"))),
           links_(db_),
           auth_store_(db_),
           l1_(cache::L1Options{}),
@@ -66,7 +53,6 @@ class AuthorizeTest : public ::testing::Test {
         alice_ = *RunAwaitable(auth_store_.CreateUser({"alice@example.com", "", false, {}}));
         bob_ = *RunAwaitable(auth_store_.CreateUser({"bob@example.com", "", false, {}}));
     }
-    ~AuthorizeTest() override { std::filesystem::remove_all(dir_); }
 
     std::string Key(std::int64_t user, const std::string& scopes) {
         std::string key = auth::GenerateApiKey();
@@ -100,15 +86,15 @@ class AuthorizeTest : public ::testing::Test {
         return Send({Method::kPost, "/api/v1/links", std::move(headers), std::move(body)});
     }
 
-    std::filesystem::path dir_;
+    TempDir dir_;
     std::shared_ptr<store::SqliteDb> db_;
     store::SqliteLinkStore links_;
     store::SqliteAuthStore auth_store_;
     cache::L1Cache l1_;
     cache::LinkResolver resolver_;
     queue::InProcessClickQueue queue_;
-    Clock clock_;
-    Random random_;
+    FakeClock clock_;
+    SeededRandom random_{42};
     metrics::Registry registry_;
     auth::Authenticator authenticator_;
     auth::PasswordHasher passwords_{1};

@@ -9,8 +9,6 @@
 #include <unistd.h>
 
 #include <boost/json/parse.hpp>
-#include <filesystem>
-#include <random>
 
 #include "cache/link_resolver.hpp"
 #include "http/dispatcher.hpp"
@@ -19,35 +17,22 @@
 #include "queue/in_process/in_process_click_queue.hpp"
 #include "store/sqlite/sqlite_stats_store.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
+#include "support/fakes.hpp"
 #include "support/run_awaitable.hpp"
 
 namespace shortener::http {
 namespace {
 
+using shortener::testing::FakeClock;
 using shortener::testing::RunAwaitable;
-
-class CountingRandom final : public core::RandomSource {
-  public:
-    void Fill(std::span<std::uint8_t> out) noexcept override {
-        for (auto& b : out) b = static_cast<std::uint8_t>(next_++);
-    }
-
-  private:
-    std::uint8_t next_ = 0;
-};
-
-class FixedClock final : public core::Clock {
-  public:
-    std::chrono::system_clock::time_point Now() const noexcept override {
-        return std::chrono::system_clock::time_point(std::chrono::milliseconds(1'750'000'000'000));
-    }
-};
+using shortener::testing::SequenceRandom;
+using shortener::testing::TempDir;
 
 class FuzzRegressionTest : public ::testing::Test {
   protected:
     FuzzRegressionTest()
-        : dir_(std::filesystem::temp_directory_path() / ("fuzz-regression-" + std::to_string(std::random_device{}()))),
-          db_((std::filesystem::create_directories(dir_), std::make_shared<store::SqliteDb>((dir_ / "t.db").string()))),
+        : dir_("fuzz-regression-"),
+          db_(std::make_shared<store::SqliteDb>(dir_.File("t.db"))),
           links_(db_),
           stats_(db_),
           l1_(cache::L1Options{}),
@@ -68,7 +53,6 @@ class FuzzRegressionTest : public ::testing::Test {
         data.header_count = 1;
         EXPECT_EQ(RunAwaitable(Dispatch(router_, Request(data, "192.0.2.1"))).response.status, 201u);
     }
-    ~FuzzRegressionTest() override { std::filesystem::remove_all(dir_); }
 
     Response Get(std::string target) {
         RequestData data;
@@ -83,15 +67,15 @@ class FuzzRegressionTest : public ::testing::Test {
         return std::string(boost::json::parse(r.body).at("error").at("code").as_string());
     }
 
-    std::filesystem::path dir_;
+    TempDir dir_;
     std::shared_ptr<store::SqliteDb> db_;
     store::SqliteLinkStore links_;
     store::SqliteStatsStore stats_;
     cache::L1Cache l1_;
     cache::LinkResolver resolver_;
     queue::InProcessClickQueue queue_;
-    FixedClock clock_;
-    CountingRandom random_;
+    FakeClock clock_;
+    SequenceRandom random_;
     metrics::Registry registry_;
     HandlerContext ctx_;
     Router router_;

@@ -3,8 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
-#include <filesystem>
-#include <random>
 
 #include "auth/password.hpp"
 #include "cache/link_resolver.hpp"
@@ -12,41 +10,22 @@
 #include "http/handlers/handlers.hpp"
 #include "queue/in_process/in_process_click_queue.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
+#include "support/fakes.hpp"
 #include "support/run_awaitable.hpp"
 
 namespace shortener::http {
 namespace {
 
+using shortener::testing::FakeClock;
 using shortener::testing::RunAwaitable;
-
-// Yields the alphabet indices of the given slugs, in turn, then repeats the last one.
-class ScriptedSlugs final : public core::RandomSource {
-  public:
-    explicit ScriptedSlugs(std::vector<std::string> slugs) : slugs_(std::move(slugs)) {}
-    void Fill(std::span<std::uint8_t> out) noexcept override {
-        const std::string& s = slugs_[std::min(next_, slugs_.size() - 1)];
-        if (out.size() == s.size()) ++next_;
-        for (std::size_t i = 0; i < out.size(); ++i) {
-            out[i] = i < s.size() ? static_cast<std::uint8_t>(core::kSlugAlphabet.find(s[i])) : 1;
-        }
-    }
-
-  private:
-    std::vector<std::string> slugs_;
-    std::size_t next_ = 0;
-};
-
-class FixedClock final : public core::Clock {
-  public:
-    std::chrono::system_clock::time_point Now() const noexcept override { return now; }
-    std::chrono::system_clock::time_point now{std::chrono::milliseconds(1'750'000'000'000)};
-};
+using shortener::testing::ScriptedSlugs;
+using shortener::testing::TempDir;
 
 class LinksHandlerTest : public ::testing::Test {
   protected:
     LinksHandlerTest()
-        : dir_(std::filesystem::temp_directory_path() / ("links-handler-" + std::to_string(std::random_device{}()))),
-          db_((std::filesystem::create_directories(dir_), std::make_shared<store::SqliteDb>((dir_ / "t.db").string()))),
+        : dir_("links-handler-"),
+          db_(std::make_shared<store::SqliteDb>(dir_.File("t.db"))),
           links_(db_),
           l1_(cache::L1Options{}),
           resolver_(links_, l1_),
@@ -64,7 +43,6 @@ class LinksHandlerTest : public ::testing::Test {
         AddLinkRoutes(router_, ctx_);
         AddRedirectRoute(router_, ctx_);
     }
-    ~LinksHandlerTest() override { std::filesystem::remove_all(dir_); }
 
     Response Post(std::string path, std::string body, std::string type = "application/json") {
         RequestData data;
@@ -108,13 +86,13 @@ class LinksHandlerTest : public ::testing::Test {
         return std::string(boost::json::parse(r.body).at("error").at("code").as_string());
     }
 
-    std::filesystem::path dir_;
+    TempDir dir_;
     std::shared_ptr<store::SqliteDb> db_;
     store::SqliteLinkStore links_;
     cache::L1Cache l1_;
     cache::LinkResolver resolver_;
     queue::InProcessClickQueue queue_;
-    FixedClock clock_;
+    FakeClock clock_;
     ScriptedSlugs random_;
     metrics::Registry registry_;
     auth::PasswordHasher passwords_{1};
@@ -293,7 +271,7 @@ TEST_F(LinksHandlerTest, ExpiredLinksSendVisitorsToExpiredUrl) {
                   .status,
               201u);
     EXPECT_EQ(Get("/bydate").status, 301u);
-    clock_.now += std::chrono::hours(2);
+    clock_.Advance(std::chrono::hours(2));
     auto late = Get("/bydate");
     EXPECT_EQ(late.status, 302u);  // not the link's 301: nobody may remember it
     EXPECT_EQ(late.location, "https://example.com/late");

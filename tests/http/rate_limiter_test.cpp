@@ -7,8 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <deque>
-#include <filesystem>
-#include <random>
 #include <stdexcept>
 
 #include "auth/authenticator.hpp"
@@ -18,19 +16,16 @@
 #include "http/rate_limit/rate_limit_guard.hpp"
 #include "store/sqlite/sqlite_auth_store.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
+#include "support/fakes.hpp"
 #include "support/run_awaitable.hpp"
 
 namespace shortener::http {
 namespace {
 
+using namespace std::chrono_literals;
+using shortener::testing::FakeClock;
 using shortener::testing::RunAwaitable;
-
-struct FakeClock {
-    double now = 1000;
-    std::function<double()> Fn() {
-        return [this] { return now; };
-    }
-};
+using shortener::testing::TempDir;
 
 TEST(TokenBucket, AllowsTheBurstThenRefusesWithRetryAfter) {
     const RateLimit limit{0.5, 3};  // one token every 2 s, 3 at most
@@ -59,7 +54,7 @@ TEST(TokenBucket, RefillStopsAtTheBurstAndIgnoresAClockGoingBack) {
 
 TEST(InProcessRateLimiter, LimitsEachBucketOnItsOwn) {
     FakeClock clock;
-    InProcessRateLimiter limiter({.max_buckets = 1000, .shards = 4, .now = clock.Fn()});
+    InProcessRateLimiter limiter({.max_buckets = 1000, .shards = 4, .now = clock.Seconds()});
     const RateLimit limit{1, 2};
     EXPECT_TRUE(limiter.TakeNow("a", limit).allowed);
     EXPECT_TRUE(limiter.TakeNow("a", limit).allowed);
@@ -67,7 +62,7 @@ TEST(InProcessRateLimiter, LimitsEachBucketOnItsOwn) {
     EXPECT_FALSE(denied.allowed);
     EXPECT_EQ(denied.retry_after.count(), 1);
     EXPECT_TRUE(limiter.TakeNow("b", limit).allowed);  // another client is untouched
-    clock.now += 1;
+    clock.Advance(1s);
     EXPECT_TRUE(limiter.TakeNow("a", limit).allowed);
     EXPECT_FALSE(limiter.TakeNow("a", limit).allowed);
     // The awaitable interface gives the same answers.
@@ -76,7 +71,7 @@ TEST(InProcessRateLimiter, LimitsEachBucketOnItsOwn) {
 
 TEST(InProcessRateLimiter, MemoryStaysBoundedUnderAFloodOfNewKeys) {
     FakeClock clock;
-    InProcessRateLimiter limiter({.max_buckets = 64, .shards = 4, .now = clock.Fn()});
+    InProcessRateLimiter limiter({.max_buckets = 64, .shards = 4, .now = clock.Seconds()});
     const RateLimit limit{1, 1};
     EXPECT_TRUE(limiter.TakeNow("victim", limit).allowed);
     for (int i = 0; i < 10'000; ++i) {
@@ -170,23 +165,17 @@ std::string HeaderOf(const Response& r, std::string_view name) {
     return {};
 }
 
-class SystemClock final : public core::Clock {
-  public:
-    std::chrono::system_clock::time_point Now() const noexcept override { return std::chrono::system_clock::now(); }
-};
-
 // Anonymous: creates 0.1/s burst 2, other calls 1/s burst 5 per address. Keys and sessions: 1/s burst 4.
 class GuardedRouter : public ::testing::Test {
   protected:
     GuardedRouter()
-        : dir_(std::filesystem::temp_directory_path() / ("guard-" + std::to_string(std::random_device{}()))),
-          db_((std::filesystem::create_directories(dir_), std::make_shared<store::SqliteDb>((dir_ / "t.db").string()))),
+        : dir_("guard-"),
+          db_(std::make_shared<store::SqliteDb>(dir_.File("t.db"))),
           auth_store_(db_),
-          authenticator_(auth_store_, system_clock_) {
+          authenticator_(auth_store_, clock_) {
         db_->Migrate(store::SqliteMigrations());
         alice_ = *RunAwaitable(auth_store_.CreateUser({"alice@example.com", "", false, {}}));
     }
-    ~GuardedRouter() override { std::filesystem::remove_all(dir_); }
 
     void SetUp() override {
         router_.Add({Method::kPost}, "/api/v1/links", "links_create", Ok(), RouteClass::kCreate);
@@ -206,15 +195,14 @@ class GuardedRouter : public ::testing::Test {
         return {{"authorization", "Bearer " + key}};
     }
 
-    std::filesystem::path dir_;
+    TempDir dir_;
     std::shared_ptr<store::SqliteDb> db_;
     store::SqliteAuthStore auth_store_;
-    SystemClock system_clock_;
+    FakeClock clock_;  // the authenticator's and the limiter's
     auth::Authenticator authenticator_;
     store::User alice_;
     std::deque<std::string> keys_;
-    FakeClock clock_;
-    InProcessRateLimiter limiter_{{.max_buckets = 1000, .shards = 2, .now = clock_.Fn()}};
+    InProcessRateLimiter limiter_{{.max_buckets = 1000, .shards = 2, .now = clock_.Seconds()}};
     metrics::Registry registry_;
     RateLimitGuard guard_{limiter_,
                           {RateLimit{0.1, 2}, RateLimit{1, 5}, RateLimit{1, 4}},
@@ -240,7 +228,7 @@ TEST_F(GuardedRouter, CreationGets429WithRetryAfterAfterTheBurst) {
     for (int i = 0; i < 50; ++i) EXPECT_EQ(Send(router_, {Method::kGet, "/healthz"}).status, 200u);
     // Another address is a new bucket; time refills.
     EXPECT_EQ(Send(router_, {Method::kPost, "/api/v1/links", "192.0.2.2"}).status, 200u);
-    clock_.now += 10;
+    clock_.Advance(10s);
     EXPECT_EQ(Send(router_, create).status, 200u);
     EXPECT_NE(registry_.Render().find(R"(shortener_rate_limited_total{class="create",bucket="address"} 1)"),
               std::string::npos)
@@ -355,7 +343,7 @@ TEST_F(GuardedRouter, LookupsOfUnknownCredentialsAreBoundedPerAddress) {
 
 TEST(RateLimitGuardModeNone, TheOwnerIsLimitedOnlyWhenAskedTo) {
     FakeClock clock;
-    InProcessRateLimiter limiter{{.max_buckets = 100, .shards = 1, .now = clock.Fn()}};
+    InProcessRateLimiter limiter{{.max_buckets = 100, .shards = 1, .now = clock.Seconds()}};
     metrics::Registry registry;
     Router open;
     RateLimitGuard unlimited{limiter, {RateLimit{0.1, 2}, RateLimit{1, 5}, std::nullopt}, {}, registry};

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "http/dispatcher.hpp"
+#include "support/fakes.hpp"
 #include "support/run_awaitable.hpp"
 
 namespace shortener::http {
@@ -32,8 +33,6 @@ std::string Header(const Response& r, std::string_view name) {
 class StaticHandler : public ::testing::Test {
   protected:
     void SetUp() override {
-        root_ = fs::temp_directory_path() / ("static-test-" + std::to_string(::getpid()));
-        fs::remove_all(root_);
         Write(root_ / "out/index.html", "<html>home</html>");
         Write(root_ / "out/404.html", "<html>not found</html>");
         Write(root_ / "out/app/links/index.html", "<html>links</html>");
@@ -54,7 +53,6 @@ class StaticHandler : public ::testing::Test {
                         co_return Response::Text(302, "slug:" + std::string(p.Get("slug")));
                     });
     }
-    void TearDown() override { fs::remove_all(root_); }
 
     Response Get(std::string target, std::vector<HeaderField> headers = {}) {
         RequestData data;
@@ -66,7 +64,8 @@ class StaticHandler : public ::testing::Test {
         return RunAwaitable(Dispatch(router_, req)).response;
     }
 
-    fs::path root_;
+    shortener::testing::TempDir dir_{"static-test-"};
+    const fs::path root_ = dir_.path();
     Router router_;
 };
 

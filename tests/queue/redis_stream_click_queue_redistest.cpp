@@ -6,6 +6,7 @@
 
 #include "queue/redis_streams/click_codec.hpp"
 #include "queue/redis_streams/redis_stream_click_queue.hpp"
+#include "support/fakes.hpp"
 #include "support/redis_env.hpp"
 #include "support/run_awaitable.hpp"
 
@@ -14,16 +15,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::RunAwaitable;
-
-class FixedRandom final : public core::RandomSource {
-  public:
-    void Fill(std::span<std::uint8_t> out) noexcept override {
-        for (auto& b : out) b = static_cast<std::uint8_t>(next_++ * 131 + 7);
-    }
-
-  private:
-    std::uint64_t next_ = 1;
-};
+using testing::SequenceRandom;
+using testing::TempDir;
+using testing::WaitUntil;
 
 core::ClickEvent MakeClick(core::EventIdGenerator& ids, core::LinkId link, std::string ua = "UA/1.0") {
     auto at = core::FromUnixMillis(1'790'000'000'123);
@@ -39,7 +33,7 @@ core::ClickEvent MakeClick(core::EventIdGenerator& ids, core::LinkId link, std::
 }
 
 TEST(ClickCodec, RoundTripsEveryField) {
-    FixedRandom random;
+    SequenceRandom random;
     core::EventIdGenerator ids(random);
     auto click = MakeClick(ids, 4);
     auto decoded = DecodeClick(EncodeClick(click));
@@ -65,7 +59,7 @@ TEST(ClickCodec, RejectsMalformedEntriesWithAReason) {
 }
 
 TEST(ClickCodec, EntriesCarryManyClicksAndReportBadOnes) {
-    FixedRandom random;
+    SequenceRandom random;
     core::EventIdGenerator ids(random);
     std::vector<std::vector<std::string>> clicks{
         EncodeClick(MakeClick(ids, 1)), {"v", "1", "id", "x"}, EncodeClick(MakeClick(ids, 2))};
@@ -92,15 +86,6 @@ TEST(ClickCodec, JournalRecordsSurviveATornTail) {
     ASSERT_TRUE(ReadRecord(data, pos, fields));
     EXPECT_EQ(fields, (std::vector<std::string>{"a", "b"}));
     EXPECT_FALSE(ReadRecord(data, pos, fields));
-}
-
-bool WaitUntil(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 5000ms) {
-    auto end = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < end) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(5ms);
-    }
-    return pred();
 }
 
 struct Fixture {
@@ -141,7 +126,7 @@ TEST(RedisStreamClickQueue, DeliversEveryClickOnceAndTrimsOnlyAcknowledgedEntrie
     SHORTENER_REQUIRE_REDIS(url);
     Fixture f(url);
     RunAwaitable(EnsureGroup(*f.client, f.options));
-    FixedRandom random;
+    SequenceRandom random;
     core::EventIdGenerator ids(random);
     RedisStreamClickSink sink(f.client, f.options);
     sink.Start();
@@ -185,7 +170,7 @@ TEST(RedisStreamClickQueue, LiveConsumerClaimsWhatADeadOneLeftPending) {
     f.options.claim_idle = 200ms;
     f.options.claim_every = 50ms;
     RunAwaitable(EnsureGroup(*f.client, f.options));
-    FixedRandom random;
+    SequenceRandom random;
     core::EventIdGenerator ids(random);
     RedisStreamClickSink sink(f.client, f.options);
     sink.Start();
@@ -208,7 +193,7 @@ TEST(RedisStreamClickQueue, MalformedEntriesGoToTheDeadLetterStreamAndDoNotBlock
     Fixture f(url);
     RunAwaitable(EnsureGroup(*f.client, f.options));
     RunAwaitable(f.client->Call({"XADD", f.options.stream, "*", "v", "1", "id", "garbage"}));
-    FixedRandom random;
+    SequenceRandom random;
     core::EventIdGenerator ids(random);
     RedisStreamClickSink sink(f.client, f.options);
     sink.Start();
@@ -230,12 +215,11 @@ TEST(RedisStreamClickQueue, JournalsWhileRedisIsDownAndReplaysLater) {
     SHORTENER_REQUIRE_REDIS(url);
     Fixture f(url);
     RunAwaitable(EnsureGroup(*f.client, f.options));
-    auto dir = std::filesystem::temp_directory_path() / testing::UniqueName("shortener-journal-");
-    std::filesystem::create_directories(dir);
+    TempDir dir("shortener-journal-");
     auto options = f.options;
-    options.journal_path = (dir / "click-journal.bin").string();
+    options.journal_path = dir.File("click-journal.bin");
     options.spill_threshold = 10;
-    FixedRandom random;
+    SequenceRandom random;
     core::EventIdGenerator ids(random);
     std::set<std::string> sent;
     {
@@ -267,7 +251,6 @@ TEST(RedisStreamClickQueue, JournalsWhileRedisIsDownAndReplaysLater) {
     EXPECT_TRUE(WaitUntil([&] { return sink.Journaled() == 0; }));
     EXPECT_EQ(std::filesystem::file_size(options.journal_path), 0u);
     sink.Stop();
-    std::filesystem::remove_all(dir);
 }
 
 }  // namespace

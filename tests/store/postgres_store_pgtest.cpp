@@ -91,6 +91,7 @@ class PrivateServer {
     static constexpr const char* kBin = "/usr/lib/postgresql/15/bin";
 
     PrivateServer() {
+        // Not testing::TempDir: the server's Unix socket lives here, and a short /tmp path keeps it under 108 bytes.
         char tmpl[] = "/tmp/shortener-pgtest.XXXXXX";
         if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
         dir_ = tmpl;

@@ -2,19 +2,16 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <random>
-
 #include "store/sqlite/sqlite_stores.hpp"
+#include "support/fakes.hpp"
 
 namespace shortener::store {
 namespace {
 
 TEST(SqliteSaltStore, InsertIfAbsentSharedAcrossInstancesAndForgets) {
-    auto dir = std::filesystem::temp_directory_path() / ("salt-test-" + std::to_string(std::random_device{}()));
-    std::filesystem::create_directories(dir);
+    shortener::testing::TempDir dir("salt-test-");
     {
-        SqliteDb db((dir / "t.db").string());
+        SqliteDb db(dir.File("t.db"));
         db.Migrate(SqliteMigrations());
         SqliteSaltStore a(db), b(db);
         enrich::Salt s1{}, s2{};
@@ -30,7 +27,6 @@ TEST(SqliteSaltStore, InsertIfAbsentSharedAcrossInstancesAndForgets) {
         ASSERT_TRUE(count.Step());
         EXPECT_EQ(count.Int(0), 2);
     }
-    std::filesystem::remove_all(dir);
 }
 
 }  // namespace

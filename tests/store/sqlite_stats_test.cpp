@@ -1,26 +1,17 @@
 // The stats contract (stats_contract.hpp) over the SQLite adapter, and the rollup migration's backfill.
 
-#include <filesystem>
-#include <random>
-
 #include "stats_contract.hpp"
 #include "store/sqlite/sqlite_stats_store.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
+#include "support/fakes.hpp"
 
 namespace shortener::store {
 namespace {
 
 class SqliteStatsBackend {
   public:
-    SqliteStatsBackend() {
-        std::random_device rd;
-        dir_ =
-            std::filesystem::temp_directory_path() / ("shortener-stats-" + std::to_string(rd()) + std::to_string(rd()));
-        std::filesystem::create_directories(dir_);
-    }
-    ~SqliteStatsBackend() { std::filesystem::remove_all(dir_); }
     void Open() {
-        db_ = std::make_shared<SqliteDb>((dir_ / "test.db").string());
+        db_ = std::make_shared<SqliteDb>(dir_.File("test.db"));
         db_->Migrate(SqliteMigrations());
         links_ = std::make_unique<SqliteLinkStore>(db_);
         clicks_ = std::make_unique<SqliteClickStore>(db_);
@@ -37,7 +28,7 @@ class SqliteStatsBackend {
     StatsStore& stats() { return *stats_; }
 
   private:
-    std::filesystem::path dir_;
+    shortener::testing::TempDir dir_{"shortener-stats-"};
     std::shared_ptr<SqliteDb> db_;
     std::unique_ptr<SqliteLinkStore> links_;
     std::unique_ptr<SqliteClickStore> clicks_;

@@ -1,32 +1,16 @@
 // The store contract (store_contract.hpp) over the SQLite adapter, plus SQLite-only checks.
 
-#include <filesystem>
-#include <random>
-
 #include "auth_contract.hpp"
 #include "store/sqlite/sqlite_auth_store.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
 #include "store_contract.hpp"
+#include "support/fakes.hpp"
 
 namespace shortener::store {
 namespace {
 
 using contract::RawClick;
-
-class TempDir {
-  public:
-    TempDir() {
-        std::random_device rd;
-        path_ =
-            std::filesystem::temp_directory_path() / ("shortener-test-" + std::to_string(rd()) + std::to_string(rd()));
-        std::filesystem::create_directories(path_);
-    }
-    ~TempDir() { std::filesystem::remove_all(path_); }
-    const std::filesystem::path& path() const { return path_; }
-
-  private:
-    std::filesystem::path path_;
-};
+using shortener::testing::TempDir;
 
 class SqliteBackend {
   public:

@@ -34,6 +34,10 @@ class FakeClock final : public core::Clock {
         ms_.store(std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
     }
     void Advance(std::chrono::milliseconds d) { ms_.fetch_add(d.count()); }
+    /// The same time in seconds, for the parts that take a `std::function<double()>` (the rate limiter).
+    std::function<double()> Seconds() const {
+        return [this] { return static_cast<double>(ms_.load()) / 1000.0; };
+    }
 
   private:
     std::atomic<std::int64_t> ms_;
@@ -53,14 +57,20 @@ class SequenceRandom final : public core::RandomSource {
 /// A seeded Mersenne twister: spread-out bytes, reproducible (thread-safe).
 class SeededRandom final : public core::RandomSource {
   public:
-    explicit SeededRandom(std::uint32_t seed = 42) : engine_(seed) {}
+    explicit SeededRandom(std::uint32_t seed = 42) : seed_(seed), engine_(seed) {}
     void Fill(std::span<std::uint8_t> out) noexcept override {
         std::lock_guard lock(mutex_);
         for (auto& b : out) b = static_cast<std::uint8_t>(engine_());
     }
+    /// Starts the same sequence again (the fuzz harness resets before every input).
+    void Reset() {
+        std::lock_guard lock(mutex_);
+        engine_.seed(seed_);
+    }
 
   private:
     std::mutex mutex_;
+    std::uint32_t seed_;
     std::mt19937 engine_;
 };
 
