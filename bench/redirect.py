@@ -24,6 +24,8 @@ import urllib.request
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("SHORTENER_BIN", os.path.join(REPO, "build", "shortener"))
+# An earlier build to compare with in the same run (before/after rows), e.g. a worktree of the previous commit.
+COMPARE_BIN = os.environ.get("COMPARE_BIN", "")
 TARGETS = os.environ.get("TARGETS", "embedded").split()
 LINKS = int(os.environ.get("LINKS", "10000"))
 DURATION = int(os.environ.get("DURATION", "8"))
@@ -159,35 +161,45 @@ http {{
 class Shortener:
     """One target: `serve` (embedded), or `serve` + `worker` beside the test services (distributed)."""
 
-    def __init__(self, mode, work):
-        self.mode, self.port = mode, free_port()
+    def __init__(self, mode, work, binary, label):
+        self.mode, self.port, self.label = mode, free_port(), label
         env = dict(os.environ, SHORTENER_LISTEN=f"127.0.0.1:{self.port}",
-                   SHORTENER_DATA_DIR=os.path.join(work, mode), SHORTENER_TRUSTED_PROXIES="127.0.0.1/32",
+                   SHORTENER_DATA_DIR=os.path.join(work, mode + label), SHORTENER_TRUSTED_PROXIES="127.0.0.1/32",
                    SHORTENER_RATE_LIMIT_CREATE="0", SHORTENER_RATE_LIMIT_API="0", SHORTENER_LOG_LEVEL="warn",
                    SHORTENER_CACHE_SIZE=str(max(100000, LINKS * 2)), **EXTRA_ENV)
         self.services = os.environ.get("SERVICES_DIR", "")
+        self.dsn = ""
         if mode == "distributed":
-            env.update(DATABASE_URL=os.environ["SHORTENER_TEST_PG_DSN"],
+            # A database of its own per instance, so that a before/after pair counts only its own clicks.
+            admin = os.environ["SHORTENER_TEST_PG_DSN"]
+            subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE bench_{label}"], check=True)
+            self.dsn = admin.rsplit("/", 1)[0] + f"/bench_{label}"
+            env.update(DATABASE_URL=self.dsn,
                        REDIS_URL=os.environ["SHORTENER_TEST_REDIS_URL"], SHORTENER_REDIS_PREFIX=f"b{self.port}:")
-        self.log = open(os.path.join(work, f"{mode}.log"), "w")
-        self.serve = subprocess.Popen([BIN, "serve"], env=env, stdout=self.log, stderr=self.log)
+        self.log = open(os.path.join(work, f"{mode}-{label}.log"), "w")
+        self.serve = subprocess.Popen([binary, "serve"], env=env, stdout=self.log, stderr=self.log)
         self.worker = None
         if mode == "distributed":
-            wenv = dict(env, SHORTENER_DATA_DIR=os.path.join(work, "worker"))
+            wenv = dict(env, SHORTENER_DATA_DIR=os.path.join(work, "worker" + label))
             wenv.pop("SHORTENER_LISTEN")
-            self.worker = subprocess.Popen([BIN, "worker"], env=wenv, stdout=self.log, stderr=self.log)
+            self.worker = subprocess.Popen([binary, "worker"], env=wenv, stdout=self.log, stderr=self.log)
         wait_http(f"http://127.0.0.1:{self.port}/healthz", self.serve)
 
     def base(self):
         return f"http://127.0.0.1:{self.port}"
 
+    def metric(self, name):
+        m = re.search(rf"^{name}(?:\{{[^}}]*\}})? (\S+)", http(self.base() + "/metrics"), re.M)
+        return int(float(m.group(1))) if m else 0
+
+    def dropped(self):
+        """Clicks the serve process dropped (its click queue full): never stored, so not waited for."""
+        return self.metric("shortener_clicks_dropped_total")
+
     def stored(self):
         if self.mode == "embedded":
-            text = http(self.base() + "/metrics")
-            m = re.search(r"^shortener_clicks_stored_total(?:\{[^}]*\})? (\S+)", text, re.M)
-            return int(float(m.group(1))) if m else 0
-        dsn = os.environ["SHORTENER_TEST_PG_DSN"]
-        out = subprocess.run(["psql", dsn, "-qAtc", "SELECT coalesce(sum(clicks), 0) FROM links"],
+            return self.metric("shortener_clicks_stored_total")
+        out = subprocess.run(["psql", self.dsn, "-qAtc", "SELECT coalesce(sum(clicks), 0) FROM links"],
                              capture_output=True, text=True, check=True).stdout
         return int(out.strip())
 
@@ -241,22 +253,25 @@ def run_wrk(port, lua, links, prefix):
 
 def measure(server, lua, links, prefix):
     """One wrk run; for a shortener, wait until every click of it is stored. Returns wrk's figures + CPU µs/req."""
-    before_stored = server.stored() if isinstance(server, Shortener) else 0
+    shortener = isinstance(server, Shortener)
+    before_stored = server.stored() if shortener else 0
+    before_dropped = server.dropped() if shortener else 0
     cpu0, t0 = server.cpu(), time.time()
     r = run_wrk(server.port, lua, links, prefix)
     r["drain_s"] = 0.0
-    if isinstance(server, Shortener):
+    if shortener:
         load_end, last, stable_since = time.time(), -1, time.time()
         deadline = load_end + 600
         while time.time() < deadline:
+            dropped = server.dropped() - before_dropped
             now = server.stored() - before_stored
             if now != last:
                 last, stable_since = now, time.time()
-            if now >= r["requests"] and time.time() - stable_since >= 1.0:
+            if now + dropped >= r["requests"] and time.time() - stable_since >= 1.0:
                 break
             time.sleep(0.25)
         r["drain_s"] = max(0.0, stable_since - load_end)
-        r["stored"] = last
+        r["stored"], r["dropped"] = last, dropped
     cpu1 = server.cpu()
     r["wall_s"] = time.time() - t0
     r["cpu"] = {k: (cpu1[k] - cpu0[k]) / TICK * 1e6 / max(1, r["requests"]) for k in cpu0}
@@ -274,13 +289,14 @@ def report(target, rows, out):
     keys = list(rows[next(k for k in rows if k != "nginx")][0]["cpu"].keys())
     out.append(f"\n### {target}\n")
     out.append("| server | req/s | p50 µs | p99 µs | CPU µs/redirect | " + " | ".join(keys) +
-               " | drain s | clicks stored / answered |")
+               " | drain s | clicks stored / dropped / answered |")
     out.append("|---|" + "---:|" * (6 + len(keys)))
     for name, runs in rows.items():
         cells = [f"{median_of(runs, 'rps'):,.0f}", f"{median_of(runs, 'p50'):,.0f}",
                  f"{median_of(runs, 'p99'):,.0f}", f"{median_of(runs, 'cpu_total'):.2f}"]
         cells += [f"{median_of(runs, 'cpu', k):.2f}" if k in runs[0]["cpu"] else "" for k in keys]
-        stored = f"{sum(r.get('stored', 0) for r in runs):,} / {sum(r['requests'] for r in runs):,}" \
+        stored = f"{sum(r.get('stored', 0) for r in runs):,} / {sum(r.get('dropped', 0) for r in runs):,} / " \
+            f"{sum(r['requests'] for r in runs):,}" \
             if name != "nginx" else ""
         cells += [f"{median_of(runs, 'drain_s'):.1f}" if name != "nginx" else "", stored]
         out.append(f"| {name} | " + " | ".join(cells) + " |")
@@ -297,6 +313,34 @@ def report(target, rows, out):
         f"{name} " + ", ".join(f"{r['rps']:,.0f}/s {r['cpu_total']:.1f}µs" for r in runs) for name, runs in rows.items()))
 
 
+def run_target(target, nginx, lua, work, out):
+    """nginx and every build of the shortener (this one, and COMPARE_BIN's), alternating, ROUNDS times."""
+    builds = ([("before", COMPARE_BIN)] if COMPARE_BIN else []) + [("after", BIN)]
+    servers = []
+    try:
+        for label, binary in builds:
+            s = Shortener(target, work, binary, label)
+            servers.append(s)
+            started = time.time()
+            s.create_links("rl-")
+            http(s.base() + "/api/v1/links", json.dumps({"url": TARGET_URL, "slug": "one0"}).encode())
+            log(f"{target} {label}: {LINKS} links created in {time.time() - started:.1f} s")
+        name = (lambda s, what: f"{target}{' ' + s.label if COMPARE_BIN else ''}, {what}")
+        rows = {"nginx": []}
+        for rnd in range(ROUNDS):
+            rows["nginx"].append(measure(nginx, lua, LINKS, "rl-"))
+            for s in servers:
+                rows.setdefault(name(s, f"{LINKS:,} slugs"), []).append(measure(s, lua, LINKS, "rl-"))
+                if SINGLE:
+                    rows.setdefault(name(s, "1 slug"), []).append(measure(s, lua, 1, "one"))
+            log(f"{target} round {rnd + 1}: " + ", ".join(
+                f"{k} {v[-1]['rps']:,.0f}/s {v[-1]['cpu_total']:.1f}µs" for k, v in rows.items()))
+        report(target, rows, out)
+    finally:
+        for s in servers:
+            s.stop()
+
+
 def main():
     work = tempfile.mkdtemp(prefix="redirect-bench.")
     lua = os.path.join(work, "bench.lua")
@@ -311,25 +355,7 @@ def main():
         out.append(f"- shortener settings: {' '.join(f'{k}={v}' for k, v in EXTRA_ENV.items())}")
     try:
         for target in TARGETS:
-            s = Shortener(target, work)
-            try:
-                started = time.time()
-                s.create_links("rl-")
-                http(s.base() + "/api/v1/links", json.dumps({"url": TARGET_URL, "slug": "one0"}).encode())
-                log(f"{target}: {LINKS} links created in {time.time() - started:.1f} s")
-                rows = {"nginx": [], f"{target}, {LINKS:,} slugs": []}
-                if SINGLE:
-                    rows[f"{target}, 1 slug"] = []
-                for rnd in range(ROUNDS):
-                    rows["nginx"].append(measure(nginx, lua, LINKS, "rl-"))
-                    rows[f"{target}, {LINKS:,} slugs"].append(measure(s, lua, LINKS, "rl-"))
-                    if SINGLE:
-                        rows[f"{target}, 1 slug"].append(measure(s, lua, 1, "one"))
-                    log(f"{target} round {rnd + 1}: " + ", ".join(
-                        f"{k} {v[-1]['rps']:,.0f}/s {v[-1]['cpu_total']:.1f}µs" for k, v in rows.items()))
-                report(target, rows, out)
-            finally:
-                s.stop()
+            run_target(target, nginx, lua, work, out)
     finally:
         nginx.proc.terminate()
         nginx.proc.wait(10)
@@ -345,4 +371,6 @@ def main():
 
 
 if __name__ == "__main__":
+    import signal
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanup (finally blocks) on TERM too
     main()

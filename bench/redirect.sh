@@ -10,6 +10,7 @@
 #   LINKS          slugs cycled (default 10000)         SINGLE    1 = add the single-slug row (default 1)
 #   DURATION       seconds per wrk run (default 8)      ROUNDS    alternating rounds, medians (default 3)
 #   THREADS, CONNECTIONS  wrk -t / -c (default 2 / 64)
+#   COMPARE_BIN    an earlier build measured in the same run (before/after rows)
 #   SHORTENER_EXTRA_ENV   "NAME=VALUE ..." given to the shortener (e.g. a setting under test)
 #   OUT            Markdown report (default bench/results/redirect-<UTC time>.md)
 # Distributed mode starts a private PostgreSQL 15 and Redis 7 (scripts/test-services.sh: fsync off, as in the tests).
