@@ -113,7 +113,7 @@ void CheckChoice(const std::string& env, const std::string& v, const std::vector
 }
 
 Apply OneOf(std::string Config::*field, std::vector<std::string> choices) {
-    return [=](const std::string& env, const std::string& v, Config& c) {
+    return [field, choices = std::move(choices)](const std::string& env, const std::string& v, Config& c) {
         CheckChoice(env, v, choices);
         c.*field = v;
     };
@@ -121,7 +121,8 @@ Apply OneOf(std::string Config::*field, std::vector<std::string> choices) {
 
 // Two words; `field` is true for `yes`.
 Apply Switch(bool Config::*field, std::vector<std::string> choices, std::string yes) {
-    return [=](const std::string& env, const std::string& v, Config& c) {
+    return [field, choices = std::move(choices), yes = std::move(yes)](const std::string& env, const std::string& v,
+                                                                       Config& c) {
         CheckChoice(env, v, choices);
         c.*field = v == yes;
     };
