@@ -36,7 +36,7 @@ std::uint64_t Counter::Value() const noexcept {
 Histogram::Histogram(std::vector<double> bounds, double resolution)
     : bounds_(std::move(bounds)), resolution_(resolution) {
     std::sort(bounds_.begin(), bounds_.end());
-    blocks_.reset(new Block[Row() * kShards / 8]);
+    blocks_ = std::make_unique<Block[]>(Row() * kShards / 8);
     for (std::size_t shard = 0; shard < kShards; ++shard) {
         for (std::size_t i = 0; i < Row(); ++i) Cell(shard, i).store(0, std::memory_order_relaxed);
     }
