@@ -196,6 +196,7 @@ const Setting* FindFlag(const std::string& flag) {
 }  // namespace
 
 // clang-format off
+// NOLINTNEXTLINE(readability-function-size): a table, one row per setting
 const std::vector<Setting>& Settings() {
     using C = Config;
     static const std::vector<Setting> settings = {
