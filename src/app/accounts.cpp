@@ -54,7 +54,7 @@ CommandArgs SplitArgs(const std::vector<std::string>& args, std::initializer_lis
                       std::initializer_list<std::string_view> switch_flags) {
     CommandArgs out;
     for (std::size_t i = 0; i < args.size(); ++i) {
-        std::string arg = args[i];
+        const std::string& arg = args[i];
         std::string flag = arg.substr(0, arg.find('='));
         if (std::find(value_flags.begin(), value_flags.end(), flag) != value_flags.end()) {
             if (arg.size() > flag.size()) {
@@ -106,7 +106,7 @@ T Run(boost::asio::awaitable<T> task) {
     boost::asio::io_context io;
     std::optional<T> result;
     std::exception_ptr error;
-    boost::asio::co_spawn(io, std::move(task), [&](std::exception_ptr e, T v) {
+    boost::asio::co_spawn(io, std::move(task), [&](const std::exception_ptr& e, T v) {
         error = e;
         if (!e) result.emplace(std::move(v));
     });

@@ -182,7 +182,7 @@ void OpenSink(Distributed& d) {
     // The group exists before the first click, so no click is ever added before a worker can see it.
     client->SetOnConnect([weak = std::weak_ptr<redis::Client>(client), stream] {
         if (auto c = weak.lock())
-            c->Command({"XGROUP", "CREATE", stream.stream, stream.group, "0", "MKSTREAM"}, [](redis::Reply) {});
+            c->Command({"XGROUP", "CREATE", stream.stream, stream.group, "0", "MKSTREAM"}, [](const redis::Reply&) {});
     });
     d.sink = std::make_unique<queue::RedisStreamClickSink>(client, stream);
 }

@@ -40,7 +40,7 @@ double LagOfLastRead(const WorkerProbe& probe) {
     return std::max<double>(0, static_cast<double>(now - oldest) / 1000.0);
 }
 
-void LogFailure(std::exception_ptr e) {
+void LogFailure(const std::exception_ptr& e) {
     try {
         std::rethrow_exception(e);
     } catch (const std::exception& ex) {
@@ -69,14 +69,14 @@ void ClickWorkerThread::Start(std::function<void()> on_failure) {
     s.alive.store(true);
     boost::asio::co_spawn(s.context,
                           RunClickWorker(*a.source, *a.enricher, *a.clicks, s.probe, options, s.stop, a.live, a.stats),
-                          [&s, on_failure = std::move(on_failure)](std::exception_ptr e) {
+                          [&s, on_failure = std::move(on_failure)](const std::exception_ptr& e) {
                               s.alive.store(false);
                               s.done.set_value();
                               if (!e) return;
                               LogFailure(e);
                               if (on_failure) on_failure();
                           });
-    if (a.maintenance) boost::asio::co_spawn(s.context, a.maintenance(), [](std::exception_ptr) {});
+    if (a.maintenance) boost::asio::co_spawn(s.context, a.maintenance(), [](const std::exception_ptr&) {});
     s.thread = std::thread([&s] {
         pthread_setname_np(pthread_self(), "click-worker");
         s.context.run();

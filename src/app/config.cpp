@@ -113,7 +113,7 @@ void CheckChoice(const std::string& env, const std::string& v, const std::vector
 }
 
 Apply OneOf(std::string Config::*field, std::vector<std::string> choices) {
-    return [=](const std::string& env, const std::string& v, Config& c) {
+    return [field, choices = std::move(choices)](const std::string& env, const std::string& v, Config& c) {
         CheckChoice(env, v, choices);
         c.*field = v;
     };
@@ -121,7 +121,8 @@ Apply OneOf(std::string Config::*field, std::vector<std::string> choices) {
 
 // Two words; `field` is true for `yes`.
 Apply Switch(bool Config::*field, std::vector<std::string> choices, std::string yes) {
-    return [=](const std::string& env, const std::string& v, Config& c) {
+    return [field, choices = std::move(choices), yes = std::move(yes)](const std::string& env, const std::string& v,
+                                                                       Config& c) {
         CheckChoice(env, v, choices);
         c.*field = v == yes;
     };
@@ -195,6 +196,7 @@ const Setting* FindFlag(const std::string& flag) {
 }  // namespace
 
 // clang-format off
+// NOLINTNEXTLINE(readability-function-size): a table, one row per setting
 const std::vector<Setting>& Settings() {
     using C = Config;
     static const std::vector<Setting> settings = {

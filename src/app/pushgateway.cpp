@@ -27,7 +27,7 @@ std::string PathSafe(const std::string& s) {
 
 }  // namespace
 
-PushgatewayPusher::PushgatewayPusher(std::string url, std::string job, std::string instance,
+PushgatewayPusher::PushgatewayPusher(const std::string& url, const std::string& job, const std::string& instance,
                                      const metrics::Registry& registry, std::chrono::milliseconds interval)
     : registry_(registry), interval_(interval) {
     if (url.rfind("http://", 0) != 0) throw std::invalid_argument("PUSHGATEWAY_URL must start with http://");

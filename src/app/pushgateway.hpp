@@ -16,8 +16,8 @@ namespace shortener::app {
 class PushgatewayPusher {
   public:
     /// `url` is http://host:port[/]; metrics go to <url>/metrics/job/<job>/instance/<instance>.
-    PushgatewayPusher(std::string url, std::string job, std::string instance, const metrics::Registry& registry,
-                      std::chrono::milliseconds interval);
+    PushgatewayPusher(const std::string& url, const std::string& job, const std::string& instance,
+                      const metrics::Registry& registry, std::chrono::milliseconds interval);
     ~PushgatewayPusher();  // pushes once more, then stops
 
     /// One push now; returns the HTTP status (0 if the gateway could not be reached).

@@ -225,9 +225,11 @@ std::string ResolveClientAddress(std::string_view peer, const ForwardingHeaders&
         hops = ParseForwardedFor(headers.forwarded);
     }
 
-    IpAddress best = *peer_addr;  // the nearest address known so far, walking away from us
-    for (auto it = hops.rbegin(); it != hops.rend(); ++it) {
-        auto hop = IpAddress::ParseLoose(*it);
+    // Walk away from us: the nearest hop is the last one listed.
+    std::reverse(hops.begin(), hops.end());
+    IpAddress best = *peer_addr;  // the nearest address known so far
+    for (const auto& text : hops) {
+        auto hop = IpAddress::ParseLoose(text);
         if (!hop) break;  // unparseable: we cannot trust anything to its left
         best = *hop;
         if (!trusted.Contains(*hop)) break;

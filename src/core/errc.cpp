@@ -10,6 +10,7 @@ struct ErrcInfo {
     std::string_view message;
 };
 
+// NOLINTNEXTLINE(readability-function-size): a table, one case per Errc
 ErrcInfo Info(Errc e) noexcept {
     switch (e) {
         case Errc::kOk:

@@ -100,7 +100,7 @@ std::string_view TrimSpaces(std::string_view s) {
 
 }  // namespace
 
-ReferrerClassifier::ReferrerClassifier(std::string_view referrers_json, std::vector<std::string> own_hosts) {
+ReferrerClassifier::ReferrerClassifier(std::string_view referrers_json, const std::vector<std::string>& own_hosts) {
     if (!TrimSpaces(referrers_json).empty()) {
         YAML::Node root;
         try {
@@ -117,19 +117,19 @@ ReferrerClassifier::ReferrerClassifier(std::string_view referrers_json, std::vec
         }
     }
     for (const auto& [host, cls] : kExtraSources) classes_[std::string(host)] = cls;
-    for (auto& h : own_hosts) {
+    for (const auto& h : own_hosts) {
         std::string n = NormalizeHost("http://" + h);
         if (!n.empty()) own_hosts_.push_back(std::move(n));
     }
 }
 
 std::unique_ptr<ReferrerClassifier> ReferrerClassifier::FromFile(const std::string& path,
-                                                                 std::vector<std::string> own_hosts) {
+                                                                 const std::vector<std::string>& own_hosts) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw std::runtime_error("cannot read " + path);
     std::ostringstream text;
     text << in.rdbuf();
-    return std::make_unique<ReferrerClassifier>(text.str(), std::move(own_hosts));
+    return std::make_unique<ReferrerClassifier>(text.str(), own_hosts);
 }
 
 std::string ReferrerClassifier::NormalizeHost(std::string_view url) {

@@ -32,8 +32,9 @@ class ReferrerClassifier {
     /// `referrers_json`: the package's lib/referrers.json ({"host": {"source", "medium"}}), may be empty.
     /// `own_hosts`: the shortener's public host(s); referrers from them are "internal". Throws
     /// std::runtime_error for malformed JSON.
-    ReferrerClassifier(std::string_view referrers_json, std::vector<std::string> own_hosts);
-    static std::unique_ptr<ReferrerClassifier> FromFile(const std::string& path, std::vector<std::string> own_hosts);
+    ReferrerClassifier(std::string_view referrers_json, const std::vector<std::string>& own_hosts);
+    static std::unique_ptr<ReferrerClassifier> FromFile(const std::string& path,
+                                                        const std::vector<std::string>& own_hosts);
 
     ReferrerResult Classify(std::string_view referer) const;
     std::size_t size() const noexcept { return classes_.size(); }

@@ -66,7 +66,7 @@ asio::awaitable<void> Accept(Server::Impl& server, Loop& loop) {
             continue;
         }
         server.probe.connections_accepted.Inc();
-        asio::co_spawn(loop.context, RunSession(std::move(socket), server, loop), [](std::exception_ptr e) {
+        asio::co_spawn(loop.context, RunSession(std::move(socket), server, loop), [](const std::exception_ptr& e) {
             if (!e) return;
             try {
                 std::rethrow_exception(e);

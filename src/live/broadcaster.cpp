@@ -14,7 +14,7 @@
 namespace shortener::live {
 
 struct Subscription::State {
-    State(core::LinkId l, boost::asio::any_io_executor ex) : link(l), executor(ex), timer(ex) {}
+    State(core::LinkId l, boost::asio::any_io_executor ex) : link(l), executor(std::move(ex)), timer(executor) {}
     core::LinkId link;
     boost::asio::any_io_executor executor;
     boost::asio::steady_timer timer;  // touched on `executor` only

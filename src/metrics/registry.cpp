@@ -36,7 +36,7 @@ std::uint64_t Counter::Value() const noexcept {
 Histogram::Histogram(std::vector<double> bounds, double resolution)
     : bounds_(std::move(bounds)), resolution_(resolution) {
     std::sort(bounds_.begin(), bounds_.end());
-    blocks_.reset(new Block[Row() * kShards / 8]);
+    blocks_ = std::make_unique<Block[]>(Row() * kShards / 8);
     for (std::size_t shard = 0; shard < kShards; ++shard) {
         for (std::size_t i = 0; i < Row(); ++i) Cell(shard, i).store(0, std::memory_order_relaxed);
     }
@@ -133,7 +133,7 @@ Registry::Family& Registry::FamilyFor(const std::string& name, const std::string
     return *families_.back();
 }
 
-Counter& Registry::AddCounter(std::string name, std::string help, std::string labels) {
+Counter& Registry::AddCounter(const std::string& name, const std::string& help, std::string labels) {
     std::lock_guard lock(mutex_);
     auto& f = FamilyFor(name, help, "counter");
     for (auto& s : f.series) {
@@ -143,8 +143,8 @@ Counter& Registry::AddCounter(std::string name, std::string help, std::string la
     return *f.series.back().counter;
 }
 
-Histogram& Registry::AddHistogram(std::string name, std::string help, std::vector<double> bounds, std::string labels,
-                                  double resolution) {
+Histogram& Registry::AddHistogram(const std::string& name, const std::string& help, std::vector<double> bounds,
+                                  std::string labels, double resolution) {
     std::lock_guard lock(mutex_);
     auto& f = FamilyFor(name, help, "histogram");
     for (auto& s : f.series) {
@@ -155,13 +155,14 @@ Histogram& Registry::AddHistogram(std::string name, std::string help, std::vecto
     return *f.series.back().histogram;
 }
 
-void Registry::AddGauge(std::string name, std::string help, std::function<double()> read, std::string labels) {
+void Registry::AddGauge(const std::string& name, const std::string& help, std::function<double()> read,
+                        std::string labels) {
     std::lock_guard lock(mutex_);
     auto& f = FamilyFor(name, help, "gauge");
     f.series.push_back({std::move(labels), nullptr, nullptr, std::move(read)});
 }
 
-void Registry::AddCounterFunction(std::string name, std::string help, std::function<double()> read,
+void Registry::AddCounterFunction(const std::string& name, const std::string& help, std::function<double()> read,
                                   std::string labels) {
     std::lock_guard lock(mutex_);
     auto& f = FamilyFor(name, help, "counter");

@@ -91,12 +91,14 @@ class Registry {
     Registry& operator=(const Registry&) = delete;
 
     /// `labels` is the rendered label set without braces, e.g. `route="redirect",status="302"`, or empty.
-    Counter& AddCounter(std::string name, std::string help, std::string labels = {});
-    Histogram& AddHistogram(std::string name, std::string help, std::vector<double> bounds, std::string labels = {},
-                            double resolution = 1e-9);
-    void AddGauge(std::string name, std::string help, std::function<double()> read, std::string labels = {});
+    Counter& AddCounter(const std::string& name, const std::string& help, std::string labels = {});
+    Histogram& AddHistogram(const std::string& name, const std::string& help, std::vector<double> bounds,
+                            std::string labels = {}, double resolution = 1e-9);
+    void AddGauge(const std::string& name, const std::string& help, std::function<double()> read,
+                  std::string labels = {});
     /// A counter whose value is read from elsewhere (e.g. an atomic owned by another module).
-    void AddCounterFunction(std::string name, std::string help, std::function<double()> read, std::string labels = {});
+    void AddCounterFunction(const std::string& name, const std::string& help, std::function<double()> read,
+                            std::string labels = {});
 
     /// The exposition text (format version 0.0.4).
     std::string Render() const;

@@ -25,7 +25,9 @@ struct Matrix {
     int version = 0;                 // 1..40
     std::vector<std::uint8_t> dark;  // width * width entries, 1 = dark
 
-    bool Dark(int x, int y) const noexcept { return dark[static_cast<std::size_t>(y * width + x)] != 0; }
+    bool Dark(int x, int y) const noexcept {
+        return dark[static_cast<std::size_t>(y) * static_cast<std::size_t>(width) + static_cast<std::size_t>(x)] != 0;
+    }
 };
 
 /// Encodes `text` as bytes (8-bit mode, the smallest version that fits). Throws std::length_error when the

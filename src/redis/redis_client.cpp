@@ -356,7 +356,7 @@ void Client::OnMessageC(redisAsyncContext*, void* reply, void* privdata) {
     if (self->on_message_) self->on_message_(std::string_view(r->element[2]->str, r->element[2]->len));
 }
 
-void Client::Send(Args args, std::shared_ptr<Pending> pending) {
+void Client::Send(const Args& args, const std::shared_ptr<Pending>& pending) {
     if (!ac_ || !connected_.load()) {
         pending->Complete(Reply::Error("redis not connected"));
         return;
@@ -401,7 +401,7 @@ void Client::Command(Args args, Callback done, std::chrono::milliseconds timeout
                 }
             });
         }
-        self->Send(std::move(args), pending);
+        self->Send(args, pending);
     });
 }
 
@@ -453,7 +453,7 @@ void Client::Pipeline(std::vector<Args> commands, std::function<void(std::vector
                 batch->received[i] = true;
                 if (--batch->remaining == 0) batch->Finish();
             };
-            self->Send(std::move(commands[i]), pending);
+            self->Send(commands[i], pending);
         }
     });
 }

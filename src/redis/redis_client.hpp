@@ -118,7 +118,7 @@ class Client : public std::enable_shared_from_this<Client> {
     void HandleConnected(int status);
     void HandleDisconnected(int status);
     void MarkDown(const std::string& why);
-    void Send(Args args, std::shared_ptr<Pending> pending);
+    void Send(const Args& args, const std::shared_ptr<Pending>& pending);
     void TimedOut();
 
     static void OnConnectC(const redisAsyncContext* ac, int status);

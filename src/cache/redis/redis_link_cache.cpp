@@ -103,14 +103,15 @@ RedisLinkCache::RedisLinkCache(std::shared_ptr<redis::Client> commands, std::sha
     : commands_(std::move(commands)), subscriber_(std::move(subscriber)), options_(std::move(options)) {
     std::random_device rd;
     instance_ = std::to_string(::getpid()) + "-" + std::to_string(rd());
-    subscriber_->SetSubscription(options_.channel, [instance = instance_, on_remote_change](std::string_view msg) {
-        // "<instance> <slug>"
-        auto space = msg.find(' ');
-        if (space == std::string_view::npos) return;
-        if (msg.substr(0, space) == instance) return;
-        on_remote_change(msg.substr(space + 1));
-    });
-    subscriber_->SetOnConnect([on_resync] { on_resync(); });
+    subscriber_->SetSubscription(
+        options_.channel, [instance = instance_, on_remote_change = std::move(on_remote_change)](std::string_view msg) {
+            // "<instance> <slug>"
+            auto space = msg.find(' ');
+            if (space == std::string_view::npos) return;
+            if (msg.substr(0, space) == instance) return;
+            on_remote_change(msg.substr(space + 1));
+        });
+    subscriber_->SetOnConnect([on_resync = std::move(on_resync)] { on_resync(); });
     // Changes made while Redis was away could not delete their L2 entries; do it now.
     commands_->SetOnConnect([this] { ReplayMissed(); });
 }
@@ -134,7 +135,7 @@ void RedisLinkCache::Fill(std::string_view slug, const TargetPtr& target) noexce
         auto ttl = target ? options_.ttl : options_.negative_ttl;
         commands_->Command({"SET", options_.key_prefix + std::string(slug), SerializeTarget(target), "EX",
                             std::to_string(ttl.count()), "NX"},
-                           [](redis::Reply) {});
+                           [](const redis::Reply&) {});
     } catch (...) {
     }
 }
@@ -148,7 +149,7 @@ void RedisLinkCache::Put(std::string_view slug, const TargetPtr& target) noexcep
         if (options_.ttl.count() > 0) {
             commands_->Command({"SET", options_.key_prefix + std::string(slug), SerializeTarget(target), "EX",
                                 std::to_string(options_.ttl.count())},
-                               [](redis::Reply) {});
+                               [](const redis::Reply&) {});
         }
         Publish(*commands_, options_.channel, instance_, slug);
     } catch (...) {
@@ -162,7 +163,7 @@ void RedisLinkCache::Invalidate(std::string_view slug) noexcept {
             return;
         }
         std::string key = options_.key_prefix + std::string(slug);
-        commands_->Command({"DEL", key}, [](redis::Reply) {});
+        commands_->Command({"DEL", key}, [](const redis::Reply&) {});
         Publish(*commands_, options_.channel, instance_, slug);
         // A reader that fetched the old row just before the change may still write it (SET NX) after our
         // DEL; deleting once more a little later closes that window.
@@ -170,7 +171,7 @@ void RedisLinkCache::Invalidate(std::string_view slug) noexcept {
         timer->async_wait([timer, commands = commands_, key, channel = options_.channel, instance = instance_,
                            slug = std::string(slug)](boost::system::error_code ec) {
             if (ec) return;
-            commands->Command({"DEL", key}, [](redis::Reply) {});
+            commands->Command({"DEL", key}, [](const redis::Reply&) {});
             Publish(*commands, channel, instance, slug);
         });
     } catch (...) {
@@ -197,14 +198,14 @@ void RedisLinkCache::ReplayMissed() {
     if (missed.empty()) return;
     log::Info("cache_invalidations_replayed", {{"slugs", std::to_string(missed.size())}});
     for (const auto& slug : missed) {
-        commands_->Command({"DEL", options_.key_prefix + slug}, [](redis::Reply) {});
+        commands_->Command({"DEL", options_.key_prefix + slug}, [](const redis::Reply&) {});
         Publish(*commands_, options_.channel, instance_, slug);
     }
 }
 
 void RedisLinkCache::Publish(redis::Client& client, const std::string& channel, const std::string& instance,
                              std::string_view slug) {
-    client.Command({"PUBLISH", channel, instance + " " + std::string(slug)}, [](redis::Reply) {});
+    client.Command({"PUBLISH", channel, instance + " " + std::string(slug)}, [](const redis::Reply&) {});
 }
 
 }  // namespace shortener::cache

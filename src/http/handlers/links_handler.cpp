@@ -362,7 +362,7 @@ boost::asio::awaitable<Parsed<core::Link>> CreateLink(HandlerContext& ctx, const
     co_return Failure{Errc::kSlugSpaceExhausted, {}};
 }
 
-Response Created(const HandlerContext& ctx, const core::Link& link, json::value body) {
+Response Created(const HandlerContext& ctx, const core::Link& link, const json::value& body) {
     Response r = Response::Json(201, json::serialize(body));
     r.headers.emplace_back("Location", "/api/v1/links/" + link.slug);
     return r;
@@ -415,7 +415,7 @@ boost::asio::awaitable<Response> HandleCreate(HandlerContext& ctx, const Request
     auto& link = std::get<core::Link>(created);
     json::object out = LinkJson(ctx, link);
     if (!c.stats_token.empty()) out["stats_token"] = c.stats_token;
-    co_return Created(ctx, link, std::move(out));
+    co_return Created(ctx, link, out);
 }
 
 // The seed's shape: {"url"} → {"slug", "shortUrl"}.
@@ -434,7 +434,7 @@ boost::asio::awaitable<Response> HandleShorten(HandlerContext& ctx, const Reques
     out["slug"] = link.slug;
     out["shortUrl"] = ShortUrl(ctx, link.slug);
     if (!c.stats_token.empty()) out["stats_token"] = c.stats_token;
-    co_return Created(ctx, link, std::move(out));
+    co_return Created(ctx, link, out);
 }
 
 boost::asio::awaitable<Response> HandleList(HandlerContext& ctx, const Request& req) {

@@ -92,7 +92,7 @@ Task<RateDecision> RedisRateLimiter::Take(std::string_view bucket, const RateLim
             script_->sha.clear();  // Redis lost its script cache (restart, SCRIPT FLUSH): learn it again
         }
         if (!script_->loading.exchange(true)) {
-            client_->Command({"SCRIPT", "LOAD", Script()}, [cache = script_](redis::Reply r) {
+            client_->Command({"SCRIPT", "LOAD", Script()}, [cache = script_](const redis::Reply& r) {
                 if (r.type == redis::Reply::Type::kString) {
                     std::lock_guard lock(cache->mutex);
                     cache->sha = r.str;

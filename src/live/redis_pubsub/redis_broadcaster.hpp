@@ -17,7 +17,7 @@ class RedisBroadcaster final : public Broadcaster {
   public:
     /// `publisher`: a normal connection used for PUBLISH (null on API replicas, which only subscribe).
     /// `subscriber`: a dedicated connection put in subscriber mode here, before its Start (null on workers).
-    RedisBroadcaster(std::shared_ptr<redis::Client> publisher, std::shared_ptr<redis::Client> subscriber,
+    RedisBroadcaster(std::shared_ptr<redis::Client> publisher, const std::shared_ptr<redis::Client>& subscriber,
                      std::string channel, HubOptions options = {});
 
     void Publish(LiveEvent event) override;

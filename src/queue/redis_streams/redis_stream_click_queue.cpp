@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
 
@@ -153,7 +154,8 @@ void RedisStreamClickSink::Run() {
                 // Redis answered with errors: keep the clicks and try again shortly.
                 {
                     std::lock_guard lock(mutex_);
-                    for (auto it = batch.rbegin(); it != batch.rend(); ++it) buffer_.push_front(std::move(*it));
+                    buffer_.insert(buffer_.begin(), std::make_move_iterator(batch.begin()),
+                                   std::make_move_iterator(batch.end()));
                 }
                 std::this_thread::sleep_for(std::chrono::milliseconds(100));
             }
@@ -243,7 +245,7 @@ void RedisStreamClickSink::Spill(std::vector<core::ClickEvent>& clicks) {
         // Keep them in memory rather than lose them; drops start only when the buffer is full.
         log::Error("click_journal_write_failed", {{"path", options_.journal_path}, {"error", std::strerror(errno)}});
         std::lock_guard lock(mutex_);
-        for (auto it = clicks.rbegin(); it != clicks.rend(); ++it) buffer_.push_front(std::move(*it));
+        buffer_.insert(buffer_.begin(), std::make_move_iterator(clicks.begin()), std::make_move_iterator(clicks.end()));
         clicks.clear();
         return;
     }

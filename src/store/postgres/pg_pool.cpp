@@ -148,7 +148,7 @@ asio::awaitable<PgResult> PgLease::ExecuteScript(const char* sql) {
 
 asio::awaitable<PgResult> PgLease::RunToCompletion(bool sent) {
     pg_conn* conn = c_->conn_;
-    auto fail = [&](std::string what) -> core::BackendUnavailable {
+    auto fail = [&](const std::string& what) -> core::BackendUnavailable {
         std::string message = "PostgreSQL: " + what + ": " + ConnectionMessage(conn);
         c_->Close();
         return core::BackendUnavailable(message);

@@ -101,6 +101,7 @@ Task<std::vector<User>> PostgresAuthStore::ListUsers() {
     PgParams params;
     auto r = co_await pool_->Execute(kListUsers, params);
     std::vector<User> users;
+    users.reserve(static_cast<std::size_t>(r.Rows()));
     for (int i = 0; i < r.Rows(); ++i) users.push_back(ReadUser(r, i, 0));
     co_return users;
 }
@@ -124,6 +125,7 @@ Task<std::vector<ApiKey>> PostgresAuthStore::ListApiKeys(std::optional<std::int6
     PgParams params{OptInt(user_id)};
     auto r = co_await pool_->Execute(kListKeys, params);
     std::vector<ApiKey> keys;
+    keys.reserve(static_cast<std::size_t>(r.Rows()));
     for (int i = 0; i < r.Rows(); ++i) keys.push_back(ReadKey(r, i));
     co_return keys;
 }

@@ -24,7 +24,7 @@ PgResult RunBlocking(PgPool& pool, const PgStatement& statement, const PgParams&
     boost::asio::io_context context(1);
     std::optional<PgResult> result;
     std::exception_ptr error;
-    boost::asio::co_spawn(context, pool.Execute(statement, params), [&](std::exception_ptr e, PgResult r) {
+    boost::asio::co_spawn(context, pool.Execute(statement, params), [&](const std::exception_ptr& e, PgResult r) {
         error = e;
         if (!e) result.emplace(std::move(r));
     });

@@ -132,6 +132,7 @@ Task<std::vector<DimensionCount>> PostgresStatsStore::TopValues(core::LinkId lin
                      std::to_string(limit)};
     auto r = co_await pool_->Execute(kTopValues, params2);
     std::vector<DimensionCount> out;
+    out.reserve(static_cast<std::size_t>(r.Rows()));
     for (int i = 0; i < r.Rows(); ++i) out.push_back({Text(r, i, 0), r.Int(i, 1), r.Int(i, 2), r.Int(i, 3)});
     co_return out;
 }
