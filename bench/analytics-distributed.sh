@@ -35,16 +35,17 @@ id=$(psql "$DATABASE_URL" -Atc "SELECT id FROM links WHERE slug = 'benchstats'")
 psql -q "$DATABASE_URL" <<SQL
 \set ON_ERROR_STOP on
 BEGIN;
-INSERT INTO link_clicks_minute SELECT $id, g, 77, 70, 7
-  FROM generate_series(date_trunc('day', now()) - interval '90 days', date_trunc('day', now()) - interval '1 minute', interval '1 minute') g;
-INSERT INTO link_clicks_hour SELECT $id, g, 4620, 4200, 420
-  FROM generate_series(date_trunc('day', now()) - interval '90 days', date_trunc('day', now()) - interval '1 hour', interval '1 hour') g;
+INSERT INTO link_clicks_quarter SELECT $id, g, 1155, 1050, 105
+  FROM generate_series(date_trunc('day', now()) - interval '90 days', date_trunc('day', now()) - interval '15 minutes', interval '15 minutes') g;
 INSERT INTO link_clicks_day SELECT $id, g, 110880, 100800, 10080, 5000, 4500
   FROM generate_series(date_trunc('day', now()) - interval '90 days', date_trunc('day', now()) - interval '1 day', interval '1 day') g;
-INSERT INTO link_dimension_day SELECT $id, g::date, d, d || v, 2217, 2016, 201
+INSERT INTO link_dimension_day SELECT $id, g::date, d,
+  CASE d WHEN 'geo' THEN concat_ws(chr(31), 'C' || v, 'region' || v, 'city' || v)
+         WHEN 'agent' THEN concat_ws(chr(31), 'browser' || v, 'os' || v, 'device' || v)
+         WHEN 'referrer' THEN 'host' || v || '.example class' || (v % 5) ELSE 'lang' || v END,
+  2217, 2016, 201
   FROM generate_series(date_trunc('day', now()) - interval '90 days', date_trunc('day', now()) - interval '1 day', interval '1 day') g,
-       unnest(ARRAY['country','region','city','referrer_host','referrer_class','referrer','browser','os','device','language']) d,
-       generate_series(1, 50) v;
+       unnest(ARRAY['geo','agent','referrer','language']) d, generate_series(1, 50) v;
 UPDATE links SET clicks = 90 * 110880 WHERE id = $id;
 COMMIT;
 ANALYZE;

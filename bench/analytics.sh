@@ -31,17 +31,18 @@ start=$(( (now_ms / 86400000 - 90) * 86400000 ))
 sqlite3 "$db" <<SQL
 PRAGMA busy_timeout = 10000;
 BEGIN;
-WITH RECURSIVE m(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM m WHERE i < 90 * 1440 - 1)
-INSERT INTO link_clicks_minute SELECT $id, $start + i * 60000, 77, 70, 7 FROM m;
-WITH RECURSIVE h(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM h WHERE i < 90 * 24 - 1)
-INSERT INTO link_clicks_hour SELECT $id, $start + i * 3600000, 4620, 4200, 420 FROM h;
+WITH RECURSIVE q(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM q WHERE i < 90 * 96 - 1)
+INSERT INTO link_clicks_quarter SELECT $id, $start + i * 900000, 1155, 1050, 105 FROM q;
 WITH RECURSIVE d(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM d WHERE i < 89)
 INSERT INTO link_clicks_day SELECT $id, $start + i * 86400000, 110880, 100800, 10080, 5000, 4500 FROM d;
 WITH RECURSIVE d(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM d WHERE i < 89),
      v(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM v WHERE j < 49),
-     dims(name) AS (VALUES ('country'), ('region'), ('city'), ('referrer_host'), ('referrer_class'), ('browser'),
-                           ('os'), ('device'), ('language'))
-INSERT INTO link_dimension_day SELECT $id, name, $start + i * 86400000, name || j, 2217, 2016, 201 FROM d, v, dims;
+     facets(name) AS (VALUES ('geo'), ('agent'), ('referrer'), ('language'))
+INSERT INTO link_dimension_day SELECT $id, name, $start + i * 86400000,
+  CASE name WHEN 'geo' THEN 'C' || j || char(31) || 'region' || j || char(31) || 'city' || j
+            WHEN 'agent' THEN 'browser' || j || char(31) || 'os' || j || char(31) || 'device' || j
+            WHEN 'referrer' THEN 'host' || j || '.example class' || (j % 5) ELSE 'lang' || j END,
+  2217, 2016, 201 FROM d, v, facets;
 UPDATE links SET clicks = 90 * 110880 WHERE id = $id;
 COMMIT;
 SQL

@@ -25,8 +25,9 @@ start=$(( (now_ms / 86400000 - 89) * 86400000 ))
 sqlite3 "$db" >/dev/null <<SQL
 PRAGMA busy_timeout = 10000;
 BEGIN;
-WITH RECURSIVE h(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM h WHERE i < 90 * 24 - 1)
-INSERT INTO link_clicks_hour SELECT $id, $start + i * 3600000, 700 + (i % 24) * 40, 650 + (i % 24) * 38, 50 + (i % 24) * 2 FROM h;
+WITH RECURSIVE q(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM q WHERE i < 90 * 96 - 1)
+INSERT INTO link_clicks_quarter SELECT $id, $start + i * 900000, 175 + (i / 4 % 24) * 10, 162 + (i / 4 % 24) * 9,
+  13 + (i / 4 % 24) FROM q;
 WITH RECURSIVE d(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM d WHERE i < 89)
 INSERT INTO link_clicks_day SELECT $id, $start + i * 86400000, 17760 + i * 10, 16644 + i * 9, 1116 + i, 9000, 8500 FROM d;
 WITH RECURSIVE d(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM d WHERE i < 89),
@@ -41,15 +42,14 @@ WITH RECURSIVE d(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM d WHERE i < 89),
        (7,'CA','CA/Toronto','Chrome','Linux','desktop','en','duckduckgo.com search'),
        (8,'AU','AU/Sydney','Mobile Safari','iOS','tablet','en','mail.google.com email'),
        (9,'ES','ES/Madrid','Opera','Windows','desktop','es','reddit.com social')),
-     dims(name) AS (VALUES ('country'), ('city'), ('browser'), ('os'), ('device'), ('language'), ('referrer'),
-                           ('referrer_class'))
+     facets(name) AS (VALUES ('geo'), ('agent'), ('language'), ('referrer'))
 INSERT OR IGNORE INTO link_dimension_day
 SELECT $id, name, $start + i * 86400000,
-       CASE name WHEN 'country' THEN cc WHEN 'city' THEN city WHEN 'browser' THEN br WHEN 'os' THEN os
-                 WHEN 'device' THEN dev WHEN 'language' THEN lang WHEN 'referrer' THEN ref
-                 ELSE substr(ref, instr(ref, ' ') + 1) END,
+       CASE name WHEN 'geo' THEN cc || char(31) || char(31) || substr(city, 4)
+                 WHEN 'agent' THEN br || char(31) || os || char(31) || dev
+                 WHEN 'language' THEN lang ELSE ref END,
        1776 - j * 150, 1664 - j * 140, 112 - j * 10
-FROM d, v, dims;
+FROM d, v, facets;
 UPDATE links SET clicks = (SELECT sum(clicks) FROM link_clicks_day WHERE link_id = $id) WHERE id = $id;
 COMMIT;
 SQL

@@ -14,6 +14,7 @@ using SysMinutes = date::sys_time<minutes>;
 
 constexpr std::int64_t kMinute = 60'000;
 constexpr std::int64_t kHour = 3'600'000;
+constexpr std::int64_t kQuarterHour = 900'000;
 constexpr std::int64_t kDay = 86'400'000;
 
 std::int64_t FloorTo(std::int64_t v, std::int64_t unit) {
@@ -83,16 +84,17 @@ std::size_t BucketOf(const std::vector<std::int64_t>& edges, std::int64_t t) {
     return static_cast<std::size_t>(std::upper_bound(edges.begin(), edges.end(), t) - edges.begin()) - 1;
 }
 
-// The rollup rows that sum to each bucket: whole UTC days, whole hours, and minutes at its edges.
+// The rows that sum to each bucket: whole UTC days, whole quarter hours, and minutes (from the raw clicks) at its
+// edges. Every zone offset in use is a multiple of 15 minutes, so only a range's own ends need minutes.
 struct RangesByGranularity {
-    std::vector<MsRange> minute, hour, day;
+    std::vector<MsRange> minute, quarter, day;
 };
 
 RangesByGranularity SplitBuckets(const std::vector<std::int64_t>& edges) {
     RangesByGranularity out;
     for (std::size_t i = 0; i + 1 < edges.size(); ++i) {
         std::int64_t a = edges[i], b = edges[i + 1];
-        std::int64_t ah = CeilTo(a, kHour), bh = FloorTo(b, kHour);
+        std::int64_t ah = CeilTo(a, kQuarterHour), bh = FloorTo(b, kQuarterHour);
         if (ah >= bh) {
             Push(out.minute, a, b);
             continue;
@@ -100,17 +102,17 @@ RangesByGranularity SplitBuckets(const std::vector<std::int64_t>& edges) {
         Push(out.minute, a, ah);
         std::int64_t ad = CeilTo(ah, kDay), bd = FloorTo(bh, kDay);
         if (ad >= bd) {
-            Push(out.hour, ah, bh);
+            Push(out.quarter, ah, bh);
         } else {
-            Push(out.hour, ah, ad);
+            Push(out.quarter, ah, ad);
             Push(out.day, ad, bd);
-            Push(out.hour, bd, bh);
+            Push(out.quarter, bd, bh);
         }
         Push(out.minute, bh, b);
     }
     auto by_start = [](const MsRange& x, const MsRange& y) { return x.from_ms < y.from_ms; };
     std::sort(out.minute.begin(), out.minute.end(), by_start);
-    std::sort(out.hour.begin(), out.hour.end(), by_start);
+    std::sort(out.quarter.begin(), out.quarter.end(), by_start);
     return out;
 }
 
@@ -293,8 +295,8 @@ Task<core::Result<StatsResult>> ComputeStats(StatsStore& store, const StatsReque
         std::vector<RollupRow> rows = co_await store.Rollups(request.link, Granularity::kMinute, ranges.minute);
         for (const auto& r : rows) add_clicks(r);
     }
-    if (!ranges.hour.empty()) {
-        std::vector<RollupRow> rows = co_await store.Rollups(request.link, Granularity::kHour, ranges.hour);
+    if (!ranges.quarter.empty()) {
+        std::vector<RollupRow> rows = co_await store.Rollups(request.link, Granularity::kQuarterHour, ranges.quarter);
         for (const auto& r : rows) add_clicks(r);
     }
     const MsRange all_days{FloorTo(edges.front(), kDay), CeilTo(edges.back(), kDay)};

@@ -19,8 +19,9 @@
 
 namespace shortener::store {
 
-/// Rollup tables: minute and hour rows carry no visitor counts (0); day rows do.
-enum class Granularity { kMinute, kHour, kDay };
+/// Bucket sizes: minute rows (counted from the raw clicks) and quarter-hour rows (link_clicks_quarter) carry no
+/// visitor counts (0); day rows do.
+enum class Granularity { kMinute, kQuarterHour, kDay };
 
 /// Half-open range [from_ms, to_ms) of Unix milliseconds.
 struct MsRange {
@@ -60,10 +61,13 @@ struct ClickCursor {
     core::EventId event_id;
 };
 
-/// The dimensions of link_dimension_day.
+/// The breakdowns of a link's clicks (stored as facets: store/facets.hpp).
 /// "referrer" is "host class" (host "" = none, e.g. " direct"): hosts with their source class.
 inline constexpr std::string_view kDimensions[] = {"country",  "region",  "city", "referrer_host", "referrer_class",
                                                    "referrer", "browser", "os",   "device",        "language"};
+/// The breakdowns the stats show: kDimensions but "referrer_host", which "referrer" covers with the class.
+inline constexpr std::string_view kShownDimensions[] = {"country", "region", "city",   "referrer_class", "referrer",
+                                                        "browser", "os",     "device", "language"};
 
 class StatsStore {
   public:
@@ -85,15 +89,14 @@ class StatsStore {
     virtual Task<std::vector<DimensionCount>> TopValues(core::LinkId link, std::string_view dimension, MsRange days,
                                                         bool include_bots, std::size_t limit) = 0;
 
-    /// TopValues of every dimension the stats show (kDimensions but "referrer_host", which "referrer" covers
-    /// with the class), in kDimensions order. Adapters may answer in one round trip.
+    /// TopValues of every dimension the stats show (kShownDimensions), in that order. Adapters may answer in one
+    /// round trip.
     virtual Task<std::vector<std::pair<std::string, std::vector<DimensionCount>>>> TopValuesAll(core::LinkId link,
                                                                                                 MsRange days,
                                                                                                 bool include_bots,
                                                                                                 std::size_t limit) {
         std::vector<std::pair<std::string, std::vector<DimensionCount>>> out;
-        for (std::string_view dim : kDimensions) {
-            if (dim == "referrer_host") continue;
+        for (std::string_view dim : kShownDimensions) {
             std::vector<DimensionCount> top = co_await TopValues(link, dim, days, include_bots, limit);
             out.emplace_back(std::string(dim), std::move(top));
         }

@@ -24,6 +24,7 @@
 #include "auth_contract.hpp"
 #include "store/postgres/postgres_auth_store.hpp"
 #include "store/postgres/postgres_salt_store.hpp"
+#include "store/postgres/postgres_stats_store.hpp"
 #include "store/postgres/postgres_stores.hpp"
 #include "store_contract.hpp"
 
@@ -294,6 +295,64 @@ TEST_F(PostgresStore, HumanClicksAreBackfilledByTheMigration) {
     EXPECT_EQ(admin_->Scalar("SELECT human_clicks FROM links WHERE id = " + std::to_string(none)), "0");
 }
 
+// Migration 0009 (issue #18) replaces the per-dimension day rows by facet rows and the minute and hour rollups by
+// quarter hours, rebuilt from the raw clicks. Undone by hand (old rows back, facets gone), then applied again by the
+// runner: the breakdowns read back are the ones the old rows gave.
+TEST_F(PostgresStore, FacetsAreRebuiltByTheMigration) {
+    const std::string id = std::to_string(NewLink("old"));
+    const std::string day = "'2026-03-01'";
+    admin_->Query(
+        "INSERT INTO clicks (link_id, ts, event_id, is_bot, country, region, city, browser, os, device) "
+        "VALUES (" +
+        id +
+        ", '2026-03-01 10:00Z', gen_random_uuid(), false, 'DE', 'Bavaria', 'Munich', "
+        "'Safari', 'iOS', 'mobile'), (" +
+        id +
+        ", '2026-03-01 11:00Z', gen_random_uuid(), true, 'DE', NULL, "
+        "NULL, 'Googlebot', NULL, 'bot'), (" +
+        id +
+        ", '2026-03-01 12:00Z', gen_random_uuid(), NULL, 'US', "
+        "'Ohio', 'Springfield', 'Safari', 'macOS', 'desktop')");
+    admin_->Query("DELETE FROM schema_migrations WHERE version = 9");
+    admin_->Query("CREATE TABLE link_clicks_minute (LIKE link_clicks_quarter INCLUDING ALL)");
+    admin_->Query("CREATE TABLE link_clicks_hour (LIKE link_clicks_quarter INCLUDING ALL)");
+    admin_->Query("DROP TABLE link_clicks_quarter");
+    admin_->Query("INSERT INTO link_dimension_day VALUES (" + id + ", " + day + ", 'country', 'DE', 2, 1, 1), (" + id +
+                  ", " + day + ", 'country', 'US', 1, 1, 0), (" + id + ", " + day +
+                  ", 'referrer', ' direct', 3, 2, 1)");
+    backend_ = {};
+    MigratePostgres(options_);
+    backend_ = OpenPostgres(options_);
+    PostgresStatsStore stats(backend_.pool);
+    const MsRange days{1'772'323'200'000, 1'772'409'600'000};  // 2026-03-01 UTC
+    auto all = RunAwaitable(stats.TopValuesAll(std::stoll(id), days, true, 10));
+    auto values = [&](std::string_view dim) {
+        std::string out;
+        for (const auto& [name, top] : all) {
+            if (name != dim) continue;
+            for (const auto& v : top) out += v.value + "=" + std::to_string(v.clicks) + ";";
+        }
+        return out;
+    };
+    EXPECT_EQ(values("country"), "DE=2;US=1;");
+    EXPECT_EQ(values("region"), "=1;DE/Bavaria=1;US/Ohio=1;");
+    EXPECT_EQ(values("city"), "=1;DE/Munich=1;US/Springfield=1;");
+    EXPECT_EQ(values("browser"), "Safari=2;Googlebot=1;");
+    EXPECT_EQ(values("os"), "=1;iOS=1;macOS=1;");
+    EXPECT_EQ(values("referrer"), " direct=3;");
+    EXPECT_EQ(values("referrer_class"), "direct=3;");
+    auto human = RunAwaitable(stats.TopValues(std::stoll(id), "device", days, false, 10));
+    ASSERT_EQ(human.size(), 2u);  // the bot's row has no human clicks; the NULL is_bot counts as human
+    EXPECT_EQ(
+        admin_->Scalar("SELECT to_regclass('link_clicks_minute') IS NULL AND to_regclass('link_clicks_hour') IS NULL"),
+        "t");
+    EXPECT_EQ(admin_->Scalar("SELECT string_agg(to_char(bucket AT TIME ZONE 'UTC', 'HH24:MI') || '=' || clicks, ',' "
+                             "ORDER BY bucket) FROM link_clicks_quarter WHERE link_id = " +
+                             id),
+              "10:00=1,11:00=1,12:00=1");  // rebuilt from the raw clicks
+    EXPECT_EQ(admin_->Scalar("SELECT count(*) FROM link_dimension_day WHERE dimension = 'country'"), "0");
+}
+
 TEST_F(PostgresStore, ConcurrentMigrationsDoNotRace) {
     TestSchema fresh;
     PostgresOptions options;
@@ -381,26 +440,25 @@ TEST_F(PostgresStore, RollupsEqualARecountAfterReplays) {
         EXPECT_NE(admin_->Scalar("SELECT count(*) FROM (" + rollup + ") r"), "0") << rollup;
     };
     const std::string counts = "count(*), count(*) FILTER (WHERE NOT is_bot), count(*) FILTER (WHERE is_bot)";
-    same("SELECT link_id, bucket, clicks, human_clicks, bot_clicks FROM link_clicks_minute",
-         "SELECT link_id, date_trunc('minute', ts, 'UTC'), " + counts + " FROM clicks GROUP BY 1, 2");
-    same("SELECT link_id, bucket, clicks, human_clicks, bot_clicks FROM link_clicks_hour",
-         "SELECT link_id, date_trunc('hour', ts, 'UTC'), " + counts + " FROM clicks GROUP BY 1, 2");
+    same("SELECT link_id, bucket, clicks, human_clicks, bot_clicks FROM link_clicks_quarter",
+         "SELECT link_id, date_bin('15 minutes', ts, timestamptz 'epoch'), " + counts + " FROM clicks GROUP BY 1, 2");
     same("SELECT link_id, bucket, clicks, human_clicks, bot_clicks, unique_visitors FROM link_clicks_day",
          "SELECT link_id, date_trunc('day', ts, 'UTC'), " + counts +
              ", count(DISTINCT visitor_id) FROM clicks GROUP BY 1, 2");
-    same(
-        "SELECT link_id, day, value, clicks, human_clicks, bot_clicks FROM link_dimension_day "
-        "WHERE dimension = 'country'",
-        "SELECT link_id, (ts AT TIME ZONE 'UTC')::date, coalesce(country, ''), " + counts +
-            " FROM clicks GROUP BY 1, 2, 3");
-    same("SELECT link_id, day, value, clicks FROM link_dimension_day WHERE dimension = 'city'",
-         "SELECT link_id, (ts AT TIME ZONE 'UTC')::date, CASE WHEN city IS NULL THEN '' ELSE "
-         "coalesce(country, '') || '/' || city END, count(*) FROM clicks GROUP BY 1, 2, 3");
-    same("SELECT link_id, day, value, clicks FROM link_dimension_day WHERE dimension = 'browser'",
-         "SELECT link_id, (ts AT TIME ZONE 'UTC')::date, coalesce(browser, ''), count(*) FROM clicks GROUP BY 1, 2, 3");
+    // Facet rows (store/facets.hpp): one per distinct (link, day, combination), the same values FacetValues gives.
+    const std::string day = "(ts AT TIME ZONE 'UTC')::date";
+    same("SELECT link_id, day, value, clicks, human_clicks, bot_clicks FROM link_dimension_day WHERE dimension = 'geo'",
+         "SELECT link_id, " + day + ", coalesce(country, '') || chr(31) || coalesce(region, '') || chr(31) || " +
+             "coalesce(city, ''), " + counts + " FROM clicks GROUP BY 1, 2, 3");
+    same("SELECT link_id, day, value, clicks FROM link_dimension_day WHERE dimension = 'agent'",
+         "SELECT link_id, " + day + ", coalesce(browser, '') || chr(31) || coalesce(os, '') || chr(31) || " +
+             "coalesce(device, ''), count(*) FROM clicks GROUP BY 1, 2, 3");
+    same("SELECT link_id, day, value, clicks FROM link_dimension_day WHERE dimension = 'referrer'",
+         "SELECT link_id, " + day + ", coalesce(referrer_host, '') || ' ' || coalesce(referrer_class, ''), " +
+             "count(*) FROM clicks GROUP BY 1, 2, 3");
     same("SELECT id, clicks FROM links", "SELECT link_id, count(*) FROM clicks GROUP BY 1");
-    EXPECT_EQ(admin_->Scalar("SELECT count(DISTINCT dimension) FROM link_dimension_day"),
-              "10");  // incl. "referrer" (host + class, migration 0004)
+    EXPECT_EQ(admin_->Scalar("SELECT string_agg(DISTINCT dimension, ',' ORDER BY dimension) FROM link_dimension_day"),
+              "agent,geo,language,referrer");  // four facet rows per click (migration 0009)
 }
 
 TEST_F(PostgresStore, SaltsAreInsertIfAbsentSharedAcrossInstancesAndForgotten) {

@@ -2,6 +2,7 @@
 
 #include "auth_contract.hpp"
 #include "store/sqlite/sqlite_auth_store.hpp"
+#include "store/sqlite/sqlite_stats_store.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
 #include "store_contract.hpp"
 #include "support/fakes.hpp"
@@ -105,6 +106,69 @@ TEST(SqliteStore, HumanClicksAreBackfilledByTheMigration) {
     EXPECT_EQ(RunAwaitable(links.FindBySlug("none"))->human_clicks, 0);
     db->Migrate(SqliteMigrations());  // applied once
     EXPECT_EQ(RunAwaitable(links.FindBySlug("mixed"))->human_clicks, 3);
+}
+
+// Migration 0009 (issue #18) replaces the per-dimension day rows by facet rows and the minute and hour rollups by
+// quarter hours, rebuilt from the raw clicks; the breakdowns read back are the same as before it.
+TEST(SqliteStore, FacetsAreRebuiltByTheMigration) {
+    using shortener::testing::RunAwaitable;
+    TempDir dir;
+    auto db = std::make_shared<SqliteDb>((dir.path() / "old.db").string());
+    std::vector<EmbeddedFile> before;
+    for (const auto& m : SqliteMigrations()) {
+        if (m.name < "0009") before.push_back(m);
+    }
+    db->Migrate(before);
+    {
+        auto c = db->AcquireWriter();
+        c->Exec(
+            "INSERT INTO links (id, slug, long_url, created_at, updated_at, clicks) VALUES (1, 'old', 'x', 0, 0, 3)");
+        c->Exec(
+            "INSERT INTO clicks (link_id, ts, event_id, is_bot, country, region, city, browser, os, device) VALUES "
+            "(1, 1000, x'01', 0, 'DE', 'Bavaria', 'Munich', 'Safari', 'iOS', 'mobile'), "
+            "(1, 2000, x'02', 1, 'DE', NULL, NULL, 'Googlebot', NULL, 'bot'), "
+            "(1, 3000, x'03', NULL, 'US', 'Ohio', 'Springfield', 'Safari', 'macOS', 'desktop')");
+        c->Exec(
+            "INSERT INTO link_dimension_day VALUES (1, 'country', 0, 'DE', 2, 1, 1), (1, 'country', 0, 'US', 1, 1, 0), "
+            "(1, 'language', 0, '', 3, 2, 1), (1, 'referrer', 0, ' direct', 3, 2, 1)");
+        c->Exec("INSERT INTO link_clicks_minute VALUES (1, 0, 3, 2, 1)");
+    }
+    db->Migrate(SqliteMigrations());
+    SqliteStatsStore stats(db);
+    auto all = RunAwaitable(stats.TopValuesAll(1, {0, 86'400'000}, true, 10));
+    auto values = [&](std::string_view dim) {
+        std::string out;
+        for (const auto& [name, top] : all) {
+            if (name != dim) continue;
+            for (const auto& v : top) out += v.value + "=" + std::to_string(v.clicks) + ";";
+        }
+        return out;
+    };
+    EXPECT_EQ(values("country"), "DE=2;US=1;");
+    EXPECT_EQ(values("region"), "=1;DE/Bavaria=1;US/Ohio=1;");
+    EXPECT_EQ(values("city"), "=1;DE/Munich=1;US/Springfield=1;");
+    EXPECT_EQ(values("browser"), "Safari=2;Googlebot=1;");
+    EXPECT_EQ(values("device"), "bot=1;desktop=1;mobile=1;");
+    EXPECT_EQ(values("referrer"), " direct=3;");
+    EXPECT_EQ(values("language"), "=3;");
+    auto human = RunAwaitable(stats.TopValues(1, "country", {0, 86'400'000}, false, 10));
+    ASSERT_EQ(human.size(), 2u);  // the NULL is_bot counts as human
+    EXPECT_EQ(human[0].human_clicks, 1);
+    EXPECT_EQ(human[1].human_clicks, 1);
+    auto c = db->AcquireWriter();
+    EXPECT_FALSE(
+        c->Prepare("SELECT 1 FROM sqlite_master WHERE name IN ('link_clicks_minute', 'link_clicks_hour')").Step());
+    const MsRange day{0, 86'400'000};
+    auto quarters = RunAwaitable(stats.Rollups(1, Granularity::kQuarterHour, std::span(&day, 1)));
+    ASSERT_EQ(quarters.size(), 1u);  // rebuilt from the raw clicks
+    EXPECT_EQ(quarters[0].clicks, 3);
+    // The minute buckets now come from the raw clicks.
+    const MsRange minute{0, 60'000};
+    auto rows = RunAwaitable(stats.Rollups(1, Granularity::kMinute, std::span(&minute, 1)));
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].clicks, 3);
+    EXPECT_EQ(rows[0].human_clicks, 2);
+    EXPECT_EQ(rows[0].bot_clicks, 1);
 }
 
 }  // namespace

@@ -10,11 +10,12 @@ namespace {
 
 using pg_value::AppendUtf8;
 
-// The whole batch in one statement. `ins` holds only the rows really inserted (a replayed event hits the
-// primary key and is skipped), and every rollup is computed from `ins`, so replays count nothing.
-// Concurrent workers writing the same links would otherwise lock rollup and link rows in different
-// orders and deadlock (each costing deadlock_timeout, 1 s): `locks` first takes a transaction-scoped
-// advisory lock per link, in ascending order, and `input` cannot produce a row before it is done.
+// The whole batch in one statement: the raw clicks, the quarter-hour and day rollups, the visitor ids, the facet rows
+// (store/facets.hpp: four per click, the same values FacetValues gives the SQLite store) and the link totals. `ins`
+// holds only the rows really inserted (a replayed event hits the primary key and is skipped), and every rollup is
+// computed from `ins`, so replays count nothing. Concurrent workers writing the same links would otherwise lock rollup
+// and link rows in different orders and deadlock (each costing deadlock_timeout, 1 s): `locks` first takes a
+// transaction-scoped advisory lock per link, in ascending order, and `input` cannot produce a row before it is done.
 // Batches of disjoint links still run in parallel.
 // @ARRAYS@, @COLUMNS@, @VALUES@ and @LINK_IDS@ come from kClickColumns (RecordStatement()).
 constexpr std::string_view kRecordTemplate = R"SQL(
@@ -30,16 +31,9 @@ WITH locks AS MATERIALIZED (
     ON CONFLICT DO NOTHING
     RETURNING link_id, ts, is_bot, country, region, city, referrer_host, referrer_class, browser, os, device,
               language, visitor_id
-), minute AS (
-    INSERT INTO link_clicks_minute AS r (link_id, bucket, clicks, human_clicks, bot_clicks)
-    SELECT link_id, date_trunc('minute', ts, 'UTC'), count(*), count(*) FILTER (WHERE NOT is_bot),
-           count(*) FILTER (WHERE is_bot)
-    FROM ins GROUP BY 1, 2 ORDER BY 1, 2
-    ON CONFLICT (link_id, bucket) DO UPDATE SET clicks = r.clicks + excluded.clicks,
-        human_clicks = r.human_clicks + excluded.human_clicks, bot_clicks = r.bot_clicks + excluded.bot_clicks
-), hour AS (
-    INSERT INTO link_clicks_hour AS r (link_id, bucket, clicks, human_clicks, bot_clicks)
-    SELECT link_id, date_trunc('hour', ts, 'UTC'), count(*), count(*) FILTER (WHERE NOT is_bot),
+), quarter AS (
+    INSERT INTO link_clicks_quarter AS r (link_id, bucket, clicks, human_clicks, bot_clicks)
+    SELECT link_id, date_bin('15 minutes', ts, timestamptz 'epoch'), count(*), count(*) FILTER (WHERE NOT is_bot),
            count(*) FILTER (WHERE is_bot)
     FROM ins GROUP BY 1, 2 ORDER BY 1, 2
     ON CONFLICT (link_id, bucket) DO UPDATE SET clicks = r.clicks + excluded.clicks,
@@ -70,15 +64,9 @@ WITH locks AS MATERIALIZED (
     SELECT i.link_id, (i.ts AT TIME ZONE 'UTC')::date, d.dimension, d.value, count(*),
            count(*) FILTER (WHERE NOT i.is_bot), count(*) FILTER (WHERE i.is_bot)
     FROM ins i CROSS JOIN LATERAL (VALUES
-        ('country', coalesce(i.country, '')),
-        ('region', CASE WHEN i.region IS NULL THEN '' ELSE coalesce(i.country, '') || '/' || i.region END),
-        ('city', CASE WHEN i.city IS NULL THEN '' ELSE coalesce(i.country, '') || '/' || i.city END),
-        ('referrer_host', coalesce(i.referrer_host, '')),
-        ('referrer_class', coalesce(i.referrer_class, '')),
+        ('geo', concat_ws(chr(31), coalesce(i.country, ''), coalesce(i.region, ''), coalesce(i.city, ''))),
+        ('agent', concat_ws(chr(31), coalesce(i.browser, ''), coalesce(i.os, ''), coalesce(i.device, ''))),
         ('referrer', coalesce(i.referrer_host, '') || ' ' || coalesce(i.referrer_class, '')),
-        ('browser', coalesce(i.browser, '')),
-        ('os', coalesce(i.os, '')),
-        ('device', coalesce(i.device, '')),
         ('language', coalesce(i.language, ''))) AS d(dimension, value)
     GROUP BY 1, 2, 3, 4 ORDER BY 1, 3, 2, 4
     ON CONFLICT (link_id, dimension, day, value) DO UPDATE SET clicks = r.clicks + excluded.clicks,

@@ -11,11 +11,22 @@ namespace {
     " m "                                                                                                           \
     "JOIN unnest($2::bigint[], $3::bigint[]) AS r(f, t) ON m.bucket >= ms_to_ts(r.f) AND m.bucket < ms_to_ts(r.t) " \
     "WHERE m.link_id = $1"
-constexpr PgStatement kMinuteRows{"stats_minute", ROLLUP_SQL("link_clicks_minute", "0, 0")};
-constexpr PgStatement kHourRows{"stats_hour", ROLLUP_SQL("link_clicks_hour", "0, 0")};
+constexpr PgStatement kQuarterRows{"stats_quarter", ROLLUP_SQL("link_clicks_quarter", "0, 0")};
 constexpr PgStatement kDayRows{"stats_day",
                                ROLLUP_SQL("link_clicks_day", "m.unique_visitors, m.human_unique_visitors")};
 #undef ROLLUP_SQL
+
+// Minute buckets come from the raw clicks (no minute rollup since migration 0009: stats read minutes only at a
+// range's edges and for short ranges, an index range scan of the clicks' primary key). A NULL is_bot counts as
+// human. OFFSET 0 keeps the subquery per range (an index range scan each): pulled up into a join, the planner
+// compared every click of the link with every range.
+constexpr PgStatement kMinuteRows{"stats_minute_raw", R"SQL(
+SELECT ts_to_ms(date_trunc('minute', c.ts, 'UTC')), count(*), count(*) FILTER (WHERE NOT coalesce(c.is_bot, false)),
+       count(*) FILTER (WHERE c.is_bot), 0, 0
+FROM unnest($2::bigint[], $3::bigint[]) AS r(f, t)
+CROSS JOIN LATERAL (SELECT ts, is_bot FROM clicks
+                    WHERE link_id = $1 AND ts >= ms_to_ts(r.f) AND ts < ms_to_ts(r.t) OFFSET 0) c
+GROUP BY 1)SQL"};
 
 // Every range in one round trip; visitor ids are daily-salted, so a (UTC day, visitor id) pair is one visitor.
 constexpr PgStatement kDistinctVisitors{"stats_distinct_visitors", R"SQL(
@@ -25,24 +36,12 @@ SELECT r.i, (SELECT count(DISTINCT (ts_to_ms(c.ts) / 86400000)::text || ':' || c
                AND ($4::boolean OR NOT coalesce(c.is_bot, false)))
 FROM unnest($2::bigint[], $3::bigint[]) WITH ORDINALITY AS r(f, t, i) ORDER BY r.i)SQL"};
 
-constexpr PgStatement kTopValues{"stats_top_values", R"SQL(
-SELECT value, sum(clicks) AS c, sum(human_clicks) AS h, sum(bot_clicks) FROM link_dimension_day
-WHERE link_id = $1 AND dimension = $2 AND day >= (ms_to_ts($3) AT TIME ZONE 'UTC')::date
+// The facet rows (store/facets.hpp) of one link over whole days, summed per value; $2 = '' for every facet.
+constexpr PgStatement kFacetRows{"stats_facet_rows", R"SQL(
+SELECT dimension, value, sum(clicks), sum(human_clicks), sum(bot_clicks) FROM link_dimension_day
+WHERE link_id = $1 AND ($2 = '' OR dimension = $2) AND day >= (ms_to_ts($3) AT TIME ZONE 'UTC')::date
   AND day < (ms_to_ts($4) AT TIME ZONE 'UTC')::date
-GROUP BY value HAVING $5::boolean OR sum(human_clicks) > 0
-ORDER BY CASE WHEN $5::boolean THEN sum(clicks) ELSE sum(human_clicks) END DESC, value LIMIT $6)SQL"};
-
-// Every dimension's top values in one round trip (the stats page shows nine breakdowns).
-constexpr PgStatement kTopValuesAll{"stats_top_values_all", R"SQL(
-SELECT dimension, value, c, h, b FROM (
-    SELECT dimension, value, sum(clicks) AS c, sum(human_clicks) AS h, sum(bot_clicks) AS b,
-           row_number() OVER (PARTITION BY dimension
-                              ORDER BY CASE WHEN $4::boolean THEN sum(clicks) ELSE sum(human_clicks) END DESC, value) AS rn
-    FROM link_dimension_day
-    WHERE link_id = $1 AND day >= (ms_to_ts($2) AT TIME ZONE 'UTC')::date
-      AND day < (ms_to_ts($3) AT TIME ZONE 'UTC')::date AND dimension <> 'referrer_host'
-    GROUP BY dimension, value HAVING $4::boolean OR sum(human_clicks) > 0) x
-WHERE rn <= $5 ORDER BY dimension, rn)SQL"};
+GROUP BY dimension, value)SQL"};
 
 constexpr PgStatement kTopLinks{"stats_top_links", R"SQL(
 SELECT d.link_id, l.slug, sum(d.clicks), sum(d.human_clicks), sum(d.bot_clicks), sum(d.unique_visitors),
@@ -95,9 +94,9 @@ std::string Text(const PgResult& r, int row, int col) {
 
 Task<std::vector<RollupRow>> PostgresStatsStore::Rollups(core::LinkId link, Granularity granularity,
                                                          std::span<const MsRange> ranges) {
-    const PgStatement& st = granularity == Granularity::kMinute ? kMinuteRows
-                            : granularity == Granularity::kHour ? kHourRows
-                                                                : kDayRows;
+    const PgStatement& st = granularity == Granularity::kMinute        ? kMinuteRows
+                            : granularity == Granularity::kQuarterHour ? kQuarterRows
+                                                                       : kDayRows;
     PgParams params1{std::to_string(link), IntArray(ranges, true), IntArray(ranges, false)};
     auto r = co_await pool_->Execute(st, params1);
     std::vector<RollupRow> rows;
@@ -122,40 +121,29 @@ Task<std::vector<std::int64_t>> PostgresStatsStore::DistinctVisitors(core::LinkI
     co_return counts;
 }
 
+Task<std::vector<FacetCount>> PostgresStatsStore::FacetRows(core::LinkId link, std::string_view facet, MsRange days) {
+    PgParams params{std::to_string(link), std::string(facet), std::to_string(days.from_ms), std::to_string(days.to_ms)};
+    auto r = co_await pool_->Execute(kFacetRows, params);
+    std::vector<FacetCount> rows;
+    rows.reserve(static_cast<std::size_t>(r.Rows()));
+    for (int i = 0; i < r.Rows(); ++i) {
+        rows.push_back({Text(r, i, 0), Text(r, i, 1), r.Int(i, 2), r.Int(i, 3), r.Int(i, 4)});
+    }
+    co_return rows;
+}
+
 Task<std::vector<DimensionCount>> PostgresStatsStore::TopValues(core::LinkId link, std::string_view dimension,
                                                                 MsRange days, bool include_bots, std::size_t limit) {
-    PgParams params2{std::to_string(link),
-                     std::string(dimension),
-                     std::to_string(days.from_ms),
-                     std::to_string(days.to_ms),
-                     std::string(include_bots ? "true" : "false"),
-                     std::to_string(limit)};
-    auto r = co_await pool_->Execute(kTopValues, params2);
-    std::vector<DimensionCount> out;
-    out.reserve(static_cast<std::size_t>(r.Rows()));
-    for (int i = 0; i < r.Rows(); ++i) out.push_back({Text(r, i, 0), r.Int(i, 1), r.Int(i, 2), r.Int(i, 3)});
-    co_return out;
+    const std::string_view facet = FacetOf(dimension);
+    if (facet.empty()) co_return std::vector<DimensionCount>{};
+    const std::vector<FacetCount> rows = co_await FacetRows(link, facet, days);
+    co_return std::move(TopFromFacets(rows, std::span(&dimension, 1), include_bots, limit).front().second);
 }
 
 Task<std::vector<std::pair<std::string, std::vector<DimensionCount>>>> PostgresStatsStore::TopValuesAll(
     core::LinkId link, MsRange days, bool include_bots, std::size_t limit) {
-    PgParams params{std::to_string(link), std::to_string(days.from_ms), std::to_string(days.to_ms),
-                    std::string(include_bots ? "true" : "false"), std::to_string(limit)};
-    auto r = co_await pool_->Execute(kTopValuesAll, params);
-    std::vector<std::pair<std::string, std::vector<DimensionCount>>> out;
-    for (std::string_view dim : kDimensions) {
-        if (dim != "referrer_host") out.emplace_back(std::string(dim), std::vector<DimensionCount>{});
-    }
-    for (int i = 0; i < r.Rows(); ++i) {
-        std::string_view dim = r.Text(i, 0);
-        for (auto& [name, values] : out) {
-            if (name == dim) {
-                values.push_back({Text(r, i, 1), r.Int(i, 2), r.Int(i, 3), r.Int(i, 4)});
-                break;
-            }
-        }
-    }
-    co_return out;
+    const std::vector<FacetCount> rows = co_await FacetRows(link, "", days);
+    co_return TopFromFacets(rows, kShownDimensions, include_bots, limit);
 }
 
 Task<std::vector<LinkTotals>> PostgresStatsStore::TopLinks(MsRange days, bool include_bots, std::size_t limit,

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "store/facets.hpp"
 #include "store/postgres/pg_pool.hpp"
 #include "store/stats_store.hpp"
 
@@ -30,6 +31,8 @@ class PostgresStatsStore final : public StatsStore {
                                                       std::optional<ClickCursor> after, std::size_t limit) override;
 
   private:
+    Task<std::vector<FacetCount>> FacetRows(core::LinkId link, std::string_view facet, MsRange days);
+
     std::shared_ptr<PgPool> pool_;
 };
 

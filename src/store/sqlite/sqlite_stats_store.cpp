@@ -2,14 +2,18 @@
 
 #include <cstdlib>
 
+#include "store/facets.hpp"
+
 namespace shortener::store {
 namespace {
 
+// Minute buckets come from the raw clicks (no minute rollup since migration 0009: stats read minutes only at a
+// range's edges and for short ranges, an index range scan of the clustered clicks). A NULL is_bot counts as human.
 constexpr const char* kMinuteRows =
-    "SELECT bucket, clicks, human_clicks, bot_clicks, 0, 0 FROM link_clicks_minute "
-    "WHERE link_id = ?1 AND bucket >= ?2 AND bucket < ?3";
-constexpr const char* kHourRows =
-    "SELECT bucket, clicks, human_clicks, bot_clicks, 0, 0 FROM link_clicks_hour "
+    "SELECT ts / 60000 * 60000 AS b, count(*), sum(coalesce(is_bot, 0) = 0), sum(coalesce(is_bot, 0) <> 0), 0, 0 "
+    "FROM clicks WHERE link_id = ?1 AND ts >= ?2 AND ts < ?3 GROUP BY b";
+constexpr const char* kQuarterRows =
+    "SELECT bucket, clicks, human_clicks, bot_clicks, 0, 0 FROM link_clicks_quarter "
     "WHERE link_id = ?1 AND bucket >= ?2 AND bucket < ?3";
 constexpr const char* kDayRows =
     "SELECT bucket, clicks, human_clicks, bot_clicks, unique_visitors, human_unique_visitors FROM link_clicks_day "
@@ -19,10 +23,10 @@ constexpr const char* kDayRows =
 constexpr const char* kDistinctVisitors =
     "SELECT count(DISTINCT (ts / 86400000) || ':' || visitor_id) FROM clicks "
     "WHERE link_id = ?1 AND ts >= ?2 AND ts < ?3 AND visitor_id IS NOT NULL AND (?4 OR coalesce(is_bot, 0) = 0)";
-constexpr const char* kTopValues =
-    "SELECT value, sum(clicks) AS c, sum(human_clicks) AS h, sum(bot_clicks) FROM link_dimension_day "
-    "WHERE link_id = ?1 AND dimension = ?2 AND day >= ?3 AND day < ?4 GROUP BY value "
-    "HAVING ?5 OR h > 0 ORDER BY CASE WHEN ?5 THEN c ELSE h END DESC, value LIMIT ?6";
+// The facet rows (store/facets.hpp) of one link over whole days, summed per value; ?2 = '' for every facet.
+constexpr const char* kFacetRows =
+    "SELECT dimension, value, sum(clicks), sum(human_clicks), sum(bot_clicks) FROM link_dimension_day "
+    "WHERE link_id = ?1 AND (?2 = '' OR dimension = ?2) AND day >= ?3 AND day < ?4 GROUP BY dimension, value";
 constexpr const char* kTopLinks =
     "SELECT d.link_id, l.slug, sum(d.clicks) AS c, sum(d.human_clicks) AS h, sum(d.bot_clicks), "
     "sum(d.unique_visitors), sum(d.human_unique_visitors) FROM link_clicks_day d JOIN links l ON l.id = d.link_id "
@@ -65,9 +69,9 @@ Task<std::vector<RollupRow>> SqliteStatsStore::Rollups(core::LinkId link, Granul
                                                        std::span<const MsRange> ranges) {
     co_return GuardBackend([&] {
         auto c = db_->Acquire();
-        const char* sql = granularity == Granularity::kMinute ? kMinuteRows
-                          : granularity == Granularity::kHour ? kHourRows
-                                                              : kDayRows;
+        const char* sql = granularity == Granularity::kMinute        ? kMinuteRows
+                          : granularity == Granularity::kQuarterHour ? kQuarterRows
+                                                                     : kDayRows;
         std::vector<RollupRow> rows;
         for (const MsRange& r : ranges) {
             auto s = c->Prepare(sql);
@@ -93,21 +97,29 @@ Task<std::vector<std::int64_t>> SqliteStatsStore::DistinctVisitors(core::LinkId 
     });
 }
 
+std::vector<FacetCount> SqliteStatsStore::FacetRows(core::LinkId link, std::string_view facet, MsRange days) {
+    return GuardBackend([&] {
+        auto c = db_->Acquire();
+        auto s = c->Prepare(kFacetRows);
+        s.Bind(1, link).Bind(2, facet).Bind(3, days.from_ms).Bind(4, days.to_ms);
+        std::vector<FacetCount> rows;
+        while (s.Step()) rows.push_back({s.Text(0), s.Text(1), s.Int(2), s.Int(3), s.Int(4)});
+        return rows;
+    });
+}
+
 Task<std::vector<DimensionCount>> SqliteStatsStore::TopValues(core::LinkId link, std::string_view dimension,
                                                               MsRange days, bool include_bots, std::size_t limit) {
-    co_return GuardBackend([&] {
-        auto c = db_->Acquire();
-        auto s = c->Prepare(kTopValues);
-        s.Bind(1, link)
-            .Bind(2, dimension)
-            .Bind(3, days.from_ms)
-            .Bind(4, days.to_ms)
-            .Bind(5, static_cast<std::int64_t>(include_bots))
-            .Bind(6, static_cast<std::int64_t>(limit));
-        std::vector<DimensionCount> out;
-        while (s.Step()) out.push_back({s.Text(0), s.Int(1), s.Int(2), s.Int(3)});
-        return out;
-    });
+    const std::string_view facet = FacetOf(dimension);
+    if (facet.empty()) co_return std::vector<DimensionCount>{};
+    const std::vector<FacetCount> rows = FacetRows(link, facet, days);
+    co_return std::move(TopFromFacets(rows, std::span(&dimension, 1), include_bots, limit).front().second);
+}
+
+Task<std::vector<std::pair<std::string, std::vector<DimensionCount>>>> SqliteStatsStore::TopValuesAll(
+    core::LinkId link, MsRange days, bool include_bots, std::size_t limit) {
+    const std::vector<FacetCount> rows = FacetRows(link, "", days);
+    co_return TopFromFacets(rows, kShownDimensions, include_bots, limit);
 }
 
 Task<std::vector<LinkTotals>> SqliteStatsStore::TopLinks(MsRange days, bool include_bots, std::size_t limit,

@@ -1,9 +1,10 @@
 #pragma once
 /// @file
-/// @brief StatsStore over the SQLite rollups (migration 0003), for embedded mode.
+/// @brief StatsStore over the SQLite rollups (migrations 0003, 0009), for embedded mode.
 
 #include <memory>
 
+#include "store/facets.hpp"
 #include "store/sqlite/sqlite_db.hpp"
 #include "store/stats_store.hpp"
 
@@ -19,6 +20,9 @@ class SqliteStatsStore final : public StatsStore {
                                                      bool include_bots) override;
     Task<std::vector<DimensionCount>> TopValues(core::LinkId link, std::string_view dimension, MsRange days,
                                                 bool include_bots, std::size_t limit) override;
+    Task<std::vector<std::pair<std::string, std::vector<DimensionCount>>>> TopValuesAll(core::LinkId link, MsRange days,
+                                                                                        bool include_bots,
+                                                                                        std::size_t limit) override;
     Task<std::vector<LinkTotals>> TopLinks(MsRange days, bool include_bots, std::size_t limit,
                                            std::optional<std::int64_t> owner) override;
     Task<LinkTotals> Totals(core::LinkId link) override;
@@ -27,6 +31,8 @@ class SqliteStatsStore final : public StatsStore {
                                                       std::optional<ClickCursor> after, std::size_t limit) override;
 
   private:
+    std::vector<FacetCount> FacetRows(core::LinkId link, std::string_view facet, MsRange days);
+
     std::shared_ptr<SqliteDb> db_;
 };
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <tuple>
 
+#include "store/facets.hpp"
 #include "store/link_codec.hpp"
 
 namespace shortener::store {
@@ -47,14 +48,11 @@ std::optional<std::string_view> Known(const std::string& s) {
 constexpr const char* kAddClicks =
     "UPDATE links SET clicks = clicks + ?2, human_clicks = human_clicks + ?3 WHERE id = ?1";
 
-// Rollups (migration 0003): the same tables and meaning as PostgreSQL's.
-constexpr const char* kUpsertMinute =
-    "INSERT INTO link_clicks_minute AS r (link_id, bucket, clicks, human_clicks, bot_clicks) VALUES (?1, ?2, ?3, ?4, "
+// Rollups (migrations 0003, 0009): the same tables and meaning as PostgreSQL's. Quarter-hour and day buckets; minutes
+// are read from the raw clicks; per-dimension day counts are stored as facets (store/facets.hpp).
+constexpr const char* kUpsertQuarter =
+    "INSERT INTO link_clicks_quarter AS r (link_id, bucket, clicks, human_clicks, bot_clicks) VALUES (?1, ?2, ?3, ?4, "
     "?5) "
-    "ON CONFLICT (link_id, bucket) DO UPDATE SET clicks = r.clicks + excluded.clicks, "
-    "human_clicks = r.human_clicks + excluded.human_clicks, bot_clicks = r.bot_clicks + excluded.bot_clicks";
-constexpr const char* kUpsertHour =
-    "INSERT INTO link_clicks_hour AS r (link_id, bucket, clicks, human_clicks, bot_clicks) VALUES (?1, ?2, ?3, ?4, ?5) "
     "ON CONFLICT (link_id, bucket) DO UPDATE SET clicks = r.clicks + excluded.clicks, "
     "human_clicks = r.human_clicks + excluded.human_clicks, bot_clicks = r.bot_clicks + excluded.bot_clicks";
 constexpr const char* kUpsertDay =
@@ -82,14 +80,13 @@ struct Counts {
 
 // Per-batch sums, written once per row at the end of the transaction.
 struct BatchRollups {
-    std::map<std::pair<core::LinkId, std::int64_t>, Counts> minute, hour, day;
-    std::map<std::tuple<core::LinkId, std::string, std::int64_t, std::string>, Counts> dims;
+    std::map<std::pair<core::LinkId, std::int64_t>, Counts> quarter, day;
+    std::map<std::tuple<core::LinkId, std::string_view, std::int64_t, std::string>, Counts> dims;
 
     void Add(SqliteConnection& c, const core::ClickEvent& e, const core::ClickDimensions& d) {
         const std::int64_t ts = core::ToUnixMillis(e.at);
         const std::int64_t day_start = ts - ts % 86'400'000;
-        minute[{e.link_id, ts - ts % 60'000}].Add(d.is_bot);
-        hour[{e.link_id, ts - ts % 3'600'000}].Add(d.is_bot);
+        quarter[{e.link_id, ts - ts % 900'000}].Add(d.is_bot);
         Counts& day_counts = day[{e.link_id, day_start}];
         day_counts.Add(d.is_bot);
         if (!d.visitor_id.empty()) {
@@ -104,18 +101,7 @@ struct BatchRollups {
                 if (!d.is_bot) ++day_counts.human_uniques;
             }
         }
-        auto qualified = [&](const std::string& v) { return v.empty() ? std::string() : d.country_code + "/" + v; };
-        const std::pair<const char*, std::string> values[] = {{"country", d.country_code},
-                                                              {"region", qualified(d.region)},
-                                                              {"city", qualified(d.city)},
-                                                              {"referrer_host", d.referrer_host},
-                                                              {"referrer_class", d.referrer_class},
-                                                              {"referrer", d.referrer_host + " " + d.referrer_class},
-                                                              {"browser", d.browser},
-                                                              {"os", d.os},
-                                                              {"device", d.device},
-                                                              {"language", d.language}};
-        for (const auto& [dim, value] : values) dims[{e.link_id, dim, day_start, value}].Add(d.is_bot);
+        for (auto& [facet, value] : FacetValues(d)) dims[{e.link_id, facet, day_start, std::move(value)}].Add(d.is_bot);
     }
 
     void Write(SqliteConnection& c) const {
@@ -130,8 +116,7 @@ struct BatchRollups {
                     .Run();
             }
         };
-        write(kUpsertMinute, minute);
-        write(kUpsertHour, hour);
+        write(kUpsertQuarter, quarter);
         for (const auto& [k, n] : day) {
             c.Prepare(kUpsertDay)
                 .Bind(1, k.first)
