@@ -6,6 +6,8 @@ iPhone Safari User-Agent, Accept headers, a Referer and an X-Forwarded-For addre
 addresses, sent through a trusted proxy (127.0.0.1). A second row replays the old single-slug case with the
 same headers. nginx gets the same requests.
 
+drained/s: the clicks stored after the load stopped over the time that took (the click path's own rate on a
+backlog; 0 when there was no backlog to speak of).
 Cost: CPU per redirect is counted from the start of a shortener round until every click of the round is stored
 (a backlog drained after the load is part of the cost), split by thread / process:
   embedded     HTTP threads (`http-N`) and everything else in the process (click worker, flushers, ...)
@@ -261,6 +263,7 @@ def measure(server, lua, links, prefix):
     r["drain_s"] = 0.0
     if shortener:
         load_end, last, stable_since = time.time(), -1, time.time()
+        stored_at_load_end = server.stored() - before_stored
         deadline = load_end + 600
         while time.time() < deadline:
             dropped = server.dropped() - before_dropped
@@ -272,6 +275,8 @@ def measure(server, lua, links, prefix):
             time.sleep(0.25)
         r["drain_s"] = max(0.0, stable_since - load_end)
         r["stored"], r["dropped"] = last, dropped
+        drained = last - stored_at_load_end
+        r["drain_rate"] = drained / r["drain_s"] if r["drain_s"] > 0.5 and drained > 0 else 0.0
     cpu1 = server.cpu()
     r["wall_s"] = time.time() - t0
     r["cpu"] = {k: (cpu1[k] - cpu0[k]) / TICK * 1e6 / max(1, r["requests"]) for k in cpu0}
@@ -289,8 +294,8 @@ def report(target, rows, out):
     keys = list(rows[next(k for k in rows if k != "nginx")][0]["cpu"].keys())
     out.append(f"\n### {target}\n")
     out.append("| server | req/s | p50 µs | p99 µs | CPU µs/redirect | " + " | ".join(keys) +
-               " | drain s | clicks stored / dropped / answered |")
-    out.append("|---|" + "---:|" * (6 + len(keys)))
+               " | drain s | drained/s | clicks stored / dropped / answered |")
+    out.append("|---|" + "---:|" * (7 + len(keys)))
     for name, runs in rows.items():
         cells = [f"{median_of(runs, 'rps'):,.0f}", f"{median_of(runs, 'p50'):,.0f}",
                  f"{median_of(runs, 'p99'):,.0f}", f"{median_of(runs, 'cpu_total'):.2f}"]
@@ -298,7 +303,8 @@ def report(target, rows, out):
         stored = f"{sum(r.get('stored', 0) for r in runs):,} / {sum(r.get('dropped', 0) for r in runs):,} / " \
             f"{sum(r['requests'] for r in runs):,}" \
             if name != "nginx" else ""
-        cells += [f"{median_of(runs, 'drain_s'):.1f}" if name != "nginx" else "", stored]
+        rate = f"{median_of(runs, 'drain_rate'):,.0f}" if name != "nginx" else ""
+        cells += [f"{median_of(runs, 'drain_s'):.1f}" if name != "nginx" else "", rate, stored]
         out.append(f"| {name} | " + " | ".join(cells) + " |")
     out.append("\n| ratio to nginx (medians) | req/s | p99 | CPU/redirect | HTTP threads CPU |")
     out.append("|---|---:|---:|---:|---:|")
