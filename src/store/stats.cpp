@@ -13,7 +13,6 @@ using std::chrono::minutes;
 using SysMinutes = date::sys_time<minutes>;
 
 constexpr std::int64_t kMinute = 60'000;
-constexpr std::int64_t kHour = 3'600'000;
 constexpr std::int64_t kQuarterHour = 900'000;
 constexpr std::int64_t kDay = 86'400'000;
 
