@@ -295,9 +295,9 @@ TEST_F(PostgresStore, HumanClicksAreBackfilledByTheMigration) {
     EXPECT_EQ(admin_->Scalar("SELECT human_clicks FROM links WHERE id = " + std::to_string(none)), "0");
 }
 
-// Migration 0009 (issue #18) replaces the per-dimension day rows by facet rows and the minute and hour rollups by
-// quarter hours, rebuilt from the raw clicks. Undone by hand (old rows back, facets gone), then applied again by the
-// runner: the breakdowns read back are the ones the old rows gave.
+// Migrations 0009 and 0010 (issue #18): facet rows replace the per-dimension day rows and quarter hours the minute
+// and hour rollups, rebuilt from the raw clicks; links get their all-time visitor totals. Undone by hand (old rows
+// back, facets gone), then applied again by the runner: the breakdowns read back are the ones the old rows gave.
 TEST_F(PostgresStore, FacetsAreRebuiltByTheMigration) {
     const std::string id = std::to_string(NewLink("old"));
     const std::string day = "'2026-03-01'";
@@ -313,7 +313,9 @@ TEST_F(PostgresStore, FacetsAreRebuiltByTheMigration) {
         id +
         ", '2026-03-01 12:00Z', gen_random_uuid(), NULL, 'US', "
         "'Ohio', 'Springfield', 'Safari', 'macOS', 'desktop')");
-    admin_->Query("DELETE FROM schema_migrations WHERE version = 9");
+    admin_->Query("DELETE FROM schema_migrations WHERE version IN (9, 10)");
+    admin_->Query("ALTER TABLE links DROP COLUMN unique_visitors, DROP COLUMN human_unique_visitors");
+    admin_->Query("INSERT INTO link_clicks_day VALUES (" + id + ", " + day + ", 3, 2, 1, 2, 1)");
     admin_->Query("CREATE TABLE link_clicks_minute (LIKE link_clicks_quarter INCLUDING ALL)");
     admin_->Query("CREATE TABLE link_clicks_hour (LIKE link_clicks_quarter INCLUDING ALL)");
     admin_->Query("DROP TABLE link_clicks_quarter");
@@ -351,6 +353,13 @@ TEST_F(PostgresStore, FacetsAreRebuiltByTheMigration) {
                              id),
               "10:00=1,11:00=1,12:00=1");  // rebuilt from the raw clicks
     EXPECT_EQ(admin_->Scalar("SELECT count(*) FROM link_dimension_day WHERE dimension = 'country'"), "0");
+    // Migration 0010: the link's all-time totals come from its row, visitors backfilled from the day rollups.
+    admin_->Query("UPDATE links SET clicks = 3, human_clicks = 2 WHERE id = " + id);
+    const LinkTotals totals = RunAwaitable(stats.Totals(std::stoll(id)));
+    EXPECT_EQ(totals.clicks, 3);
+    EXPECT_EQ(totals.bot_clicks, 1);
+    EXPECT_EQ(totals.unique_visitors, 2);
+    EXPECT_EQ(totals.human_unique_visitors, 1);
 }
 
 TEST_F(PostgresStore, ConcurrentMigrationsDoNotRace) {

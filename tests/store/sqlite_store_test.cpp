@@ -122,7 +122,8 @@ TEST(SqliteStore, FacetsAreRebuiltByTheMigration) {
     {
         auto c = db->AcquireWriter();
         c->Exec(
-            "INSERT INTO links (id, slug, long_url, created_at, updated_at, clicks) VALUES (1, 'old', 'x', 0, 0, 3)");
+            "INSERT INTO links (id, slug, long_url, created_at, updated_at, clicks, human_clicks) VALUES "
+            "(1, 'old', 'x', 0, 0, 3, 2)");
         c->Exec(
             "INSERT INTO clicks (link_id, ts, event_id, is_bot, country, region, city, browser, os, device) VALUES "
             "(1, 1000, x'01', 0, 'DE', 'Bavaria', 'Munich', 'Safari', 'iOS', 'mobile'), "
@@ -132,6 +133,7 @@ TEST(SqliteStore, FacetsAreRebuiltByTheMigration) {
             "INSERT INTO link_dimension_day VALUES (1, 'country', 0, 'DE', 2, 1, 1), (1, 'country', 0, 'US', 1, 1, 0), "
             "(1, 'language', 0, '', 3, 2, 1), (1, 'referrer', 0, ' direct', 3, 2, 1)");
         c->Exec("INSERT INTO link_clicks_minute VALUES (1, 0, 3, 2, 1)");
+        c->Exec("INSERT INTO link_clicks_day VALUES (1, 0, 3, 2, 1, 2, 1)");
     }
     db->Migrate(SqliteMigrations());
     SqliteStatsStore stats(db);
@@ -162,6 +164,13 @@ TEST(SqliteStore, FacetsAreRebuiltByTheMigration) {
     auto quarters = RunAwaitable(stats.Rollups(1, Granularity::kQuarterHour, std::span(&day, 1)));
     ASSERT_EQ(quarters.size(), 1u);  // rebuilt from the raw clicks
     EXPECT_EQ(quarters[0].clicks, 3);
+    // Migration 0010: the link's all-time totals come from its row, visitors backfilled from the day rollups.
+    const LinkTotals totals = RunAwaitable(stats.Totals(1));
+    EXPECT_EQ(totals.clicks, 3);
+    EXPECT_EQ(totals.human_clicks, 2);
+    EXPECT_EQ(totals.bot_clicks, 1);
+    EXPECT_EQ(totals.unique_visitors, 2);
+    EXPECT_EQ(totals.human_unique_visitors, 1);
     // The minute buckets now come from the raw clicks.
     const MsRange minute{0, 60'000};
     auto rows = RunAwaitable(stats.Rollups(1, Granularity::kMinute, std::span(&minute, 1)));

@@ -16,9 +16,7 @@ constexpr std::chrono::milliseconds kPollInterval{10};
 
 }  // namespace
 
-InProcessClickQueue::InProcessClickQueue(std::size_t capacity) : capacity_(capacity) {
-    buffer_.reserve(std::min<std::size_t>(capacity_, 4096));
-}
+InProcessClickQueue::InProcessClickQueue(std::size_t capacity) : capacity_(capacity) {}
 
 bool InProcessClickQueue::TryEnqueue(core::ClickEvent&& click) noexcept {
     {
@@ -49,15 +47,10 @@ Task<ClickBatch> InProcessClickQueue::Read(std::size_t max, std::chrono::millise
             std::lock_guard lock(mutex_);
             if (!buffer_.empty()) {
                 ClickBatch batch;
-                if (buffer_.size() <= max) {
-                    batch.clicks.swap(buffer_);  // the usual case: take everything, move nothing
-                    buffer_.reserve(std::min(capacity_, batch.clicks.size()));
-                } else {
-                    auto n = static_cast<std::ptrdiff_t>(max);
-                    batch.clicks.assign(std::make_move_iterator(buffer_.begin()),
-                                        std::make_move_iterator(buffer_.begin() + n));
-                    buffer_.erase(buffer_.begin(), buffer_.begin() + n);
-                }
+                const auto n = static_cast<std::ptrdiff_t>(std::min(max, buffer_.size()));
+                batch.clicks.assign(std::make_move_iterator(buffer_.begin()),
+                                    std::make_move_iterator(buffer_.begin() + n));
+                buffer_.erase(buffer_.begin(), buffer_.begin() + n);  // a deque: only the batch's own elements
                 co_return batch;
             }
             if (closed_) co_return ClickBatch{};

@@ -5,6 +5,7 @@
 /// (a graceful shutdown drains it).
 
 #include <atomic>
+#include <deque>
 #include <mutex>
 #include <vector>
 
@@ -28,7 +29,9 @@ class InProcessClickQueue final : public ClickSink, public ClickSource {
   private:
     std::size_t capacity_;
     mutable std::mutex mutex_;
-    std::vector<core::ClickEvent> buffer_;
+    // A deque: a reader behind by more than a batch takes its batch off the front without moving the rest (a
+    // vector's erase moved the whole backlog, under the lock the redirect path takes, for every batch).
+    std::deque<core::ClickEvent> buffer_;
     bool closed_ = false;
     std::atomic<std::uint64_t> enqueued_{0};
     std::atomic<std::uint64_t> dropped_{0};

@@ -72,8 +72,9 @@ WITH locks AS MATERIALIZED (
     ON CONFLICT (link_id, dimension, day, value) DO UPDATE SET clicks = r.clicks + excluded.clicks,
         human_clicks = r.human_clicks + excluded.human_clicks, bot_clicks = r.bot_clicks + excluded.bot_clicks
 ), totals AS (
-    UPDATE links l SET clicks = l.clicks + n.c, human_clicks = l.human_clicks + n.h
-    FROM (SELECT link_id, count(*) AS c, count(*) FILTER (WHERE NOT is_bot) AS h FROM ins GROUP BY 1) n
+    UPDATE links l SET clicks = l.clicks + n.c, human_clicks = l.human_clicks + n.h,
+        unique_visitors = l.unique_visitors + n.v, human_unique_visitors = l.human_unique_visitors + n.hv
+    FROM (SELECT link_id, sum(c) AS c, sum(h) AS h, sum(v) AS v, sum(hv) AS hv FROM day_counts GROUP BY 1) n
     WHERE l.id = n.link_id
 )
 SELECT count(*) FROM ins

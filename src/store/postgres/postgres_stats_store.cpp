@@ -58,15 +58,14 @@ SELECT coalesce(sum(clicks), 0), coalesce(sum(human_clicks), 0), coalesce(sum(bo
 FROM link_clicks_day WHERE bucket >= ms_to_ts($1) AND bucket < ms_to_ts($2)
   AND ($3::bigint IS NULL OR link_id IN (SELECT id FROM links WHERE owner_id = $3 AND deleted_at IS NULL)))SQL"};
 
-constexpr PgStatement kLinkTotals{"stats_link_totals", R"SQL(
-SELECT l.slug, coalesce(sum(d.clicks), 0), coalesce(sum(d.human_clicks), 0), coalesce(sum(d.bot_clicks), 0),
-       coalesce(sum(d.unique_visitors), 0), coalesce(sum(d.human_unique_visitors), 0)
-FROM links l LEFT JOIN link_clicks_day d ON d.link_id = l.id WHERE l.id = $1 GROUP BY l.id)SQL"};
+// All-time totals are kept on the link row (migration 0010), one index lookup per link however old it is.
+constexpr PgStatement kLinkTotals{"stats_link_totals_v2", R"SQL(
+SELECT slug, clicks, human_clicks, clicks - human_clicks, unique_visitors, human_unique_visitors
+FROM links WHERE id = $1)SQL"};
 
-constexpr PgStatement kTotalsOf{"stats_totals_of", R"SQL(
-SELECT l.id, l.slug, coalesce(sum(d.clicks), 0), coalesce(sum(d.human_clicks), 0), coalesce(sum(d.bot_clicks), 0),
-       coalesce(sum(d.unique_visitors), 0), coalesce(sum(d.human_unique_visitors), 0)
-FROM links l LEFT JOIN link_clicks_day d ON d.link_id = l.id WHERE l.id = ANY($1::bigint[]) GROUP BY l.id)SQL"};
+constexpr PgStatement kTotalsOf{"stats_totals_of_v2", R"SQL(
+SELECT id, slug, clicks, human_clicks, clicks - human_clicks, unique_visitors, human_unique_visitors
+FROM links WHERE id = ANY($1::bigint[]))SQL"};
 
 constexpr PgStatement kClicksPage{"stats_clicks_page", R"SQL(
 SELECT ts_to_ms(ts), event_id::text, user_agent, referer, accept_language, query, head_request::int, is_bot::int,

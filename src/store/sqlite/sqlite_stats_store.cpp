@@ -38,10 +38,10 @@ constexpr const char* kAllLinks =
     "coalesce(sum(unique_visitors), 0), coalesce(sum(human_unique_visitors), 0) FROM link_clicks_day "
     "WHERE bucket >= ?1 AND bucket < ?2 "
     "AND (?3 IS NULL OR link_id IN (SELECT id FROM links WHERE owner_id = ?3 AND deleted_at IS NULL))";
+// All-time totals are kept on the link row (migration 0010), one lookup per link however old it is.
 constexpr const char* kLinkTotals =
-    "SELECT l.slug, coalesce(sum(d.clicks), 0), coalesce(sum(d.human_clicks), 0), coalesce(sum(d.bot_clicks), 0), "
-    "coalesce(sum(d.unique_visitors), 0), coalesce(sum(d.human_unique_visitors), 0) FROM links l "
-    "LEFT JOIN link_clicks_day d ON d.link_id = l.id WHERE l.id = ?1 GROUP BY l.id";
+    "SELECT slug, clicks, human_clicks, clicks - human_clicks, unique_visitors, human_unique_visitors FROM links "
+    "WHERE id = ?1";
 constexpr const char* kClicksPage =
     "SELECT ts, hex(event_id), user_agent, referer, accept_language, query, head_request, is_bot, country, "
     "country_name, region, city, CAST(latitude AS TEXT), CAST(longitude AS TEXT), browser, os, device, "

@@ -46,7 +46,8 @@ std::optional<std::string_view> Known(const std::string& s) {
 }
 
 constexpr const char* kAddClicks =
-    "UPDATE links SET clicks = clicks + ?2, human_clicks = human_clicks + ?3 WHERE id = ?1";
+    "UPDATE links SET clicks = clicks + ?2, human_clicks = human_clicks + ?3, unique_visitors = unique_visitors + ?4, "
+    "human_unique_visitors = human_unique_visitors + ?5 WHERE id = ?1";
 
 // Rollups (migrations 0003, 0009): the same tables and meaning as PostgreSQL's. Quarter-hour and day buckets; minutes
 // are read from the raw clicks; per-dimension day counts are stored as facets (store/facets.hpp).
@@ -102,6 +103,27 @@ struct BatchRollups {
             }
         }
         for (auto& [facet, value] : FacetValues(d)) dims[{e.link_id, facet, day_start, std::move(value)}].Add(d.is_bot);
+    }
+
+    // links: clicks and unique visitors per link, summed over the link's day rows of the batch.
+    void WriteLinkTotals(SqliteConnection& c) const {
+        for (auto it = day.begin(); it != day.end();) {
+            const core::LinkId link = it->first.first;
+            Counts sum;
+            for (; it != day.end() && it->first.first == link; ++it) {
+                sum.clicks += it->second.clicks;
+                sum.human += it->second.human;
+                sum.uniques += it->second.uniques;
+                sum.human_uniques += it->second.human_uniques;
+            }
+            c.Prepare(kAddClicks)
+                .Bind(1, link)
+                .Bind(2, sum.clicks)
+                .Bind(3, sum.human)
+                .Bind(4, sum.uniques)
+                .Bind(5, sum.human_uniques)
+                .Run();
+        }
     }
 
     void Write(SqliteConnection& c) const {
@@ -431,8 +453,6 @@ Task<std::size_t> SqliteClickStore::Record(std::span<const core::EnrichedClick> 
         auto c = db_->AcquireWriter();
         return WriteTransaction(*c, [&] {
             std::size_t added = 0;
-            // Per-link increments, applied once at the end: a batch is mostly a few hot links.
-            std::vector<std::pair<core::LinkId, Counts>> counts;
             BatchRollups rollups;
             for (const auto& click : clicks) {
                 const core::ClickEvent& e = click.event;
@@ -443,14 +463,9 @@ Task<std::size_t> SqliteClickStore::Record(std::span<const core::EnrichedClick> 
                 if (c->Changes() == 0) continue;  // already stored: a replayed event
                 ++added;
                 rollups.Add(*c, e, d);
-                auto it = std::find_if(counts.begin(), counts.end(), [&](auto& p) { return p.first == e.link_id; });
-                if (it == counts.end()) it = counts.insert(counts.end(), {e.link_id, Counts{}});
-                it->second.Add(d.is_bot);
-            }
-            for (const auto& [link_id, n] : counts) {
-                c->Prepare(kAddClicks).Bind(1, link_id).Bind(2, n.clicks).Bind(3, n.human).Run();
             }
             rollups.Write(*c);
+            rollups.WriteLinkTotals(*c);
             return added;
         });
     });
