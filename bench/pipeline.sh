@@ -9,7 +9,12 @@
 # (stream length) sampled every second at a fixed LAG_RATE redirects/s; click-to-row latency p50/p99 under
 # light traffic (LIGHT_RATE clicks/s; a bench-only trigger stamps each row's arrival time).
 #
+# First (REALISTIC=1, the default) it runs `TARGETS=distributed bench/redirect.sh`: realistic traffic (10,000 slugs,
+# browser headers, forwarded addresses) against nginx in one run, CPU per redirect split into serve's HTTP threads,
+# serve's other threads, the worker, Redis and PostgreSQL, counted until every click is stored.
+#
 # Environment:
+#   REALISTIC      1 = run the realistic comparison first (default 1)
 #   SHORTENER_BIN  binary (default: <repo>/build/shortener)
 #   DURATION       seconds per wrk run (default 10)
 #   THREADS, CONNECTIONS   wrk -t / -c (default 2 / 64)
@@ -20,6 +25,10 @@
 set -euo pipefail
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if [[ ${REALISTIC:-1} == 1 ]]; then
+    TARGETS=distributed OUT="${OUT:-$REPO_ROOT/bench/results/pipeline-$(date -u +%Y%m%dT%H%M%SZ).md}.realistic.md" \
+        bash "$REPO_ROOT/bench/redirect.sh"
+fi
 SHORTENER_BIN=${SHORTENER_BIN:-$REPO_ROOT/build/shortener}
 DURATION=${DURATION:-10}
 THREADS=${THREADS:-2}
