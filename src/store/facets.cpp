@@ -25,26 +25,43 @@ std::string_view Part(std::string_view value, char sep, int i) {
     return value.substr(0, value.find(sep));
 }
 
-// "CC/part", or "" when the part is unknown (as the per-dimension rows stored it).
-std::string Qualified(std::string_view value, int i) {
-    const std::string_view part = Part(value, kFacetSeparator, i);
-    if (part.empty()) return {};
-    return std::string(Part(value, kFacetSeparator, 0)) + "/" + std::string(part);
+// Where each breakdown comes from: its facet, and which part of the facet's value (-1: all of it). One table for
+// FacetOf and Derive, so the two cannot disagree.
+struct Source {
+    std::string_view dimension;
+    std::string_view facet;
+    char separator;
+    int part;
+    bool qualified;  // "CC/part", as regions and cities were always shown ("" when the part is unknown)
+};
+constexpr char kUs = kFacetSeparator;
+constexpr Source kSources[] = {
+    {"country", "geo", kUs, 0, false},
+    {"region", "geo", kUs, 1, true},
+    {"city", "geo", kUs, 2, true},
+    {"browser", "agent", kUs, 0, false},
+    {"os", "agent", kUs, 1, false},
+    {"device", "agent", kUs, 2, false},
+    {"referrer", "referrer", ' ', -1, false},
+    {"referrer_host", "referrer", ' ', 0, false},
+    {"referrer_class", "referrer", ' ', 1, false},
+    {"language", "language", ' ', -1, false},
+};
+
+const Source* SourceOf(std::string_view dimension) {
+    for (const Source& s : kSources) {
+        if (s.dimension == dimension) return &s;
+    }
+    return nullptr;
 }
 
-// The value of `dimension` in a row of its facet.
-std::string Derive(std::string_view dimension, std::string_view value) {
-    if (dimension == "country" || dimension == "browser") return std::string(Part(value, kFacetSeparator, 0));
-    if (dimension == "os") return std::string(Part(value, kFacetSeparator, 1));
-    if (dimension == "device") return std::string(Part(value, kFacetSeparator, 2));
-    if (dimension == "region") return Qualified(value, 1);
-    if (dimension == "city") return Qualified(value, 2);
-    if (dimension == "referrer_host") return std::string(Part(value, ' ', 0));
-    if (dimension == "referrer_class") {
-        const auto at = value.find(' ');
-        return at == std::string_view::npos ? std::string() : std::string(value.substr(at + 1));
-    }
-    return std::string(value);  // referrer, language: stored as they are shown
+// The value of a breakdown in a row of its facet.
+std::string Derive(const Source& source, std::string_view value) {
+    if (source.part < 0) return std::string(value);
+    const std::string_view part = Part(value, source.separator, source.part);
+    if (!source.qualified) return std::string(part);
+    if (part.empty()) return {};
+    return std::string(Part(value, source.separator, 0)) + "/" + std::string(part);
 }
 
 std::vector<DimensionCount> Top(std::map<std::string, DimensionCount>& sums, bool include_bots, std::size_t limit) {
@@ -66,6 +83,7 @@ std::vector<DimensionCount> Top(std::map<std::string, DimensionCount>& sums, boo
 }  // namespace
 
 std::array<std::pair<std::string_view, std::string>, 4> FacetValues(const core::ClickDimensions& d) {
+    static_assert(kFacets[0] == "geo" && kFacets[1] == "agent" && kFacets[2] == "referrer" && kFacets[3] == "language");
     return {{{kFacets[0], Join3(d.country_code, d.region, d.city)},
              {kFacets[1], Join3(d.browser, d.os, d.device)},
              {kFacets[2], d.referrer_host + " " + d.referrer_class},
@@ -73,11 +91,8 @@ std::array<std::pair<std::string_view, std::string>, 4> FacetValues(const core::
 }
 
 std::string_view FacetOf(std::string_view dimension) {
-    if (dimension == "country" || dimension == "region" || dimension == "city") return kFacets[0];
-    if (dimension == "browser" || dimension == "os" || dimension == "device") return kFacets[1];
-    if (dimension == "referrer" || dimension == "referrer_host" || dimension == "referrer_class") return kFacets[2];
-    if (dimension == "language") return kFacets[3];
-    return {};
+    const Source* source = SourceOf(dimension);
+    return source ? source->facet : std::string_view();
 }
 
 std::vector<std::pair<std::string, std::vector<DimensionCount>>> TopFromFacets(
@@ -86,11 +101,11 @@ std::vector<std::pair<std::string, std::vector<DimensionCount>>> TopFromFacets(
     std::vector<std::pair<std::string, std::vector<DimensionCount>>> out;
     out.reserve(dimensions.size());
     for (std::string_view dimension : dimensions) {
-        const std::string_view facet = FacetOf(dimension);
+        const Source* source = SourceOf(dimension);
         std::map<std::string, DimensionCount> sums;
         for (const FacetCount& row : rows) {
-            if (row.facet != facet) continue;
-            std::string value = Derive(dimension, row.value);
+            if (source == nullptr || row.facet != source->facet) continue;
+            std::string value = Derive(*source, row.value);
             DimensionCount& c = sums[value];
             if (c.value.empty()) c.value = std::move(value);
             c.clicks += row.clicks;
