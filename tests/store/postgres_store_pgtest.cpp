@@ -328,14 +328,7 @@ TEST_F(PostgresStore, FacetsAreRebuiltByTheMigration) {
     PostgresStatsStore stats(backend_.pool);
     const MsRange days{1'772'323'200'000, 1'772'409'600'000};  // 2026-03-01 UTC
     auto all = RunAwaitable(stats.TopValuesAll(std::stoll(id), days, true, 10));
-    auto values = [&](std::string_view dim) {
-        std::string out;
-        for (const auto& [name, top] : all) {
-            if (name != dim) continue;
-            for (const auto& v : top) out += v.value + "=" + std::to_string(v.clicks) + ";";
-        }
-        return out;
-    };
+    auto values = [&](std::string_view dim) { return contract::BreakdownText(all, dim); };
     EXPECT_EQ(values("country"), "DE=2;US=1;");
     EXPECT_EQ(values("region"), "=1;DE/Bavaria=1;US/Ohio=1;");
     EXPECT_EQ(values("city"), "=1;DE/Munich=1;US/Springfield=1;");

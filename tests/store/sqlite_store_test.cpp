@@ -138,14 +138,7 @@ TEST(SqliteStore, FacetsAreRebuiltByTheMigration) {
     db->Migrate(SqliteMigrations());
     SqliteStatsStore stats(db);
     auto all = RunAwaitable(stats.TopValuesAll(1, {0, 86'400'000}, true, 10));
-    auto values = [&](std::string_view dim) {
-        std::string out;
-        for (const auto& [name, top] : all) {
-            if (name != dim) continue;
-            for (const auto& v : top) out += v.value + "=" + std::to_string(v.clicks) + ";";
-        }
-        return out;
-    };
+    auto values = [&](std::string_view dim) { return contract::BreakdownText(all, dim); };
     EXPECT_EQ(values("country"), "DE=2;US=1;");
     EXPECT_EQ(values("region"), "=1;DE/Bavaria=1;US/Ohio=1;");
     EXPECT_EQ(values("city"), "=1;DE/Munich=1;US/Springfield=1;");

@@ -17,11 +17,23 @@
 #include <vector>
 
 #include "store/link_store.hpp"
+#include "store/stats_store.hpp"
 #include "support/run_awaitable.hpp"
 
 namespace shortener::store::contract {
 
 using shortener::testing::RunAwaitable;
+
+/// One breakdown of a TopValuesAll answer as "value=clicks;…", in the answer's order.
+inline std::string BreakdownText(const std::vector<std::pair<std::string, std::vector<DimensionCount>>>& all,
+                                 std::string_view dimension) {
+    std::string out;
+    for (const auto& [name, top] : all) {
+        if (name != dimension) continue;
+        for (const auto& v : top) out += v.value + "=" + std::to_string(v.clicks) + ";";
+    }
+    return out;
+}
 
 struct RawClick {
     std::string country;
