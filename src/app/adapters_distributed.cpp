@@ -192,6 +192,7 @@ void OpenSink(Distributed& d) {
 std::unique_ptr<http::RateLimiter> OpenLimiter(Distributed& d, metrics::Registry& registry) {
     http::RedisRateLimiterOptions o;
     o.key_prefix = d.config.redis_prefix + "rl:";
+    o.timeout = d.config.rate_limit_timeout;
     auto client = d.Connect("rate-limit", false, true);
     auto limiter = std::make_unique<http::RedisRateLimiter>(client, o);
     registry.AddCounterFunction("shortener_rate_limit_fail_open_total",

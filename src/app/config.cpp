@@ -286,6 +286,10 @@ const std::vector<Setting>& Settings() {
          "every /api/ call (creates included) per API key without a limit of its own and per logged-in user; in "
          "auth mode none, when set, the owner per client address (same syntax), or off (0)",
          Limit(&C::rate_limit_authenticated)},
+        {"SHORTENER_RATE_LIMIT_TIMEOUT_MS", "--rate-limit-timeout-ms", "50", nullptr,
+         "distributed mode: how long a request waits for Redis's rate-limit answer before it is allowed (fail "
+         "open, counted)",
+         Time(&C::rate_limit_timeout, 1, 10'000)},
         {"SHORTENER_BLOCKLIST_FILE", "--blocklist-file", nullptr, "(none)",
          "file of domains refused with url_blocked (one per line, # comments, subdomains included); reloaded "
          "within seconds of a change and on SIGHUP",

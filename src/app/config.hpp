@@ -64,6 +64,7 @@ struct Config {
     // (the local owner, per address) off unless set explicitly.
     std::optional<http::RateLimit> rate_limit_authenticated;
     bool rate_limit_authenticated_explicit = false;
+    std::chrono::milliseconds rate_limit_timeout{0};  // distributed: wait this long for Redis, then fail open
     std::string blocklist_file;                 // domains refused with url_blocked (reloaded); empty: none
     bool refuse_shorteners = false;             // refuse links to known URL shorteners (url_shortener)
     std::vector<std::string> extra_shorteners;  // more domains treated as shorteners

@@ -470,10 +470,14 @@ describe('security headers and CORS', () => {
   });
 });
 
+// A Redis answer may take longer than the default 50 ms under AddressSanitizer with two e2e runs at once; these
+// tests are about shared buckets, not the timeout.
+const SLOW_OK = { SHORTENER_RATE_LIMIT_TIMEOUT_MS: '2000' };
+
 describe('distributed: rate limits held in Redis', { skip: noServices && !process.env.CI ? 'needs SHORTENER_TEST_PG_DSN, SHORTENER_TEST_REDIS_URL' : false }, () => {
   test('two API replicas share one creation limit: the 11th create on either is 429', { timeout: 60_000 }, async () => {
     const dataDir = makeDataDir();
-    const env = { ...distributedEnv(dataDir), ...ANONYMOUS, SHORTENER_RATE_LIMIT_CREATE: '1/h burst 10' };
+    const env = { ...distributedEnv(dataDir), ...ANONYMOUS, ...SLOW_OK, SHORTENER_RATE_LIMIT_CREATE: '1/h burst 10' };
     const a = await startServer({ env, dataDir });
     const b = await startServer({ env, dataDir: makeDataDir() });
     try {
@@ -496,7 +500,7 @@ describe('distributed: rate limits held in Redis', { skip: noServices && !proces
 
   test('a key\'s own bucket is shared by the replicas and apart from the address\'s', { timeout: 60_000 }, async () => {
     const dataDir = makeDataDir();
-    const env = { ...distributedEnv(dataDir), ...ANONYMOUS, ...DEFAULTS, SHORTENER_RATE_LIMIT_CREATE: '1/h burst 2' };
+    const env = { ...distributedEnv(dataDir), ...ANONYMOUS, ...DEFAULTS, ...SLOW_OK, SHORTENER_RATE_LIMIT_CREATE: '1/h burst 2' };
     const a = await startServer({ env, dataDir });
     const b = await startServer({ env, dataDir: makeDataDir() });
     try {
@@ -526,29 +530,15 @@ describe('distributed: rate limits held in Redis', { skip: noServices && !proces
   test('Redis unreachable: requests are allowed (fail open) and counted', { timeout: 60_000 }, async () => {
     const redis = await startRedis();
     const dataDir = makeDataDir();
-    const env = { ...distributedEnv(dataDir), ...ANONYMOUS, REDIS_URL: redis.url, SHORTENER_RATE_LIMIT_CREATE: '1/h burst 2' };
+    const env = { ...distributedEnv(dataDir), ...ANONYMOUS, ...SLOW_OK, REDIS_URL: redis.url, SHORTENER_RATE_LIMIT_CREATE: '1/h burst 2' };
     const server = await startServer({ env, dataDir });
     let redisUp = true;  // services.mjs's stop() must run once: a second call waits for an exit already seen
     try {
-      // The limit holds while Redis answers. A Take slower than the limiter's 50 ms timeout (seen under
-      // AddressSanitizer with two e2e runs at once) fails open by design: such a 201 must show in the fail-open
-      // counter, and a 429 must still come within a few tries.
-      const failOpen = () => metric(server.base, 'shortener_rate_limit_fail_open_total');
-      const failedOpenBefore = await failOpen();
-      let refused = false;
-      for (let created = 0, i = 0; i < 6 && !refused; i++) {
-        const status = (await createLink(server.base, { url: `https://example.com/fo/${i}` })).status;
-        if (status === 429) {
-          assert.ok(i >= 2, `create ${i} is within the burst`);
-          refused = true;
-          continue;
-        }
-        assert.equal(status, 201);
-        created += 1;
-        // Every create beyond the burst of 2 must be one that failed open.
-        assert.ok(created <= 2 + (await failOpen()) - failedOpenBefore, `create ${i}: 201 beyond the burst`);
-      }
-      assert.ok(refused, 'the third create onwards is refused (429) while Redis is up');
+      // The limit holds while Redis answers (the generous limiter timeout keeps a slow sanitizer build from failing
+      // open; FailsOpenWhenRedisAnswersTooLate covers the timeout itself).
+      for (let i = 0; i < 2; i++) assert.equal((await createLink(server.base, { url: `https://example.com/fo/${i}` })).status, 201);
+      assert.equal((await createLink(server.base, { url: 'https://example.com/fo/2' })).status, 429);
+      assert.equal(await metric(server.base, 'shortener_rate_limit_fail_open_total'), 0);
       await redis.stop();
       redisUp = false;
       await sleep(200);

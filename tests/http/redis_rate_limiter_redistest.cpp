@@ -100,5 +100,30 @@ TEST(RedisRateLimiter, FailsOpenWhenRedisIsUnreachable) {
     io.Stop();
 }
 
+// A Redis that answers too late counts as down: the request is allowed after the timeout, not after Redis.
+TEST(RedisRateLimiter, FailsOpenWhenRedisAnswersTooLate) {
+    SHORTENER_REQUIRE_REDIS(url);
+    redis::IoThread io("redis-test");
+    auto admin = Connect(io, redis::ParseRedisUrl(url));
+    auto o = redis::ParseRedisUrl(url);
+    o.reset_on_timeout = true;  // as the limiter's own connection in distributed mode
+    auto client = Connect(io, o);
+    ASSERT_TRUE(admin->Connected() && client->Connected());
+    RedisRateLimiterOptions options;
+    options.key_prefix = shortener::testing::UniqueName("rltest:") + ":";
+    options.timeout = 50ms;
+    RedisRateLimiter limiter(client, options);
+    // WRITE mode holds every script (EVAL, EVALSHA) and still lets the admin connection UNPAUSE.
+    RunAwaitable(admin->Call({"CLIENT", "PAUSE", "1500", "WRITE"}));
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_TRUE(RunAwaitable(limiter.Take("k", RateLimit{0.001, 0})).allowed);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 1000ms);
+    EXPECT_EQ(limiter.FailedOpen(), 1u);
+    RunAwaitable(admin->Call({"CLIENT", "UNPAUSE"}));
+    admin->Stop();
+    client->Stop();
+    io.Stop();
+}
+
 }  // namespace
 }  // namespace shortener::http
