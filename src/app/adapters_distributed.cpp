@@ -35,8 +35,9 @@ struct Stores {
     std::unique_ptr<store::ClickStore> clicks;
     std::unique_ptr<store::StatsStore> stats;
     std::unique_ptr<store::AuthStore> auth;
-    std::shared_ptr<store::PgPool> pg_pool;   // PostgreSQL only
-    std::shared_ptr<store::SqliteDb> sqlite;  // SQLite only
+    std::shared_ptr<store::PgPool> pg_pool;      // PostgreSQL only
+    std::shared_ptr<store::PgRouter> pg_router;  // PostgreSQL only: primary and replica
+    std::shared_ptr<store::SqliteDb> sqlite;     // SQLite only
     std::string description;
 };
 
@@ -45,14 +46,20 @@ Stores OpenPostgresStores(const Config& config) {
     store::PostgresOptions options;
     options.dsn = config.database_url;
     store::MigratePostgres(options);
-    auto backend = std::make_shared<store::PostgresBackend>(store::OpenPostgres(options));
+    std::optional<store::PostgresOptions> replica;
+    if (!config.database_read_url.empty()) {
+        replica = options;
+        replica->dsn = config.database_read_url;
+    }
+    auto backend = std::make_shared<store::PostgresBackend>(store::OpenPostgres(options, replica));
     Stores s;
     s.links = std::move(backend->links);
     s.clicks = std::move(backend->clicks);
-    s.stats = std::make_unique<store::PostgresStatsStore>(backend->pool);
+    s.stats = std::make_unique<store::PostgresStatsStore>(backend->router);
     s.auth = std::make_unique<store::PostgresAuthStore>(backend->pool);
     s.pg_pool = backend->pool;
-    s.description = "postgres";
+    s.pg_router = backend->router;
+    s.description = replica ? "postgres+replica" : "postgres";
     s.keep = backend;
     return s;
 }
@@ -217,6 +224,22 @@ void AddPoolMetrics(metrics::Registry& registry, const std::shared_ptr<store::Pg
                                 [pool] { return static_cast<double>(pool->GetStats().acquire_timeouts); });
 }
 
+// Where reads went when a replica is configured (DATABASE_READ_URL).
+void AddReplicaMetrics(metrics::Registry& registry, const std::shared_ptr<store::PgRouter>& router) {
+    if (!router || !router->has_replica()) return;
+    const std::string help = "Reads meant for the replica (link lists, stats), by who answered them and why.";
+    registry.AddCounterFunction(
+        "shortener_db_reads_total", help, [router] { return static_cast<double>(router->GetStats().replica_reads); },
+        "served_by=\"replica\"");
+    registry.AddCounterFunction(
+        "shortener_db_reads_total", help, [router] { return static_cast<double>(router->GetStats().behind_reads); },
+        "served_by=\"primary\",reason=\"replica_behind\"");
+    registry.AddCounterFunction(
+        "shortener_db_reads_total", help,
+        [router] { return static_cast<double>(router->GetStats().unavailable_reads); },
+        "served_by=\"primary\",reason=\"replica_unavailable\"");
+}
+
 // The readiness checks: the database, and Redis (serve: not critical — without Redis, redirects and the API keep
 // working with no L2 and clicks buffered or journaled; worker: critical).
 void AddReadiness(Adapters& a, Distributed& d, Role role) {
@@ -294,6 +317,7 @@ Adapters OpenDistributed(const Config& config, metrics::Registry& registry, Role
     a.live = d->broadcaster.get();
     AddReadiness(a, *d, role);
     AddPoolMetrics(registry, d->stores.pg_pool);
+    AddReplicaMetrics(registry, d->stores.pg_router);
     registry.AddGauge("shortener_redis_up", "1 while the Redis connections of this process are up.",
                       [raw = d.get()] { return raw->RedisUp() ? 1.0 : 0.0; });
     for (auto& client : d->clients) client->Start();

@@ -208,6 +208,10 @@ const std::vector<Setting>& Settings() {
          Text(&C::data_dir)},
         {"DATABASE_URL", "--database-url", nullptr, "(unset: SQLite in the data dir)",
          "postgres://… for distributed mode", Text(&C::database_url)},
+        {"DATABASE_READ_URL", "--database-read-url", nullptr, "(unset: every read on DATABASE_URL)",
+         "postgres://… of a streaming replica of DATABASE_URL: link lists and stats read there, except what this "
+         "process has just written and the replica has not replayed yet",
+         Text(&C::database_read_url)},
         {"REDIS_URL", "--redis-url", nullptr, "(unset: in-process)", "redis://… for distributed mode",
          Text(&C::redis_url)},
         {"SHORTENER_TRUSTED_PROXIES", "--trusted-proxies", nullptr, "(none)",

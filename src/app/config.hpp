@@ -25,6 +25,7 @@ struct Config {
     bool public_url_explicit = false;
     std::string data_dir;
     std::string database_url;
+    std::string database_read_url;  // a streaming replica for lists and stats (PostgreSQL only)
     std::string redis_url;
     std::string trusted_proxies;
     std::string geoip_db;
@@ -65,10 +66,10 @@ struct Config {
     std::optional<http::RateLimit> rate_limit_authenticated;
     bool rate_limit_authenticated_explicit = false;
     std::chrono::milliseconds rate_limit_timeout{0};  // distributed: wait this long for Redis, then fail open
-    std::string blocklist_file;                 // domains refused with url_blocked (reloaded); empty: none
-    bool refuse_shorteners = false;             // refuse links to known URL shorteners (url_shortener)
-    std::vector<std::string> extra_shorteners;  // more domains treated as shorteners
-    std::vector<std::string> cors_origins;      // exact origins allowed to call /api/ from browsers; empty: none
+    std::string blocklist_file;                       // domains refused with url_blocked (reloaded); empty: none
+    bool refuse_shorteners = false;                   // refuse links to known URL shorteners (url_shortener)
+    std::vector<std::string> extra_shorteners;        // more domains treated as shorteners
+    std::vector<std::string> cors_origins;            // exact origins allowed to call /api/ from browsers; empty: none
 };
 
 /// One setting, declared once: its environment variable, flag, default, help line and parser.

@@ -77,11 +77,12 @@ export async function startRedis({ persist = true } = {}) {
  * A private PostgreSQL 15 cluster (initdb in a temporary directory; as the postgres user when we are root,
  * since PostgreSQL refuses to run as root). Returns {port, dsn(db), createDb(name), stop(), start()}.
  */
-export async function startPostgres() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shortener-pg-'));
+// A data directory owned by the user PostgreSQL runs as (postgres when we are root: it refuses to run as root),
+// and a runner of PostgreSQL's programs as that user.
+function pgWorkspace(prefix) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   dirs.add(dir);
   fs.chmodSync(dir, 0o755);
-  const port = await freePort();
   const asPostgres = process.getuid?.() === 0;
   if (asPostgres) {
     const uid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim());
@@ -95,7 +96,11 @@ export async function startPostgres() {
     if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')}: ${r.stderr || r.stdout || r.error}`);
     return r;
   };
-  run('initdb', ['-D', `${dir}/data`, '-U', 'shortener', '-A', 'trust', '-E', 'UTF8', '--no-locale']);
+  return { dir, run };
+}
+
+// Starts the cluster in `dir`/data on `port` (loopback only); returns {port, dsn, createDb, start, stop}.
+async function servePostgres({ dir, run }, port) {
   const start = async () => {
     run('pg_ctl', ['-D', `${dir}/data`, '-l', `${dir}/pg.log`, '-w', '-t', '30', '-o',
       `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c full_page_writes=off -c max_connections=200`,
@@ -107,8 +112,7 @@ export async function startPostgres() {
   await start();
   process.on('exit', () => {
     try {
-      spawnSync(asPostgres ? 'runuser' : `${PG_BIN}/pg_ctl`,
-        [...(asPostgres ? ['-u', 'postgres', '--', `${PG_BIN}/pg_ctl`] : []), '-D', `${dir}/data`, '-m', 'immediate', 'stop']);
+      run('pg_ctl', ['-D', `${dir}/data`, '-m', 'immediate', 'stop']);
     } catch {}
   });
   const dsn = (db) => `postgres://shortener@127.0.0.1:${port}/${db}`;
@@ -118,6 +122,24 @@ export async function startPostgres() {
     return dsn(name);
   };
   return { port, dsn, createDb, start, stop };
+}
+
+/** A private PostgreSQL 15 on loopback (trust auth, user shortener). Returns {port, dsn(db), createDb, start, stop}. */
+export async function startPostgres() {
+  const ws = pgWorkspace('shortener-pg-');
+  ws.run('initdb', ['-D', `${ws.dir}/data`, '-U', 'shortener', '-A', 'trust', '-E', 'UTF8', '--no-locale']);
+  return servePostgres(ws, await freePort());
+}
+
+/**
+ * A hot standby of `primary` (a startPostgres() server): pg_basebackup over the replication protocol with a
+ * standby.signal and primary_conninfo (-R), then streaming. Same interface as startPostgres.
+ */
+export async function startStandby(primary) {
+  const ws = pgWorkspace('shortener-standby-');
+  ws.run('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'shortener', '-D', `${ws.dir}/data`,
+    '-R', '-X', 'stream', '-c', 'fast']);
+  return servePostgres(ws, await freePort());
 }
 
 /** SELECT through psql against `dsn`; returns the trimmed single value. */

@@ -502,6 +502,36 @@ TEST_F(PostgresStore, UnreachableServerIsBackendUnavailable) {
     EXPECT_GE(dead.pool->GetStats().connect_failures, 3u);
 }
 
+TEST(PgRouter, ParsesWalPositions) {
+    EXPECT_EQ(ParseLsn("0/0"), 0u);
+    EXPECT_EQ(ParseLsn("16/B374D848"), (std::uint64_t{0x16} << 32) | 0xB374D848u);
+    EXPECT_EQ(ParseLsn("FFFFFFFF/FFFFFFFF"), ~std::uint64_t{0});
+    for (const char* bad : {"", "/", "1/", "/1", "1", "1/2/3", "G/1", "1/ 2", "100000000/0"}) {
+        EXPECT_EQ(ParseLsn(bad), std::nullopt) << bad;
+    }
+}
+
+// The router's fallbacks without a standby (replica.test.mjs runs a real one): a "replica" that is the primary
+// itself answers (not in recovery: it has every write), one that cannot be reached is skipped and rested.
+TEST_F(PostgresStore, ReadsGoToTheReplicaAndFallBackWhenItIsUnreachable) {
+    auto self = OpenPostgres(options_, options_);
+    ASSERT_TRUE(RunAwaitable(self.links->Create(MakeLink("routed"))));
+    ListQuery query;
+    query.limit = 10;
+    EXPECT_EQ(RunAwaitable(self.links->List(query)).items.size(), 1u);
+    EXPECT_EQ(self.router->GetStats().replica_reads, 1u);
+
+    PostgresOptions unreachable = options_;
+    unreachable.dsn = "postgres://shortener@127.0.0.1:1/none";
+    unreachable.connect_timeout = std::chrono::milliseconds(500);
+    auto lost = OpenPostgres(options_, unreachable);
+    EXPECT_EQ(RunAwaitable(lost.links->List(query)).items.size(), 1u);
+    EXPECT_EQ(RunAwaitable(lost.links->List(query)).items.size(), 1u);
+    EXPECT_EQ(lost.router->GetStats().unavailable_reads, 2u);
+    EXPECT_EQ(lost.replica_pool->GetStats().connect_failures, 1u);  // the second read did not try again
+    EXPECT_EQ(lost.router->GetStats().replica_reads, 0u);
+}
+
 TEST_F(PostgresStore, StoppedServerIsBackendUnavailableAndTheStoresRecover) {
     if (!std::filesystem::exists(std::string(PrivateServer::kBin) + "/initdb")) {
         if (std::getenv("CI")) FAIL() << "PostgreSQL 15 server binaries are missing";

@@ -177,7 +177,7 @@ Task<core::Result<core::Link>> PostgresLinkStore::Create(const core::NewLink& li
     std::optional<PgResult> r;
     bool taken = false;
     try {
-        r.emplace(co_await pool_->Execute(insert.Statement(), params));
+        r.emplace(co_await db_->Write(insert.Statement(), params));
     } catch (const PgError& e) {
         if (!e.IsUniqueViolation()) throw;
         taken = true;
@@ -188,7 +188,7 @@ Task<core::Result<core::Link>> PostgresLinkStore::Create(const core::NewLink& li
 
 Task<std::optional<core::Link>> PostgresLinkStore::FindBySlug(std::string_view slug) {
     PgParams params{Sanitized(slug)};
-    auto r = co_await pool_->Execute(kSelectBySlug, params);
+    auto r = co_await db_->primary().Execute(kSelectBySlug, params);
     if (r.Rows() == 0) co_return std::nullopt;
     co_return ReadLink(r, 0);
 }
@@ -197,7 +197,7 @@ Task<LinkPage> PostgresLinkStore::List(const ListQuery& query) {
     PgParams params{Str(query.before_id.value_or(INT64_MAX)), Sanitized(query.q), Sanitized(query.tag),
                     Str(static_cast<std::int64_t>(query.limit + 1))};
     if (query.owner_id) params.emplace_back(Str(*query.owner_id));
-    auto r = co_await pool_->Execute(query.owner_id ? kListByOwner : kList, params);
+    auto r = co_await db_->Read(query.owner_id ? kListByOwner : kList, params);
     LinkPage page;
     for (int i = 0; i < r.Rows(); ++i) page.items.push_back(ReadLink(r, i));
     if (page.items.size() > query.limit) {
@@ -210,7 +210,7 @@ Task<LinkPage> PostgresLinkStore::List(const ListQuery& query) {
 Task<core::Result<core::Link>> PostgresLinkStore::Update(std::string_view slug, const core::LinkPatch& patch) {
     const auto& update = UpdateLink();
     PgParams params = update.Params(SlugPatch{slug, patch});
-    auto r = co_await pool_->Execute(update.Statement(), params);
+    auto r = co_await db_->Write(update.Statement(), params);
     if (r.Rows() == 1) co_return ReadLink(r, 0);
     auto existing = co_await FindBySlug(slug);
     co_return make_error_code(existing ? Errc::kGone : Errc::kNotFound);
@@ -218,7 +218,7 @@ Task<core::Result<core::Link>> PostgresLinkStore::Update(std::string_view slug, 
 
 Task<core::Result<void>> PostgresLinkStore::Delete(std::string_view slug, core::TimePoint at) {
     PgParams params{Sanitized(slug), Str(core::ToUnixMillis(at))};
-    auto r = co_await pool_->Execute(kDelete, params);
+    auto r = co_await db_->Write(kDelete, params);
     if (r.Affected() == 1) co_return core::Result<void>{};
     auto existing = co_await FindBySlug(slug);
     co_return make_error_code(existing ? Errc::kGone : Errc::kNotFound);
@@ -226,19 +226,19 @@ Task<core::Result<void>> PostgresLinkStore::Delete(std::string_view slug, core::
 
 Task<bool> PostgresLinkStore::TryConsumeUse(core::LinkId id) {
     PgParams params{Str(id)};
-    auto r = co_await pool_->Execute(kConsumeUse, params);
+    auto r = co_await db_->primary().Execute(kConsumeUse, params);
     co_return r.Affected() == 1;
 }
 
 Task<bool> PostgresLinkStore::HasUsesLeft(core::LinkId id) {
     PgParams params{Str(id)};
-    auto r = co_await pool_->Execute(kUsesLeft, params);
+    auto r = co_await db_->primary().Execute(kUsesLeft, params);
     co_return r.Rows() == 1;
 }
 
 Task<void> PostgresLinkStore::Ping() {
     PgParams none;
-    co_await pool_->Execute(kPing, none);
+    co_await db_->primary().Execute(kPing, none);
 }
 
 }  // namespace shortener::store

@@ -5,13 +5,15 @@
 #include <memory>
 
 #include "store/link_store.hpp"
-#include "store/postgres/pg_pool.hpp"
+#include "store/postgres/pg_router.hpp"
 
 namespace shortener::store {
 
 class PostgresLinkStore final : public LinkStore {
   public:
-    explicit PostgresLinkStore(std::shared_ptr<PgPool> pool) : pool_(std::move(pool)) {}
+    explicit PostgresLinkStore(std::shared_ptr<PgPool> pool) : db_(std::make_shared<PgRouter>(std::move(pool))) {}
+    /// Lists on the router's replica (when it has one); lookups, checks and writes on the primary.
+    explicit PostgresLinkStore(std::shared_ptr<PgRouter> db) : db_(std::move(db)) {}
 
     Task<core::Result<core::Link>> Create(const core::NewLink& link) override;
     Task<std::optional<core::Link>> FindBySlug(std::string_view slug) override;
@@ -23,7 +25,7 @@ class PostgresLinkStore final : public LinkStore {
     Task<void> Ping() override;
 
   private:
-    std::shared_ptr<PgPool> pool_;
+    std::shared_ptr<PgRouter> db_;
 };
 
 }  // namespace shortener::store

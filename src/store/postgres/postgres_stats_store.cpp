@@ -97,7 +97,7 @@ Task<std::vector<RollupRow>> PostgresStatsStore::Rollups(core::LinkId link, Gran
                             : granularity == Granularity::kQuarterHour ? kQuarterRows
                                                                        : kDayRows;
     PgParams params1{std::to_string(link), IntArray(ranges, true), IntArray(ranges, false)};
-    auto r = co_await pool_->Execute(st, params1);
+    auto r = co_await db_->Read(st, params1);
     std::vector<RollupRow> rows;
     rows.reserve(static_cast<std::size_t>(r.Rows()));
     for (int i = 0; i < r.Rows(); ++i) {
@@ -112,7 +112,7 @@ Task<std::vector<std::int64_t>> PostgresStatsStore::DistinctVisitors(core::LinkI
     if (ranges.empty()) co_return counts;
     PgParams params{std::to_string(link), IntArray(ranges, true), IntArray(ranges, false),
                     std::string(include_bots ? "true" : "false")};
-    auto r = co_await pool_->Execute(kDistinctVisitors, params);
+    auto r = co_await db_->Read(kDistinctVisitors, params);
     for (int i = 0; i < r.Rows(); ++i) {
         const auto at = static_cast<std::size_t>(r.Int(i, 0) - 1);
         if (at < counts.size()) counts[at] = r.Int(i, 1);
@@ -122,7 +122,7 @@ Task<std::vector<std::int64_t>> PostgresStatsStore::DistinctVisitors(core::LinkI
 
 Task<std::vector<FacetCount>> PostgresStatsStore::FacetRows(core::LinkId link, std::string_view facet, MsRange days) {
     PgParams params{std::to_string(link), std::string(facet), std::to_string(days.from_ms), std::to_string(days.to_ms)};
-    auto r = co_await pool_->Execute(kFacetRows, params);
+    auto r = co_await db_->Read(kFacetRows, params);
     std::vector<FacetCount> rows;
     rows.reserve(static_cast<std::size_t>(r.Rows()));
     for (int i = 0; i < r.Rows(); ++i) {
@@ -152,12 +152,12 @@ Task<std::vector<LinkTotals>> PostgresStatsStore::TopLinks(MsRange days, bool in
     std::vector<LinkTotals> out;
     {
         PgParams params3{std::to_string(days.from_ms), std::to_string(days.to_ms), owner_text};
-        auto r = co_await pool_->Execute(kAllLinks, params3);
+        auto r = co_await db_->Read(kAllLinks, params3);
         out.push_back({0, "", r.Int(0, 0), r.Int(0, 1), r.Int(0, 2), r.Int(0, 3), r.Int(0, 4)});
     }
     PgParams params4{std::to_string(days.from_ms), std::to_string(days.to_ms),
                      std::string(include_bots ? "true" : "false"), std::to_string(limit), owner_text};
-    auto r = co_await pool_->Execute(kTopLinks, params4);
+    auto r = co_await db_->Read(kTopLinks, params4);
     for (int i = 0; i < r.Rows(); ++i) {
         out.push_back({r.Int(i, 0), Text(r, i, 1), r.Int(i, 2), r.Int(i, 3), r.Int(i, 4), r.Int(i, 5), r.Int(i, 6)});
     }
@@ -166,7 +166,7 @@ Task<std::vector<LinkTotals>> PostgresStatsStore::TopLinks(MsRange days, bool in
 
 Task<LinkTotals> PostgresStatsStore::Totals(core::LinkId link) {
     PgParams params5{std::to_string(link)};
-    auto r = co_await pool_->Execute(kLinkTotals, params5);
+    auto r = co_await db_->Read(kLinkTotals, params5);
     if (r.Rows() == 0) {
         LinkTotals none;
         none.link_id = link;
@@ -183,7 +183,7 @@ Task<std::vector<LinkTotals>> PostgresStatsStore::TotalsOf(std::span<const core:
     }
     ids += '}';
     PgParams params{ids};
-    auto r = co_await pool_->Execute(kTotalsOf, params);
+    auto r = co_await db_->Read(kTotalsOf, params);
     std::vector<LinkTotals> out;
     out.reserve(static_cast<std::size_t>(r.Rows()));
     for (int i = 0; i < r.Rows(); ++i) {
@@ -201,7 +201,7 @@ Task<std::vector<core::EnrichedClick>> PostgresStatsStore::ClicksPage(core::Link
                     std::to_string(after ? after->ts_ms : range.from_ms - 1),
                     after ? after->event_id.ToString() : std::string("00000000-0000-0000-0000-000000000000"),
                     std::to_string(limit)};
-    auto r = co_await pool_->Execute(kClicksPage, params);
+    auto r = co_await db_->Read(kClicksPage, params);
     std::vector<core::EnrichedClick> out;
     out.reserve(static_cast<std::size_t>(r.Rows()));
     for (int i = 0; i < r.Rows(); ++i) {

@@ -5,14 +5,16 @@
 #include <memory>
 
 #include "store/facets.hpp"
-#include "store/postgres/pg_pool.hpp"
+#include "store/postgres/pg_router.hpp"
 #include "store/stats_store.hpp"
 
 namespace shortener::store {
 
 class PostgresStatsStore final : public StatsStore {
   public:
-    explicit PostgresStatsStore(std::shared_ptr<PgPool> pool) : pool_(std::move(pool)) {}
+    explicit PostgresStatsStore(std::shared_ptr<PgPool> pool) : db_(std::make_shared<PgRouter>(std::move(pool))) {}
+    /// Every read on the router's replica when it has one (and has this process's writes).
+    explicit PostgresStatsStore(std::shared_ptr<PgRouter> db) : db_(std::move(db)) {}
 
     Task<std::vector<RollupRow>> Rollups(core::LinkId link, Granularity granularity,
                                          std::span<const MsRange> ranges) override;
@@ -33,7 +35,7 @@ class PostgresStatsStore final : public StatsStore {
   private:
     Task<std::vector<FacetCount>> FacetRows(core::LinkId link, std::string_view facet, MsRange days);
 
-    std::shared_ptr<PgPool> pool_;
+    std::shared_ptr<PgRouter> db_;
 };
 
 }  // namespace shortener::store

@@ -2,10 +2,12 @@
 
 namespace shortener::store {
 
-PostgresBackend OpenPostgres(const PostgresOptions& options) {
+PostgresBackend OpenPostgres(const PostgresOptions& options, const std::optional<PostgresOptions>& replica) {
     PostgresBackend b;
     b.pool = std::make_shared<PgPool>(options);
-    b.links = std::make_unique<PostgresLinkStore>(b.pool);
+    if (replica) b.replica_pool = std::make_shared<PgPool>(*replica);
+    b.router = std::make_shared<PgRouter>(b.pool, b.replica_pool);
+    b.links = std::make_unique<PostgresLinkStore>(b.router);
     b.clicks = std::make_unique<PostgresClickStore>(b.pool);
     return b;
 }

@@ -13,8 +13,10 @@
 /// @endcode
 
 #include <memory>
+#include <optional>
 
 #include "store/postgres/pg_pool.hpp"
+#include "store/postgres/pg_router.hpp"
 #include "store/postgres/postgres_click_store.hpp"
 #include "store/postgres/postgres_link_store.hpp"
 #include "store/postgres/postgres_migrations.hpp"
@@ -22,14 +24,17 @@
 
 namespace shortener::store {
 
-/// The pool and both stores on it.
+/// The pool (and the replica's, if any), the router between them, and both stores on them.
 struct PostgresBackend {
     std::shared_ptr<PgPool> pool;
+    std::shared_ptr<PgPool> replica_pool;  // null without a replica
+    std::shared_ptr<PgRouter> router;
     std::unique_ptr<PostgresLinkStore> links;
     std::unique_ptr<PostgresClickStore> clicks;
 };
 
-/// Makes the pool and the stores. Does no I/O (connections open on first use); does not migrate.
-PostgresBackend OpenPostgres(const PostgresOptions& options);
+/// Makes the pools and the stores. Does no I/O (connections open on first use); does not migrate. With `replica`
+/// (a streaming replica of the same database), link lists and stats read there (see pg_router.hpp).
+PostgresBackend OpenPostgres(const PostgresOptions& options, const std::optional<PostgresOptions>& replica = {});
 
 }  // namespace shortener::store
