@@ -2,7 +2,7 @@
 //   latency <base> <slug> <rate/s> <seconds> [<sse base>]  click-to-event latency at an SSE subscriber (on
 //                                             <sse base>, default <base>) under a redirect load on <base>
 //   idle <port> <slug> <count>                opens <count> idle SSE streams and holds them until stdin closes
-//   stats <base> <path> <count>               sequential GETs of a stats URL: latency percentiles
+//   stats <base> <path> <count> [max s]       sequential GETs of a stats URL (at most max s): latency percentiles
 import http from 'node:http';
 import net from 'node:net';
 
@@ -99,12 +99,13 @@ if (mode === 'latency') {
   process.stdin.resume();
   process.stdin.on('end', () => process.exit(0));
 } else if (mode === 'stats') {
-  const [base, path, count] = [args[0], args[1], Number(args[2])];
+  const [base, path, count, maxSeconds] = [args[0], args[1], Number(args[2]), Number(args[3] ?? Infinity)];
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const url = new URL(base);
   const times = [];
   let bytes = 0;
-  for (let i = 0; i < count; i++) {
+  const deadline = Date.now() + maxSeconds * 1000;
+  for (let i = 0; i < count && Date.now() < deadline; i++) {
     const t0 = process.hrtime.bigint();
     await new Promise((resolve, reject) => {
       http.get({ host: url.hostname, port: url.port, path, agent }, (res) => {
@@ -115,7 +116,7 @@ if (mode === 'latency') {
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
   agent.destroy();
-  console.log(JSON.stringify({ path, count, bytes_per_response: Math.round(bytes / count),
+  console.log(JSON.stringify({ path, count: times.length, bytes_per_response: Math.round(bytes / times.length),
     ms: { p50: pct(times, 50).toFixed(2), p99: pct(times, 99).toFixed(2), max: pct(times, 100).toFixed(2) } }));
 } else {
   console.error('usage: analytics-load.mjs latency|idle|stats ...');

@@ -2,13 +2,17 @@
 // `seconds`, over `connections` keep-alive connections, each tick's requests pipelined. Prints one JSON line:
 // {"sent", "ok", "failed", "seconds", "achieved_rate"}.
 //   node bench/pipeline-load.mjs PORT SLUG RATE SECONDS [CONNECTIONS]
+// SLUG may be `prefix*N`: the slugs prefix0 … prefix{N-1}, cycled (clicks spread over N links).
 import net from 'node:net';
 
 const [port, slug, rate, seconds, connections = '16'] = process.argv.slice(2);
 const total = Number(rate) * Number(seconds);
 const tickMs = 10;
 const perTick = Number(rate) * tickMs / 1000;
-const request = `GET /${slug} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: pipeline-bench/1.0\r\n\r\n`;
+const [prefix, spread] = slug.includes('*') ? [slug.slice(0, slug.indexOf('*')), Number(slug.slice(slug.indexOf('*') + 1))] : [slug, 0];
+let cycled = 0;
+const requestFor = () => `GET /${spread ? prefix + (cycled++ % spread) : slug} HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+  'User-Agent: pipeline-bench/1.0\r\n\r\n';
 
 const conns = [];
 let ok = 0;
@@ -47,7 +51,7 @@ await new Promise((resolve) => {
     carry = 0;
     while (n > 0) {
       const k = Math.min(n, Math.ceil(perTick / conns.length) || 1);
-      conns[next++ % conns.length].write(request.repeat(k));
+      conns[next++ % conns.length].write(Array.from({ length: k }, requestFor).join(''));
       sent += k;
       n -= k;
     }

@@ -12,8 +12,7 @@ constexpr PgStatement kWalPosition{"router_wal_position", "SELECT pg_current_wal
 constexpr PgStatement kReplayPosition{"router_replay_position", "SELECT pg_last_wal_replay_lsn()::text"};
 
 std::int64_t SteadyMs() noexcept {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
         .count();
 }
 
@@ -73,8 +72,7 @@ void PgRouter::MarkReplicaDown() noexcept { resting_until_.store(SteadyMs() + ba
 
 bool PgRouter::ReplicaResting() const noexcept { return SteadyMs() < resting_until_.load(); }
 
-boost::asio::awaitable<PgResult> PgRouter::Read(const PgStatement& statement, const PgParams& params,
-                                                PgFormat format) {
+boost::asio::awaitable<PgResult> PgRouter::Read(const PgStatement& statement, const PgParams& params, PgFormat format) {
     if (!replica_) co_return co_await primary_->Execute(statement, params, format);
     bool unavailable = ReplicaResting();
     if (!unavailable) {

@@ -56,8 +56,8 @@ class PgRouter {
     std::shared_ptr<PgPool> primary_;
     std::shared_ptr<PgPool> replica_;
     std::chrono::milliseconds backoff_;
-    std::atomic<std::uint64_t> written_{0};   // highest primary WAL position after a write of ours
-    std::atomic<std::uint64_t> replayed_{0};  // highest replay position the replica reported
+    std::atomic<std::uint64_t> written_{0};       // highest primary WAL position after a write of ours
+    std::atomic<std::uint64_t> replayed_{0};      // highest replay position the replica reported
     std::atomic<std::int64_t> resting_until_{0};  // steady-clock ms until which the replica is not asked
     std::atomic<std::uint64_t> replica_reads_{0};
     std::atomic<std::uint64_t> behind_reads_{0};

@@ -29,12 +29,18 @@ CROSS JOIN LATERAL (SELECT ts, is_bot FROM clicks
 GROUP BY 1)SQL"};
 
 // Every range in one round trip; visitor ids are daily-salted, so a (UTC day, visitor id) pair is one visitor.
-constexpr PgStatement kDistinctVisitors{"stats_distinct_visitors", R"SQL(
-SELECT r.i, (SELECT count(DISTINCT (ts_to_ms(c.ts) / 86400000)::text || ':' || c.visitor_id)
-             FROM clicks c
-             WHERE c.link_id = $1 AND c.ts >= ms_to_ts(r.f) AND c.ts < ms_to_ts(r.t) AND c.visitor_id IS NOT NULL
-               AND ($4::boolean OR NOT coalesce(c.is_bot, false)))
-FROM unnest($2::bigint[], $3::bigint[]) WITH ORDINALITY AS r(f, t, i) ORDER BY r.i)SQL"};
+// Within one UTC day (the parts stats ask for) the ids alone are the visitors: no text built per click (the pair
+// form took five times as long).
+#define VISITORS_SQL(what)                                            \
+    "(SELECT count(DISTINCT " what                                    \
+    ") FROM clicks c WHERE c.link_id = $1 AND c.ts >= ms_to_ts(r.f) " \
+    "AND c.ts < ms_to_ts(r.t) AND c.visitor_id IS NOT NULL AND ($4::boolean OR NOT coalesce(c.is_bot, false)))"
+constexpr PgStatement kDistinctVisitors{
+    "stats_distinct_visitors",
+    "SELECT r.i, CASE WHEN r.f / 86400000 = (r.t - 1) / 86400000 THEN " VISITORS_SQL(
+        "c.visitor_id") " ELSE " VISITORS_SQL("(ts_to_ms(c.ts) / 86400000)::text || ':' || c.visitor_id") " END "
+                        "FROM unnest($2::bigint[], $3::bigint[]) WITH ORDINALITY AS r(f, t, i) ORDER BY r.i"};
+#undef VISITORS_SQL
 
 // The facet rows (store/facets.hpp) of one link over whole days, summed per value; $2 = '' for every facet.
 constexpr PgStatement kFacetRows{"stats_facet_rows", R"SQL(

@@ -19,10 +19,16 @@ constexpr const char* kDayRows =
     "SELECT bucket, clicks, human_clicks, bot_clicks, unique_visitors, human_unique_visitors FROM link_clicks_day "
     "WHERE link_id = ?1 AND bucket >= ?2 AND bucket < ?3";
 // Visitor ids are daily-salted: a (UTC day, visitor id) pair is one visitor. A NULL is_bot counts as human,
-// as in the rollups.
-constexpr const char* kDistinctVisitors =
-    "SELECT count(DISTINCT (ts / 86400000) || ':' || visitor_id) FROM clicks "
-    "WHERE link_id = ?1 AND ts >= ?2 AND ts < ?3 AND visitor_id IS NOT NULL AND (?4 OR coalesce(is_bot, 0) = 0)";
+// as in the rollups. Within one UTC day (the parts stats ask for) the ids alone are the visitors: counting them
+// needs no string built per click, which made the pair form five times slower.
+constexpr std::int64_t kDayMs = 86'400'000;
+#define DISTINCT_VISITORS_SQL(what)                  \
+    "SELECT count(DISTINCT " what                    \
+    ") FROM clicks WHERE link_id = ?1 AND ts >= ?2 " \
+    "AND ts < ?3 AND visitor_id IS NOT NULL AND (?4 OR coalesce(is_bot, 0) = 0)"
+constexpr const char* kDistinctVisitors = DISTINCT_VISITORS_SQL("(ts / 86400000) || ':' || visitor_id");
+constexpr const char* kDistinctVisitorsOfADay = DISTINCT_VISITORS_SQL("visitor_id");
+#undef DISTINCT_VISITORS_SQL
 // The facet rows (store/facets.hpp) of one link over whole days, summed per value; ?2 = '' for every facet.
 constexpr const char* kFacetRows =
     "SELECT dimension, value, sum(clicks), sum(human_clicks), sum(bot_clicks) FROM link_dimension_day "
@@ -89,7 +95,8 @@ Task<std::vector<std::int64_t>> SqliteStatsStore::DistinctVisitors(core::LinkId 
         std::vector<std::int64_t> counts;
         counts.reserve(ranges.size());
         for (const MsRange& r : ranges) {
-            auto s = c->Prepare(kDistinctVisitors);
+            const bool one_day = r.to_ms > r.from_ms && r.from_ms / kDayMs == (r.to_ms - 1) / kDayMs;
+            auto s = c->Prepare(one_day ? kDistinctVisitorsOfADay : kDistinctVisitors);
             s.Bind(1, link).Bind(2, r.from_ms).Bind(3, r.to_ms).Bind(4, static_cast<std::int64_t>(include_bots));
             counts.push_back(s.Step() ? s.Int(0) : 0);
         }
