@@ -27,7 +27,7 @@
 namespace shortener::store {
 class SqliteDb;
 struct PostgresOptions;
-}
+}  // namespace shortener::store
 
 namespace shortener::app {
 

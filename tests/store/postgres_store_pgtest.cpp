@@ -41,12 +41,12 @@ using contract::RawClick;
 using shortener::testing::RunAwaitable;
 
 // Skips (outside CI) or fails (in CI) the current test when no server (or PgBouncer, if wanted) is configured.
-#define REQUIRE_PG_FOR(via_pgbouncer)                                                          \
-    do {                                                                                       \
-        if (std::string missing = pgtest::MissingVariable(via_pgbouncer); !missing.empty()) {  \
-            if (std::getenv("CI")) FAIL() << missing << " is not set (CI requires it)";         \
-            GTEST_SKIP() << missing << " is not set";                                          \
-        }                                                                                      \
+#define REQUIRE_PG_FOR(via_pgbouncer)                                                         \
+    do {                                                                                      \
+        if (std::string missing = pgtest::MissingVariable(via_pgbouncer); !missing.empty()) { \
+            if (std::getenv("CI")) FAIL() << missing << " is not set (CI requires it)";       \
+            GTEST_SKIP() << missing << " is not set";                                         \
+        }                                                                                     \
     } while (0)
 #define REQUIRE_PG() REQUIRE_PG_FOR(pgtest::ViaPgBouncer())
 
@@ -700,7 +700,6 @@ TEST_F(PostgresStore, RecordThroughput) {
     RecordProperty("clicks_per_second", static_cast<int>(n / seconds));
 }
 
-
 // ---- PgBouncer in transaction mode (SHORTENER_TEST_PGBOUNCER_DSN: three server connections per database) ----
 
 // Why unnamed statements are needed: PgBouncer 1.18 hands each transaction to any idle server connection and does
@@ -788,7 +787,6 @@ TEST(PgBouncer, UnnamedStatementsWorkWhereNamedOnesBreak) {
     const ClientTally prepared = run(PgStatementMode::kPrepared);
     EXPECT_FALSE(prepared.errors.empty()) << prepared.ok << " rounds succeeded";
     for (const auto& state : prepared.errors) EXPECT_TRUE(state == "42P05" || state == "26000") << state;
-
 }
 
 }  // namespace

@@ -92,8 +92,8 @@ class TestNamespace {
     ~TestNamespace() {
         try {
             // FORCE: PgBouncer keeps its server connections to the database open.
-            Exec(AdminDsn(), via_pgbouncer_ ? "DROP DATABASE " + name_ + " WITH (FORCE)"
-                                            : "DROP SCHEMA " + name_ + " CASCADE");
+            Exec(AdminDsn(),
+                 via_pgbouncer_ ? "DROP DATABASE " + name_ + " WITH (FORCE)" : "DROP SCHEMA " + name_ + " CASCADE");
         } catch (...) {
         }
     }

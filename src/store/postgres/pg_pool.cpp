@@ -125,8 +125,7 @@ PgLease::~PgLease() {
 asio::awaitable<PgResult> PgLease::Execute(const PgStatement& statement, const PgParams& params, PgFormat format) {
     pg_conn* conn = c_->conn_;
     const bool prepared = pool_->options_.statements == PgStatementMode::kPrepared;
-    if (prepared &&
-        std::find(c_->prepared_.begin(), c_->prepared_.end(), statement.name) == c_->prepared_.end()) {
+    if (prepared && std::find(c_->prepared_.begin(), c_->prepared_.end(), statement.name) == c_->prepared_.end()) {
         bool sent = PQsendPrepare(conn, statement.name, statement.sql, static_cast<int>(params.size()), nullptr);
         co_await RunToCompletion(sent);
         c_->prepared_.push_back(statement.name);
@@ -142,9 +141,9 @@ asio::awaitable<PgResult> PgLease::Execute(const PgStatement& statement, const P
     const int n = static_cast<int>(values.size());
     // Unnamed: the server infers parameter types as PQsendPrepare with no types would, so both modes accept the
     // same SQL and binary parameters.
-    bool sent = prepared ? PQsendQueryPrepared(conn, statement.name, n, values.data(), lengths.data(), formats.data(), 0)
-                         : PQsendQueryParams(conn, statement.sql, n, nullptr, values.data(), lengths.data(),
-                                             formats.data(), 0);
+    bool sent =
+        prepared ? PQsendQueryPrepared(conn, statement.name, n, values.data(), lengths.data(), formats.data(), 0)
+                 : PQsendQueryParams(conn, statement.sql, n, nullptr, values.data(), lengths.data(), formats.data(), 0);
     co_return co_await RunToCompletion(sent);
 }
 

@@ -41,12 +41,12 @@ enum class PgStatementMode {
 
 /// Settings of the PostgreSQL adapter.
 struct PostgresOptions {
-    std::string dsn;                                  // libpq connection string or postgres:// URI
-    std::size_t pool_size = 8;                        // connections at most (opened lazily)
-    std::chrono::milliseconds connect_timeout{3000};  // one connection attempt
-    std::chrono::milliseconds acquire_timeout{2000};  // waiting for a free connection when all are busy
-    std::chrono::milliseconds query_timeout{10000};   // one statement, send to last byte of the answer
-    int partitions_ahead = 2;                         // monthly click partitions created beyond this month
+    std::string dsn;                                          // libpq connection string or postgres:// URI
+    std::size_t pool_size = 8;                                // connections at most (opened lazily)
+    std::chrono::milliseconds connect_timeout{3000};          // one connection attempt
+    std::chrono::milliseconds acquire_timeout{2000};          // waiting for a free connection when all are busy
+    std::chrono::milliseconds query_timeout{10000};           // one statement, send to last byte of the answer
+    int partitions_ahead = 2;                                 // monthly click partitions created beyond this month
     PgStatementMode statements = PgStatementMode::kPrepared;  // kUnnamed behind a transaction-mode pooler
 };
 
@@ -131,8 +131,8 @@ class PgLease {
     PgLease& operator=(PgLease&&) = delete;
     ~PgLease();
 
-    /// Runs a statement, prepared or unnamed as the pool's options say. Throws PgError for an error the server reports, core::BackendUnavailable
-    /// when the connection fails or the answer takes longer than the query timeout.
+    /// Runs a statement, prepared or unnamed as the pool's options say. Throws PgError for an error the server reports,
+    /// core::BackendUnavailable when the connection fails or the answer takes longer than the query timeout.
     boost::asio::awaitable<PgResult> Execute(const PgStatement& statement, const PgParams& params,
                                              PgFormat format = PgFormat::kText);
     /// Runs SQL text with the simple protocol (several statements allowed, no parameters).
