@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "app/adapters.hpp"
 #include "app/commands.hpp"
 #include "auth/credentials.hpp"
 #include "auth/password.hpp"
@@ -84,8 +85,7 @@ struct OpenedStore {
 OpenedStore OpenAuthStore(const Config& config) {
     OpenedStore s;
     if (!config.database_url.empty()) {
-        store::PostgresOptions options;
-        options.dsn = config.database_url;
+        store::PostgresOptions options = PostgresOptionsOf(config);
         options.pool_size = 1;
         store::MigratePostgres(options);
         auto pool = std::make_shared<store::PgPool>(options);

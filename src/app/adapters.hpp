@@ -26,9 +26,13 @@
 
 namespace shortener::store {
 class SqliteDb;
-}
+struct PostgresOptions;
+}  // namespace shortener::store
 
 namespace shortener::app {
+
+/// The PostgreSQL adapter's options from DATABASE_URL and SHORTENER_DATABASE_STATEMENTS.
+store::PostgresOptions PostgresOptionsOf(const Config& config);
 
 /// What the process is for: `shortener serve` (HTTP API and redirects) or `shortener worker` (click consumer).
 enum class Role { kServe, kWorker };

@@ -43,8 +43,7 @@ struct Stores {
 
 // PostgreSQL, migrated first (replicas starting together are serialized by the migrations' advisory lock).
 Stores OpenPostgresStores(const Config& config) {
-    store::PostgresOptions options;
-    options.dsn = config.database_url;
+    store::PostgresOptions options = PostgresOptionsOf(config);
     store::MigratePostgres(options);
     std::optional<store::PostgresOptions> replica;
     if (!config.database_read_url.empty()) {
@@ -297,6 +296,14 @@ void OpenWorker(Adapters& a, Distributed& d) {
 }
 
 }  // namespace
+
+store::PostgresOptions PostgresOptionsOf(const Config& config) {
+    store::PostgresOptions options;
+    options.dsn = config.database_url;
+    options.statements =
+        config.database_statements == "unnamed" ? store::PgStatementMode::kUnnamed : store::PgStatementMode::kPrepared;
+    return options;
+}
 
 Adapters OpenDistributed(const Config& config, metrics::Registry& registry, Role role) {
     auto redis_options = RedisOptions(config);

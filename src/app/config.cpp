@@ -212,6 +212,9 @@ const std::vector<Setting>& Settings() {
          "postgres://… of a streaming replica of DATABASE_URL: link lists and stats read there, except what this "
          "process has just written and the replica has not replayed yet",
          Text(&C::database_read_url)},
+        {"SHORTENER_DATABASE_STATEMENTS", "--database-statements", "prepared", nullptr,
+         "prepared (named, once per connection) | unnamed (for PgBouncer in transaction mode)",
+         OneOf(&C::database_statements, {"prepared", "unnamed"})},
         {"REDIS_URL", "--redis-url", nullptr, "(unset: in-process)", "redis://… for distributed mode",
          Text(&C::redis_url)},
         {"SHORTENER_TRUSTED_PROXIES", "--trusted-proxies", nullptr, "(none)",

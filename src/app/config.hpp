@@ -25,7 +25,8 @@ struct Config {
     bool public_url_explicit = false;
     std::string data_dir;
     std::string database_url;
-    std::string database_read_url;  // a streaming replica for lists and stats (PostgreSQL only)
+    std::string database_read_url;    // a streaming replica for lists and stats (PostgreSQL only)
+    std::string database_statements;  // prepared | unnamed (behind PgBouncer in transaction mode; docs/capacity.md)
     std::string redis_url;
     std::string trusted_proxies;
     std::string geoip_db;

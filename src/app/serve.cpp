@@ -262,8 +262,7 @@ int Migrate(const Config& config) {
         log::Info("migrations_applied", {{"backend", "sqlite"}});
         return 0;
     }
-    store::PostgresOptions options;
-    options.dsn = config.database_url;
+    store::PostgresOptions options = PostgresOptionsOf(config);
     try {
         store::MigratePostgres(options);
     } catch (const std::exception& e) {

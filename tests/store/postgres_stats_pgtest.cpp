@@ -1,11 +1,11 @@
 // The stats contract (stats_contract.hpp) over the PostgreSQL adapter. Needs SHORTENER_TEST_PG_DSN
-// (scripts/test.sh starts a server); skipped without it outside CI. Each run uses a fresh schema.
-
-#include <libpq-fe.h>
+// (scripts/test.sh starts a server); skipped without it outside CI. Each run uses a fresh schema (or, with
+// SHORTENER_TEST_VIA_PGBOUNCER=1, a database reached through PgBouncer: postgres_test_env.hpp).
 
 #include <cstdlib>
-#include <random>
+#include <optional>
 
+#include "postgres_test_env.hpp"
 #include "stats_contract.hpp"
 #include "store/postgres/postgres_stats_store.hpp"
 #include "store/postgres/postgres_stores.hpp"
@@ -13,51 +13,18 @@
 namespace shortener::store {
 namespace {
 
-std::string TestDsn() {
-    const char* dsn = std::getenv("SHORTENER_TEST_PG_DSN");
-    return dsn ? dsn : "";
-}
-
-void Exec(const std::string& dsn, const std::string& sql) {
-    const char* k[] = {"dbname", nullptr};
-    const char* v[] = {dsn.c_str(), nullptr};
-    PGconn* c = PQconnectdbParams(k, v, 1);
-    if (PQstatus(c) != CONNECTION_OK) {
-        std::string m = PQerrorMessage(c);
-        PQfinish(c);
-        throw std::runtime_error(m);
-    }
-    PQsetNoticeProcessor(
-        c, [](void*, const char*) {}, nullptr);
-    PGresult* r = PQexec(c, sql.c_str());
-    PQclear(r);
-    PQfinish(c);
-}
-
 class PostgresStatsBackend {
   public:
-    ~PostgresStatsBackend() {
-        if (!schema_.empty()) {
-            try {
-                Exec(TestDsn(), "DROP SCHEMA " + schema_ + " CASCADE");
-            } catch (...) {
-            }
-        }
-    }
     void Open() {
-        if (TestDsn().empty()) {
-            if (std::getenv("CI")) FAIL() << "SHORTENER_TEST_PG_DSN is not set (CI requires PostgreSQL)";
-            GTEST_SKIP() << "SHORTENER_TEST_PG_DSN is not set";
+        if (std::string missing = pgtest::MissingVariable(); !missing.empty()) {
+            if (std::getenv("CI")) FAIL() << missing << " is not set (CI requires it)";
+            GTEST_SKIP() << missing << " is not set";
         }
-        std::random_device rd;
-        schema_ = "ts_" + std::to_string(rd()) + "_" + std::to_string(rd());
-        Exec(TestDsn(), "CREATE SCHEMA " + schema_);
-        std::string dsn = TestDsn();
-        dsn += (dsn.find('?') == std::string::npos ? "?" : "&");
-        dsn += "options=-csearch_path%3D" + schema_ + "&application_name=" + schema_;
+        if (!schema_) schema_.emplace("ts_");
         PostgresOptions options;
-        options.dsn = dsn;
+        options.dsn = schema_->dsn();
         options.pool_size = 4;
+        options.statements = pgtest::Statements();
         MigratePostgres(options);
         backend_ = OpenPostgres(options);
         stats_ = std::make_unique<PostgresStatsStore>(backend_.pool);
@@ -71,7 +38,7 @@ class PostgresStatsBackend {
     StatsStore& stats() { return *stats_; }
 
   private:
-    std::string schema_;
+    std::optional<pgtest::TestNamespace> schema_;  // declared first: dropped after the stores closed
     PostgresBackend backend_;
     std::unique_ptr<PostgresStatsStore> stats_;
 };

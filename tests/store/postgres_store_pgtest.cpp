@@ -1,7 +1,9 @@
 // The store contract (store_contract.hpp) over the PostgreSQL adapter, plus PostgreSQL-only checks:
 // partitions, concurrent migrations, rollups, the pool and unreachable servers. Needs a real server:
 // SHORTENER_TEST_PG_DSN (scripts/test.sh starts one). Without it these tests fail under CI and skip
-// elsewhere. Each test runs in a fresh schema, dropped afterwards.
+// elsewhere. Each test runs in a fresh schema, dropped afterwards. With SHORTENER_TEST_VIA_PGBOUNCER=1 the stores
+// connect through PgBouncer in transaction mode with unnamed statements (postgres_test_env.hpp; ctest runs the
+// contract suites so), and the PgBouncer tests at the end show why they must.
 
 #include <arpa/inet.h>
 #include <libpq-fe.h>
@@ -9,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -22,6 +25,7 @@
 #include <set>
 
 #include "auth_contract.hpp"
+#include "postgres_test_env.hpp"
 #include "store/postgres/postgres_auth_store.hpp"
 #include "store/postgres/postgres_salt_store.hpp"
 #include "store/postgres/postgres_stats_store.hpp"
@@ -36,19 +40,15 @@ using contract::MakeLink;
 using contract::RawClick;
 using shortener::testing::RunAwaitable;
 
-// Skips (outside CI) or fails (in CI) the current test when no server is configured.
-#define REQUIRE_PG()                                                                                      \
-    do {                                                                                                  \
-        if (TestDsn().empty()) {                                                                          \
-            if (std::getenv("CI")) FAIL() << "SHORTENER_TEST_PG_DSN is not set (CI requires PostgreSQL)"; \
-            GTEST_SKIP() << "SHORTENER_TEST_PG_DSN is not set";                                           \
-        }                                                                                                 \
+// Skips (outside CI) or fails (in CI) the current test when no server (or PgBouncer, if wanted) is configured.
+#define REQUIRE_PG_FOR(via_pgbouncer)                                                         \
+    do {                                                                                      \
+        if (std::string missing = pgtest::MissingVariable(via_pgbouncer); !missing.empty()) { \
+            if (std::getenv("CI")) FAIL() << missing << " is not set (CI requires it)";       \
+            GTEST_SKIP() << missing << " is not set";                                         \
+        }                                                                                     \
     } while (0)
-
-std::string TestDsn() {
-    const char* dsn = std::getenv("SHORTENER_TEST_PG_DSN");
-    return dsn ? dsn : "";
-}
+#define REQUIRE_PG() REQUIRE_PG_FOR(pgtest::ViaPgBouncer())
 
 // A blocking admin connection for setting up and inspecting test schemas.
 class Admin {
@@ -136,42 +136,21 @@ class PrivateServer {
     int port_ = 0;
 };
 
-// A fresh schema; the DSN it returns puts it first on the search path.
-class TestSchema {
+// A fresh schema (or, through PgBouncer, database); its DSN leads there.
+class TestSchema : public pgtest::TestNamespace {
   public:
-    TestSchema() {
-        std::random_device rd;
-        name_ = "t_" + std::to_string(rd()) + "_" + std::to_string(rd());
-        Admin(TestDsn()).Query("CREATE SCHEMA " + name_);
-        std::string dsn = TestDsn();
-        dsn_ = dsn + (dsn.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + name_ +
-               "&application_name=" + name_;
-    }
-    ~TestSchema() {
-        try {
-            Admin(TestDsn()).Query("DROP SCHEMA " + name_ + " CASCADE");
-        } catch (...) {
-        }
-    }
-    const std::string& dsn() const { return dsn_; }
-    const std::string& name() const { return name_; }
-
-  private:
-    std::string name_;
-    std::string dsn_;
+    TestSchema() : TestNamespace("t_") {}
 };
 
 class PostgresBackendForTest {
   public:
     void Open() {
-        if (TestDsn().empty()) {
-            if (std::getenv("CI")) FAIL() << "SHORTENER_TEST_PG_DSN is not set (CI requires PostgreSQL)";
-            GTEST_SKIP() << "SHORTENER_TEST_PG_DSN is not set";
-        }
+        REQUIRE_PG();
         if (!schema_) schema_.emplace();
         PostgresOptions options;
         options.dsn = schema_->dsn();
         options.pool_size = 4;
+        options.statements = pgtest::Statements();
         MigratePostgres(options);
         backend_ = OpenPostgres(options);
     }
@@ -197,14 +176,12 @@ class PostgresBackendForTest {
 class PostgresAuthBackend {
   public:
     void Open() {
-        if (TestDsn().empty()) {
-            if (std::getenv("CI")) FAIL() << "SHORTENER_TEST_PG_DSN is not set (CI requires PostgreSQL)";
-            GTEST_SKIP() << "SHORTENER_TEST_PG_DSN is not set";
-        }
+        REQUIRE_PG();
         if (!schema_) schema_.emplace();
         PostgresOptions options;
         options.dsn = schema_->dsn();
         options.pool_size = 2;
+        options.statements = pgtest::Statements();
         MigratePostgres(options);
         pool_ = std::make_shared<PgPool>(options);
         auth_ = std::make_unique<PostgresAuthStore>(pool_);
@@ -239,6 +216,7 @@ class PostgresStore : public ::testing::Test {
         schema_.emplace();
         options_.dsn = schema_->dsn();
         options_.pool_size = 4;
+        options_.statements = pgtest::Statements();
         MigratePostgres(options_);
         backend_ = OpenPostgres(options_);
         admin_.emplace(schema_->dsn());
@@ -750,6 +728,95 @@ TEST_F(PostgresStore, RecordThroughput) {
     std::printf("[ RESULT   ] Record: %zu clicks in %.2f s = %.0f clicks/s (batches of %zu, %d workers)\n", n, seconds,
                 n / seconds, batch_size, worker_count);
     RecordProperty("clicks_per_second", static_cast<int>(n / seconds));
+}
+
+// ---- PgBouncer in transaction mode (SHORTENER_TEST_PGBOUNCER_DSN: three server connections per database) ----
+
+// Why unnamed statements are needed: PgBouncer 1.18 hands each transaction to any idle server connection and does
+// not track named statements, so they are left on server connections that other clients get. Four clients preparing
+// the same name on at most three server connections: one of them finds it there already (42P05).
+TEST(PgBouncer, NamedStatementsLeakBetweenClients) {
+    REQUIRE_PG_FOR(true);
+    pgtest::TestNamespace db("pgb_", /*via_pgbouncer=*/true);
+    std::vector<PGconn*> clients;
+    std::vector<std::string> states;
+    for (int i = 0; i < 4; ++i) {
+        const char* k[] = {"dbname", nullptr};
+        const char* v[] = {db.dsn().c_str(), nullptr};
+        clients.push_back(PQconnectdbParams(k, v, 1));
+        ASSERT_EQ(PQstatus(clients.back()), CONNECTION_OK) << PQerrorMessage(clients.back());
+        PGresult* r = PQprepare(clients.back(), "probe", "SELECT $1::int + 1", 1, nullptr);
+        const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        states.emplace_back(state ? state : "ok");
+        PQclear(r);
+    }
+    for (PGconn* c : clients) PQfinish(c);
+    EXPECT_NE(std::find(states.begin(), states.end(), "42P05"), states.end())
+        << "every client prepared \"probe\" on a server connection of its own: is PgBouncer in transaction mode?";
+}
+
+// What the clients of the test below saw.
+struct ClientTally {
+    int ok = 0;
+    int wrong = 0;                    // a wrong answer
+    std::vector<std::string> errors;  // SQLSTATE of each PgError
+    std::size_t max_open = 0;         // the pool's client connections
+};
+
+// One client of the test below: 40 rounds of a statement with a text parameter and one with a binary array.
+boost::asio::awaitable<void> AddAndSum(PgPool& pool, std::int64_t client, ClientTally& tally) {
+    static constexpr PgStatement kAdd{"pgb_add", "SELECT $1::bigint + 1"};
+    static constexpr PgStatement kSum{"pgb_sum", "SELECT sum(x)::bigint FROM unnest($1::bigint[]) x"};
+    for (std::int64_t i = 0; i < 40; ++i) {
+        const std::int64_t n = client * 1000 + i;
+        try {
+            // Parameters built apart: GCC 12 rejects an initializer list inside a coroutine's co_await.
+            PgParams text(1), binary(1);
+            text[0] = std::to_string(n);
+            PgBinaryArray array(20);
+            array.Int8(n);
+            array.Int8(2);
+            binary[0] = array.Finish();
+            auto added = co_await pool.Execute(kAdd, text);
+            auto summed = co_await pool.Execute(kSum, binary, PgFormat::kBinary);
+            ++(added.Int(0, 0) == n + 1 && summed.Int(0, 0) == n + 2 ? tally.ok : tally.wrong);
+        } catch (const PgError& e) {
+            tally.errors.push_back(e.sqlstate());
+        }
+        tally.max_open = std::max(tally.max_open, pool.GetStats().open);
+    }
+}
+
+// The pool in both modes through PgBouncer, 12 client connections over 3 server connections, 16 coroutines at once:
+// prepared statements fail (already exists, or missing on the next server connection); unnamed ones, with text
+// and binary parameters, all succeed.
+TEST(PgBouncer, UnnamedStatementsWorkWhereNamedOnesBreak) {
+    REQUIRE_PG_FOR(true);
+    pgtest::TestNamespace db("pgb_", /*via_pgbouncer=*/true);
+    auto run = [&](PgStatementMode mode) {
+        PostgresOptions options;
+        options.dsn = db.dsn();
+        options.pool_size = 12;
+        options.statements = mode;
+        PgPool pool(options);
+        boost::asio::io_context io;
+        ClientTally tally;
+        for (int c = 0; c < 16; ++c) boost::asio::co_spawn(io, AddAndSum(pool, c, tally), boost::asio::detached);
+        io.run();
+        return tally;
+    };
+    const ClientTally unnamed = run(PgStatementMode::kUnnamed);
+    EXPECT_EQ(unnamed.ok, 16 * 40);
+    EXPECT_EQ(unnamed.wrong, 0);
+    EXPECT_TRUE(unnamed.errors.empty()) << unnamed.errors.front();
+    EXPECT_GT(unnamed.max_open, 3u);  // more client connections than PgBouncer has server connections
+    Admin admin(db.DirectDsn());
+    EXPECT_LE(std::stoi(admin.Scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND "
+                                     "pid <> pg_backend_pid()")),
+              3);
+    const ClientTally prepared = run(PgStatementMode::kPrepared);
+    EXPECT_FALSE(prepared.errors.empty()) << prepared.ok << " rounds succeeded";
+    for (const auto& state : prepared.errors) EXPECT_TRUE(state == "42P05" || state == "26000") << state;
 }
 
 }  // namespace

@@ -124,7 +124,8 @@ PgLease::~PgLease() {
 
 asio::awaitable<PgResult> PgLease::Execute(const PgStatement& statement, const PgParams& params, PgFormat format) {
     pg_conn* conn = c_->conn_;
-    if (std::find(c_->prepared_.begin(), c_->prepared_.end(), statement.name) == c_->prepared_.end()) {
+    const bool prepared = pool_->options_.statements == PgStatementMode::kPrepared;
+    if (prepared && std::find(c_->prepared_.begin(), c_->prepared_.end(), statement.name) == c_->prepared_.end()) {
         bool sent = PQsendPrepare(conn, statement.name, statement.sql, static_cast<int>(params.size()), nullptr);
         co_await RunToCompletion(sent);
         c_->prepared_.push_back(statement.name);
@@ -137,8 +138,12 @@ asio::awaitable<PgResult> PgLease::Execute(const PgStatement& statement, const P
         lengths.push_back(p ? static_cast<int>(p->size()) : 0);
         formats.push_back(format == PgFormat::kBinary ? 1 : 0);
     }
-    bool sent = PQsendQueryPrepared(conn, statement.name, static_cast<int>(values.size()), values.data(),
-                                    lengths.data(), formats.data(), 0);
+    const int n = static_cast<int>(values.size());
+    // Unnamed: the server infers parameter types as PQsendPrepare with no types would, so both modes accept the
+    // same SQL and binary parameters.
+    bool sent =
+        prepared ? PQsendQueryPrepared(conn, statement.name, n, values.data(), lengths.data(), formats.data(), 0)
+                 : PQsendQueryParams(conn, statement.sql, n, nullptr, values.data(), lengths.data(), formats.data(), 0);
     co_return co_await RunToCompletion(sent);
 }
 

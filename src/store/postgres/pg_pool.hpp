@@ -1,7 +1,8 @@
 #pragma once
 /// @file
 /// @brief A small libpq toolkit for the PostgreSQL adapters: a bounded pool of non-blocking connections
-/// driven by Asio, prepared statements per connection, results as text. Used by store/postgres only.
+/// driven by Asio, prepared statements per connection (or unnamed ones, for a transaction-mode pooler such as
+/// PgBouncer), results as text. Used by store/postgres only.
 ///
 /// Every wait (connect, send, receive, a free connection) is an Asio wait on the *calling coroutine's*
 /// executor: a leased connection's socket is registered with that executor's reactor for the duration of
@@ -26,14 +27,27 @@ struct pg_result;
 
 namespace shortener::store {
 
+/// How PgLease::Execute sends a statement.
+enum class PgStatementMode {
+    /// Named statements, prepared once per connection and reused: the server plans each SQL text once.
+    /// Needs the same server connection from one statement to the next: PostgreSQL itself, or a pooler in
+    /// session mode.
+    kPrepared,
+    /// The unnamed statement, parsed again each time (Parse, Bind, Execute and Sync in one round trip): it never
+    /// outlives one transaction, so a pooler in transaction mode (PgBouncer before 1.21) may hand each statement
+    /// to another server connection.
+    kUnnamed,
+};
+
 /// Settings of the PostgreSQL adapter.
 struct PostgresOptions {
-    std::string dsn;                                  // libpq connection string or postgres:// URI
-    std::size_t pool_size = 8;                        // connections at most (opened lazily)
-    std::chrono::milliseconds connect_timeout{3000};  // one connection attempt
-    std::chrono::milliseconds acquire_timeout{2000};  // waiting for a free connection when all are busy
-    std::chrono::milliseconds query_timeout{10000};   // one statement, send to last byte of the answer
-    int partitions_ahead = 2;                         // monthly click partitions created beyond this month
+    std::string dsn;                                          // libpq connection string or postgres:// URI
+    std::size_t pool_size = 8;                                // connections at most (opened lazily)
+    std::chrono::milliseconds connect_timeout{3000};          // one connection attempt
+    std::chrono::milliseconds acquire_timeout{2000};          // waiting for a free connection when all are busy
+    std::chrono::milliseconds query_timeout{10000};           // one statement, send to last byte of the answer
+    int partitions_ahead = 2;                                 // monthly click partitions created beyond this month
+    PgStatementMode statements = PgStatementMode::kPrepared;  // kUnnamed behind a transaction-mode pooler
 };
 
 /// An error the server reported for a statement (not a connection failure). `sqlstate` is e.g. "23505".
@@ -73,7 +87,8 @@ class PgResult {
     pg_result* r_ = nullptr;
 };
 
-/// A named statement, prepared once per connection on first use. `name` must be unique per SQL text.
+/// A named statement, prepared once per connection on first use (PgStatementMode::kPrepared). `name` must be
+/// unique per SQL text.
 struct PgStatement {
     const char* name;
     const char* sql;
@@ -116,8 +131,8 @@ class PgLease {
     PgLease& operator=(PgLease&&) = delete;
     ~PgLease();
 
-    /// Runs a prepared statement. Throws PgError for an error the server reports, core::BackendUnavailable
-    /// when the connection fails or the answer takes longer than the query timeout.
+    /// Runs a statement, prepared or unnamed as the pool's options say. Throws PgError for an error the server reports,
+    /// core::BackendUnavailable when the connection fails or the answer takes longer than the query timeout.
     boost::asio::awaitable<PgResult> Execute(const PgStatement& statement, const PgParams& params,
                                              PgFormat format = PgFormat::kText);
     /// Runs SQL text with the simple protocol (several statements allowed, no parameters).

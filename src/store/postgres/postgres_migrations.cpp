@@ -62,28 +62,49 @@ void Script(pg_conn* conn, const std::string& sql) {
     if (!Succeeded(r)) throw std::runtime_error(LastError(conn));
 }
 
+// Runs `body` in one transaction holding the migrations' advisory lock (per schema). Transaction-scoped on
+// purpose: the lock and the work it guards reach the server on one connection even through a pooler in
+// transaction mode (PgBouncer), where a session lock could be taken on one server connection, never released,
+// and block every later migration run.
+template <class Body>
+void Locked(pg_conn* conn, Body body) {
+    Exec(conn, "BEGIN");
+    try {
+        Exec(conn, "SELECT pg_advisory_xact_lock(hashtext('shortener_migrations:' || current_schema()))");
+        body();
+        Exec(conn, "COMMIT");
+    } catch (...) {
+        PQclear(PQexec(conn, "ROLLBACK"));
+        throw;
+    }
+}
+
 std::set<long> AppliedVersions(pg_conn* conn) {
-    Exec(conn,
-         "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, "
-         "applied_at timestamptz NOT NULL DEFAULT now())");
-    auto rows = Exec(conn, "SELECT version FROM schema_migrations");
     std::set<long> applied;
-    for (int i = 0; i < PQntuples(rows.get()); ++i)
-        applied.insert(std::strtol(PQgetvalue(rows.get(), i, 0), nullptr, 10));
+    Locked(conn, [&] {
+        Exec(conn,
+             "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, "
+             "applied_at timestamptz NOT NULL DEFAULT now())");
+        auto rows = Exec(conn, "SELECT version FROM schema_migrations");
+        for (int i = 0; i < PQntuples(rows.get()); ++i)
+            applied.insert(std::strtol(PQgetvalue(rows.get(), i, 0), nullptr, 10));
+    });
     return applied;
 }
 
-// The migration and its schema_migrations row in one transaction.
+// The migration and its schema_migrations row in one transaction, unless another process applied it while this
+// one waited for the lock.
 void Apply(pg_conn* conn, const EmbeddedFile& m, long version) {
-    Exec(conn, "BEGIN");
+    std::string v = std::to_string(version), name(m.name);
     try {
-        Script(conn, std::string(m.content));
-        std::string v = std::to_string(version), name(m.name);
-        Exec(conn, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", {v.c_str(), name.c_str()});
-        Exec(conn, "COMMIT");
+        Locked(conn, [&] {
+            if (PQntuples(Exec(conn, "SELECT 1 FROM schema_migrations WHERE version = $1", {v.c_str()}).get()) > 0)
+                return;
+            Script(conn, std::string(m.content));
+            Exec(conn, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", {v.c_str(), name.c_str()});
+        });
     } catch (const std::exception& e) {
-        PQclear(PQexec(conn, "ROLLBACK"));
-        throw std::runtime_error("migration " + std::string(m.name) + " failed: " + e.what());
+        throw std::runtime_error("migration " + name + " failed: " + e.what());
     }
 }
 
@@ -100,17 +121,11 @@ void ApplyPending(pg_conn* conn) {
 
 void MigratePostgres(const PostgresOptions& options) {
     PgConnPtr conn = Connect(options);
-    // Session lock, per schema: replicas starting together wait here, then find the work done.
-    Exec(conn.get(), "SELECT pg_advisory_lock(hashtext('shortener_migrations:' || current_schema()))");
-    try {
-        ApplyPending(conn.get());
-        std::string ahead = std::to_string(options.partitions_ahead);
-        Exec(conn.get(), kEnsureClickPartitionsSql, {ahead.c_str()});
-    } catch (...) {
-        PQclear(PQexec(conn.get(), "SELECT pg_advisory_unlock_all()"));
-        throw;
-    }
-    Exec(conn.get(), "SELECT pg_advisory_unlock_all()");
+    // Replicas starting together queue on the lock of each step, then find the work done. Nothing outlives a
+    // transaction (no session lock, no prepared statement), so this may run through PgBouncer in transaction mode.
+    ApplyPending(conn.get());
+    std::string ahead = std::to_string(options.partitions_ahead);
+    Locked(conn.get(), [&] { Exec(conn.get(), kEnsureClickPartitionsSql, {ahead.c_str()}); });
 }
 
 }  // namespace shortener::store
