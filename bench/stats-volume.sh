@@ -6,7 +6,8 @@
 # partial days) read real rows. PostgreSQL 15 and Redis 7 on loopback from scripts/test-services.sh; one API
 # process and one worker. Results in docs/benchmarks.md.
 # COMPARE_BIN=path/to/an/older/shortener: a second API process of that binary on the same database answers the same
-# requests right before each measurement of this one (a before/after pair from one run).
+# requests right before each measurement of this one (a before/after pair from one run), with JIT on as before
+# migration 0012 (COMPARE_JIT=off to compare the code alone).
 # Each measurement stops after COUNT requests or 60 s, whichever comes first.
 # Usage: SHORTENER_BIN=build/shortener bench/stats-volume.sh   (CLICKS=10000000 LINKS=10000 WRITE_RATE=10000 COUNT=300)
 set -euo pipefail
@@ -27,7 +28,9 @@ for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && 
 base="http://127.0.0.1:$port"
 targets=("$base")
 if [ -n "${COMPARE_BIN:-}" ]; then
-  SHORTENER_LISTEN="127.0.0.1:$((port + 1))" "$COMPARE_BIN" serve 2>"$dir/compare.log" & pids+=($!)
+  # JIT as a database without migration 0012 has it (PostgreSQL's default), so "before" is the old state whole.
+  PGOPTIONS="-c jit=${COMPARE_JIT:-on}" SHORTENER_LISTEN="127.0.0.1:$((port + 1))" "$COMPARE_BIN" serve \
+    2>"$dir/compare.log" & pids+=($!)
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$((port + 1))/healthz" >/dev/null && break; sleep 0.1; done
   targets=("http://127.0.0.1:$((port + 1))" "$base")
 fi
@@ -68,6 +71,24 @@ FROM clicks CROSS JOIN LATERAL (VALUES ('geo', concat_ws(chr(31), country, regio
                                        ('referrer', referrer_host || ' ' || referrer_class),
                                        ('language', language)) f(dimension, value)
 WHERE link_id = (SELECT id FROM seed) GROUP BY 1, 2, 3, 4;
+INSERT INTO link_visitors_day (link_id, day, visitor_id, is_bot, first_q, last_q)
+SELECT link_id, (ts AT TIME ZONE 'UTC')::date, visitor_id, bool_and(is_bot),
+       min((extract(epoch FROM ts)::bigint % 86400) / 900), max((extract(epoch FROM ts)::bigint % 86400) / 900)
+FROM clicks WHERE link_id = (SELECT id FROM seed) GROUP BY 1, 2, 3;
+-- The quarter hours' first and last visitors, as migration 0011 builds them.
+INSERT INTO link_clicks_quarter AS r (link_id, bucket, clicks, human_clicks, bot_clicks, first_visitors,
+                                      human_first_visitors, last_visitors, human_last_visitors)
+SELECT link_id, bucket, 0, 0, 0, sum(f), coalesce(sum(f) FILTER (WHERE NOT is_bot), 0), sum(l),
+       coalesce(sum(l) FILTER (WHERE NOT is_bot), 0)
+FROM (SELECT link_id, day::timestamp AT TIME ZONE 'UTC' + first_q * interval '15 minutes' AS bucket, 1 AS f, 0 AS l, is_bot
+      FROM link_visitors_day
+      UNION ALL
+      SELECT link_id, day::timestamp AT TIME ZONE 'UTC' + last_q * interval '15 minutes', 0, 1, is_bot
+      FROM link_visitors_day) v
+GROUP BY 1, 2
+ON CONFLICT (link_id, bucket) DO UPDATE SET first_visitors = excluded.first_visitors,
+    human_first_visitors = excluded.human_first_visitors, last_visitors = excluded.last_visitors,
+    human_last_visitors = excluded.human_last_visitors;
 UPDATE links SET clicks = (SELECT sum(clicks) FROM link_clicks_day WHERE link_id = links.id),
                  human_clicks = (SELECT sum(human_clicks) FROM link_clicks_day WHERE link_id = links.id)
 WHERE id = (SELECT id FROM seed);

@@ -276,6 +276,32 @@ TEST_F(PostgresStore, HumanClicksAreBackfilledByTheMigration) {
 // Migrations 0009 and 0010 (issue #18): facet rows replace the per-dimension day rows and quarter hours the minute
 // and hour rollups, rebuilt from the raw clicks; links get their all-time visitor totals. Undone by hand (old rows
 // back, facets gone), then applied again by the runner: the breakdowns read back are the ones the old rows gave.
+TEST_F(PostgresStore, VisitorQuartersAreBackfilledByTheMigration) {
+    const std::string id = std::to_string(NewLink("old"));
+    admin_->Query("DELETE FROM schema_migrations WHERE version = 11");
+    admin_->Query(
+        "ALTER TABLE link_visitors_day DROP COLUMN first_q, DROP COLUMN last_q, DROP COLUMN prev_first_q, "
+        "DROP COLUMN prev_last_q");
+    admin_->Query(
+        "ALTER TABLE link_clicks_quarter DROP COLUMN first_visitors, DROP COLUMN human_first_visitors, "
+        "DROP COLUMN last_visitors, DROP COLUMN human_last_visitors");
+    for (const auto& k : contract::kVisitorQuarterClicks) {
+        const std::string ts = "to_timestamp(" + std::to_string(contract::kVisitorDay + k.at) + " / 1000.0)";
+        const std::string bot = k.bot ? "true" : "false";
+        admin_->Query("INSERT INTO clicks (link_id, ts, event_id, is_bot, visitor_id) VALUES (" + id + ", " + ts +
+                      ", gen_random_uuid(), " + bot + ", '" + k.visitor + "')");
+        admin_->Query("INSERT INTO link_visitors_day VALUES (" + id + ", '2026-03-01', '" + k.visitor + "', " + bot +
+                      ") ON CONFLICT DO NOTHING");
+        admin_->Query("INSERT INTO link_clicks_quarter VALUES (" + id + ", date_bin('15 minutes', " + ts +
+                      ", timestamptz 'epoch'), 1, " + (k.bot ? "0, 1" : "1, 0") + ")");
+    }
+    backend_ = {};
+    MigratePostgres(options_);
+    backend_ = OpenPostgres(options_);
+    PostgresStatsStore stats(backend_.pool);
+    contract::CheckVisitorQuarters(stats, *backend_.clicks, std::stoll(id));
+}
+
 TEST_F(PostgresStore, FacetsAreRebuiltByTheMigration) {
     const std::string id = std::to_string(NewLink("old"));
     const std::string day = "'2026-03-01'";
@@ -491,6 +517,14 @@ TEST(PgRouter, ParsesWalPositions) {
 
 // The router's fallbacks without a standby (replica.test.mjs runs a real one): a "replica" that is the primary
 // itself answers (not in recovery: it has every write), one that cannot be reached is skipped and rested.
+// Migration 0012: sessions opened after it compile nothing with LLVM (a stats request paid 1-3 s for it).
+TEST_F(PostgresStore, JitIsOffForTheDatabase) {
+    EXPECT_EQ(admin_->Scalar("SHOW jit"), "off");
+    EXPECT_EQ(admin_->Scalar("SELECT setconfig::text FROM pg_db_role_setting s JOIN pg_database d ON d.oid = "
+                             "s.setdatabase WHERE d.datname = current_database() AND s.setrole = 0"),
+              "{jit=off}");
+}
+
 TEST_F(PostgresStore, ReadsGoToTheReplicaAndFallBackWhenItIsUnreachable) {
     auto self = OpenPostgres(options_, options_);
     ASSERT_TRUE(RunAwaitable(self.links->Create(MakeLink("routed"))));

@@ -110,6 +110,39 @@ TEST(SqliteStore, HumanClicksAreBackfilledByTheMigration) {
 
 // Migration 0009 (issue #18) replaces the per-dimension day rows by facet rows and the minute and hour rollups by
 // quarter hours, rebuilt from the raw clicks; the breakdowns read back are the same as before it.
+TEST(SqliteStore, VisitorQuartersAreBackfilledByTheMigration) {
+    TempDir dir;
+    auto db = std::make_shared<SqliteDb>((dir.path() / "old.db").string());
+    std::vector<EmbeddedFile> before;
+    for (const auto& m : SqliteMigrations()) {
+        if (m.name < "0011") before.push_back(m);
+    }
+    db->Migrate(before);
+    {
+        auto c = db->AcquireWriter();
+        c->Exec("INSERT INTO links (id, slug, long_url, created_at, updated_at) VALUES (1, 'old', 'x', 0, 0)");
+        int n = 0;
+        for (const auto& k : contract::kVisitorQuarterClicks) {
+            const std::int64_t ts = contract::kVisitorDay + k.at;
+            const std::string bot = k.bot ? "1" : "0";
+            const std::string click = "INSERT INTO clicks (link_id, ts, event_id, is_bot, visitor_id) VALUES (1, " +
+                                      std::to_string(ts) + ", x'0" + std::to_string(++n) + "', " + bot + ", '" +
+                                      k.visitor + "')";
+            c->Exec(click.c_str());
+            const std::string visitor = "INSERT OR IGNORE INTO link_visitors_day VALUES (1, " +
+                                        std::to_string(contract::kVisitorDay) + ", '" + k.visitor + "', " + bot + ")";
+            c->Exec(visitor.c_str());
+            const std::string quarter = "INSERT INTO link_clicks_quarter VALUES (1, " +
+                                        std::to_string(ts - ts % 900'000) + ", 1, " + (k.bot ? "0, 1" : "1, 0") + ")";
+            c->Exec(quarter.c_str());
+        }
+    }
+    db->Migrate(SqliteMigrations());
+    SqliteStatsStore stats(db);
+    SqliteClickStore clicks(db);
+    contract::CheckVisitorQuarters(stats, clicks, 1);
+}
+
 TEST(SqliteStore, FacetsAreRebuiltByTheMigration) {
     using shortener::testing::RunAwaitable;
     TempDir dir;

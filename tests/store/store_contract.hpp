@@ -64,6 +64,41 @@ inline core::EnrichedClick MakeClick(core::LinkId link, std::uint8_t n, std::int
     return click;
 }
 
+// Migration 0011's backfill and the click store's moves of a visitor's first and last quarter hour, on either store.
+// Before the migration: on 2026-03-01 (UTC) visitor va (human) clicks at 10:05 and 13:40, vb (a bot) at 10:20, vc
+// (human) at 23:50; kVisitorQuarterClicks give (ms after the day's start, visitor, bot). CheckVisitorQuarters asks
+// for prefixes and suffixes of that day, records vb again at 15:00 through the click store, and asks again.
+inline constexpr std::int64_t kVisitorDay = 1'772'323'200'000;
+struct VisitorQuarterClick {
+    std::int64_t at;
+    const char* visitor;
+    bool bot;
+};
+inline constexpr VisitorQuarterClick kVisitorQuarterClicks[] = {
+    {36'300'000, "va", false}, {49'200'000, "va", false}, {37'200'000, "vb", true}, {85'800'000, "vc", false}};
+
+inline void CheckVisitorQuarters(StatsStore& stats, ClickStore& clicks, core::LinkId link) {
+    auto visitors = [&](std::int64_t from, std::int64_t to, bool bots) {
+        const MsRange r{kVisitorDay + from, kVisitorDay + to};
+        return RunAwaitable(stats.DistinctVisitors(link, std::span(&r, 1), bots)).at(0);
+    };
+    constexpr std::int64_t kHour = 3'600'000;
+    EXPECT_EQ(visitors(0, 12 * kHour, true), 2);  // va, vb
+    EXPECT_EQ(visitors(0, 12 * kHour, false), 1);
+    EXPECT_EQ(visitors(0, 10 * kHour + 900'000, true), 1);  // [00:00, 10:15): va only
+    EXPECT_EQ(visitors(12 * kHour, 24 * kHour, true), 2);   // va (last 13:40), vc
+    EXPECT_EQ(visitors(12 * kHour, 24 * kHour, false), 2);
+    EXPECT_EQ(visitors(13 * kHour + 2'700'000, 24 * kHour, true), 1);  // [13:45, 24:00): vc only
+    core::EnrichedClick again = MakeClick(link, 9, kVisitorDay + 15 * kHour);
+    again.dimensions.visitor_id = "vb";
+    again.dimensions.is_bot = true;
+    ASSERT_EQ(RunAwaitable(clicks.Record(std::span(&again, 1))), 1u);
+    EXPECT_EQ(visitors(12 * kHour, 24 * kHour, true), 3);  // vb's last click moved to 15:00
+    EXPECT_EQ(visitors(12 * kHour, 24 * kHour, false), 2);
+    EXPECT_EQ(visitors(0, 12 * kHour, true), 2);  // its first did not move
+    EXPECT_EQ(visitors(0, 24 * kHour, true), 3);
+}
+
 template <class Backend>
 class StoreContract : public ::testing::Test {
   protected:

@@ -31,25 +31,46 @@ WITH locks AS MATERIALIZED (
     ON CONFLICT DO NOTHING
     RETURNING link_id, ts, is_bot, country, region, city, referrer_host, referrer_class, browser, os, device,
               language, visitor_id
-), quarter AS (
-    INSERT INTO link_clicks_quarter AS r (link_id, bucket, clicks, human_clicks, bot_clicks)
-    SELECT link_id, date_bin('15 minutes', ts, timestamptz 'epoch'), count(*), count(*) FILTER (WHERE NOT is_bot),
-           count(*) FILTER (WHERE is_bot)
-    FROM ins GROUP BY 1, 2 ORDER BY 1, 2
-    ON CONFLICT (link_id, bucket) DO UPDATE SET clicks = r.clicks + excluded.clicks,
-        human_clicks = r.human_clicks + excluded.human_clicks, bot_clicks = r.bot_clicks + excluded.bot_clicks
+), vin AS (
+    SELECT link_id, (ts AT TIME ZONE 'UTC')::date AS day, visitor_id, bool_and(is_bot) AS is_bot,
+           min((extract(epoch FROM ts)::bigint % 86400) / 900) AS fq, max((extract(epoch FROM ts)::bigint % 86400) / 900) AS lq
+    FROM ins WHERE visitor_id IS NOT NULL GROUP BY 1, 2, 3
 ), vis AS (
-    INSERT INTO link_visitors_day (link_id, day, visitor_id, is_bot)
-    SELECT DISTINCT ON (link_id, day, visitor_id) link_id, (ts AT TIME ZONE 'UTC')::date AS day, visitor_id, is_bot
-    FROM ins WHERE visitor_id IS NOT NULL ORDER BY link_id, day, visitor_id
-    ON CONFLICT DO NOTHING
-    RETURNING link_id, day, is_bot
+    -- New visitor-days, and known ones whose first or last quarter hour moves (prev_* say from where; -1: new).
+    INSERT INTO link_visitors_day AS r (link_id, day, visitor_id, is_bot, first_q, last_q, prev_first_q, prev_last_q)
+    SELECT link_id, day, visitor_id, is_bot, fq, lq, -1, -1 FROM vin ORDER BY 1, 2, 3
+    ON CONFLICT (link_id, day, visitor_id) DO UPDATE SET prev_first_q = r.first_q, prev_last_q = r.last_q,
+        first_q = least(r.first_q, excluded.first_q), last_q = greatest(r.last_q, excluded.last_q)
+    WHERE excluded.first_q < r.first_q OR excluded.last_q > r.last_q
+    RETURNING link_id, day, is_bot, first_q, last_q, prev_first_q, prev_last_q
+), vmoves AS (
+    -- +1 where a visitor's first (f) or last (l) quarter now is, -1 where it was.
+    SELECT link_id, day, first_q AS q, 1 AS f, 0 AS l, is_bot FROM vis WHERE prev_first_q IS DISTINCT FROM first_q
+    UNION ALL SELECT link_id, day, prev_first_q, -1, 0, is_bot FROM vis WHERE prev_first_q >= 0 AND prev_first_q <> first_q
+    UNION ALL SELECT link_id, day, last_q, 0, 1, is_bot FROM vis WHERE prev_last_q IS DISTINCT FROM last_q
+    UNION ALL SELECT link_id, day, prev_last_q, 0, -1, is_bot FROM vis WHERE prev_last_q >= 0 AND prev_last_q <> last_q
+), quarter AS (
+    INSERT INTO link_clicks_quarter AS r (link_id, bucket, clicks, human_clicks, bot_clicks, first_visitors,
+                                          human_first_visitors, last_visitors, human_last_visitors)
+    SELECT link_id, bucket, sum(c), sum(h), sum(b), sum(f), sum(hf), sum(l), sum(hl) FROM (
+        SELECT link_id, date_bin('15 minutes', ts, timestamptz 'epoch') AS bucket, 1 AS c, (NOT is_bot)::int AS h,
+               is_bot::int AS b, 0 AS f, 0 AS hf, 0 AS l, 0 AS hl FROM ins
+        UNION ALL
+        SELECT link_id, day::timestamp AT TIME ZONE 'UTC' + q * interval '15 minutes', 0, 0, 0, f,
+               CASE WHEN is_bot THEN 0 ELSE f END, l, CASE WHEN is_bot THEN 0 ELSE l END FROM vmoves
+    ) x GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (link_id, bucket) DO UPDATE SET clicks = r.clicks + excluded.clicks,
+        human_clicks = r.human_clicks + excluded.human_clicks, bot_clicks = r.bot_clicks + excluded.bot_clicks,
+        first_visitors = r.first_visitors + excluded.first_visitors,
+        human_first_visitors = r.human_first_visitors + excluded.human_first_visitors,
+        last_visitors = r.last_visitors + excluded.last_visitors,
+        human_last_visitors = r.human_last_visitors + excluded.human_last_visitors
 ), day_counts AS (
     SELECT link_id, day, sum(c) AS c, sum(h) AS h, sum(b) AS b, sum(v) AS v, sum(hv) AS hv FROM (
         SELECT link_id, (ts AT TIME ZONE 'UTC')::date AS day, 1 AS c, (NOT is_bot)::int AS h, is_bot::int AS b,
                0 AS v, 0 AS hv FROM ins
         UNION ALL
-        SELECT link_id, day, 0, 0, 0, 1, (NOT is_bot)::int FROM vis
+        SELECT link_id, day, 0, 0, 0, 1, (NOT is_bot)::int FROM vis WHERE prev_first_q = -1
     ) x GROUP BY 1, 2
 ), day AS (
     INSERT INTO link_clicks_day AS r (link_id, bucket, clicks, human_clicks, bot_clicks, unique_visitors,

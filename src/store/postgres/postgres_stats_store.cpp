@@ -28,18 +28,25 @@ CROSS JOIN LATERAL (SELECT ts, is_bot FROM clicks
                     WHERE link_id = $1 AND ts >= ms_to_ts(r.f) AND ts < ms_to_ts(r.t) OFFSET 0) c
 GROUP BY 1)SQL"};
 
-// Every range in one round trip; visitor ids are daily-salted, so a (UTC day, visitor id) pair is one visitor.
-// Within one UTC day (the parts stats ask for) the ids alone are the visitors: no text built per click (the pair
-// form took five times as long).
+// Every range in one round trip ($5: each range's VisitorPart). Prefixes and suffixes of a day sum the quarter-hour
+// rows' first or last visitors. Raw parts: visitor ids are daily-salted, so a (UTC day, visitor id) pair is one
+// visitor; within one UTC day the ids alone are (no text built per click).
 #define VISITORS_SQL(what)                                            \
     "(SELECT count(DISTINCT " what                                    \
     ") FROM clicks c WHERE c.link_id = $1 AND c.ts >= ms_to_ts(r.f) " \
     "AND c.ts < ms_to_ts(r.t) AND c.visitor_id IS NOT NULL AND ($4::boolean OR NOT coalesce(c.is_bot, false)))"
+#define QUARTERS_SQL(all, human)                                          \
+    "(SELECT coalesce(sum(CASE WHEN $4::boolean THEN " all " ELSE " human \
+    " END), 0) FROM link_clicks_quarter q "                               \
+    "WHERE q.link_id = $1 AND q.bucket >= ms_to_ts(r.f) AND q.bucket < ms_to_ts(r.t))"
 constexpr PgStatement kDistinctVisitors{
     "stats_distinct_visitors",
-    "SELECT r.i, CASE WHEN r.f / 86400000 = (r.t - 1) / 86400000 THEN " VISITORS_SQL(
-        "c.visitor_id") " ELSE " VISITORS_SQL("(ts_to_ms(c.ts) / 86400000)::text || ':' || c.visitor_id") " END "
-                        "FROM unnest($2::bigint[], $3::bigint[]) WITH ORDINALITY AS r(f, t, i) ORDER BY r.i"};
+    "SELECT r.i, CASE WHEN r.k = 1 THEN " QUARTERS_SQL("first_visitors", "human_first_visitors")  //
+    " WHEN r.k = 2 THEN " QUARTERS_SQL("last_visitors", "human_last_visitors")                    //
+    " WHEN r.f / 86400000 = (r.t - 1) / 86400000 THEN " VISITORS_SQL("c.visitor_id")              //
+    " ELSE " VISITORS_SQL("(ts_to_ms(c.ts) / 86400000)::text || ':' || c.visitor_id")             //
+    " END FROM unnest($2::bigint[], $3::bigint[], $5::smallint[]) WITH ORDINALITY AS r(f, t, k, i) ORDER BY r.i"};
+#undef QUARTERS_SQL
 #undef VISITORS_SQL
 
 // The facet rows (store/facets.hpp) of one link over whole days, summed per value; $2 = '' for every facet.
@@ -91,6 +98,17 @@ std::string IntArray(std::span<const MsRange> ranges, bool from) {
     return out;
 }
 
+// Each range's VisitorPart, as a smallint array literal.
+std::string PartArray(std::span<const MsRange> ranges) {
+    std::string out = "{";
+    for (const auto& r : ranges) {
+        if (out.size() > 1) out += ',';
+        out += std::to_string(static_cast<int>(ClassifyVisitorPart(r)));
+    }
+    out += '}';
+    return out;
+}
+
 std::string Text(const PgResult& r, int row, int col) {
     return r.IsNull(row, col) ? std::string() : std::string(r.Text(row, col));
 }
@@ -117,7 +135,7 @@ Task<std::vector<std::int64_t>> PostgresStatsStore::DistinctVisitors(core::LinkI
     std::vector<std::int64_t> counts(ranges.size(), 0);
     if (ranges.empty()) co_return counts;
     PgParams params{std::to_string(link), IntArray(ranges, true), IntArray(ranges, false),
-                    std::string(include_bots ? "true" : "false")};
+                    std::string(include_bots ? "true" : "false"), PartArray(ranges)};
     auto r = co_await db_->Read(kDistinctVisitors, params);
     for (int i = 0; i < r.Rows(); ++i) {
         const auto at = static_cast<std::size_t>(r.Int(i, 0) - 1);

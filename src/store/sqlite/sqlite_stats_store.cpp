@@ -29,6 +29,27 @@ constexpr std::int64_t kDayMs = 86'400'000;
 constexpr const char* kDistinctVisitors = DISTINCT_VISITORS_SQL("(ts / 86400000) || ':' || visitor_id");
 constexpr const char* kDistinctVisitorsOfADay = DISTINCT_VISITORS_SQL("visitor_id");
 #undef DISTINCT_VISITORS_SQL
+// A quarter-aligned prefix or suffix of a day (VisitorPart): the quarter-hour rows' first or last visitors.
+#define QUARTER_VISITORS_SQL(all, human)                        \
+    "SELECT coalesce(sum(CASE WHEN ?4 THEN " all " ELSE " human \
+    " END), 0) FROM link_clicks_quarter "                       \
+    "WHERE link_id = ?1 AND bucket >= ?2 AND bucket < ?3"
+constexpr const char* kPrefixVisitors = QUARTER_VISITORS_SQL("first_visitors", "human_first_visitors");
+constexpr const char* kSuffixVisitors = QUARTER_VISITORS_SQL("last_visitors", "human_last_visitors");
+#undef QUARTER_VISITORS_SQL
+
+const char* VisitorsSql(MsRange r) {
+    switch (ClassifyVisitorPart(r)) {
+        case VisitorPart::kDayPrefix:
+            return kPrefixVisitors;
+        case VisitorPart::kDaySuffix:
+            return kSuffixVisitors;
+        case VisitorPart::kRaw:
+            break;
+    }
+    return r.to_ms > r.from_ms && r.from_ms / kDayMs == (r.to_ms - 1) / kDayMs ? kDistinctVisitorsOfADay
+                                                                               : kDistinctVisitors;
+}
 // The facet rows (store/facets.hpp) of one link over whole days, summed per value; ?2 = '' for every facet.
 constexpr const char* kFacetRows =
     "SELECT dimension, value, sum(clicks), sum(human_clicks), sum(bot_clicks) FROM link_dimension_day "
@@ -95,8 +116,7 @@ Task<std::vector<std::int64_t>> SqliteStatsStore::DistinctVisitors(core::LinkId 
         std::vector<std::int64_t> counts;
         counts.reserve(ranges.size());
         for (const MsRange& r : ranges) {
-            const bool one_day = r.to_ms > r.from_ms && r.from_ms / kDayMs == (r.to_ms - 1) / kDayMs;
-            auto s = c->Prepare(one_day ? kDistinctVisitorsOfADay : kDistinctVisitors);
+            auto s = c->Prepare(VisitorsSql(r));
             s.Bind(1, link).Bind(2, r.from_ms).Bind(3, r.to_ms).Bind(4, static_cast<std::int64_t>(include_bots));
             counts.push_back(s.Step() ? s.Int(0) : 0);
         }

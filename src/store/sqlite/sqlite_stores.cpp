@@ -51,11 +51,17 @@ constexpr const char* kAddClicks =
 
 // Rollups (migrations 0003, 0009): the same tables and meaning as PostgreSQL's. Quarter-hour and day buckets; minutes
 // are read from the raw clicks; per-dimension day counts are stored as facets (store/facets.hpp).
+// Quarter-hour rows also count the visitors whose first and whose last click of the UTC day fell in them (migration
+// 0011): the visitors of a part of a day without the raw clicks.
 constexpr const char* kUpsertQuarter =
-    "INSERT INTO link_clicks_quarter AS r (link_id, bucket, clicks, human_clicks, bot_clicks) VALUES (?1, ?2, ?3, ?4, "
-    "?5) "
+    "INSERT INTO link_clicks_quarter AS r (link_id, bucket, clicks, human_clicks, bot_clicks, first_visitors, "
+    "human_first_visitors, last_visitors, human_last_visitors) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
     "ON CONFLICT (link_id, bucket) DO UPDATE SET clicks = r.clicks + excluded.clicks, "
-    "human_clicks = r.human_clicks + excluded.human_clicks, bot_clicks = r.bot_clicks + excluded.bot_clicks";
+    "human_clicks = r.human_clicks + excluded.human_clicks, bot_clicks = r.bot_clicks + excluded.bot_clicks, "
+    "first_visitors = r.first_visitors + excluded.first_visitors, "
+    "human_first_visitors = r.human_first_visitors + excluded.human_first_visitors, "
+    "last_visitors = r.last_visitors + excluded.last_visitors, "
+    "human_last_visitors = r.human_last_visitors + excluded.human_last_visitors";
 constexpr const char* kUpsertDay =
     "INSERT INTO link_clicks_day AS r (link_id, bucket, clicks, human_clicks, bot_clicks, unique_visitors, "
     "human_unique_visitors) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
@@ -68,8 +74,13 @@ constexpr const char* kUpsertDimension =
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (link_id, dimension, day, value) DO UPDATE SET "
     "clicks = r.clicks + excluded.clicks, human_clicks = r.human_clicks + excluded.human_clicks, "
     "bot_clicks = r.bot_clicks + excluded.bot_clicks";
-constexpr const char* kInsertVisitor =
-    "INSERT OR IGNORE INTO link_visitors_day (link_id, day, visitor_id, is_bot) VALUES (?1, ?2, ?3, ?4)";
+// A new visitor-day, or a known one whose first or last quarter hour moves: prev_* say from where (-1: new).
+constexpr const char* kUpsertVisitor =
+    "INSERT INTO link_visitors_day AS r (link_id, day, visitor_id, is_bot, first_q, last_q, prev_first_q, "
+    "prev_last_q) VALUES (?1, ?2, ?3, ?4, ?5, ?5, -1, -1) ON CONFLICT (link_id, day, visitor_id) DO UPDATE SET "
+    "prev_first_q = r.first_q, prev_last_q = r.last_q, first_q = min(r.first_q, excluded.first_q), "
+    "last_q = max(r.last_q, excluded.last_q) WHERE excluded.first_q < r.first_q OR excluded.last_q > r.last_q "
+    "RETURNING is_bot, first_q, last_q, prev_first_q, prev_last_q";
 
 struct Counts {
     std::int64_t clicks = 0, human = 0, bots = 0, uniques = 0, human_uniques = 0;
@@ -79,9 +90,15 @@ struct Counts {
     }
 };
 
+// A quarter hour's clicks, and the visitors whose first (or last) click of the day moved into (+) or out of (-) it.
+struct QuarterCounts : Counts {
+    std::int64_t first = 0, human_first = 0, last = 0, human_last = 0;
+};
+
 // Per-batch sums, written once per row at the end of the transaction.
 struct BatchRollups {
-    std::map<std::pair<core::LinkId, std::int64_t>, Counts> quarter, day;
+    std::map<std::pair<core::LinkId, std::int64_t>, QuarterCounts> quarter;
+    std::map<std::pair<core::LinkId, std::int64_t>, Counts> day;
     std::map<std::tuple<core::LinkId, std::string_view, std::int64_t, std::string>, Counts> dims;
 
     void Add(SqliteConnection& c, const core::ClickEvent& e, const core::ClickDimensions& d) {
@@ -90,19 +107,38 @@ struct BatchRollups {
         quarter[{e.link_id, ts - ts % 900'000}].Add(d.is_bot);
         Counts& day_counts = day[{e.link_id, day_start}];
         day_counts.Add(d.is_bot);
-        if (!d.visitor_id.empty()) {
-            c.Prepare(kInsertVisitor)
-                .Bind(1, e.link_id)
-                .Bind(2, day_start)
-                .Bind(3, std::string_view(d.visitor_id))
-                .Bind(4, static_cast<std::int64_t>(d.is_bot))
-                .Run();
-            if (c.Changes() == 1) {
-                ++day_counts.uniques;
-                if (!d.is_bot) ++day_counts.human_uniques;
-            }
-        }
+        if (!d.visitor_id.empty()) AddVisitor(c, e.link_id, day_start, ts, d, day_counts);
         for (auto& [facet, value] : FacetValues(d)) dims[{e.link_id, facet, day_start, std::move(value)}].Add(d.is_bot);
+    }
+
+    // The visitor-day of a click: a new one counts once in its day; its first and last quarter hours move.
+    void AddVisitor(SqliteConnection& c, core::LinkId link, std::int64_t day_start, std::int64_t ts,
+                    const core::ClickDimensions& d, Counts& day_counts) {
+        auto s = c.Prepare(kUpsertVisitor);
+        s.Bind(1, link)
+            .Bind(2, day_start)
+            .Bind(3, std::string_view(d.visitor_id))
+            .Bind(4, static_cast<std::int64_t>(d.is_bot))
+            .Bind(5, (ts - day_start) / 900'000);
+        if (!s.Step()) return;  // known, and this click moves neither end
+        const bool human = s.Int(0) == 0;
+        const std::int64_t first = s.Int(1), last = s.Int(2), prev_first = s.Int(3), prev_last = s.Int(4);
+        if (prev_first == -1) {
+            ++day_counts.uniques;
+            if (human) ++day_counts.human_uniques;
+        }
+        auto move = [&](std::int64_t from, std::int64_t to, std::int64_t QuarterCounts::*all,
+                        std::int64_t QuarterCounts::*humans) {
+            if (from == to) return;
+            for (auto [q, delta] : {std::pair{to, std::int64_t{1}}, std::pair{from, std::int64_t{-1}}}) {
+                if (q < 0) continue;
+                QuarterCounts& n = quarter[{link, day_start + q * 900'000}];
+                n.*all += delta;
+                if (human) n.*humans += delta;
+            }
+        };
+        move(prev_first, first, &QuarterCounts::first, &QuarterCounts::human_first);
+        move(prev_last, last, &QuarterCounts::last, &QuarterCounts::human_last);
     }
 
     // links: clicks and unique visitors per link, summed over the link's day rows of the batch.
@@ -127,18 +163,19 @@ struct BatchRollups {
     }
 
     void Write(SqliteConnection& c) const {
-        auto write = [&](const char* sql, const auto& m) {
-            for (const auto& [k, n] : m) {
-                c.Prepare(sql)
-                    .Bind(1, k.first)
-                    .Bind(2, k.second)
-                    .Bind(3, n.clicks)
-                    .Bind(4, n.human)
-                    .Bind(5, n.bots)
-                    .Run();
-            }
-        };
-        write(kUpsertQuarter, quarter);
+        for (const auto& [k, n] : quarter) {
+            c.Prepare(kUpsertQuarter)
+                .Bind(1, k.first)
+                .Bind(2, k.second)
+                .Bind(3, n.clicks)
+                .Bind(4, n.human)
+                .Bind(5, n.bots)
+                .Bind(6, n.first)
+                .Bind(7, n.human_first)
+                .Bind(8, n.last)
+                .Bind(9, n.human_last)
+                .Run();
+        }
         for (const auto& [k, n] : day) {
             c.Prepare(kUpsertDay)
                 .Bind(1, k.first)
