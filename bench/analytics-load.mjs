@@ -105,18 +105,20 @@ if (mode === 'latency') {
   const times = [];
   let bytes = 0;
   const deadline = Date.now() + maxSeconds * 1000;
+  const failures = {};  // status (or error code) -> count: a timed-out statement answers 503, which is a result too
   for (let i = 0; i < count && Date.now() < deadline; i++) {
     const t0 = process.hrtime.bigint();
-    await new Promise((resolve, reject) => {
+    const status = await new Promise((resolve) => {
       http.get({ host: url.hostname, port: url.port, path, agent }, (res) => {
         res.on('data', (d) => (bytes += d.length));
-        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
-      }).on('error', reject);
+        res.on('end', () => resolve(res.statusCode));
+      }).on('error', (e) => resolve(e.code ?? 'error'));
     });
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    if (status !== 200) failures[status] = (failures[status] ?? 0) + 1;
   }
   agent.destroy();
-  console.log(JSON.stringify({ path, count: times.length, bytes_per_response: Math.round(bytes / times.length),
+  console.log(JSON.stringify({ path, count: times.length, failures, bytes_per_response: Math.round(bytes / times.length),
     ms: { p50: pct(times, 50).toFixed(2), p99: pct(times, 99).toFixed(2), max: pct(times, 100).toFixed(2) } }));
 } else {
   console.error('usage: analytics-load.mjs latency|idle|stats ...');

@@ -8,6 +8,8 @@
 -- statement can move a visitor between quarters. human_* count visitors whose is_bot is false. Backfilled here.
 ALTER TABLE link_visitors_day ADD COLUMN first_q smallint, ADD COLUMN last_q smallint,
                               ADD COLUMN prev_first_q smallint, ADD COLUMN prev_last_q smallint;
+-- Moves update rows in place (no indexed column changes): leave room for HOT updates in new pages.
+ALTER TABLE link_visitors_day SET (fillfactor = 90);
 UPDATE link_visitors_day v SET first_q = c.fq, last_q = c.lq
 FROM (SELECT link_id, (ts AT TIME ZONE 'UTC')::date AS day, visitor_id,
              min((extract(epoch FROM ts)::bigint % 86400) / 900) AS fq, max((extract(epoch FROM ts)::bigint % 86400) / 900) AS lq
