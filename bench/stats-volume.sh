@@ -9,6 +9,7 @@
 # requests right before each measurement of this one (a before/after pair from one run), with JIT on as before
 # migration 0012 (COMPARE_JIT=off to compare the code alone).
 # Each measurement stops after COUNT requests or 60 s, whichever comes first.
+# WRITE_RATE=0: no background load (the cost of the stats alone).
 # Usage: SHORTENER_BIN=build/shortener bench/stats-volume.sh   (CLICKS=10000000 LINKS=10000 WRITE_RATE=10000 COUNT=300)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -108,9 +109,14 @@ echo "seeded in $(( $(date +%s) - started )) s: $(psql "$DATABASE_URL" -Atc "SEL
 "$bin" worker 2>"$dir/worker.log" & pids+=($!)
 sleep 1
 seconds=1200  # stopped once the measurements are done
-echo "== background: $write_rate redirects/s over $links links for up to $seconds s, every click stored by the worker"
-node bench/pipeline-load.mjs "$port" "ov*$links" "$write_rate" "$seconds" 32 >"$dir/load.json" & load=$!; pids+=($load)
-sleep 5
+load=
+if [ "$write_rate" -gt 0 ]; then
+  echo "== background: $write_rate redirects/s over $links links for up to $seconds s, every click stored by the worker"
+  node bench/pipeline-load.mjs "$port" "ov*$links" "$write_rate" "$seconds" 32 >"$dir/load.json" & load=$!; pids+=($load)
+  sleep 5
+else
+  echo "== no background load (WRITE_RATE=0)"
+fi
 before=$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM clicks WHERE link_id <> (SELECT id FROM links WHERE slug = 'benchstats')")
 t0=$(date +%s.%N)
 
@@ -130,6 +136,7 @@ measure "/api/v1/stats?from=$from&to=$to&limit=10&bots=include"
 
 after=$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM clicks WHERE link_id <> (SELECT id FROM links WHERE slug = 'benchstats')")
 echo "clicks stored during the measurement: $(( after - before )) in $(echo "$(date +%s.%N) - $t0" | bc) s"
-kill "$load" 2>/dev/null || true
-wait "$load" 2>/dev/null || true
-cat "$dir/load.json" 2>/dev/null || true
+if [ -n "$load" ]; then
+  kill "$load" 2>/dev/null || true
+  wait "$load" 2>/dev/null || true
+fi
