@@ -28,16 +28,14 @@
 namespace shortener::app {
 namespace {
 
-// The stores of this mode, and whatever keeps them alive.
+// The stores of this mode, and what they run on (declared first: it outlives them).
 struct Stores {
-    std::shared_ptr<void> keep;
+    std::shared_ptr<store::PostgresBackend> postgres;  // PostgreSQL only: its pools and the read router
+    std::shared_ptr<store::SqliteDb> sqlite;           // SQLite only
     std::unique_ptr<store::LinkStore> links;
     std::unique_ptr<store::ClickStore> clicks;
     std::unique_ptr<store::StatsStore> stats;
     std::unique_ptr<store::AuthStore> auth;
-    std::shared_ptr<store::PgPool> pg_pool;      // PostgreSQL only
-    std::shared_ptr<store::PgRouter> pg_router;  // PostgreSQL only: primary and replica
-    std::shared_ptr<store::SqliteDb> sqlite;     // SQLite only
     std::string description;
 };
 
@@ -56,10 +54,8 @@ Stores OpenPostgresStores(const Config& config) {
     s.clicks = std::move(backend->clicks);
     s.stats = std::make_unique<store::PostgresStatsStore>(backend->router);
     s.auth = std::make_unique<store::PostgresAuthStore>(backend->pool);
-    s.pg_pool = backend->pool;
-    s.pg_router = backend->router;
+    s.postgres = backend;
     s.description = replica ? "postgres+replica" : "postgres";
-    s.keep = backend;
     return s;
 }
 
@@ -75,7 +71,6 @@ Stores OpenStores(const Config& config) {
         s.stats = std::make_unique<store::SqliteStatsStore>(s.sqlite);
         s.auth = std::make_unique<store::SqliteAuthStore>(s.sqlite);
         s.description = "sqlite:" + s.sqlite->path();
-        s.keep = s.sqlite;
         return s;
     } catch (const std::exception& e) {
         log::Error("database_unavailable", {{"error", e.what()}});
@@ -207,9 +202,8 @@ std::unique_ptr<http::RateLimiter> OpenLimiter(Distributed& d, metrics::Registry
     return limiter;
 }
 
-// Connection-pool figures of the PostgreSQL backend (nothing for SQLite).
+// Connection-pool figures of the PostgreSQL backend.
 void AddPoolMetrics(metrics::Registry& registry, const std::shared_ptr<store::PgPool>& pool) {
-    if (!pool) return;
     registry.AddGauge("shortener_db_pool_connections", "Database connections open.",
                       [pool] { return static_cast<double>(pool->GetStats().open); });
     registry.AddGauge("shortener_db_pool_idle_connections", "Database connections open and idle.",
@@ -225,7 +219,7 @@ void AddPoolMetrics(metrics::Registry& registry, const std::shared_ptr<store::Pg
 
 // Where reads went when a replica is configured (DATABASE_READ_URL).
 void AddReplicaMetrics(metrics::Registry& registry, const std::shared_ptr<store::PgRouter>& router) {
-    if (!router || !router->has_replica()) return;
+    if (!router->has_replica()) return;
     const std::string help = "Reads meant for the replica (link lists, stats), by who answered them and why.";
     registry.AddCounterFunction(
         "shortener_db_reads_total", help, [router] { return static_cast<double>(router->GetStats().replica_reads); },
@@ -287,12 +281,14 @@ void OpenWorker(Adapters& a, Distributed& d) {
     a.source = d.source.get();
     a.close_source = [source = d.source.get()] { source->Close(); };
     std::unique_ptr<enrich::SaltStore> salts;
-    if (d.stores.pg_pool)
-        salts = std::make_unique<store::PostgresSaltStore>(d.stores.pg_pool);
+    if (d.stores.postgres)
+        salts = std::make_unique<store::PostgresSaltStore>(d.stores.postgres->pool);
     else
         salts = std::make_unique<store::SqliteSaltStore>(*d.stores.sqlite);
     a.enricher = MakeEnricher(d.config, std::move(salts));
-    if (auto pool = d.stores.pg_pool) a.maintenance = [pool] { return store::MaintainClickPartitions(pool); };
+    if (d.stores.postgres) {
+        a.maintenance = [pool = d.stores.postgres->pool] { return store::MaintainClickPartitions(pool); };
+    }
 }
 
 }  // namespace
@@ -323,8 +319,10 @@ Adapters OpenDistributed(const Config& config, metrics::Registry& registry, Role
         OpenWorker(a, *d);
     a.live = d->broadcaster.get();
     AddReadiness(a, *d, role);
-    AddPoolMetrics(registry, d->stores.pg_pool);
-    AddReplicaMetrics(registry, d->stores.pg_router);
+    if (d->stores.postgres) {
+        AddPoolMetrics(registry, d->stores.postgres->pool);
+        AddReplicaMetrics(registry, d->stores.postgres->router);
+    }
     registry.AddGauge("shortener_redis_up", "1 while the Redis connections of this process are up.",
                       [raw = d.get()] { return raw->RedisUp() ? 1.0 : 0.0; });
     for (auto& client : d->clients) client->Start();

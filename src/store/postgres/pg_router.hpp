@@ -38,7 +38,6 @@ class PgRouter {
                                           PgFormat format = PgFormat::kText);
 
     PgPool& primary() noexcept { return *primary_; }
-    const std::shared_ptr<PgPool>& primary_pool() const noexcept { return primary_; }
     bool has_replica() const noexcept { return replica_ != nullptr; }
 
     struct Stats {
