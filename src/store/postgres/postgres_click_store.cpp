@@ -44,11 +44,12 @@ WITH locks AS MATERIALIZED (
     WHERE excluded.first_q < r.first_q OR excluded.last_q > r.last_q
     RETURNING link_id, day, is_bot, first_q, last_q, prev_first_q, prev_last_q
 ), vmoves AS (
-    -- +1 where a visitor's first (f) or last (l) quarter now is, -1 where it was.
-    SELECT link_id, day, first_q AS q, 1 AS f, 0 AS l, is_bot FROM vis WHERE prev_first_q IS DISTINCT FROM first_q
-    UNION ALL SELECT link_id, day, prev_first_q, -1, 0, is_bot FROM vis WHERE prev_first_q >= 0 AND prev_first_q <> first_q
-    UNION ALL SELECT link_id, day, last_q, 0, 1, is_bot FROM vis WHERE prev_last_q IS DISTINCT FROM last_q
-    UNION ALL SELECT link_id, day, prev_last_q, 0, -1, is_bot FROM vis WHERE prev_last_q >= 0 AND prev_last_q <> last_q
+    -- +1 where a visitor's first (f) or last (l) quarter now is, -1 where it was (none for a new one: prev_* = -1).
+    SELECT v.link_id, v.day, m.q, m.f, m.l, v.is_bot
+    FROM vis v CROSS JOIN LATERAL (VALUES (v.first_q, 1, 0), (v.prev_first_q, -1, 0), (v.last_q, 0, 1),
+                                          (v.prev_last_q, 0, -1)) AS m(q, f, l)
+    WHERE m.q >= 0 AND CASE WHEN m.f <> 0 THEN v.prev_first_q IS DISTINCT FROM v.first_q
+                            ELSE v.prev_last_q IS DISTINCT FROM v.last_q END
 ), quarter AS (
     INSERT INTO link_clicks_quarter AS r (link_id, bucket, clicks, human_clicks, bot_clicks, first_visitors,
                                           human_first_visitors, last_visitors, human_last_visitors)
