@@ -162,30 +162,19 @@ struct BatchRollups {
         }
     }
 
+    // Parameters 1-5 of a quarter or day row: its key and its click counts.
+    static Statement& BindRow(Statement& s, const std::pair<core::LinkId, std::int64_t>& key, const Counts& n) {
+        return s.Bind(1, key.first).Bind(2, key.second).Bind(3, n.clicks).Bind(4, n.human).Bind(5, n.bots);
+    }
+
     void Write(SqliteConnection& c) const {
         for (const auto& [k, n] : quarter) {
-            c.Prepare(kUpsertQuarter)
-                .Bind(1, k.first)
-                .Bind(2, k.second)
-                .Bind(3, n.clicks)
-                .Bind(4, n.human)
-                .Bind(5, n.bots)
-                .Bind(6, n.first)
-                .Bind(7, n.human_first)
-                .Bind(8, n.last)
-                .Bind(9, n.human_last)
-                .Run();
+            auto s = c.Prepare(kUpsertQuarter);
+            BindRow(s, k, n).Bind(6, n.first).Bind(7, n.human_first).Bind(8, n.last).Bind(9, n.human_last).Run();
         }
         for (const auto& [k, n] : day) {
-            c.Prepare(kUpsertDay)
-                .Bind(1, k.first)
-                .Bind(2, k.second)
-                .Bind(3, n.clicks)
-                .Bind(4, n.human)
-                .Bind(5, n.bots)
-                .Bind(6, n.uniques)
-                .Bind(7, n.human_uniques)
-                .Run();
+            auto s = c.Prepare(kUpsertDay);
+            BindRow(s, k, n).Bind(6, n.uniques).Bind(7, n.human_uniques).Run();
         }
         for (const auto& [k, n] : dims) {
             c.Prepare(kUpsertDimension)
