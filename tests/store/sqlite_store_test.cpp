@@ -77,17 +77,23 @@ namespace {
 
 TEST(SqliteStore, UnopenableDatabaseThrows) { EXPECT_THROW(SqliteDb("/proc/definitely/not/here.db"), SqliteError); }
 
+// A database in `dir` with every migration before `first_left_out` applied: the state a later migration meets.
+std::shared_ptr<SqliteDb> MigratedBefore(const TempDir& dir, std::string_view first_left_out) {
+    auto db = std::make_shared<SqliteDb>((dir.path() / "old.db").string());
+    std::vector<EmbeddedFile> before;
+    for (const auto& m : SqliteMigrations()) {
+        if (m.name < first_left_out) before.push_back(m);
+    }
+    db->Migrate(before);
+    return db;
+}
+
 // Migration 0008 backfills links.human_clicks from the stored clicks (a NULL is_bot counts as human), applied
 // after the others on a database that already has data (and with 0007 absent: the runner tolerates gaps).
 TEST(SqliteStore, HumanClicksAreBackfilledByTheMigration) {
     using shortener::testing::RunAwaitable;
     TempDir dir;
-    auto db = std::make_shared<SqliteDb>((dir.path() / "old.db").string());
-    std::vector<EmbeddedFile> before;
-    for (const auto& m : SqliteMigrations()) {
-        if (m.name < "0008") before.push_back(m);
-    }
-    db->Migrate(before);
+    auto db = MigratedBefore(dir, "0008");
     {
         auto c = db->AcquireWriter();
         c->Exec(
@@ -108,16 +114,11 @@ TEST(SqliteStore, HumanClicksAreBackfilledByTheMigration) {
     EXPECT_EQ(RunAwaitable(links.FindBySlug("mixed"))->human_clicks, 3);
 }
 
-// Migration 0009 (issue #18) replaces the per-dimension day rows by facet rows and the minute and hour rollups by
-// quarter hours, rebuilt from the raw clicks; the breakdowns read back are the same as before it.
+// Migration 0011 (issue #18): each visitor-day's first and last quarter hour and the quarter rows' visitor counts
+// are built from the raw clicks, and the click store moves them on (contract::CheckVisitorQuarters).
 TEST(SqliteStore, VisitorQuartersAreBackfilledByTheMigration) {
     TempDir dir;
-    auto db = std::make_shared<SqliteDb>((dir.path() / "old.db").string());
-    std::vector<EmbeddedFile> before;
-    for (const auto& m : SqliteMigrations()) {
-        if (m.name < "0011") before.push_back(m);
-    }
-    db->Migrate(before);
+    auto db = MigratedBefore(dir, "0011");
     {
         auto c = db->AcquireWriter();
         c->Exec("INSERT INTO links (id, slug, long_url, created_at, updated_at) VALUES (1, 'old', 'x', 0, 0)");
@@ -143,15 +144,12 @@ TEST(SqliteStore, VisitorQuartersAreBackfilledByTheMigration) {
     contract::CheckVisitorQuarters(stats, clicks, 1);
 }
 
+// Migration 0009 (issue #18) replaces the per-dimension day rows by facet rows and the minute and hour rollups by
+// quarter hours, rebuilt from the raw clicks; the breakdowns read back are the same as before it.
 TEST(SqliteStore, FacetsAreRebuiltByTheMigration) {
     using shortener::testing::RunAwaitable;
     TempDir dir;
-    auto db = std::make_shared<SqliteDb>((dir.path() / "old.db").string());
-    std::vector<EmbeddedFile> before;
-    for (const auto& m : SqliteMigrations()) {
-        if (m.name < "0009") before.push_back(m);
-    }
-    db->Migrate(before);
+    auto db = MigratedBefore(dir, "0009");
     {
         auto c = db->AcquireWriter();
         c->Exec(
