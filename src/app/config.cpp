@@ -315,6 +315,10 @@ const std::vector<Setting>& Settings() {
         {"SHORTENER_ACCESS_LOG", "--access-log", "errors", nullptr,
          "request log lines: off | errors (5xx only) | all (never with client addresses)",
          OneOf(&C::access_log, {"off", "errors", "all"})},
+        {"SHORTENER_OVERVIEW_CACHE_MS", "--overview-cache-ms", "10000", nullptr,
+         "how long an overview answer (GET /api/v1/stats) is served as it is; up to 10 times as long it is served "
+         "while recomputed in the background; 0 = no cache",
+         Time(&C::overview_cache, 0, 3'600'000)},
         {"PUSHGATEWAY_URL", "--pushgateway-url", nullptr, "(unset)",
          "http://host:port of a Pushgateway the worker pushes to", ApplyPushgateway},
         {"SHORTENER_METRICS_LISTEN", "--metrics-listen", "off", nullptr,
