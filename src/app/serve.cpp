@@ -95,6 +95,7 @@ class Api {
         ctx_.trusted_proxies = *core::TrustedProxies::Parse(config.trusted_proxies);  // validated by LoadConfig
         ctx_.stats = OverviewCacheOver(a.stats, registry);
         ctx_.live = a.live;
+        ctx_.retention = a.retention;
         ctx_.auth = AuthSettingsFrom(config);
         ctx_.authenticator = &authenticator_;
         ctx_.passwords = &passwords_;

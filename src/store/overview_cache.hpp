@@ -61,8 +61,7 @@ class OverviewCache final : public StatsStore {
                                                 bool include_bots, std::size_t limit) override {
         return inner_.TopValues(link, dimension, days, include_bots, limit);
     }
-    Task<std::vector<std::pair<std::string, std::vector<DimensionCount>>>> TopValuesAll(core::LinkId link,
-                                                                                        MsRange days,
+    Task<std::vector<std::pair<std::string, std::vector<DimensionCount>>>> TopValuesAll(core::LinkId link, MsRange days,
                                                                                         bool include_bots,
                                                                                         std::size_t limit) override {
         return inner_.TopValuesAll(link, days, include_bots, limit);

@@ -121,6 +121,8 @@ describe('authorization matrix (SHORTENER_AUTH=required)', () => {
       { anonymous: 401, other: 404, owner: 200, admin: 200, revoked: 401, cookieNoCsrf: 200, session: 200, readOnly: 403 }],
     ['GET /api/v1/links/{slug}/clicks', () => ({ method: 'GET', path: `${L()}/clicks?format=ndjson` }),
       { anonymous: 401, other: 404, owner: 200, admin: 200, revoked: 401, cookieNoCsrf: 200, session: 200, readOnly: 403 }],
+    ['DELETE /api/v1/links/{slug}/clicks (erasure)', () => ({ method: 'DELETE', path: `${L()}/clicks?before=2000-01-01` }),
+      { anonymous: 401, other: 404, owner: 200, admin: 200, revoked: 401, cookieNoCsrf: 403, session: 200, readOnly: 403 }],
     ['GET /api/v1/links/{slug}/live', () => ({ method: 'GET', path: `${L()}/live`, sse: true }),
       { anonymous: 401, other: 404, owner: 200, admin: 200, revoked: 401, cookieNoCsrf: 200, session: 200, readOnly: 403 }],
     ['GET /api/v1/stats (overview: own links; admin all)', () => ({ method: 'GET', path: '/api/v1/stats' }),

@@ -388,17 +388,6 @@ std::string TokenHash(const Creator& c) {
     return c.stats_token.empty() ? std::string() : auth::Sha256Hex(c.stats_token);
 }
 
-// The link with this slug if `p` may see it. Unknown slugs and other owners' links are both 404 (so a slug
-// does not reveal that it exists); a deleted link of one's own is 410 when `gone_is_error`.
-boost::asio::awaitable<std::variant<core::Link, Response>> AccessibleLink(HandlerContext& ctx, const auth::Principal& p,
-                                                                          std::string_view slug, bool gone_is_error) {
-    if (!core::IsSlugShaped(slug)) co_return ErrorResponse(Errc::kNotFound);
-    std::optional<core::Link> link = co_await ctx.links.FindBySlug(slug);
-    if (!link || !MayAccess(p, *link)) co_return ErrorResponse(Errc::kNotFound);
-    if (gone_is_error && link->deleted_at) co_return ErrorResponse(Errc::kGone, "This link was deleted.");
-    co_return std::move(*link);
-}
-
 boost::asio::awaitable<Response> HandleCreate(HandlerContext& ctx, const Request& req) {
     auto creator = co_await AuthorizeCreate(ctx, req);
     if (auto* r = std::get_if<Response>(&creator)) co_return std::move(*r);
