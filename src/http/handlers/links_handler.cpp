@@ -416,7 +416,7 @@ boost::asio::awaitable<std::variant<core::Link, Response>> AccessibleLink(Handle
     co_return std::move(*link);
 }
 
-// Parameters by value: the coroutine runs inside Idempotent, after the lambda that starts it.
+// POST /api/v1/links once authorized; HandleCreate runs it under the request's Idempotency-Key.
 boost::asio::awaitable<Response> CreateResponse(HandlerContext& ctx, const Request& req, const Creator& c) {
     auto body = ParseJsonBody(req);
     if (auto* f = std::get_if<Failure>(&body)) co_return Fail(*f);
