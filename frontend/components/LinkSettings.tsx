@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from 'react';
 import Link from 'next/link';
 import { api, ApiError, type Link as ShortLink } from '@/lib/api';
+import EraseClicks from '@/components/EraseClicks';
 import countryNames from '@/lib/country-names.json';
 import { countryFlag, formatCount, linkClicks } from '@/lib/logic.mjs';
 import { controlForField, fieldForError, formToPatch, linkToForm, REDIRECT_TYPES, type FieldError, type LinkForm } from '@/lib/linkform.mjs';
@@ -239,6 +240,8 @@ export default function LinkSettings({ slug }: { slug: string }) {
           <button type="submit" disabled={busy}>{busy ? 'Saving…' : 'Save changes'}</button>
         </div>
       </form>
+
+      <EraseClicks slug={slug} />
 
       <section className="card danger section" aria-labelledby="danger-h">
         <h2 id="danger-h">Delete this link</h2>

@@ -269,8 +269,20 @@ test('link settings: server errors next to the field, edit and the redirect foll
   await page.getByRole('link', { name: /Show all tags/ }).click();
   await page.getByRole('row').getByRole('link', { name: slug, exact: true }).waitFor();
 
-  // Delete, with a confirmation step; afterwards the page says so and the short link answers 410.
+  // Erase its clicks (issue #17), with a confirmation step: every click before tomorrow, UTC.
+  for (let i = 0; i < 2; i++) await fetch(`${server.base}/${created.slug}`, { redirect: 'manual', headers: { 'user-agent': IPHONE } });
+  const clicks = async () => (await (await fetch(`${server.base}/api/v1/links/${created.slug}`)).json()).clicks;
+  for (let i = 0; i < 100 && (await clicks()) < 3; i++) await new Promise((r) => setTimeout(r, 50));  // + the 307 above
+  assert.equal(await clicks(), 3);
   await page.goto(`${server.base}/app/link/edit/?slug=${created.slug}`);
+  await page.getByLabel('Erase clicks before').fill(new Date(Date.now() + 86_400_000).toISOString().slice(0, 10));
+  await page.getByRole('button', { name: 'Erase clicks…' }).click();
+  await page.getByRole('button', { name: 'Yes, erase them' }).click();
+  await page.getByTestId('erased').waitFor();
+  assert.match(await page.getByTestId('erased').innerText(), /^Erased 3 clicks before/);
+  assert.equal(await clicks(), 0);
+
+  // Delete, with a confirmation step; afterwards the page says so and the short link answers 410.
   await page.getByRole('button', { name: 'Delete link…' }).click();
   await page.getByRole('button', { name: 'Yes, delete it' }).click();
   await page.getByTestId('deleted').waitFor();
