@@ -22,7 +22,7 @@ struct RetentionStep {
     std::size_t deleted = 0;
     std::size_t partitions = 0;  // whole partitions of old clicks dropped (PostgreSQL; their rows are not counted)
     std::int64_t next = 0;       // opaque; pass it to the next step
-    bool done = false;      // nothing older than the cutoff is left
+    bool done = false;           // nothing older than the cutoff is left
 };
 
 class ClickRetention {
