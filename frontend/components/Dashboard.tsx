@@ -23,7 +23,7 @@ const RANGES = [
   { days: 365, label: 'Last 12 months' },
 ];
 const SOURCE_NAMES: Record<string, string> = {
-  direct: 'Direct', search: 'Search', social: 'Social', email: 'Email', internal: 'Internal', other: 'Other website', '': 'Unknown',
+  direct: 'Direct', search: 'Search', social: 'Social', email: 'Email', internal: 'Internal', other: 'Other website', qr: 'QR code scan', '': 'Unknown',
 };
 const names = countryNames as Record<string, string>;
 const country = (code: string) => (code ? `${countryFlag(code)} ${names[code] ?? code}` : 'Unknown');
@@ -220,6 +220,11 @@ export default function Dashboard({ slug, initialRange = 7, token = null }: { sl
         <section className="card kpi" aria-labelledby="kpi-uniq">
           <h2 id="kpi-uniq">Unique visitors</h2>
           <div className="value" data-testid="range-uniques">{stats ? formatCount(stats.totals.unique_visitors) : '—'}</div>
+        </section>
+        <section className="card kpi" aria-labelledby="kpi-qr">
+          <h2 id="kpi-qr">QR scans</h2>
+          <div className="value" data-testid="range-qr-scans">{stats ? formatCount(stats.totals.qr_scans ?? 0) : '—'}</div>
+          <p className="muted">of the clicks in range: visits through the link’s QR code</p>
         </section>
       </div>
 

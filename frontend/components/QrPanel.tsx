@@ -8,19 +8,21 @@ import QrCode from './QrCode';
  */
 export default function QrPanel({ slug, shortUrl }: { slug: string; shortUrl: string }) {
   const base = `/api/v1/links/${encodeURIComponent(slug)}`;
+  // As the server's codes: the scan marker lets the statistics tell scans from clicks (not forwarded).
+  const scanUrl = `${shortUrl}?qr=1`;
   const [server, setServer] = useState<'trying' | 'ok' | 'failed'>('trying');
   const [fallbackPng, setFallbackPng] = useState<string | null>(null);
   useEffect(() => { setServer('trying'); }, [slug]);
   useEffect(() => {
     if (server !== 'failed') return;
     let live = true;
-    import('qrcode').then((q) => q.toDataURL(shortUrl, { margin: 2, width: 1024, errorCorrectionLevel: 'M' }))
+    import('qrcode').then((q) => q.toDataURL(scanUrl, { margin: 2, width: 1024, errorCorrectionLevel: 'M' }))
       .then((u) => { if (live) setFallbackPng(u); }).catch(() => { /* no download then */ });
     return () => { live = false; };
-  }, [server, shortUrl]);
+  }, [server, scanUrl]);
   return (
     <div className="qr-panel">
-      {server === 'failed' ? <QrCode value={shortUrl} /> : (
+      {server === 'failed' ? <QrCode value={scanUrl} /> : (
         // eslint-disable-next-line @next/next/no-img-element
         <img className="qr" src={`${base}/qr.svg`} alt={`QR code for ${shortUrl}`} width={148} height={148}
           onLoad={() => setServer('ok')} onError={() => setServer('failed')} />

@@ -12,7 +12,7 @@ export type Link = {
   stats_token?: string;  // only in the answer to an anonymous creation
 };
 export type Bucket = { key: string; class?: string; clicks: number; human_clicks: number; bot_clicks: number };
-export type Totals = { clicks: number; human_clicks: number; bot_clicks: number; unique_visitors: number | null };
+export type Totals = { clicks: number; human_clicks: number; bot_clicks: number; unique_visitors: number | null; qr_scans?: number };
 export type Stats = {
   slug: string; from: string; to: string; interval: string; tz: string; bots: string; totals: Totals;
   timeseries: { t: string; clicks: number; unique_visitors: number | null }[];

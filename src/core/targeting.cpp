@@ -46,6 +46,38 @@ bool IsCountryCode(std::string_view code) noexcept {
     return false;
 }
 
+namespace {
+
+// Calls `fn` with each `&`-separated parameter of a raw query string (empty ones included).
+template <class Fn>
+void ForEachParam(std::string_view query, Fn&& fn) {
+    for (;;) {
+        const auto amp = query.find('&');
+        fn(query.substr(0, amp));
+        if (amp == std::string_view::npos) return;
+        query.remove_prefix(amp + 1);
+    }
+}
+
+}  // namespace
+
+bool HasQrScanMarker(std::string_view query) noexcept {
+    bool found = false;
+    ForEachParam(query, [&](std::string_view p) { found = found || p == kQrScanParam; });
+    return found;
+}
+
+std::string WithoutQrScanMarker(std::string_view query) {
+    std::string out;
+    out.reserve(query.size());
+    ForEachParam(query, [&](std::string_view p) {
+        if (p == kQrScanParam || p.empty()) return;
+        if (!out.empty()) out.push_back('&');
+        out.append(p);
+    });
+    return out;
+}
+
 std::string AppendQuery(std::string_view url, std::string_view query) {
     if (query.empty()) return std::string(url);
     auto hash = url.find('#');

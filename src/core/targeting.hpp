@@ -25,6 +25,15 @@ bool IsCountryCode(std::string_view code) noexcept;
 /// so the Location header stays a valid URL. An empty `query` leaves `url` as it is.
 std::string AppendQuery(std::string_view url, std::string_view query);
 
+/// A link's QR code encodes its short URL with this query parameter, so a scan can be told from a click (issue #17).
+inline constexpr std::string_view kQrScanParam = "qr=1";
+
+/// True when the raw query string (without '?') has `qr=1` as one of its `&`-separated parameters.
+bool HasQrScanMarker(std::string_view query) noexcept;
+
+/// The raw query string without its `qr=1` parameters: what a forwarded query carries on to the destination.
+std::string WithoutQrScanMarker(std::string_view query);
+
 /// The destination for a visitor: device first (iOS, Android), then country (ISO code, "" = unknown), then
 /// the link's URL. `country` is only asked for when the link targets countries (a geo lookup costs).
 template <class CountryFn>

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "core/targeting.hpp"
+
 namespace shortener::enrich {
 
 EnricherOptions DefaultDataPaths(const std::string& npm_dir) {
@@ -90,6 +92,8 @@ core::ClickDimensions Enricher::Enrich(const core::ClickEvent& click) {
     ReferrerResult ref = referrers_->Classify(click.referer);
     d.referrer_host = std::move(ref.host);
     d.referrer_class = std::move(ref.source_class);
+    // A scan of the link's QR code (its URL carries the marker): a source of its own, whatever the referrer says.
+    if (core::HasQrScanMarker(click.query)) d.referrer_class = std::string(kReferrerQr);
     UtmParams utm = ParseUtm(click.query);
     d.utm_source = std::move(utm.source);
     d.utm_medium = std::move(utm.medium);

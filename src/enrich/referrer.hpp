@@ -15,6 +15,8 @@ namespace shortener::enrich {
 inline constexpr std::string_view kReferrerDirect = "direct";
 inline constexpr std::string_view kReferrerSearch = "search";
 inline constexpr std::string_view kReferrerSocial = "social";
+/// Not a referrer class proper: a scan of the link's QR code (click_enricher.cpp).
+inline constexpr std::string_view kReferrerQr = "qr";
 inline constexpr std::string_view kReferrerEmail = "email";
 inline constexpr std::string_view kReferrerInternal = "internal";
 inline constexpr std::string_view kReferrerOther = "other";

@@ -65,3 +65,29 @@ TEST(PickDestination, DeviceThenCountryThenDefault) {
 
 }  // namespace
 }  // namespace shortener::core
+
+namespace shortener::core {
+namespace {
+
+TEST(QrScanMarker, IsOneWholeParameterOfTheQuery) {
+    EXPECT_TRUE(HasQrScanMarker("qr=1"));
+    EXPECT_TRUE(HasQrScanMarker("a=1&qr=1"));
+    EXPECT_TRUE(HasQrScanMarker("qr=1&b=2"));
+    EXPECT_FALSE(HasQrScanMarker(""));
+    EXPECT_FALSE(HasQrScanMarker("qr=10"));
+    EXPECT_FALSE(HasQrScanMarker("xqr=1"));
+    EXPECT_FALSE(HasQrScanMarker("qr=1x&a"));
+    EXPECT_FALSE(HasQrScanMarker("q=qr=1"));
+}
+
+TEST(QrScanMarker, IsNotForwarded) {
+    EXPECT_EQ(WithoutQrScanMarker("qr=1"), "");
+    EXPECT_EQ(WithoutQrScanMarker("qr=1&utm_source=flyer"), "utm_source=flyer");
+    EXPECT_EQ(WithoutQrScanMarker("a=1&qr=1&b=2&qr=1"), "a=1&b=2");
+    EXPECT_EQ(WithoutQrScanMarker("a=1&qr=10"), "a=1&qr=10");
+    EXPECT_EQ(AppendQuery("https://example.com/x?keep=1#top", WithoutQrScanMarker("qr=1&u=2")),
+              "https://example.com/x?keep=1&u=2#top");
+}
+
+}  // namespace
+}  // namespace shortener::core

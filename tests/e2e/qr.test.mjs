@@ -2,9 +2,12 @@
 // parameters, caching (ETag, If-None-Match → 304), errors, and the headers that keep an SVG inert.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { api, createLink, startServer } from './support.mjs';
+import { AS_BROWSER, api, clicksOf, createLink, follow, makeDataDir, startServer, waitFor } from './support.mjs';
 
 let server;
 let slug;
@@ -32,6 +35,31 @@ function pngSize(bytes) {
 }
 
 describe('QR codes', () => {
+  test('a scan of the served QR code is followed, counted as a scan apart from clicks, its marker not forwarded', async () => {
+    const created = await createLink(server.base, { url: 'https://example.com/qr-scan?keep=1', forward_query: true });
+    const scanned = created.body.slug;
+    const png = await get(`/api/v1/links/${scanned}/qr.png?size=512`);
+    assert.equal(png.status, 200);
+    const file = path.join(makeDataDir(), 'qr.png');
+    fs.writeFileSync(file, png.bytes);
+    const zbar = spawnSync('zbarimg', ['--raw', '-q', file], { encoding: 'utf8' });
+    assert.equal(zbar.status, 0, `zbarimg: ${zbar.stderr}`);
+    const url = zbar.stdout.trim();
+    assert.equal(url, `${created.body.short_url}?qr=1`);
+    const scanned_path = new URL(url);
+    const scan = await fetch(`${server.base}${scanned_path.pathname}${scanned_path.search}&utm_source=flyer`, { redirect: 'manual', ...AS_BROWSER });
+    assert.equal(scan.status, 302);
+    assert.equal(scan.headers.get('location'), 'https://example.com/qr-scan?keep=1&utm_source=flyer');
+    await follow(server.base, scanned, AS_BROWSER);  // a plain click
+    await waitFor(async () => (await clicksOf(server.base, scanned)) === 2, 5000, 'both stored');
+    const stats = await api(server.base, `/api/v1/links/${scanned}/stats?interval=day`);
+    assert.equal(stats.body.totals.clicks, 2);
+    assert.equal(stats.body.totals.qr_scans, 1);
+    assert.deepEqual(stats.body.sources.find((s) => s.key === 'qr'), { key: 'qr', clicks: 1, human_clicks: 1, bot_clicks: 0 });
+    const rows = (await api(server.base, `/api/v1/links/${scanned}/clicks?format=ndjson`)).text.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(rows.map((r) => r.referrer_class).sort(), ['direct', 'qr']);
+  });
+
   test('SVG: one path, viewBox in modules, size attributes, inert and cacheable', async () => {
     const r = await get(`/api/v1/links/${slug}/qr.svg`);
     assert.equal(r.status, 200);

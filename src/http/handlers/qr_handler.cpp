@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <variant>
 
+#include "core/targeting.hpp"
 #include "http/error_response.hpp"
 #include "http/handlers/handlers.hpp"
 #include "qr/qr_code.hpp"
@@ -138,7 +139,8 @@ boost::asio::awaitable<Response> HandleQr(HandlerContext& ctx, const Request& re
     if (!link) co_return ErrorResponse(Errc::kNotFound);
     if (link->deleted_at) co_return ErrorResponse(Errc::kGone, "This link was deleted.");
 
-    std::string short_url = ctx.public_url + "/" + link->slug;
+    // The scan marker lets the worker count scans apart from clicks; the redirect does not forward it.
+    std::string short_url = ctx.public_url + "/" + link->slug + "?" + std::string(core::kQrScanParam);
     std::string etag = ETagFor(short_url, format, q);
     Response r;
     r.cache_control = kQrCacheControl;

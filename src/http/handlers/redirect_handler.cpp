@@ -120,7 +120,8 @@ boost::asio::awaitable<bool> WithinClickLimit(HandlerContext& ctx, const Request
     co_return co_await ctx.links.HasUsesLeft(target.id);
 }
 
-// The destination for this visitor (device, country, default), with the query forwarded if the link asks.
+// The destination for this visitor (device, country, default), with the query forwarded if the link asks: without
+// the QR code's scan marker, which is ours (the stored click keeps it: that is how the worker tells a scan).
 std::string Destination(HandlerContext& ctx, const Request& req, const core::RedirectTarget& target,
                         const std::string& client_address) {
     const bool device_targeted = !target.targeting.ios.empty() || !target.targeting.android.empty();
@@ -129,7 +130,10 @@ std::string Destination(HandlerContext& ctx, const Request& req, const core::Red
     const std::string& destination = core::PickDestination(target, device, [&]() -> std::string {
         return ctx.country_of ? ctx.country_of(client_address) : std::string();
     });
-    return target.forward_query ? core::AppendQuery(destination, req.query()) : destination;
+    if (!target.forward_query) return destination;
+    const std::string_view query = req.query();
+    return core::HasQrScanMarker(query) ? core::AppendQuery(destination, core::WithoutQrScanMarker(query))
+                                        : core::AppendQuery(destination, query);
 }
 
 // Hands the click to the queue without waiting; a full queue drops it.

@@ -172,6 +172,18 @@ json::array BreakdownJson(std::string_view dimension, const std::vector<store::D
     return a;
 }
 
+// Scans of the link's QR code in the range: its "qr" source (the worker classes a click whose query carries the QR
+// code's marker so; the breakdowns are whole UTC days, like every breakdown).
+std::int64_t QrScans(const store::StatsRequest& sr, const store::StatsResult& s) {
+    for (const auto& [dimension, values] : s.breakdowns) {
+        if (dimension != "referrer_class") continue;
+        for (const auto& v : values) {
+            if (v.value == "qr") return sr.include_bots ? v.clicks : v.human_clicks;
+        }
+    }
+    return 0;
+}
+
 json::object StatsJson(const core::Link& link, const store::StatsRequest& sr, const store::StatsResult& s) {
     json::object o;
     o["slug"] = link.slug;
@@ -180,7 +192,9 @@ json::object StatsJson(const core::Link& link, const store::StatsRequest& sr, co
     o["interval"] = store::StatsIntervalName(sr.interval);
     o["tz"] = sr.tz;
     o["bots"] = sr.include_bots ? "include" : "exclude";
-    o["totals"] = TotalsJson(s.clicks, s.human_clicks, s.bot_clicks, s.unique_visitors);
+    json::object totals = TotalsJson(s.clicks, s.human_clicks, s.bot_clicks, s.unique_visitors);
+    totals["qr_scans"] = QrScans(sr, s);
+    o["totals"] = std::move(totals);
     o["timeseries"] = TimeseriesJson(sr, s);
     for (const auto& [dimension, values] : s.breakdowns) {
         o[BreakdownName(dimension)] = BreakdownJson(dimension, values, sr.include_bots);
