@@ -29,6 +29,12 @@ struct ListQuery {
     std::optional<std::int64_t> owner_id;   // set: only that owner's links; nullopt = every owner's
 };
 
+/// One row of LinkStore::ImportMany: the new link, or (created = false) the link that already held its slug.
+struct ImportedLink {
+    bool created = false;
+    core::Link link;
+};
+
 struct LinkPage {
     std::vector<core::Link> items;  // newest first
     std::optional<core::LinkId> next_before;
@@ -43,6 +49,24 @@ class LinkStore {
 
     /// Inserts a link with the given slug (which must be set). kSlugTaken when the slug exists, deleted or not.
     virtual Task<core::Result<core::Link>> Create(const core::NewLink& link) = 0;
+
+    /// Inserts each link (slug set) whose slug is free; for a slug that is taken (deleted or not) returns the link
+    /// holding it, so that the caller can tell a re-import from a conflict. One result per input, in order. Meant
+    /// for imports: adapters may batch the rows in one transaction (the default inserts them one by one). Rows
+    /// before a thrown BackendUnavailable may or may not be stored.
+    virtual Task<std::vector<ImportedLink>> ImportMany(std::span<const core::NewLink> links) {
+        std::vector<ImportedLink> out;
+        out.reserve(links.size());
+        for (const auto& link : links) {
+            auto created = co_await Create(link);
+            if (created) {
+                out.push_back({true, std::move(*created)});
+            } else {
+                out.push_back({false, (co_await FindBySlug(link.slug)).value_or(core::Link{})});
+            }
+        }
+        co_return out;
+    }
 
     /// The link with this slug (case-sensitive), deleted ones included; nullopt if there is none.
     virtual Task<std::optional<core::Link>> FindBySlug(std::string_view slug) = 0;

@@ -18,7 +18,7 @@ using pg_value::Str;
 #define LINK_COLUMNS                                                                                           \
     "id, slug, long_url, ts_to_ms(created_at), ts_to_ms(updated_at), ts_to_ms(expires_at), max_clicks, "       \
     "redirect_type, to_json(tags)::text, ts_to_ms(deleted_at), clicks, owner_id, stats_token_hash, disabled, " \
-    "expired_url, forward_query, password_hash, targeting::text, human_clicks"
+    "expired_url, forward_query, password_hash, targeting::text, human_clicks, imported_clicks"
 
 constexpr PgStatement kSelectBySlug{"link_by_slug", "SELECT " LINK_COLUMNS " FROM links WHERE slug = $1"};
 
@@ -84,6 +84,7 @@ core::Link ReadLink(const PgResult& r, int row) {
     // Written only by TargetingToJson; unreadable text (a hand-edited row) means no targeting.
     if (!r.IsNull(row, 17)) link.targeting = TargetingFromJson(r.Text(row, 17)).value_or(core::Targeting{});
     link.human_clicks = r.Int(row, 18);
+    link.imported_clicks = r.Int(row, 19);
     return link;
 }
 
@@ -106,6 +107,7 @@ constexpr PgNamedParam<core::Link> kInsertColumns[] = {
     {"forward_query", [](const core::Link& l) -> Value { return Bool(l.forward_query); }},
     {"password_hash", [](const core::Link& l) -> Value { return Sanitized(l.password_hash); }},
     {"targeting", [](const core::Link& l) -> Value { return OptText(TargetingToJson(l.targeting)); }, "{}::jsonb"},
+    {"imported_clicks", [](const core::Link& l) -> Value { return Str(l.imported_clicks); }},
 };
 
 const PgNamedStatement<core::Link>& InsertLink() {
