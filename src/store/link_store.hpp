@@ -57,13 +57,17 @@ class LinkStore {
     virtual Task<std::vector<ImportedLink>> ImportMany(std::span<const core::NewLink> links) {
         std::vector<ImportedLink> out;
         out.reserve(links.size());
+        // One co_await per statement: GCC 12 miscompiles temporaries around a co_await inside a larger expression.
         for (const auto& link : links) {
-            auto created = co_await Create(link);
+            core::Result<core::Link> created = co_await Create(link);
+            ImportedLink row;
             if (created) {
-                out.push_back({true, std::move(*created)});
+                row = {true, std::move(*created)};
             } else {
-                out.push_back({false, (co_await FindBySlug(link.slug)).value_or(core::Link{})});
+                std::optional<core::Link> holder = co_await FindBySlug(link.slug);
+                if (holder) row.link = std::move(*holder);
             }
+            out.push_back(std::move(row));
         }
         co_return out;
     }
