@@ -179,7 +179,11 @@ json::object StatsJson(const core::Link& link, const store::StatsRequest& sr, co
     o["interval"] = store::StatsIntervalName(sr.interval);
     o["tz"] = sr.tz;
     o["bots"] = sr.include_bots ? "include" : "exclude";
-    o["totals"] = TotalsJson(s.clicks, s.human_clicks, s.bot_clicks, s.unique_visitors);
+    json::object totals = TotalsJson(s.clicks, s.human_clicks, s.bot_clicks, s.unique_visitors);
+    // What another shortener counted before the link was imported (docs/import.md): its all-time total, beside the
+    // range's clicks and never added to them, since those clicks have no time, country or referrer.
+    totals["imported_clicks"] = link.imported_clicks;
+    o["totals"] = std::move(totals);
     o["timeseries"] = TimeseriesJson(sr, s);
     for (const auto& [dimension, values] : s.breakdowns) {
         o[BreakdownName(dimension)] = BreakdownJson(dimension, values, sr.include_bots);
