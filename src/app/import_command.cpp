@@ -13,10 +13,10 @@
 #include "app/cli.hpp"
 #include "app/commands.hpp"
 #include "app/protection.hpp"
+#include "app/system.hpp"
 #include "app/wiring.hpp"
 #include "auth/credentials.hpp"
 #include "auth/password.hpp"
-#include "app/system.hpp"
 #include "import/importer.hpp"
 
 namespace shortener::app {
@@ -75,7 +75,8 @@ std::optional<std::int64_t> Owner(const CommandArgs& a, store::AuthStore& auth) 
     auto email = auth::NormalizeEmail(*user);
     if (!email) throw UsageError("--user must be an email address");
     auto found = Run(auth.FindUserByEmail(*email));
-    if (!found) throw std::runtime_error("no user with the email " + *email + " (create it with: shortener users create)");
+    if (!found)
+        throw std::runtime_error("no user with the email " + *email + " (create it with: shortener users create)");
     return found->id;
 }
 
@@ -89,7 +90,8 @@ int ImportFile(const CommandArgs& a, imports::Format format) {
     policy.max_length = config.max_url_length;
     std::unique_ptr<BlocklistFile> blocklist;
     std::string error;
-    if (!ApplyUrlRules(config, policy, blocklist, &error)) throw std::runtime_error("SHORTENER_BLOCKLIST_FILE: " + error);
+    if (!ApplyUrlRules(config, policy, blocklist, &error))
+        throw std::runtime_error("SHORTENER_BLOCKLIST_FILE: " + error);
     const std::string text = ReadInput(a.positional[0]);
     imports::Parsed parsed = imports::ParseFile(format, text);
     if (!parsed.error.empty()) throw std::runtime_error(a.positional[0] + ": " + parsed.error);

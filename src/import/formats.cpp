@@ -110,7 +110,7 @@ struct Column {
 struct CsvFormat {
     std::vector<Column> columns;
     std::string_view url_column;
-    bool strict = false;                        // an unknown column fails the file (our own format only)
+    bool strict = false;                         // an unknown column fails the file (our own format only)
     std::string (*normalize)(std::string_view);  // header text → column name
 };
 
@@ -128,8 +128,8 @@ Parsed ReadCsv(std::string_view text, const CsvFormat& format) {
     bool has_url = false;
     for (std::size_t i = 0; i < fields.size(); ++i) {
         const std::string name = format.normalize(fields[i]);
-        auto it = std::find_if(format.columns.begin(), format.columns.end(),
-                               [&](const Column& c) { return c.name == name; });
+        auto it =
+            std::find_if(format.columns.begin(), format.columns.end(), [&](const Column& c) { return c.name == name; });
         if (it == format.columns.end() && format.strict) {
             out.error = "Column " + std::to_string(i + 1) + " of the header is not one this format knows.";
             return out;
@@ -147,7 +147,8 @@ Parsed ReadCsv(std::string_view text, const CsvFormat& format) {
         for (std::size_t i = 0; i < fields.size() && i < by_index.size(); ++i) {
             if (by_index[i]) by_index[i]->set(row, fields[i]);
         }
-        if (fields.size() > by_index.size()) Fail(row, Errc::kInvalidRequest, "The row has more cells than the header.");
+        if (fields.size() > by_index.size())
+            Fail(row, Errc::kInvalidRequest, "The row has more cells than the header.");
     }
     if (reader.unterminated()) {
         out.error = "A quoted field starting on line " + std::to_string(line) + " is never closed.";
@@ -177,13 +178,12 @@ const CsvFormat& OwnCsv() {
             {"domain", [](Row& r, std::string_view v) { r.domain = Lower(Trim(v)); }},
             {"title", [](Row&, std::string_view) {}},
             {"tags", [](Row& r, std::string_view v) { AddTags(r, v, '|'); }},
-            {"created_at", [](Row& r, std::string_view v) {
-                 SetDate(r, v, r.created_at, Errc::kInvalidRequest, "created_at");
-             }},
-            {"expires_at", [](Row& r, std::string_view v) {
-                 SetDate(r, v, r.expires_at, Errc::kInvalidExpiry, "expires_at");
-             }},
-            {"max_clicks", [](Row& r, std::string_view v) {
+            {"created_at",
+             [](Row& r, std::string_view v) { SetDate(r, v, r.created_at, Errc::kInvalidRequest, "created_at"); }},
+            {"expires_at",
+             [](Row& r, std::string_view v) { SetDate(r, v, r.expires_at, Errc::kInvalidExpiry, "expires_at"); }},
+            {"max_clicks",
+             [](Row& r, std::string_view v) {
                  if (Trim(v).empty()) return;
                  auto n = ParseCount(v);
                  if (!n) return Fail(r, Errc::kInvalidMaxClicks, "\"max_clicks\" is not a number.");
@@ -191,7 +191,9 @@ const CsvFormat& OwnCsv() {
              }},
             {"password", [](Row& r, std::string_view v) { r.password = v; }},
         },
-        "url", true, ExactName};
+        "url",
+        true,
+        ExactName};
     return format;
 }
 
@@ -204,15 +206,15 @@ const CsvFormat& ShlinkCsv() {
             {"shortcode", [](Row& r, std::string_view v) { r.slug = Trim(v); }},
             {"domain", [](Row& r, std::string_view v) { r.domain = Lower(Trim(v)); }},
             {"shorturl", FromShortUrl},
-            {"tags", [](Row& r, std::string_view v) {
-                 AddTags(r, v, v.find(',') != std::string_view::npos ? ',' : '|');
-             }},
-            {"createdat", [](Row& r, std::string_view v) {
-                 SetDate(r, v, r.created_at, Errc::kInvalidRequest, "createdAt");
-             }},
+            {"tags",
+             [](Row& r, std::string_view v) { AddTags(r, v, v.find(',') != std::string_view::npos ? ',' : '|'); }},
+            {"createdat",
+             [](Row& r, std::string_view v) { SetDate(r, v, r.created_at, Errc::kInvalidRequest, "createdAt"); }},
             {"visits", [](Row& r, std::string_view v) { SetClicks(r, v, "visits"); }},
         },
-        "longurl", false, ShlinkName};
+        "longurl",
+        false,
+        ShlinkName};
     return format;
 }
 
@@ -223,12 +225,13 @@ const CsvFormat& YourlsCsv() {
         {
             {"url", [](Row& r, std::string_view v) { r.url = Trim(v); }},
             {"keyword", [](Row& r, std::string_view v) { r.slug = Trim(v); }},
-            {"timestamp", [](Row& r, std::string_view v) {
-                 SetDate(r, v, r.created_at, Errc::kInvalidRequest, "timestamp");
-             }},
+            {"timestamp",
+             [](Row& r, std::string_view v) { SetDate(r, v, r.created_at, Errc::kInvalidRequest, "timestamp"); }},
             {"clicks", [](Row& r, std::string_view v) { SetClicks(r, v, "clicks"); }},
         },
-        "url", false, LowerName};
+        "url",
+        false,
+        LowerName};
     return format;
 }
 
@@ -273,8 +276,7 @@ void BitlyRow(Row& row, const json::object& o) {
     row.url = Str(o, "long_url");
     std::string short_url(Str(o, "link"));
     if (auto it = o.find("custom_bitlinks"); it != o.end() && it->value().is_array() &&
-                                             !it->value().as_array().empty() &&
-                                             it->value().as_array()[0].is_string()) {
+                                             !it->value().as_array().empty() && it->value().as_array()[0].is_string()) {
         short_url = std::string(it->value().as_array()[0].as_string());  // the back-half its owner chose
     }
     if (short_url.empty() && !Str(o, "id").empty()) short_url = "https://" + std::string(Str(o, "id"));

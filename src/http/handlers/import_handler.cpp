@@ -33,8 +33,7 @@ std::string PublicHost(std::string_view url) {
 json::object SummaryJson(const imports::Summary& s) {
     json::array failures;
     for (const auto& f : s.failures) {
-        failures.push_back(json::object{
-            {"line", f.line}, {"code", f.code}, {"message", f.message}});
+        failures.push_back(json::object{{"line", f.line}, {"code", f.code}, {"message", f.message}});
     }
     return json::object{{"imported", s.imported},
                         {"skipped", s.skipped},
@@ -58,8 +57,8 @@ boost::asio::awaitable<Response> HandleImport(HandlerContext& ctx, const Request
     const auth::Principal& principal = std::get<auth::Principal>(authz);
     auto format = imports::ParseFormat(req.QueryParam("format").value_or(""));
     if (!format) {
-        co_return ErrorResponse(Errc::kInvalidQuery, "\"format\" must be one of: " +
-                                                         std::string(imports::FormatNames()) + ".");
+        co_return ErrorResponse(Errc::kInvalidQuery,
+                                "\"format\" must be one of: " + std::string(imports::FormatNames()) + ".");
     }
     auto dry_run = DryRunParam(req);
     if (!dry_run) co_return ErrorResponse(Errc::kInvalidQuery, "\"dry_run\" must be true or false.");
