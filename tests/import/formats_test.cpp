@@ -23,7 +23,9 @@ std::string Sample(const std::string& name) {
 std::vector<std::string> Tags(std::initializer_list<const char*> tags) { return {tags.begin(), tags.end()}; }
 
 TEST(CsvReader, QuotesCommasLineBreaksBomAndBlankLines) {
-    CsvReader reader("\xEF\xBB\xBF" "a,\"b,c\",\"say \"\"hi\"\"\"\r\n\r\n\"two\nlines\",x,\n");
+    CsvReader reader(
+        "\xEF\xBB\xBF"
+        "a,\"b,c\",\"say \"\"hi\"\"\"\r\n\r\n\"two\nlines\",x,\n");
     std::vector<std::string> f;
     std::size_t line = 0;
     ASSERT_TRUE(reader.Next(f, line));
@@ -76,8 +78,9 @@ TEST(ImportFormats, OwnCsvRefusesUnknownColumnsWithoutQuotingThem) {
 }
 
 TEST(ImportFormats, BadCellsFailTheirRowOnly) {
-    Parsed p = ParseFile(Format::kCsv, "url,created_at,max_clicks\nhttps://a.example/,yesterday,\n"
-                                       "https://b.example/,,many\nhttps://c.example/,,5\n");
+    Parsed p = ParseFile(Format::kCsv,
+                         "url,created_at,max_clicks\nhttps://a.example/,yesterday,\n"
+                         "https://b.example/,,many\nhttps://c.example/,,5\n");
     ASSERT_EQ(p.rows.size(), 3u);
     EXPECT_EQ(p.rows[0].error, core::Errc::kInvalidRequest);
     EXPECT_EQ(p.rows[0].error_message, "\"created_at\" is not a date-time (RFC 3339).");
@@ -94,7 +97,7 @@ TEST(ImportFormats, BitlySample) {
     EXPECT_EQ(p.rows[0].slug, "3xYzAbc");
     EXPECT_EQ(p.rows[0].tags, Tags({"campaign", "spring"}));
     EXPECT_EQ(core::FormatRfc3339(*p.rows[0].created_at), "2023-04-12T09:30:00.000Z");  // "+0000" read
-    EXPECT_EQ(p.rows[1].slug, "acme-launch");  // the custom back-half wins
+    EXPECT_EQ(p.rows[1].slug, "acme-launch");                                           // the custom back-half wins
     EXPECT_EQ(p.rows[1].line, 2u);
 }
 
@@ -132,8 +135,9 @@ TEST(ImportFormats, ShlinkSample) {
 }
 
 TEST(ImportFormats, ShlinkHeadersAreCaseAndSpaceInsensitiveAndShortUrlFillsIn) {
-    Parsed p = ParseFile(Format::kShlink, "Long URL,Short URL,Tags\nhttps://a.example/,https://s.example:8080/abc?x=1,"
-                                          "\"a,b\"\n");
+    Parsed p = ParseFile(Format::kShlink,
+                         "Long URL,Short URL,Tags\nhttps://a.example/,https://s.example:8080/abc?x=1,"
+                         "\"a,b\"\n");
     ASSERT_EQ(p.error, "");
     ASSERT_EQ(p.rows.size(), 1u);
     EXPECT_EQ(p.rows[0].slug, "abc");

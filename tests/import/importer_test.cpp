@@ -75,8 +75,7 @@ TEST_F(ImporterTest, ImportsValidRowsAndReportsEachFailureWithItsLine) {
 
 TEST_F(ImporterTest, ReRunSkipsWhatWasImportedAndReportsSlugsTakenByOtherUrls) {
     Import(kFile);
-    Summary again = Import(
-        "url,slug\nhttps://a.example/,a-link\nhttps://other.example/,b-link\n");
+    Summary again = Import("url,slug\nhttps://a.example/,a-link\nhttps://other.example/,b-link\n");
     EXPECT_EQ(again.imported, 0u);
     EXPECT_EQ(again.skipped, 1u);
     ASSERT_EQ(again.failures.size(), 1u);
