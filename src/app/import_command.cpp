@@ -102,7 +102,7 @@ int ImportFile(const CommandArgs& a, imports::Format format) {
     imports::Options options;
     options.url_policy = &policy;
     options.slugs = &slugs;
-    options.domains.push_back(HostOf(config.public_url));
+    options.domains = policy.own_hosts;  // the hosts this server answers for (ApplyUrlRules: OwnHosts)
     if (auto domain = a.Value("--domain")) options.domains.push_back(HostOf("http://" + *domain));
     options.owner_id = Owner(a, *stores.auth);
     options.dry_run = a.Switch("--dry-run");

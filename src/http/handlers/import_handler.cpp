@@ -18,16 +18,10 @@ namespace json = boost::json;
 // Rows per store batch: one SQLite transaction each, small enough that redirects waiting on the writer wait briefly.
 constexpr std::size_t kBatchSize = 500;
 
-// "https://sho.example:8443/x" → "sho.example".
-std::string PublicHost(std::string_view url) {
-    if (auto scheme = url.find("://"); scheme != std::string_view::npos) url.remove_prefix(scheme + 3);
-    url = url.substr(0, std::min(url.find('/'), url.size()));
-    if (auto colon = url.rfind(':'); colon != std::string_view::npos && url.find(']') == std::string_view::npos) {
-        url = url.substr(0, colon);
-    }
-    std::string host(url);
-    for (char& c : host) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    return host;
+std::string Lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    return out;
 }
 
 json::object SummaryJson(const imports::Summary& s) {
@@ -65,10 +59,12 @@ boost::asio::awaitable<Response> HandleImport(HandlerContext& ctx, const Request
     imports::Options options;
     options.url_policy = &ctx.url_policy;
     options.slugs = &ctx.slugs;
-    options.domains.push_back(PublicHost(ctx.public_url));
+    // The hosts this server answers for (the public URL's, the listen address, loopback names: see OwnHosts), and
+    // the source's domain the caller names.
+    options.domains = ctx.url_policy.own_hosts;
     if (auto domain = req.QueryParam("domain"); domain && !domain->empty()) {
         if (domain->size() > 253) co_return ErrorResponse(Errc::kInvalidQuery, "\"domain\" is too long.");
-        options.domains.push_back(PublicHost("http://" + *domain));
+        options.domains.push_back(Lower(*domain));
     }
     core::NewLink owned;
     SetOwnership(owned, principal, {});
