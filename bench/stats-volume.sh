@@ -8,6 +8,8 @@
 # COMPARE_BIN=path/to/an/older/shortener: a second API process of that binary on the same database answers the same
 # requests right before each measurement of this one (a before/after pair from one run), with JIT on as before
 # migration 0012 (COMPARE_JIT=off to compare the code alone).
+# UNCACHED=1: a third API process of this binary with the overview cache off (SHORTENER_OVERVIEW_CACHE_MS=0), so the
+# overview's computation itself is measured too ("nocache" rows).
 # Each measurement stops after COUNT requests or 60 s, whichever comes first.
 # WRITE_RATE=0: no background load (the cost of the stats alone).
 # Usage: SHORTENER_BIN=build/shortener bench/stats-volume.sh   (CLICKS=10000000 LINKS=10000 WRITE_RATE=10000 COUNT=300)
@@ -28,12 +30,20 @@ SHORTENER_LISTEN="127.0.0.1:$port" "$bin" serve 2>"$dir/serve.log" & pids+=($!)
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 base="http://127.0.0.1:$port"
 targets=("$base")
+labels=("this  ")
 if [ -n "${COMPARE_BIN:-}" ]; then
   # JIT as a database without migration 0012 has it (PostgreSQL's default), so "before" is the old state whole.
   PGOPTIONS="-c jit=${COMPARE_JIT:-on}" SHORTENER_LISTEN="127.0.0.1:$((port + 1))" "$COMPARE_BIN" serve \
     2>"$dir/compare.log" & pids+=($!)
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$((port + 1))/healthz" >/dev/null && break; sleep 0.1; done
-  targets=("http://127.0.0.1:$((port + 1))" "$base")
+  targets=("http://127.0.0.1:$((port + 1))" "${targets[@]}")
+  labels=("before" "${labels[@]}")
+fi
+if [ "${UNCACHED:-0}" = 1 ]; then
+  SHORTENER_OVERVIEW_CACHE_MS=0 SHORTENER_LISTEN="127.0.0.1:$((port + 2))" "$bin" serve 2>"$dir/nocache.log" & pids+=($!)
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$((port + 2))/healthz" >/dev/null && break; sleep 0.1; done
+  targets+=("http://127.0.0.1:$((port + 2))")
+  labels+=("nocache")
 fi
 curl -sf -XPOST "$base/api/v1/links" -H 'content-type: application/json' \
   -d '{"url":"https://example.com/benchstats","slug":"benchstats"}' >/dev/null
@@ -122,9 +132,9 @@ t0=$(date +%s.%N)
 
 from=$(date -u -d "$(date -u +%F) - 90 days" +%Y-%m-%dT%H:%M:%SZ); to=$(date -u +%FT00:00:00Z)
 measure() {
-  for target in "${targets[@]}"; do
-    echo -n "$([ "$target" = "$base" ] && echo "this  " || echo "before") "
-    node bench/analytics-load.mjs stats "$target" "$1" "$count" 60
+  for i in "${!targets[@]}"; do
+    echo -n "${labels[$i]} "
+    node bench/analytics-load.mjs stats "${targets[$i]}" "$1" "$count" 60
   done
 }
 for q in "interval=day&tz=UTC" "interval=hour&tz=Europe/Berlin" "interval=day&tz=Asia/Kolkata" \

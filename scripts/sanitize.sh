@@ -3,7 +3,8 @@
 #
 #   scripts/sanitize.sh asan [CTEST-ARGS…]  # ASan + UBSan (build-asan/): unit, store (pg, redis) and e2e tests
 #   scripts/sanitize.sh tsan                # ThreadSanitizer (build-tsan/): the test programs of the code that runs
-#                                           # threads (sharded cache, live hub, limiter, click queues, click worker)
+#                                           # threads (sharded cache, live hub, limiter, click queues, click worker,
+#                                           # overview cache)
 #
 # Any finding fails the run (halt_on_error / exitcode; leaks with detect_leaks=1). The test servers come from the
 # caller's environment. scripts/test.sh runs both tiers as the ctest entries `asan` and `tsan` (label sanitize).
@@ -21,7 +22,7 @@ tier="${1:?usage: $0 asan|tsan [ctest args]}"
 shift
 case "$tier" in
   asan) sanitize=address targets=(test_programs) ;;
-  tsan) sanitize=thread targets=(cache_test live_test http_test queue_test queue_redistest app_test) ;;
+  tsan) sanitize=thread targets=(cache_test live_test http_test queue_test queue_redistest app_test overview_cache_test) ;;
   *) echo "usage: $0 asan|tsan [ctest args]" >&2; exit 2 ;;
 esac
 build_dir="${SHORTENER_SANITIZE_BUILD_DIR:-build-$tier}"

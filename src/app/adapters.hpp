@@ -22,6 +22,7 @@
 #include "queue/click_queue.hpp"
 #include "store/auth_store.hpp"
 #include "store/link_store.hpp"
+#include "store/retention.hpp"
 #include "store/stats_store.hpp"
 
 namespace shortener::store {
@@ -50,6 +51,7 @@ struct Adapters {
     store::ClickStore* clicks = nullptr;
     store::StatsStore* stats = nullptr;
     store::AuthStore* auth = nullptr;
+    store::ClickRetention* retention = nullptr;  // erasure (serve) and retention (the click worker)
     live::Broadcaster* live = nullptr;
     cache::L1Cache* l1 = nullptr;                // serve
     cache::LinkCache* l2 = nullptr;              // serve, distributed: the Redis cache

@@ -17,10 +17,12 @@
 #include "queue/redis_streams/redis_stream_click_queue.hpp"
 #include "redis/redis_client.hpp"
 #include "store/postgres/postgres_auth_store.hpp"
+#include "store/postgres/postgres_retention.hpp"
 #include "store/postgres/postgres_salt_store.hpp"
 #include "store/postgres/postgres_stats_store.hpp"
 #include "store/postgres/postgres_stores.hpp"
 #include "store/sqlite/sqlite_auth_store.hpp"
+#include "store/sqlite/sqlite_retention.hpp"
 #include "store/sqlite/sqlite_salt_store.hpp"
 #include "store/sqlite/sqlite_stats_store.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
@@ -36,6 +38,7 @@ struct Stores {
     std::unique_ptr<store::ClickStore> clicks;
     std::unique_ptr<store::StatsStore> stats;
     std::unique_ptr<store::AuthStore> auth;
+    std::unique_ptr<store::ClickRetention> retention;
     std::string description;
 };
 
@@ -54,6 +57,7 @@ Stores OpenPostgresStores(const Config& config) {
     s.clicks = std::move(backend->clicks);
     s.stats = std::make_unique<store::PostgresStatsStore>(backend->router);
     s.auth = std::make_unique<store::PostgresAuthStore>(backend->pool);
+    s.retention = std::make_unique<store::PostgresRetention>(backend->pool);
     s.postgres = backend;
     s.description = replica ? "postgres+replica" : "postgres";
     return s;
@@ -70,6 +74,7 @@ Stores OpenStores(const Config& config) {
         s.clicks = std::make_unique<store::SqliteClickStore>(s.sqlite);
         s.stats = std::make_unique<store::SqliteStatsStore>(s.sqlite);
         s.auth = std::make_unique<store::SqliteAuthStore>(s.sqlite);
+        s.retention = std::make_unique<store::SqliteRetention>(s.sqlite);
         s.description = "sqlite:" + s.sqlite->path();
         return s;
     } catch (const std::exception& e) {
@@ -313,6 +318,7 @@ Adapters OpenDistributed(const Config& config, metrics::Registry& registry, Role
     a.clicks = d->stores.clicks.get();
     a.stats = d->stores.stats.get();
     a.auth = d->stores.auth.get();
+    a.retention = d->stores.retention.get();
     if (role == Role::kServe)
         OpenServe(a, *d, registry);
     else

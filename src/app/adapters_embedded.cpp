@@ -8,6 +8,7 @@
 #include "http/rate_limit/in_process_rate_limiter.hpp"
 #include "queue/in_process/in_process_click_queue.hpp"
 #include "store/sqlite/sqlite_auth_store.hpp"
+#include "store/sqlite/sqlite_retention.hpp"
 #include "store/sqlite/sqlite_salt_store.hpp"
 #include "store/sqlite/sqlite_stats_store.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
@@ -23,6 +24,7 @@ struct Embedded {
           clicks(db),
           stats(db),
           auth(db),
+          retention(db),
           l1(L1OptionsFrom(config)),
           queue(config.click_queue_capacity) {}
 
@@ -31,6 +33,7 @@ struct Embedded {
     store::SqliteClickStore clicks;
     store::SqliteStatsStore stats;
     store::SqliteAuthStore auth;
+    store::SqliteRetention retention;
     live::InProcessBroadcaster broadcaster;
     cache::L1Cache l1;
     queue::InProcessClickQueue queue;
@@ -62,6 +65,7 @@ Adapters OpenEmbedded(const Config& config, metrics::Registry& registry) {
     a.clicks = &e->clicks;
     a.stats = &e->stats;
     a.auth = &e->auth;
+    a.retention = &e->retention;
     a.live = &e->broadcaster;
     a.l1 = &e->l1;
     a.readiness.push_back({"database", [links = &e->links]() { return links->Ping(); }});

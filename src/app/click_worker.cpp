@@ -9,20 +9,29 @@
 #include <future>
 #include <thread>
 
+#include "app/system.hpp"
 #include "app/worker.hpp"
 #include "log/log.hpp"
 
 namespace shortener::app {
 
 struct ClickWorkerThread::State {
-    State(const Config& c, Adapters& a, metrics::Registry& r) : config(c), adapters(a), probe(r) {}
+    State(const Config& c, Adapters& a, metrics::Registry& r)
+        : config(c),
+          adapters(a),
+          probe(r),
+          expired(&r.AddCounter("shortener_clicks_expired_total",
+                                "Raw clicks deleted by SHORTENER_CLICK_RETENTION_DAYS (rollups and totals kept; whole "
+                                "PostgreSQL partitions dropped are not counted).")) {}
 
     const Config& config;
     Adapters& adapters;
     WorkerProbe probe;
+    metrics::Counter* expired;
     std::atomic<bool> alive{false};
     std::atomic<bool> stop{false};
     boost::asio::io_context context{1};
+    SystemClock clock;
     std::promise<void> done;
     std::future<void> finished = done.get_future();
     std::thread thread;
@@ -77,6 +86,13 @@ void ClickWorkerThread::Start(std::function<void()> on_failure) {
                               if (on_failure) on_failure();
                           });
     if (a.maintenance) boost::asio::co_spawn(s.context, a.maintenance(), [](const std::exception_ptr&) {});
+    if (a.retention && s.config.click_retention_days > 0) {
+        store::RetentionOptions retention;
+        retention.keep = std::chrono::days(s.config.click_retention_days);
+        retention.on_deleted = [expired = s.expired](std::size_t n) { expired->Inc(n); };
+        boost::asio::co_spawn(s.context, store::RunClickRetention(*a.retention, s.clock, retention),
+                              [](const std::exception_ptr&) {});
+    }
     s.thread = std::thread([&s] {
         pthread_setname_np(pthread_self(), "click-worker");
         s.context.run();

@@ -167,6 +167,10 @@ void ApplyMetricsListen(const std::string&, const std::string& v, Config& c) {
     c.metrics_listen = v;
 }
 
+void ApplyClickRetention(const std::string& env, const std::string& v, Config& c) {
+    c.click_retention_days = v == "off" ? 0 : static_cast<int>(ParseSize(env, v, 1, 36'500));
+}
+
 void ApplyExtraShorteners(const std::string&, const std::string& v, Config& c) {
     c.extra_shorteners = SplitList(v);
     for (const auto& d : c.extra_shorteners) {
@@ -315,6 +319,14 @@ const std::vector<Setting>& Settings() {
         {"SHORTENER_ACCESS_LOG", "--access-log", "errors", nullptr,
          "request log lines: off | errors (5xx only) | all (never with client addresses)",
          OneOf(&C::access_log, {"off", "errors", "all"})},
+        {"SHORTENER_CLICK_RETENTION_DAYS", "--click-retention-days", "off", nullptr,
+         "raw clicks older than this many days are deleted by the click worker (every hour); rollups and totals are "
+         "kept: off (keep forever) or 1-36500",
+         ApplyClickRetention},
+        {"SHORTENER_OVERVIEW_CACHE_MS", "--overview-cache-ms", "10000", nullptr,
+         "how long an overview answer (GET /api/v1/stats) is served as it is; up to 10 times as long it is served "
+         "while recomputed in the background; 0 = no cache",
+         Time(&C::overview_cache, 0, 3'600'000)},
         {"PUSHGATEWAY_URL", "--pushgateway-url", nullptr, "(unset)",
          "http://host:port of a Pushgateway the worker pushes to", ApplyPushgateway},
         {"SHORTENER_METRICS_LISTEN", "--metrics-listen", "off", nullptr,

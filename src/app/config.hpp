@@ -67,6 +67,8 @@ struct Config {
     std::optional<http::RateLimit> rate_limit_authenticated;
     bool rate_limit_authenticated_explicit = false;
     std::chrono::milliseconds rate_limit_timeout{0};  // distributed: wait this long for Redis, then fail open
+    std::chrono::milliseconds overview_cache{0};      // overview answers served as they are; 0: no cache
+    int click_retention_days = 0;                     // raw clicks older than this are deleted; 0: kept forever
     std::string blocklist_file;                       // domains refused with url_blocked (reloaded); empty: none
     bool refuse_shorteners = false;                   // refuse links to known URL shorteners (url_shortener)
     std::vector<std::string> extra_shorteners;        // more domains treated as shorteners

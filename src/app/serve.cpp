@@ -25,6 +25,7 @@
 #include "http/handlers/static_handler.hpp"
 #include "http/server.hpp"
 #include "log/log.hpp"
+#include "store/overview_cache.hpp"
 #include "store/postgres/postgres_stores.hpp"
 
 namespace shortener::app {
@@ -93,8 +94,9 @@ class Api {
                a.readiness},
           server_probe_(registry) {
         ctx_.trusted_proxies = *core::TrustedProxies::Parse(config.trusted_proxies);  // validated by LoadConfig
-        ctx_.stats = a.stats;
+        ctx_.stats = OverviewCacheOver(a.stats, registry);
         ctx_.live = a.live;
+        ctx_.retention = a.retention;
         ctx_.auth = AuthSettingsFrom(config);
         ctx_.authenticator = &authenticator_;
         ctx_.passwords = &passwords_;
@@ -124,6 +126,27 @@ class Api {
     void Shutdown() { server_->Shutdown(); }
 
   private:
+    // The stats store the handlers use: `stats` behind the overview cache unless it is off.
+    store::StatsStore* OverviewCacheOver(store::StatsStore* stats, metrics::Registry& registry) {
+        if (stats == nullptr || config_.overview_cache.count() == 0) return stats;
+        store::OverviewCacheOptions o;
+        o.fresh_for = config_.overview_cache;
+        o.stale_for = 10 * config_.overview_cache;
+        overview_ = std::make_unique<store::OverviewCache>(*stats, clock_, o);
+        for (const char* result : {"fresh", "stale", "miss"}) {
+            registry.AddCounterFunction(
+                "shortener_overview_cache_total",
+                "Overview answers (GET /api/v1/stats) by how they were found: fresh and stale from the cache (stale: "
+                "recomputed in the background), miss computed before answering.",
+                [c = overview_.get(), r = std::string(result)] {
+                    const auto n = c->counts();
+                    return static_cast<double>(r == "fresh" ? n.fresh : r == "stale" ? n.stale : n.miss);
+                },
+                std::string("result=\"") + result + "\"");
+        }
+        return overview_.get();
+    }
+
     const Config& config_;
     Adapters& adapters_;
     SystemClock clock_;
@@ -131,7 +154,8 @@ class Api {
     cache::CacheProbe cache_probe_;
     cache::LinkResolver resolver_;
     auth::Authenticator authenticator_;
-    auth::PasswordHasher passwords_;  // account and link passwords (argon2id on its own threads)
+    auth::PasswordHasher passwords_;                  // account and link passwords (argon2id on its own threads)
+    std::unique_ptr<store::OverviewCache> overview_;  // before the server: destroyed after it
     http::HandlerContext ctx_;
     http::Router router_;
     Protection protection_;

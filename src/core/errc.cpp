@@ -130,6 +130,13 @@ ErrcInfo Info(Errc e) noexcept {
                     "Unknown scope, or one you may not grant (links:write links:read stats:read admin)."};
         case Errc::kNotImplemented:
             return {"not_implemented", "The server does not implement what the request needs."};
+        case Errc::kInvalidIdempotencyKey:
+            return {"invalid_idempotency_key", "Idempotency-Key must be 1 to 255 printable ASCII characters."};
+        case Errc::kIdempotencyKeyReused:
+            return {"idempotency_key_reused", "This Idempotency-Key was used with a different request."};
+        case Errc::kIdempotencyKeyInProgress:
+            return {"idempotency_key_in_progress",
+                    "A request with this Idempotency-Key is still running; retry after the time in Retry-After."};
     }
     return {"internal", "Internal error."};
 }

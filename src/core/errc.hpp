@@ -83,6 +83,10 @@ enum class Errc {
     kInvalidScopes,  // unknown scope, or one the caller may not grant
     // HTTP framing (issue #12)
     kNotImplemented,  // a transfer coding the server does not implement (501)
+    // Idempotency-Key (issue #15)
+    kInvalidIdempotencyKey,     // empty, over 255 bytes, or with control characters (400)
+    kIdempotencyKeyReused,      // the key was used with another request body (422)
+    kIdempotencyKeyInProgress,  // the first request with the key has not finished yet (409, retry)
 };
 
 /// The error category of Errc; messages are the human-readable default texts.

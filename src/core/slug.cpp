@@ -10,7 +10,7 @@ namespace {
 
 // Lower-case; compared case-insensitively. Covers every path the server routes itself (API, UI, assets,
 // health and metrics), names browsers and crawlers ask for, and words users would mistake for pages.
-constexpr std::array<std::string_view, 48> kReserved = {
+constexpr std::array<std::string_view, 50> kReserved = {
     "_next",
     "admin",
     "api",
@@ -18,8 +18,10 @@ constexpr std::array<std::string_view, 48> kReserved = {
     "apple-touch-icon.png",
     "assets",
     "auth",
+    "bulk",  // /api/v1/links/bulk would hide a link of this slug from /api/v1/links/{slug}
     "dashboard",
     "docs",
+    "export",  // /api/v1/links/export, likewise
     "favicon.ico",
     "favicon.png",
     "health",

@@ -126,6 +126,15 @@ bool MayAccess(const auth::Principal& p, const core::Link& link) {
     return p.authenticated() && link.owner_id && *link.owner_id == p.user_id;
 }
 
+boost::asio::awaitable<std::variant<core::Link, Response>> AccessibleLink(HandlerContext& ctx, const auth::Principal& p,
+                                                                          std::string_view slug, bool gone_is_error) {
+    if (!core::IsSlugShaped(slug)) co_return ErrorResponse(core::Errc::kNotFound);
+    std::optional<core::Link> link = co_await ctx.links.FindBySlug(slug);
+    if (!link || !MayAccess(p, *link)) co_return ErrorResponse(core::Errc::kNotFound);
+    if (gone_is_error && link->deleted_at) co_return ErrorResponse(core::Errc::kGone, "This link was deleted.");
+    co_return std::move(*link);
+}
+
 std::string StatsTokenOf(const Request& req) {
     if (std::string_view h = req.Header(kStatsTokenHeader); !h.empty()) return std::string(Trim(h));
     return req.QueryParam("token").value_or("");

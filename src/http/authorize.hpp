@@ -46,6 +46,11 @@ boost::asio::awaitable<std::variant<auth::Principal, Response>> Authenticate(Han
 /// Links without an owner (anonymous, or made in mode none) belong to admins only.
 bool MayAccess(const auth::Principal& p, const core::Link& link);
 
+/// Step 4 for one link: the link with this slug if `p` may see it. Unknown slugs and other owners' links are both
+/// 404 (so a slug does not reveal that it exists); a deleted link of one's own is 410 when `gone_is_error`.
+boost::asio::awaitable<std::variant<core::Link, Response>> AccessibleLink(HandlerContext& ctx, const auth::Principal& p,
+                                                                          std::string_view slug, bool gone_is_error);
+
 /// Authorization of one link's analytics (stats, click export, live stream): the link's stats token
 /// (anonymous links), or stats:read and ownership as for any link route. Returns the link, or the error
 /// answer (401/403 as Authorize, 404 unknown or another owner's, 410 deleted).

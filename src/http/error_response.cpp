@@ -85,6 +85,12 @@ unsigned StatusFor(Errc e) noexcept {
             return 400;
         case Errc::kNotImplemented:
             return 501;
+        case Errc::kInvalidIdempotencyKey:
+            return 400;
+        case Errc::kIdempotencyKeyReused:
+            return 422;
+        case Errc::kIdempotencyKeyInProgress:
+            return 409;
     }
     return 500;
 }

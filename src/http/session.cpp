@@ -66,9 +66,17 @@ Method ToMethod(bhttp::verb v) {
 // building Beast's field container: no allocation per request once the strings have grown. Checks the framing
 // rules Beast leaves to us (http/framing.hpp) as the fields arrive and stops at the first violation, before any
 // body byte is read.
+// POST /api/v1/links/bulk (with or without a query), the one route with a body limit of its own.
+bool IsBulkCreate(beast::string_view target) noexcept {
+    constexpr beast::string_view kPath = "/api/v1/links/bulk";
+    return target.starts_with(kPath) && (target.size() == kPath.size() || target[kPath.size()] == '?');
+}
+
 class RequestParser final : public bhttp::basic_parser<true> {
   public:
-    explicit RequestParser(RequestData& data) : data_(data) { data_.Clear(); }
+    RequestParser(RequestData& data, std::size_t bulk_body_limit) : data_(data), bulk_body_limit_(bulk_body_limit) {
+        data_.Clear();
+    }
 
     // put(), remembering where the input ends (to look at raw field lines).
     std::size_t Put(asio::const_buffer input, beast::error_code& ec) {
@@ -85,6 +93,8 @@ class RequestParser final : public bhttp::basic_parser<true> {
         data_.method = ToMethod(method);
         data_.target.assign(target.data(), target.size());
         data_.version = version;
+        // Known from the request line, so the larger limit holds before Content-Length is checked against it.
+        if (method == bhttp::verb::post && IsBulkCreate(target)) body_limit(bulk_body_limit_);
     }
     void on_response_impl(int, beast::string_view, int, beast::error_code& ec) override {
         ec = bhttp::error::bad_version;
@@ -146,6 +156,7 @@ class RequestParser final : public bhttp::basic_parser<true> {
     }
 
     RequestData& data_;
+    std::size_t bulk_body_limit_;
     HeadFraming framing_;
     FramingError framing_error_ = FramingError::kNone;
     const char* input_begin_ = nullptr;
@@ -372,7 +383,7 @@ class Session {
             connection_.idle = !started;
             connection_.deadline = Clock::now() + (started ? opt_.request_timeout : opt_.idle_timeout);
 
-            RequestParser parser(data_);
+            RequestParser parser(data_, std::max(opt_.body_limit, opt_.bulk_body_limit));
             parser.header_limit(static_cast<std::uint32_t>(opt_.header_limit));
             parser.body_limit(opt_.body_limit);
             parser.eager(true);

@@ -40,6 +40,28 @@ struct LinkPage {
     std::optional<core::LinkId> next_before;
 };
 
+/// An Idempotency-Key of a create request (docs/api-spec.md "Idempotency"): whose it is, the key itself and
+/// a digest of the request it was first used with.
+struct IdempotencyKey {
+    std::string owner;         // the caller ("u:42", "admin", "a:192.0.2.1"): keys of different callers never meet
+    std::string key;           // the header value, validated by the caller (at most 255 printable bytes)
+    std::string request_hash;  // hex SHA-256 of the method, path and body
+};
+
+/// What claiming a key found.
+struct IdempotencyRecord {
+    enum class State : std::uint8_t {
+        kClaimed,     // the key is new (or expired, or abandoned): the caller runs the request and Finishes it
+        kInProgress,  // another request holds the key and has not finished yet
+        kDone,        // answered before: status, body and location are that answer
+    };
+    State state = State::kClaimed;
+    std::string request_hash;  // kInProgress, kDone: the digest of the request that claimed the key
+    int status = 0;
+    std::string body;
+    std::string location;  // the Location header of the answer; "" for none
+};
+
 /// Links. Implementations are thread-safe. Every method throws core::BackendUnavailable when the store
 /// cannot be reached; domain outcomes come back as values. Callers must co_await each call at once
 /// (string_view arguments are not copied).
@@ -71,6 +93,11 @@ class LinkStore {
         }
         co_return out;
     }
+    /// Inserts many links (each with its slug set) with as few round trips as the store allows: one transaction
+    /// on SQLite, one statement on PostgreSQL. One result per link, in input order: the stored link, or
+    /// kSlugTaken when the slug exists or an earlier link of `links` has it. Links do not fail one another;
+    /// a backend failure throws and stores none of them.
+    virtual Task<std::vector<core::Result<core::Link>>> CreateMany(std::span<const core::NewLink> links) = 0;
 
     /// The link with this slug (case-sensitive), deleted ones included; nullopt if there is none.
     virtual Task<std::optional<core::Link>> FindBySlug(std::string_view slug) = 0;
@@ -96,6 +123,19 @@ class LinkStore {
 
     /// Succeeds when the store answers; throws core::BackendUnavailable otherwise.
     virtual Task<void> Ping() = 0;
+
+    /// Claims `key` for a request, atomically (one statement on a unique (owner, key)), so that of concurrent
+    /// requests with the same key exactly one gets kClaimed. A stored key whose expires_at has passed, or one
+    /// still in progress that was claimed before `stale_before` (its request died), is claimed anew.
+    virtual Task<IdempotencyRecord> ClaimIdempotencyKey(const IdempotencyKey& key, core::TimePoint now,
+                                                        core::TimePoint stale_before, core::TimePoint expires_at) = 0;
+    /// Stores the answer of the request that claimed `key` (same owner, key and request hash).
+    virtual Task<void> FinishIdempotencyKey(const IdempotencyKey& key, int status, std::string_view body,
+                                            std::string_view location) = 0;
+    /// Gives up an unfinished claim (the request failed in a way a retry may fix), so that a retry runs again.
+    virtual Task<void> ReleaseIdempotencyKey(const IdempotencyKey& key) = 0;
+    /// Deletes keys expired at `now`; returns how many.
+    virtual Task<std::size_t> PurgeIdempotencyKeys(core::TimePoint now) = 0;
 };
 
 /// Raw clicks and their per-link counts. Thread-safe; throws core::BackendUnavailable when unreachable.

@@ -354,6 +354,12 @@ test('links page and phone layout, keyboard focus, no CSP errors', async () => {
   await page.getByLabel('Search by slug or destination').press('Enter');
   await page.getByRole('row').getByRole('link', { name: slug }).waitFor();
   assert.match(await page.getByTestId('overview').innerText(), /clicks/);  // GET /api/v1/stats summary
+  // The Export control downloads every link as CSV (issue #15): the file the server streams holds this one.
+  const exportHref = await page.getByTestId('export-links').getAttribute('href');
+  assert.equal(exportHref, '/api/v1/links/export?format=csv');
+  const csv = await page.evaluate(async (href) => (await fetch(href)).text(), exportHref);
+  assert.match(csv, /^url,slug,domain,title,tags,created_at,expires_at,max_clicks,password\r\n/);
+  assert.ok(csv.includes(`,${slug},`), 'the export holds the link');
   await page.keyboard.press('Tab');
   assert.ok(await page.evaluate(() => document.activeElement && document.activeElement !== document.body));
   await axe(page, 'links');

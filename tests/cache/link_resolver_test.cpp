@@ -57,6 +57,19 @@ class FakeLinkStore final : public store::LinkStore {
     store::Task<bool> TryConsumeUse(core::LinkId) override { co_return true; }
     store::Task<bool> HasUsesLeft(core::LinkId) override { co_return true; }
     store::Task<void> Ping() override { co_return; }
+    store::Task<std::vector<core::Result<core::Link>>> CreateMany(std::span<const core::NewLink>) override {
+        throw std::logic_error("unused");
+    }
+    store::Task<store::IdempotencyRecord> ClaimIdempotencyKey(const store::IdempotencyKey&, core::TimePoint,
+                                                              core::TimePoint, core::TimePoint) override {
+        throw std::logic_error("unused");
+    }
+    store::Task<void> FinishIdempotencyKey(const store::IdempotencyKey&, int, std::string_view,
+                                           std::string_view) override {
+        throw std::logic_error("unused");
+    }
+    store::Task<void> ReleaseIdempotencyKey(const store::IdempotencyKey&) override { throw std::logic_error("unused"); }
+    store::Task<std::size_t> PurgeIdempotencyKeys(core::TimePoint) override { throw std::logic_error("unused"); }
 };
 
 // An L2 that starts empty (a restarted Redis) and answers misses while `down`.

@@ -278,6 +278,38 @@ describe('analytics', () => {
     assert.ok(overview.body.top_links.some((l) => l.slug === slug && l.clicks === 4));
   });
 
+  test('the overview is kept for SHORTENER_OVERVIEW_CACHE_MS; 0 turns the cache off', async () => {
+    const metric = async (base, result) => {
+      const m = (await api(base, '/metrics')).text.match(new RegExp(`^shortener_overview_cache_total\\{result="${result}"\\} (\\d+)`, 'm'));
+      return m ? Number(m[1]) : null;
+    };
+    const clicksIn = async (base, slug) => (await api(base, '/api/v1/stats')).body.top_links.find((l) => l.slug === slug)?.clicks ?? 0;
+    // A minute: longer than this test, so the cached server must answer from its cache (the background
+    // recomputation of stale answers has its unit tests: tests/store/overview_cache_test.cpp).
+    const browser = { headers: { 'user-agent': 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0 Safari/537.36' } };
+    const cached = await startServer({ env: { SHORTENER_OVERVIEW_CACHE_MS: '60000' } });
+    const uncached = await startServer({ env: { SHORTENER_OVERVIEW_CACHE_MS: '0' } });
+    try {
+      for (const s of [cached, uncached]) {
+        const slug = (await createLink(s.base, { url: 'https://example.com/overview-cache' })).body.slug;
+        await follow(s.base, slug, browser);
+        await waitFor(async () => (await clicksOf(s.base, slug)) === 1, 5000, 'first click stored');
+        assert.equal(await clicksIn(s.base, slug), 1);
+        await follow(s.base, slug, browser);
+        await waitFor(async () => (await clicksOf(s.base, slug)) === 2, 5000, 'second click stored');
+        s.slug = slug;
+      }
+      assert.equal(await clicksIn(cached.base, cached.slug), 1, 'the cached answer');
+      assert.equal(await metric(cached.base, 'miss'), 1);
+      assert.equal(await metric(cached.base, 'fresh'), 1);
+      assert.equal(await clicksIn(uncached.base, uncached.slug), 2, 'no cache: computed again');
+      assert.equal(await metric(uncached.base, 'miss'), null, 'no cache metrics when it is off');
+    } finally {
+      await cached.stop();
+      await uncached.stop();
+    }
+  });
+
   test('stats and export errors', async () => {
     const link = await createLink(server.base, { url: 'https://example.com/errors' });
     const slug = link.body.slug;

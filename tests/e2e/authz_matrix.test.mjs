@@ -109,6 +109,10 @@ describe('authorization matrix (SHORTENER_AUTH=required)', () => {
       { anonymous: 401, other: 201, owner: 201, admin: 201, revoked: 401, cookieNoCsrf: 403, session: 201, readOnly: 403 }],
     ['POST /api/shorten', () => ({ method: 'POST', path: '/api/shorten', json: { url: 'https://example.com/s' } }),
       { anonymous: 401, other: 201, owner: 201, admin: 201, revoked: 401, cookieNoCsrf: 403, session: 201, readOnly: 403 }],
+    ['POST /api/v1/links/bulk', () => ({ method: 'POST', path: '/api/v1/links/bulk', json: [{ url: 'https://example.com/b' }] }),
+      { anonymous: 401, other: 200, owner: 200, admin: 200, revoked: 401, cookieNoCsrf: 403, session: 200, readOnly: 403 }],
+    ['GET /api/v1/links/export', () => ({ method: 'GET', path: '/api/v1/links/export?format=ndjson' }),
+      { anonymous: 401, other: 200, owner: 200, admin: 200, revoked: 401, cookieNoCsrf: 200, session: 200, readOnly: 200 }],
     ['GET /api/v1/links', () => ({ method: 'GET', path: '/api/v1/links' }),
       { anonymous: 401, other: 200, owner: 200, admin: 200, revoked: 401, cookieNoCsrf: 200, session: 200, readOnly: 200 }],
     ['GET /api/v1/links/{slug}', () => ({ method: 'GET', path: L() }),
@@ -121,6 +125,8 @@ describe('authorization matrix (SHORTENER_AUTH=required)', () => {
       { anonymous: 401, other: 404, owner: 200, admin: 200, revoked: 401, cookieNoCsrf: 200, session: 200, readOnly: 403 }],
     ['GET /api/v1/links/{slug}/clicks', () => ({ method: 'GET', path: `${L()}/clicks?format=ndjson` }),
       { anonymous: 401, other: 404, owner: 200, admin: 200, revoked: 401, cookieNoCsrf: 200, session: 200, readOnly: 403 }],
+    ['DELETE /api/v1/links/{slug}/clicks (erasure)', () => ({ method: 'DELETE', path: `${L()}/clicks?before=2000-01-01` }),
+      { anonymous: 401, other: 404, owner: 200, admin: 200, revoked: 401, cookieNoCsrf: 403, session: 200, readOnly: 403 }],
     ['GET /api/v1/links/{slug}/live', () => ({ method: 'GET', path: `${L()}/live`, sse: true }),
       { anonymous: 401, other: 404, owner: 200, admin: 200, revoked: 401, cookieNoCsrf: 200, session: 200, readOnly: 403 }],
     ['GET /api/v1/stats (overview: own links; admin all)', () => ({ method: 'GET', path: '/api/v1/stats' }),
@@ -167,6 +173,14 @@ describe('authorization matrix (SHORTENER_AUTH=required)', () => {
   test('list shows only the caller\'s own links unless admin', async () => {
     const slugs = async (caller) =>
       (await api(base, '/api/v1/links?limit=100', { headers: headers[caller] })).body.items.map((l) => l.slug);
+    assert.ok((await slugs('owner')).includes(ownerSlug));
+    assert.ok(!(await slugs('other')).includes(ownerSlug));
+    assert.ok((await slugs('admin')).includes(ownerSlug));
+  });
+
+  test('export holds only the caller\'s own links unless admin', async () => {
+    const slugs = async (caller) => (await api(base, '/api/v1/links/export?format=ndjson', { headers: headers[caller] }))
+      .text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).slug);
     assert.ok((await slugs('owner')).includes(ownerSlug));
     assert.ok(!(await slugs('other')).includes(ownerSlug));
     assert.ok((await slugs('admin')).includes(ownerSlug));

@@ -7,6 +7,7 @@
 
 #include "postgres_test_env.hpp"
 #include "stats_contract.hpp"
+#include "store/postgres/postgres_retention.hpp"
 #include "store/postgres/postgres_stats_store.hpp"
 #include "store/postgres/postgres_stores.hpp"
 
@@ -28,19 +29,23 @@ class PostgresStatsBackend {
         MigratePostgres(options);
         backend_ = OpenPostgres(options);
         stats_ = std::make_unique<PostgresStatsStore>(backend_.pool);
+        retention_ = std::make_unique<PostgresRetention>(backend_.pool);
     }
     void Close() {
+        retention_.reset();
         stats_.reset();
         backend_ = {};
     }
     LinkStore& links() { return *backend_.links; }
     ClickStore& clicks() { return *backend_.clicks; }
     StatsStore& stats() { return *stats_; }
+    ClickRetention& retention() { return *retention_; }
 
   private:
     std::optional<pgtest::TestNamespace> schema_;  // declared first: dropped after the stores closed
     PostgresBackend backend_;
     std::unique_ptr<PostgresStatsStore> stats_;
+    std::unique_ptr<PostgresRetention> retention_;
 };
 
 }  // namespace

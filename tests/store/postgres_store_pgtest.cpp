@@ -27,6 +27,7 @@
 #include "auth_contract.hpp"
 #include "postgres_test_env.hpp"
 #include "store/postgres/postgres_auth_store.hpp"
+#include "store/postgres/postgres_retention.hpp"
 #include "store/postgres/postgres_salt_store.hpp"
 #include "store/postgres/postgres_stats_store.hpp"
 #include "store/postgres/postgres_stores.hpp"
@@ -253,6 +254,31 @@ TEST_F(PostgresStore, PartitionsExistForTheNextMonths) {
     EXPECT_TRUE(names.contains("clicks_default"));
     // Running it again creates nothing new.
     EXPECT_EQ(admin_->Scalar("SELECT ensure_click_partitions(2)"), "0");
+}
+
+// Retention's first step drops the monthly partitions wholly before the cutoff (migration 0016); the partition that
+// straddles it is thinned row by row, and later partitions stay.
+TEST_F(PostgresStore, RetentionDropsTheMonthPartitionsBeforeTheCutoff) {
+    admin_->Query("SELECT ensure_click_partitions(0, '2025-01-01')");
+    const core::LinkId link = NewLink("old");
+    constexpr std::int64_t kFeb10 = 1'739'145'600'000, kMar10 = 1'741'564'800'000, kApr10 = 1'744'243'200'000;
+    std::vector<core::EnrichedClick> batch;
+    for (std::uint8_t i = 0; i < 5; ++i) batch.push_back(MakeClick(link, i, kFeb10));
+    for (std::uint8_t i = 10; i < 15; ++i) batch.push_back(MakeClick(link, i, kMar10));
+    for (std::uint8_t i = 20; i < 25; ++i) batch.push_back(MakeClick(link, i, kApr10));
+    ASSERT_EQ(RunAwaitable(backend_.clicks->Record(batch)), 15u);
+    PostgresRetention retention(backend_.pool);
+    const auto cutoff = core::FromUnixMillis(kMar10 + 12);  // in March: two of its clicks are older
+    RetentionStep step = RunAwaitable(retention.DeleteRawClicks(cutoff, 0));
+    EXPECT_EQ(step.partitions, 2u);  // January (empty) and February
+    EXPECT_EQ(admin_->Scalar("SELECT to_regclass('clicks_y2025m02') IS NULL"), "t");
+    EXPECT_EQ(admin_->Scalar("SELECT to_regclass('clicks_y2025m03') IS NULL"), "f");
+    step = RunAwaitable(retention.DeleteRawClicks(cutoff, step.next));
+    EXPECT_EQ(step.deleted, 2u);
+    EXPECT_TRUE(step.done);
+    EXPECT_EQ(admin_->Scalar("SELECT count(*) FROM clicks"), "8");
+    EXPECT_EQ(admin_->Scalar("SELECT sum(clicks) FROM link_clicks_day"), "15");  // counts kept
+    EXPECT_EQ(admin_->Scalar("SELECT clicks FROM links WHERE id = " + std::to_string(link)), "15");
 }
 
 // Migration 0008 backfills links.human_clicks from the stored clicks (a NULL is_bot counts as human). Undone by

@@ -1,6 +1,7 @@
 // The stats contract (stats_contract.hpp) over the SQLite adapter, and the rollup migration's backfill.
 
 #include "stats_contract.hpp"
+#include "store/sqlite/sqlite_retention.hpp"
 #include "store/sqlite/sqlite_stats_store.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
 #include "support/fakes.hpp"
@@ -16,8 +17,10 @@ class SqliteStatsBackend {
         links_ = std::make_unique<SqliteLinkStore>(db_);
         clicks_ = std::make_unique<SqliteClickStore>(db_);
         stats_ = std::make_unique<SqliteStatsStore>(db_);
+        retention_ = std::make_unique<SqliteRetention>(db_);
     }
     void Close() {
+        retention_.reset();
         stats_.reset();
         clicks_.reset();
         links_.reset();
@@ -26,6 +29,7 @@ class SqliteStatsBackend {
     LinkStore& links() { return *links_; }
     ClickStore& clicks() { return *clicks_; }
     StatsStore& stats() { return *stats_; }
+    ClickRetention& retention() { return *retention_; }
 
   private:
     shortener::testing::TempDir dir_{"shortener-stats-"};
@@ -33,6 +37,7 @@ class SqliteStatsBackend {
     std::unique_ptr<SqliteLinkStore> links_;
     std::unique_ptr<SqliteClickStore> clicks_;
     std::unique_ptr<SqliteStatsStore> stats_;
+    std::unique_ptr<SqliteRetention> retention_;
 };
 
 }  // namespace

@@ -4,7 +4,7 @@
 // click. One typed suite per adapter (sqlite_stats_test.cpp: label unit; postgres_stats_pgtest.cpp: pg).
 //
 // A backend type B provides: void Open(); void Close(); LinkStore& links(); ClickStore& clicks();
-// StatsStore& stats().
+// StatsStore& stats(); ClickRetention& retention().
 
 #include <date/tz.h>
 #include <gtest/gtest.h>
@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "store/link_store.hpp"
+#include "store/retention.hpp"
 #include "store/stats.hpp"
 #include "store/stats_store.hpp"
 #include "support/run_awaitable.hpp"
@@ -353,6 +354,152 @@ TYPED_TEST_P(StatsContract, ClicksPagesCoverEveryClickOnce) {
     EXPECT_TRUE(found);
 }
 
-REGISTER_TYPED_TEST_SUITE_P(StatsContract, RollupsMatchBruteForceRecount, ClicksPagesCoverEveryClickOnce);
+// Every raw click of `link` in [from, to), page by page.
+template <class Backend>
+std::size_t RawClicks(Backend& b, core::LinkId link, std::int64_t from, std::int64_t to) {
+    std::size_t n = 0;
+    std::optional<ClickCursor> after;
+    for (;;) {
+        auto page = RunAwaitable(b.stats().ClicksPage(link, MsRange{from, to}, after, 1000));
+        n += page.size();
+        if (page.size() < 1000) return n;
+        after = ClickCursor{core::ToUnixMillis(page.back().event.at), page.back().event.id};
+    }
+}
+
+template <class Backend>
+StatsResult DailyStats(Backend& b, core::LinkId link) {
+    StatsRequest req;
+    req.link = link;
+    req.from_ms = kStart;
+    req.to_ms = kEnd;
+    req.interval = StatsInterval::kDay;
+    req.include_bots = true;
+    auto res = RunAwaitable(ComputeStats(b.stats(), req));
+    EXPECT_TRUE(res);
+    return res ? *res : StatsResult{};
+}
+
+template <class Backend>
+std::size_t RecordAll(Backend& b, const std::vector<core::EnrichedClick>& clicks) {
+    std::size_t stored = 0;
+    for (std::size_t i = 0; i < clicks.size(); i += 1000) {
+        std::span<const core::EnrichedClick> batch(clicks.data() + i, std::min<std::size_t>(1000, clicks.size() - i));
+        stored += RunAwaitable(b.clicks().Record(batch));
+    }
+    return stored;
+}
+
+// Retention: raw clicks older than the cutoff go (in bounded steps), every count stays.
+TYPED_TEST_P(StatsContract, RetentionDeletesOldRawClicksAndKeepsEveryCount) {
+    auto& b = this->backend_;
+    core::NewLink nl;
+    nl.slug = "kept";
+    nl.long_url = "https://example.com/";
+    nl.created_at = core::FromUnixMillis(kStart - kDay);
+    auto link = RunAwaitable(b.links().Create(nl));
+    ASSERT_TRUE(link);
+    auto clicks = Generate(link->id, 12'000, 11);
+    ASSERT_EQ(RecordAll(b, clicks), clicks.size());
+    const StatsResult before = DailyStats(b, link->id);
+    const LinkTotals totals = RunAwaitable(b.stats().Totals(link->id));
+
+    const std::int64_t cutoff = kStart + 150 * kDay + 12 * 3'600'000;  // mid-day: raw clicks go by time, not by day
+    std::size_t old = 0;
+    for (const auto& c : clicks) old += core::ToUnixMillis(c.event.at) < cutoff ? 1 : 0;
+    std::size_t deleted = 0, steps = 0;
+    for (RetentionStep step; !step.done; ++steps) {
+        step = RunAwaitable(b.retention().DeleteRawClicks(core::FromUnixMillis(cutoff), step.next));
+        deleted += step.deleted;
+        ASSERT_LT(steps, 1000u);
+    }
+    EXPECT_GT(steps, 1u);     // bounded steps, not one transaction
+    EXPECT_LE(deleted, old);  // whole PostgreSQL partitions dropped are not counted
+    EXPECT_EQ(RawClicks(b, link->id, kStart - kDay, cutoff), 0u);
+    EXPECT_EQ(RawClicks(b, link->id, cutoff, kEnd), clicks.size() - old);
+
+    const StatsResult after = DailyStats(b, link->id);
+    EXPECT_EQ(after.clicks, before.clicks);
+    EXPECT_EQ(after.human_clicks, before.human_clicks);
+    EXPECT_EQ(after.unique_visitors, before.unique_visitors);
+    ASSERT_EQ(after.timeseries.size(), before.timeseries.size());
+    for (std::size_t i = 0; i < after.timeseries.size(); ++i) {
+        EXPECT_EQ(after.timeseries[i].clicks, before.timeseries[i].clicks) << i;
+    }
+    ASSERT_EQ(after.breakdowns.size(), before.breakdowns.size());
+    for (std::size_t i = 0; i < after.breakdowns.size(); ++i) {
+        ASSERT_EQ(after.breakdowns[i].second.size(), before.breakdowns[i].second.size());
+        for (std::size_t j = 0; j < after.breakdowns[i].second.size(); ++j) {
+            EXPECT_EQ(after.breakdowns[i].second[j].clicks, before.breakdowns[i].second[j].clicks);
+        }
+    }
+    EXPECT_EQ(RunAwaitable(b.stats().Totals(link->id)).clicks, totals.clicks);
+    // A second pass finds nothing more.
+    EXPECT_EQ(RunAwaitable(b.retention().DeleteRawClicks(core::FromUnixMillis(cutoff), 1)).deleted, 0u);
+}
+
+// Erasure: one link's clicks before a UTC day go with the counts of those days; other links are untouched.
+TYPED_TEST_P(StatsContract, ErasureDeletesALinksClicksAndTheirCountsBeforeADay) {
+    auto& b = this->backend_;
+    core::NewLink nl;
+    nl.slug = "erased";
+    nl.long_url = "https://example.com/";
+    nl.created_at = core::FromUnixMillis(kStart);
+    auto link = RunAwaitable(b.links().Create(nl));
+    nl.slug = "bystander";
+    auto other = RunAwaitable(b.links().Create(nl));
+    ASSERT_TRUE(link && other);
+    auto clicks = Generate(link->id, 6'000, 21);
+    auto noise = Generate(other->id, 2'000, 22);
+    ASSERT_EQ(RecordAll(b, clicks), clicks.size());
+    ASSERT_EQ(RecordAll(b, noise), noise.size());
+    const LinkTotals other_before = RunAwaitable(b.stats().Totals(other->id));
+
+    const std::int64_t day = kStart + 120 * kDay;
+    std::size_t old = 0;
+    std::int64_t kept = 0, kept_human = 0;
+    std::set<std::pair<std::int64_t, std::string>> kept_visitors;
+    for (const auto& c : clicks) {
+        const std::int64_t ts = core::ToUnixMillis(c.event.at);
+        if (ts < day) {
+            ++old;
+            continue;
+        }
+        ++kept;
+        kept_human += c.dimensions.is_bot ? 0 : 1;
+        kept_visitors.insert({ts / kDay, c.dimensions.visitor_id});
+    }
+    EXPECT_EQ(RunAwaitable(b.retention().EraseClicks(link->id, core::FromUnixMillis(day))), old);
+    EXPECT_EQ(RawClicks(b, link->id, kStart, day), 0u);
+    EXPECT_EQ(RawClicks(b, link->id, day, kEnd), clicks.size() - old);
+
+    const LinkTotals t = RunAwaitable(b.stats().Totals(link->id));
+    EXPECT_EQ(t.clicks, kept);
+    EXPECT_EQ(t.human_clicks, kept_human);
+    EXPECT_EQ(t.unique_visitors, static_cast<std::int64_t>(kept_visitors.size()));
+    const StatsResult s = DailyStats(b, link->id);
+    EXPECT_EQ(s.clicks, kept);
+    for (const auto& p : s.timeseries) {
+        if (p.t_ms < day) {
+            EXPECT_EQ(p.clicks, 0) << p.t_ms;
+        }
+    }
+    for (const auto& [dimension, values] : s.breakdowns) {
+        std::int64_t sum = 0;
+        for (const auto& v : values) sum += v.clicks;
+        EXPECT_LE(sum, kept) << dimension;
+    }
+    const LinkTotals o = RunAwaitable(b.stats().Totals(other->id));
+    EXPECT_EQ(o.clicks, other_before.clicks);
+    EXPECT_EQ(o.unique_visitors, other_before.unique_visitors);
+    EXPECT_EQ(RawClicks(b, other->id, kStart, kEnd), noise.size());
+    // Nothing left to erase the second time.
+    EXPECT_EQ(RunAwaitable(b.retention().EraseClicks(link->id, core::FromUnixMillis(day))), 0u);
+    EXPECT_EQ(RunAwaitable(b.stats().Totals(link->id)).clicks, kept);
+}
+
+REGISTER_TYPED_TEST_SUITE_P(StatsContract, RollupsMatchBruteForceRecount, ClicksPagesCoverEveryClickOnce,
+                            RetentionDeletesOldRawClicksAndKeepsEveryCount,
+                            ErasureDeletesALinksClicksAndTheirCountsBeforeADay);
 
 }  // namespace shortener::store::stats_contract

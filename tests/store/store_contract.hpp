@@ -176,6 +176,93 @@ TYPED_TEST_P(StoreContract, ImportManyCreatesOrReturnsTheHolder) {
     EXPECT_EQ(fresh->clicks, 0);
 }
 
+// Bulk create (issue #15): every link in one call; a taken slug fails only its own link, an earlier link of the
+// same call wins a slug over a later one, and every field is stored as Create stores it.
+TYPED_TEST_P(StoreContract, CreateManyStoresEachAndRefusesTakenSlugs) {
+    auto& links = this->links();
+    ASSERT_TRUE(RunAwaitable(links.Create(MakeLink("taken"))));
+    std::vector<core::NewLink> batch = {MakeLink("m1", "https://a.example/"), MakeLink("taken"),
+                                        MakeLink("m2", "https://b.example/"), MakeLink("m1", "https://c.example/")};
+    batch[0].tags = {"x", "y,z"};
+    batch[0].max_clicks = 7;
+    batch[0].owner_id = 42;
+    batch[0].expires_at = core::FromUnixMillis(1'800'000'000'000);
+    batch[2].targeting.ios = "https://ios.example/";
+    auto results = RunAwaitable(links.CreateMany(batch));
+    ASSERT_EQ(results.size(), 4u);
+    ASSERT_TRUE(results[0]);
+    EXPECT_EQ(core::ToErrc(results[1].error()), core::Errc::kSlugTaken);
+    ASSERT_TRUE(results[2]);
+    EXPECT_EQ(core::ToErrc(results[3].error()), core::Errc::kSlugTaken);
+    EXPECT_NE(results[0]->id, results[2]->id);
+    auto m1 = RunAwaitable(links.FindBySlug("m1"));
+    ASSERT_TRUE(m1);
+    EXPECT_EQ(m1->id, results[0]->id);
+    EXPECT_EQ(m1->long_url, "https://a.example/");
+    EXPECT_EQ(m1->tags, (std::vector<std::string>{"x", "y,z"}));
+    EXPECT_EQ(m1->max_clicks, 7);
+    EXPECT_EQ(m1->owner_id, 42);
+    EXPECT_EQ(m1->expires_at, core::FromUnixMillis(1'800'000'000'000));
+    EXPECT_EQ(RunAwaitable(links.FindBySlug("m2"))->targeting.ios, "https://ios.example/");
+    EXPECT_EQ(RunAwaitable(links.FindBySlug("taken"))->long_url, "https://example.com/");
+    EXPECT_TRUE(RunAwaitable(links.CreateMany(std::vector<core::NewLink>{})).empty());
+}
+
+TYPED_TEST_P(StoreContract, CreateManyStoresAThousandLinks) {
+    std::vector<core::NewLink> batch;
+    for (int i = 0; i < 1000; ++i) batch.push_back(MakeLink("bulk" + std::to_string(i)));
+    auto results = RunAwaitable(this->links().CreateMany(batch));
+    ASSERT_EQ(results.size(), 1000u);
+    for (const auto& r : results) ASSERT_TRUE(r);
+    EXPECT_EQ(RunAwaitable(this->links().FindBySlug("bulk999"))->id, results[999]->id);
+}
+
+// Idempotency keys (issue #15): claimed once, answered, refused to another owner's nothing, expired and purged.
+TYPED_TEST_P(StoreContract, IdempotencyKeyIsClaimedOnceAndKeepsTheAnswer) {
+    auto& links = this->links();
+    using State = IdempotencyRecord::State;
+    const auto t = [](std::int64_t ms) { return core::FromUnixMillis(1'700'000'000'000 + ms); };
+    const IdempotencyKey key{"u:1", "k-1", "hash-a"};
+    EXPECT_EQ(RunAwaitable(links.ClaimIdempotencyKey(key, t(0), t(-60'000), t(86'400'000))).state, State::kClaimed);
+    auto busy = RunAwaitable(links.ClaimIdempotencyKey(key, t(10), t(-59'990), t(86'400'010)));
+    EXPECT_EQ(busy.state, State::kInProgress);
+    EXPECT_EQ(busy.request_hash, "hash-a");
+    const IdempotencyKey other_owner{"u:2", "k-1", "hash-b"};
+    EXPECT_EQ(RunAwaitable(links.ClaimIdempotencyKey(other_owner, t(10), t(0), t(100))).state, State::kClaimed);
+    RunAwaitable(links.FinishIdempotencyKey(key, 201, "{\"slug\":\"x\"}", "/api/v1/links/x"));
+    auto done = RunAwaitable(links.ClaimIdempotencyKey(key, t(20), t(-59'980), t(86'400'020)));
+    EXPECT_EQ(done.state, State::kDone);
+    EXPECT_EQ(done.status, 201);
+    EXPECT_EQ(done.body, "{\"slug\":\"x\"}");
+    EXPECT_EQ(done.location, "/api/v1/links/x");
+    // Released claims and expired keys are free again; an abandoned claim (before stale_before) is taken over.
+    RunAwaitable(links.ReleaseIdempotencyKey(other_owner));
+    EXPECT_EQ(RunAwaitable(links.ClaimIdempotencyKey(other_owner, t(30), t(0), t(100))).state, State::kClaimed);
+    EXPECT_EQ(RunAwaitable(links.ClaimIdempotencyKey(other_owner, t(40), t(35), t(200))).state, State::kClaimed);
+    EXPECT_EQ(RunAwaitable(links.ClaimIdempotencyKey(key, t(86'400'000), t(0), t(2 * 86'400'000))).state,
+              State::kClaimed);
+    EXPECT_EQ(RunAwaitable(links.PurgeIdempotencyKeys(t(300))), 1u);  // other_owner's (expires at 200)
+    EXPECT_EQ(RunAwaitable(links.PurgeIdempotencyKeys(t(300))), 0u);
+}
+
+// Concurrent claims of one key: exactly one wins.
+TYPED_TEST_P(StoreContract, IdempotencyKeyClaimUnderConcurrency) {
+    auto& links = this->links();
+    std::atomic<int> claimed{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 8; ++i) {
+        threads.emplace_back([&] {
+            const IdempotencyKey key{"admin", "race", "h"};
+            const auto now = core::FromUnixMillis(1'700'000'000'000);
+            auto r = RunAwaitable(
+                links.ClaimIdempotencyKey(key, now, now - std::chrono::minutes(2), now + std::chrono::hours(24)));
+            if (r.state == IdempotencyRecord::State::kClaimed) ++claimed;
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(claimed.load(), 1);
+}
+
 TYPED_TEST_P(StoreContract, DeletedSlugsAreGoneAndNeverReused) {
     auto& links = this->links();
     ASSERT_TRUE(RunAwaitable(links.Create(MakeLink("gone"))));
@@ -506,6 +593,8 @@ REGISTER_TYPED_TEST_SUITE_P(StoreContract, CreateAndFind, TagsAndUrlsRoundTripAn
                             ListPagesNewestFirstWithFilters, RecordIsIdempotentOnEventId, RecordCountsPerLink,
                             RecordCountsHumanClicksApart, ConsumeUseHoldsTheLimitUnderConcurrency,
                             ConsumeUseFollowsTheStoredLimit, DataSurvivesReopen, PingSucceeds,
-                            OwnerAndManagementFieldsRoundTrip, ListFiltersByOwnerAndTagTogether);
+                            OwnerAndManagementFieldsRoundTrip, ListFiltersByOwnerAndTagTogether,
+                            CreateManyStoresEachAndRefusesTakenSlugs, CreateManyStoresAThousandLinks,
+                            IdempotencyKeyIsClaimedOnceAndKeepsTheAnswer, IdempotencyKeyClaimUnderConcurrency);
 
 }  // namespace shortener::store::contract

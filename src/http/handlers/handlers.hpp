@@ -18,6 +18,7 @@
 #include "metrics/registry.hpp"
 #include "queue/click_queue.hpp"
 #include "store/link_store.hpp"
+#include "store/retention.hpp"
 #include "store/stats_store.hpp"
 
 namespace shortener::http {
@@ -53,9 +54,10 @@ struct HandlerContext {
     std::string public_url;  // base of short links, no trailing slash
     metrics::Registry& metrics;
     std::vector<ReadinessCheck> readiness;
-    core::TrustedProxies trusted_proxies{};  // peers whose X-Forwarded-For/Forwarded are believed
-    store::StatsStore* stats = nullptr;      // analytics reads; null: no stats/export/live routes
-    live::Broadcaster* live = nullptr;       // live updates; null: no live routes
+    core::TrustedProxies trusted_proxies{};      // peers whose X-Forwarded-For/Forwarded are believed
+    store::StatsStore* stats = nullptr;          // analytics reads; null: no stats/export/live routes
+    store::ClickRetention* retention = nullptr;  // erasing a link's clicks; null: no erase route
+    live::Broadcaster* live = nullptr;           // live updates; null: no live routes
     AuthSettings auth{};
     auth::Authenticator* authenticator = nullptr;  // required mode: resolves credentials (AddAuthRoutes needs it)
     auth::PasswordHasher* passwords = nullptr;     // account passwords (login, sign-up) and link passwords; null:
@@ -76,7 +78,8 @@ void AddImportRoutes(Router& router, HandlerContext& ctx);
 void AddAuthRoutes(Router& router, HandlerContext& ctx);
 void AddHealthRoutes(Router& router, HandlerContext& ctx);
 void AddUiRoutes(Router& router, HandlerContext& ctx);
-/// GET /api/v1/stats, /api/v1/links/{slug}/stats, /api/v1/links/{slug}/clicks (needs ctx.stats).
+/// GET /api/v1/stats, /api/v1/links/{slug}/stats, /api/v1/links/{slug}/clicks (needs ctx.stats); DELETE
+/// /api/v1/links/{slug}/clicks (also ctx.retention).
 void AddStatsRoutes(Router& router, HandlerContext& ctx);
 /// GET /api/v1/live, /api/v1/links/{slug}/live as Server-Sent Events (needs ctx.stats and ctx.live).
 void AddLiveRoutes(Router& router, HandlerContext& ctx);

@@ -13,26 +13,13 @@
 #include "http/authorize.hpp"
 #include "http/error_response.hpp"
 #include "http/handlers/handlers.hpp"
+#include "http/handlers/link_create.hpp"
 
 namespace shortener::http {
-namespace {
+namespace links {
 
 using core::Errc;
 namespace json = boost::json;
-
-constexpr int kMaxSlugAttempts = 8;
-constexpr std::size_t kDefaultPageSize = 20;
-constexpr std::size_t kMaxPageSize = 100;
-constexpr std::size_t kMaxQueryLength = 200;
-
-// A failed request: the error code and, optionally, a specific message.
-struct Failure {
-    Errc code;
-    std::string message;
-};
-
-template <class T>
-using Parsed = std::variant<T, Failure>;
 
 core::TimePoint NowMillis(core::Clock& clock) {
     return std::chrono::time_point_cast<std::chrono::milliseconds>(clock.Now());
@@ -81,8 +68,21 @@ json::object LinkJson(const HandlerContext& ctx, const core::Link& link) {
 
 Response Fail(const Failure& f) { return ErrorResponse(f.code, f.message); }
 
-// Checks Content-Type and parses the body as a JSON object.
-Parsed<json::object> ParseJsonBody(const Request& req) {
+json::object ErrorJson(const Failure& f) {
+    std::string message = f.message.empty() ? core::ErrcCategory().message(static_cast<int>(f.code)) : f.message;
+    return json::object{{"code", core::ErrcName(f.code)}, {"message", std::move(message)}};
+}
+
+std::optional<Failure> RejectUnknownFields(const json::object& o, std::span<const std::string_view> known) {
+    for (const auto& kv : o) {
+        if (std::find(known.begin(), known.end(), kv.key()) == known.end()) {
+            return Failure{Errc::kInvalidRequest, UnknownFieldMessage("field", kv.key())};
+        }
+    }
+    return std::nullopt;
+}
+
+Parsed<json::value> ParseJsonValue(const Request& req) {
     std::string_view type = req.Header("content-type");
     std::string_view media = type.substr(0, type.find(';'));
     while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
@@ -92,17 +92,22 @@ Parsed<json::object> ParseJsonBody(const Request& req) {
     boost::system::error_code ec;
     json::value v = json::parse(req.body(), ec);
     if (ec) return Failure{Errc::kInvalidJson, "The request body is not valid JSON: " + ec.message() + "."};
-    if (!v.is_object()) return Failure{Errc::kInvalidRequest, "The request body must be a JSON object."};
-    return std::move(v.as_object());
+    return v;
 }
 
-std::optional<Failure> RejectUnknownFields(const json::object& o, std::initializer_list<std::string_view> known) {
-    for (const auto& kv : o) {
-        if (std::find(known.begin(), known.end(), kv.key()) == known.end()) {
-            return Failure{Errc::kInvalidRequest, UnknownFieldMessage("field", kv.key())};
-        }
-    }
-    return std::nullopt;
+namespace {
+
+constexpr std::size_t kDefaultPageSize = 20;
+constexpr std::size_t kMaxPageSize = 100;
+constexpr std::size_t kMaxQueryLength = 200;
+
+// Checks Content-Type and parses the body as a JSON object.
+Parsed<json::object> ParseJsonBody(const Request& req) {
+    auto v = ParseJsonValue(req);
+    if (auto* f = std::get_if<Failure>(&v)) return std::move(*f);
+    auto& value = std::get<json::value>(v);
+    if (!value.is_object()) return Failure{Errc::kInvalidRequest, "The request body must be a JSON object."};
+    return std::move(value.as_object());
 }
 
 // The fields shared by create and update. `present` tells which were given (null counts as given).
@@ -304,11 +309,11 @@ boost::asio::awaitable<Parsed<std::string>> HashLinkPassword(HandlerContext& ctx
     co_return hash;
 }
 
-// Shared by both create endpoints: validate, pick or check the slug, insert (retrying generated slugs on a
-// collision), warm the cache.
-boost::asio::awaitable<Parsed<core::Link>> CreateLink(HandlerContext& ctx, const json::object& o, bool allow_options,
-                                                      const auth::Principal& principal,
-                                                      std::string_view stats_token_hash) {
+}  // namespace
+
+boost::asio::awaitable<Parsed<PreparedLink>> PrepareLink(HandlerContext& ctx, const json::object& o, bool allow_options,
+                                                         const auth::Principal& principal,
+                                                         std::string_view stats_token_hash) {
     auto now = NowMillis(ctx.clock);
     auto url_it = o.find("url");
     if (url_it == o.end() || url_it->value().is_null() ||
@@ -318,7 +323,8 @@ boost::asio::awaitable<Parsed<core::Link>> CreateLink(HandlerContext& ctx, const
     LinkFields fields;
     if (auto f = ParseLinkFields(ctx, o, now, fields)) co_return *f;
 
-    core::NewLink link;
+    PreparedLink prepared;
+    core::NewLink& link = prepared.link;
     link.long_url = std::move(*fields.url);
     link.created_at = now;
     if (allow_options) {
@@ -338,43 +344,22 @@ boost::asio::awaitable<Parsed<core::Link>> CreateLink(HandlerContext& ctx, const
     }
     SetOwnership(link, principal, stats_token_hash);
 
-    std::string custom;
     if (auto it = o.find("slug"); it != o.end() && !it->value().is_null()) {
         if (!it->value().is_string()) co_return Failure{Errc::kInvalidSlug, {}};
-        custom = std::string(it->value().as_string());
-        if (auto r = core::CheckCustomSlug(custom); !r) co_return Failure{core::ToErrc(r.error()), {}};
+        prepared.custom = std::string(it->value().as_string());
+        if (auto r = core::CheckCustomSlug(prepared.custom); !r) co_return Failure{core::ToErrc(r.error()), {}};
     }
-    for (int attempt = 0; attempt < kMaxSlugAttempts; ++attempt) {
-        link.slug = custom.empty() ? ctx.slugs.Next() : custom;
-        auto created = co_await ctx.links.Create(link);
-        if (created) {
-            ctx.resolver.Warm(*created);
-            co_return std::move(*created);
-        }
-        if (core::ToErrc(created.error()) != Errc::kSlugTaken) co_return Failure{core::ToErrc(created.error()), {}};
-        // A custom slug that is taken is the caller's problem; a generated one is ours: draw again.
-        // CheckCustomSlug allowed only [A-Za-z0-9_-] in it, so naming it echoes nothing unsafe.
-        if (!custom.empty()) co_return Failure{Errc::kSlugTaken, "The slug \"" + custom + "\" is already in use."};
-    }
-    co_return Failure{Errc::kSlugSpaceExhausted, {}};
+    co_return prepared;
 }
 
-Response Created(const HandlerContext& ctx, const core::Link& link, const json::value& body) {
-    Response r = Response::Json(201, json::serialize(body));
-    r.headers.emplace_back("Location", "/api/v1/links/" + link.slug);
-    return r;
+std::string SlugTakenMessage(std::string_view slug) {
+    return "The slug \"" + std::string(slug) + "\" is already in use.";
 }
 
-// Authorization of both create endpoints: links:write, or nobody at all when anonymous shortening is on.
-// An anonymous link gets a stats token (returned once; only its digest is stored).
-struct Creator {
-    auth::Principal principal;
-    std::string stats_token;  // anonymous callers only
-};
-
-boost::asio::awaitable<std::variant<Creator, Response>> AuthorizeCreate(HandlerContext& ctx, const Request& req) {
-    auto authz = co_await Authorize(ctx, req, auth::kLinksWrite,
-                                    ctx.auth.anonymous_shortening ? Anonymous::kAllow : Anonymous::kRefuse);
+boost::asio::awaitable<std::variant<Creator, Response>> AuthorizeCreate(HandlerContext& ctx, const Request& req,
+                                                                        bool anonymous_ok) {
+    const bool anonymous = anonymous_ok && ctx.auth.anonymous_shortening;
+    auto authz = co_await Authorize(ctx, req, auth::kLinksWrite, anonymous ? Anonymous::kAllow : Anonymous::kRefuse);
     if (auto* r = std::get_if<Response>(&authz)) co_return std::move(*r);
     Creator c{std::move(std::get<auth::Principal>(authz)), {}};
     if (!c.principal.authenticated()) c.stats_token = auth::GenerateStatsToken();
@@ -385,28 +370,44 @@ std::string TokenHash(const Creator& c) {
     return c.stats_token.empty() ? std::string() : auth::Sha256Hex(c.stats_token);
 }
 
-// The link with this slug if `p` may see it. Unknown slugs and other owners' links are both 404 (so a slug
-// does not reveal that it exists); a deleted link of one's own is 410 when `gone_is_error`.
-boost::asio::awaitable<std::variant<core::Link, Response>> AccessibleLink(HandlerContext& ctx, const auth::Principal& p,
-                                                                          std::string_view slug, bool gone_is_error) {
-    if (!core::IsSlugShaped(slug)) co_return ErrorResponse(Errc::kNotFound);
-    std::optional<core::Link> link = co_await ctx.links.FindBySlug(slug);
-    if (!link || !MayAccess(p, *link)) co_return ErrorResponse(Errc::kNotFound);
-    if (gone_is_error && link->deleted_at) co_return ErrorResponse(Errc::kGone, "This link was deleted.");
-    co_return std::move(*link);
+namespace {
+
+// Shared by both create endpoints: validate, pick or check the slug, insert (retrying generated slugs on a
+// collision), warm the cache.
+boost::asio::awaitable<Parsed<core::Link>> CreateLink(HandlerContext& ctx, const json::object& o, bool allow_options,
+                                                      const auth::Principal& principal,
+                                                      std::string_view stats_token_hash) {
+    auto parsed = co_await PrepareLink(ctx, o, allow_options, principal, stats_token_hash);
+    if (auto* f = std::get_if<Failure>(&parsed)) co_return *f;
+    PreparedLink& prepared = std::get<PreparedLink>(parsed);
+    const std::string& custom = prepared.custom;
+    core::NewLink& link = prepared.link;
+    for (int attempt = 0; attempt < kMaxSlugAttempts; ++attempt) {
+        link.slug = custom.empty() ? ctx.slugs.Next() : custom;
+        auto created = co_await ctx.links.Create(link);
+        if (created) {
+            ctx.resolver.Warm(*created);
+            co_return std::move(*created);
+        }
+        if (core::ToErrc(created.error()) != Errc::kSlugTaken) co_return Failure{core::ToErrc(created.error()), {}};
+        // A custom slug that is taken is the caller's problem; a generated one is ours: draw again.
+        if (!custom.empty()) co_return Failure{Errc::kSlugTaken, SlugTakenMessage(custom)};
+    }
+    co_return Failure{Errc::kSlugSpaceExhausted, {}};
 }
 
-boost::asio::awaitable<Response> HandleCreate(HandlerContext& ctx, const Request& req) {
-    auto creator = co_await AuthorizeCreate(ctx, req);
-    if (auto* r = std::get_if<Response>(&creator)) co_return std::move(*r);
-    const Creator& c = std::get<Creator>(creator);
+Response Created(const HandlerContext& ctx, const core::Link& link, const json::value& body) {
+    Response r = Response::Json(201, json::serialize(body));
+    r.headers.emplace_back("Location", "/api/v1/links/" + link.slug);
+    return r;
+}
+
+// POST /api/v1/links once authorized; HandleCreate runs it under the request's Idempotency-Key.
+boost::asio::awaitable<Response> CreateResponse(HandlerContext& ctx, const Request& req, const Creator& c) {
     auto body = ParseJsonBody(req);
     if (auto* f = std::get_if<Failure>(&body)) co_return Fail(*f);
     auto& o = std::get<json::object>(body);
-    if (auto f = RejectUnknownFields(o, {"url", "slug", "expires_at", "max_clicks", "redirect_type", "tags", "disabled",
-                                         "expired_url", "forward_query", "password", "targeting"})) {
-        co_return Fail(*f);
-    }
+    if (auto f = RejectUnknownFields(o, kCreateFields)) co_return Fail(*f);
     auto created = co_await CreateLink(ctx, o, true, c.principal, TokenHash(c));
     if (auto* f = std::get_if<Failure>(&created)) co_return Fail(*f);
     auto& link = std::get<core::Link>(created);
@@ -415,15 +416,21 @@ boost::asio::awaitable<Response> HandleCreate(HandlerContext& ctx, const Request
     co_return Created(ctx, link, out);
 }
 
-// The seed's shape: {"url"} → {"slug", "shortUrl"}.
-boost::asio::awaitable<Response> HandleShorten(HandlerContext& ctx, const Request& req) {
+boost::asio::awaitable<Response> HandleCreate(HandlerContext& ctx, const Request& req) {
     auto creator = co_await AuthorizeCreate(ctx, req);
     if (auto* r = std::get_if<Response>(&creator)) co_return std::move(*r);
     const Creator& c = std::get<Creator>(creator);
+    co_return co_await Idempotent(ctx, req, c, [&ctx, &req, &c] { return CreateResponse(ctx, req, c); });
+}
+
+constexpr std::string_view kShortenFields[] = {"url", "slug"};
+
+// The seed's shape: {"url"} → {"slug", "shortUrl"}.
+boost::asio::awaitable<Response> ShortenResponse(HandlerContext& ctx, const Request& req, const Creator& c) {
     auto body = ParseJsonBody(req);
     if (auto* f = std::get_if<Failure>(&body)) co_return Fail(*f);
     auto& o = std::get<json::object>(body);
-    if (auto f = RejectUnknownFields(o, {"url", "slug"})) co_return Fail(*f);
+    if (auto f = RejectUnknownFields(o, kShortenFields)) co_return Fail(*f);
     auto created = co_await CreateLink(ctx, o, false, c.principal, TokenHash(c));
     if (auto* f = std::get_if<Failure>(&created)) co_return Fail(*f);
     auto& link = std::get<core::Link>(created);
@@ -432,6 +439,13 @@ boost::asio::awaitable<Response> HandleShorten(HandlerContext& ctx, const Reques
     out["shortUrl"] = ShortUrl(ctx, link.slug);
     if (!c.stats_token.empty()) out["stats_token"] = c.stats_token;
     co_return Created(ctx, link, out);
+}
+
+boost::asio::awaitable<Response> HandleShorten(HandlerContext& ctx, const Request& req) {
+    auto creator = co_await AuthorizeCreate(ctx, req);
+    if (auto* r = std::get_if<Response>(&creator)) co_return std::move(*r);
+    const Creator& c = std::get<Creator>(creator);
+    co_return co_await Idempotent(ctx, req, c, [&ctx, &req, &c] { return ShortenResponse(ctx, req, c); });
 }
 
 boost::asio::awaitable<Response> HandleList(HandlerContext& ctx, const Request& req) {
@@ -481,6 +495,9 @@ boost::asio::awaitable<Response> HandleGet(HandlerContext& ctx, const Request& r
     co_return Response::Json(200, json::serialize(LinkJson(ctx, std::get<core::Link>(found))));
 }
 
+constexpr std::string_view kPatchFields[] = {"url",      "expires_at",  "max_clicks",    "redirect_type", "tags",
+                                             "disabled", "expired_url", "forward_query", "password",      "targeting"};
+
 boost::asio::awaitable<Response> HandlePatch(HandlerContext& ctx, const Request& req, std::string_view slug) {
     auto authz = co_await Authorize(ctx, req, auth::kLinksWrite);
     if (auto* r = std::get_if<Response>(&authz)) co_return std::move(*r);
@@ -490,10 +507,7 @@ boost::asio::awaitable<Response> HandlePatch(HandlerContext& ctx, const Request&
     if (auto* f = std::get_if<Failure>(&body)) co_return Fail(*f);
     auto& o = std::get<json::object>(body);
     if (o.contains("slug")) co_return ErrorResponse(Errc::kInvalidRequest, "A link's slug cannot be changed.");
-    if (auto f = RejectUnknownFields(o, {"url", "expires_at", "max_clicks", "redirect_type", "tags", "disabled",
-                                         "expired_url", "forward_query", "password", "targeting"})) {
-        co_return Fail(*f);
-    }
+    if (auto f = RejectUnknownFields(o, kPatchFields)) co_return Fail(*f);
     auto now = NowMillis(ctx.clock);
     if (auto it = o.find("url"); it != o.end() && it->value().is_null()) {
         co_return ErrorResponse(Errc::kUrlMissing);
@@ -540,8 +554,11 @@ boost::asio::awaitable<Response> HandleDelete(HandlerContext& ctx, const Request
 }
 
 }  // namespace
+}  // namespace links
 
 void AddLinkRoutes(Router& router, HandlerContext& ctx) {
+    using namespace links;  // NOLINT(google-build-using-namespace): this file's own handlers
+    AddBulkRoutes(router, ctx);
     router.Add(
         {Method::kPost}, "/api/v1/links", "links_create",
         [&ctx](const Request& req, const Params&) { return HandleCreate(ctx, req); }, RouteClass::kCreate);

@@ -1,5 +1,6 @@
 // Analytics: GET /api/v1/links/{slug}/stats, GET /api/v1/stats (overview), GET /api/v1/links/{slug}/clicks
-// (streamed CSV/NDJSON export). Stats come from the rollups (store::ComputeStats), never raw clicks.
+// (streamed CSV/NDJSON export), DELETE /api/v1/links/{slug}/clicks (erasure). Stats come from the rollups
+// (store::ComputeStats), never raw clicks.
 
 #include <algorithm>
 #include <boost/json/serialize.hpp>
@@ -392,6 +393,42 @@ boost::asio::awaitable<Response> HandleExport(HandlerContext& ctx, const Request
     co_return r;
 }
 
+// `before` of an erasure: the start of a UTC day, as YYYY-MM-DD or an RFC 3339 time (or Unix ms) at midnight UTC.
+// Rollups are per UTC day, so an erasure covers whole days (docs/api-spec.md "Erasing clicks").
+std::variant<std::int64_t, Response> ParseEraseBefore(const Request& req) {
+    auto before = req.QueryParam("before");
+    if (!before) return ErrorResponse(Errc::kInvalidQuery, "\"before\" is required (YYYY-MM-DD, a UTC day).");
+    std::string text = *before;
+    if (text.size() == 10) text += "T00:00:00Z";
+    auto ms = ParseTime(text);
+    if (!ms) return ErrorResponse(Errc::kInvalidQuery, "\"before\" must be a date (YYYY-MM-DD) or an RFC 3339 time.");
+    if (*ms % kDayMs != 0) {
+        return ErrorResponse(Errc::kInvalidQuery,
+                             "\"before\" must be the start of a UTC day: counts are kept per day.");
+    }
+    return *ms;
+}
+
+// DELETE /api/v1/links/{slug}/clicks?before=: links:write and ownership, as for editing the link (a deleted link's
+// clicks can be erased too).
+boost::asio::awaitable<Response> HandleEraseClicks(HandlerContext& ctx, const Request& req, std::string_view slug) {
+    auto authz = co_await Authorize(ctx, req, auth::kLinksWrite);
+    if (auto* r = std::get_if<Response>(&authz)) co_return std::move(*r);
+    auto found = co_await AccessibleLink(ctx, std::get<auth::Principal>(authz), slug, false);
+    if (auto* r = std::get_if<Response>(&found)) co_return std::move(*r);
+    auto before = ParseEraseBefore(req);
+    if (auto* r = std::get_if<Response>(&before)) co_return std::move(*r);
+    const core::Link& link = std::get<core::Link>(found);
+    const std::int64_t before_ms = std::get<std::int64_t>(before);
+    const std::size_t erased = co_await ctx.retention->EraseClicks(link.id, core::FromUnixMillis(before_ms));
+    json::object o{{"slug", link.slug},
+                   {"before", core::FormatRfc3339(core::FromUnixMillis(before_ms))},
+                   {"erased_clicks", erased}};
+    Response r = Response::Json(200, json::serialize(o));
+    r.cache_control = kNoStore;
+    co_return r;
+}
+
 }  // namespace
 
 void AddStatsRoutes(Router& router, HandlerContext& ctx) {
@@ -402,6 +439,9 @@ void AddStatsRoutes(Router& router, HandlerContext& ctx) {
                [&ctx](const Request& req, const Params& p) { return HandleStats(ctx, req, p.Get("slug")); });
     router.Add({Method::kGet}, "/api/v1/links/{slug}/clicks", "links_clicks_export",
                [&ctx](const Request& req, const Params& p) { return HandleExport(ctx, req, p.Get("slug")); });
+    if (ctx.retention == nullptr) return;
+    router.Add({Method::kDelete}, "/api/v1/links/{slug}/clicks", "links_clicks_erase",
+               [&ctx](const Request& req, const Params& p) { return HandleEraseClicks(ctx, req, p.Get("slug")); });
 }
 
 }  // namespace shortener::http

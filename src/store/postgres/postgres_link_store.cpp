@@ -1,5 +1,10 @@
 #include "store/postgres/postgres_link_store.hpp"
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+#include <map>
+#include <set>
 #include <unordered_map>
 
 #include "store/link_codec.hpp"
@@ -116,6 +121,71 @@ const PgNamedStatement<core::Link>& InsertLink() {
     static const auto statement =
         PgNamedStatement<core::Link>::Insert("link_insert", "links", kInsertColumns, "RETURNING id");
     return statement;
+}
+
+// Many links in one statement and one round trip: the rows travel as one JSON array parameter. ON CONFLICT DO
+// NOTHING skips a slug that exists (no error aborts the others), and RETURNING names the slugs that went in.
+constexpr PgStatement kInsertMany{
+    "link_insert_many",
+    "INSERT INTO links (slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, tags, "
+    "owner_id, stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting) "
+    "SELECT slug, long_url, ms_to_ts(created_at), ms_to_ts(updated_at), ms_to_ts(expires_at), max_clicks, "
+    "redirect_type, ARRAY(SELECT jsonb_array_elements_text(tags)), owner_id, stats_token_hash, disabled, "
+    "expired_url, forward_query, password_hash, targeting::jsonb "
+    "FROM jsonb_to_recordset($1::jsonb) AS x(i int, slug text, long_url text, created_at bigint, updated_at bigint, "
+    "expires_at bigint, max_clicks bigint, redirect_type smallint, tags jsonb, owner_id bigint, "
+    "stats_token_hash text, disabled boolean, expired_url text, forward_query boolean, password_hash text, "
+    "targeting text) ORDER BY i ON CONFLICT (slug) DO NOTHING RETURNING id, slug"};
+
+boost::json::object LinkRow(std::size_t index, const core::Link& l) {
+    namespace json = boost::json;
+    json::array tags;
+    for (const auto& t : l.tags) tags.emplace_back(Sanitized(t));
+    auto opt = [](const std::optional<std::int64_t>& v) { return v ? json::value(*v) : json::value(nullptr); };
+    const std::string targeting = TargetingToJson(l.targeting);
+    return json::object{
+        {"i", index},
+        {"slug", Sanitized(l.slug)},
+        {"long_url", Sanitized(l.long_url)},
+        {"created_at", core::ToUnixMillis(l.created_at)},
+        {"updated_at", core::ToUnixMillis(l.updated_at)},
+        {"expires_at", l.expires_at ? json::value(core::ToUnixMillis(*l.expires_at)) : json::value(nullptr)},
+        {"max_clicks", opt(l.max_clicks)},
+        {"redirect_type", static_cast<std::int64_t>(l.redirect_type)},
+        {"tags", std::move(tags)},
+        {"owner_id", opt(l.owner_id)},
+        {"stats_token_hash", Sanitized(l.stats_token_hash)},
+        {"disabled", l.disabled},
+        {"expired_url", Sanitized(l.expired_url)},
+        {"forward_query", l.forward_query},
+        {"password_hash", Sanitized(l.password_hash)},
+        {"targeting", targeting.empty() ? json::value(nullptr) : json::value(targeting)},
+    };
+}
+
+// Idempotency keys (migration 0014). A claim inserts, or takes over an expired or abandoned row, in one
+// statement: of concurrent claims the unique (owner, key) lets one insert; the others wait for it and then find
+// its row (their WHERE is false), so they return no row and read it.
+constexpr PgStatement kClaimKey{
+    "idempotency_claim",
+    "INSERT INTO idempotency_keys AS k (owner, key, request_hash, status, created_at, expires_at) "
+    "VALUES ($1, $2, $3, 0, ms_to_ts($4), ms_to_ts($6)) ON CONFLICT (owner, key) DO UPDATE SET "
+    "request_hash = excluded.request_hash, status = 0, body = NULL, location = NULL, "
+    "created_at = excluded.created_at, expires_at = excluded.expires_at "
+    "WHERE k.expires_at <= excluded.created_at OR (k.status = 0 AND k.created_at < ms_to_ts($5)) RETURNING 1"};
+constexpr PgStatement kSelectKey{
+    "idempotency_select",
+    "SELECT request_hash, status, body, location FROM idempotency_keys WHERE owner = $1 AND key = $2"};
+constexpr PgStatement kFinishKey{"idempotency_finish",
+                                 "UPDATE idempotency_keys SET status = $4, body = $5, location = $6 WHERE owner = $1 "
+                                 "AND key = $2 AND request_hash = $3 AND status = 0"};
+constexpr PgStatement kReleaseKey{
+    "idempotency_release",
+    "DELETE FROM idempotency_keys WHERE owner = $1 AND key = $2 AND request_hash = $3 AND status = 0"};
+constexpr PgStatement kPurgeKeys{"idempotency_purge", "DELETE FROM idempotency_keys WHERE expires_at <= ms_to_ts($1)"};
+
+PgParams KeyParams(const IdempotencyKey& key) {
+    return PgParams{Sanitized(key.owner), Sanitized(key.key), Sanitized(key.request_hash)};
 }
 
 // What an update reads: the slug it is for and the patch.
@@ -300,6 +370,31 @@ Task<core::Result<core::Link>> PostgresLinkStore::Create(const core::NewLink& li
     co_return core::StoredLink(r->Int(0, 0), link);
 }
 
+Task<std::vector<core::Result<core::Link>>> PostgresLinkStore::CreateMany(std::span<const core::NewLink> links) {
+    std::vector<core::Result<core::Link>> results(links.size(), make_error_code(Errc::kSlugTaken));
+    std::vector<core::Link> stored;
+    stored.reserve(links.size());
+    boost::json::array rows;
+    std::set<std::string_view> seen;  // a later link with an earlier one's slug stays kSlugTaken
+    std::map<std::string, std::size_t, std::less<>> index_of;
+    for (std::size_t i = 0; i < links.size(); ++i) {
+        stored.push_back(core::StoredLink(0, links[i]));
+        if (!seen.insert(links[i].slug).second) continue;
+        rows.emplace_back(LinkRow(i, stored.back()));
+        index_of.emplace(Sanitized(links[i].slug), i);
+    }
+    if (rows.empty()) co_return results;
+    PgParams params{boost::json::serialize(rows)};
+    auto r = co_await db_->Write(kInsertMany, params);
+    for (int row = 0; row < r.Rows(); ++row) {
+        auto it = index_of.find(r.Text(row, 1));
+        if (it == index_of.end()) continue;
+        stored[it->second].id = r.Int(row, 0);
+        results[it->second] = std::move(stored[it->second]);
+    }
+    co_return results;
+}
+
 Task<std::optional<core::Link>> PostgresLinkStore::FindBySlug(std::string_view slug) {
     PgParams params{Sanitized(slug)};
     auto r = co_await db_->primary().Execute(kSelectBySlug, params);
@@ -348,6 +443,51 @@ Task<bool> PostgresLinkStore::HasUsesLeft(core::LinkId id) {
     PgParams params{Str(id)};
     auto r = co_await db_->primary().Execute(kUsesLeft, params);
     co_return r.Rows() == 1;
+}
+
+Task<IdempotencyRecord> PostgresLinkStore::ClaimIdempotencyKey(const IdempotencyKey& key, core::TimePoint now,
+                                                               core::TimePoint stale_before,
+                                                               core::TimePoint expires_at) {
+    PgParams params = KeyParams(key);
+    params.emplace_back(Str(core::ToUnixMillis(now)));
+    params.emplace_back(Str(core::ToUnixMillis(stale_before)));
+    params.emplace_back(Str(core::ToUnixMillis(expires_at)));
+    auto claimed = co_await db_->primary().Execute(kClaimKey, params);
+    IdempotencyRecord record;
+    if (claimed.Rows() == 1) co_return record;
+    PgParams lookup{Sanitized(key.owner), Sanitized(key.key)};
+    auto r = co_await db_->primary().Execute(kSelectKey, lookup);
+    // Gone between the two statements (purged, or released by a failed first request): still busy, ask again.
+    record.state = IdempotencyRecord::State::kInProgress;
+    if (r.Rows() == 0) co_return record;
+    record.request_hash = std::string(r.Text(0, 0));
+    record.status = static_cast<int>(r.Int(0, 1));
+    if (record.status != 0) {
+        record.state = IdempotencyRecord::State::kDone;
+        record.body = std::string(r.Text(0, 2));
+        record.location = std::string(r.Text(0, 3));
+    }
+    co_return record;
+}
+
+Task<void> PostgresLinkStore::FinishIdempotencyKey(const IdempotencyKey& key, int status, std::string_view body,
+                                                   std::string_view location) {
+    PgParams params = KeyParams(key);
+    params.emplace_back(Str(std::int64_t{status}));
+    params.emplace_back(Sanitized(body));
+    params.emplace_back(Sanitized(location));
+    co_await db_->primary().Execute(kFinishKey, params);
+}
+
+Task<void> PostgresLinkStore::ReleaseIdempotencyKey(const IdempotencyKey& key) {
+    PgParams params = KeyParams(key);
+    co_await db_->primary().Execute(kReleaseKey, params);
+}
+
+Task<std::size_t> PostgresLinkStore::PurgeIdempotencyKeys(core::TimePoint now) {
+    PgParams params{Str(core::ToUnixMillis(now))};
+    auto r = co_await db_->primary().Execute(kPurgeKeys, params);
+    co_return static_cast<std::size_t>(r.Affected());
 }
 
 Task<void> PostgresLinkStore::Ping() {

@@ -1,5 +1,6 @@
 #include "store/postgres/postgres_stats_store.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace shortener::store {
@@ -56,20 +57,27 @@ WHERE link_id = $1 AND ($2 = '' OR dimension = $2) AND day >= (ms_to_ts($3) AT T
   AND day < (ms_to_ts($4) AT TIME ZONE 'UTC')::date
 GROUP BY dimension, value)SQL"};
 
-constexpr PgStatement kTopLinks{"stats_top_links", R"SQL(
-SELECT d.link_id, l.slug, sum(d.clicks), sum(d.human_clicks), sum(d.bot_clicks), sum(d.unique_visitors),
-       sum(d.human_unique_visitors)
-FROM link_clicks_day d JOIN links l ON l.id = d.link_id
-WHERE d.bucket >= ms_to_ts($1) AND d.bucket < ms_to_ts($2) AND l.deleted_at IS NULL
-  AND ($5::bigint IS NULL OR l.owner_id = $5)
-GROUP BY d.link_id, l.slug HAVING $3::boolean OR sum(d.human_clicks) > 0
-ORDER BY CASE WHEN $3::boolean THEN sum(d.clicks) ELSE sum(d.human_clicks) END DESC, d.link_id LIMIT $4)SQL"};
-
-constexpr PgStatement kAllLinks{"stats_all_links", R"SQL(
-SELECT coalesce(sum(clicks), 0), coalesce(sum(human_clicks), 0), coalesce(sum(bot_clicks), 0),
-       coalesce(sum(unique_visitors), 0), coalesce(sum(human_unique_visitors), 0)
-FROM link_clicks_day WHERE bucket >= ms_to_ts($1) AND bucket < ms_to_ts($2)
-  AND ($3::bigint IS NULL OR link_id IN (SELECT id FROM links WHERE owner_id = $3 AND deleted_at IS NULL)))SQL"};
+// The overview in one pass over the day rows: `per` sums each link's rows once, the first row (link_id 0) totals
+// every link and the rest are the top links. Totals count only the owner's links that are not deleted; without an
+// owner, every link's rows (deleted ones too: what was clicked in the range), while the top list never shows a
+// deleted link.
+constexpr PgStatement kOverview{"stats_overview", R"SQL(
+WITH per AS MATERIALIZED (
+    SELECT link_id, sum(clicks) AS c, sum(human_clicks) AS h, sum(bot_clicks) AS b, sum(unique_visitors) AS v,
+           sum(human_unique_visitors) AS hv
+    FROM link_clicks_day
+    WHERE bucket >= ms_to_ts($1) AND bucket < ms_to_ts($2)
+      AND ($5::bigint IS NULL OR link_id IN (SELECT id FROM links WHERE owner_id = $5 AND deleted_at IS NULL))
+    GROUP BY link_id
+)
+SELECT 0::bigint, ''::text, coalesce(sum(c), 0), coalesce(sum(h), 0), coalesce(sum(b), 0), coalesce(sum(v), 0),
+       coalesce(sum(hv), 0)
+FROM per
+UNION ALL
+(SELECT p.link_id, l.slug, p.c, p.h, p.b, p.v, p.hv
+ FROM per p JOIN links l ON l.id = p.link_id AND l.deleted_at IS NULL
+ WHERE $3::boolean OR p.h > 0
+ ORDER BY CASE WHEN $3::boolean THEN p.c ELSE p.h END DESC, p.link_id LIMIT $4))SQL"};
 
 // All-time totals are kept on the link row (migration 0010), one index lookup per link however old it is.
 constexpr PgStatement kLinkTotals{"stats_link_totals_v2", R"SQL(
@@ -173,18 +181,17 @@ Task<std::vector<LinkTotals>> PostgresStatsStore::TopLinks(MsRange days, bool in
                                                            std::optional<std::int64_t> owner) {
     std::optional<std::string> owner_text;
     if (owner) owner_text = std::to_string(*owner);
+    PgParams params{std::to_string(days.from_ms), std::to_string(days.to_ms),
+                    std::string(include_bots ? "true" : "false"), std::to_string(limit), owner_text};
+    auto r = co_await db_->Read(kOverview, params);
     std::vector<LinkTotals> out;
-    {
-        PgParams params3{std::to_string(days.from_ms), std::to_string(days.to_ms), owner_text};
-        auto r = co_await db_->Read(kAllLinks, params3);
-        out.push_back({0, "", r.Int(0, 0), r.Int(0, 1), r.Int(0, 2), r.Int(0, 3), r.Int(0, 4)});
-    }
-    PgParams params4{std::to_string(days.from_ms), std::to_string(days.to_ms),
-                     std::string(include_bots ? "true" : "false"), std::to_string(limit), owner_text};
-    auto r = co_await db_->Read(kTopLinks, params4);
+    out.reserve(static_cast<std::size_t>(r.Rows()));
     for (int i = 0; i < r.Rows(); ++i) {
         out.push_back({r.Int(i, 0), Text(r, i, 1), r.Int(i, 2), r.Int(i, 3), r.Int(i, 4), r.Int(i, 5), r.Int(i, 6)});
     }
+    // UNION ALL promises no order between its branches: the totals row (link 0; ids start at 1) goes first, the top
+    // links keep theirs.
+    std::stable_partition(out.begin(), out.end(), [](const LinkTotals& t) { return t.link_id == 0; });
     co_return out;
 }
 

@@ -342,6 +342,47 @@ constexpr Column<Click> kClickColumns[] = {
     {"utm_campaign", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.utm_campaign)); }},
 };
 
+// Idempotency keys (migration 0012). A claim inserts, or takes over an expired or abandoned row, in one statement;
+// RETURNING says whether it did.
+constexpr const char* kClaimKey =
+    "INSERT INTO idempotency_keys AS k (owner, key, request_hash, status, created_at, expires_at) "
+    "VALUES (?1, ?2, ?3, 0, ?4, ?6) ON CONFLICT (owner, key) DO UPDATE SET request_hash = excluded.request_hash, "
+    "status = 0, body = NULL, location = NULL, created_at = excluded.created_at, expires_at = excluded.expires_at "
+    "WHERE k.expires_at <= excluded.created_at OR (k.status = 0 AND k.created_at < ?5) RETURNING 1";
+constexpr const char* kSelectKey =
+    "SELECT request_hash, status, body, location FROM idempotency_keys WHERE owner = ?1 AND key = ?2";
+constexpr const char* kFinishKey =
+    "UPDATE idempotency_keys SET status = ?4, body = ?5, location = ?6 WHERE owner = ?1 AND key = ?2 AND "
+    "request_hash = ?3 AND status = 0";
+constexpr const char* kReleaseKey =
+    "DELETE FROM idempotency_keys WHERE owner = ?1 AND key = ?2 AND request_hash = ?3 AND status = 0";
+constexpr const char* kPurgeKeys = "DELETE FROM idempotency_keys WHERE expires_at <= ?1";
+
+IdempotencyRecord ClaimKey(SqliteConnection& c, const IdempotencyKey& key, core::TimePoint now,
+                           core::TimePoint stale_before, core::TimePoint expires_at) {
+    auto claim = c.Prepare(kClaimKey);
+    claim.Bind(1, key.owner)
+        .Bind(2, key.key)
+        .Bind(3, key.request_hash)
+        .Bind(4, core::ToUnixMillis(now))
+        .Bind(5, core::ToUnixMillis(stale_before))
+        .Bind(6, core::ToUnixMillis(expires_at));
+    if (claim.Step()) return {};
+    auto s = c.Prepare(kSelectKey);
+    s.Bind(1, key.owner).Bind(2, key.key);
+    IdempotencyRecord record;
+    record.state = IdempotencyRecord::State::kInProgress;
+    if (!s.Step()) return record;
+    record.request_hash = s.Text(0);
+    record.status = static_cast<int>(s.Int(1));
+    if (record.status != 0) {
+        record.state = IdempotencyRecord::State::kDone;
+        record.body = s.Text(2);
+        record.location = s.Text(3);
+    }
+    return record;
+}
+
 const std::string& InsertClickSql() {
     static const std::string sql = InsertSql("INSERT OR IGNORE", "clicks", kClickColumns);
     return sql;
@@ -397,6 +438,36 @@ Task<std::vector<ImportedLink>> SqliteLinkStore::ImportMany(std::span<const core
         });
     });
     co_return out;
+}
+
+// One transaction for all: a failed INSERT (the slug exists) undoes only itself in SQLite, not the transaction,
+// so no savepoints are needed.
+Task<std::vector<core::Result<core::Link>>> SqliteLinkStore::CreateMany(std::span<const core::NewLink> links) {
+    std::vector<core::Result<core::Link>> created = co_await db_->OffLoop([&] {
+        return GuardBackend([&] {
+            auto c = db_->AcquireWriter();
+            return WriteTransaction(*c, [&] {
+                std::vector<core::Result<core::Link>> results;
+                results.reserve(links.size());
+                for (const auto& link : links) {
+                    core::Link stored = core::StoredLink(0, link);
+                    try {
+                        auto s = c->Prepare(InsertLinkSql().c_str());
+                        BindAll(s, kLinkColumns, stored);
+                        s.Run();
+                    } catch (const SqliteError& e) {
+                        if (!e.IsUniqueViolation()) throw;
+                        results.emplace_back(make_error_code(Errc::kSlugTaken));
+                        continue;
+                    }
+                    stored.id = c->LastInsertRowId();
+                    results.emplace_back(std::move(stored));
+                }
+                return results;
+            });
+        });
+    });
+    co_return created;
 }
 
 Task<std::optional<core::Link>> SqliteLinkStore::FindBySlug(std::string_view slug) {
@@ -506,6 +577,57 @@ Task<void> SqliteLinkStore::Ping() {
         s.Step();
     });
     co_return;
+}
+
+Task<IdempotencyRecord> SqliteLinkStore::ClaimIdempotencyKey(const IdempotencyKey& key, core::TimePoint now,
+                                                             core::TimePoint stale_before, core::TimePoint expires_at) {
+    IdempotencyRecord record = co_await db_->OffLoop([&] {
+        return GuardBackend([&] {
+            auto c = db_->AcquireWriter();
+            return ClaimKey(*c, key, now, stale_before, expires_at);
+        });
+    });
+    co_return record;
+}
+
+Task<void> SqliteLinkStore::FinishIdempotencyKey(const IdempotencyKey& key, int status, std::string_view body,
+                                                 std::string_view location) {
+    // OffLoop needs a value to hand back.
+    co_await db_->OffLoop([&] {
+        return GuardBackend([&] {
+            auto c = db_->AcquireWriter();
+            c->Prepare(kFinishKey)
+                .Bind(1, key.owner)
+                .Bind(2, key.key)
+                .Bind(3, key.request_hash)
+                .Bind(4, std::int64_t{status})
+                .Bind(5, body)
+                .Bind(6, location)
+                .Run();
+            return c->Changes();
+        });
+    });
+}
+
+Task<void> SqliteLinkStore::ReleaseIdempotencyKey(const IdempotencyKey& key) {
+    co_await db_->OffLoop([&] {
+        return GuardBackend([&] {
+            auto c = db_->AcquireWriter();
+            c->Prepare(kReleaseKey).Bind(1, key.owner).Bind(2, key.key).Bind(3, key.request_hash).Run();
+            return c->Changes();
+        });
+    });
+}
+
+Task<std::size_t> SqliteLinkStore::PurgeIdempotencyKeys(core::TimePoint now) {
+    const std::size_t purged = co_await db_->OffLoop([&] {
+        return GuardBackend([&] {
+            auto c = db_->AcquireWriter();
+            c->Prepare(kPurgeKeys).Bind(1, core::ToUnixMillis(now)).Run();
+            return static_cast<std::size_t>(c->Changes());
+        });
+    });
+    co_return purged;
 }
 
 Task<std::size_t> SqliteClickStore::Record(std::span<const core::EnrichedClick> clicks) {

@@ -82,6 +82,8 @@ function Links() {
           <input type="checkbox" data-testid="include-bots" checked={bots} onChange={(e) => setBots(e.target.checked)} /> Include bots
         </label>
         {tag && <Link className="button secondary" href="/app/links/" data-testid="clear-tag">Show all tags<span className="sr"> (clear the filter “{tag}”)</span></Link>}
+        {/* Every link the caller may see, whatever the search or tag: the server streams it (GET /api/v1/links/export). */}
+        <a className="button secondary" href="/api/v1/links/export?format=csv" download="links.csv" data-testid="export-links">Export CSV<span className="sr"> of all your links</span></a>
       </form>
       <div aria-live="polite" aria-busy={loading}>
         {error && <p className="error" role="alert">{error} <button type="button" className="secondary" onClick={load}>Retry</button></p>}
