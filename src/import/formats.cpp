@@ -159,6 +159,15 @@ Parsed ReadCsv(std::string_view text, const CsvFormat& format) {
 
 std::string ExactName(std::string_view header) { return std::string(Trim(header)); }
 
+// Our links export neutralises cells that a spreadsheet would run as a formula (http/csv.hpp: a leading '=', '+',
+// '-', '@', tab or CR gets a single quote in front); a slug such as "-sale" must import back as itself.
+std::string_view Unneutralized(std::string_view cell) {
+    if (cell.size() >= 2 && cell[0] == '\'' && std::string_view("=+-@\t\r").find(cell[1]) != std::string_view::npos) {
+        cell.remove_prefix(1);
+    }
+    return cell;
+}
+
 // Shlink's importer compares headers lower-cased with spaces removed.
 std::string ShlinkName(std::string_view header) {
     std::string out;
@@ -174,10 +183,10 @@ const CsvFormat& OwnCsv() {
     static const CsvFormat format{
         {
             {"url", [](Row& r, std::string_view v) { r.url = Trim(v); }},
-            {"slug", [](Row& r, std::string_view v) { r.slug = Trim(v); }},
+            {"slug", [](Row& r, std::string_view v) { r.slug = Trim(Unneutralized(v)); }},
             {"domain", [](Row& r, std::string_view v) { r.domain = Lower(Trim(v)); }},
             {"title", [](Row&, std::string_view) {}},
-            {"tags", [](Row& r, std::string_view v) { AddTags(r, v, '|'); }},
+            {"tags", [](Row& r, std::string_view v) { AddTags(r, Unneutralized(v), '|'); }},
             {"created_at",
              [](Row& r, std::string_view v) { SetDate(r, v, r.created_at, Errc::kInvalidRequest, "created_at"); }},
             {"expires_at",

@@ -137,6 +137,33 @@ describe('import', () => {
     assert.equal(usage.status, 2);
   });
 
+  test('export → import round trip: the links export of one server imports into another as the same links', async () => {
+    const links = [
+      { url: 'https://example.com/round/1', slug: '-round-trip', tags: ['-minus', 'a,b'], max_clicks: 5 },
+      { url: 'https://example.com/round/2?q="x"&y=1', slug: 'round_trip2', expires_at: '2099-01-01T00:00:00Z' },
+    ];
+    for (const l of links) assert.equal((await api(server.base, '/api/v1/links', { method: 'POST', json: l })).status, 201);
+    const exported = await api(server.base, '/api/v1/links/export?format=csv');
+    assert.equal(exported.status, 200);
+    const other = await startServer();
+    try {
+      const r = await api(other.base, '/api/v1/imports?format=csv', { method: 'POST', body: exported.text,
+        headers: { 'content-type': 'text/csv' } });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.body.failed, 0, r.text);
+      for (const l of links) {
+        const [a, b] = await Promise.all([server, other].map((s) => api(s.base, `/api/v1/links/${l.slug}`)));
+        assert.equal(b.status, 200, l.slug);
+        for (const k of ['long_url', 'tags', 'max_clicks', 'expires_at', 'created_at']) assert.deepEqual(b.body[k], a.body[k], k);
+      }
+      const again = await api(other.base, '/api/v1/imports?format=csv', { method: 'POST', body: exported.text,
+        headers: { 'content-type': 'text/csv' } });
+      assert.equal(again.body.imported, 0, again.text);
+    } finally {
+      await other.stop();
+    }
+  });
+
   test('stats totals carry the imported total apart from clicks', async () => {
     const r = await api(server.base, '/api/v1/links/yrl1/stats');
     assert.equal(r.status, 200, r.text);

@@ -77,6 +77,13 @@ TEST(ImportFormats, OwnCsvRefusesUnknownColumnsWithoutQuotingThem) {
     EXPECT_NE(ParseFile(Format::kCsv, "").error, "");
 }
 
+TEST(ImportFormats, OwnCsvUndoesTheExportsFormulaGuard) {
+    Parsed p = ParseFile(Format::kCsv, "url,slug,tags\nhttps://a.example/,'-sale,'-x|'y\n");
+    ASSERT_EQ(p.rows.size(), 1u);
+    EXPECT_EQ(p.rows[0].slug, "-sale");
+    EXPECT_EQ(p.rows[0].tags, Tags({"-x", "'y"}));
+}
+
 TEST(ImportFormats, BadCellsFailTheirRowOnly) {
     Parsed p = ParseFile(Format::kCsv,
                          "url,created_at,max_clicks\nhttps://a.example/,yesterday,\n"
