@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all_targets=(url_policy slug links_json http_request)
+all_targets=(url_policy slug links_json http_request import_formats)
 build_dir="${SHORTENER_FUZZ_BUILD_DIR:-build-fuzz}"
 
 merge=""
@@ -59,7 +59,7 @@ if [ -n "$merge" ]; then
 fi
 
 # Per target: the longest input tried.
-declare -A max_len=([url_policy]=4200 [slug]=128 [links_json]=4096 [http_request]=4096)
+declare -A max_len=([url_policy]=4200 [slug]=128 [links_json]=4096 [http_request]=4096 [import_formats]=4096)
 failed=()
 for t in "${targets[@]}"; do
   [ -d "tests/fuzz/corpus/$t" ] || { echo "fuzz: unknown target $t" >&2; exit 2; }

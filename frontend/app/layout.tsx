@@ -21,6 +21,7 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
             <Link href="/" className="brand">url-shortener</Link>
             <Link href="/">Shorten</Link>
             <Link href="/app/links/">Links</Link>
+            <Link href="/app/import/">Import</Link>
             <AccountNav />
           </nav>
         </header>

@@ -5,115 +5,21 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 #include <charconv>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "app/adapters.hpp"
+#include "app/cli.hpp"
 #include "app/commands.hpp"
 #include "auth/credentials.hpp"
 #include "auth/password.hpp"
 #include "http/rate_limiter.hpp"
-#include "store/postgres/postgres_auth_store.hpp"
-#include "store/postgres/postgres_stores.hpp"
-#include "store/sqlite/sqlite_auth_store.hpp"
-#include "store/sqlite/sqlite_stores.hpp"
 
 namespace shortener::app {
 namespace {
-
-// A usage error: exit status 2 with this message.
-struct UsageError : std::runtime_error {
-    using std::runtime_error::runtime_error;
-};
-
-// The command's own flags, taken out of `args`; what is left goes to LoadConfig (--data-dir, --database-url).
-struct CommandArgs {
-    std::vector<std::string> positional;
-    std::vector<std::pair<std::string, std::string>> values;  // --name N
-    std::vector<std::string> switches;                        // --admin
-    std::vector<std::string> rest;
-
-    std::optional<std::string> Value(std::string_view flag) const {
-        for (const auto& [f, v] : values) {
-            if (f == flag) return v;
-        }
-        return std::nullopt;
-    }
-    bool Switch(std::string_view flag) const {
-        return std::find(switches.begin(), switches.end(), flag) != switches.end();
-    }
-};
-
-CommandArgs SplitArgs(const std::vector<std::string>& args, std::initializer_list<std::string_view> value_flags,
-                      std::initializer_list<std::string_view> switch_flags) {
-    CommandArgs out;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& arg = args[i];
-        std::string flag = arg.substr(0, arg.find('='));
-        if (std::find(value_flags.begin(), value_flags.end(), flag) != value_flags.end()) {
-            if (arg.size() > flag.size()) {
-                out.values.emplace_back(flag, arg.substr(flag.size() + 1));
-            } else {
-                if (i + 1 >= args.size()) throw UsageError(flag + " needs a value");
-                out.values.emplace_back(flag, args[++i]);
-            }
-        } else if (std::find(switch_flags.begin(), switch_flags.end(), arg) != switch_flags.end()) {
-            out.switches.push_back(arg);
-        } else if (arg.rfind("--", 0) == 0) {
-            out.rest.push_back(arg);  // a setting: its value may be the next argument
-            if (arg.find('=') == std::string::npos && i + 1 < args.size()) out.rest.push_back(args[++i]);
-        } else {
-            out.positional.push_back(arg);
-        }
-    }
-    return out;
-}
-
-// The auth store of the configured database, migrated. Coroutines run on `io`.
-struct OpenedStore {
-    std::shared_ptr<void> keep;
-    std::unique_ptr<store::AuthStore> auth;
-};
-
-OpenedStore OpenAuthStore(const Config& config) {
-    OpenedStore s;
-    if (!config.database_url.empty()) {
-        store::PostgresOptions options = PostgresOptionsOf(config);
-        options.pool_size = 1;
-        store::MigratePostgres(options);
-        auto pool = std::make_shared<store::PgPool>(options);
-        s.auth = std::make_unique<store::PostgresAuthStore>(pool);
-        s.keep = pool;
-        return s;
-    }
-    std::filesystem::create_directories(config.data_dir);
-    auto db = std::make_shared<store::SqliteDb>((std::filesystem::path(config.data_dir) / "shortener.db").string());
-    db->Migrate(store::SqliteMigrations());
-    s.auth = std::make_unique<store::SqliteAuthStore>(db);
-    s.keep = db;
-    return s;
-}
-
-template <class T>
-T Run(boost::asio::awaitable<T> task) {
-    boost::asio::io_context io;
-    std::optional<T> result;
-    std::exception_ptr error;
-    boost::asio::co_spawn(io, std::move(task), [&](const std::exception_ptr& e, T v) {
-        error = e;
-        if (!e) result.emplace(std::move(v));
-    });
-    io.run();
-    if (error) std::rethrow_exception(error);
-    return std::move(*result);
-}
 
 core::TimePoint Now() {
     return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
@@ -278,7 +184,7 @@ int Accounts(const std::string& command, const std::vector<std::string>& args) {
         if (sub != "revoke" && sub != "update" && a.positional.size() > 1)
             throw UsageError("unexpected argument \"" + a.positional[1] + "\"");
         Config config = LoadConfig(a.rest);
-        OpenedStore opened = OpenAuthStore(config);
+        CliStores opened = OpenCliStores(config);
         store::AuthStore& auth = *opened.auth;
         if (command == "keys") {
             if (sub == "create") return KeysCreate(a, auth);

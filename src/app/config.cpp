@@ -418,6 +418,8 @@ std::string HelpText() {
         "  shortener users create --email E [--admin]\n"
         "                                create a web account; the password is read from stdin\n"
         "  shortener users list          list accounts\n"
+        "  shortener import --format csv|bitly|shlink|yourls|kutt FILE [--domain HOST] [--user EMAIL] [--dry-run]\n"
+        "                                import links from a file (docs/import.md); exit status 1 when a row failed\n"
         "  shortener version             print the version\n"
         "  shortener --help              this text\n\n"
         "Options (each also an environment variable; flags win):\n";

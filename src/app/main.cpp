@@ -31,11 +31,16 @@ int main(int argc, char** argv) {
             return 0;
         }
     }
-    // Their own flags (--name, --email, …) are not settings: they parse their arguments themselves.
+    // Their own flags (--name, --email, --format, …) are not settings: they parse their arguments themselves.
     if (command == "keys" || command == "users") {
         const char* level = std::getenv("SHORTENER_LOG_LEVEL");
         log::SetLevel(log::ParseLevel(level ? level : "warn").value_or(log::Level::kWarn));
         return app::Accounts(command, args);
+    }
+    if (command == "import") {
+        const char* level = std::getenv("SHORTENER_LOG_LEVEL");
+        log::SetLevel(log::ParseLevel(level ? level : "warn").value_or(log::Level::kWarn));
+        return app::Import(args);
     }
     app::Config config;
     try {

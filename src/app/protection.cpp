@@ -20,27 +20,35 @@ std::vector<std::string> OwnHosts(const Config& config, const std::string& publi
     return hosts;
 }
 
-bool SetUpProtection(const Config& config, http::HandlerContext& ctx, http::Router& router,
-                     std::unique_ptr<http::RateLimiter> limiter, Protection& out) {
-    ctx.url_policy.own_hosts = OwnHosts(config, config.public_url);
+bool ApplyUrlRules(const Config& config, core::UrlPolicyOptions& policy, std::unique_ptr<BlocklistFile>& blocklist,
+                   std::string* error) {
+    policy.own_hosts = OwnHosts(config, config.public_url);
     if (!config.blocklist_file.empty()) {
-        out.blocklist = std::make_unique<BlocklistFile>(config.blocklist_file);
-        std::string error;
-        if (!out.blocklist->Load(&error)) {
-            log::Error("config_invalid", {{"error", "SHORTENER_BLOCKLIST_FILE: " + error}});
-            return false;
-        }
-        log::Info("blocklist_loaded",
-                  {{"path", config.blocklist_file}, {"domains", std::to_string(out.blocklist->Current()->size())}});
-        out.blocklist->Start();
-        ctx.url_policy.blocklist = out.blocklist.get();
+        blocklist = std::make_unique<BlocklistFile>(config.blocklist_file);
+        if (!blocklist->Load(error)) return false;
+        policy.blocklist = blocklist.get();
     }
     auto shorteners = std::make_shared<core::DomainSet>();
     if (config.refuse_shorteners) {
         for (std::string_view d : core::KnownShortenerDomains()) shorteners->Add(d);
     }
     for (const auto& d : config.extra_shorteners) shorteners->Add(d);
-    if (!shorteners->empty()) ctx.url_policy.shorteners = std::move(shorteners);
+    if (!shorteners->empty()) policy.shorteners = std::move(shorteners);
+    return true;
+}
+
+bool SetUpProtection(const Config& config, http::HandlerContext& ctx, http::Router& router,
+                     std::unique_ptr<http::RateLimiter> limiter, Protection& out) {
+    std::string error;
+    if (!ApplyUrlRules(config, ctx.url_policy, out.blocklist, &error)) {
+        log::Error("config_invalid", {{"error", "SHORTENER_BLOCKLIST_FILE: " + error}});
+        return false;
+    }
+    if (out.blocklist) {
+        log::Info("blocklist_loaded",
+                  {{"path", config.blocklist_file}, {"domains", std::to_string(out.blocklist->Current()->size())}});
+        out.blocklist->Start();
+    }
 
     out.limiter = std::move(limiter);
     ctx.rate_limiter = out.limiter.get();

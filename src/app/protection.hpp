@@ -27,6 +27,12 @@ struct Protection {
 bool SetUpProtection(const Config& config, http::HandlerContext& ctx, http::Router& router,
                      std::unique_ptr<http::RateLimiter> limiter, Protection& out);
 
+/// The URL rules of `config` apart from the length limit (set by the caller): own hosts, the blocklist file (loaded
+/// into `blocklist`, not yet watched for changes) and the shortener list. Shared by `serve` and `shortener import`,
+/// so that imported URLs meet the rules the API applies. False, with `*error` set, when the blocklist cannot be read.
+bool ApplyUrlRules(const Config& config, core::UrlPolicyOptions& policy, std::unique_ptr<BlocklistFile>& blocklist,
+                   std::string* error);
+
 /// The hosts of the shortener itself for the redirect-loop rule: the public URL's host, the listen address
 /// unless it is a wildcard, and all loopback names when either is a loopback name.
 std::vector<std::string> OwnHosts(const Config& config, const std::string& public_url);

@@ -56,6 +56,7 @@ void AddRoutes(http::Router& router, http::HandlerContext& ctx, const Config& co
     http::AddHealthRoutes(router, ctx);
     http::AddAuthRoutes(router, ctx);
     http::AddLinkRoutes(router, ctx);
+    http::AddImportRoutes(router, ctx);
     http::AddQrRoutes(router, ctx);
     http::AddStatsRoutes(router, ctx);
     http::AddLiveRoutes(router, ctx);

@@ -53,7 +53,23 @@ Link StoredLink(LinkId id, const NewLink& link) {
     stored.forward_query = link.forward_query;
     stored.password_hash = link.password_hash;
     stored.targeting = link.targeting;
+    stored.imported_clicks = link.imported_clicks;
     return stored;
+}
+
+Result<void> CheckExpiresAt(TimePoint expires_at, TimePoint now) {
+    if (expires_at <= now) return make_error_code(Errc::kInvalidExpiry);
+    return {};
+}
+
+Result<void> CheckMaxClicks(std::int64_t max_clicks) {
+    if (max_clicks < 1 || max_clicks > kMaxClicksLimit) return make_error_code(Errc::kInvalidMaxClicks);
+    return {};
+}
+
+Result<void> CheckLinkPassword(std::string_view password) {
+    if (password.empty() || password.size() > kMaxLinkPasswordLength) return make_error_code(Errc::kInvalidPassword);
+    return {};
 }
 
 Result<void> CheckFollowable(const RedirectTarget& target, TimePoint now) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/errc.hpp"
@@ -23,6 +24,11 @@ std::optional<RedirectType> RedirectTypeFromInt(std::int64_t code) noexcept;
 inline constexpr std::size_t kMaxTags = 20;
 inline constexpr std::size_t kMaxTagLength = 64;
 inline constexpr std::size_t kMaxTargetedCountries = 50;
+/// Largest click limit a link may have.
+inline constexpr std::int64_t kMaxClicksLimit = 1'000'000'000'000;
+/// Link passwords are shared secrets typed by visitors, not account passwords: no strength rules, but a bound so
+/// that hostile input cannot buy hashing time.
+inline constexpr std::size_t kMaxLinkPasswordLength = 128;
 
 /// Per-visitor destinations. Empty strings mean "no special destination". Checked in this order on every
 /// redirect: device (iOS, Android), then country, then the link's own URL.
@@ -49,6 +55,7 @@ struct Link {
     std::optional<TimePoint> deleted_at;
     std::int64_t clicks = 0;               // recorded clicks (the click queue may hold a few more not yet written)
     std::int64_t human_clicks = 0;         // the recorded clicks that are not bots (HEAD, crawlers, previews)
+    std::int64_t imported_clicks = 0;      // the click total another shortener reported at import; never in `clicks`
     std::optional<std::int64_t> owner_id;  // users.id of the owner; nullopt = anonymous (or auth mode none)
     std::string stats_token_hash;          // hex SHA-256 of an anonymous link's stats token; empty = none
     bool disabled = false;                 // answers 404 link_disabled on redirect, stays visible in the API
@@ -74,6 +81,7 @@ struct NewLink {
     bool forward_query = false;
     std::string password_hash;
     Targeting targeting;
+    std::int64_t imported_clicks = 0;  // set by imports only (see Link)
 };
 
 /// A partial update; absent members stay as they are. `clear_*` removes an optional value.
@@ -116,6 +124,15 @@ Link StoredLink(LinkId id, const NewLink& link);
 /// Whether the link may be followed at `now`: kGone once deleted or expired, kLinkDisabled when disabled. The click
 /// limit is checked by the store, which counts exactly.
 Result<void> CheckFollowable(const RedirectTarget& target, TimePoint now);
+
+/// Expiry rule: a new expiry date must be in the future (kInvalidExpiry otherwise).
+Result<void> CheckExpiresAt(TimePoint expires_at, TimePoint now);
+
+/// Click limit rule: 1..kMaxClicksLimit.
+Result<void> CheckMaxClicks(std::int64_t max_clicks);
+
+/// Link password rule: 1..kMaxLinkPasswordLength bytes.
+Result<void> CheckLinkPassword(std::string_view password);
 
 /// Tag rules: at most kMaxTags, each 1..kMaxTagLength bytes of printable UTF-8, no duplicates.
 Result<void> CheckTags(const std::vector<std::string>& tags);

@@ -29,6 +29,12 @@ struct ListQuery {
     std::optional<std::int64_t> owner_id;   // set: only that owner's links; nullopt = every owner's
 };
 
+/// One row of LinkStore::ImportMany: the new link, or (created = false) the link that already held its slug.
+struct ImportedLink {
+    bool created = false;
+    core::Link link;
+};
+
 struct LinkPage {
     std::vector<core::Link> items;  // newest first
     std::optional<core::LinkId> next_before;
@@ -66,6 +72,27 @@ class LinkStore {
     /// Inserts a link with the given slug (which must be set). kSlugTaken when the slug exists, deleted or not.
     virtual Task<core::Result<core::Link>> Create(const core::NewLink& link) = 0;
 
+    /// Inserts each link (slug set) whose slug is free; for a slug that is taken (deleted or not) returns the link
+    /// holding it, so that the caller can tell a re-import from a conflict. One result per input, in order. Meant
+    /// for imports: adapters may batch the rows in one transaction (the default inserts them one by one). Rows
+    /// before a thrown BackendUnavailable may or may not be stored.
+    virtual Task<std::vector<ImportedLink>> ImportMany(std::span<const core::NewLink> links) {
+        std::vector<ImportedLink> out;
+        out.reserve(links.size());
+        // One co_await per statement: GCC 12 miscompiles temporaries around a co_await inside a larger expression.
+        for (const auto& link : links) {
+            core::Result<core::Link> created = co_await Create(link);
+            ImportedLink row;
+            if (created) {
+                row = {true, std::move(*created)};
+            } else {
+                std::optional<core::Link> holder = co_await FindBySlug(link.slug);
+                if (holder) row.link = std::move(*holder);
+            }
+            out.push_back(std::move(row));
+        }
+        co_return out;
+    }
     /// Inserts many links (each with its slug set) with as few round trips as the store allows: one transaction
     /// on SQLite, one statement on PostgreSQL. One result per link, in input order: the stored link, or
     /// kSlugTaken when the slug exists or an earlier link of `links` has it. Links do not fail one another;

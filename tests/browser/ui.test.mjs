@@ -431,3 +431,24 @@ test('links page counts people by default; "Include bots" adds the bots (issue #
   await page.getByTestId('range-uniques').filter({ hasText: /^2$/ }).waitFor({ timeout: 10000 });
   await page.context().close();
 });
+
+test('import page: a dry run of a Kutt file shows the summary and stores nothing, then the import stores it (issue #15)', async () => {
+  const page = await newPage();
+  await page.goto(`${server.base}/app/import/`);
+  await page.setInputFiles('[data-testid="import-file"]', path.join(repo, 'tests/data/import/kutt.json'));
+  assert.equal(await page.inputValue('[data-testid="import-format"]'), 'bitly', 'a .json file picks a JSON format');
+  await page.selectOption('[data-testid="import-format"]', 'kutt');
+  assert.ok(await page.isChecked('[data-testid="import-dry-run"]'), 'dry run is the default');
+  await page.click('button[type="submit"]');
+  const summary = page.locator('[data-testid="import-summary"]');
+  await summary.waitFor();
+  assert.match(await summary.innerText(), /Dry run: 2 would be imported, 0 skipped/);
+  await axe(page, 'import dry run');
+  assert.equal((await fetch(`${server.base}/api/v1/links/kutt-docs`)).status, 404);
+  await page.uncheck('[data-testid="import-dry-run"]');
+  await page.click('button[type="submit"]');
+  await page.locator('[data-testid="import-summary"] >> text=2 imported').waitFor();
+  const link = await (await fetch(`${server.base}/api/v1/links/kutt-docs`)).json();
+  assert.equal(link.imported_clicks, 42);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'import.png'), fullPage: true });
+});

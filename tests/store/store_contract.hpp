@@ -154,6 +154,28 @@ TYPED_TEST_P(StoreContract, DuplicateSlugIsTaken) {
     EXPECT_TRUE(RunAwaitable(this->links().Create(MakeLink("DUP"))));
 }
 
+// Imports (issue #15): new slugs are created with their imported click total; a taken slug (live or deleted, or
+// earlier in the same batch) comes back as the link that holds it.
+TYPED_TEST_P(StoreContract, ImportManyCreatesOrReturnsTheHolder) {
+    auto& links = this->links();
+    ASSERT_TRUE(RunAwaitable(links.Create(MakeLink("held", "https://held.example/"))));
+    std::vector<core::NewLink> batch{MakeLink("fresh", "https://fresh.example/"), MakeLink("held"),
+                                     MakeLink("fresh", "https://other.example/")};
+    batch[0].imported_clicks = 42;
+    auto results = RunAwaitable(links.ImportMany(batch));
+    ASSERT_EQ(results.size(), 3u);
+    EXPECT_TRUE(results[0].created);
+    EXPECT_GT(results[0].link.id, 0);
+    EXPECT_FALSE(results[1].created);
+    EXPECT_EQ(results[1].link.long_url, "https://held.example/");
+    EXPECT_FALSE(results[2].created);
+    EXPECT_EQ(results[2].link.long_url, "https://fresh.example/");
+    auto fresh = RunAwaitable(links.FindBySlug("fresh"));
+    ASSERT_TRUE(fresh);
+    EXPECT_EQ(fresh->imported_clicks, 42);
+    EXPECT_EQ(fresh->clicks, 0);
+}
+
 // Bulk create (issue #15): every link in one call; a taken slug fails only its own link, an earlier link of the
 // same call wins a slug over a later one, and every field is stored as Create stores it.
 TYPED_TEST_P(StoreContract, CreateManyStoresEachAndRefusesTakenSlugs) {
@@ -567,12 +589,12 @@ TYPED_TEST_P(StoreContract, ListFiltersByOwnerAndTagTogether) {
 }
 
 REGISTER_TYPED_TEST_SUITE_P(StoreContract, CreateAndFind, TagsAndUrlsRoundTripAnyText, DuplicateSlugIsTaken,
-                            DeletedSlugsAreGoneAndNeverReused, UpdateAppliesPatch, ListPagesNewestFirstWithFilters,
-                            RecordIsIdempotentOnEventId, RecordCountsPerLink, RecordCountsHumanClicksApart,
-                            ConsumeUseHoldsTheLimitUnderConcurrency, ConsumeUseFollowsTheStoredLimit,
-                            DataSurvivesReopen, PingSucceeds, OwnerAndManagementFieldsRoundTrip,
-                            ListFiltersByOwnerAndTagTogether, CreateManyStoresEachAndRefusesTakenSlugs,
-                            CreateManyStoresAThousandLinks, IdempotencyKeyIsClaimedOnceAndKeepsTheAnswer,
-                            IdempotencyKeyClaimUnderConcurrency);
+                            ImportManyCreatesOrReturnsTheHolder, DeletedSlugsAreGoneAndNeverReused, UpdateAppliesPatch,
+                            ListPagesNewestFirstWithFilters, RecordIsIdempotentOnEventId, RecordCountsPerLink,
+                            RecordCountsHumanClicksApart, ConsumeUseHoldsTheLimitUnderConcurrency,
+                            ConsumeUseFollowsTheStoredLimit, DataSurvivesReopen, PingSucceeds,
+                            OwnerAndManagementFieldsRoundTrip, ListFiltersByOwnerAndTagTogether,
+                            CreateManyStoresEachAndRefusesTakenSlugs, CreateManyStoresAThousandLinks,
+                            IdempotencyKeyIsClaimedOnceAndKeepsTheAnswer, IdempotencyKeyClaimUnderConcurrency);
 
 }  // namespace shortener::store::contract

@@ -72,6 +72,8 @@ struct HandlerContext {
 };
 
 void AddLinkRoutes(Router& router, HandlerContext& ctx);
+/// POST /api/v1/imports: links from a file of another shortener's export (docs/import.md).
+void AddImportRoutes(Router& router, HandlerContext& ctx);
 /// /api/v1/auth/session|login|logout|signup and /api/v1/keys (needs ctx.authenticator and ctx.passwords).
 void AddAuthRoutes(Router& router, HandlerContext& ctx);
 void AddHealthRoutes(Router& router, HandlerContext& ctx);

@@ -47,6 +47,7 @@ json::object LinkJson(const HandlerContext& ctx, const core::Link& link) {
     o["tags"] = std::move(tags);
     o["clicks"] = link.clicks;
     o["human_clicks"] = link.human_clicks;
+    o["imported_clicks"] = link.imported_clicks;
     o["disabled"] = link.disabled;
     o["expired_url"] = link.expired_url.empty() ? json::value(nullptr) : json::value(link.expired_url);
     o["forward_query"] = link.forward_query;
@@ -99,10 +100,6 @@ namespace {
 constexpr std::size_t kDefaultPageSize = 20;
 constexpr std::size_t kMaxPageSize = 100;
 constexpr std::size_t kMaxQueryLength = 200;
-constexpr std::int64_t kMaxClicksLimit = 1'000'000'000'000;
-// Link passwords are shared secrets typed by visitors, not account passwords: no strength rules, but a
-// bound so that hostile input cannot buy hashing time.
-constexpr std::size_t kMaxLinkPasswordLength = 128;
 
 // Checks Content-Type and parses the body as a JSON object.
 Parsed<json::object> ParseJsonBody(const Request& req) {
@@ -204,7 +201,7 @@ std::optional<Failure> ParseExpiresAt(const HandlerContext&, const json::value& 
     }
     auto t = v.is_string() ? core::ParseRfc3339(std::string_view(v.as_string())) : std::nullopt;
     if (!t) return Failure{Errc::kInvalidExpiry, "\"expires_at\" must be an RFC 3339 date-time."};
-    if (*t <= now) return Failure{Errc::kInvalidExpiry, "\"expires_at\" must be in the future."};
+    if (!core::CheckExpiresAt(*t, now)) return Failure{Errc::kInvalidExpiry, "\"expires_at\" must be in the future."};
     out.expires_at.emplace(*t);
     return std::nullopt;
 }
@@ -215,7 +212,7 @@ std::optional<Failure> ParseMaxClicks(const HandlerContext&, const json::value& 
         return std::nullopt;
     }
     std::int64_t n = v.is_int64() ? v.as_int64() : v.is_uint64() ? -1 : 0;
-    if (n < 1 || n > kMaxClicksLimit) return Failure{Errc::kInvalidMaxClicks, {}};
+    if (!core::CheckMaxClicks(n)) return Failure{Errc::kInvalidMaxClicks, {}};
     out.max_clicks.emplace(n);
     return std::nullopt;
 }
@@ -262,7 +259,7 @@ std::optional<Failure> ParsePassword(const HandlerContext&, const json::value& v
         out.password.emplace(std::nullopt);
         return std::nullopt;
     }
-    if (!v.is_string() || v.as_string().empty() || v.as_string().size() > kMaxLinkPasswordLength) {
+    if (!v.is_string() || !core::CheckLinkPassword(std::string_view(v.as_string()))) {
         return Failure{Errc::kInvalidPassword, {}};
     }
     out.password.emplace(std::string(v.as_string()));

@@ -194,6 +194,9 @@ json::object StatsJson(const core::Link& link, const store::StatsRequest& sr, co
     o["bots"] = sr.include_bots ? "include" : "exclude";
     json::object totals = TotalsJson(s.clicks, s.human_clicks, s.bot_clicks, s.unique_visitors);
     totals["qr_scans"] = QrScans(sr, s);
+    // What another shortener counted before the link was imported (docs/import.md): its all-time total, beside the
+    // range's clicks and never added to them, since those clicks have no time, country or referrer.
+    totals["imported_clicks"] = link.imported_clicks;
     o["totals"] = std::move(totals);
     o["timeseries"] = TimeseriesJson(sr, s);
     for (const auto& [dimension, values] : s.breakdowns) {

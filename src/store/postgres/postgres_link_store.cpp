@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "store/link_codec.hpp"
 #include "store/postgres/pg_named.hpp"
@@ -24,7 +25,7 @@ using pg_value::Str;
 #define LINK_COLUMNS                                                                                           \
     "id, slug, long_url, ts_to_ms(created_at), ts_to_ms(updated_at), ts_to_ms(expires_at), max_clicks, "       \
     "redirect_type, to_json(tags)::text, ts_to_ms(deleted_at), clicks, owner_id, stats_token_hash, disabled, " \
-    "expired_url, forward_query, password_hash, targeting::text, human_clicks"
+    "expired_url, forward_query, password_hash, targeting::text, human_clicks, imported_clicks"
 
 constexpr PgStatement kSelectBySlug{"link_by_slug", "SELECT " LINK_COLUMNS " FROM links WHERE slug = $1"};
 
@@ -90,6 +91,7 @@ core::Link ReadLink(const PgResult& r, int row) {
     // Written only by TargetingToJson; unreadable text (a hand-edited row) means no targeting.
     if (!r.IsNull(row, 17)) link.targeting = TargetingFromJson(r.Text(row, 17)).value_or(core::Targeting{});
     link.human_clicks = r.Int(row, 18);
+    link.imported_clicks = r.Int(row, 19);
     return link;
 }
 
@@ -112,6 +114,7 @@ constexpr PgNamedParam<core::Link> kInsertColumns[] = {
     {"forward_query", [](const core::Link& l) -> Value { return Bool(l.forward_query); }},
     {"password_hash", [](const core::Link& l) -> Value { return Sanitized(l.password_hash); }},
     {"targeting", [](const core::Link& l) -> Value { return OptText(TargetingToJson(l.targeting)); }, "{}::jsonb"},
+    {"imported_clicks", [](const core::Link& l) -> Value { return Str(l.imported_clicks); }},
 };
 
 const PgNamedStatement<core::Link>& InsertLink() {
@@ -239,7 +242,117 @@ const PgNamedStatement<SlugPatch>& UpdateLink() {
     return statement;
 }
 
+// Imports: a whole batch in one statement (one round trip, one commit) instead of an INSERT per row. The columns
+// arrive as binary arrays (PgBinaryArray), one per column, in the order of kImportArrays; a taken slug is skipped
+// (ON CONFLICT DO NOTHING) and its holder read back afterwards.
+constexpr PgStatement kImportMany{"link_import_many", R"SQL(
+INSERT INTO links (slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, tags, owner_id,
+    stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting, imported_clicks)
+SELECT t.slug, t.long_url, ms_to_ts(t.created_ms), ms_to_ts(t.created_ms), ms_to_ts(t.expires_ms), t.max_clicks,
+    t.redirect_type::smallint, ARRAY(SELECT jsonb_array_elements_text(t.tags::jsonb)), t.owner_id, t.stats_token_hash,
+    t.disabled, t.expired_url, t.forward_query, t.password_hash, t.targeting::jsonb, t.imported_clicks
+FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], $8::bigint[],
+    $9::text[], $10::boolean[], $11::text[], $12::boolean[], $13::text[], $14::text[], $15::bigint[])
+    WITH ORDINALITY AS t(slug, long_url, created_ms, expires_ms, max_clicks, redirect_type, tags, owner_id,
+        stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting, imported_clicks, i)
+ORDER BY t.i
+ON CONFLICT DO NOTHING
+RETURNING slug, id)SQL"};
+
+constexpr PgStatement kSelectBySlugs{"link_by_slugs",
+                                     "SELECT " LINK_COLUMNS " FROM links WHERE slug = ANY($1::text[])"};
+
+constexpr std::uint32_t kBoolOid = 16, kInt8Oid = 20, kTextOid = 25;
+
+void AppendText(PgBinaryArray& a, std::string_view s) { a.Bytes(Sanitized(s)); }
+
+template <class T>
+void AppendOpt(PgBinaryArray& a, const std::optional<T>& v, void (PgBinaryArray::*put)(T)) {
+    if (v) {
+        (a.*put)(*v);
+    } else {
+        a.Null();
+    }
+}
+
+// One array per column of kImportMany's unnest, each with how a row fills it.
+struct ImportArray {
+    std::uint32_t oid;
+    void (*append)(PgBinaryArray& a, const core::NewLink& l);
+};
+
+constexpr ImportArray kImportArrays[] = {
+    {kTextOid, [](PgBinaryArray& a, const core::NewLink& l) { AppendText(a, l.slug); }},
+    {kTextOid, [](PgBinaryArray& a, const core::NewLink& l) { AppendText(a, l.long_url); }},
+    {kInt8Oid, [](PgBinaryArray& a, const core::NewLink& l) { a.Int8(core::ToUnixMillis(l.created_at)); }},
+    {kInt8Oid,
+     [](PgBinaryArray& a, const core::NewLink& l) {
+         AppendOpt<std::int64_t>(a, l.expires_at ? std::optional(core::ToUnixMillis(*l.expires_at)) : std::nullopt,
+                                 &PgBinaryArray::Int8);
+     }},
+    {kInt8Oid, [](PgBinaryArray& a, const core::NewLink& l) { AppendOpt(a, l.max_clicks, &PgBinaryArray::Int8); }},
+    {kInt8Oid, [](PgBinaryArray& a, const core::NewLink& l) { a.Int8(static_cast<std::int64_t>(l.redirect_type)); }},
+    {kTextOid, [](PgBinaryArray& a, const core::NewLink& l) { AppendText(a, TagsToJson(l.tags)); }},
+    {kInt8Oid, [](PgBinaryArray& a, const core::NewLink& l) { AppendOpt(a, l.owner_id, &PgBinaryArray::Int8); }},
+    {kTextOid, [](PgBinaryArray& a, const core::NewLink& l) { AppendText(a, l.stats_token_hash); }},
+    {kBoolOid, [](PgBinaryArray& a, const core::NewLink& l) { a.Bool(l.disabled); }},
+    {kTextOid, [](PgBinaryArray& a, const core::NewLink& l) { AppendText(a, l.expired_url); }},
+    {kBoolOid, [](PgBinaryArray& a, const core::NewLink& l) { a.Bool(l.forward_query); }},
+    {kTextOid, [](PgBinaryArray& a, const core::NewLink& l) { AppendText(a, l.password_hash); }},
+    {kTextOid,
+     [](PgBinaryArray& a, const core::NewLink& l) {
+         const std::string json = TargetingToJson(l.targeting);
+         if (json.empty()) {
+             a.Null();
+         } else {
+             AppendText(a, json);
+         }
+     }},
+    {kInt8Oid, [](PgBinaryArray& a, const core::NewLink& l) { a.Int8(l.imported_clicks); }},
+};
+
 }  // namespace
+
+Task<std::vector<ImportedLink>> PostgresLinkStore::ImportMany(std::span<const core::NewLink> links) {
+    std::vector<ImportedLink> out(links.size());
+    if (links.empty()) co_return out;
+    std::vector<PgBinaryArray> arrays;
+    for (const auto& column : kImportArrays) arrays.emplace_back(column.oid);
+    for (const auto& link : links) {
+        for (std::size_t i = 0; i < arrays.size(); ++i) kImportArrays[i].append(arrays[i], link);
+    }
+    PgParams params;
+    for (auto& a : arrays) params.emplace_back(a.Finish());
+    PgResult inserted = co_await db_->primary().Execute(kImportMany, params, PgFormat::kBinary);
+    std::unordered_map<std::string, core::LinkId> ids;
+    for (int row = 0; row < inserted.Rows(); ++row) ids.emplace(inserted.Text(row, 0), inserted.Int(row, 1));
+    std::string taken = "{";
+    for (std::size_t i = 0; i < links.size(); ++i) {
+        auto it = ids.find(Sanitized(links[i].slug));
+        if (it != ids.end()) {
+            out[i] = {true, core::StoredLink(it->second, links[i])};
+            ids.erase(it);  // a later row of the batch with the same slug found it taken
+            continue;
+        }
+        if (taken.size() > 1) taken.push_back(',');
+        AppendArrayElement(taken, Sanitized(links[i].slug));
+    }
+    if (taken.size() == 1) co_return out;
+    taken.push_back('}');
+    PgParams slugs{std::move(taken)};
+    PgResult holders = co_await db_->primary().Execute(kSelectBySlugs, slugs);
+    std::unordered_map<std::string, core::Link> by_slug;
+    for (int row = 0; row < holders.Rows(); ++row) {
+        core::Link link = ReadLink(holders, row);
+        std::string slug = link.slug;
+        by_slug.emplace(std::move(slug), std::move(link));
+    }
+    for (std::size_t i = 0; i < links.size(); ++i) {
+        if (out[i].created) continue;
+        if (auto it = by_slug.find(links[i].slug); it != by_slug.end()) out[i].link = it->second;
+    }
+    co_return out;
+}
 
 Task<core::Result<core::Link>> PostgresLinkStore::Create(const core::NewLink& link) {
     const core::Link stored = core::StoredLink(0, link);

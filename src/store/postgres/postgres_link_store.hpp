@@ -16,6 +16,8 @@ class PostgresLinkStore final : public LinkStore {
     explicit PostgresLinkStore(std::shared_ptr<PgRouter> db) : db_(std::move(db)) {}
 
     Task<core::Result<core::Link>> Create(const core::NewLink& link) override;
+    /// One INSERT … SELECT FROM unnest(…) per batch (on the primary), then one read of the taken slugs' holders.
+    Task<std::vector<ImportedLink>> ImportMany(std::span<const core::NewLink> links) override;
     Task<std::vector<core::Result<core::Link>>> CreateMany(std::span<const core::NewLink> links) override;
     Task<std::optional<core::Link>> FindBySlug(std::string_view slug) override;
     Task<LinkPage> List(const ListQuery& query) override;

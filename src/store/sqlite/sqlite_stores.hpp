@@ -19,6 +19,7 @@ class SqliteLinkStore final : public LinkStore {
     explicit SqliteLinkStore(std::shared_ptr<SqliteDb> db) : db_(std::move(db)) {}
 
     Task<core::Result<core::Link>> Create(const core::NewLink& link) override;
+    Task<std::vector<ImportedLink>> ImportMany(std::span<const core::NewLink> links) override;
     Task<std::vector<core::Result<core::Link>>> CreateMany(std::span<const core::NewLink> links) override;
     Task<std::optional<core::Link>> FindBySlug(std::string_view slug) override;
     Task<LinkPage> List(const ListQuery& query) override;

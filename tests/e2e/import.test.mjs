@@ -1,0 +1,173 @@
+// Imports (issue #15): `shortener import` and POST /api/v1/imports over each sample export in tests/data/import,
+// idempotent re-runs, failures with their line, dry runs. Runs on SQLite, and on PostgreSQL in the distributed run
+// (the CLI then gets the server's DATABASE_URL).
+
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+
+import { api, runCli, startServer } from './support.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const DATA = path.resolve(here, '../data/import');
+
+// Each sample: its format, the domain its short links use (accepted with --domain / ?domain=), and a slug in it.
+const SAMPLES = [
+  { format: 'csv', file: 'csv.csv', rows: 4, slug: 'spring-sale', url: 'https://example.com/spring' },
+  { format: 'bitly', file: 'bitly.json', rows: 2, domain: 'bit.ly', slug: 'acme-launch', url: 'https://example.com/launch' },
+  { format: 'shlink', file: 'shlink.csv', rows: 2, domain: 's.example.net', slug: 'promo', url: 'https://example.com/promo', clicks: 128 },
+  { format: 'yourls', file: 'yourls.csv', rows: 2, slug: 'yrl1', url: 'https://example.com/yourls/one', clicks: 15 },
+  { format: 'kutt', file: 'kutt.json', rows: 2, slug: 'kutt-docs', url: 'https://example.com/docs/api', clicks: 42 },
+];
+
+describe('import', () => {
+  let server;
+  before(async () => {
+    server = await startServer();
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  // The CLI on the server's own database.
+  function cli(args, options = {}) {
+    const env = server.databaseUrl ? { DATABASE_URL: server.databaseUrl } : { SHORTENER_DATA_DIR: server.dataDir };
+    return runCli(['import', ...args], { env: { SHORTENER_PUBLIC_URL: server.publicUrl, ...env }, timeout: 30_000, ...options });
+  }
+
+  function post(query, body) {
+    return api(server.base, `/api/v1/imports?${query}`, { method: 'POST', body, headers: { 'content-type': 'text/csv' } });
+  }
+
+  for (const s of SAMPLES) {
+    test(`CLI imports the ${s.format} sample, and a re-run skips every row`, async () => {
+      const domain = s.domain ? ['--domain', s.domain] : [];
+      const first = cli(['--format', s.format, path.join(DATA, s.file), ...domain]);
+      assert.equal(first.status, 0, first.stderr + first.stdout);
+      assert.match(first.stdout, new RegExp(`${s.rows} rows: ${s.rows} imported, 0 skipped`));
+      const link = await api(server.base, `/api/v1/links/${s.slug}`);
+      assert.equal(link.status, 200);
+      assert.equal(link.body.long_url, s.url);
+      assert.equal(link.body.imported_clicks, s.clicks ?? 0);
+      assert.equal(link.body.clicks, 0, 'imported totals are never clicks');
+      // Rows without a slug get a new generated one on every run; every sample but csv.csv names each slug.
+      const again = cli(['--format', s.format, path.join(DATA, s.file), ...domain]);
+      assert.equal(again.status, 0, again.stderr + again.stdout);
+      const fresh = s.format === 'csv' ? 1 : 0;
+      assert.match(again.stdout, new RegExp(`${fresh} imported, ${s.rows - fresh} skipped`));
+    });
+  }
+
+  test('API imports each sample, re-import skips, the summary is JSON', async () => {
+    for (const s of SAMPLES) {
+      const body = fs.readFileSync(path.join(DATA, s.file));
+      // Other slugs than the CLI's: rename the sample's slug in the text so that both tests stand alone.
+      const text = body.toString('utf8').replaceAll(s.slug, `api-${s.slug}`);
+      const query = `format=${s.format}${s.domain ? `&domain=${s.domain}` : ''}`;
+      const r = await post(query, text);
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.body.failed, 0, r.text);
+      assert.equal(r.body.dry_run, false);
+      const again = await post(query, text);
+      assert.equal(again.status, 200);
+      assert.ok(again.body.skipped >= s.rows - 1, `${s.format}: ${again.text}`);
+      const link = await api(server.base, `/api/v1/links/api-${s.slug}`);
+      assert.equal(link.status, 200, `${s.format}: api-${s.slug}`);
+      assert.equal(link.body.imported_clicks, s.clicks ?? 0);
+    }
+  });
+
+  test('a bad URL, a blocked host, an unknown domain and a taken slug are reported with their lines', async () => {
+    const csv = [
+      'url,slug,domain',
+      'https://ok.example/,bad-rows-ok,',
+      'javascript:alert(1),bad-rows-js,',
+      'https://bit.ly/x,bad-rows-short,',
+      'https://ok.example/2,bad-rows-dom,elsewhere.example',
+      'https://other.example/,spring-sale-taken,',
+      'https://ok.example/3,<script>,',
+    ].join('\r\n');
+    await post('format=csv', 'url,slug\nhttps://first.example/,spring-sale-taken\n');
+    const r = await post('format=csv', csv);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.imported, 1);
+    assert.deepEqual(r.body.failures.map((f) => [f.line, f.code]), [
+      [3, 'unsupported_scheme'],
+      [4, 'url_shortener'],
+      [5, 'unknown_domain'],
+      [6, 'slug_taken'],
+      [7, 'invalid_slug'],
+    ]);
+    assert.ok(!r.text.includes('<script>'), 'row text is never echoed');
+
+    const file = path.join(server.dataDir, 'bad.csv');
+    fs.writeFileSync(file, csv.replaceAll('bad-rows', 'cli-rows'));
+    const c = cli(['--format', 'csv', file]);
+    assert.equal(c.status, 1, 'any failed row makes the exit status 1');
+    assert.match(c.stdout, /line 3: unsupported_scheme/);
+    assert.match(c.stdout, /line 6: slug_taken/);
+  });
+
+  test('dry run stores nothing', async () => {
+    const csv = 'url,slug\nhttps://dry.example/,dry-run-api\n';
+    const r = await post('format=csv&dry_run=true', csv);
+    assert.equal(r.status, 200);
+    assert.deepEqual([r.body.imported, r.body.dry_run], [1, true]);
+    assert.equal((await api(server.base, '/api/v1/links/dry-run-api')).status, 404);
+
+    const file = path.join(server.dataDir, 'dry.csv');
+    fs.writeFileSync(file, csv.replace('dry-run-api', 'dry-run-cli'));
+    const c = cli(['--format', 'csv', file, '--dry-run']);
+    assert.equal(c.status, 0, c.stderr);
+    assert.match(c.stdout, /dry run, nothing stored: 1 rows: 1 imported/);
+    assert.equal((await api(server.base, '/api/v1/links/dry-run-cli')).status, 404);
+  });
+
+  test('a file that is not the format, or a bad query, is one clear error', async () => {
+    const notJson = await post('format=kutt', '<html>');
+    assert.equal(notJson.status, 400);
+    assert.equal(notJson.body.error.code, 'invalid_request');
+    const noFormat = await post('format=excel', 'x');
+    assert.equal(noFormat.status, 400);
+    assert.equal(noFormat.body.error.code, 'invalid_query');
+    assert.ok(!noFormat.text.includes('excel'));
+    const usage = cli(['--format', 'excel', 'x.csv']);
+    assert.equal(usage.status, 2);
+  });
+
+  test('export → import round trip: the links export of one server imports into another as the same links', async () => {
+    const links = [
+      { url: 'https://example.com/round/1', slug: '-round-trip', tags: ['-minus', 'a,b'], max_clicks: 5 },
+      { url: 'https://example.com/round/2?q="x"&y=1', slug: 'round_trip2', expires_at: '2099-01-01T00:00:00Z' },
+    ];
+    for (const l of links) assert.equal((await api(server.base, '/api/v1/links', { method: 'POST', json: l })).status, 201);
+    const exported = await api(server.base, '/api/v1/links/export?format=csv');
+    assert.equal(exported.status, 200);
+    const other = await startServer();
+    try {
+      const r = await api(other.base, '/api/v1/imports?format=csv', { method: 'POST', body: exported.text,
+        headers: { 'content-type': 'text/csv' } });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.body.failed, 0, r.text);
+      for (const l of links) {
+        const [a, b] = await Promise.all([server, other].map((s) => api(s.base, `/api/v1/links/${l.slug}`)));
+        assert.equal(b.status, 200, l.slug);
+        for (const k of ['long_url', 'tags', 'max_clicks', 'expires_at', 'created_at']) assert.deepEqual(b.body[k], a.body[k], k);
+      }
+      const again = await api(other.base, '/api/v1/imports?format=csv', { method: 'POST', body: exported.text,
+        headers: { 'content-type': 'text/csv' } });
+      assert.equal(again.body.imported, 0, again.text);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  test('stats totals carry the imported total apart from clicks', async () => {
+    const r = await api(server.base, '/api/v1/links/yrl1/stats');
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.totals.imported_clicks, 15);
+    assert.equal(r.body.totals.clicks, 0);
+  });
+});
