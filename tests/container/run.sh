@@ -49,6 +49,20 @@ if ! podman info >/dev/null 2>&1; then
   exit 77
 fi
 
+# What a killed run (ctest's timeout kills with SIGKILL, no trap runs) may have left: its podman service and
+# health-check loop (pids recorded below, checked by command line before they are ended) and its temp dir.
+# end_stale PIDFILE PATTERN: ends the recorded process if its command line still matches.
+end_stale() {
+  if [ -f "$1" ]; then
+    local pid
+    pid="$(cat "$1")"
+    if ps -p "$pid" -o args= 2>/dev/null | grep -q "$2"; then kill "$pid" 2>/dev/null || true; fi
+    rm -f "$1"
+  fi
+}
+end_stale "$PODMAN_STATE/service.pid" 'podman system service'
+end_stale "$PODMAN_STATE/health.pid" 'tests/container/run.sh'
+rm -rf "$PODMAN_STATE"/tmp/run.*
 work="$(mktemp -d "$PODMAN_STATE/tmp/run.XXXXXX")"
 project="shortener-ct"
 compose_file="$work/compose.yml"
@@ -59,6 +73,7 @@ export DOCKER_HOST="unix://$work/podman.sock" COMPOSE_PROJECT_NAME="$project"
 # Everything this tier starts lives in its own storage (PODMAN_STATE): containers, pods, volumes and networks there
 # are all ours, from this run or from one that was killed.
 remove_everything() {
+  buildah rm --all >/dev/null 2>&1 || true # working containers of an interrupted build
   podman pod rm -af -t 0 >/dev/null 2>&1 || true
   podman rm -af -t 0 >/dev/null 2>&1 || true
   podman volume prune -f >/dev/null 2>&1 || true
@@ -68,6 +83,7 @@ cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   if [ -n "$health_pid" ]; then kill "$health_pid" 2>/dev/null || true; fi
+  rm -f "$PODMAN_STATE/health.pid" "$PODMAN_STATE/service.pid"
   if [ -S "$work/podman.sock" ] && [ -f "$compose_file" ]; then
     if [ "$rc" -ne 0 ]; then
       log "logs of the compose stack (failure):"
@@ -212,6 +228,7 @@ check_image frontend localhost/shortener-frontend:local 8080
 #    containers' health checks so that depends_on: service_healthy can turn true.
 podman system service --time=0 "$DOCKER_HOST" >"$work/podman-service.log" 2>&1 &
 service_pid=$!
+echo "$service_pid" >"$PODMAN_STATE/service.pid"
 for _ in $(seq 1 40); do [ -S "$work/podman.sock" ] && break; sleep 0.25; done
 [ -S "$work/podman.sock" ] || fail "podman system service did not open its socket"
 (
@@ -223,6 +240,7 @@ for _ in $(seq 1 40); do [ -S "$work/podman.sock" ] && break; sleep 0.25; done
   done
 ) &
 health_pid=$!
+echo "$health_pid" >"$PODMAN_STATE/health.pid"
 
 api_port="$(free_port)"
 ui_port="$(free_port)"
@@ -301,5 +319,5 @@ for image in shortener-api shortener-worker shortener-frontend; do
   size="$(podman image inspect -f '{{.Size}}' "localhost/$image:local")"
   printf '    %-20s %4d MB\n' "$image" $((size / 1000000))
 done
-log "build times: $(for k in api worker frontend postgres redis prometheus pushgateway; do printf '%s %ss, ' "$k" "${build_seconds[$k]}"; done)"
+log "build times: $(for k in api worker frontend postgres redis prometheus pushgateway; do printf '%s %ss, ' "$k" "${build_seconds[$k]:-?}"; done)"
 log "container tier passed in $(($(date +%s) - started)) s"
