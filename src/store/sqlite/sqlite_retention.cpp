@@ -64,12 +64,14 @@ Task<RetentionStep> SqliteRetention::DeleteRawClicks(core::TimePoint cutoff, std
 
 Task<std::size_t> SqliteRetention::EraseClicks(core::LinkId link, core::TimePoint before) {
     const std::int64_t before_ms = Ms(before);
-    co_return co_await db_->OffLoop([db = db_, link, before_ms] {
+    // Captures by reference only, as every OffLoop caller: GCC 12 destroys a temporary lambda with a non-trivial
+    // capture (a shared_ptr) twice around a co_await, which ASan reported as a use after free.
+    const std::size_t erased = co_await db_->OffLoop([&] {
         return GuardBackend([&] {
-            auto c = db->AcquireWriter();
+            auto c = db_->AcquireWriter();
             return WriteTransaction(*c, [&] {
                 c->Prepare(kEraseClicks).Bind(1, link).Bind(2, before_ms).Run();
-                const auto erased = static_cast<std::size_t>(c->Changes());
+                const auto deleted = static_cast<std::size_t>(c->Changes());
                 std::int64_t clicks = 0, human = 0, visitors = 0, human_visitors = 0;
                 {
                     auto sums = c->Prepare(kErasedDays);
@@ -86,10 +88,11 @@ Task<std::size_t> SqliteRetention::EraseClicks(core::LinkId link, core::TimePoin
                     .Bind(4, visitors)
                     .Bind(5, human_visitors)
                     .Run();
-                return erased;
+                return deleted;
             });
         });
     });
+    co_return erased;
 }
 
 }  // namespace shortener::store
