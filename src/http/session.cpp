@@ -62,16 +62,16 @@ Method ToMethod(bhttp::verb v) {
     }
 }
 
-// Parses into the connection's reusable RequestData, keeping each header (name lower-cased) instead of
-// building Beast's field container: no allocation per request once the strings have grown. Checks the framing
-// rules Beast leaves to us (http/framing.hpp) as the fields arrive and stops at the first violation, before any
-// body byte is read.
 // POST /api/v1/links/bulk (with or without a query), the one route with a body limit of its own.
 bool IsBulkCreate(beast::string_view target) noexcept {
     constexpr beast::string_view kPath = "/api/v1/links/bulk";
     return target.starts_with(kPath) && (target.size() == kPath.size() || target[kPath.size()] == '?');
 }
 
+// Parses into the connection's reusable RequestData, keeping each header (name lower-cased) instead of
+// building Beast's field container: no allocation per request once the strings have grown. Checks the framing
+// rules Beast leaves to us (http/framing.hpp) as the fields arrive and stops at the first violation, before any
+// body byte is read.
 class RequestParser final : public bhttp::basic_parser<true> {
   public:
     RequestParser(RequestData& data, std::size_t bulk_body_limit) : data_(data), bulk_body_limit_(bulk_body_limit) {
