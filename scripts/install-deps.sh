@@ -126,4 +126,6 @@ if [ "$profile" != run ]; then
     rm -rf "$tmp"
   fi
   npm_ci_if_changed tools/deploy-check
+  # Independent implementations the tests verify against (standardwebhooks): tests/npm.
+  npm_ci_if_changed tests/npm
 fi
