@@ -42,6 +42,7 @@ struct Config {
     std::size_t max_url_length = 0;
     std::size_t max_connections = 0;
     std::size_t max_body_bytes = 0;
+    std::size_t import_max_bytes = 0;  // POST /api/v1/imports' body (a whole export file)
     std::size_t max_header_bytes = 0;
     std::chrono::milliseconds request_timeout{0};
     std::chrono::milliseconds idle_timeout{0};

@@ -102,6 +102,7 @@ class Api {
         ctx_.passwords = &passwords_;
         ctx_.country_of = MakeCountryLookup(config);  // the geo database opens on the first country-targeted visit
         ctx_.is_bot = MakeBotCheck(config);           // the bot list loads on the first visit to a limited link
+        ctx_.import_max_body = config.import_max_bytes;
     }
 
     http::HandlerContext& ctx() { return ctx_; }

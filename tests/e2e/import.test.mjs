@@ -137,6 +137,23 @@ describe('import', () => {
     assert.equal(usage.status, 2);
   });
 
+  test('the API takes files over the ordinary 64 KiB body limit, up to SHORTENER_IMPORT_MAX_BYTES', async () => {
+    const rows = Array.from({ length: 1500 }, (_, i) => `https://example.com/large-import/${'p'.repeat(40)}/${i},big-${i}`);
+    const file = ['url,slug', ...rows].join('\n');
+    assert.ok(file.length > 64 * 1024);
+    const r = await post('format=csv', file);
+    assert.equal(r.status, 200, r.text.slice(0, 300));
+    assert.equal(r.body.imported, 1500);
+    const small = await startServer({ env: { SHORTENER_IMPORT_MAX_BYTES: '65536' } });
+    try {
+      const refused = await api(small.base, '/api/v1/imports?format=csv', { method: 'POST', body: file });
+      assert.equal(refused.status, 413);
+      assert.equal(refused.body.error.code, 'payload_too_large');
+    } finally {
+      await small.stop();
+    }
+  });
+
   test('export → import round trip: the links export of one server imports into another as the same links', async () => {
     const links = [
       { url: 'https://example.com/round/1', slug: '-round-trip', tags: ['-minus', 'a,b'], max_clicks: 5 },

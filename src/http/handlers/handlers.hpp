@@ -68,7 +68,8 @@ struct HandlerContext {
     /// True when a User-Agent is a bot, crawler or link-preview fetcher. Called only for links with a click
     /// limit: such visits are redirected without using up the limit. Null: every GET counts.
     std::function<bool(std::string_view user_agent)> is_bot{};
-    RateLimiter* rate_limiter = nullptr;  // token buckets (issue #7) for handlers that limit on their own
+    RateLimiter* rate_limiter = nullptr;             // token buckets (issue #7) for handlers that limit on their own
+    std::size_t import_max_body = 32 * 1024 * 1024;  // POST /api/v1/imports' body limit (SHORTENER_IMPORT_MAX_BYTES)
 };
 
 void AddLinkRoutes(Router& router, HandlerContext& ctx);

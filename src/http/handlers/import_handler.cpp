@@ -86,7 +86,8 @@ boost::asio::awaitable<Response> HandleImport(HandlerContext& ctx, const Request
 void AddImportRoutes(Router& router, HandlerContext& ctx) {
     router.Add(
         {Method::kPost}, "/api/v1/imports", "imports_create",
-        [&ctx](const Request& req, const Params&) { return HandleImport(ctx, req); }, RouteClass::kCreate);
+        [&ctx](const Request& req, const Params&) { return HandleImport(ctx, req); }, RouteClass::kCreate,
+        ctx.import_max_body);
 }
 
 }  // namespace shortener::http
