@@ -108,7 +108,10 @@ int ImportFile(const CommandArgs& a, imports::Format format) {
     options.dry_run = a.Switch("--dry-run");
     options.now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
     options.hash_password = HashPassword;
-    options.progress = Progress();
+    options.progress = [bar = Progress()](std::size_t done, std::size_t total) mutable -> boost::asio::awaitable<void> {
+        bar(done, total);
+        co_return;
+    };
     imports::Summary summary = Run(imports::Run(*stores.links, parsed.rows, options));
     Report(summary, parsed.rows.size());
     return summary.failed > 0 ? 1 : 0;

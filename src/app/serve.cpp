@@ -97,6 +97,7 @@ class Api {
         ctx_.stats = OverviewCacheOver(a.stats, registry);
         ctx_.live = a.live;
         ctx_.retention = a.retention;
+        ctx_.import_jobs = a.import_jobs;
         ctx_.auth = AuthSettingsFrom(config);
         ctx_.authenticator = &authenticator_;
         ctx_.passwords = &passwords_;

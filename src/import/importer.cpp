@@ -78,7 +78,7 @@ class Importer {
             if (batch.size() >= o_.batch_size || done == rows.size()) {
                 co_await Flush(batch);
                 batch.clear();
-                if (o_.progress) o_.progress(done, rows.size());
+                if (o_.progress) co_await o_.progress(done, rows.size());
             }
         }
         std::stable_sort(summary_.failures.begin(), summary_.failures.end(),

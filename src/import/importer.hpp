@@ -30,8 +30,8 @@ struct Options {
     core::TimePoint now{};                 // created_at of rows without one; expiry must be after it
     /// Hashes a link password (argon2id); null: rows with a password fail.
     std::function<boost::asio::awaitable<std::string>(std::string)> hash_password;
-    /// Called after each batch with the rows handled so far and the total.
-    std::function<void(std::size_t done, std::size_t total)> progress;
+    /// Awaited after each batch with the rows handled so far and the total (a progress bar, a job's progress row).
+    std::function<boost::asio::awaitable<void>(std::size_t done, std::size_t total)> progress;
 };
 
 struct Failure {

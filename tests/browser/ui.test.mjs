@@ -452,3 +452,21 @@ test('import page: a dry run of a Kutt file shows the summary and stores nothing
   assert.equal(link.imported_clicks, 42);
   await page.screenshot({ path: path.join(ARTIFACTS, 'import.png'), fullPage: true });
 });
+
+test('import page: a large file is imported in the background with a progress bar, then the summary (issue #15)', async () => {
+  const file = path.join(ARTIFACTS, 'large-import.csv');
+  const rows = Array.from({ length: 40000 }, (_, i) => `https://example.com/ui-job/${i},ui-job-${i}`);
+  fs.writeFileSync(file, ['url,slug', ...rows].join('\n'));
+  const page = await newPage();
+  await page.goto(`${server.base}/app/import/`);
+  await page.setInputFiles('[data-testid="import-file"]', file);
+  await page.uncheck('[data-testid="import-dry-run"]');
+  await page.click('button[type="submit"]');
+  const progress = page.locator('[data-testid="import-progress"]');
+  await progress.waitFor();
+  assert.match(await progress.innerText(), /of 40,000 rows handled/);
+  await axe(page, 'import in progress');
+  await page.locator('[data-testid="import-summary"] >> text=40,000 imported').waitFor({ timeout: 60_000 });
+  assert.equal(await progress.count(), 0);
+  assert.equal((await fetch(`${server.base}/api/v1/links/ui-job-39999`)).status, 200);
+});

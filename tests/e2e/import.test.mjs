@@ -154,6 +154,54 @@ describe('import', () => {
     }
   });
 
+  test('a large file is imported in the background: 202, progress at GET /api/v1/imports/{id}, then the summary', async () => {
+    const rows = Array.from({ length: 6000 }, (_, i) => `https://example.com/job/${i},job-${i}`);
+    rows[10] = 'not a url,job-bad';
+    const file = ['url,slug', ...rows].join('\n');
+    const started = await post('format=csv', file);
+    assert.equal(started.status, 202, started.text.slice(0, 300));
+    assert.match(started.body.id, /^[0-9a-f]{32}$/);
+    assert.equal(started.headers.get('location'), `/api/v1/imports/${started.body.id}`);
+    assert.equal(started.body.status, 'running');
+    assert.equal(started.body.total, 6000);
+    let job;
+    for (let i = 0; i < 300; i++) {
+      job = await api(server.base, `/api/v1/imports/${started.body.id}`);
+      assert.equal(job.status, 200);
+      assert.ok(job.body.processed >= 0 && job.body.processed <= 6000);
+      if (job.body.status !== 'running') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(job.body.status, 'done', JSON.stringify(job.body).slice(0, 300));
+    assert.equal(job.body.processed, 6000);
+    assert.equal(job.body.summary.imported, 5999);
+    assert.equal(job.body.summary.failed, 1);
+    assert.equal(job.body.summary.failures[0].line, 12);
+    const link = await api(server.base, '/api/v1/links/job-5999');
+    assert.equal(link.status, 200);
+    // Again in the background on request, whatever the size: every row is skipped now.
+    const again = await post('format=csv&background=true', file.split('\n').slice(0, 4).join('\n'));
+    assert.equal(again.status, 202);
+    for (let i = 0; i < 100; i++) {
+      job = await api(server.base, `/api/v1/imports/${again.body.id}`);
+      if (job.body.status !== 'running') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual([job.body.status, job.body.summary.skipped, job.body.summary.imported], ['done', 3, 0]);
+  });
+
+  test('import jobs: unknown or malformed ids are 404, a bad background flag is 400', async () => {
+    for (const id of ['0123456789abcdef0123456789abcdef', 'x', `${'a'.repeat(32)}%3Cscript%3E`]) {
+      const r = await api(server.base, `/api/v1/imports/${id}`);
+      assert.equal(r.status, 404);
+      assert.equal(r.body.error.code, 'not_found');
+      assert.ok(!r.text.includes('script'));
+    }
+    const bad = await post('format=csv&background=maybe', 'url\nhttps://example.com/');
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.code, 'invalid_query');
+  });
+
   test('export → import round trip: the links export of one server imports into another as the same links', async () => {
     const links = [
       { url: 'https://example.com/round/1', slug: '-round-trip', tags: ['-minus', 'a,b'], max_clicks: 5 },

@@ -17,6 +17,7 @@
 #include "live/broadcaster.hpp"
 #include "metrics/registry.hpp"
 #include "queue/click_queue.hpp"
+#include "store/import_jobs.hpp"
 #include "store/link_store.hpp"
 #include "store/retention.hpp"
 #include "store/stats_store.hpp"
@@ -54,10 +55,11 @@ struct HandlerContext {
     std::string public_url;  // base of short links, no trailing slash
     metrics::Registry& metrics;
     std::vector<ReadinessCheck> readiness;
-    core::TrustedProxies trusted_proxies{};      // peers whose X-Forwarded-For/Forwarded are believed
-    store::StatsStore* stats = nullptr;          // analytics reads; null: no stats/export/live routes
-    store::ClickRetention* retention = nullptr;  // erasing a link's clicks; null: no erase route
-    live::Broadcaster* live = nullptr;           // live updates; null: no live routes
+    core::TrustedProxies trusted_proxies{};        // peers whose X-Forwarded-For/Forwarded are believed
+    store::StatsStore* stats = nullptr;            // analytics reads; null: no stats/export/live routes
+    store::ClickRetention* retention = nullptr;    // erasing a link's clicks; null: no erase route
+    store::ImportJobStore* import_jobs = nullptr;  // background imports; null: every import answers when done
+    live::Broadcaster* live = nullptr;             // live updates; null: no live routes
     AuthSettings auth{};
     auth::Authenticator* authenticator = nullptr;  // required mode: resolves credentials (AddAuthRoutes needs it)
     auth::PasswordHasher* passwords = nullptr;     // account passwords (login, sign-up) and link passwords; null:
