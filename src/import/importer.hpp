@@ -51,6 +51,11 @@ struct Summary {
     bool dry_run = false;
 };
 
+/// The first slug tried for a row without one: derived from the owner and the URL (BLAKE2b, the generator's alphabet
+/// and length, never a reserved word), so that importing the same file again finds its links and skips them instead
+/// of creating them twice. A derived slug taken by another link gives way to random slugs.
+std::string DerivedSlug(const std::optional<std::int64_t>& owner, std::string_view url, std::size_t length);
+
 /// Imports `rows` into `links`. Backend errors propagate (core::BackendUnavailable); the batches stored before
 /// stay, and running the import again skips them.
 boost::asio::awaitable<Summary> Run(store::LinkStore& links, const std::vector<Row>& rows, const Options& options);

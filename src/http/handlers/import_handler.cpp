@@ -24,7 +24,7 @@ namespace json = boost::json;
 // Rows per store batch: one SQLite transaction each, small enough that redirects waiting on the writer wait briefly.
 constexpr std::size_t kBatchSize = 500;
 // Files of more rows than this are imported in the background: the answer is 202 with a job to follow (about a
-// second of work here; docs/benchmarks.md). `?background=true` asks for a job whatever the size.
+// second of work here; docs/benchmarks.md). `?background=true|false` decides instead, whatever the size.
 constexpr std::size_t kBackgroundRows = 5'000;
 // Finished jobs are forgotten after a week (when the next job starts).
 constexpr auto kForgetJobsAfter = std::chrono::days(7);
@@ -127,10 +127,11 @@ boost::asio::awaitable<Response> StartJob(HandlerContext& ctx, std::string forma
     co_return r;
 }
 
-// ?background=true|false|1|0 (default false); nullopt when it is something else.
-std::optional<bool> BoolParam(const Request& req, std::string_view name) {
+// ?NAME=true|false|1|0 ("" is true); `absent` when the parameter is missing, nullopt when it is something else.
+std::optional<bool> BoolParam(const Request& req, std::string_view name, bool absent = false) {
     auto v = req.QueryParam(name);
-    if (!v || *v == "false" || *v == "0") return false;
+    if (!v) return absent;
+    if (*v == "false" || *v == "0") return false;
     if (*v == "true" || *v == "1" || v->empty()) return true;
     return std::nullopt;
 }
@@ -146,6 +147,8 @@ boost::asio::awaitable<Response> HandleImport(HandlerContext& ctx, const Request
     }
     auto dry_run = BoolParam(req, "dry_run");
     if (!dry_run) co_return ErrorResponse(Errc::kInvalidQuery, "\"dry_run\" must be true or false.");
+    // Absent: by the file's size; given: as asked.
+    const bool by_size = !req.QueryParam("background").has_value();
     auto background = BoolParam(req, "background");
     if (!background) co_return ErrorResponse(Errc::kInvalidQuery, "\"background\" must be true or false.");
     imports::Options options;
@@ -169,7 +172,7 @@ boost::asio::awaitable<Response> HandleImport(HandlerContext& ctx, const Request
     }
     imports::Parsed parsed = imports::ParseFile(*format, req.body());
     if (!parsed.error.empty()) co_return ErrorResponse(Errc::kInvalidRequest, parsed.error);
-    if (ctx.import_jobs && (*background || parsed.rows.size() > kBackgroundRows)) {
+    if (ctx.import_jobs && (by_size ? parsed.rows.size() > kBackgroundRows : *background)) {
         co_return co_await StartJob(ctx, std::string(*req.QueryParam("format")), std::move(parsed.rows),
                                     std::move(options));
     }

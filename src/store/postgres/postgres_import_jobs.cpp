@@ -28,12 +28,9 @@ std::optional<std::string> OptionalText(const std::optional<std::int64_t>& v) {
 }  // namespace
 
 Task<void> PostgresImportJobs::Create(const ImportJob& job, core::TimePoint forget_before) {
-    PgParams params{job.id,
-                    OptionalText(job.owner_id),
-                    job.format,
-                    std::to_string(job.total),
-                    Ms(job.created_at),
-                    Ms(forget_before)};
+    PgParams params{
+        job.id,           OptionalText(job.owner_id), job.format, std::to_string(job.total), Ms(job.created_at),
+        Ms(forget_before)};
     co_await pool_->Execute(kCreate, params);
 }
 
