@@ -101,9 +101,9 @@ struct LinkPatch {
     std::optional<bool> disabled;
     std::optional<std::string> expired_url;  // "" clears
     std::optional<bool> forward_query;
-    std::optional<std::string> password_hash;  // "" clears
-    std::optional<Targeting> targeting;        // an empty Targeting clears
-    std::optional<std::vector<Rule>> rules;    // empty clears
+    std::optional<std::string> password_hash;        // "" clears
+    std::optional<Targeting> targeting;              // an empty Targeting clears
+    std::optional<std::vector<Rule>> rules;          // empty clears
     std::optional<std::vector<SplitVariant>> split;  // empty clears
     TimePoint updated_at{};
 };

@@ -150,8 +150,7 @@ std::string PreferredLanguage(std::string_view accept_language) {
     while (!accept_language.empty()) {
         const auto comma = accept_language.find(',');
         std::string_view element = accept_language.substr(0, comma);
-        accept_language =
-            comma == std::string_view::npos ? std::string_view{} : accept_language.substr(comma + 1);
+        accept_language = comma == std::string_view::npos ? std::string_view{} : accept_language.substr(comma + 1);
         const auto semi = element.find(';');
         const std::string_view range = Trim(element.substr(0, semi));
         const double q = semi == std::string_view::npos ? 1.0 : QValue(element.substr(semi + 1));
@@ -172,9 +171,12 @@ bool LanguageMatches(std::string_view tag, std::string_view preferred) noexcept 
 std::uint8_t DeviceBitFor(std::string_view user_agent, std::string_view ch_ua_platform,
                           std::string_view ch_ua_mobile) noexcept {
     switch (DetectDevice(user_agent, ch_ua_platform)) {
-        case DeviceClass::kIos: return kDeviceBitIos;
-        case DeviceClass::kAndroid: return kDeviceBitAndroid;
-        case DeviceClass::kOther: break;
+        case DeviceClass::kIos:
+            return kDeviceBitIos;
+        case DeviceClass::kAndroid:
+            return kDeviceBitAndroid;
+        case DeviceClass::kOther:
+            break;
     }
     if (ch_ua_mobile == "?1") return kDeviceBitOther;
     for (std::string_view mobile : {"Mobi", "Tablet", "Windows Phone", "SmartTV", "PlayStation", "Xbox", "Nintendo"}) {
@@ -219,10 +221,14 @@ std::size_t PickVariant(const std::vector<SplitVariant>& split, std::uint64_t vi
 
 std::string RouteLabel(RouteKind kind, int index) {
     switch (kind) {
-        case RouteKind::kRule: return "rule:" + std::to_string(index);
-        case RouteKind::kVariant: return "variant:" + std::to_string(index);
-        case RouteKind::kTargeting: return "targeting";
-        case RouteKind::kDefault: break;
+        case RouteKind::kRule:
+            return "rule:" + std::to_string(index);
+        case RouteKind::kVariant:
+            return "variant:" + std::to_string(index);
+        case RouteKind::kTargeting:
+            return "targeting";
+        case RouteKind::kDefault:
+            break;
     }
     return "url";
 }

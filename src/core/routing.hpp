@@ -20,7 +20,7 @@ struct Targeting;
 
 inline constexpr std::size_t kMaxRules = 25;
 inline constexpr std::size_t kMaxSplitVariants = 10;
-inline constexpr std::size_t kMaxRuleListValues = 50;  // countries, languages or query parameters in one condition
+inline constexpr std::size_t kMaxRuleListValues = 50;   // countries, languages or query parameters in one condition
 inline constexpr std::size_t kMaxRuleTokenLength = 64;  // a language tag, query parameter name or value
 inline constexpr std::int64_t kMaxSplitWeight = 1'000'000;
 
@@ -121,7 +121,8 @@ std::string RouteLabel(RouteKind kind, int index);
 class RuleContext {
   public:
     template <class CountryFn>
-    RuleContext(const VisitorFacts& facts, CountryFn& country) : facts_(facts), country_(&country), ask_(&Ask<CountryFn>) {}
+    RuleContext(const VisitorFacts& facts, CountryFn& country)
+        : facts_(facts), country_(&country), ask_(&Ask<CountryFn>) {}
 
     bool Matches(const RuleCondition& c);
 

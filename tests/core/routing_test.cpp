@@ -172,13 +172,13 @@ TEST(PickRoute, TargetingBecomesRulesAfterTheLinksOwn) {
 }
 
 TEST(Split, TenThousandVisitorsWithinThreePercentAndSticky) {
-    const std::vector<SplitVariant> split = {{"https://a.example/", 70}, {"https://b.example/", 20},
-                                             {"https://c.example/", 10}};
+    const std::vector<SplitVariant> split = {
+        {"https://a.example/", 70}, {"https://b.example/", 20}, {"https://c.example/", 10}};
     std::map<std::size_t, int> counts;
     constexpr int kVisitors = 10'000;
     for (int i = 0; i < kVisitors; ++i) {
-        const std::string address = "10." + std::to_string(i / 65536) + "." + std::to_string((i / 256) % 256) + "." +
-                                    std::to_string(i % 256);
+        const std::string address =
+            "10." + std::to_string(i / 65536) + "." + std::to_string((i / 256) % 256) + "." + std::to_string(i % 256);
         const std::uint64_t key = SplitVisitorKey(address, kDesktop, 42);
         const std::size_t variant = PickVariant(split, key);
         ++counts[variant];
