@@ -189,6 +189,7 @@ Task<std::vector<DimensionCount>> PostgresStatsStore::DestinationVisitors(core::
                     include_bots ? "true" : "false"};
     auto r = co_await db_->Read(kDestinationVisitors, params);
     std::vector<DimensionCount> out;
+    out.reserve(static_cast<std::size_t>(r.Rows()));
     for (int i = 0; i < r.Rows(); ++i) out.push_back({.value = Text(r, i, 0), .clicks = r.Int(i, 1)});
     co_return out;
 }
