@@ -11,6 +11,7 @@ export type Link = {
   targeting?: Targeting | null;
   stats_token?: string;  // only in the answer to an anonymous creation
 };
+export type Destination = { key: string; route: string; clicks: number; human_clicks: number; bot_clicks: number; unique_visitors: number };
 export type Bucket = { key: string; class?: string; clicks: number; human_clicks: number; bot_clicks: number };
 export type Totals = { clicks: number; human_clicks: number; bot_clicks: number; unique_visitors: number | null; qr_scans?: number };
 export type Stats = {
@@ -18,6 +19,7 @@ export type Stats = {
   timeseries: { t: string; clicks: number; unique_visitors: number | null }[];
   countries?: Bucket[]; regions?: Bucket[]; cities?: Bucket[]; referrers?: Bucket[]; sources?: Bucket[];
   browsers?: Bucket[]; os?: Bucket[]; devices?: Bucket[]; languages?: Bucket[];
+  destinations?: Destination[];
 };
 export type ApiKey = {
   id: number; name: string; prefix: string; scopes: string[]; created_at: string; last_used_at: string | null;

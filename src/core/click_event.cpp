@@ -96,6 +96,8 @@ ClickEvent ClickEvent::Make(EventId id, LinkId link_id, TimePoint at, const Fiel
     e.ch_ua_platform = Crop(f.ch_ua_platform, kMaxClientHintLength);
     e.head_request = f.head_request;
     e.do_not_track = f.do_not_track;
+    e.route = Crop(f.route, kMaxRouteLength);
+    e.destination = Crop(f.destination, kMaxDestinationLength);
     return e;
 }
 

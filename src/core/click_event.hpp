@@ -45,6 +45,8 @@ struct ClickEvent {
     static constexpr std::size_t kMaxQueryLength = 512;
     static constexpr std::size_t kMaxClientHintLength = 64;
     static constexpr std::size_t kMaxAddressLength = 45;  // longest textual IPv6 form
+    static constexpr std::size_t kMaxRouteLength = 16;
+    static constexpr std::size_t kMaxDestinationLength = 4096;  // the URL policy's default maximum
 
     EventId id;
     LinkId link_id = 0;
@@ -58,6 +60,10 @@ struct ClickEvent {
     std::string ch_ua_platform;  // Sec-CH-UA-Platform
     bool head_request = false;   // HEAD: link checkers and previews, never a person
     bool do_not_track = false;   // DNT: 1 or Sec-GPC: 1 (SHORTENER_DNT decides what it changes)
+    // Links with rules, targeting or a split (issue #17): what chose the destination (core::RouteLabel: "rule:N",
+    // "variant:N", "targeting", "url") and the URL served (before any forwarded query). Empty for plain links.
+    std::string route;
+    std::string destination;
 
     struct Fields {
         std::string_view client_address = {};
@@ -69,6 +75,8 @@ struct ClickEvent {
         std::string_view ch_ua_platform = {};
         bool head_request = false;
         bool do_not_track = false;
+        std::string_view route = {};
+        std::string_view destination = {};
     };
     static ClickEvent Make(EventId id, LinkId link_id, TimePoint at, const Fields& fields);
 };

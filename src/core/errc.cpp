@@ -99,6 +99,12 @@ ErrcInfo Info(Errc e) noexcept {
             return {"invalid_targeting",
                     "\"targeting\" must be {\"ios\": url|null, \"android\": url|null, \"countries\": "
                     "{\"DE\": url, ...}} with at most 50 ISO 3166-1 alpha-2 country codes."};
+        case Errc::kInvalidRules:
+            return {"invalid_rules",
+                    "\"rules\" must be an array of at most 25 {\"if\": {conditions}, \"url\": url} objects."};
+        case Errc::kInvalidSplit:
+            return {"invalid_split",
+                    "\"split\" must be an array of at most 10 {\"url\": url, \"weight\": positive integer} objects."};
         case Errc::kRateLimited:
             return {"rate_limited", "Too many requests; retry after the time in Retry-After."};
         case Errc::kUrlBlocked:

@@ -64,6 +64,8 @@ enum class Errc {
     kWrongPassword,     // ... with a wrong one
     kInvalidPassword,   // a link password that breaks the rules (length)
     kInvalidTargeting,  // malformed targeting object, bad country code, too many countries
+    kInvalidRules,      // redirect rules (issue #17): malformed, too many, a bad condition
+    kInvalidSplit,      // an A/B split (issue #17): malformed, too many variants, a bad weight
     // Abuse protection (issue #7, branch protect)
     kRateLimited,   // a token bucket of the caller is empty (429 + Retry-After)
     kUrlBlocked,    // the URL's host is on the operator's blocklist

@@ -33,6 +33,8 @@ RedirectTarget ToRedirectTarget(const Link& link) {
     t.expired_url = link.expired_url;
     t.password_hash = link.password_hash;
     t.targeting = link.targeting;
+    t.rules = EffectiveRules(link.rules, link.targeting);
+    t.split = link.split;
     return t;
 }
 
@@ -53,6 +55,8 @@ Link StoredLink(LinkId id, const NewLink& link) {
     stored.forward_query = link.forward_query;
     stored.password_hash = link.password_hash;
     stored.targeting = link.targeting;
+    stored.rules = link.rules;
+    stored.split = link.split;
     stored.imported_clicks = link.imported_clicks;
     return stored;
 }

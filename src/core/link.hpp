@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/errc.hpp"
+#include "core/routing.hpp"
 #include "core/time.hpp"
 
 namespace shortener::core {
@@ -63,6 +64,8 @@ struct Link {
     bool forward_query = false;            // append the short link's query string to the destination
     std::string password_hash;             // argon2id (auth::PasswordHasher); empty = no password; never shown
     Targeting targeting;
+    std::vector<Rule> rules;          // redirect rules (issue #17), in evaluation order
+    std::vector<SplitVariant> split;  // A/B variants; empty = none
 };
 
 /// What a new link needs; `slug` empty means "generate one".
@@ -81,6 +84,8 @@ struct NewLink {
     bool forward_query = false;
     std::string password_hash;
     Targeting targeting;
+    std::vector<Rule> rules;
+    std::vector<SplitVariant> split;
     std::int64_t imported_clicks = 0;  // set by imports only (see Link)
 };
 
@@ -96,8 +101,10 @@ struct LinkPatch {
     std::optional<bool> disabled;
     std::optional<std::string> expired_url;  // "" clears
     std::optional<bool> forward_query;
-    std::optional<std::string> password_hash;  // "" clears
-    std::optional<Targeting> targeting;        // an empty Targeting clears
+    std::optional<std::string> password_hash;        // "" clears
+    std::optional<Targeting> targeting;              // an empty Targeting clears
+    std::optional<std::vector<Rule>> rules;          // empty clears
+    std::optional<std::vector<SplitVariant>> split;  // empty clears
     TimePoint updated_at{};
 };
 
@@ -114,6 +121,11 @@ struct RedirectTarget {
     std::string expired_url;
     std::string password_hash;
     Targeting targeting;
+    std::vector<Rule> rules;  // EffectiveRules: the link's own, then its targeting's (empty: a plain link)
+    std::vector<SplitVariant> split;
+
+    /// True when the destination depends on the visitor (rules, targeting or a split).
+    bool Routed() const noexcept { return !rules.empty() || !split.empty(); }
 };
 
 RedirectTarget ToRedirectTarget(const Link& link);

@@ -63,6 +63,8 @@ unsigned StatusFor(Errc e) noexcept {
         case Errc::kTooManyBuckets:
         case Errc::kInvalidPassword:
         case Errc::kInvalidTargeting:
+        case Errc::kInvalidRules:
+        case Errc::kInvalidSplit:
         case Errc::kUrlBlocked:
         case Errc::kUrlShortener:
         case Errc::kInvalidQrOptions:

@@ -46,6 +46,7 @@ constexpr Source kSources[] = {
     {"referrer_host", "referrer", ' ', 0, false},
     {"referrer_class", "referrer", ' ', 1, false},
     {"language", "language", ' ', -1, false},
+    {"destination", kDestinationFacet, ' ', -1, false},
 };
 
 const Source* SourceOf(std::string_view dimension) {
@@ -88,6 +89,14 @@ std::array<std::pair<std::string_view, std::string>, 4> FacetValues(const core::
              {kFacets[1], Join3(d.browser, d.os, d.device)},
              {kFacets[2], d.referrer_host + " " + d.referrer_class},
              {kFacets[3], d.language}}};
+}
+
+std::string DestinationFacetValue(std::string_view route, std::string_view destination) {
+    std::string out;
+    out.reserve(route.size() + destination.size() + 1);
+    out.append(route).push_back(' ');
+    out.append(destination);
+    return out;
 }
 
 std::string_view FacetOf(std::string_view dimension) {

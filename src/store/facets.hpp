@@ -11,6 +11,7 @@
 ///   agent      browser \x1f os \x1f device                browser, os, device
 ///   referrer   host ' ' class  (" direct": no referrer)   referrer, referrer_host, referrer_class
 ///   language   language                                   language
+///   destination  route ' ' URL  (only links with rules, targeting or a split; issue #17)    destination
 ///
 /// Unknown parts are "". The stats stores fetch a link's facet rows for a day range, summed per value, and
 /// TopFromFacets derives every breakdown (kDimensions) from them.
@@ -35,6 +36,13 @@ inline constexpr std::array<std::string_view, 4> kFacets = {"geo", "agent", "ref
 
 /// The four (facet, value) rows one click adds.
 std::array<std::pair<std::string_view, std::string>, 4> FacetValues(const core::ClickDimensions& d);
+
+/// The facet of the destination a routed link served (issue #17): written beside the four above only for clicks
+/// that carry a route (core::ClickEvent::route), so plain links write no more rows.
+inline constexpr std::string_view kDestinationFacet = "destination";
+
+/// Its value: "route URL" (routes have no space: core::RouteLabel).
+std::string DestinationFacetValue(std::string_view route, std::string_view destination);
 
 /// One facet row summed over a day range.
 struct FacetCount {

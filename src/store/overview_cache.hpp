@@ -66,6 +66,10 @@ class OverviewCache final : public StatsStore {
                                                                                         std::size_t limit) override {
         return inner_.TopValuesAll(link, days, include_bots, limit);
     }
+    Task<std::vector<DimensionCount>> DestinationVisitors(core::LinkId link, MsRange range,
+                                                          bool include_bots) override {
+        return inner_.DestinationVisitors(link, range, include_bots);
+    }
     Task<LinkTotals> Totals(core::LinkId link) override { return inner_.Totals(link); }
     Task<std::vector<LinkTotals>> TotalsOf(std::span<const core::LinkId> links) override {
         return inner_.TotalsOf(links);

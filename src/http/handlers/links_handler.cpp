@@ -14,6 +14,7 @@
 #include "http/error_response.hpp"
 #include "http/handlers/handlers.hpp"
 #include "http/handlers/link_create.hpp"
+#include "store/link_codec.hpp"
 
 namespace shortener::http {
 namespace links {
@@ -63,6 +64,8 @@ json::object LinkJson(const HandlerContext& ctx, const core::Link& link) {
         t["countries"] = std::move(countries);
         o["targeting"] = std::move(t);
     }
+    o["rules"] = store::RulesValue(link.rules);
+    o["split"] = link.split.empty() ? json::value(nullptr) : store::SplitValue(link.split);
     return o;
 }
 
@@ -120,8 +123,10 @@ struct LinkFields {
     std::optional<bool> disabled;
     std::optional<std::string> expired_url;  // "" = clear
     std::optional<bool> forward_query;
-    std::optional<std::optional<std::string>> password;  // the plain text; inner nullopt = clear
-    std::optional<core::Targeting> targeting;            // empty = clear
+    std::optional<std::optional<std::string>> password;    // the plain text; inner nullopt = clear
+    std::optional<core::Targeting> targeting;              // empty = clear
+    std::optional<std::vector<core::Rule>> rules;          // empty = clear
+    std::optional<std::vector<core::SplitVariant>> split;  // empty = clear
 };
 
 // A URL in a field other than "url": the URL policy's error, with the field named in the message.
@@ -274,6 +279,36 @@ std::optional<Failure> ParseTargetingField(const HandlerContext& ctx, const json
     return std::nullopt;
 }
 
+// Each URL of rules or split variants through the URL policy, the failure naming its place ("rules[3].url").
+template <class T>
+std::optional<Failure> CheckListUrls(const HandlerContext& ctx, std::string_view name, std::vector<T>& items) {
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const std::string field = std::string(name) + "[" + std::to_string(i) + "].url";
+        if (auto f = CheckFieldUrl(ctx, field, json::value(items[i].url), items[i].url)) return f;
+    }
+    return std::nullopt;
+}
+
+std::optional<Failure> ParseRulesField(const HandlerContext& ctx, const json::value& v, core::TimePoint,
+                                       LinkFields& out) {
+    std::string error;
+    auto rules = store::RulesFromValue(v, error);
+    if (!rules) return Failure{Errc::kInvalidRules, std::move(error)};
+    if (auto f = CheckListUrls(ctx, "rules", *rules)) return f;
+    out.rules = std::move(*rules);
+    return std::nullopt;
+}
+
+std::optional<Failure> ParseSplitField(const HandlerContext& ctx, const json::value& v, core::TimePoint,
+                                       LinkFields& out) {
+    std::string error;
+    auto split = store::SplitFromValue(v, error);
+    if (!split) return Failure{Errc::kInvalidSplit, std::move(error)};
+    if (auto f = CheckListUrls(ctx, "split", *split)) return f;
+    out.split = std::move(*split);
+    return std::nullopt;
+}
+
 // Checked in this order: the first bad field is the one reported.
 constexpr std::pair<std::string_view, FieldParser> kLinkFieldParsers[] = {
     {"url", ParseUrlField},
@@ -288,6 +323,8 @@ constexpr std::pair<std::string_view, FieldParser> kLinkFieldParsers[] = {
     {"expired_url", ParseExpiredUrl},
     {"password", ParsePassword},
     {"targeting", ParseTargetingField},
+    {"rules", ParseRulesField},
+    {"split", ParseSplitField},
 };
 
 std::optional<Failure> ParseLinkFields(const HandlerContext& ctx, const json::object& o, core::TimePoint now,
@@ -336,6 +373,8 @@ boost::asio::awaitable<Parsed<PreparedLink>> PrepareLink(HandlerContext& ctx, co
         if (fields.expired_url) link.expired_url = std::move(*fields.expired_url);
         if (fields.forward_query) link.forward_query = *fields.forward_query;
         if (fields.targeting) link.targeting = std::move(*fields.targeting);
+        if (fields.rules) link.rules = std::move(*fields.rules);
+        if (fields.split) link.split = std::move(*fields.split);
         if (fields.password && *fields.password) {
             auto hashed = co_await HashLinkPassword(ctx, *fields.password);
             if (auto* f = std::get_if<Failure>(&hashed)) co_return *f;
@@ -495,8 +534,9 @@ boost::asio::awaitable<Response> HandleGet(HandlerContext& ctx, const Request& r
     co_return Response::Json(200, json::serialize(LinkJson(ctx, std::get<core::Link>(found))));
 }
 
-constexpr std::string_view kPatchFields[] = {"url",      "expires_at",  "max_clicks",    "redirect_type", "tags",
-                                             "disabled", "expired_url", "forward_query", "password",      "targeting"};
+constexpr std::string_view kPatchFields[] = {"url",      "expires_at", "max_clicks",  "redirect_type",
+                                             "tags",     "disabled",   "expired_url", "forward_query",
+                                             "password", "targeting",  "rules",       "split"};
 
 boost::asio::awaitable<Response> HandlePatch(HandlerContext& ctx, const Request& req, std::string_view slug) {
     auto authz = co_await Authorize(ctx, req, auth::kLinksWrite);
@@ -530,6 +570,8 @@ boost::asio::awaitable<Response> HandlePatch(HandlerContext& ctx, const Request&
     patch.expired_url = std::move(fields.expired_url);
     patch.forward_query = fields.forward_query;
     patch.targeting = std::move(fields.targeting);
+    patch.rules = std::move(fields.rules);
+    patch.split = std::move(fields.split);
     if (fields.password) {
         auto hashed = co_await HashLinkPassword(ctx, *fields.password);
         if (auto* f = std::get_if<Failure>(&hashed)) co_return Fail(*f);

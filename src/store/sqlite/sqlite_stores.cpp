@@ -17,7 +17,7 @@ using core::Errc;
     "id, slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, tags, deleted_at, " \
     "clicks, owner_id, stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting, "  \
     "human_clicks, "                                                                                        \
-    "imported_clicks"
+    "imported_clicks, rules, split"
 
 constexpr const char* kSelectBySlug = "SELECT " LINK_COLUMNS " FROM links WHERE slug = ?";
 
@@ -111,6 +111,10 @@ struct BatchRollups {
         day_counts.Add(d.is_bot);
         if (!d.visitor_id.empty()) AddVisitor(c, e.link_id, day_start, ts, d, day_counts);
         for (auto& [facet, value] : FacetValues(d)) dims[{e.link_id, facet, day_start, std::move(value)}].Add(d.is_bot);
+        if (!e.route.empty()) {  // a routed link's click (issue #17)
+            dims[{e.link_id, kDestinationFacet, day_start, DestinationFacetValue(e.route, e.destination)}].Add(
+                d.is_bot);
+        }
     }
 
     // The visitor-day of a click: a new one counts once in its day; its first and last quarter hours move.
@@ -215,6 +219,9 @@ core::Link ReadLink(const Statement& s) {
     link.targeting = TargetingFromJson(s.Text(17)).value_or(core::Targeting{});
     link.human_clicks = s.Int(18);
     link.imported_clicks = s.Int(19);
+    // Written only by the link codec, like targeting.
+    link.rules = RulesFromJson(s.Text(20));
+    link.split = SplitFromJson(s.Text(21));
     return link;
 }
 
@@ -280,6 +287,8 @@ constexpr Column<Link> kLinkColumns[] = {
     {"password_hash", [](Statement& s, int i, const Link& l) { s.Bind(i, l.password_hash); }},
     {"targeting", [](Statement& s, int i, const Link& l) { s.Bind(i, OptionalText(TargetingToJson(l.targeting))); }},
     {"imported_clicks", [](Statement& s, int i, const Link& l) { s.Bind(i, l.imported_clicks); }, false},
+    {"rules", [](Statement& s, int i, const Link& l) { s.Bind(i, OptionalText(RulesToJson(l.rules))); }},
+    {"split", [](Statement& s, int i, const Link& l) { s.Bind(i, OptionalText(SplitToJson(l.split))); }},
 };
 
 const std::string& InsertLinkSql() {
@@ -340,6 +349,11 @@ constexpr Column<Click> kClickColumns[] = {
     {"utm_source", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.utm_source)); }},
     {"utm_medium", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.utm_medium)); }},
     {"utm_campaign", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.utm_campaign)); }},
+    {"route", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.event.route)); }},
+    {"destination",
+     [](Statement& s, int i, const Click& c) {
+         s.Bind(i, c.event.route.empty() ? std::nullopt : Known(c.event.destination));
+     }},
 };
 
 // Idempotency keys (migration 0012). A claim inserts, or takes over an expired or abandoned row, in one statement;
@@ -521,6 +535,8 @@ Task<core::Result<core::Link>> SqliteLinkStore::Update(std::string_view slug, co
                 if (patch.forward_query) link->forward_query = *patch.forward_query;
                 if (patch.password_hash) link->password_hash = *patch.password_hash;
                 if (patch.targeting) link->targeting = *patch.targeting;
+                if (patch.rules) link->rules = *patch.rules;
+                if (patch.split) link->split = *patch.split;
                 link->updated_at = patch.updated_at;
                 auto s = c->Prepare(UpdateLinkSql().c_str());
                 BindUpdate(s, *link);
