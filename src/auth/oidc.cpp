@@ -1,16 +1,16 @@
 #include "auth/oidc.hpp"
 
-#include "auth/credentials.hpp"
-
 #include <cjose/cjose.h>
 #include <sodium.h>
 
+#include <array>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <boost/url/parse.hpp>
-#include <array>
 #include <stdexcept>
+
+#include "auth/credentials.hpp"
 
 namespace shortener::auth {
 namespace {
@@ -229,8 +229,8 @@ namespace {
 std::array<unsigned char, crypto_secretbox_KEYBYTES> StateKey(std::string_view secret) {
     static constexpr std::string_view kContext = "shortener oidc login state v1";
     std::array<unsigned char, crypto_secretbox_KEYBYTES> key{};
-    crypto_generichash(key.data(), key.size(), reinterpret_cast<const unsigned char*>(kContext.data()),
-                       kContext.size(), reinterpret_cast<const unsigned char*>(secret.data()), secret.size());
+    crypto_generichash(key.data(), key.size(), reinterpret_cast<const unsigned char*>(kContext.data()), kContext.size(),
+                       reinterpret_cast<const unsigned char*>(secret.data()), secret.size());
     return key;
 }
 
@@ -238,11 +238,8 @@ std::array<unsigned char, crypto_secretbox_KEYBYTES> StateKey(std::string_view s
 
 std::string SealLoginState(std::string_view secret, const LoginState& s) {
     InitSodium();
-    const std::string plain = json::serialize(json::object{{"s", s.state},
-                                                           {"n", s.nonce},
-                                                           {"v", s.verifier},
-                                                           {"r", s.next},
-                                                           {"e", core::ToUnixMillis(s.expires_at)}});
+    const std::string plain = json::serialize(json::object{
+        {"s", s.state}, {"n", s.nonce}, {"v", s.verifier}, {"r", s.next}, {"e", core::ToUnixMillis(s.expires_at)}});
     const auto key = StateKey(secret);
     std::string box(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plain.size(), '\0');
     auto* out = reinterpret_cast<unsigned char*>(box.data());
@@ -278,10 +275,14 @@ std::optional<LoginState> OpenLoginState(std::string_view secret, std::string_vi
 bool IsAcceptableIssuer(std::string_view issuer) {
     auto url = boost::urls::parse_absolute_uri(issuer);
     if (!url || url->has_query() || url->has_fragment() || url->has_userinfo() || url->host().empty()) return false;
+    // Boost.URL 1.81 reads "http://127.0.0.1.evil.example" as host 127.0.0.1 and path ".evil.example": a path after
+    // an authority must be empty or start with "/".
+    if (!url->encoded_path().empty() && !url->encoded_path().starts_with("/")) return false;
     if (url->scheme() == "https") return true;
     if (url->scheme() != "http") return false;
-    const std::string host = url->host();
-    return host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
+    if (url->host_type() == boost::urls::host_type::ipv4) return url->host_ipv4_address().to_bytes()[0] == 127;
+    if (url->host_type() == boost::urls::host_type::ipv6) return url->host_ipv6_address().is_loopback();
+    return url->host() == "localhost";
 }
 
 }  // namespace shortener::auth

@@ -58,16 +58,16 @@ struct IdClaims {
 };
 
 enum class IdTokenError {
-    kMalformed,     // not a compact JWS with a JSON payload
-    kAlgorithm,     // alg other than RS256 or ES256 (none, HS256, ...)
-    kUnknownKey,    // no key in the JWKS has the token's kid (or kid missing and more than one key)
-    kSignature,     // the signature does not verify
-    kIssuer,        // iss is not the configured issuer
-    kAudience,      // aud does not contain the client id, or azp is another client
-    kExpired,       // exp (with leeway) is past
-    kIssuedLater,   // iat is in the future beyond the leeway, or missing
-    kNonce,         // nonce is not the one of this login
-    kSubject,       // sub missing or empty
+    kMalformed,    // not a compact JWS with a JSON payload
+    kAlgorithm,    // alg other than RS256 or ES256 (none, HS256, ...)
+    kUnknownKey,   // no key in the JWKS has the token's kid (or kid missing and more than one key)
+    kSignature,    // the signature does not verify
+    kIssuer,       // iss is not the configured issuer
+    kAudience,     // aud does not contain the client id, or azp is another client
+    kExpired,      // exp (with leeway) is past
+    kIssuedLater,  // iat is in the future beyond the leeway, or missing
+    kNonce,        // nonce is not the one of this login
+    kSubject,      // sub missing or empty
 };
 
 /// A sentence naming the problem (for logs and the error answer; never the token's content).

@@ -104,8 +104,8 @@ std::variant<json::object, ProviderError> JsonAnswer(const HttpAnswer& a, std::s
         std::string code = !ec && v.is_object() ? Member(v.as_object(), "error") : std::string();
         // Only the provider's short error code is repeated (e.g. invalid_grant), never its free text.
         if (code.size() > 64 || code.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos) code = "";
-        return ProviderError{ProviderError::Kind::kRejected,
-                             "The identity provider refused the request" + (code.empty() ? "" : " (" + code + ")") + "."};
+        return ProviderError{ProviderError::Kind::kRejected, "The identity provider refused the request" +
+                                                                 (code.empty() ? "" : " (" + code + ")") + "."};
     }
     if (a.status != 200 || ec || !v.is_object()) {
         return Unavailable("The identity provider's " + std::string(what) + " gave an unusable answer.");
@@ -166,8 +166,9 @@ boost::asio::awaitable<std::variant<ProviderMetadata, ProviderError>> OidcClient
                        SupportsPostOnly(o)};
     for (const std::string* endpoint : {&m.authorization_endpoint, &m.token_endpoint, &m.jwks_uri}) {
         if (!IsAcceptableIssuer(*endpoint)) {
-            co_return Unavailable("The identity provider's discovery document lacks an endpoint or names an "
-                                  "insecure one.");
+            co_return Unavailable(
+                "The identity provider's discovery document lacks an endpoint or names an "
+                "insecure one.");
         }
     }
     std::lock_guard lock(impl_->mutex);
@@ -176,8 +177,8 @@ boost::asio::awaitable<std::variant<ProviderMetadata, ProviderError>> OidcClient
 }
 
 boost::asio::awaitable<std::variant<std::string, ProviderError>> OidcClient::ExchangeCode(std::string code,
-                                                                                         std::string verifier,
-                                                                                         std::string redirect_uri) {
+                                                                                          std::string verifier,
+                                                                                          std::string redirect_uri) {
     auto meta = co_await Metadata();
     if (auto* e = std::get_if<ProviderError>(&meta)) co_return *e;
     const ProviderMetadata& m = std::get<ProviderMetadata>(meta);
@@ -204,7 +205,7 @@ boost::asio::awaitable<std::variant<std::string, ProviderError>> OidcClient::Exc
 }
 
 boost::asio::awaitable<std::variant<IdClaims, IdTokenError, ProviderError>> OidcClient::Verify(std::string id_token,
-                                                                                             std::string nonce) {
+                                                                                               std::string nonce) {
     auto kid = IdTokenVerifier::KeyId(id_token);
     if (!kid) co_return IdTokenError::kMalformed;
     std::shared_ptr<const Jwks> keys;

@@ -50,7 +50,7 @@ class OidcClient {
                                                                                   std::string redirect_uri);
     /// Verifies an ID token with the provider's keys (refetching them once for an unknown kid).
     boost::asio::awaitable<std::variant<IdClaims, IdTokenError, ProviderError>> Verify(std::string id_token,
-                                                                                      std::string nonce);
+                                                                                       std::string nonce);
 
   private:
     struct Impl;

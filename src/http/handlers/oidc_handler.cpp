@@ -141,8 +141,7 @@ boost::asio::awaitable<std::variant<store::User, Errc>> AccountFor(HandlerContex
 
 // The claims of the ID token the code buys; or the failure's answer.
 boost::asio::awaitable<std::variant<auth::IdClaims, Response>> Redeem(HandlerContext& ctx, const Request& req,
-                                                                       std::string code,
-                                                                       const auth::LoginState& state) {
+                                                                      std::string code, const auth::LoginState& state) {
     std::string redirect_uri = ctx.public_url + std::string(kCallbackPath);
     std::string verifier = state.verifier;
     auto token = co_await ctx.oidc->ExchangeCode(std::move(code), std::move(verifier), std::move(redirect_uri));
