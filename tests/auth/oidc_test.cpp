@@ -12,13 +12,15 @@ namespace {
 core::TimePoint T(std::int64_t ms) { return core::FromUnixMillis(1'700'000'000'000 + ms); }
 
 TEST(Oidc, PkceChallengeIsRfc7636AppendixB) {
-    EXPECT_EQ(PkceChallenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    EXPECT_EQ(PkceChallenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+              "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
 }
 
 TEST(Oidc, RandomTokensAreUrlSafeAndDistinct) {
     const std::string a = RandomUrlToken();
     EXPECT_EQ(a.size(), 43U);
-    EXPECT_EQ(a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), std::string::npos);
+    EXPECT_EQ(a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+              std::string::npos);
     EXPECT_NE(a, RandomUrlToken());
 }
 
