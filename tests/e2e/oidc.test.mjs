@@ -352,6 +352,42 @@ describe(`password login off (${DISTRIBUTED ? 'distributed' : 'embedded'})`, () 
   });
 });
 
+describe(`provider trouble (${DISTRIBUTED ? 'distributed' : 'embedded'})`, () => {
+  test('a provider that cannot be reached, or whose discovery names another issuer, is 502 sso_unavailable', async () => {
+    const idp = await startProvider();
+    const closed = await startProvider();
+    const closedIssuer = closed.issuer;
+    await closed.stop();
+    try {
+      // The provider's discovery document says http://127.0.0.1:<port>, the setting has a trailing slash.
+      for (const issuer of [closedIssuer, `${idp.issuer}/`]) {
+        const server = await startServer({ env: { SHORTENER_AUTH: 'required', SHORTENER_OIDC_ISSUER: issuer,
+          SHORTENER_OIDC_CLIENT_ID: 'shortener', SHORTENER_OIDC_CLIENT_SECRET: SECRET } });
+        try {
+          const res = await fetch(`${server.base}/api/v1/auth/oidc/login`, { redirect: 'manual' });
+          assert.equal(res.status, 502, issuer);
+          assert.equal(await errorCode(res), 'sso_unavailable');
+        } finally {
+          await server.stop();
+        }
+      }
+    } finally {
+      await idp.stop();
+    }
+  });
+
+  test('without single sign-on the routes do not exist and the session says sso null', async () => {
+    const server = await startServer({ env: { SHORTENER_AUTH: 'required' } });
+    try {
+      assert.equal((await fetch(`${server.base}/api/v1/auth/oidc/login`, { redirect: 'manual' })).status, 404);
+      assert.equal((await fetch(`${server.base}/api/v1/auth/oidc/callback?state=x&code=y`)).status, 404);
+      assert.equal((await (await fetch(`${server.base}/api/v1/auth/session`)).json()).sso, null);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('settings', () => {
   test('single sign-on settings are checked at startup', async () => {
     const cases = [
