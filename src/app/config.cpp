@@ -308,6 +308,10 @@ const std::vector<Setting>& Settings() {
         {"SHORTENER_OIDC_ALLOWED_DOMAINS", "--oidc-allowed-domains", nullptr, "(none: no account creation)",
          "comma-separated email domains whose people get an account at their first sign-in (verified email only)",
          ApplyOidcDomains},
+        {"SHORTENER_OIDC_ADMIN_GROUP", "--oidc-admin-group", nullptr, "(unset: admin flags not managed)",
+         "a value of the ID token's groups claim: its members are made instance admins at each sign-in, everyone "
+         "else signing in with the provider loses the flag",
+         Text(&C::oidc_admin_group)},
         {"SHORTENER_OIDC_NAME", "--oidc-name", "SSO", nullptr, "the provider's name on the login page button",
          Text(&C::oidc_name)},
         {"SHORTENER_SLUG_LENGTH", "--slug-length", "6", nullptr, "length of generated slugs (4-32)",

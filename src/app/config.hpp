@@ -45,6 +45,7 @@ struct Config {
     std::string oidc_client_secret;
     std::string oidc_scopes;
     std::string oidc_name;                          // "Sign in with <name>"
+    std::string oidc_admin_group;                   // `groups` claim value that makes instance admins; empty: off
     std::vector<std::string> oidc_allowed_domains;  // email domains that get an account at first sign-in
     std::size_t slug_length = 0;
     std::size_t max_url_length = 0;

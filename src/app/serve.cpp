@@ -293,6 +293,7 @@ auth::OidcSettings OidcSettingsFrom(const Config& config) {
     s.scopes = config.oidc_scopes;
     s.allowed_domains = config.oidc_allowed_domains;
     s.name = config.oidc_name;
+    s.admin_group = config.oidc_admin_group;
     return s;
 }
 

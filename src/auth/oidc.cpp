@@ -107,6 +107,11 @@ std::variant<IdClaims, IdTokenError> CheckClaims(const json::object& claims, con
     auto verified = claims.find("email_verified");
     // Some providers send "true" as a string; only a real true counts.
     out.email_verified = verified != claims.end() && verified->value().is_bool() && verified->value().as_bool();
+    if (auto groups = claims.find("groups"); groups != claims.end() && groups->value().is_array()) {
+        for (const auto& g : groups->value().as_array()) {
+            if (g.is_string()) out.groups.emplace_back(g.as_string());
+        }
+    }
     return out;
 }
 

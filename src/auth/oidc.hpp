@@ -25,6 +25,7 @@ struct OidcSettings {
     std::string scopes = "openid email profile";
     std::vector<std::string> allowed_domains;  // email domains that may get an account at first sign-in
     std::string name = "SSO";                  // what the login button says: "Sign in with <name>"
+    std::string admin_group;                   // members (`groups` claim) are instance admins; empty: not managed
     bool enabled() const { return !issuer.empty(); }
 };
 
@@ -55,6 +56,7 @@ struct IdClaims {
     std::string subject;
     std::string email;  // as the provider sent it ("" when absent)
     bool email_verified = false;
+    std::vector<std::string> groups;  // the `groups` claim's strings (absent: none)
 };
 
 enum class IdTokenError {

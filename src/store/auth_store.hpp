@@ -120,6 +120,9 @@ class AuthStore {
     virtual Task<core::Result<User>> CreateUserWithIdentity(const NewUser& user, std::string_view issuer,
                                                             std::string_view subject) = 0;
 
+    /// Sets the instance admin flag (single sign-on's SHORTENER_OIDC_ADMIN_GROUP); false if no such user.
+    virtual Task<bool> SetUserAdmin(std::int64_t user_id, bool is_admin) = 0;
+
     virtual Task<void> CreateSession(const NewSession& session) = 0;
     /// The session with this token hash if it has not expired at `now`.
     virtual Task<std::optional<SessionWithUser>> FindSession(std::string_view token_hash, core::TimePoint now) = 0;

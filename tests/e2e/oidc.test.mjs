@@ -352,6 +352,32 @@ describe(`password login off (${DISTRIBUTED ? 'distributed' : 'embedded'})`, () 
   });
 });
 
+describe(`admin group (${DISTRIBUTED ? 'distributed' : 'embedded'})`, () => {
+  let idp;
+  let server;
+
+  before(async () => {
+    idp = await startProvider();
+    server = await shortenerFor(idp, { SHORTENER_OIDC_ALLOWED_DOMAINS: 'example.com',
+      SHORTENER_OIDC_ADMIN_GROUP: 'shortener-admins' });
+  });
+  after(async () => {
+    await server?.stop();
+    await idp?.stop();
+  });
+
+  test('the groups claim grants and takes back the instance admin flag at each sign-in', async () => {
+    idp.accounts.set('alice-sub', { email: 'alice@example.com', email_verified: true, groups: ['staff', 'shortener-admins'] });
+    let browser = new Browser();
+    assert.equal((await signIn(browser, server.base)).status, 303);
+    assert.equal((await session(browser, server.base)).user.is_admin, true);
+    idp.accounts.set('alice-sub', { email: 'alice@example.com', email_verified: true, groups: ['staff'] });
+    browser = new Browser();
+    assert.equal((await signIn(browser, server.base)).status, 303);
+    assert.equal((await session(browser, server.base)).user.is_admin, false);
+  });
+});
+
 describe(`provider trouble (${DISTRIBUTED ? 'distributed' : 'embedded'})`, () => {
   test('a provider that cannot be reached, or whose discovery names another issuer, is 502 sso_unavailable', async () => {
     const idp = await startProvider();

@@ -50,7 +50,7 @@ function build(idp) {
     jwks: { keys: idp.keys },
     cookies: { keys: ['test-cookie-key'] },
     pkce: { required: () => true, methods: ['S256'] },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'groups'] },
     features: { devInteractions: { enabled: false } },
     interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
     findAccount: (ctx, sub) => {

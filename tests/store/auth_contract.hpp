@@ -234,10 +234,19 @@ TYPED_TEST_P(AuthStoreContract, CreateUserWithIdentityIsAllOrNothing) {
     EXPECT_FALSE(RunAwaitable(this->auth().FindUserByIdentity(iss, "erin-sub")));
 }
 
+TYPED_TEST_P(AuthStoreContract, SetUserAdmin) {
+    User frank = this->NewUserOrDie("frank@example.com");
+    EXPECT_TRUE(RunAwaitable(this->auth().SetUserAdmin(frank.id, true)));
+    EXPECT_TRUE(RunAwaitable(this->auth().FindUserByEmail("frank@example.com"))->is_admin);
+    EXPECT_TRUE(RunAwaitable(this->auth().SetUserAdmin(frank.id, false)));
+    EXPECT_FALSE(RunAwaitable(this->auth().FindUserByEmail("frank@example.com"))->is_admin);
+    EXPECT_FALSE(RunAwaitable(this->auth().SetUserAdmin(987654, true)));
+}
+
 REGISTER_TYPED_TEST_SUITE_P(AuthStoreContract, ServiceOwnerExistsAndCannotLogIn, CreateAndFindUsers,
                             ApiKeysCreateFindListRevoke, TouchRecordsLastUseAndNeverGoesBack,
                             KeyRateLimitsAreSetAtCreationAndChangedLater, SessionsExpireAndDelete,
                             HostileTextIsStoredVerbatim, IdentitiesLinkOncePerIssuer,
-                            CreateUserWithIdentityIsAllOrNothing);
+                            CreateUserWithIdentityIsAllOrNothing, SetUserAdmin);
 
 }  // namespace shortener::store::auth_contract

@@ -140,6 +140,18 @@ boost::asio::awaitable<std::variant<store::User, Errc>> AccountFor(HandlerContex
 }
 
 // The claims of the ID token the code buys; or the failure's answer.
+// With SHORTENER_OIDC_ADMIN_GROUP, the provider decides who is an instance admin: the flag follows the groups claim
+// at every sign-in (the service owner is never touched).
+boost::asio::awaitable<void> SyncAdmin(HandlerContext& ctx, const auth::IdClaims& id, store::User& user) {
+    const std::string& group = ctx.oidc->settings().admin_group;
+    if (group.empty() || user.email == store::kServiceUserEmail) co_return;
+    const bool admin = std::find(id.groups.begin(), id.groups.end(), group) != id.groups.end();
+    if (admin == user.is_admin) co_return;
+    co_await ctx.authenticator->store().SetUserAdmin(user.id, admin);
+    user.is_admin = admin;
+    log::Info(admin ? "oidc_admin_granted" : "oidc_admin_revoked", {{"user_id", std::to_string(user.id)}});
+}
+
 boost::asio::awaitable<std::variant<auth::IdClaims, Response>> Redeem(HandlerContext& ctx, const Request& req,
                                                                       std::string code, const auth::LoginState& state) {
     std::string redirect_uri = ctx.public_url + std::string(kCallbackPath);
@@ -181,11 +193,14 @@ boost::asio::awaitable<Response> HandleCallback(HandlerContext& ctx, const Reque
     }
     auto redeemed = co_await Redeem(ctx, req, std::move(*code), *state);
     if (auto* r = std::get_if<Response>(&redeemed)) co_return std::move(*r);
-    auto account = co_await AccountFor(ctx, std::get<auth::IdClaims>(redeemed));
+    const auth::IdClaims& id = std::get<auth::IdClaims>(redeemed);
+    auto account = co_await AccountFor(ctx, id);
     if (auto* e = std::get_if<Errc>(&account)) co_return CallbackFailure(ctx, req, *e);
+    store::User& user = std::get<store::User>(account);
+    co_await SyncAdmin(ctx, id, user);
     Response r = SeeOther(state->next);
     r.headers.emplace_back("Set-Cookie", StateCookie(ctx, "", true));
-    co_await IssueSession(ctx, std::get<store::User>(account), r);
+    co_await IssueSession(ctx, user, r);
     co_return r;
 }
 

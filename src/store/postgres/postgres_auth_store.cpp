@@ -52,6 +52,7 @@ constexpr PgStatement kInsertUserWithIdentity{
     "WITH u AS (INSERT INTO users (email, password_hash, is_admin, created_at) VALUES ($1, $2, $3, ms_to_ts($4)) "
     "RETURNING id, created_at) INSERT INTO user_identities (issuer, subject, user_id, created_at) "
     "SELECT $5, $6, u.id, u.created_at FROM u RETURNING user_id"};
+constexpr PgStatement kSetAdmin{"auth_user_set_admin", "UPDATE users SET is_admin = $2 WHERE id = $1"};
 constexpr PgStatement kDeleteSession{"auth_session_delete", "DELETE FROM sessions WHERE token_hash = $1"};
 constexpr PgStatement kPurgeSessions{"auth_session_purge", "DELETE FROM sessions WHERE expires_at <= ms_to_ts($1)"};
 
@@ -194,6 +195,12 @@ Task<core::Result<User>> PostgresAuthStore::CreateUserWithIdentity(const NewUser
     }
     if (taken) co_return make_error_code(Errc::kEmailTaken);
     co_return User{r->Int(0, 0), user.email, user.password_hash, user.is_admin, user.created_at};
+}
+
+Task<bool> PostgresAuthStore::SetUserAdmin(std::int64_t user_id, bool is_admin) {
+    PgParams params{Str(user_id), std::string(is_admin ? "t" : "f")};
+    auto r = co_await pool_->Execute(kSetAdmin, params);
+    co_return r.Affected() == 1;
 }
 
 Task<void> PostgresAuthStore::CreateSession(const NewSession& session) {

@@ -28,6 +28,7 @@ class PostgresAuthStore final : public AuthStore {
                             core::TimePoint at) override;
     Task<core::Result<User>> CreateUserWithIdentity(const NewUser& user, std::string_view issuer,
                                                     std::string_view subject) override;
+    Task<bool> SetUserAdmin(std::int64_t user_id, bool is_admin) override;
     Task<void> CreateSession(const NewSession& session) override;
     Task<std::optional<SessionWithUser>> FindSession(std::string_view token_hash, core::TimePoint now) override;
     Task<void> DeleteSession(std::string_view token_hash) override;

@@ -37,6 +37,7 @@ constexpr const char* kUserByIdentity =
     "i.subject = ?2";
 constexpr const char* kInsertIdentity =
     "INSERT INTO user_identities (issuer, subject, user_id, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING";
+constexpr const char* kSetAdmin = "UPDATE users SET is_admin = ?2 WHERE id = ?1";
 constexpr const char* kDeleteSession = "DELETE FROM sessions WHERE token_hash = ?1";
 constexpr const char* kPurgeSessions = "DELETE FROM sessions WHERE expires_at <= ?1";
 
@@ -223,6 +224,14 @@ Task<core::Result<User>> SqliteAuthStore::CreateUserWithIdentity(const NewUser& 
             if (c->Changes() != 1) throw SqliteError(19 /* SQLITE_CONSTRAINT */, "identity linked concurrently");
             return User{id, user.email, user.password_hash, user.is_admin, user.created_at};
         });
+    });
+}
+
+Task<bool> SqliteAuthStore::SetUserAdmin(std::int64_t user_id, bool is_admin) {
+    co_return GuardBackend([&] {
+        auto c = db_->AcquireWriter();
+        c->Prepare(kSetAdmin).Bind(1, user_id).Bind(2, std::int64_t{is_admin}).Run();
+        return c->Changes() == 1;
     });
 }
 
