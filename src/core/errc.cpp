@@ -143,6 +143,18 @@ ErrcInfo Info(Errc e) noexcept {
         case Errc::kIdempotencyKeyInProgress:
             return {"idempotency_key_in_progress",
                     "A request with this Idempotency-Key is still running; retry after the time in Retry-After."};
+        case Errc::kSsoStateInvalid:
+            return {"sso_state_invalid",
+                    "This sign-in is unknown, expired or was started in another browser; start "
+                    "again."};
+        case Errc::kSsoFailed:
+            return {"sso_failed", "Single sign-on failed."};
+        case Errc::kSsoNotAllowed:
+            return {"sso_not_allowed", "There is no account for this identity and the server does not create one."};
+        case Errc::kSsoUnavailable:
+            return {"sso_unavailable", "The identity provider cannot be reached; try again later."};
+        case Errc::kPasswordLoginOff:
+            return {"password_login_off", "Password login is off on this server; sign in with single sign-on."};
     }
     return {"internal", "Internal error."};
 }

@@ -89,6 +89,12 @@ enum class Errc {
     kInvalidIdempotencyKey,     // empty, over 255 bytes, or with control characters (400)
     kIdempotencyKeyReused,      // the key was used with another request body (422)
     kIdempotencyKeyInProgress,  // the first request with the key has not finished yet (409, retry)
+    // Single sign-on (issue #16)
+    kSsoStateInvalid,   // the callback's state is missing, unknown, expired or not this browser's (400)
+    kSsoFailed,         // the provider refused the code or sent an ID token that does not verify (401)
+    kSsoNotAllowed,     // no account for the identity and no just-in-time creation for its email (403)
+    kSsoUnavailable,    // the provider cannot be reached or answers nonsense (502)
+    kPasswordLoginOff,  // SHORTENER_PASSWORD_LOGIN=off: login and sign-up with a password are refused (403)
 };
 
 /// The error category of Errc; messages are the human-readable default texts.

@@ -93,6 +93,15 @@ unsigned StatusFor(Errc e) noexcept {
             return 422;
         case Errc::kIdempotencyKeyInProgress:
             return 409;
+        case Errc::kSsoStateInvalid:
+            return 400;
+        case Errc::kSsoFailed:
+            return 401;
+        case Errc::kSsoNotAllowed:
+        case Errc::kPasswordLoginOff:
+            return 403;
+        case Errc::kSsoUnavailable:
+            return 502;
     }
     return 500;
 }
