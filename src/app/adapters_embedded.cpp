@@ -12,6 +12,7 @@
 #include "store/sqlite/sqlite_salt_store.hpp"
 #include "store/sqlite/sqlite_stats_store.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
+#include "store/sqlite/sqlite_webhook_store.hpp"
 
 namespace shortener::app {
 namespace {
@@ -25,6 +26,7 @@ struct Embedded {
           stats(db),
           auth(db),
           retention(db),
+          webhooks(db),
           l1(L1OptionsFrom(config)),
           queue(config.click_queue_capacity) {}
 
@@ -34,6 +36,7 @@ struct Embedded {
     store::SqliteStatsStore stats;
     store::SqliteAuthStore auth;
     store::SqliteRetention retention;
+    store::SqliteWebhookStore webhooks;
     live::InProcessBroadcaster broadcaster;
     cache::L1Cache l1;
     queue::InProcessClickQueue queue;
@@ -63,6 +66,7 @@ Adapters OpenEmbedded(const Config& config, metrics::Registry& registry) {
     a.description = {{"database", e->db->path()}};
     a.links = &e->links;
     a.clicks = &e->clicks;
+    a.webhooks = &e->webhooks;
     a.stats = &e->stats;
     a.auth = &e->auth;
     a.retention = &e->retention;

@@ -57,6 +57,7 @@ void AddRoutes(http::Router& router, http::HandlerContext& ctx, const Config& co
     http::AddAuthRoutes(router, ctx);
     http::AddLinkRoutes(router, ctx);
     http::AddImportRoutes(router, ctx);
+    http::AddWebhookRoutes(router, ctx);
     http::AddQrRoutes(router, ctx);
     http::AddStatsRoutes(router, ctx);
     http::AddLiveRoutes(router, ctx);
@@ -97,6 +98,8 @@ class Api {
         ctx_.stats = OverviewCacheOver(a.stats, registry);
         ctx_.live = a.live;
         ctx_.retention = a.retention;
+        ctx_.webhooks = a.webhooks;
+        ctx_.webhook_policy = {config.webhook_allow_http, config.webhook_allow_private};
         ctx_.auth = AuthSettingsFrom(config);
         ctx_.authenticator = &authenticator_;
         ctx_.passwords = &passwords_;

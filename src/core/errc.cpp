@@ -137,6 +137,16 @@ ErrcInfo Info(Errc e) noexcept {
         case Errc::kIdempotencyKeyInProgress:
             return {"idempotency_key_in_progress",
                     "A request with this Idempotency-Key is still running; retry after the time in Retry-After."};
+        case Errc::kWebhookUrlInsecure:
+            return {"webhook_url_insecure", "A webhook URL must be https."};
+        case Errc::kWebhookTargetForbidden:
+            return {"webhook_target_forbidden",
+                    "A webhook URL must not point at a loopback, private, link-local or cloud metadata address."};
+        case Errc::kWebhookUrlUnresolvable:
+            return {"webhook_url_unresolvable", "The webhook URL's host name does not resolve."};
+        case Errc::kInvalidWebhookEvents:
+            return {"invalid_webhook_events",
+                    "\"events\" must be a non-empty array of link.created, link.updated, link.deleted, link.clicked."};
     }
     return {"internal", "Internal error."};
 }

@@ -87,6 +87,11 @@ enum class Errc {
     kInvalidIdempotencyKey,     // empty, over 255 bytes, or with control characters (400)
     kIdempotencyKeyReused,      // the key was used with another request body (422)
     kIdempotencyKeyInProgress,  // the first request with the key has not finished yet (409, retry)
+    // Webhooks (issue #15)
+    kWebhookUrlInsecure,      // http target while SHORTENER_WEBHOOK_ALLOW_HTTP is off (400)
+    kWebhookTargetForbidden,  // the target is or resolves to a loopback, private or metadata address (400)
+    kWebhookUrlUnresolvable,  // the target's host name does not resolve (400)
+    kInvalidWebhookEvents,    // events missing, empty, or naming an unknown event (400)
 };
 
 /// The error category of Errc; messages are the human-readable default texts.

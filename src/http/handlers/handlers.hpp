@@ -20,6 +20,8 @@
 #include "store/link_store.hpp"
 #include "store/retention.hpp"
 #include "store/stats_store.hpp"
+#include "store/webhook_store.hpp"
+#include "webhook/target_policy.hpp"
 
 namespace shortener::http {
 
@@ -68,7 +70,9 @@ struct HandlerContext {
     /// True when a User-Agent is a bot, crawler or link-preview fetcher. Called only for links with a click
     /// limit: such visits are redirected without using up the limit. Null: every GET counts.
     std::function<bool(std::string_view user_agent)> is_bot{};
-    RateLimiter* rate_limiter = nullptr;  // token buckets (issue #7) for handlers that limit on their own
+    RateLimiter* rate_limiter = nullptr;      // token buckets (issue #7) for handlers that limit on their own
+    store::WebhookStore* webhooks = nullptr;  // webhooks (issue #15); null: no webhook routes
+    webhook::TargetPolicy webhook_policy{};   // SHORTENER_WEBHOOK_ALLOW_HTTP / _ALLOW_PRIVATE
 };
 
 void AddLinkRoutes(Router& router, HandlerContext& ctx);
@@ -85,6 +89,8 @@ void AddStatsRoutes(Router& router, HandlerContext& ctx);
 void AddLiveRoutes(Router& router, HandlerContext& ctx);
 /// GET /api/v1/links/{slug}/qr.svg and /qr.png (public, cacheable; see docs/api-spec.md).
 void AddQrRoutes(Router& router, HandlerContext& ctx);
+/// /api/v1/webhooks… (docs/webhooks.md; needs ctx.webhooks).
+void AddWebhookRoutes(Router& router, HandlerContext& ctx);
 /// The catch-all `/{slug}`: add it last.
 void AddRedirectRoute(Router& router, HandlerContext& ctx);
 
