@@ -1,5 +1,7 @@
 #include "store/sqlite/sqlite_webhook_store.hpp"
 
+#include <algorithm>
+
 namespace shortener::store {
 namespace {
 
@@ -62,15 +64,14 @@ constexpr const char* kSelectDeliveries =
     "SELECT id, webhook_id, event_id, event, status, attempts, last_status, last_error, created_at, next_attempt_at, "
     "delivered_at FROM webhook_deliveries WHERE webhook_id = ?1 ORDER BY id DESC LIMIT ?2";
 
-// SQLite has one writer: the claim's SELECT and UPDATE cannot interleave with another claim's.
+// SQLite has one writer: the claim's SELECT and UPDATE cannot interleave with another claim's. RETURNING gives exactly
+// the rows this claim took.
 constexpr const char* kClaim =
     "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = ?2, lease_token = ?3 WHERE id IN "
     "(SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.status = 'pending' AND "
-    "d.next_attempt_at <= ?1 AND w.disabled_at IS NULL ORDER BY d.next_attempt_at LIMIT ?4)";
-constexpr const char* kClaimed =
-    "SELECT d.id, d.webhook_id, d.event_id, d.event, d.payload, d.attempts, d.created_at, w.url, w.secret "
-    "FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.lease_token = ?1 AND "
-    "d.status = 'pending' ORDER BY d.id";
+    "d.next_attempt_at <= ?1 AND w.disabled_at IS NULL ORDER BY d.next_attempt_at LIMIT ?4) "
+    "RETURNING id, webhook_id, event_id, event, payload, attempts, created_at";
+constexpr const char* kTargetOf = "SELECT url, secret FROM webhooks WHERE id = ?1";
 
 constexpr const char* kDelivered =
     "UPDATE webhook_deliveries SET status = 'delivered', last_status = ?3, last_error = NULL, delivered_at = ?4, "
@@ -310,20 +311,35 @@ Task<std::vector<ClaimedDelivery>> SqliteWebhookStore::Claim(core::TimePoint now
     co_return GuardBackend([&] {
         auto c = db_->AcquireWriter();
         return WriteTransaction(*c, [&] {
-            c->Prepare(kClaim)
-                .Bind(1, core::ToUnixMillis(now))
-                .Bind(2, core::ToUnixMillis(lease_until))
-                .Bind(3, lease_token)
-                .Bind(4, static_cast<std::int64_t>(limit))
-                .Run();
             std::vector<ClaimedDelivery> out;
-            if (c->Changes() == 0) return out;
-            auto s = c->Prepare(kClaimed);
-            s.Bind(1, lease_token);
-            while (s.Step()) {
-                out.push_back({s.Int(0), s.Int(1), s.Text(2), s.Text(3), s.Text(4), static_cast<int>(s.Int(5)),
-                               core::FromUnixMillis(s.Int(6)), s.Text(7), s.Text(8), lease_token});
+            {
+                auto s = c->Prepare(kClaim);
+                s.Bind(1, core::ToUnixMillis(now))
+                    .Bind(2, core::ToUnixMillis(lease_until))
+                    .Bind(3, lease_token)
+                    .Bind(4, static_cast<std::int64_t>(limit));
+                while (s.Step()) {
+                    out.push_back({s.Int(0),
+                                   s.Int(1),
+                                   s.Text(2),
+                                   s.Text(3),
+                                   s.Text(4),
+                                   static_cast<int>(s.Int(5)),
+                                   core::FromUnixMillis(s.Int(6)),
+                                   {},
+                                   {},
+                                   lease_token});
+                }
             }
+            for (auto& d : out) {
+                auto t = c->Prepare(kTargetOf);
+                t.Bind(1, d.webhook_id);
+                if (t.Step()) {
+                    d.url = t.Text(0);
+                    d.secret = t.Text(1);
+                }
+            }
+            std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
             return out;
         });
     });
