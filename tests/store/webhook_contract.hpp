@@ -60,9 +60,9 @@ TYPED_TEST_SUITE_P(WebhookContract);
 TYPED_TEST_P(WebhookContract, LinkChangesWriteTheirEventsForSubscribersWhoMaySeeTheLink) {
     auto& hooks = this->backend_.webhooks();
     const Webhook all = this->Hook(kAllWebhookEvents);
-    const Webhook own = this->Hook(kLinkCreated, 7, false);     // user 7's: only user 7's links
-    const Webhook other = this->Hook(kLinkCreated, 8, false);   // user 8's
-    const Webhook clicks = this->Hook(kLinkClicked);            // subscribed to clicks only
+    const Webhook own = this->Hook(kLinkCreated, 7, false);    // user 7's: only user 7's links
+    const Webhook other = this->Hook(kLinkCreated, 8, false);  // user 8's
+    const Webhook clicks = this->Hook(kLinkClicked);           // subscribed to clicks only
     const core::Link link = this->MakeStoredLink("wh-one", 7);
     core::LinkPatch patch;
     patch.tags = std::vector<std::string>{"t"};

@@ -156,6 +156,7 @@ Task<std::vector<Webhook>> PostgresWebhookStore::List(std::optional<std::int64_t
     if (owner) params.emplace_back(Str(*owner));
     auto r = co_await pool_->Execute(owner ? kListOwn : kList, params);
     std::vector<Webhook> out;
+    out.reserve(static_cast<std::size_t>(r.Rows()));
     for (int i = 0; i < r.Rows(); ++i) out.push_back(ReadWebhook(r, i));
     co_return out;
 }
@@ -206,6 +207,7 @@ Task<std::vector<WebhookDelivery>> PostgresWebhookStore::Deliveries(std::int64_t
     PgParams params{Str(webhook_id), Str(static_cast<std::int64_t>(limit))};
     auto r = co_await pool_->Execute(kDeliveries, params);
     std::vector<WebhookDelivery> out;
+    out.reserve(static_cast<std::size_t>(r.Rows()));
     for (int i = 0; i < r.Rows(); ++i) out.push_back(ReadDelivery(r, i));
     co_return out;
 }
@@ -216,6 +218,7 @@ Task<std::vector<ClaimedDelivery>> PostgresWebhookStore::Claim(core::TimePoint n
                     Str(static_cast<std::int64_t>(limit)), Sanitized(lease_token)};
     auto r = co_await pool_->Execute(kClaim, params);
     std::vector<ClaimedDelivery> out;
+    out.reserve(static_cast<std::size_t>(r.Rows()));
     for (int i = 0; i < r.Rows(); ++i) {
         out.push_back({r.Int(i, 0), r.Int(i, 1), std::string(r.Text(i, 2)), std::string(r.Text(i, 3)),
                        std::string(r.Text(i, 4)), static_cast<int>(r.Int(i, 5)), core::FromUnixMillis(r.Int(i, 6)),
