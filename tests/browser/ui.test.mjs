@@ -33,6 +33,9 @@ before(async () => {
     env: {
       SHORTENER_WEB_DIR: path.join(frontend, 'out'),
       SHORTENER_TRUSTED_PROXIES: '127.0.0.1/32',
+      // The webhooks page's test registers a loopback http endpoint.
+      SHORTENER_WEBHOOK_ALLOW_HTTP: 'on',
+      SHORTENER_WEBHOOK_ALLOW_PRIVATE: 'on',
       ...(fs.existsSync(GEOIP) ? { SHORTENER_GEOIP_DB: GEOIP } : {}),
     },
   });
@@ -451,4 +454,28 @@ test('import page: a dry run of a Kutt file shows the summary and stores nothing
   const link = await (await fetch(`${server.base}/api/v1/links/kutt-docs`)).json();
   assert.equal(link.imported_clicks, 42);
   await page.screenshot({ path: path.join(ARTIFACTS, 'import.png'), fullPage: true });
+});
+
+test('webhooks page: create shows the secret once, send test, deliveries, delete (issue #15)', async () => {
+  const page = await newPage();
+  await page.goto(`${server.base}/app/webhooks/`);
+  await page.getByRole('link', { name: 'Webhooks', exact: true }).waitFor();
+  await page.fill('#hook-url', 'http://127.0.0.1:9/ui-hook');
+  await page.getByRole('checkbox', { name: 'link.clicked' }).check();
+  await page.getByRole('button', { name: 'Add webhook' }).click();
+  const secret = page.getByTestId('new-webhook-secret');
+  await secret.waitFor();
+  assert.match(await secret.innerText(), /^whsec_[A-Za-z0-9+/]+=*$/);
+  await axe(page, 'webhooks, new secret');
+  const card = page.locator('article', { hasText: 'http://127.0.0.1:9/ui-hook' });
+  await card.getByText('link.created, link.clicked').waitFor();
+  await card.getByRole('button', { name: /Send test/ }).click();
+  await card.getByRole('button', { name: /Deliveries/ }).click();
+  await card.getByTestId('deliveries').getByText('webhook.test').waitFor();
+  await axe(page, 'webhooks, deliveries');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'webhooks.png'), fullPage: true });
+  await card.getByRole('button', { name: /^Delete/ }).click();
+  await card.getByRole('button', { name: 'Yes, delete' }).click();
+  await page.getByText('No webhooks yet.').waitFor();
+  await page.context().close();
 });
