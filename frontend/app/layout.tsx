@@ -22,6 +22,7 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
             <Link href="/">Shorten</Link>
             <Link href="/app/links/">Links</Link>
             <Link href="/app/import/">Import</Link>
+            <Link href="/app/webhooks/">Webhooks</Link>
             <AccountNav />
           </nav>
         </header>

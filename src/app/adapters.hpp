@@ -25,6 +25,7 @@
 #include "store/link_store.hpp"
 #include "store/retention.hpp"
 #include "store/stats_store.hpp"
+#include "store/webhook_store.hpp"
 
 namespace shortener::store {
 class SqliteDb;
@@ -54,6 +55,7 @@ struct Adapters {
     store::AuthStore* auth = nullptr;
     store::ClickRetention* retention = nullptr;    // erasure (serve) and retention (the click worker)
     store::ImportJobStore* import_jobs = nullptr;  // serve: background imports' progress
+    store::WebhookStore* webhooks = nullptr;       // the API (serve) and the delivery loop and link.clicked (worker)
     live::Broadcaster* live = nullptr;
     cache::L1Cache* l1 = nullptr;                // serve
     cache::LinkCache* l2 = nullptr;              // serve, distributed: the Redis cache

@@ -28,6 +28,7 @@
 #include "store/sqlite/sqlite_salt_store.hpp"
 #include "store/sqlite/sqlite_stats_store.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
+#include "store/sqlite/sqlite_webhook_store.hpp"
 
 namespace shortener::app {
 namespace {
@@ -42,6 +43,7 @@ struct Stores {
     std::unique_ptr<store::AuthStore> auth;
     std::unique_ptr<store::ClickRetention> retention;
     std::unique_ptr<store::ImportJobStore> import_jobs;
+    std::unique_ptr<store::WebhookStore> webhooks;
     std::string description;
 };
 
@@ -58,6 +60,7 @@ Stores OpenPostgresStores(const Config& config) {
     Stores s;
     s.links = std::move(backend->links);
     s.clicks = std::move(backend->clicks);
+    s.webhooks = std::move(backend->webhooks);
     s.stats = std::make_unique<store::PostgresStatsStore>(backend->router);
     s.auth = std::make_unique<store::PostgresAuthStore>(backend->pool);
     s.retention = std::make_unique<store::PostgresRetention>(backend->pool);
@@ -76,6 +79,7 @@ Stores OpenStores(const Config& config) {
         s.sqlite = OpenSqliteFile(config);
         s.links = std::make_unique<store::SqliteLinkStore>(s.sqlite);
         s.clicks = std::make_unique<store::SqliteClickStore>(s.sqlite);
+        s.webhooks = std::make_unique<store::SqliteWebhookStore>(s.sqlite);
         s.stats = std::make_unique<store::SqliteStatsStore>(s.sqlite);
         s.auth = std::make_unique<store::SqliteAuthStore>(s.sqlite);
         s.retention = std::make_unique<store::SqliteRetention>(s.sqlite);
@@ -321,6 +325,7 @@ Adapters OpenDistributed(const Config& config, metrics::Registry& registry, Role
                      {"redis", redis_options.host + ":" + std::to_string(redis_options.port)}};
     a.links = d->stores.links.get();
     a.clicks = d->stores.clicks.get();
+    a.webhooks = d->stores.webhooks.get();
     a.stats = d->stores.stats.get();
     a.auth = d->stores.auth.get();
     a.retention = d->stores.retention.get();

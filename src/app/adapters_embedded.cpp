@@ -13,6 +13,7 @@
 #include "store/sqlite/sqlite_salt_store.hpp"
 #include "store/sqlite/sqlite_stats_store.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
+#include "store/sqlite/sqlite_webhook_store.hpp"
 
 namespace shortener::app {
 namespace {
@@ -27,6 +28,7 @@ struct Embedded {
           auth(db),
           retention(db),
           import_jobs(db),
+          webhooks(db),
           l1(L1OptionsFrom(config)),
           queue(config.click_queue_capacity) {}
 
@@ -37,6 +39,7 @@ struct Embedded {
     store::SqliteAuthStore auth;
     store::SqliteRetention retention;
     store::SqliteImportJobs import_jobs;
+    store::SqliteWebhookStore webhooks;
     live::InProcessBroadcaster broadcaster;
     cache::L1Cache l1;
     queue::InProcessClickQueue queue;
@@ -66,6 +69,7 @@ Adapters OpenEmbedded(const Config& config, metrics::Registry& registry) {
     a.description = {{"database", e->db->path()}};
     a.links = &e->links;
     a.clicks = &e->clicks;
+    a.webhooks = &e->webhooks;
     a.stats = &e->stats;
     a.auth = &e->auth;
     a.retention = &e->retention;

@@ -12,6 +12,7 @@
 #include "app/system.hpp"
 #include "app/worker.hpp"
 #include "log/log.hpp"
+#include "webhook/delivery.hpp"
 
 namespace shortener::app {
 
@@ -20,6 +21,8 @@ struct ClickWorkerThread::State {
         : config(c),
           adapters(a),
           probe(r),
+          delivery_probe(a.webhooks ? std::make_unique<webhook::DeliveryProbe>(r) : nullptr),
+          notifier(a.webhooks ? std::make_unique<ClickNotifier>(*a.webhooks) : nullptr),
           expired(&r.AddCounter("shortener_clicks_expired_total",
                                 "Raw clicks deleted by SHORTENER_CLICK_RETENTION_DAYS (rollups and totals kept; whole "
                                 "PostgreSQL partitions dropped are not counted).")) {}
@@ -27,6 +30,10 @@ struct ClickWorkerThread::State {
     const Config& config;
     Adapters& adapters;
     WorkerProbe probe;
+    std::unique_ptr<webhook::DeliveryProbe> delivery_probe;  // with a webhook store
+    std::unique_ptr<ClickNotifier> notifier;                 // with a webhook store: link.clicked events
+    std::atomic<bool> deliveries_stop{false};
+    webhook::DeliveryOptions delivery_options;
     metrics::Counter* expired;
     std::atomic<bool> alive{false};
     std::atomic<bool> stop{false};
@@ -57,6 +64,17 @@ void LogFailure(const std::exception_ptr& e) {
     }
 }
 
+webhook::DeliveryOptions DeliveryOptionsOf(const Config& c) {
+    webhook::DeliveryOptions o;
+    o.send.policy = {c.webhook_allow_http, c.webhook_allow_private};
+    o.retry.base = c.webhook_retry_base;
+    o.retry.retry_for = c.webhook_retry_for;
+    o.lease = c.webhook_lease;
+    o.poll = c.webhook_poll;
+    o.disable_after = c.webhook_disable_after;
+    return o;
+}
+
 }  // namespace
 
 ClickWorkerThread::ClickWorkerThread(const Config& config, Adapters& adapters, metrics::Registry& registry)
@@ -76,16 +94,26 @@ void ClickWorkerThread::Start(std::function<void()> on_failure) {
     options.batch_size = s.config.click_batch_size;
     Adapters& a = s.adapters;
     s.alive.store(true);
-    boost::asio::co_spawn(s.context,
-                          RunClickWorker(*a.source, *a.enricher, *a.clicks, s.probe, options, s.stop, a.live, a.stats),
-                          [&s, on_failure = std::move(on_failure)](const std::exception_ptr& e) {
-                              s.alive.store(false);
-                              s.done.set_value();
-                              if (!e) return;
-                              LogFailure(e);
-                              if (on_failure) on_failure();
-                          });
+    boost::asio::co_spawn(
+        s.context,
+        RunClickWorker(*a.source, *a.enricher, *a.clicks, s.probe, options, s.stop, a.live, a.stats, s.notifier.get()),
+        [&s, on_failure = std::move(on_failure)](const std::exception_ptr& e) {
+            s.alive.store(false);
+            s.done.set_value();
+            if (!e) return;
+            LogFailure(e);
+            if (on_failure) on_failure();
+        });
     if (a.maintenance) boost::asio::co_spawn(s.context, a.maintenance(), [](const std::exception_ptr&) {});
+    // Webhook deliveries (docs/webhooks.md) on the worker's loop: sends are asynchronous, so clicks keep flowing.
+    if (a.webhooks) {
+        s.delivery_options = DeliveryOptionsOf(s.config);
+        boost::asio::co_spawn(
+            s.context, webhook::RunDeliveryLoop(*a.webhooks, s.delivery_options, *s.delivery_probe, s.deliveries_stop),
+            [](const std::exception_ptr& e) {
+                if (e) LogFailure(e);
+            });
+    }
     if (a.retention && s.config.click_retention_days > 0) {
         store::RetentionOptions retention;
         retention.keep = std::chrono::days(s.config.click_retention_days);
@@ -103,6 +131,7 @@ bool ClickWorkerThread::Alive() const noexcept { return state_->alive.load(); }
 
 void ClickWorkerThread::Stop(std::chrono::milliseconds grace) {
     State& s = *state_;
+    s.deliveries_stop.store(true);  // no new claims; a delivery cut short is sent again after its lease
     s.adapters.close_source();
     if (s.finished.wait_for(grace) != std::future_status::ready) {
         s.stop.store(true);  // the worker gives up the batch it cannot store

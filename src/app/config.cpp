@@ -400,6 +400,31 @@ const std::vector<Setting>& Settings() {
          "how long an overview answer (GET /api/v1/stats) is served as it is; up to 10 times as long it is served "
          "while recomputed in the background; 0 = no cache",
          Time(&C::overview_cache, 0, 3'600'000)},
+        {"SHORTENER_WEBHOOK_ALLOW_HTTP", "--webhook-allow-http", "off", nullptr,
+         "webhooks: off (targets must be https) | on (http targets too; for tests and closed networks)",
+         Switch(&C::webhook_allow_http, {"off", "on"}, "on")},
+        {"SHORTENER_WEBHOOK_ALLOW_PRIVATE", "--webhook-allow-private", "off", nullptr,
+         "webhooks: off | on (targets on loopback, private, link-local, CGNAT or unique-local addresses allowed; "
+         "cloud metadata addresses never)",
+         Switch(&C::webhook_allow_private, {"off", "on"}, "on")},
+        {"SHORTENER_WEBHOOK_RETRY_BASE_MS", "--webhook-retry-base-ms", "10000", nullptr,
+         "webhooks: nominal wait before the first retry of a failed delivery; doubles per attempt up to 1 h, with "
+         "jitter",
+         Time(&C::webhook_retry_base, 10, 3'600'000)},
+        {"SHORTENER_WEBHOOK_RETRY_FOR_S", "--webhook-retry-for-s", "86400", nullptr,
+         "webhooks: a failing delivery is retried until it is this old, then marked failed",
+         Time(&C::webhook_retry_for, 1, 86'400 * 30)},
+        {"SHORTENER_WEBHOOK_LEASE_S", "--webhook-lease-s", "60", nullptr,
+         "webhooks: how long a worker holds a claimed delivery; one whose worker died is sent again after this "
+         "(more than the 10 s send timeout)",
+         Time(&C::webhook_lease, 11, 3'600)},
+        {"SHORTENER_WEBHOOK_POLL_MS", "--webhook-poll-ms", "1000", nullptr,
+         "webhooks: how often the delivery loop looks for due deliveries when it found none",
+         Time(&C::webhook_poll, 10, 60'000)},
+        {"SHORTENER_WEBHOOK_DISABLE_AFTER_S", "--webhook-disable-after-s", "432000", nullptr,
+         "webhooks: a webhook whose every delivery failed for this long (default 5 days) is disabled, with the "
+         "reason shown by the API",
+         Time(&C::webhook_disable_after, 1, 86'400 * 365)},
         {"PUSHGATEWAY_URL", "--pushgateway-url", nullptr, "(unset)",
          "http://host:port of a Pushgateway the worker pushes to", ApplyPushgateway},
         {"SHORTENER_METRICS_LISTEN", "--metrics-listen", "off", nullptr,

@@ -83,6 +83,14 @@ struct Config {
     bool refuse_shorteners = false;                   // refuse links to known URL shorteners (url_shortener)
     std::vector<std::string> extra_shorteners;        // more domains treated as shorteners
     std::vector<std::string> cors_origins;            // exact origins allowed to call /api/ from browsers; empty: none
+    // Webhooks (issue #15, docs/webhooks.md)
+    bool webhook_allow_http = false;                  // http:// targets accepted (else https only)
+    bool webhook_allow_private = false;               // loopback/private targets accepted (never metadata addresses)
+    std::chrono::milliseconds webhook_retry_base{0};  // nominal wait before the first retry (doubles per attempt)
+    std::chrono::seconds webhook_retry_for{0};        // a delivery is retried until this old, then marked failed
+    std::chrono::seconds webhook_lease{0};            // a claimed delivery's hold; claimed again after it runs out
+    std::chrono::milliseconds webhook_poll{0};        // the delivery loop's wait when nothing is due
+    std::chrono::seconds webhook_disable_after{0};    // a webhook whose deliveries all failed this long is disabled
 };
 
 /// One setting, declared once: its environment variable, flag, default, help line and parser.

@@ -58,6 +58,7 @@ void AddRoutes(http::Router& router, http::HandlerContext& ctx, const Config& co
     http::AddOidcRoutes(router, ctx);
     http::AddLinkRoutes(router, ctx);
     http::AddImportRoutes(router, ctx);
+    http::AddWebhookRoutes(router, ctx);
     http::AddQrRoutes(router, ctx);
     http::AddStatsRoutes(router, ctx);
     http::AddLiveRoutes(router, ctx);
@@ -99,6 +100,8 @@ class Api {
         ctx_.live = a.live;
         ctx_.retention = a.retention;
         ctx_.import_jobs = a.import_jobs;
+        ctx_.webhooks = a.webhooks;
+        ctx_.webhook_policy = {config.webhook_allow_http, config.webhook_allow_private};
         ctx_.auth = AuthSettingsFrom(config);
         ctx_.authenticator = &authenticator_;
         ctx_.passwords = &passwords_;

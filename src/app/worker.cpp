@@ -4,6 +4,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <map>
 
 #include "log/log.hpp"
@@ -36,11 +38,40 @@ std::vector<core::EnrichedClick> EnrichBatch(std::vector<core::ClickEvent>&& cli
     return enriched;
 }
 
+std::string ClickEventJson(const core::EnrichedClick& click) {
+    const core::ClickDimensions& d = click.dimensions;
+    auto known = [](const std::string& s) { return s.empty() ? boost::json::value(nullptr) : boost::json::value(s); };
+    return boost::json::serialize(boost::json::object{{"id", click.event.id.ToString()},
+                                                      {"at", core::FormatRfc3339(click.event.at)},
+                                                      {"country", known(d.country_code)},
+                                                      {"browser", known(d.browser)},
+                                                      {"os", known(d.os)},
+                                                      {"device", known(d.device)},
+                                                      {"referrer_host", known(d.referrer_host)},
+                                                      {"is_bot", d.is_bot}});
+}
+
+boost::asio::awaitable<void> ClickNotifier::Notify(const std::vector<core::EnrichedClick>& clicks) {
+    const auto now = std::chrono::steady_clock::now();
+    if (checked_ == std::chrono::steady_clock::time_point{} || now - checked_ >= recheck_) {
+        subscribed_ = co_await store_.AnySubscriber(store::kLinkClicked);
+        checked_ = now;
+    }
+    if (!subscribed_ || clicks.empty()) co_return;
+    std::vector<store::ClickNotice> notices;
+    notices.reserve(clicks.size());
+    for (const auto& c : clicks) notices.push_back({c.event.link_id, c.event.at, ClickEventJson(c)});
+    const core::TimePoint stamp =
+        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    co_await store_.EnqueueClicks(notices, stamp);
+}
+
 boost::asio::awaitable<void> StoreBatch(const std::vector<core::EnrichedClick>& enriched,
                                         const queue::ClickBatch& batch, queue::ClickSource& source,
-                                        store::ClickStore& clicks, WorkerProbe& probe) {
+                                        store::ClickStore& clicks, WorkerProbe& probe, ClickNotifier* notifier) {
     auto started = std::chrono::steady_clock::now();
     std::size_t added = co_await clicks.Record(enriched);
+    if (notifier != nullptr) co_await notifier->Notify(enriched);
     co_await source.Ack(batch);
     probe.clicks_stored.Inc(added);
     probe.clicks_duplicate.Inc(enriched.size() - added);
@@ -79,8 +110,8 @@ boost::asio::awaitable<void> PublishBatch(const std::vector<core::EnrichedClick>
 
 boost::asio::awaitable<void> RunClickWorker(queue::ClickSource& source, core::ClickEnricher& enricher,
                                             store::ClickStore& clicks, WorkerProbe& probe, WorkerOptions options,
-                                            std::atomic<bool>& stop, live::Broadcaster* live,
-                                            store::StatsStore* stats) {
+                                            std::atomic<bool>& stop, live::Broadcaster* live, store::StatsStore* stats,
+                                            ClickNotifier* notifier) {
     boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
     while (!source.Drained()) {
         auto batch = co_await source.Read(options.batch_size, options.read_wait);
@@ -96,7 +127,7 @@ boost::asio::awaitable<void> RunClickWorker(queue::ClickSource& source, core::Cl
         std::chrono::milliseconds backoff{100};
         for (;;) {
             try {
-                co_await StoreBatch(enriched, batch, source, clicks, probe);
+                co_await StoreBatch(enriched, batch, source, clicks, probe, notifier);
                 if (live != nullptr && stats != nullptr) co_await PublishBatch(enriched, *stats, *live);
                 break;
             } catch (const std::exception& e) {

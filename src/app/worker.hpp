@@ -13,6 +13,7 @@
 #include "queue/click_queue.hpp"
 #include "store/link_store.hpp"
 #include "store/stats_store.hpp"
+#include "store/webhook_store.hpp"
 
 namespace shortener::app {
 
@@ -34,15 +35,37 @@ struct WorkerProbe {
     std::atomic<std::int64_t> oldest_read_ms{0};
 };
 
+/// link.clicked webhook events (docs/webhooks.md) for stored clicks. Asks the store whether any webhook subscribes
+/// at most once per `recheck`, so that the click path costs nothing more while nobody listens. Used by one worker
+/// loop (not thread-safe).
+class ClickNotifier {
+  public:
+    explicit ClickNotifier(store::WebhookStore& store, std::chrono::milliseconds recheck = std::chrono::seconds(5))
+        : store_(store), recheck_(recheck) {}
+    /// Adds the events of `clicks` to the outbox when someone subscribes. Throws when the store fails.
+    boost::asio::awaitable<void> Notify(const std::vector<core::EnrichedClick>& clicks);
+
+  private:
+    store::WebhookStore& store_;
+    std::chrono::milliseconds recheck_;
+    std::chrono::steady_clock::time_point checked_{};
+    bool subscribed_ = false;
+};
+
+/// The JSON object of a click in a link.clicked event: id, time and the enriched dimensions (never the address).
+std::string ClickEventJson(const core::EnrichedClick& click);
+
 /// Turns raw clicks into enriched ones (moving them). Never fails: an enricher error leaves dimensions
 /// unknown.
 std::vector<core::EnrichedClick> EnrichBatch(std::vector<core::ClickEvent>&& clicks, core::ClickEnricher& enricher);
 
-/// Stores enriched clicks (idempotently), then acknowledges their batch. Throws if the store fails
-/// (nothing acknowledged), so the caller retries.
+/// Stores enriched clicks (idempotently), adds their link.clicked events (with `notifier`), then acknowledges their
+/// batch. Throws if the store fails (nothing acknowledged), so the caller retries: a batch stored again may announce
+/// its clicks again (at least once; receivers deduplicate on data.click.id).
 boost::asio::awaitable<void> StoreBatch(const std::vector<core::EnrichedClick>& enriched,
                                         const queue::ClickBatch& batch, queue::ClickSource& source,
-                                        store::ClickStore& clicks, WorkerProbe& probe);
+                                        store::ClickStore& clicks, WorkerProbe& probe,
+                                        ClickNotifier* notifier = nullptr);
 
 /// After a batch is committed: one live event per link of the batch (new totals read from `stats`, the
 /// dimensions of the batch's clicks). Never throws: live updates are best effort, the counts are not.
@@ -54,6 +77,6 @@ boost::asio::awaitable<void> PublishBatch(const std::vector<core::EnrichedClick>
 boost::asio::awaitable<void> RunClickWorker(queue::ClickSource& source, core::ClickEnricher& enricher,
                                             store::ClickStore& clicks, WorkerProbe& probe, WorkerOptions options,
                                             std::atomic<bool>& stop, live::Broadcaster* live = nullptr,
-                                            store::StatsStore* stats = nullptr);
+                                            store::StatsStore* stats = nullptr, ClickNotifier* notifier = nullptr);
 
 }  // namespace shortener::app

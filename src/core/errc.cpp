@@ -155,6 +155,16 @@ ErrcInfo Info(Errc e) noexcept {
             return {"sso_unavailable", "The identity provider cannot be reached; try again later."};
         case Errc::kPasswordLoginOff:
             return {"password_login_off", "Password login is off on this server; sign in with single sign-on."};
+        case Errc::kWebhookUrlInsecure:
+            return {"webhook_url_insecure", "A webhook URL must be https."};
+        case Errc::kWebhookTargetForbidden:
+            return {"webhook_target_forbidden",
+                    "A webhook URL must not point at a loopback, private, link-local or cloud metadata address."};
+        case Errc::kWebhookUrlUnresolvable:
+            return {"webhook_url_unresolvable", "The webhook URL's host name does not resolve."};
+        case Errc::kInvalidWebhookEvents:
+            return {"invalid_webhook_events",
+                    "\"events\" must be a non-empty array of link.created, link.updated, link.deleted, link.clicked."};
     }
     return {"internal", "Internal error."};
 }

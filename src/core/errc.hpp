@@ -95,6 +95,11 @@ enum class Errc {
     kSsoNotAllowed,     // no account for the identity and no just-in-time creation for its email (403)
     kSsoUnavailable,    // the provider cannot be reached or answers nonsense (502)
     kPasswordLoginOff,  // SHORTENER_PASSWORD_LOGIN=off: login and sign-up with a password are refused (403)
+    // Webhooks (issue #15)
+    kWebhookUrlInsecure,      // http target while SHORTENER_WEBHOOK_ALLOW_HTTP is off (400)
+    kWebhookTargetForbidden,  // the target is or resolves to a loopback, private or metadata address (400)
+    kWebhookUrlUnresolvable,  // the target's host name does not resolve (400)
+    kInvalidWebhookEvents,    // events missing, empty, or naming an unknown event (400)
 };
 
 /// The error category of Errc; messages are the human-readable default texts.

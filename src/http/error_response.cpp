@@ -68,6 +68,10 @@ unsigned StatusFor(Errc e) noexcept {
         case Errc::kUrlBlocked:
         case Errc::kUrlShortener:
         case Errc::kInvalidQrOptions:
+        case Errc::kWebhookUrlInsecure:
+        case Errc::kWebhookTargetForbidden:
+        case Errc::kWebhookUrlUnresolvable:
+        case Errc::kInvalidWebhookEvents:
             return 400;
         case Errc::kRateLimited:
             return 429;

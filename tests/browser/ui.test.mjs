@@ -33,6 +33,9 @@ before(async () => {
     env: {
       SHORTENER_WEB_DIR: path.join(frontend, 'out'),
       SHORTENER_TRUSTED_PROXIES: '127.0.0.1/32',
+      // The webhooks page's test registers a loopback http endpoint.
+      SHORTENER_WEBHOOK_ALLOW_HTTP: 'on',
+      SHORTENER_WEBHOOK_ALLOW_PRIVATE: 'on',
       ...(fs.existsSync(GEOIP) ? { SHORTENER_GEOIP_DB: GEOIP } : {}),
     },
   });
@@ -514,4 +517,26 @@ test('import page: a large file is imported in the background with a progress ba
   await page.locator('[data-testid="import-summary"] >> text=40,000 imported').waitFor({ timeout: 60_000 });
   assert.equal(await progress.count(), 0);
   assert.equal((await fetch(`${server.base}/api/v1/links/ui-job-39999`)).status, 200);
+test('webhooks page: create shows the secret once, send test, deliveries, delete (issue #15)', async () => {
+  const page = await newPage();
+  await page.goto(`${server.base}/app/webhooks/`);
+  await page.getByRole('link', { name: 'Webhooks', exact: true }).waitFor();
+  await page.fill('#hook-url', 'http://127.0.0.1:9/ui-hook');
+  await page.getByRole('checkbox', { name: 'link.clicked' }).check();
+  await page.getByRole('button', { name: 'Add webhook' }).click();
+  const secret = page.getByTestId('new-webhook-secret');
+  await secret.waitFor();
+  assert.match(await secret.innerText(), /^whsec_[A-Za-z0-9+/]+=*$/);
+  await axe(page, 'webhooks, new secret');
+  const card = page.locator('article', { hasText: 'http://127.0.0.1:9/ui-hook' });
+  await card.getByText('link.created, link.clicked').waitFor();
+  await card.getByRole('button', { name: /Send test/ }).click();
+  await card.getByRole('button', { name: /Deliveries/ }).click();
+  await card.getByTestId('deliveries').getByText('webhook.test').waitFor();
+  await axe(page, 'webhooks, deliveries');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'webhooks.png'), fullPage: true });
+  await card.getByRole('button', { name: /^Delete/ }).click();
+  await card.getByRole('button', { name: 'Yes, delete' }).click();
+  await page.getByText('No webhooks yet.').waitFor();
+  await page.context().close();
 });

@@ -34,6 +34,7 @@
 #include "store/postgres/postgres_stats_store.hpp"
 #include "store/postgres/postgres_stores.hpp"
 #include "store_contract.hpp"
+#include "webhook_contract.hpp"
 
 namespace shortener::store {
 namespace {
@@ -160,6 +161,7 @@ class PostgresBackendForTest {
     void Close() { backend_ = {}; }
     LinkStore& links() { return *backend_.links; }
     ClickStore& clicks() { return *backend_.clicks; }
+    WebhookStore& webhooks() { return *backend_.webhooks; }
     RawClick FirstRawClick(core::LinkId link) {
         auto rows =
             Admin(schema_->dsn())
@@ -234,6 +236,9 @@ INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, ImportJobStoreContract, ::testing::Type
 namespace contract {
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, StoreContract, ::testing::Types<PostgresBackendForTest>);
 }  // namespace contract
+namespace webhook_contract {
+INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, WebhookContract, ::testing::Types<PostgresBackendForTest>);
+}  // namespace webhook_contract
 namespace auth_contract {
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, AuthStoreContract, ::testing::Types<PostgresAuthBackend>);
 }  // namespace auth_contract

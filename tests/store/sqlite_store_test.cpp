@@ -6,8 +6,10 @@
 #include "store/sqlite/sqlite_import_jobs.hpp"
 #include "store/sqlite/sqlite_stats_store.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
+#include "store/sqlite/sqlite_webhook_store.hpp"
 #include "store_contract.hpp"
 #include "support/fakes.hpp"
+#include "webhook_contract.hpp"
 
 namespace shortener::store {
 namespace {
@@ -22,14 +24,17 @@ class SqliteBackend {
         db_->Migrate(SqliteMigrations());
         links_ = std::make_unique<SqliteLinkStore>(db_);
         clicks_ = std::make_unique<SqliteClickStore>(db_);
+        webhooks_ = std::make_unique<SqliteWebhookStore>(db_);
     }
     void Close() {
         links_.reset();
         clicks_.reset();
+        webhooks_.reset();
         db_.reset();
     }
     LinkStore& links() { return *links_; }
     ClickStore& clicks() { return *clicks_; }
+    WebhookStore& webhooks() { return *webhooks_; }
     RawClick FirstRawClick(core::LinkId link) {
         auto c = db_->Acquire();
         auto row = c->Prepare("SELECT country, device, city, user_agent FROM clicks WHERE link_id = ? LIMIT 1");
@@ -45,6 +50,7 @@ class SqliteBackend {
     std::shared_ptr<SqliteDb> db_;
     std::unique_ptr<SqliteLinkStore> links_;
     std::unique_ptr<SqliteClickStore> clicks_;
+    std::unique_ptr<SqliteWebhookStore> webhooks_;
 };
 
 class SqliteAuthBackend {
@@ -93,6 +99,9 @@ INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, ImportJobStoreContract, ::testing::Types<
 namespace contract {
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, StoreContract, ::testing::Types<SqliteBackend>);
 }  // namespace contract
+namespace webhook_contract {
+INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, WebhookContract, ::testing::Types<SqliteBackend>);
+}  // namespace webhook_contract
 namespace auth_contract {
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, AuthStoreContract, ::testing::Types<SqliteAuthBackend>);
 }  // namespace auth_contract

@@ -22,6 +22,8 @@
 #include "store/link_store.hpp"
 #include "store/retention.hpp"
 #include "store/stats_store.hpp"
+#include "store/webhook_store.hpp"
+#include "webhook/target_policy.hpp"
 
 namespace shortener::http {
 
@@ -75,6 +77,8 @@ struct HandlerContext {
     std::function<bool(std::string_view user_agent)> is_bot{};
     RateLimiter* rate_limiter = nullptr;             // token buckets (issue #7) for handlers that limit on their own
     std::size_t import_max_body = 32 * 1024 * 1024;  // POST /api/v1/imports' body limit (SHORTENER_IMPORT_MAX_BYTES)
+    store::WebhookStore* webhooks = nullptr;         // webhooks (issue #15); null: no webhook routes
+    webhook::TargetPolicy webhook_policy{};          // SHORTENER_WEBHOOK_ALLOW_HTTP / _ALLOW_PRIVATE
 };
 
 void AddLinkRoutes(Router& router, HandlerContext& ctx);
@@ -96,6 +100,8 @@ void AddStatsRoutes(Router& router, HandlerContext& ctx);
 void AddLiveRoutes(Router& router, HandlerContext& ctx);
 /// GET /api/v1/links/{slug}/qr.svg and /qr.png (public, cacheable; see docs/api-spec.md).
 void AddQrRoutes(Router& router, HandlerContext& ctx);
+/// /api/v1/webhooks… (docs/webhooks.md; needs ctx.webhooks).
+void AddWebhookRoutes(Router& router, HandlerContext& ctx);
 /// The catch-all `/{slug}`: add it last.
 void AddRedirectRoute(Router& router, HandlerContext& ctx);
 

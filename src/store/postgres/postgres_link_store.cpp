@@ -28,6 +28,20 @@ using pg_value::Str;
     "expired_url, forward_query, password_hash, targeting::text, human_clicks, imported_clicks, "              \
     "rules::text, split::text"
 
+// The webhook outbox rows of a link change (docs/webhooks.md), written by the same statement as the change: `l` is a
+// data-modifying CTE returning the changed links (RETURNING *), `at` the event's time. One delivery per enabled webhook
+// subscribed to the event (bit) that may see the link.
+#define LINK_EVENT_CTE(event, bit, at)                                                                          \
+    "e AS (INSERT INTO webhook_deliveries (webhook_id, event_id, event, payload, created_at, next_attempt_at) " \
+    "SELECT w.id, 'msg_' || replace(gen_random_uuid()::text, '-', ''), '" event                                 \
+    "', jsonb_build_object('type', '" event "', 'timestamp', webhook_time(" at                                  \
+    "), 'data', webhook_link_data(l.id, l.slug, l.long_url, l.tags, "                                           \
+    "l.created_at, l.updated_at, l.expires_at, l.max_clicks, l.disabled, l.owner_id, l.deleted_at))::text, " at \
+    ", " at " FROM l JOIN webhooks w ON w.disabled_at IS NULL AND (w.events & " bit                             \
+    ") <> 0 AND "                                                                                               \
+    "(w.all_links OR w.owner_id = l.owner_id)) "
+#define WITH_LINK_EVENT(change, event, bit, at) "WITH l AS (" change " RETURNING *), " LINK_EVENT_CTE(event, bit, at)
+
 constexpr PgStatement kSelectBySlug{"link_by_slug", "SELECT " LINK_COLUMNS " FROM links WHERE slug = $1"};
 
 // Substring matches are case-insensitive (ASCII, as SQLite's LIKE) and literal: strpos has no wildcards.
@@ -44,8 +58,10 @@ constexpr PgStatement kListByOwner{"link_list_by_owner", "SELECT " LINK_COLUMNS
                                                          "AND id < $1 " LIST_FILTERS "ORDER BY id DESC LIMIT $4"};
 
 constexpr PgStatement kDelete{
-    "link_delete",
-    "UPDATE links SET deleted_at = ms_to_ts($2), updated_at = ms_to_ts($2) WHERE slug = $1 AND deleted_at IS NULL"};
+    "link_delete_wh",
+    WITH_LINK_EVENT("UPDATE links SET deleted_at = ms_to_ts($2), updated_at = ms_to_ts($2) WHERE slug = $1 AND "
+                    "deleted_at IS NULL",
+                    "link.deleted", "4", "l.deleted_at") "SELECT 1 FROM l"};
 
 // Exact under any concurrency at READ COMMITTED: concurrent UPDATEs of the row queue on its lock, and each
 // re-checks the WHERE clause against the row as the previous one committed it, so no two see the same
@@ -124,24 +140,36 @@ constexpr PgNamedParam<core::Link> kInsertColumns[] = {
 };
 
 const PgNamedStatement<core::Link>& InsertLink() {
-    static const auto statement =
-        PgNamedStatement<core::Link>::Insert("link_insert", "links", kInsertColumns, "RETURNING id");
+    static const auto statement = [] {
+        std::vector<std::string_view> names, expressions;
+        for (const auto& p : kInsertColumns) {
+            names.push_back(p.name);
+            expressions.push_back(p.expression);
+        }
+        const std::string insert = InsertSql("links", names, expressions);
+        return PgNamedStatement<core::Link>("link_insert_wh",
+                                            "WITH l AS (" + insert + " RETURNING *), " +
+                                                LINK_EVENT_CTE("link.created", "1", "l.created_at") +
+                                                "SELECT id FROM l",
+                                            kInsertColumns);
+    }();
     return statement;
 }
 
 // Many links in one statement and one round trip: the rows travel as one JSON array parameter. ON CONFLICT DO
 // NOTHING skips a slug that exists (no error aborts the others), and RETURNING names the slugs that went in.
 constexpr PgStatement kInsertMany{
-    "link_insert_many",
-    "INSERT INTO links (slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, tags, "
-    "owner_id, stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting, rules, split) "
+    "link_insert_many_wh",
+    "WITH l AS (INSERT INTO links (slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, "
+    "tags, owner_id, stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting, rules, split) "
     "SELECT slug, long_url, ms_to_ts(created_at), ms_to_ts(updated_at), ms_to_ts(expires_at), max_clicks, "
     "redirect_type, ARRAY(SELECT jsonb_array_elements_text(tags)), owner_id, stats_token_hash, disabled, "
     "expired_url, forward_query, password_hash, targeting::jsonb, rules::jsonb, split::jsonb "
     "FROM jsonb_to_recordset($1::jsonb) AS x(i int, slug text, long_url text, created_at bigint, updated_at bigint, "
     "expires_at bigint, max_clicks bigint, redirect_type smallint, tags jsonb, owner_id bigint, "
     "stats_token_hash text, disabled boolean, expired_url text, forward_query boolean, password_hash text, "
-    "targeting text, rules text, split text) ORDER BY i ON CONFLICT (slug) DO NOTHING RETURNING id, slug"};
+    "targeting text, rules text, split text) ORDER BY i ON CONFLICT (slug) DO NOTHING RETURNING *), " LINK_EVENT_CTE(
+        "link.created", "1", "l.created_at") "SELECT id, slug FROM l"};
 
 boost::json::object LinkRow(std::size_t index, const core::Link& l) {
     namespace json = boost::json;
@@ -237,8 +265,8 @@ constexpr PgNamedParam<SlugPatch> kUpdateParams[] = {
 // One statement: absent patch members keep the stored value; a set value wins over its clear_ flag.
 const PgNamedStatement<SlugPatch>& UpdateLink() {
     static const PgNamedStatement<SlugPatch> statement(
-        "link_update",
-        "UPDATE links SET long_url = COALESCE({long_url}, long_url), "
+        "link_update_wh",
+        "WITH l AS (UPDATE links SET long_url = COALESCE({long_url}, long_url), "
         "expires_at = CASE WHEN {expires_at}::bigint IS NOT NULL THEN ms_to_ts({expires_at}) "
         "WHEN {clear_expires_at}::boolean THEN NULL ELSE expires_at END, "
         "max_clicks = CASE WHEN {max_clicks}::bigint IS NOT NULL THEN {max_clicks} "
@@ -252,7 +280,8 @@ const PgNamedStatement<SlugPatch>& UpdateLink() {
         "ELSE {targeting}::jsonb END, "
         "rules = CASE WHEN {rules}::text IS NULL THEN rules WHEN {rules} = '' THEN NULL ELSE {rules}::jsonb END, "
         "split = CASE WHEN {split}::text IS NULL THEN split WHEN {split} = '' THEN NULL ELSE {split}::jsonb END "
-        "WHERE slug = {slug} AND deleted_at IS NULL RETURNING " LINK_COLUMNS,
+        "WHERE slug = {slug} AND deleted_at IS NULL RETURNING *), " LINK_EVENT_CTE(
+            "link.updated", "2", "l.updated_at") "SELECT " LINK_COLUMNS " FROM l",
         kUpdateParams);
     return statement;
 }
@@ -260,8 +289,9 @@ const PgNamedStatement<SlugPatch>& UpdateLink() {
 // Imports: a whole batch in one statement (one round trip, one commit) instead of an INSERT per row. The columns
 // arrive as binary arrays (PgBinaryArray), one per column, in the order of kImportArrays; a taken slug is skipped
 // (ON CONFLICT DO NOTHING) and its holder read back afterwards.
-constexpr PgStatement kImportMany{"link_import_many", R"SQL(
-INSERT INTO links (slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, tags, owner_id,
+// Imported links keep their own created_at; their events are stamped with the time of the import.
+constexpr PgStatement kImportMany{"link_import_many_wh", R"SQL(
+WITH l AS (INSERT INTO links (slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, tags, owner_id,
     stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting, imported_clicks, rules, split)
 SELECT t.slug, t.long_url, ms_to_ts(t.created_ms), ms_to_ts(t.created_ms), ms_to_ts(t.expires_ms), t.max_clicks,
     t.redirect_type::smallint, ARRAY(SELECT jsonb_array_elements_text(t.tags::jsonb)), t.owner_id, t.stats_token_hash,
@@ -274,7 +304,7 @@ FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6
         stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting, imported_clicks, rules, split, i)
 ORDER BY t.i
 ON CONFLICT DO NOTHING
-RETURNING slug, id)SQL"};
+RETURNING *), )SQL" LINK_EVENT_CTE("link.created", "1", "now()") "SELECT slug, id FROM l"};
 
 constexpr PgStatement kSelectBySlugs{"link_by_slugs",
                                      "SELECT " LINK_COLUMNS " FROM links WHERE slug = ANY($1::text[])"};
@@ -455,7 +485,7 @@ Task<core::Result<core::Link>> PostgresLinkStore::Update(std::string_view slug, 
 Task<core::Result<void>> PostgresLinkStore::Delete(std::string_view slug, core::TimePoint at) {
     PgParams params{Sanitized(slug), Str(core::ToUnixMillis(at))};
     auto r = co_await db_->Write(kDelete, params);
-    if (r.Affected() == 1) co_return core::Result<void>{};
+    if (r.Rows() == 1) co_return core::Result<void>{};
     auto existing = co_await FindBySlug(slug);
     co_return make_error_code(existing ? Errc::kGone : Errc::kNotFound);
 }

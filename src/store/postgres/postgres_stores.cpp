@@ -9,6 +9,7 @@ PostgresBackend OpenPostgres(const PostgresOptions& options, const std::optional
     b.router = std::make_shared<PgRouter>(b.pool, b.replica_pool);
     b.links = std::make_unique<PostgresLinkStore>(b.router);
     b.clicks = std::make_unique<PostgresClickStore>(b.pool);
+    b.webhooks = std::make_unique<PostgresWebhookStore>(b.pool);
     return b;
 }
 

@@ -21,6 +21,7 @@
 #include "store/postgres/postgres_link_store.hpp"
 #include "store/postgres/postgres_migrations.hpp"
 #include "store/postgres/postgres_partitions.hpp"
+#include "store/postgres/postgres_webhook_store.hpp"
 
 namespace shortener::store {
 
@@ -31,6 +32,7 @@ struct PostgresBackend {
     std::shared_ptr<PgRouter> router;
     std::unique_ptr<PostgresLinkStore> links;
     std::unique_ptr<PostgresClickStore> clicks;
+    std::unique_ptr<PostgresWebhookStore> webhooks;
 };
 
 /// Makes the pools and the stores. Does no I/O (connections open on first use); does not migrate. With `replica`

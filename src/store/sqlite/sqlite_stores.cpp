@@ -7,6 +7,7 @@
 
 #include "store/facets.hpp"
 #include "store/link_codec.hpp"
+#include "store/sqlite/sqlite_webhook_store.hpp"
 
 namespace shortener::store {
 namespace {
@@ -408,17 +409,21 @@ Task<core::Result<core::Link>> SqliteLinkStore::Create(const core::NewLink& link
     core::Result<core::Link> created = co_await db_->OffLoop([&] {
         return GuardBackend([&]() -> core::Result<core::Link> {
             auto c = db_->AcquireWriter();
-            core::Link stored = core::StoredLink(0, link);
-            try {
-                auto s = c->Prepare(InsertLinkSql().c_str());
-                BindAll(s, kLinkColumns, stored);
-                s.Run();
-            } catch (const SqliteError& e) {
-                if (e.IsUniqueViolation()) return make_error_code(Errc::kSlugTaken);
-                throw;
-            }
-            stored.id = c->LastInsertRowId();
-            return stored;
+            // One transaction with the webhook outbox rows of the new link (docs/webhooks.md).
+            return WriteTransaction(*c, [&]() -> core::Result<core::Link> {
+                core::Link stored = core::StoredLink(0, link);
+                try {
+                    auto s = c->Prepare(InsertLinkSql().c_str());
+                    BindAll(s, kLinkColumns, stored);
+                    s.Run();
+                } catch (const SqliteError& e) {
+                    if (e.IsUniqueViolation()) return make_error_code(Errc::kSlugTaken);
+                    throw;
+                }
+                stored.id = c->LastInsertRowId();
+                EnqueueSqliteLinkEvent(*c, stored.id, "link.created", kLinkCreated, stored.created_at);
+                return stored;
+            });
         });
     });
     co_return created;
@@ -434,6 +439,9 @@ Task<std::vector<ImportedLink>> SqliteLinkStore::ImportMany(std::span<const core
             return WriteTransaction(*c, [&] {
                 std::vector<ImportedLink> results;
                 results.reserve(links.size());
+                // Imported links keep their own created_at; their events are stamped with the time of the import.
+                const core::TimePoint now =
+                    std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
                 static const std::string insert = "INSERT OR IGNORE" + InsertLinkSql().substr(6);
                 for (const auto& link : links) {
                     core::Link stored = core::StoredLink(0, link);
@@ -442,6 +450,7 @@ Task<std::vector<ImportedLink>> SqliteLinkStore::ImportMany(std::span<const core
                     s.Run();
                     if (c->Changes() == 1) {
                         stored.id = c->LastInsertRowId();
+                        EnqueueSqliteLinkEvent(*c, stored.id, "link.created", kLinkCreated, now);
                         results.push_back({true, std::move(stored)});
                     } else {
                         results.push_back({false, Find(*c, link.slug).value_or(core::Link{})});
@@ -475,6 +484,7 @@ Task<std::vector<core::Result<core::Link>>> SqliteLinkStore::CreateMany(std::spa
                         continue;
                     }
                     stored.id = c->LastInsertRowId();
+                    EnqueueSqliteLinkEvent(*c, stored.id, "link.created", kLinkCreated, stored.created_at);
                     results.emplace_back(std::move(stored));
                 }
                 return results;
@@ -541,6 +551,7 @@ Task<core::Result<core::Link>> SqliteLinkStore::Update(std::string_view slug, co
                 auto s = c->Prepare(UpdateLinkSql().c_str());
                 BindUpdate(s, *link);
                 s.Run();
+                EnqueueSqliteLinkEvent(*c, link->id, "link.updated", kLinkUpdated, link->updated_at);
                 return std::move(*link);
             });
         });
@@ -557,6 +568,7 @@ Task<core::Result<void>> SqliteLinkStore::Delete(std::string_view slug, core::Ti
                 if (!link) return make_error_code(Errc::kNotFound);
                 if (link->deleted_at) return make_error_code(Errc::kGone);
                 c->Prepare(kDelete).Bind(1, link->id).Bind(2, core::ToUnixMillis(at)).Run();
+                EnqueueSqliteLinkEvent(*c, link->id, "link.deleted", kLinkDeleted, at);
                 return {};
             });
         });

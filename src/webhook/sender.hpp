@@ -1,0 +1,63 @@
+#pragma once
+/// @file
+/// @brief The one outbound HTTP client of the product: one webhook delivery attempt (docs/webhooks.md). Resolves
+/// the target, refuses it unless every address passes the TargetPolicy, then connects to those checked addresses
+/// (so DNS cannot rebind between check and connect); TLS with the system's trust store, SNI and host name
+/// verification; 10 s for the whole attempt; at most 64 KiB of the answer read; redirects not followed. Beast and
+/// Asio stay in sender.cpp.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/errc.hpp"
+#include "webhook/target_policy.hpp"
+
+namespace shortener::webhook {
+
+struct SendOptions {
+    TargetPolicy policy;
+    std::chrono::milliseconds timeout{10'000};  // the whole attempt: resolve, connect, TLS, write, read
+    std::size_t max_response_bytes = 64 * 1024;
+    std::string user_agent = "url-shortener-webhooks/1";
+};
+
+struct SendResult {
+    bool ok = false;            // a 2xx answer
+    std::optional<int> status;  // the answer's status, if one came
+    std::string error;          // !ok: what went wrong, in our words
+};
+
+/// Sends HTTP requests to webhook targets. Holds the TLS context (system trust store); thread-safe.
+class Sender {
+  public:
+    explicit Sender(SendOptions options);
+    ~Sender();
+    Sender(const Sender&) = delete;
+    Sender& operator=(const Sender&) = delete;
+
+    /// POSTs `body` (JSON) with `headers` to `url`. Never throws for network or HTTP failures (they come back in
+    /// the result).
+    boost::asio::awaitable<SendResult> Post(const std::string& url,
+                                            const std::vector<std::pair<std::string, std::string>>& headers,
+                                            const std::string& body);
+
+    const SendOptions& options() const noexcept { return options_; }
+
+  private:
+    struct Tls;
+    SendOptions options_;
+    std::unique_ptr<Tls> tls_;
+};
+
+/// Resolves `host` and checks every address against `policy`: kOk, kWebhookTargetForbidden or
+/// kWebhookUrlUnresolvable. For the API's check at creation (docs/webhooks.md "SSRF rules").
+boost::asio::awaitable<core::Errc> CheckResolvedHost(const std::string& host, const std::string& port,
+                                                     const TargetPolicy& policy);
+
+}  // namespace shortener::webhook
