@@ -150,6 +150,9 @@ std::string ConditionKey(std::string_view key, const json::value& v, core::RuleC
             }
             c.query.emplace_back(std::string(kv.key()), std::string(kv.value().as_string()));
         }
+        // One order whatever the document's (PostgreSQL's jsonb keeps object keys in an order of its own), so that a
+        // rule reads back equal to what was stored.
+        std::sort(c.query.begin(), c.query.end());
     } else if (key == "after" || key == "before") {
         auto t = Time(v);
         if (!t) return "\"" + std::string(key) + "\" must be an RFC 3339 date-time";

@@ -595,7 +595,7 @@ TYPED_TEST_P(StoreContract, RulesAndSplitRoundTrip) {
     link.rules = {{.when = {.countries = {"DE", "AT"},
                             .devices = core::kDeviceBitIos | core::kDeviceBitDesktop,
                             .languages = {"de", "pt-br"},
-                            .query = {{"ref", "tw \"x\""}, {"b", "2"}},
+                            .query = {{"b", "2"}, {"ref", "tw \"x\""}},  // by name, as read back
                             .after = core::FromUnixMillis(1'700'000'000'000),
                             .before = core::FromUnixMillis(1'900'000'000'123)},
                    .url = "https://de.example/?a=1&b=\"2\""},
