@@ -66,6 +66,7 @@ unsigned StatusFor(Errc e) noexcept {
         case Errc::kUrlBlocked:
         case Errc::kUrlShortener:
         case Errc::kInvalidQrOptions:
+        case Errc::kInvalidPreview:
             return 400;
         case Errc::kRateLimited:
             return 429;

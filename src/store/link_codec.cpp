@@ -59,4 +59,33 @@ std::optional<core::Targeting> TargetingFromJson(std::string_view text) {
     return t;
 }
 
+std::string PreviewToJson(const core::SocialPreview& preview) {
+    if (preview.Empty()) return {};
+    boost::json::object o;
+    if (!preview.title.empty()) o["t"] = preview.title;
+    if (!preview.description.empty()) o["d"] = preview.description;
+    if (!preview.image.empty()) o["i"] = preview.image;
+    return boost::json::serialize(o);
+}
+
+std::optional<core::SocialPreview> PreviewFromJson(std::string_view text) {
+    core::SocialPreview p;
+    if (text.empty()) return p;
+    boost::system::error_code ec;
+    auto v = boost::json::parse(text, ec);
+    if (ec || !v.is_object()) return std::nullopt;
+    for (const auto& kv : v.as_object()) {
+        if (!kv.value().is_string()) return std::nullopt;
+        std::string value(kv.value().as_string());
+        if (kv.key() == "t") {
+            p.title = std::move(value);
+        } else if (kv.key() == "d") {
+            p.description = std::move(value);
+        } else if (kv.key() == "i") {
+            p.image = std::move(value);
+        }
+    }
+    return p;
+}
+
 }  // namespace shortener::store

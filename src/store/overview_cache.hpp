@@ -66,6 +66,10 @@ class OverviewCache final : public StatsStore {
                                                                                         std::size_t limit) override {
         return inner_.TopValuesAll(link, days, include_bots, limit);
     }
+    Task<std::vector<std::pair<std::string, std::vector<DimensionCount>>>> UtmOverview(
+        MsRange days, bool include_bots, std::size_t limit, std::optional<std::int64_t> owner) override {
+        return inner_.UtmOverview(days, include_bots, limit, owner);
+    }
     Task<LinkTotals> Totals(core::LinkId link) override { return inner_.Totals(link); }
     Task<std::vector<LinkTotals>> TotalsOf(std::span<const core::LinkId> links) override {
         return inner_.TotalsOf(links);

@@ -56,6 +56,7 @@ TEST(RedisLinkCacheCodec, RoundTripsTargets) {
     full.expired_url = "https://expired.example/?a=1";
     full.targeting.ios = "https://ios.example/";
     full.targeting.countries = {{"DE", "https://de.example/\"q"}, {"US", "https://us.example/"}};
+    full.preview = {"Title\twith a tab \"and\" quotes", "Line\nbreak ü", "https://cdn.example/i.png?a=1&b=2"};
     auto full_parsed = ParseTarget(SerializeTarget(std::make_shared<const core::RedirectTarget>(full)));
     ASSERT_TRUE(full_parsed && *full_parsed);
     EXPECT_TRUE((*full_parsed)->disabled);
@@ -65,14 +66,18 @@ TEST(RedisLinkCacheCodec, RoundTripsTargets) {
     EXPECT_EQ((*full_parsed)->expired_url, full.expired_url);
     EXPECT_EQ((*full_parsed)->targeting, full.targeting);
     EXPECT_EQ((*full_parsed)->long_url, full.long_url);
+    EXPECT_EQ((*full_parsed)->preview, full.preview);  // issue #17: the social preview too
 
     auto negative = ParseTarget(SerializeTarget(nullptr));
     ASSERT_TRUE(negative);
     EXPECT_EQ(*negative, nullptr);
     EXPECT_FALSE(ParseTarget("2\tfuture"));
     EXPECT_FALSE(ParseTarget("2\tx\t302\t-\t-\t0\t0\t0\t\t\t\thttps://e"));
-    EXPECT_FALSE(ParseTarget("1\t5\t302\t-\t-\t0\thttps://e"));  // an older release's entry: a miss
-    EXPECT_FALSE(ParseTarget("2\t5\t302\t-\t-\t0\t0\t0\t\t\t{bad\thttps://e"));
+    EXPECT_FALSE(ParseTarget("1\t5\t302\t-\t-\t0\thttps://e"));              // an older release's entry: a miss
+    EXPECT_FALSE(ParseTarget("2\t5\t302\t-\t-\t0\t0\t0\t\t\t\thttps://e"));  // version 2 had no preview: a miss
+    EXPECT_FALSE(ParseTarget("3\t5\t302\t-\t-\t0\t0\t0\t\t\t{bad\t\thttps://e"));
+    EXPECT_FALSE(ParseTarget("3\t5\t302\t-\t-\t0\t0\t0\t\t\t\t{bad\thttps://e"));
+    EXPECT_TRUE(ParseTarget("3\t5\t302\t-\t-\t0\t0\t0\t\t\t\t\thttps://e"));
 }
 
 // Two replicas (each its own connections and L1 hooks) on one Redis.

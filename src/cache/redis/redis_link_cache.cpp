@@ -28,13 +28,13 @@ bool ParseInt(std::string_view s, T& out) {
 
 }  // namespace
 
-// Format "2\t<id>\t<type>\t<expires ms|->\t<max clicks|->\t<deleted>\t<disabled>\t<forward query>\t
-// <password hash>\t<expired url>\t<targeting json>\t<long url>". No field but the last can hold a tab: URLs
-// with whitespace are refused by the URL policy, argon2 strings are base64, and JSON escapes control
-// characters. Entries of another version (a replica of an older release) read as misses.
+// Format "3\t<id>\t<type>\t<expires ms|->\t<max clicks|->\t<deleted>\t<disabled>\t<forward query>\t
+// <password hash>\t<expired url>\t<targeting json>\t<preview json>\t<long url>" (version 3 added the preview). No field
+// but the last can hold a tab: URLs with whitespace are refused by the URL policy, argon2 strings are base64, and JSON
+// escapes control characters. Entries of another version (a replica of an older release) read as misses.
 std::string SerializeTarget(const TargetPtr& target) {
     if (!target) return "0";
-    std::string out = "2\t";
+    std::string out = "3\t";
     out += std::to_string(target->id);
     out += '\t';
     out += std::to_string(static_cast<int>(target->redirect_type));
@@ -55,6 +55,8 @@ std::string SerializeTarget(const TargetPtr& target) {
     out += '\t';
     out += store::TargetingToJson(target->targeting);
     out += '\t';
+    out += store::PreviewToJson(target->preview);
+    out += '\t';
     out += target->long_url;
     return out;
 }
@@ -62,7 +64,7 @@ std::string SerializeTarget(const TargetPtr& target) {
 std::optional<TargetPtr> ParseTarget(std::string_view value) {
     if (value == "0") return TargetPtr{};
     std::string_view rest = value;
-    if (NextField(rest) != "2") return std::nullopt;
+    if (NextField(rest) != "3") return std::nullopt;
     core::RedirectTarget t;
     int type = 0;
     if (!ParseInt(NextField(rest), t.id) || !ParseInt(NextField(rest), type)) return std::nullopt;
@@ -92,6 +94,9 @@ std::optional<TargetPtr> ParseTarget(std::string_view value) {
     auto targeting = store::TargetingFromJson(NextField(rest));
     if (!targeting) return std::nullopt;
     t.targeting = std::move(*targeting);
+    auto preview = store::PreviewFromJson(NextField(rest));
+    if (!preview) return std::nullopt;
+    t.preview = std::move(*preview);
     if (rest.empty()) return std::nullopt;
     t.long_url = std::string(rest);
     return std::make_shared<const core::RedirectTarget>(std::move(t));

@@ -6,12 +6,17 @@
 // form; POST /{slug}: the form's password) → 401 until right; click limit (consumed only now, so wrong
 // passwords never use up clicks) → expired_url or 410; then the destination by device, country, default,
 // with the query string forwarded when the link asks for it.
+//
+// Social previews (issue #17): a link with og_* fields answers link-preview fetchers with the preview page instead
+// (after the deleted, disabled and expiry checks, before the password); such a hit is a bot click that never uses up
+// a click limit. Links without them never look at the User-Agent for it.
 
 #include "core/click_event.hpp"
 #include "core/targeting.hpp"
 #include "http/error_response.hpp"
 #include "http/handlers/handlers.hpp"
 #include "http/handlers/password_page.hpp"
+#include "http/handlers/preview_page.hpp"
 #include "http/rate_limit/rate_limit_guard.hpp"
 
 namespace shortener::http {
@@ -136,9 +141,10 @@ std::string Destination(HandlerContext& ctx, const Request& req, const core::Red
                                         : core::AppendQuery(destination, query);
 }
 
-// Hands the click to the queue without waiting; a full queue drops it.
+// Hands the click to the queue without waiting; a full queue drops it. `destination`: what was served (its utm_*
+// parameters stand in for the visit's missing ones); `preview`: the social preview page was.
 void TrackClick(HandlerContext& ctx, const Request& req, core::LinkId link, core::TimePoint now,
-                const std::string& client_address) {
+                const std::string& client_address, std::string_view destination, bool preview = false) {
     thread_local core::EventIdGenerator ids(ctx.random);
     ctx.clicks.TryEnqueue(
         core::ClickEvent::Make(ids.Next(now), link, now,
@@ -150,7 +156,30 @@ void TrackClick(HandlerContext& ctx, const Request& req, core::LinkId link, core
                                 .ch_ua_mobile = req.Header("sec-ch-ua-mobile"),
                                 .ch_ua_platform = req.Header("sec-ch-ua-platform"),
                                 .head_request = req.method() == Method::kHead,
-                                .do_not_track = req.Header("dnt") == "1" || req.Header("sec-gpc") == "1"}));
+                                .do_not_track = req.Header("dnt") == "1" || req.Header("sec-gpc") == "1",
+                                .link_query = core::UtmQueryOf(destination),
+                                .preview = preview}));
+}
+
+bool IsPreviewAgent(const HandlerContext& ctx, const Request& req) {
+    return ctx.is_preview_agent && ctx.is_preview_agent(req.Header("user-agent"));
+}
+
+// The social preview page for a fetcher. A click limit is checked (used up: expired for fetchers too) but never
+// consumed. A password-protected link's page names no destination: fetchers must not get past the password.
+boost::asio::awaitable<Response> PreviewAnswer(HandlerContext& ctx, const Request& req, std::string_view slug,
+                                               const core::RedirectTarget& target, core::TimePoint now) {
+    if (target.max_clicks) {
+        const bool left = co_await ctx.links.HasUsesLeft(target.id);
+        if (!left) co_return Expired(req, target);
+    }
+    const std::string client_address = ResolvedClientAddress(req, ctx.trusted_proxies);
+    const std::string destination =
+        target.password_hash.empty() ? Destination(ctx, req, target, client_address) : std::string();
+    TrackClick(ctx, req, target.id, now, client_address, destination, /*preview=*/true);
+    Response r = PreviewPage(target.preview, ctx.public_url + "/" + std::string(slug), destination);
+    r.cache_control = kRedirectCacheControl;
+    co_return r;
 }
 
 boost::asio::awaitable<Response> HandleRedirect(HandlerContext& ctx, const Request& req, std::string_view slug) {
@@ -164,6 +193,9 @@ boost::asio::awaitable<Response> HandleRedirect(HandlerContext& ctx, const Reque
         if (e == core::Errc::kGone && !target->deleted) co_return Expired(req, *target);
         co_return Miss(req, e);
     }
+    if (!target->preview.Empty() && req.method() != Method::kPost && IsPreviewAgent(ctx, req)) {
+        co_return co_await PreviewAnswer(ctx, req, slug, *target, now);
+    }
 
     // Forwarding headers count only from trusted proxies; the rest see the TCP peer.
     const std::string client_address = ResolvedClientAddress(req, ctx.trusted_proxies);
@@ -173,7 +205,7 @@ boost::asio::awaitable<Response> HandleRedirect(HandlerContext& ctx, const Reque
     if (!within_limit) co_return Expired(req, *target);
 
     std::string destination = Destination(ctx, req, *target, client_address);
-    TrackClick(ctx, req, target->id, now, client_address);
+    TrackClick(ctx, req, target->id, now, client_address, destination);
     // After the form's POST: 303, so the browser follows with a GET whatever the link's type (a 307/308
     // would send the password on to the destination).
     const unsigned status = req.method() == Method::kPost ? 303 : static_cast<unsigned>(target->redirect_type);

@@ -25,7 +25,8 @@ using pg_value::Str;
 #define LINK_COLUMNS                                                                                           \
     "id, slug, long_url, ts_to_ms(created_at), ts_to_ms(updated_at), ts_to_ms(expires_at), max_clicks, "       \
     "redirect_type, to_json(tags)::text, ts_to_ms(deleted_at), clicks, owner_id, stats_token_hash, disabled, " \
-    "expired_url, forward_query, password_hash, targeting::text, human_clicks, imported_clicks"
+    "expired_url, forward_query, password_hash, targeting::text, human_clicks, imported_clicks, og_title, "    \
+    "og_description, og_image"
 
 constexpr PgStatement kSelectBySlug{"link_by_slug", "SELECT " LINK_COLUMNS " FROM links WHERE slug = $1"};
 
@@ -92,6 +93,7 @@ core::Link ReadLink(const PgResult& r, int row) {
     if (!r.IsNull(row, 17)) link.targeting = TargetingFromJson(r.Text(row, 17)).value_or(core::Targeting{});
     link.human_clicks = r.Int(row, 18);
     link.imported_clicks = r.Int(row, 19);
+    link.preview = {std::string(r.Text(row, 20)), std::string(r.Text(row, 21)), std::string(r.Text(row, 22))};
     return link;
 }
 
@@ -115,6 +117,9 @@ constexpr PgNamedParam<core::Link> kInsertColumns[] = {
     {"password_hash", [](const core::Link& l) -> Value { return Sanitized(l.password_hash); }},
     {"targeting", [](const core::Link& l) -> Value { return OptText(TargetingToJson(l.targeting)); }, "{}::jsonb"},
     {"imported_clicks", [](const core::Link& l) -> Value { return Str(l.imported_clicks); }},
+    {"og_title", [](const core::Link& l) -> Value { return Sanitized(l.preview.title); }},
+    {"og_description", [](const core::Link& l) -> Value { return Sanitized(l.preview.description); }},
+    {"og_image", [](const core::Link& l) -> Value { return Sanitized(l.preview.image); }},
 };
 
 const PgNamedStatement<core::Link>& InsertLink() {
@@ -128,14 +133,16 @@ const PgNamedStatement<core::Link>& InsertLink() {
 constexpr PgStatement kInsertMany{
     "link_insert_many",
     "INSERT INTO links (slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, tags, "
-    "owner_id, stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting) "
+    "owner_id, stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting, og_title, "
+    "og_description, og_image) "
     "SELECT slug, long_url, ms_to_ts(created_at), ms_to_ts(updated_at), ms_to_ts(expires_at), max_clicks, "
     "redirect_type, ARRAY(SELECT jsonb_array_elements_text(tags)), owner_id, stats_token_hash, disabled, "
-    "expired_url, forward_query, password_hash, targeting::jsonb "
+    "expired_url, forward_query, password_hash, targeting::jsonb, og_title, og_description, og_image "
     "FROM jsonb_to_recordset($1::jsonb) AS x(i int, slug text, long_url text, created_at bigint, updated_at bigint, "
     "expires_at bigint, max_clicks bigint, redirect_type smallint, tags jsonb, owner_id bigint, "
     "stats_token_hash text, disabled boolean, expired_url text, forward_query boolean, password_hash text, "
-    "targeting text) ORDER BY i ON CONFLICT (slug) DO NOTHING RETURNING id, slug"};
+    "targeting text, og_title text, og_description text, og_image text) ORDER BY i ON CONFLICT (slug) DO NOTHING "
+    "RETURNING id, slug"};
 
 boost::json::object LinkRow(std::size_t index, const core::Link& l) {
     namespace json = boost::json;
@@ -160,6 +167,9 @@ boost::json::object LinkRow(std::size_t index, const core::Link& l) {
         {"forward_query", l.forward_query},
         {"password_hash", Sanitized(l.password_hash)},
         {"targeting", targeting.empty() ? json::value(nullptr) : json::value(targeting)},
+        {"og_title", Sanitized(l.preview.title)},
+        {"og_description", Sanitized(l.preview.description)},
+        {"og_image", Sanitized(l.preview.image)},
     };
 }
 
@@ -219,6 +229,9 @@ constexpr PgNamedParam<SlugPatch> kUpdateParams[] = {
     {"forward_query", [](const SlugPatch& u) { return IfSet(u.patch.forward_query, Bool); }},
     {"password_hash", [](const SlugPatch& u) { return IfSet(u.patch.password_hash, Sanitized); }},
     {"targeting", [](const SlugPatch& u) { return IfSet(u.patch.targeting, TargetingToJson); }},
+    {"og_title", [](const SlugPatch& u) { return IfSet(u.patch.og_title, Sanitized); }},
+    {"og_description", [](const SlugPatch& u) { return IfSet(u.patch.og_description, Sanitized); }},
+    {"og_image", [](const SlugPatch& u) { return IfSet(u.patch.og_image, Sanitized); }},
 };
 
 // One statement: absent patch members keep the stored value; a set value wins over its clear_ flag.
@@ -236,7 +249,8 @@ const PgNamedStatement<SlugPatch>& UpdateLink() {
         "forward_query = COALESCE({forward_query}::boolean, forward_query), "
         "password_hash = COALESCE({password_hash}, password_hash), "
         "targeting = CASE WHEN {targeting}::text IS NULL THEN targeting WHEN {targeting} = '' THEN NULL "
-        "ELSE {targeting}::jsonb END "
+        "ELSE {targeting}::jsonb END, og_title = COALESCE({og_title}, og_title), "
+        "og_description = COALESCE({og_description}, og_description), og_image = COALESCE({og_image}, og_image) "
         "WHERE slug = {slug} AND deleted_at IS NULL RETURNING " LINK_COLUMNS,
         kUpdateParams);
     return statement;

@@ -17,7 +17,7 @@ using core::Errc;
     "id, slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, tags, deleted_at, " \
     "clicks, owner_id, stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting, "  \
     "human_clicks, "                                                                                        \
-    "imported_clicks"
+    "imported_clicks, og_title, og_description, og_image"
 
 constexpr const char* kSelectBySlug = "SELECT " LINK_COLUMNS " FROM links WHERE slug = ?";
 
@@ -111,6 +111,9 @@ struct BatchRollups {
         day_counts.Add(d.is_bot);
         if (!d.visitor_id.empty()) AddVisitor(c, e.link_id, day_start, ts, d, day_counts);
         for (auto& [facet, value] : FacetValues(d)) dims[{e.link_id, facet, day_start, std::move(value)}].Add(d.is_bot);
+        if (std::string utm = UtmFacetValue(d); !utm.empty()) {
+            dims[{e.link_id, kUtmFacet, day_start, std::move(utm)}].Add(d.is_bot);
+        }
     }
 
     // The visitor-day of a click: a new one counts once in its day; its first and last quarter hours move.
@@ -215,6 +218,7 @@ core::Link ReadLink(const Statement& s) {
     link.targeting = TargetingFromJson(s.Text(17)).value_or(core::Targeting{});
     link.human_clicks = s.Int(18);
     link.imported_clicks = s.Int(19);
+    link.preview = {s.Text(20), s.Text(21), s.Text(22)};
     return link;
 }
 
@@ -280,6 +284,9 @@ constexpr Column<Link> kLinkColumns[] = {
     {"password_hash", [](Statement& s, int i, const Link& l) { s.Bind(i, l.password_hash); }},
     {"targeting", [](Statement& s, int i, const Link& l) { s.Bind(i, OptionalText(TargetingToJson(l.targeting))); }},
     {"imported_clicks", [](Statement& s, int i, const Link& l) { s.Bind(i, l.imported_clicks); }, false},
+    {"og_title", [](Statement& s, int i, const Link& l) { s.Bind(i, l.preview.title); }},
+    {"og_description", [](Statement& s, int i, const Link& l) { s.Bind(i, l.preview.description); }},
+    {"og_image", [](Statement& s, int i, const Link& l) { s.Bind(i, l.preview.image); }},
 };
 
 const std::string& InsertLinkSql() {
@@ -340,6 +347,9 @@ constexpr Column<Click> kClickColumns[] = {
     {"utm_source", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.utm_source)); }},
     {"utm_medium", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.utm_medium)); }},
     {"utm_campaign", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.utm_campaign)); }},
+    {"utm_term", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.utm_term)); }},
+    {"utm_content", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.utm_content)); }},
+    {"bot_reason", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.bot_reason)); }},
 };
 
 // Idempotency keys (migration 0012). A claim inserts, or takes over an expired or abandoned row, in one statement;
@@ -521,6 +531,9 @@ Task<core::Result<core::Link>> SqliteLinkStore::Update(std::string_view slug, co
                 if (patch.forward_query) link->forward_query = *patch.forward_query;
                 if (patch.password_hash) link->password_hash = *patch.password_hash;
                 if (patch.targeting) link->targeting = *patch.targeting;
+                if (patch.og_title) link->preview.title = *patch.og_title;
+                if (patch.og_description) link->preview.description = *patch.og_description;
+                if (patch.og_image) link->preview.image = *patch.og_image;
                 link->updated_at = patch.updated_at;
                 auto s = c->Prepare(UpdateLinkSql().c_str());
                 BindUpdate(s, *link);
