@@ -56,7 +56,27 @@ export function linkToForm(link) {
     ios: t.ios ?? '',
     android: t.android ?? '',
     countries: Object.entries(t.countries ?? {}).map(([code, url]) => ({ code, url })),
+    og_title: link.og_title ?? '',
+    og_description: link.og_description ?? '',
+    og_image: link.og_image ?? '',
   };
+}
+
+/** Bytes of UTF-8 (the server's length limits count bytes). */
+const utf8Length = (s) => new TextEncoder().encode(s).length;
+
+/** The social preview fields of a create or PATCH body: those that differ from `initial` (null clears). */
+export function previewChanges(form, initial) {
+  const body = {};
+  for (const [key, max] of [['og_title', 200], ['og_description', 500]]) {
+    const v = form[key].trim();
+    if (utf8Length(v) > max) return { error: { field: key, message: `At most ${max} bytes (characters outside ASCII count 2 to 4).` } };
+    if (v !== (initial?.[key] ?? '').trim()) body[key] = v || null;
+  }
+  const image = form.og_image.trim();
+  if (image && !/^https:\/\/\S+$/i.test(image)) return { error: { field: 'og_image', message: 'Enter an https:// image URL.' } };
+  if (image !== (initial?.og_image ?? '').trim()) body.og_image = image || null;
+  return { body };
 }
 
 function targetingOf(form) {
@@ -125,6 +145,10 @@ export function formToPatch(form, initial) {
   const t = targetingOf(form);
   if (JSON.stringify(t) !== JSON.stringify(targetingOf(initial))) body.targeting = t;
 
+  const preview = previewChanges(form, initial);
+  if (preview.error) return preview;
+  Object.assign(body, preview.body);
+
   return { body };
 }
 
@@ -140,6 +164,7 @@ const FIELD_OF_CODE = {
   invalid_tags: 'tags',
   invalid_password: 'password',
   invalid_targeting: 'targeting',
+  invalid_preview: 'og_title',
 };
 
 /**
@@ -159,6 +184,8 @@ export function fieldForError(code, message = '') {
     const twice = /The country ([A-Z]{2}) is listed twice/.exec(m);
     if (twice) return `country:${twice[1]}`;
   }
+  const og = /^"(og_title|og_description|og_image)"/.exec(m);
+  if (og && (code === 'invalid_preview' || code === 'invalid_request' || URL_CODES.has(code))) return og[1];
   if (FIELD_OF_CODE[code]) return FIELD_OF_CODE[code];
   if (URL_CODES.has(code)) return 'url';
   return null;
