@@ -33,7 +33,7 @@ RedirectTarget ToRedirectTarget(const Link& link) {
     t.expired_url = link.expired_url;
     t.password_hash = link.password_hash;
     t.targeting = link.targeting;
-    t.preview = link.preview;
+    if (!link.preview.Empty()) t.preview = std::make_shared<const SocialPreview>(link.preview);
     return t;
 }
 

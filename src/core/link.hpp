@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -133,7 +134,9 @@ struct RedirectTarget {
     std::string expired_url;
     std::string password_hash;
     Targeting targeting;
-    SocialPreview preview;  // empty for most links: the redirect then never looks at the User-Agent for it
+    /// Null for a link without og_* fields (most links): the redirect then never looks at the User-Agent for it.
+    /// Shared, not held, so that every cached target pays one pointer for it, not three strings.
+    std::shared_ptr<const SocialPreview> preview;
 };
 
 RedirectTarget ToRedirectTarget(const Link& link);

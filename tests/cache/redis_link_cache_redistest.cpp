@@ -56,7 +56,8 @@ TEST(RedisLinkCacheCodec, RoundTripsTargets) {
     full.expired_url = "https://expired.example/?a=1";
     full.targeting.ios = "https://ios.example/";
     full.targeting.countries = {{"DE", "https://de.example/\"q"}, {"US", "https://us.example/"}};
-    full.preview = {"Title\twith a tab \"and\" quotes", "Line\nbreak ü", "https://cdn.example/i.png?a=1&b=2"};
+    full.preview = std::make_shared<const core::SocialPreview>(
+        core::SocialPreview{"Title\twith a tab \"and\" quotes", "Line\nbreak ü", "https://cdn.example/i.png?a=1&b=2"});
     auto full_parsed = ParseTarget(SerializeTarget(std::make_shared<const core::RedirectTarget>(full)));
     ASSERT_TRUE(full_parsed && *full_parsed);
     EXPECT_TRUE((*full_parsed)->disabled);
@@ -66,7 +67,9 @@ TEST(RedisLinkCacheCodec, RoundTripsTargets) {
     EXPECT_EQ((*full_parsed)->expired_url, full.expired_url);
     EXPECT_EQ((*full_parsed)->targeting, full.targeting);
     EXPECT_EQ((*full_parsed)->long_url, full.long_url);
-    EXPECT_EQ((*full_parsed)->preview, full.preview);  // issue #17: the social preview too
+    ASSERT_TRUE((*full_parsed)->preview);  // issue #17: the social preview too
+    EXPECT_EQ(*(*full_parsed)->preview, *full.preview);
+    EXPECT_FALSE((*parsed)->preview);  // none stays none
 
     auto negative = ParseTarget(SerializeTarget(nullptr));
     ASSERT_TRUE(negative);

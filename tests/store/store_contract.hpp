@@ -545,7 +545,8 @@ TYPED_TEST_P(StoreContract, SocialPreviewRoundTripsAndPatchesEachField) {
     ASSERT_TRUE(created);
     EXPECT_EQ(created->preview, link.preview);
     EXPECT_EQ(RunAwaitable(links.FindBySlug("ogl"))->preview, link.preview);
-    EXPECT_EQ(core::ToRedirectTarget(*created).preview, link.preview);
+    ASSERT_TRUE(core::ToRedirectTarget(*created).preview);
+    EXPECT_EQ(*core::ToRedirectTarget(*created).preview, link.preview);
 
     core::LinkPatch patch;
     patch.og_title = "New";
@@ -563,6 +564,7 @@ TYPED_TEST_P(StoreContract, SocialPreviewRoundTripsAndPatchesEachField) {
 
     ASSERT_TRUE(RunAwaitable(links.Create(MakeLink("noog"))));
     EXPECT_TRUE(RunAwaitable(links.FindBySlug("noog"))->preview.Empty());
+    EXPECT_FALSE(core::ToRedirectTarget(*RunAwaitable(links.FindBySlug("noog"))).preview);
     std::vector<core::NewLink> many{MakeLink("ogmany1"), MakeLink("ogmany2")};
     many[0].preview = {"Bulk", "", ""};
     RunAwaitable(links.CreateMany(many));

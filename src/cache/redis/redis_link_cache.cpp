@@ -55,7 +55,7 @@ std::string SerializeTarget(const TargetPtr& target) {
     out += '\t';
     out += store::TargetingToJson(target->targeting);
     out += '\t';
-    out += store::PreviewToJson(target->preview);
+    if (target->preview) out += store::PreviewToJson(*target->preview);
     out += '\t';
     out += target->long_url;
     return out;
@@ -96,7 +96,7 @@ std::optional<TargetPtr> ParseTarget(std::string_view value) {
     t.targeting = std::move(*targeting);
     auto preview = store::PreviewFromJson(NextField(rest));
     if (!preview) return std::nullopt;
-    t.preview = std::move(*preview);
+    if (!preview->Empty()) t.preview = std::make_shared<const core::SocialPreview>(std::move(*preview));
     if (rest.empty()) return std::nullopt;
     t.long_url = std::string(rest);
     return std::make_shared<const core::RedirectTarget>(std::move(t));

@@ -177,7 +177,7 @@ boost::asio::awaitable<Response> PreviewAnswer(HandlerContext& ctx, const Reques
     const std::string destination =
         target.password_hash.empty() ? Destination(ctx, req, target, client_address) : std::string();
     TrackClick(ctx, req, target.id, now, client_address, destination, /*preview=*/true);
-    Response r = PreviewPage(target.preview, ctx.public_url + "/" + std::string(slug), destination);
+    Response r = PreviewPage(*target.preview, ctx.public_url + "/" + std::string(slug), destination);
     r.cache_control = kRedirectCacheControl;
     co_return r;
 }
@@ -193,7 +193,7 @@ boost::asio::awaitable<Response> HandleRedirect(HandlerContext& ctx, const Reque
         if (e == core::Errc::kGone && !target->deleted) co_return Expired(req, *target);
         co_return Miss(req, e);
     }
-    if (!target->preview.Empty() && req.method() != Method::kPost && IsPreviewAgent(ctx, req)) {
+    if (target->preview && req.method() != Method::kPost && IsPreviewAgent(ctx, req)) {
         co_return co_await PreviewAnswer(ctx, req, slug, *target, now);
     }
 
