@@ -15,6 +15,9 @@ build_packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-system1.81-dev
   libsqlite3-dev libidn2-dev libsodium-dev libmaxminddb-dev libre2-dev libyaml-cpp-dev libpcre2-dev libhiredis-dev libpq-dev
   libhowardhinnant-date-dev tzdata libqrencode-dev libpng-dev
+  # Single sign-on (docs/sso.md): cjose verifies ID tokens (its pkg-config file needs jansson's), libcurl talks to
+  # the identity provider over TLS.
+  libcjose-dev libjansson-dev libcurl4-openssl-dev
 )
 # chromium: the web UI's browser tests (tests/browser, driven by playwright-core). libzbar-dev: the QR tests scan
 # the codes they render. clang-14 + libclang-rt-14-dev: the libFuzzer targets (scripts/fuzz.sh, ctest label fuzz).

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
 import { api, ApiError, loadSession } from '@/lib/api';
-import { safeNext, waitSentence, type User } from '@/lib/session.mjs';
+import { safeNext, ssoErrorSentence, waitSentence, type User } from '@/lib/session.mjs';
 import { useSession } from './Session';
 
 /** Shown on the sign-up page; the server's weak_password message says which rule failed. */
@@ -68,9 +68,30 @@ export default function AuthForm({ kind }: { kind: Kind }) {
   }
   const title = kind === 'login' ? 'Sign in' : 'Create an account';
   const err = (f: 'email' | 'password') => (error?.field === f ? 'auth-error' : undefined);
+  const sso = kind === 'login' && s?.mode === 'required' ? s.sso : null;
+  const passwords = !s || s.mode !== 'required' || s.password_login;
+  const ssoError = kind === 'login' ? ssoErrorSentence(params.get('sso_error')) : null;
+  if (!passwords && kind === 'signup') {
+    return (
+      <>
+        <h1>Sign up</h1>
+        <p>Accounts on this server come from single sign-on. <Link href="/app/login/">Sign in</Link>.</p>
+      </>
+    );
+  }
   return (
     <>
       <h1>{title}</h1>
+      {ssoError && <p className="error" role="alert" data-testid="sso-error">{ssoError}</p>}
+      {sso && (
+        <p className="row">
+          <a className="button" data-testid="sso-login" href={`${sso.login_url}?next=${encodeURIComponent(next)}`}>
+            Sign in with {sso.name}
+          </a>
+        </p>
+      )}
+      {passwords && sso && <p className="muted">Or sign in with your email and password:</p>}
+      {passwords && (
       <form onSubmit={submit} noValidate className="stack narrow" aria-label={title}>
         <div className="field">
           <label htmlFor="email">Email</label>
@@ -92,7 +113,8 @@ export default function AuthForm({ kind }: { kind: Kind }) {
           <button type="submit" disabled={busy}>{busy ? (kind === 'login' ? 'Signing in…' : 'Creating…') : title}</button>
         </div>
       </form>
-      {kind === 'login' && s?.signup && (
+      )}
+      {kind === 'login' && passwords && s?.signup && (
         <p>No account yet? <Link href={`/app/signup/?next=${encodeURIComponent(next)}`}>Sign up</Link>.</p>
       )}
       {kind === 'signup' && <p>Have an account? <Link href={`/app/login/?next=${encodeURIComponent(next)}`}>Sign in</Link>.</p>}

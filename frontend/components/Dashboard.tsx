@@ -9,6 +9,7 @@ import {
   type FeedEntry, type LiveState,
 } from '@/lib/logic.mjs';
 import Breakdown from './Breakdown';
+import Destinations from './Destinations';
 import CopyButton from './CopyButton';
 import QrPanel from './QrPanel';
 
@@ -263,6 +264,7 @@ export default function Dashboard({ slug, initialRange = 7, token = null }: { sl
             <QrPanel slug={slug} shortUrl={shortUrl} />
           </section>
         )}
+        <Destinations rows={stats?.destinations} />
         <Breakdown title="Countries" rows={stats?.countries} render={country} />
         <Breakdown title="Cities" rows={stats?.cities} render={(k) => {
           const slash = k.indexOf('/');

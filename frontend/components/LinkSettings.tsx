@@ -7,7 +7,9 @@ import PreviewFields from '@/components/PreviewFields';
 import UtmBuilder from '@/components/UtmBuilder';
 import countryNames from '@/lib/country-names.json';
 import { countryFlag, formatCount, linkClicks } from '@/lib/logic.mjs';
-import { controlForField, fieldForError, formToPatch, linkToForm, REDIRECT_TYPES, type FieldError, type LinkForm } from '@/lib/linkform.mjs';
+import { controlForField, fieldForError, formToPatch, linkToForm, REDIRECT_TYPES, RULE_DEVICES, type FieldError, type LinkForm, type RuleRow } from '@/lib/linkform.mjs';
+
+const NEW_RULE: RuleRow = { countries: '', devices: [], languages: '', query: '', after: '', before: '', url: '' };
 
 const COUNTRIES = Object.entries(countryNames as Record<string, string>).sort((a, b) => a[1].localeCompare(b[1], 'en'));
 
@@ -58,6 +60,10 @@ export default function LinkSettings({ slug }: { slug: string }) {
   const set = <K extends keyof LinkForm>(k: K, v: LinkForm[K]) => { setForm({ ...form, [k]: v }); setSaved(null); };
   const setRow = (i: number, k: 'code' | 'url', v: string) =>
     set('countries', form.countries.map((r, j) => (j === i ? { ...r, [k]: v } : r)));
+  const setRule = (i: number, patch: Partial<RuleRow>) =>
+    set('rules', form.rules.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  const setVariant = (i: number, k: 'url' | 'weight', v: string) =>
+    set('split', form.split.map((r, j) => (j === i ? { ...r, [k]: v } : r)));
   // Props that tie an input to its error message.
   const inv = (field: string) => (error?.field === field
     ? { 'aria-invalid': true as const, 'aria-describedby': errId(field) } : {});
@@ -233,6 +239,98 @@ export default function LinkSettings({ slug }: { slug: string }) {
             <button type="button" className="secondary" onClick={() => set('countries', [...form.countries, { code: '', url: '' }])}>Add a country</button>
           </div>
           {errFor('targeting')}
+        </fieldset>
+
+        <fieldset {...(error?.field === 'rules' ? { 'aria-describedby': errId('rules') } : {})}>
+          <legend>Rules</legend>
+          <p className="muted">Checked in order before the targeting above; the first rule whose every condition holds sends the visitor to its URL. Leave a condition empty to ignore it.</p>
+          {form.rules.map((r, i) => (
+            <div className="card section" key={i} data-testid="rule-row" role="group" aria-labelledby={`rule-h-${i}`}>
+              <h3 id={`rule-h-${i}`}>Rule {i + 1}</h3>
+              <div className="row">
+                <div className="field grow">
+                  <label htmlFor={`rule-countries-${i}`}>Countries <span className="muted">(codes, comma-separated: DE, AT)</span></label>
+                  <input id={`rule-countries-${i}`} type="text" value={r.countries} onChange={(e) => setRule(i, { countries: e.target.value })} {...inv(`rule-countries-${i}`)} />
+                  {errFor(`rule-countries-${i}`)}
+                </div>
+                <div className="field grow">
+                  <label htmlFor={`rule-languages-${i}`}>Languages <span className="muted">(de, pt-BR)</span></label>
+                  <input id={`rule-languages-${i}`} type="text" value={r.languages} onChange={(e) => setRule(i, { languages: e.target.value })} {...inv(`rule-languages-${i}`)} />
+                  {errFor(`rule-languages-${i}`)}
+                </div>
+              </div>
+              <fieldset className="row">
+                <legend>Devices</legend>
+                {RULE_DEVICES.map((d) => (
+                  <label className="check" key={d.value}>
+                    <input type="checkbox" checked={r.devices.includes(d.value)}
+                      onChange={(e) => setRule(i, { devices: e.target.checked ? [...r.devices, d.value] : r.devices.filter((x) => x !== d.value) })} />
+                    <span>{d.label}</span>
+                  </label>
+                ))}
+              </fieldset>
+              <div className="row">
+                <div className="field grow">
+                  <label htmlFor={`rule-query-${i}`}>Query parameters <span className="muted">(ref=tw&amp;lang=de)</span></label>
+                  <input id={`rule-query-${i}`} type="text" value={r.query} onChange={(e) => setRule(i, { query: e.target.value })} {...inv(`rule-query-${i}`)} />
+                  {errFor(`rule-query-${i}`)}
+                </div>
+                <div className="field">
+                  <label htmlFor={`rule-after-${i}`}>From</label>
+                  <input id={`rule-after-${i}`} type="datetime-local" value={r.after} onChange={(e) => setRule(i, { after: e.target.value })} {...inv(`rule-after-${i}`)} />
+                  {errFor(`rule-after-${i}`)}
+                </div>
+                <div className="field">
+                  <label htmlFor={`rule-before-${i}`}>Until</label>
+                  <input id={`rule-before-${i}`} type="datetime-local" value={r.before} onChange={(e) => setRule(i, { before: e.target.value })} {...inv(`rule-before-${i}`)} />
+                  {errFor(`rule-before-${i}`)}
+                </div>
+              </div>
+              <div className="row">
+                <div className="field grow">
+                  <label htmlFor={`rule-url-${i}`}>Send to URL</label>
+                  <input id={`rule-url-${i}`} type="url" inputMode="url" value={r.url} onChange={(e) => setRule(i, { url: e.target.value })} {...inv(`rule-url-${i}`)} />
+                  {errFor(`rule-url-${i}`)}
+                </div>
+                <button type="button" className="secondary" onClick={() => set('rules', form.rules.filter((_, j) => j !== i))}>
+                  Remove<span className="sr"> rule {i + 1}</span>
+                </button>
+              </div>
+            </div>
+          ))}
+          <div className="row">
+            <button type="button" className="secondary" disabled={form.rules.length >= 25} onClick={() => set('rules', [...form.rules, { ...NEW_RULE }])}>Add a rule</button>
+          </div>
+          {errFor('rules')}
+        </fieldset>
+
+        <fieldset {...(error?.field === 'split' ? { 'aria-describedby': errId('split') } : {})}>
+          <legend>A/B split</legend>
+          <p className="muted">When no rule matches, send visitors to these URLs in proportion to their weights (2 to 10 variants). Each visitor keeps the same variant.</p>
+          {form.split.map((v, i) => (
+            <div className="row" key={i} data-testid="variant-row">
+              <div className="field grow">
+                <label htmlFor={`variant-url-${i}`}>Variant {i + 1} URL</label>
+                <input id={`variant-url-${i}`} type="url" inputMode="url" value={v.url} onChange={(e) => setVariant(i, 'url', e.target.value)} {...inv(`variant-url-${i}`)} />
+                {errFor(`variant-url-${i}`)}
+              </div>
+              <div className="field">
+                <label htmlFor={`variant-weight-${i}`}>Weight<span className="sr"> of variant {i + 1}</span></label>
+                <input id={`variant-weight-${i}`} type="number" min={1} max={1000000} step={1} value={v.weight} onChange={(e) => setVariant(i, 'weight', e.target.value)} {...inv(`variant-weight-${i}`)} />
+                {errFor(`variant-weight-${i}`)}
+              </div>
+              <button type="button" className="secondary" onClick={() => set('split', form.split.filter((_, j) => j !== i))}>
+                Remove<span className="sr"> variant {i + 1}</span>
+              </button>
+            </div>
+          ))}
+          <div className="row">
+            <button type="button" className="secondary" disabled={form.split.length >= 10}
+              onClick={() => set('split', form.split.length ? [...form.split, { url: '', weight: '1' }] : [{ url: form.url, weight: '50' }, { url: '', weight: '50' }])}>
+              Add a variant
+            </button>
+          </div>
+          {errFor('split')}
         </fieldset>
 
         <PreviewFields value={form} onChange={(k, v) => set(k, v)} shortUrl={link.short_url} inv={inv} errFor={errFor} />

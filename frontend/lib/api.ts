@@ -13,6 +13,7 @@ export type Link = {
   og_title?: string | null; og_description?: string | null; og_image?: string | null;
   stats_token?: string;  // only in the answer to an anonymous creation
 };
+export type Destination = { key: string; route: string; clicks: number; human_clicks: number; bot_clicks: number; unique_visitors: number };
 export type Bucket = { key: string; class?: string; clicks: number; human_clicks: number; bot_clicks: number };
 export type Totals = { clicks: number; human_clicks: number; bot_clicks: number; unique_visitors: number | null; qr_scans?: number };
 export type Stats = {
@@ -22,6 +23,7 @@ export type Stats = {
   browsers?: Bucket[]; os?: Bucket[]; devices?: Bucket[]; languages?: Bucket[];
   // UTM breakdowns (issue #17): only clicks that carried a utm_* parameter (the visit's, else the destination's).
   utm?: { source?: Bucket[]; medium?: Bucket[]; campaign?: Bucket[]; term?: Bucket[]; content?: Bucket[] };
+  destinations?: Destination[];
 };
 export type ApiKey = {
   id: number; name: string; prefix: string; scopes: string[]; created_at: string; last_used_at: string | null;

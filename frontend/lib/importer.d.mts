@@ -8,3 +8,10 @@ export type ImportSummary = {
 };
 export function summarySentence(s: ImportSummary): string;
 export const LARGE_FILE_BYTES: number;
+export type ImportJob = {
+  id: string; status: 'running' | 'done' | 'failed' | 'interrupted'; format: string; total: number; processed: number;
+  created_at: string; updated_at: string; summary?: ImportSummary; failure?: string;
+};
+export function jobProgress(job: ImportJob):
+  { done: true; summary: ImportSummary; error?: undefined } | { done: true; error: string; summary?: undefined } |
+  { done: false; percent: number; text: string; summary?: undefined; error?: undefined };

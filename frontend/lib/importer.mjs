@@ -34,6 +34,23 @@ export function summarySentence(s) {
   return `${s.dry_run ? 'Dry run: ' : ''}${imported}, ${n(s.skipped)} skipped (already there), ${n(s.failed)} failed.`;
 }
 
-/** 1 MiB: the files the API takes are bounded by SHORTENER_MAX_BODY_BYTES (64 KiB by default); a larger file is
- *  still sent (the server says 413 with its limit), but the page warns first. */
-export const LARGE_FILE_BYTES = 1 << 20;
+/** 32 MiB: the files the API takes are bounded by SHORTENER_IMPORT_MAX_BYTES (32 MiB by default); a larger file is
+ *  still sent (the server may allow more, or says 413), but the page warns first. */
+export const LARGE_FILE_BYTES = 32 << 20;
+
+/**
+ * What a background import's state (GET /api/v1/imports/{id}) means for the page: `done` with the summary, `error`
+ * when it ended without one, else `percent` and a sentence of its progress.
+ */
+export function jobProgress(job) {
+  const n = (x) => Number(x ?? 0).toLocaleString('en-US');
+  if (job.status === 'done' && job.summary) return { done: true, summary: job.summary };
+  if (job.status === 'failed') return { done: true, error: job.failure || 'The import failed. Importing the file again skips the rows already stored.' };
+  if (job.status === 'interrupted') {
+    return { done: true, error: `The import stopped after ${n(job.processed)} of ${n(job.total)} rows (the server restarted). Import the file again: rows already stored are skipped.` };
+  }
+  const total = Math.max(0, Number(job.total ?? 0));
+  const processed = Math.min(total, Math.max(0, Number(job.processed ?? 0)));
+  const percent = total === 0 ? 0 : Math.floor((processed * 100) / total);
+  return { done: false, percent, text: `${n(processed)} of ${n(total)} rows handled (${percent}%).` };
+}

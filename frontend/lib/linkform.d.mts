@@ -1,9 +1,17 @@
 export const REDIRECT_TYPES: { code: number; label: string }[];
 export type CountryRow = { code: string; url: string };
+export type RuleRow = {
+  countries: string; devices: string[]; languages: string; query: string; after: string; before: string; url: string;
+};
+export type VariantRow = { url: string; weight: string };
+export const RULE_DEVICES: { value: string; label: string }[];
+export function ruleToRow(rule: Record<string, any>): RuleRow;
+export function rowToRule(row: RuleRow, i: number):
+  { rule: Record<string, unknown>; error?: undefined } | { error: { field: string; message: string }; rule?: undefined };
 export type LinkForm = {
   url: string; disabled: boolean; expires_at: string; max_clicks: string; expired_url: string; redirect_type: string;
   tags: string; forward_query: boolean; password_protected: boolean; password_action: 'keep' | 'set' | 'remove';
-  password: string; ios: string; android: string; countries: CountryRow[];
+  password: string; ios: string; android: string; countries: CountryRow[]; rules: RuleRow[]; split: VariantRow[];
   og_title: string; og_description: string; og_image: string;
 };
 export function isoToLocalInput(iso: string | null | undefined): string;

@@ -56,6 +56,8 @@ export function linkToForm(link) {
     ios: t.ios ?? '',
     android: t.android ?? '',
     countries: Object.entries(t.countries ?? {}).map(([code, url]) => ({ code, url })),
+    rules: (link.rules ?? []).map(ruleToRow),
+    split: (link.split ?? []).map((v) => ({ url: v.url ?? '', weight: String(v.weight ?? '') })),
     og_title: link.og_title ?? '',
     og_description: link.og_description ?? '',
     og_image: link.og_image ?? '',
@@ -77,6 +79,83 @@ export function previewChanges(form, initial) {
   if (image && !/^https:\/\/\S+$/i.test(image)) return { error: { field: 'og_image', message: 'Enter an https:// image URL.' } };
   if (image !== (initial?.og_image ?? '').trim()) body.og_image = image || null;
   return { body };
+}
+
+/** Devices a rule can ask for, in the API's names. */
+export const RULE_DEVICES = [
+  { value: 'ios', label: 'iPhone / iPad' },
+  { value: 'android', label: 'Android' },
+  { value: 'desktop', label: 'Desktop' },
+  { value: 'other', label: 'Other devices' },
+];
+
+const list = (text) => String(text ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+
+/** A rule as the API shows it → the form's row (lists as comma-separated text, query as a=b&c=d). */
+export function ruleToRow(rule) {
+  const c = rule.if ?? {};
+  return {
+    countries: (c.country ?? []).join(', '),
+    devices: [...(c.device ?? [])],
+    languages: (c.language ?? []).join(', '),
+    query: Object.entries(c.query ?? {}).map(([k, v]) => `${k}=${v}`).join('&'),
+    after: isoToLocalInput(c.after),
+    before: isoToLocalInput(c.before),
+    url: rule.url ?? '',
+  };
+}
+
+/** A form row → the API's rule, or { error: { field, message } } (field: the row's control id). */
+export function rowToRule(row, i) {
+  const fail = (field, message) => ({ error: { field: `rule-${field}-${i}`, message } });
+  const c = {};
+  const countries = list(row.countries).map((v) => v.toUpperCase());
+  if (countries.some((v) => !/^[A-Z]{2}$/.test(v))) return fail('countries', 'Enter two-letter country codes, such as DE, AT.');
+  if (countries.length) c.country = countries;
+  if (row.devices.length) c.device = RULE_DEVICES.map((d) => d.value).filter((d) => row.devices.includes(d));
+  const languages = list(row.languages);
+  if (languages.some((v) => !/^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(v))) return fail('languages', 'Enter language tags, such as de, pt-BR.');
+  if (languages.length) c.language = languages;
+  const query = {};
+  for (const part of String(row.query ?? '').split('&').map((v) => v.trim()).filter(Boolean)) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) return fail('query', 'Write query conditions as name=value, joined by &.');
+    query[part.slice(0, eq)] = part.slice(eq + 1);
+  }
+  if (Object.keys(query).length) c.query = query;
+  for (const key of ['after', 'before']) {
+    if (!row[key]) continue;
+    const iso = localInputToIso(row[key]);
+    if (!iso) return fail(key, 'Enter a date and time.');
+    c[key] = iso;
+  }
+  if (!Object.keys(c).length) return fail('countries', 'Give this rule at least one condition.');
+  if (!row.url.trim()) return fail('url', 'Enter the URL for this rule.');
+  return { rule: { if: c, url: row.url.trim() } };
+}
+
+function rulesOf(form) {
+  const rules = [];
+  for (const [i, row] of form.rules.entries()) {
+    const r = rowToRule(row, i);
+    if (r.error) return r;
+    rules.push(r.rule);
+  }
+  return { rules };
+}
+
+function splitOf(form) {
+  const split = [];
+  for (const [i, v] of form.split.entries()) {
+    if (!v.url.trim()) return { error: { field: `variant-url-${i}`, message: 'Enter the URL of this variant.' } };
+    const w = String(v.weight).trim();
+    if (!/^\d{1,7}$/.test(w) || Number(w) < 1 || Number(w) > 1e6) {
+      return { error: { field: `variant-weight-${i}`, message: 'Enter a whole number from 1 to 1,000,000.' } };
+    }
+    split.push({ url: v.url.trim(), weight: Number(w) });
+  }
+  if (split.length === 1) return { error: { field: 'variant-url-0', message: 'A split needs at least two variants.' } };
+  return { split };
 }
 
 function targetingOf(form) {
@@ -145,6 +224,14 @@ export function formToPatch(form, initial) {
   const t = targetingOf(form);
   if (JSON.stringify(t) !== JSON.stringify(targetingOf(initial))) body.targeting = t;
 
+  const rules = rulesOf(form);
+  if (rules.error) return rules;
+  if (rules.rules.length > 25) return fail('rules', 'At most 25 rules.');
+  if (JSON.stringify(rules.rules) !== JSON.stringify(rulesOf(initial).rules)) body.rules = rules.rules;
+  const split = splitOf(form);
+  if (split.error) return split;
+  if (split.split.length > 10) return fail('split', 'At most 10 variants.');
+  if (JSON.stringify(split.split) !== JSON.stringify(splitOf(initial).split ?? [])) body.split = split.split;
   const preview = previewChanges(form, initial);
   if (preview.error) return preview;
   Object.assign(body, preview.body);
@@ -164,6 +251,8 @@ const FIELD_OF_CODE = {
   invalid_tags: 'tags',
   invalid_password: 'password',
   invalid_targeting: 'targeting',
+  invalid_rules: 'rules',
+  invalid_split: 'split',
   invalid_preview: 'og_title',
 };
 
@@ -183,6 +272,12 @@ export function fieldForError(code, message = '') {
     }
     const twice = /The country ([A-Z]{2}) is listed twice/.exec(m);
     if (twice) return `country:${twice[1]}`;
+  }
+  // Rules and splits (issue #17): the message names the entry ("rules[3]: …", "split[1].url": …).
+  const entry = /^"?(rules|split)\[(\d+)\](\.url)?/.exec(m);
+  if (entry && (URL_CODES.has(code) || code === 'invalid_rules' || code === 'invalid_split')) {
+    if (entry[1] === 'rules') return entry[3] ? `rule-url-${entry[2]}` : `rule-countries-${entry[2]}`;
+    return entry[3] ? `variant-url-${entry[2]}` : `variant-weight-${entry[2]}`;
   }
   const og = /^"(og_title|og_description|og_image)"/.exec(m);
   if (og && (code === 'invalid_preview' || code === 'invalid_request' || URL_CODES.has(code))) return og[1];

@@ -1,7 +1,11 @@
 export type User = { id: number; email: string; is_admin: boolean };
+export type Sso = { name: string; login_url: string };
 export type Session = {
-  mode: 'none' | 'required'; signup: boolean; anonymous_shortening: boolean; user: User | null; csrf_token: string | null;
+  mode: 'none' | 'required'; signup: boolean; anonymous_shortening: boolean; password_login: boolean; sso: Sso | null;
+  user: User | null; csrf_token: string | null;
 };
+export function parseSso(sso: unknown): Sso | null;
+export function ssoErrorSentence(code: string | null): string | null;
 export const LOGIN_PATH: string;
 export const DEFAULT_NEXT: string;
 export const SIGNUP_PATH: string;

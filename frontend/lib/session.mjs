@@ -8,8 +8,30 @@ export const DEFAULT_NEXT = '/app/links/';
 
 /** What the UI assumes when the server has no session endpoint (auth not built, 404) or cannot answer. */
 export const NO_AUTH_SESSION = Object.freeze({
-  mode: 'none', signup: false, anonymous_shortening: false, user: null, csrf_token: null,
+  mode: 'none', signup: false, anonymous_shortening: false, password_login: true, sso: null, user: null, csrf_token: null,
 });
+
+/**
+ * The session answer's `sso` (single sign-on, docs/sso.md): {name, login_url} with a same-site login URL under
+ * /api/, or null. The name is shown as text ("Sign in with …"), capped so a misconfiguration cannot flood the page.
+ */
+export function parseSso(sso) {
+  if (!sso || typeof sso !== 'object' || typeof sso.name !== 'string' || typeof sso.login_url !== 'string') return null;
+  if (!sso.login_url.startsWith('/api/') || sso.login_url.startsWith('//')) return null;
+  const name = sso.name.trim().slice(0, 60);
+  return { name: name || 'SSO', login_url: sso.login_url };
+}
+
+/** The sentence for /app/login/?sso_error=<code> (the single sign-on callback's failure), or null. */
+export function ssoErrorSentence(code) {
+  switch (code) {
+    case 'sso_state_invalid': return 'That sign-in expired or was started in another browser. Try again.';
+    case 'sso_failed': return 'The identity provider did not sign you in. Try again.';
+    case 'sso_not_allowed': return 'There is no account for you here yet. Ask an administrator.';
+    case 'sso_unavailable': return 'The identity provider cannot be reached. Try again later.';
+    default: return null;
+  }
+}
 
 /**
  * The `next` of /app/login/?next=… as a same-origin path, or `fallback`. Only a relative path that starts with a
@@ -82,6 +104,8 @@ export function parseSession(body) {
     mode: body.mode,
     signup: body.signup === true,
     anonymous_shortening: body.anonymous_shortening === true,
+    password_login: body.password_login !== false,
+    sso: parseSso(body.sso),
     user,
     csrf_token: typeof body.csrf_token === 'string' && body.csrf_token ? body.csrf_token : null,
   };

@@ -171,7 +171,7 @@ int UsersList(store::AuthStore& auth) {
 }  // namespace
 
 int Accounts(const std::string& command, const std::vector<std::string>& args) {
-    try {
+    return ExitStatusOf([&] {
         CommandArgs a = SplitArgs(args, {"--name", "--scopes", "--user", "--email", "--rate-limit"},
                                   {"--admin", "--password-stdin"});
         if (a.positional.empty())
@@ -194,15 +194,7 @@ int Accounts(const std::string& command, const std::vector<std::string>& args) {
         }
         if (sub == "create") return UsersCreate(a, auth);
         return UsersList(auth);
-    } catch (const UsageError& e) {
-        std::fprintf(stderr, "shortener: %s\n", e.what());
-        return 2;
-    } catch (const std::invalid_argument& e) {  // LoadConfig
-        std::fprintf(stderr, "shortener: %s\n", e.what());
-        return 2;
-    } catch (const std::exception& e) {
-        return Fail(e.what());
-    }
+    });
 }
 
 }  // namespace shortener::app

@@ -21,6 +21,7 @@
 #include "metrics/registry.hpp"
 #include "queue/click_queue.hpp"
 #include "store/auth_store.hpp"
+#include "store/import_jobs.hpp"
 #include "store/link_store.hpp"
 #include "store/retention.hpp"
 #include "store/stats_store.hpp"
@@ -51,7 +52,8 @@ struct Adapters {
     store::ClickStore* clicks = nullptr;
     store::StatsStore* stats = nullptr;
     store::AuthStore* auth = nullptr;
-    store::ClickRetention* retention = nullptr;  // erasure (serve) and retention (the click worker)
+    store::ClickRetention* retention = nullptr;    // erasure (serve) and retention (the click worker)
+    store::ImportJobStore* import_jobs = nullptr;  // serve: background imports' progress
     live::Broadcaster* live = nullptr;
     cache::L1Cache* l1 = nullptr;                // serve
     cache::LinkCache* l2 = nullptr;              // serve, distributed: the Redis cache

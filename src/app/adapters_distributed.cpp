@@ -17,11 +17,13 @@
 #include "queue/redis_streams/redis_stream_click_queue.hpp"
 #include "redis/redis_client.hpp"
 #include "store/postgres/postgres_auth_store.hpp"
+#include "store/postgres/postgres_import_jobs.hpp"
 #include "store/postgres/postgres_retention.hpp"
 #include "store/postgres/postgres_salt_store.hpp"
 #include "store/postgres/postgres_stats_store.hpp"
 #include "store/postgres/postgres_stores.hpp"
 #include "store/sqlite/sqlite_auth_store.hpp"
+#include "store/sqlite/sqlite_import_jobs.hpp"
 #include "store/sqlite/sqlite_retention.hpp"
 #include "store/sqlite/sqlite_salt_store.hpp"
 #include "store/sqlite/sqlite_stats_store.hpp"
@@ -39,6 +41,7 @@ struct Stores {
     std::unique_ptr<store::StatsStore> stats;
     std::unique_ptr<store::AuthStore> auth;
     std::unique_ptr<store::ClickRetention> retention;
+    std::unique_ptr<store::ImportJobStore> import_jobs;
     std::string description;
 };
 
@@ -58,6 +61,7 @@ Stores OpenPostgresStores(const Config& config) {
     s.stats = std::make_unique<store::PostgresStatsStore>(backend->router);
     s.auth = std::make_unique<store::PostgresAuthStore>(backend->pool);
     s.retention = std::make_unique<store::PostgresRetention>(backend->pool);
+    s.import_jobs = std::make_unique<store::PostgresImportJobs>(backend->pool);
     s.postgres = backend;
     s.description = replica ? "postgres+replica" : "postgres";
     return s;
@@ -75,6 +79,7 @@ Stores OpenStores(const Config& config) {
         s.stats = std::make_unique<store::SqliteStatsStore>(s.sqlite);
         s.auth = std::make_unique<store::SqliteAuthStore>(s.sqlite);
         s.retention = std::make_unique<store::SqliteRetention>(s.sqlite);
+        s.import_jobs = std::make_unique<store::SqliteImportJobs>(s.sqlite);
         s.description = "sqlite:" + s.sqlite->path();
         return s;
     } catch (const std::exception& e) {
@@ -319,6 +324,7 @@ Adapters OpenDistributed(const Config& config, metrics::Registry& registry, Role
     a.stats = d->stores.stats.get();
     a.auth = d->stores.auth.get();
     a.retention = d->stores.retention.get();
+    a.import_jobs = d->stores.import_jobs.get();
     if (role == Role::kServe)
         OpenServe(a, *d, registry);
     else

@@ -8,6 +8,7 @@
 #include "http/rate_limit/in_process_rate_limiter.hpp"
 #include "queue/in_process/in_process_click_queue.hpp"
 #include "store/sqlite/sqlite_auth_store.hpp"
+#include "store/sqlite/sqlite_import_jobs.hpp"
 #include "store/sqlite/sqlite_retention.hpp"
 #include "store/sqlite/sqlite_salt_store.hpp"
 #include "store/sqlite/sqlite_stats_store.hpp"
@@ -25,6 +26,7 @@ struct Embedded {
           stats(db),
           auth(db),
           retention(db),
+          import_jobs(db),
           l1(L1OptionsFrom(config)),
           queue(config.click_queue_capacity) {}
 
@@ -34,6 +36,7 @@ struct Embedded {
     store::SqliteStatsStore stats;
     store::SqliteAuthStore auth;
     store::SqliteRetention retention;
+    store::SqliteImportJobs import_jobs;
     live::InProcessBroadcaster broadcaster;
     cache::L1Cache l1;
     queue::InProcessClickQueue queue;
@@ -66,6 +69,7 @@ Adapters OpenEmbedded(const Config& config, metrics::Registry& registry) {
     a.stats = &e->stats;
     a.auth = &e->auth;
     a.retention = &e->retention;
+    a.import_jobs = &e->import_jobs;
     a.live = &e->broadcaster;
     a.l1 = &e->l1;
     a.readiness.push_back({"database", [links = &e->links]() { return links->Ping(); }});

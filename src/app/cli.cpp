@@ -1,6 +1,7 @@
 #include "app/cli.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 
 #include "app/adapters.hpp"
@@ -11,6 +12,21 @@
 #include "store/sqlite/sqlite_stores.hpp"
 
 namespace shortener::app {
+
+int ExitStatusOf(const std::function<int()>& command) {
+    try {
+        return command();
+    } catch (const UsageError& e) {
+        std::fprintf(stderr, "shortener: %s\n", e.what());
+        return 2;
+    } catch (const std::invalid_argument& e) {  // LoadConfig
+        std::fprintf(stderr, "shortener: %s\n", e.what());
+        return 2;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "shortener: %s\n", e.what());
+        return 1;
+    }
+}
 
 std::optional<std::string> CommandArgs::Value(std::string_view flag) const {
     for (const auto& [f, v] : values) {

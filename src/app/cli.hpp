@@ -7,6 +7,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -25,6 +26,10 @@ namespace shortener::app {
 struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
+
+/// Runs a command and turns what it throws into its exit status, with the message on stderr: 2 for a UsageError
+/// or a bad setting (LoadConfig's std::invalid_argument), 1 for any other failure.
+int ExitStatusOf(const std::function<int()>& command);
 
 /// The command's own flags, taken out of `args`; what is left goes to LoadConfig (--data-dir, --database-url).
 struct CommandArgs {

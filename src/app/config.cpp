@@ -6,6 +6,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "auth/oidc.hpp"
 #include "core/client_address.hpp"
 #include "core/url_policy.hpp"
 
@@ -180,6 +181,54 @@ void ApplyExtraShorteners(const std::string&, const std::string& v, Config& c) {
     }
 }
 
+void ApplyOidcIssuer(const std::string&, const std::string& v, Config& c) {
+    if (!auth::IsAcceptableIssuer(v)) {
+        throw std::invalid_argument(
+            "SHORTENER_OIDC_ISSUER must be an https:// URL (http:// only on a loopback host) "
+            "without query or fragment (got \"" +
+            v + "\")");
+    }
+    c.oidc_issuer = v;
+}
+
+void ApplyOidcScopes(const std::string&, const std::string& v, Config& c) {
+    if (v.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:/ ") !=
+            std::string::npos ||
+        (" " + v + " ").find(" openid ") == std::string::npos) {
+        throw std::invalid_argument(
+            "SHORTENER_OIDC_SCOPES must be space-separated scope names including openid "
+            "(got \"" +
+            v + "\")");
+    }
+    c.oidc_scopes = v;
+}
+
+void ApplyOidcDomains(const std::string&, const std::string& v, Config& c) {
+    c.oidc_allowed_domains.clear();
+    for (auto d : SplitList(v)) {
+        for (char& ch : d) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        if (core::DomainSet probe; !probe.Add(d)) {
+            throw std::invalid_argument("SHORTENER_OIDC_ALLOWED_DOMAINS: \"" + d + "\" is not a domain");
+        }
+        c.oidc_allowed_domains.push_back(std::move(d));
+    }
+}
+
+// The single sign-on settings fit together: all three of issuer, client id and secret, in auth mode required.
+void CheckOidc(const Config& c) {
+    const bool any = !c.oidc_issuer.empty() || !c.oidc_client_id.empty() || !c.oidc_client_secret.empty();
+    if (any && (c.oidc_issuer.empty() || c.oidc_client_id.empty() || c.oidc_client_secret.empty())) {
+        throw std::invalid_argument(
+            "single sign-on needs SHORTENER_OIDC_ISSUER, SHORTENER_OIDC_CLIENT_ID and SHORTENER_OIDC_CLIENT_SECRET");
+    }
+    if (any && c.auth != AuthMode::kRequired) {
+        throw std::invalid_argument("single sign-on (SHORTENER_OIDC_ISSUER) needs SHORTENER_AUTH=required");
+    }
+    if (!c.password_login && c.oidc_issuer.empty()) {
+        throw std::invalid_argument("SHORTENER_PASSWORD_LOGIN=off needs single sign-on (SHORTENER_OIDC_ISSUER)");
+    }
+}
+
 void ApplyCorsOrigins(const std::string&, const std::string& v, Config& c) {
     c.cors_origins = SplitList(v);
     for (const auto& o : c.cors_origins) {
@@ -244,6 +293,27 @@ const std::vector<Setting>& Settings() {
         {"SHORTENER_ANONYMOUS_SHORTENING", "--anonymous-shortening", "off", nullptr,
          "required mode: off | on (anyone may create links; their stats only with the stats token returned)",
          Switch(&C::anonymous_shortening, {"off", "on"}, "on")},
+        {"SHORTENER_PASSWORD_LOGIN", "--password-login", "on", nullptr,
+         "required mode: on | off (login and sign-up with a password refused; only single sign-on)",
+         Switch(&C::password_login, {"on", "off"}, "on")},
+        {"SHORTENER_OIDC_ISSUER", "--oidc-issuer", nullptr, "(unset: no single sign-on)",
+         "required mode: OpenID Connect issuer URL (https; http only on loopback); docs/sso.md", ApplyOidcIssuer},
+        {"SHORTENER_OIDC_CLIENT_ID", "--oidc-client-id", nullptr, "(unset)", "client id registered at the provider",
+         Text(&C::oidc_client_id)},
+        {"SHORTENER_OIDC_CLIENT_SECRET", "--oidc-client-secret", nullptr, "(unset)",
+         "client secret registered at the provider (also keys the sign-in state cookie)",
+         Text(&C::oidc_client_secret)},
+        {"SHORTENER_OIDC_SCOPES", "--oidc-scopes", "openid email profile", nullptr,
+         "scopes asked for (space-separated, openid included)", ApplyOidcScopes},
+        {"SHORTENER_OIDC_ALLOWED_DOMAINS", "--oidc-allowed-domains", nullptr, "(none: no account creation)",
+         "comma-separated email domains whose people get an account at their first sign-in (verified email only)",
+         ApplyOidcDomains},
+        {"SHORTENER_OIDC_ADMIN_GROUP", "--oidc-admin-group", nullptr, "(unset: admin flags not managed)",
+         "a value of the ID token's groups claim: its members are made instance admins at each sign-in, everyone "
+         "else signing in with the provider loses the flag",
+         Text(&C::oidc_admin_group)},
+        {"SHORTENER_OIDC_NAME", "--oidc-name", "SSO", nullptr, "the provider's name on the login page button",
+         Text(&C::oidc_name)},
         {"SHORTENER_SLUG_LENGTH", "--slug-length", "6", nullptr, "length of generated slugs (4-32)",
          Size(&C::slug_length, 4, 32)},
         {"SHORTENER_MAX_URL_LENGTH", "--max-url-length", "4096", nullptr, "longest long URL accepted, in bytes",
@@ -252,6 +322,9 @@ const std::vector<Setting>& Settings() {
          "open connections before new ones are refused", Size(&C::max_connections, 1, 1'000'000)},
         {"SHORTENER_MAX_BODY_BYTES", "--max-body-bytes", "65536", nullptr, "largest request body (413 above)",
          Size(&C::max_body_bytes, 1024, 64 * 1024 * 1024)},
+        {"SHORTENER_IMPORT_MAX_BYTES", "--import-max-bytes", "33554432", nullptr,
+         "largest file POST /api/v1/imports takes (413 above; the CLI import has no limit)",
+         Size(&C::import_max_bytes, 64 * 1024, 1024 * 1024 * 1024)},
         {"SHORTENER_MAX_HEADER_BYTES", "--max-header-bytes", "16384", nullptr, "largest request head (431 above)",
          Size(&C::max_header_bytes, 1024, 1024 * 1024)},
         {"SHORTENER_REQUEST_TIMEOUT_MS", "--request-timeout-ms", "10000", nullptr,
@@ -386,6 +459,7 @@ Config LoadConfig(const std::vector<std::string>& args) {
     // The one trusted user of a local instance is not throttled unless asked for.
     if (c.auth == AuthMode::kNone && !c.rate_limit_authenticated_explicit) c.rate_limit_authenticated.reset();
     if (c.public_url.empty()) c.public_url = DefaultPublicUrl(c.listen_host, c.listen_port);
+    CheckOidc(c);
     return c;
 }
 

@@ -38,10 +38,20 @@ struct Config {
     bool auth_explicit = false;
     bool signup_open = false;           // SHORTENER_SIGNUP=open: anyone may create a web account
     bool anonymous_shortening = false;  // SHORTENER_ANONYMOUS_SHORTENING=on: create links without credentials
+    bool password_login = true;         // SHORTENER_PASSWORD_LOGIN=off: only single sign-on logs people in
+    // Single sign-on with OpenID Connect (issue #16, docs/sso.md); issuer empty: off.
+    std::string oidc_issuer;
+    std::string oidc_client_id;
+    std::string oidc_client_secret;
+    std::string oidc_scopes;
+    std::string oidc_name;                          // "Sign in with <name>"
+    std::string oidc_admin_group;                   // `groups` claim value that makes instance admins; empty: off
+    std::vector<std::string> oidc_allowed_domains;  // email domains that get an account at first sign-in
     std::size_t slug_length = 0;
     std::size_t max_url_length = 0;
     std::size_t max_connections = 0;
     std::size_t max_body_bytes = 0;
+    std::size_t import_max_bytes = 0;  // POST /api/v1/imports' body (a whole export file)
     std::size_t max_header_bytes = 0;
     std::chrono::milliseconds request_timeout{0};
     std::chrono::milliseconds idle_timeout{0};

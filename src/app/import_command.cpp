@@ -108,7 +108,10 @@ int ImportFile(const CommandArgs& a, imports::Format format) {
     options.dry_run = a.Switch("--dry-run");
     options.now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
     options.hash_password = HashPassword;
-    options.progress = Progress();
+    options.progress = [bar = Progress()](std::size_t done, std::size_t total) mutable -> boost::asio::awaitable<void> {
+        bar(done, total);
+        co_return;
+    };
     imports::Summary summary = Run(imports::Run(*stores.links, parsed.rows, options));
     Report(summary, parsed.rows.size());
     return summary.failed > 0 ? 1 : 0;
@@ -117,7 +120,7 @@ int ImportFile(const CommandArgs& a, imports::Format format) {
 }  // namespace
 
 int Import(const std::vector<std::string>& args) {
-    try {
+    return ExitStatusOf([&args] {
         CommandArgs a = SplitArgs(args, {"--format", "--domain", "--user"}, {"--dry-run"});
         if (a.positional.size() != 1) throw UsageError(kUsage);
         auto format_name = a.Value("--format");
@@ -125,16 +128,7 @@ int Import(const std::vector<std::string>& args) {
         auto format = imports::ParseFormat(*format_name);
         if (!format) throw UsageError("--format must be one of: " + std::string(imports::FormatNames()));
         return ImportFile(a, *format);
-    } catch (const UsageError& e) {
-        std::fprintf(stderr, "shortener: %s\n", e.what());
-        return 2;
-    } catch (const std::invalid_argument& e) {  // LoadConfig
-        std::fprintf(stderr, "shortener: %s\n", e.what());
-        return 2;
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "shortener: %s\n", e.what());
-        return 1;
-    }
+    });
 }
 
 }  // namespace shortener::app

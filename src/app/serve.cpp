@@ -56,6 +56,7 @@ void AddServeMetrics(metrics::Registry& registry, Adapters& a) {
 void AddRoutes(http::Router& router, http::HandlerContext& ctx, const Config& config) {
     http::AddHealthRoutes(router, ctx);
     http::AddAuthRoutes(router, ctx);
+    http::AddOidcRoutes(router, ctx);
     http::AddLinkRoutes(router, ctx);
     http::AddImportRoutes(router, ctx);
     http::AddQrRoutes(router, ctx);
@@ -98,12 +99,18 @@ class Api {
         ctx_.stats = OverviewCacheOver(a.stats, registry);
         ctx_.live = a.live;
         ctx_.retention = a.retention;
+        ctx_.import_jobs = a.import_jobs;
         ctx_.auth = AuthSettingsFrom(config);
         ctx_.authenticator = &authenticator_;
         ctx_.passwords = &passwords_;
+        if (ctx_.auth.required && !config.oidc_issuer.empty()) {
+            oidc_ = std::make_unique<auth::OidcClient>(OidcSettingsFrom(config), clock_);
+            ctx_.oidc = oidc_.get();
+        }
         ctx_.country_of = MakeCountryLookup(config);  // the geo database opens on the first country-targeted visit
         ctx_.is_bot = MakeBotCheck(config);           // the bot list loads on the first visit to a limited link
         ctx_.is_preview_agent = &enrich::BotDetector::IsPreviewFetcher;  // a built-in list: nothing to load
+        ctx_.import_max_body = config.import_max_bytes;
     }
 
     http::HandlerContext& ctx() { return ctx_; }
@@ -157,6 +164,7 @@ class Api {
     cache::LinkResolver resolver_;
     auth::Authenticator authenticator_;
     auth::PasswordHasher passwords_;                  // account and link passwords (argon2id on its own threads)
+    std::unique_ptr<auth::OidcClient> oidc_;          // single sign-on; null: off
     std::unique_ptr<store::OverviewCache> overview_;  // before the server: destroyed after it
     http::HandlerContext ctx_;
     http::Router router_;
@@ -276,6 +284,19 @@ http::AuthSettings AuthSettingsFrom(const Config& config) {
     s.anonymous_shortening = config.anonymous_shortening;
     s.secure_cookies = config.public_url.rfind("https://", 0) == 0;
     s.authenticated_rate_limit = config.rate_limit_authenticated;
+    s.password_login = config.password_login;
+    return s;
+}
+
+auth::OidcSettings OidcSettingsFrom(const Config& config) {
+    auth::OidcSettings s;
+    s.issuer = config.oidc_issuer;
+    s.client_id = config.oidc_client_id;
+    s.client_secret = config.oidc_client_secret;
+    s.scopes = config.oidc_scopes;
+    s.allowed_domains = config.oidc_allowed_domains;
+    s.name = config.oidc_name;
+    s.admin_group = config.oidc_admin_group;
     return s;
 }
 

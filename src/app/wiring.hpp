@@ -18,6 +18,9 @@ std::string HostOf(const std::string& url);
 /// The auth settings of the HTTP handlers (cookies get Secure when the public URL is https).
 http::AuthSettings AuthSettingsFrom(const Config& config);
 
+/// The single sign-on settings (docs/sso.md).
+auth::OidcSettings OidcSettingsFrom(const Config& config);
+
 /// Blocks SIGINT and SIGTERM in every thread (call before starting any), so that sigwait gets them.
 sigset_t BlockShutdownSignals();
 

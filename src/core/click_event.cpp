@@ -98,6 +98,8 @@ ClickEvent ClickEvent::Make(EventId id, LinkId link_id, TimePoint at, const Fiel
     e.do_not_track = f.do_not_track;
     e.link_query = Crop(f.link_query, kMaxQueryLength);
     e.preview = f.preview;
+    e.route = Crop(f.route, kMaxRouteLength);
+    e.destination = Crop(f.destination, kMaxDestinationLength);
     return e;
 }
 

@@ -45,6 +45,8 @@ struct ClickEvent {
     static constexpr std::size_t kMaxQueryLength = 512;
     static constexpr std::size_t kMaxClientHintLength = 64;
     static constexpr std::size_t kMaxAddressLength = 45;  // longest textual IPv6 form
+    static constexpr std::size_t kMaxRouteLength = 16;
+    static constexpr std::size_t kMaxDestinationLength = 4096;  // the URL policy's default maximum
 
     EventId id;
     LinkId link_id = 0;
@@ -60,6 +62,10 @@ struct ClickEvent {
     bool do_not_track = false;   // DNT: 1 or Sec-GPC: 1 (SHORTENER_DNT decides what it changes)
     std::string link_query;      // the served destination's query when it has utm_* (the visit's query wins)
     bool preview = false;        // answered with the social preview page: a bot click, bot_reason "preview"
+    // Links with rules, targeting or a split (issue #17): what chose the destination (core::RouteLabel: "rule:N",
+    // "variant:N", "targeting", "url") and the URL served (before any forwarded query). Empty for plain links.
+    std::string route;
+    std::string destination;
 
     struct Fields {
         std::string_view client_address = {};
@@ -73,6 +79,8 @@ struct ClickEvent {
         bool do_not_track = false;
         std::string_view link_query = {};
         bool preview = false;
+        std::string_view route = {};
+        std::string_view destination = {};
     };
     static ClickEvent Make(EventId id, LinkId link_id, TimePoint at, const Fields& fields);
 };

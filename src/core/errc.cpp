@@ -99,6 +99,12 @@ ErrcInfo Info(Errc e) noexcept {
             return {"invalid_targeting",
                     "\"targeting\" must be {\"ios\": url|null, \"android\": url|null, \"countries\": "
                     "{\"DE\": url, ...}} with at most 50 ISO 3166-1 alpha-2 country codes."};
+        case Errc::kInvalidRules:
+            return {"invalid_rules",
+                    "\"rules\" must be an array of at most 25 {\"if\": {conditions}, \"url\": url} objects."};
+        case Errc::kInvalidSplit:
+            return {"invalid_split",
+                    "\"split\" must be an array of at most 10 {\"url\": url, \"weight\": positive integer} objects."};
         case Errc::kRateLimited:
             return {"rate_limited", "Too many requests; retry after the time in Retry-After."};
         case Errc::kUrlBlocked:
@@ -141,6 +147,18 @@ ErrcInfo Info(Errc e) noexcept {
             return {"invalid_preview",
                     "\"og_title\" (at most 200 bytes) and \"og_description\" (at most 500 bytes) must be text without "
                     "control characters, \"og_image\" an https URL; null or \"\" removes one."};
+        case Errc::kSsoStateInvalid:
+            return {"sso_state_invalid",
+                    "This sign-in is unknown, expired or was started in another browser; start "
+                    "again."};
+        case Errc::kSsoFailed:
+            return {"sso_failed", "Single sign-on failed."};
+        case Errc::kSsoNotAllowed:
+            return {"sso_not_allowed", "There is no account for this identity and the server does not create one."};
+        case Errc::kSsoUnavailable:
+            return {"sso_unavailable", "The identity provider cannot be reached; try again later."};
+        case Errc::kPasswordLoginOff:
+            return {"password_login_off", "Password login is off on this server; sign in with single sign-on."};
     }
     return {"internal", "Internal error."};
 }

@@ -64,6 +64,8 @@ enum class Errc {
     kWrongPassword,     // ... with a wrong one
     kInvalidPassword,   // a link password that breaks the rules (length)
     kInvalidTargeting,  // malformed targeting object, bad country code, too many countries
+    kInvalidRules,      // redirect rules (issue #17): malformed, too many, a bad condition
+    kInvalidSplit,      // an A/B split (issue #17): malformed, too many variants, a bad weight
     // Abuse protection (issue #7, branch protect)
     kRateLimited,   // a token bucket of the caller is empty (429 + Retry-After)
     kUrlBlocked,    // the URL's host is on the operator's blocklist
@@ -89,6 +91,12 @@ enum class Errc {
     kIdempotencyKeyInProgress,  // the first request with the key has not finished yet (409, retry)
     // Social previews (issue #17)
     kInvalidPreview,  // og_title/og_description too long or with control characters, og_image not an https URL
+    // Single sign-on (issue #16)
+    kSsoStateInvalid,   // the callback's state is missing, unknown, expired or not this browser's (400)
+    kSsoFailed,         // the provider refused the code or sent an ID token that does not verify (401)
+    kSsoNotAllowed,     // no account for the identity and no just-in-time creation for its email (403)
+    kSsoUnavailable,    // the provider cannot be reached or answers nonsense (502)
+    kPasswordLoginOff,  // SHORTENER_PASSWORD_LOGIN=off: login and sign-up with a password are refused (403)
 };
 
 /// The error category of Errc; messages are the human-readable default texts.

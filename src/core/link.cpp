@@ -34,6 +34,8 @@ RedirectTarget ToRedirectTarget(const Link& link) {
     t.password_hash = link.password_hash;
     t.targeting = link.targeting;
     if (!link.preview.Empty()) t.preview = std::make_shared<const SocialPreview>(link.preview);
+    t.rules = EffectiveRules(link.rules, link.targeting);
+    t.split = link.split;
     return t;
 }
 
@@ -54,6 +56,8 @@ Link StoredLink(LinkId id, const NewLink& link) {
     stored.forward_query = link.forward_query;
     stored.password_hash = link.password_hash;
     stored.targeting = link.targeting;
+    stored.rules = link.rules;
+    stored.split = link.split;
     stored.imported_clicks = link.imported_clicks;
     stored.preview = link.preview;
     return stored;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/errc.hpp"
+#include "core/routing.hpp"
 #include "core/time.hpp"
 
 namespace shortener::core {
@@ -78,7 +79,9 @@ struct Link {
     bool forward_query = false;            // append the short link's query string to the destination
     std::string password_hash;             // argon2id (auth::PasswordHasher); empty = no password; never shown
     Targeting targeting;
-    SocialPreview preview;  // og_title, og_description, og_image
+    SocialPreview preview;            // og_title, og_description, og_image
+    std::vector<Rule> rules;          // redirect rules (issue #17), in evaluation order
+    std::vector<SplitVariant> split;  // A/B variants; empty = none
 };
 
 /// What a new link needs; `slug` empty means "generate one".
@@ -97,6 +100,8 @@ struct NewLink {
     bool forward_query = false;
     std::string password_hash;
     Targeting targeting;
+    std::vector<Rule> rules;
+    std::vector<SplitVariant> split;
     std::int64_t imported_clicks = 0;  // set by imports only (see Link)
     SocialPreview preview;
 };
@@ -113,9 +118,11 @@ struct LinkPatch {
     std::optional<bool> disabled;
     std::optional<std::string> expired_url;  // "" clears
     std::optional<bool> forward_query;
-    std::optional<std::string> password_hash;  // "" clears
-    std::optional<Targeting> targeting;        // an empty Targeting clears
-    std::optional<std::string> og_title;       // "" clears (each og_* on its own)
+    std::optional<std::string> password_hash;        // "" clears
+    std::optional<Targeting> targeting;              // an empty Targeting clears
+    std::optional<std::vector<Rule>> rules;          // empty clears
+    std::optional<std::vector<SplitVariant>> split;  // empty clears
+    std::optional<std::string> og_title;             // "" clears (each og_* on its own)
     std::optional<std::string> og_description;
     std::optional<std::string> og_image;
     TimePoint updated_at{};
@@ -137,6 +144,11 @@ struct RedirectTarget {
     /// Null for a link without og_* fields (most links): the redirect then never looks at the User-Agent for it.
     /// Shared, not held, so that every cached target pays one pointer for it, not three strings.
     std::shared_ptr<const SocialPreview> preview;
+    std::vector<Rule> rules;  // EffectiveRules: the link's own, then its targeting's (empty: a plain link)
+    std::vector<SplitVariant> split;
+
+    /// True when the destination depends on the visitor (rules, targeting or a split).
+    bool Routed() const noexcept { return !rules.empty() || !split.empty(); }
 };
 
 RedirectTarget ToRedirectTarget(const Link& link);

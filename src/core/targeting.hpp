@@ -6,8 +6,6 @@
 #include <string>
 #include <string_view>
 
-#include "core/link.hpp"
-
 namespace shortener::core {
 
 enum class DeviceClass { kOther, kIos, kAndroid };
@@ -33,21 +31,5 @@ bool HasQrScanMarker(std::string_view query) noexcept;
 
 /// The raw query string without its `qr=1` parameters: what a forwarded query carries on to the destination.
 std::string WithoutQrScanMarker(std::string_view query);
-
-/// The destination for a visitor: device first (iOS, Android), then country (ISO code, "" = unknown), then
-/// the link's URL. `country` is only asked for when the link targets countries (a geo lookup costs).
-template <class CountryFn>
-const std::string& PickDestination(const RedirectTarget& target, DeviceClass device, CountryFn&& country) {
-    if (device == DeviceClass::kIos && !target.targeting.ios.empty()) return target.targeting.ios;
-    if (device == DeviceClass::kAndroid && !target.targeting.android.empty()) return target.targeting.android;
-    if (!target.targeting.countries.empty()) {
-        const std::string code = country();
-        if (!code.empty()) {
-            auto it = target.targeting.countries.find(code);
-            if (it != target.targeting.countries.end()) return it->second;
-        }
-    }
-    return target.long_url;
-}
 
 }  // namespace shortener::core

@@ -63,6 +63,8 @@ unsigned StatusFor(Errc e) noexcept {
         case Errc::kTooManyBuckets:
         case Errc::kInvalidPassword:
         case Errc::kInvalidTargeting:
+        case Errc::kInvalidRules:
+        case Errc::kInvalidSplit:
         case Errc::kUrlBlocked:
         case Errc::kUrlShortener:
         case Errc::kInvalidQrOptions:
@@ -92,6 +94,15 @@ unsigned StatusFor(Errc e) noexcept {
             return 422;
         case Errc::kIdempotencyKeyInProgress:
             return 409;
+        case Errc::kSsoStateInvalid:
+            return 400;
+        case Errc::kSsoFailed:
+            return 401;
+        case Errc::kSsoNotAllowed:
+        case Errc::kPasswordLoginOff:
+            return 403;
+        case Errc::kSsoUnavailable:
+            return 502;
     }
     return 500;
 }

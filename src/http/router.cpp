@@ -24,11 +24,11 @@ bool CorsPolicy::Allows(std::string_view origin) const noexcept {
 }
 
 void Router::Add(std::initializer_list<Method> methods, std::string_view pattern, std::string name, Handler handler,
-                 RouteClass route_class) {
+                 RouteClass route_class, std::size_t max_body) {
     if (route_class == RouteClass::kAuto) {
         route_class = pattern.starts_with("/api/") ? RouteClass::kApi : RouteClass::kNone;
     }
-    Route r{std::vector<Method>(methods), Split(pattern), std::move(name), std::move(handler), route_class};
+    Route r{std::vector<Method>(methods), Split(pattern), std::move(name), std::move(handler), route_class, max_body};
     if (std::find(r.methods.begin(), r.methods.end(), Method::kGet) != r.methods.end() &&
         std::find(r.methods.begin(), r.methods.end(), Method::kHead) == r.methods.end()) {
         r.methods.push_back(Method::kHead);
@@ -92,6 +92,7 @@ Router::Match Router::Find(Method method, std::string_view path) const {
             match.handler = &route.handler;
             match.name = route.name;
             match.route_class = route.route_class;
+            match.max_body = route.max_body;
             match.params = params;
             match.allowed.clear();
             return match;
@@ -103,6 +104,11 @@ Router::Match Router::Find(Method method, std::string_view path) const {
         }
     }
     return match;
+}
+
+std::size_t Router::BodyLimit(Method method, std::string_view path, std::size_t fallback) const {
+    const Match match = Find(method, path.substr(0, path.find('?')));
+    return match.handler != nullptr ? std::max(match.max_body, fallback) : fallback;
 }
 
 }  // namespace shortener::http

@@ -50,9 +50,14 @@ struct CorsPolicy {
 
 class Router {
   public:
-    /// `name` labels metrics and logs (bounded: one per route). GET routes also answer HEAD.
+    /// `name` labels metrics and logs (bounded: one per route). GET routes also answer HEAD. `max_body`: the
+    /// largest request body this route takes when that is more than the server's limit (0: the server's).
     void Add(std::initializer_list<Method> methods, std::string_view pattern, std::string name, Handler handler,
-             RouteClass route_class = RouteClass::kAuto);
+             RouteClass route_class = RouteClass::kAuto, std::size_t max_body = 0);
+
+    /// The body limit of the route a request goes to: its own `max_body` or `fallback`, whichever is larger. The
+    /// server asks once the request line is read (before Content-Length is checked), for methods with a body.
+    std::size_t BodyLimit(Method method, std::string_view path, std::size_t fallback) const;
 
     /// Installs the guard run before kApi and kCreate routes (see Guard). Set before serving.
     void SetGuard(Guard guard) { guard_ = std::move(guard); }
@@ -65,6 +70,7 @@ class Router {
         const Handler* handler = nullptr;  // null: no route for this method
         std::string_view name;
         RouteClass route_class = RouteClass::kNone;
+        std::size_t max_body = 0;  // 0: the server's limit
         Params params;
         std::vector<Method> allowed;  // when the path matched other methods only
     };
@@ -77,6 +83,7 @@ class Router {
         std::string name;
         Handler handler;
         RouteClass route_class = RouteClass::kNone;
+        std::size_t max_body = 0;
     };
     static bool MatchPath(const Route& route, std::string_view path, Params& params);
 

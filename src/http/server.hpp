@@ -26,8 +26,7 @@ struct ServerOptions {
     std::size_t threads = 0;                            // 0: one per core
     std::size_t max_connections = 10'000;               // more are closed at accept
     std::size_t header_limit = 16 * 1024;               // request line + headers, bytes (431 above)
-    std::size_t body_limit = 64 * 1024;                 // request body, bytes (413 above)
-    std::size_t bulk_body_limit = 4 * 1024 * 1024;      // POST /api/v1/links/bulk's, if larger (1,000 links)
+    std::size_t body_limit = 64 * 1024;                 // request body, bytes (413 above; a route may allow more)
     std::chrono::milliseconds request_timeout{10'000};  // first byte to last byte of one request
     std::chrono::milliseconds idle_timeout{60'000};     // keep-alive wait for the next request
     std::chrono::milliseconds write_timeout{30'000};    // sending one response

@@ -62,20 +62,16 @@ Method ToMethod(bhttp::verb v) {
     }
 }
 
-// POST /api/v1/links/bulk (with or without a query), the one route with a body limit of its own.
-bool IsBulkCreate(beast::string_view target) noexcept {
-    constexpr beast::string_view kPath = "/api/v1/links/bulk";
-    return target.starts_with(kPath) && (target.size() == kPath.size() || target[kPath.size()] == '?');
-}
-
 // Parses into the connection's reusable RequestData, keeping each header (name lower-cased) instead of
 // building Beast's field container: no allocation per request once the strings have grown. Checks the framing
 // rules Beast leaves to us (http/framing.hpp) as the fields arrive and stops at the first violation, before any
 // body byte is read.
 class RequestParser final : public bhttp::basic_parser<true> {
   public:
-    RequestParser(RequestData& data, std::size_t bulk_body_limit) : data_(data), bulk_body_limit_(bulk_body_limit) {
+    RequestParser(RequestData& data, const Router& router, std::size_t body_limit)
+        : data_(data), router_(router), default_body_limit_(body_limit) {
         data_.Clear();
+        this->body_limit(body_limit);
     }
 
     // put(), remembering where the input ends (to look at raw field lines).
@@ -93,8 +89,11 @@ class RequestParser final : public bhttp::basic_parser<true> {
         data_.method = ToMethod(method);
         data_.target.assign(target.data(), target.size());
         data_.version = version;
-        // Known from the request line, so the larger limit holds before Content-Length is checked against it.
-        if (method == bhttp::verb::post && IsBulkCreate(target)) body_limit(bulk_body_limit_);
+        // A route may take larger bodies (bulk create, imports): known from the request line, so its limit holds
+        // before Content-Length is checked against it. Only for methods with a body: a redirect never looks.
+        if (method == bhttp::verb::post || method == bhttp::verb::put || method == bhttp::verb::patch) {
+            body_limit(router_.BodyLimit(data_.method, data_.target, default_body_limit_));
+        }
     }
     void on_response_impl(int, beast::string_view, int, beast::error_code& ec) override {
         ec = bhttp::error::bad_version;
@@ -156,7 +155,8 @@ class RequestParser final : public bhttp::basic_parser<true> {
     }
 
     RequestData& data_;
-    std::size_t bulk_body_limit_;
+    const Router& router_;
+    std::size_t default_body_limit_;
     HeadFraming framing_;
     FramingError framing_error_ = FramingError::kNone;
     const char* input_begin_ = nullptr;
@@ -383,9 +383,8 @@ class Session {
             connection_.idle = !started;
             connection_.deadline = Clock::now() + (started ? opt_.request_timeout : opt_.idle_timeout);
 
-            RequestParser parser(data_, std::max(opt_.body_limit, opt_.bulk_body_limit));
+            RequestParser parser(data_, server_.router, opt_.body_limit);
             parser.header_limit(static_cast<std::uint32_t>(opt_.header_limit));
-            parser.body_limit(opt_.body_limit);
             parser.eager(true);
             beast::error_code parse_ec;
             if (!co_await ReadRequest(parser, started, parse_ec)) break;

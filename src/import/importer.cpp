@@ -1,11 +1,16 @@
 #include "import/importer.hpp"
 
+#include <sodium.h>
+
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <span>
 #include <unordered_map>
 #include <variant>
 
 #include "core/link.hpp"
+#include "core/slug.hpp"
 
 namespace shortener::imports {
 namespace {
@@ -54,9 +59,48 @@ std::variant<core::NewLink, Failure> Check(const Row& row, const Options& o) {
     return link;
 }
 
+// Bytes derived from a key: BLAKE2b-256 of (draw number, block number, key), one 32-byte block after another.
+// Deterministic, so that SlugGenerator over it draws the same slugs for the same key on every run.
+class DerivedBytes final : public core::RandomSource {
+  public:
+    explicit DerivedBytes(std::string key) : key_(std::move(key)) {
+        static const bool ok = sodium_init() >= 0;  // idempotent; BLAKE2b needs no more than that
+        (void)ok;
+    }
+    void Fill(std::span<std::uint8_t> out) noexcept override {
+        for (std::uint32_t block = 0; block * 32 < out.size(); ++block) {
+            std::array<std::uint8_t, 32> hash{};
+            crypto_generichash_state state;
+            crypto_generichash_init(&state, nullptr, 0, hash.size());
+            const std::array<std::uint32_t, 2> counters{draws_, block};
+            crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(counters.data()),
+                                      sizeof(counters));
+            crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(key_.data()), key_.size());
+            crypto_generichash_final(&state, hash.data(), hash.size());
+            const std::size_t n = std::min<std::size_t>(32, out.size() - block * 32);
+            std::memcpy(out.data() + block * 32, hash.data(), n);
+        }
+        ++draws_;  // a reserved word drawn makes SlugGenerator draw again: the next draw differs
+    }
+
+  private:
+    std::string key_;
+    std::uint32_t draws_ = 0;
+};
+
+}  // namespace
+
+std::string DerivedSlug(const std::optional<std::int64_t>& owner, std::string_view url, std::size_t length) {
+    DerivedBytes bytes((owner ? std::to_string(*owner) : std::string("-")) + "\n" + std::string(url));
+    return core::SlugGenerator(bytes, length).Next();
+}
+
+namespace {
+
 struct Pending {
     std::size_t line = 0;
     bool generated = false;  // the slug is ours to draw again
+    bool derived = false;    // generated, and still the slug derived from owner and URL (see DerivedSlug)
     core::NewLink link;
 };
 
@@ -78,7 +122,7 @@ class Importer {
             if (batch.size() >= o_.batch_size || done == rows.size()) {
                 co_await Flush(batch);
                 batch.clear();
-                if (o_.progress) o_.progress(done, rows.size());
+                if (o_.progress) co_await o_.progress(done, rows.size());
             }
         }
         std::stable_sort(summary_.failures.begin(), summary_.failures.end(),
@@ -101,19 +145,23 @@ class Importer {
             }
             link.password_hash = co_await o_.hash_password(row.password);
         }
-        Pending p{row.line, link.slug.empty(), std::move(link)};
-        if (p.generated) p.link.slug = o_.slugs->Next();
+        const bool generated = link.slug.empty();
+        Pending p{row.line, generated, generated, std::move(link)};
+        if (p.generated) p.link.slug = DerivedSlug(o_.owner_id, p.link.long_url, o_.slugs->length());
         co_return p;
     }
 
     // A slug that is already taken: skipped when it is this owner's live link to the same URL (an earlier run of
     // the same import), a failure otherwise.
     void Taken(const Pending& p, const core::Link& existing) {
-        if (!existing.deleted_at && existing.long_url == p.link.long_url && existing.owner_id == o_.owner_id) {
+        if (IsSameLink(p, existing)) {
             ++summary_.skipped;
             return;
         }
         Fail(FailureOf(p.line, Errc::kSlugTaken, "The slug is already in use by another link."));
+    }
+    bool IsSameLink(const Pending& p, const core::Link& existing) const {
+        return !existing.deleted_at && existing.long_url == p.link.long_url && existing.owner_id == o_.owner_id;
     }
 
     boost::asio::awaitable<void> Flush(std::vector<Pending>& batch) {
@@ -129,7 +177,10 @@ class Importer {
                     ++summary_.imported;
                 } else if (!batch[i].generated) {
                     Taken(batch[i], results[i].link);
+                } else if (batch[i].derived && IsSameLink(batch[i], results[i].link)) {
+                    ++summary_.skipped;  // an earlier run (or an earlier row of this file) made it
                 } else if (attempt + 1 < kMaxSlugAttempts) {
+                    batch[i].derived = false;
                     batch[i].link.slug = o_.slugs->Next();
                     again.push_back(std::move(batch[i]));
                 } else {
@@ -144,18 +195,18 @@ class Importer {
     // same file with that slug is judged as the import would judge it.
     boost::asio::awaitable<void> Classify(const std::vector<Pending>& batch) {
         for (const auto& p : batch) {
-            if (p.generated) {
-                ++summary_.imported;
-                continue;
-            }
             std::optional<core::Link> existing;
             if (auto it = planned_.find(p.link.slug); it != planned_.end()) {
                 existing = core::StoredLink(0, it->second);
             } else {
                 existing = co_await links_.FindBySlug(p.link.slug);
             }
-            if (existing) {
+            if (existing && !p.generated) {
                 Taken(p, *existing);
+            } else if (existing && IsSameLink(p, *existing)) {
+                ++summary_.skipped;
+            } else if (existing) {
+                ++summary_.imported;  // a random slug instead of the derived one
             } else {
                 ++summary_.imported;
                 planned_.emplace(p.link.slug, p.link);

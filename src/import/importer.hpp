@@ -30,8 +30,8 @@ struct Options {
     core::TimePoint now{};                 // created_at of rows without one; expiry must be after it
     /// Hashes a link password (argon2id); null: rows with a password fail.
     std::function<boost::asio::awaitable<std::string>(std::string)> hash_password;
-    /// Called after each batch with the rows handled so far and the total.
-    std::function<void(std::size_t done, std::size_t total)> progress;
+    /// Awaited after each batch with the rows handled so far and the total (a progress bar, a job's progress row).
+    std::function<boost::asio::awaitable<void>(std::size_t done, std::size_t total)> progress;
 };
 
 struct Failure {
@@ -50,6 +50,11 @@ struct Summary {
     std::vector<Failure> failures;  // the first kMaxListedFailures of them, in file order
     bool dry_run = false;
 };
+
+/// The first slug tried for a row without one: derived from the owner and the URL (BLAKE2b, the generator's alphabet
+/// and length, never a reserved word), so that importing the same file again finds its links and skips them instead
+/// of creating them twice. A derived slug taken by another link gives way to random slugs.
+std::string DerivedSlug(const std::optional<std::int64_t>& owner, std::string_view url, std::size_t length);
 
 /// Imports `rows` into `links`. Backend errors propagate (core::BackendUnavailable); the batches stored before
 /// stay, and running the import again skips them.

@@ -3,7 +3,8 @@
 /// @brief Storage of accounts, API keys and web sessions (issue #7). Adapters: SqliteAuthStore (embedded
 /// mode) and PostgresAuthStore (distributed mode); one contract suite (tests/store/auth_contract.hpp) runs
 /// over both. Secrets are never stored: API keys and session tokens only as their SHA-256 (hex), passwords
-/// only as argon2id hashes. Schema: migrations 0006 and 0007 of each backend.
+/// only as argon2id hashes. Schema: migrations 0006 and 0007 of each backend; single sign-on identities:
+/// SQLite 0017, PostgreSQL 0020.
 
 #include <cstdint>
 #include <optional>
@@ -108,6 +109,19 @@ class AuthStore {
                                                            std::optional<std::string> rate_limit) = 0;
     /// Records a use of the key.
     virtual Task<void> TouchApiKey(std::int64_t id, core::TimePoint at) = 0;
+
+    /// Single sign-on (issue #16): the user linked to the identity (issuer, subject); nullopt if none.
+    virtual Task<std::optional<User>> FindUserByIdentity(std::string_view issuer, std::string_view subject) = 0;
+    /// Links the identity to the user. False (nothing changed) when the identity is linked already, or the user
+    /// has an identity at this issuer already: an account is linked to one subject per issuer, once.
+    virtual Task<bool> LinkIdentity(std::int64_t user_id, std::string_view issuer, std::string_view subject,
+                                    core::TimePoint at) = 0;
+    /// Creates the user and links the identity in one transaction; kEmailTaken when the email has an account.
+    virtual Task<core::Result<User>> CreateUserWithIdentity(const NewUser& user, std::string_view issuer,
+                                                            std::string_view subject) = 0;
+
+    /// Sets the instance admin flag (single sign-on's SHORTENER_OIDC_ADMIN_GROUP); false if no such user.
+    virtual Task<bool> SetUserAdmin(std::int64_t user_id, bool is_admin) = 0;
 
     virtual Task<void> CreateSession(const NewSession& session) = 0;
     /// The session with this token hash if it has not expired at `now`.

@@ -51,6 +51,7 @@ constexpr Source kSources[] = {
     {"utm_campaign", "utm", kUs, 2, false},
     {"utm_term", "utm", kUs, 3, false},
     {"utm_content", "utm", kUs, 4, false},
+    {"destination", kDestinationFacet, ' ', -1, false},
 };
 
 const Source* SourceOf(std::string_view dimension) {
@@ -105,6 +106,14 @@ std::string UtmFacetValue(const core::ClickDimensions& d) {
     out += d.utm_term;
     out.push_back(kFacetSeparator);
     out += d.utm_content;
+    return out;
+}
+
+std::string DestinationFacetValue(std::string_view route, std::string_view destination) {
+    std::string out;
+    out.reserve(route.size() + destination.size() + 1);
+    out.append(route).push_back(' ');
+    out.append(destination);
     return out;
 }
 

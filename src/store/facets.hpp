@@ -14,6 +14,7 @@
 ///   utm        source \x1f medium \x1f campaign \x1f        utm_source, utm_medium, utm_campaign, utm_term,
 ///              term \x1f content (lower-case)                utm_content (issue #17; only clicks with a UTM
 ///                                                           parameter add a row: UtmFacetValue)
+///   destination  route ' ' URL  (only links with rules, targeting or a split; issue #17)    destination
 ///
 /// Unknown parts are "". The stats stores fetch a link's facet rows for a day range, summed per value, and
 /// TopFromFacets derives every breakdown (kDimensions) from them.
@@ -44,6 +45,13 @@ inline constexpr std::string_view kUtmFacet = "utm";
 
 /// The utm facet's value of a click; "" when the click has no UTM parameter (then it adds no utm row).
 std::string UtmFacetValue(const core::ClickDimensions& d);
+
+/// The facet of the destination a routed link served (issue #17): written beside the four above only for clicks
+/// that carry a route (core::ClickEvent::route), so plain links write no more rows.
+inline constexpr std::string_view kDestinationFacet = "destination";
+
+/// Its value: "route URL" (routes have no space: core::RouteLabel).
+std::string DestinationFacetValue(std::string_view route, std::string_view destination);
 
 /// One facet row summed over a day range.
 struct FacetCount {

@@ -70,6 +70,10 @@ class OverviewCache final : public StatsStore {
         MsRange days, bool include_bots, std::size_t limit, std::optional<std::int64_t> owner) override {
         return inner_.UtmOverview(days, include_bots, limit, owner);
     }
+    Task<std::vector<DimensionCount>> DestinationVisitors(core::LinkId link, MsRange range,
+                                                          bool include_bots) override {
+        return inner_.DestinationVisitors(link, range, include_bots);
+    }
     Task<LinkTotals> Totals(core::LinkId link) override { return inner_.Totals(link); }
     Task<std::vector<LinkTotals>> TotalsOf(std::span<const core::LinkId> links) override {
         return inner_.TotalsOf(links);

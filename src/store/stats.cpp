@@ -307,6 +307,12 @@ Task<core::Result<StatsResult>> ComputeStats(StatsStore& store, const StatsReque
     co_await CountVisitors(store, request, edges, day_rows, result);
     if (request.breakdowns) {
         result.breakdowns = co_await store.TopValuesAll(request.link, all_days, request.include_bots, request.top);
+        const bool routed = std::any_of(result.breakdowns.begin(), result.breakdowns.end(),
+                                        [](const auto& b) { return b.first == "destination" && !b.second.empty(); });
+        if (routed) {
+            result.destination_visitors =
+                co_await store.DestinationVisitors(request.link, all_days, request.include_bots);
+        }
     }
     co_return result;
 }

@@ -67,6 +67,9 @@ struct StatsResult {
     std::int64_t unique_visitors = 0;  // distinct visitors over [from_ms, to_ms), per `bots`; exact
     std::vector<StatsPoint> timeseries;
     std::vector<std::pair<std::string, std::vector<DimensionCount>>> breakdowns;  // kDimensions order
+    /// Distinct visitors per "destination" value (StatsStore::DestinationVisitors; `clicks` holds the count), over
+    /// the breakdowns' whole days; asked for only when the link has destination rows.
+    std::vector<DimensionCount> destination_visitors;
 };
 
 /// kInvalidTimeZone, kTooManyBuckets; otherwise the stats. Throws what the store throws.

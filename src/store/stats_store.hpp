@@ -63,14 +63,15 @@ struct ClickCursor {
 
 /// The breakdowns of a link's clicks (stored as facets: store/facets.hpp).
 /// "referrer" is "host class" (host "" = none, e.g. " direct"): hosts with their source class.
-/// The utm_* ones (issue #17) count only clicks that carry a UTM parameter.
+/// The utm_* ones (issue #17) count only clicks that carry a UTM parameter; "destination" is "route URL" (issue #17:
+/// which rule or split variant served which URL).
 inline constexpr std::string_view kDimensions[] = {
-    "country", "region",   "city",       "referrer_host", "referrer_class", "referrer", "browser",    "os",
-    "device",  "language", "utm_source", "utm_medium",    "utm_campaign",   "utm_term", "utm_content"};
+    "country", "region",   "city",       "referrer_host", "referrer_class", "referrer", "browser",     "os",
+    "device",  "language", "utm_source", "utm_medium",    "utm_campaign",   "utm_term", "utm_content", "destination"};
 /// The breakdowns the stats show: kDimensions but "referrer_host", which "referrer" covers with the class.
 inline constexpr std::string_view kShownDimensions[] = {
-    "country", "region",   "city",       "referrer_class", "referrer",     "browser",  "os",
-    "device",  "language", "utm_source", "utm_medium",     "utm_campaign", "utm_term", "utm_content"};
+    "country",  "region",     "city",       "referrer_class", "referrer", "browser",     "os",         "device",
+    "language", "utm_source", "utm_medium", "utm_campaign",   "utm_term", "utm_content", "destination"};
 
 /// The UTM breakdowns (issue #17), a part of kShownDimensions; the stats show them as "utm": {"source": …}.
 inline constexpr std::string_view kUtmDimensions[] = {"utm_source", "utm_medium", "utm_campaign", "utm_term",
@@ -129,6 +130,12 @@ class StatsStore {
         }
         co_return out;
     }
+
+    /// Distinct visitors (UTC day, visitor id) per destination facet value ("route URL") among the link's raw clicks
+    /// in `range` (issue #17), from the clicks' route and destination columns; bots only with include_bots. Raw
+    /// clicks deleted by retention no longer count.
+    virtual Task<std::vector<DimensionCount>> DestinationVisitors(core::LinkId link, MsRange range,
+                                                                  bool include_bots) = 0;
 
     /// Sums of the day rollups over [days) per link, the `limit` largest (by human clicks when !include_bots),
     /// and as the first element with link_id 0 the sums over every link. With `owner`, only that owner's links

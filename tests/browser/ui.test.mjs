@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
-import { makeDataDir, startServer } from '../e2e/support.mjs';
+import { makeDataDir, startServer, waitFor } from '../e2e/support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
@@ -392,6 +392,51 @@ test('link settings: targeting, query forwarding, disable, password, click limit
   await page.context().close();
 });
 
+test('link settings: rules and an A/B split (issue #17); the dashboard shows the variants side by side', async () => {
+  const created = await (await fetch(`${server.base}/api/v1/links`, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ url: 'https://example.com/ab' }) })).json();
+  const DESKTOP = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+  const follow = (ip, query = '') => fetch(`${server.base}/${created.slug}${query}`,
+    { redirect: 'manual', headers: { 'user-agent': DESKTOP, 'x-forwarded-for': ip } });
+  const page = await newPage();
+  await page.goto(`${server.base}/app/link/edit/?slug=${created.slug}`);
+  await page.getByRole('button', { name: 'Add a rule' }).click();
+  // A rule without a condition is refused next to its first field.
+  await page.getByLabel('Send to URL').fill('https://example.com/twitter');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByTestId('rule-countries-0-error').waitFor();
+  await page.getByLabel(/^Query parameters/).fill('ref=tw');
+  await page.getByLabel('Send to URL').fill('ftp://example.com/twitter');  // the server refuses it: shown under it
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByTestId('rule-url-0-error').waitFor();
+  assert.equal(await page.getByLabel('Send to URL').getAttribute('aria-invalid'), 'true');
+  await page.getByLabel('Send to URL').fill('https://example.com/twitter');
+  await page.getByRole('button', { name: 'Add a variant' }).click();
+  await page.getByLabel('Variant 2 URL').fill('https://example.com/b');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByTestId('saved').filter({ hasText: 'Saved' }).waitFor();
+  const stored = await (await fetch(`${server.base}/api/v1/links/${created.slug}`)).json();
+  assert.deepEqual(stored.rules, [{ if: { query: { ref: 'tw' } }, url: 'https://example.com/twitter' }]);
+  assert.deepEqual(stored.split, [{ url: 'https://example.com/ab', weight: 50 }, { url: 'https://example.com/b', weight: 50 }]);
+  await axe(page, 'link settings with rules and a split');
+  await page.context().close();
+
+  assert.equal((await follow('198.51.100.1', '?ref=tw')).headers.get('location'), 'https://example.com/twitter');
+  let n = 1;
+  for (let i = 0; i < 20; i++, n++) await follow(`198.51.100.${i + 10}`);
+  await waitFor(async () => (await (await fetch(`${server.base}/api/v1/links/${created.slug}`)).json()).clicks === n, 10000, 'clicks stored');
+  const dash = await newPage();
+  await dash.goto(`${server.base}/app/link/?slug=${created.slug}`);
+  const table = dash.locator('[data-breakdown=Destinations]');
+  await table.getByText('Variant 1').waitFor({ timeout: 10000 });
+  await table.getByText('Variant 2').waitFor();
+  await table.getByText('Rule 1').waitFor();
+  await table.getByRole('columnheader', { name: 'Unique visitors' }).waitFor();
+  await axe(dash, 'dashboard with destinations');
+  await dash.screenshot({ path: path.join(ARTIFACTS, 'dashboard-destinations-1280.png'), fullPage: true });
+  await dash.context().close();
+});
+
 test('links page and phone layout, keyboard focus, no CSP errors', async () => {
   const page = await newPage(390, 844, { isMobile: true, hasTouch: true });
   await page.goto(`${server.base}/app/links/`);
@@ -485,4 +530,22 @@ test('import page: a dry run of a Kutt file shows the summary and stores nothing
   const link = await (await fetch(`${server.base}/api/v1/links/kutt-docs`)).json();
   assert.equal(link.imported_clicks, 42);
   await page.screenshot({ path: path.join(ARTIFACTS, 'import.png'), fullPage: true });
+});
+
+test('import page: a large file is imported in the background with a progress bar, then the summary (issue #15)', async () => {
+  const file = path.join(ARTIFACTS, 'large-import.csv');
+  const rows = Array.from({ length: 40000 }, (_, i) => `https://example.com/ui-job/${i},ui-job-${i}`);
+  fs.writeFileSync(file, ['url,slug', ...rows].join('\n'));
+  const page = await newPage();
+  await page.goto(`${server.base}/app/import/`);
+  await page.setInputFiles('[data-testid="import-file"]', file);
+  await page.uncheck('[data-testid="import-dry-run"]');
+  await page.click('button[type="submit"]');
+  const progress = page.locator('[data-testid="import-progress"]');
+  await progress.waitFor();
+  assert.match(await progress.innerText(), /of 40,000 rows handled/);
+  await axe(page, 'import in progress');
+  await page.locator('[data-testid="import-summary"] >> text=40,000 imported').waitFor({ timeout: 60_000 });
+  assert.equal(await progress.count(), 0);
+  assert.equal((await fetch(`${server.base}/api/v1/links/ui-job-39999`)).status, 200);
 });

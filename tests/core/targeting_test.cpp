@@ -41,28 +41,6 @@ TEST(AppendQuery, MergesBeforeTheFragment) {
     EXPECT_EQ(AppendQuery("https://e.com/", "a=\r\n b#c\"<\xc3\xa9"), "https://e.com/?a=%0D%0A%20b%23c%22%3C%C3%A9");
 }
 
-TEST(PickDestination, DeviceThenCountryThenDefault) {
-    RedirectTarget t;
-    t.long_url = "https://default/";
-    int lookups = 0;
-    auto country = [&](std::string c) {
-        return [&lookups, c] {
-            ++lookups;
-            return c;
-        };
-    };
-    EXPECT_EQ(PickDestination(t, DeviceClass::kIos, country("DE")), "https://default/");
-    EXPECT_EQ(lookups, 0);  // no country targeting: never looked up
-    t.targeting.ios = "https://ios/";
-    t.targeting.countries = {{"DE", "https://de/"}};
-    EXPECT_EQ(PickDestination(t, DeviceClass::kIos, country("DE")), "https://ios/");
-    EXPECT_EQ(lookups, 0);
-    EXPECT_EQ(PickDestination(t, DeviceClass::kAndroid, country("DE")), "https://de/");  // no Android target
-    EXPECT_EQ(PickDestination(t, DeviceClass::kOther, country("FR")), "https://default/");
-    EXPECT_EQ(PickDestination(t, DeviceClass::kOther, country("")), "https://default/");
-    EXPECT_EQ(lookups, 3);
-}
-
 }  // namespace
 }  // namespace shortener::core
 

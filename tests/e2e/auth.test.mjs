@@ -212,7 +212,8 @@ describe('auth mode required: sessions and CSRF', () => {
   test('GET /api/v1/auth/session without credentials: never 401', async () => {
     const r = await api(server.base, '/api/v1/auth/session');
     assert.equal(r.status, 200);
-    assert.deepEqual(r.body, { mode: 'required', signup: false, anonymous_shortening: false, user: null, csrf_token: null });
+    assert.deepEqual(r.body, { mode: 'required', signup: false, anonymous_shortening: false, password_login: true, sso: null,
+      user: null, csrf_token: null });
   });
 
   test('no credential → 401 unauthorized with WWW-Authenticate on every protected route', async () => {
@@ -711,7 +712,8 @@ describe('auth mode none (loopback default)', () => {
     const server = await startServer();
     try {
       let r = await api(server.base, '/api/v1/auth/session');
-      assert.deepEqual(r.body, { mode: 'none', signup: false, anonymous_shortening: false, user: null, csrf_token: null });
+      assert.deepEqual(r.body, { mode: 'none', signup: false, anonymous_shortening: false, password_login: false, sso: null,
+        user: null, csrf_token: null });
       r = await api(server.base, '/api/v1/links', { method: 'POST', json: { url: 'https://example.com/none' } });
       assert.equal(r.status, 201);
       assert.equal(r.body.stats_token, undefined);

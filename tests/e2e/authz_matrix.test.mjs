@@ -32,6 +32,7 @@ describe('authorization matrix (SHORTENER_AUTH=required)', () => {
   const headers = {};  // caller → headers
   let ownerSlug;       // a link of the owner's
   let ownerKeyId;      // the owner's key id (for key management rows)
+  let ownerJob;        // a background import of the owner's
   const deletable = [];  // links of the owner's that DELETE rows may consume, one per caller
   const revocable = [];  // key ids of the owner's that DELETE /api/v1/keys rows may consume, one per caller
 
@@ -89,6 +90,10 @@ describe('authorization matrix (SHORTENER_AUTH=required)', () => {
       method: 'POST', json: { url: 'https://example.com/owned' }, headers: headers.owner });
     assert.equal(created.status, 201, created.text);
     ownerSlug = created.body.slug;
+    const job = await api(base, '/api/v1/imports?format=kutt&background=true', {
+      method: 'POST', json: { data: [{ address: 'matrix-job', target: 'https://example.com/job' }] }, headers: headers.owner });
+    assert.equal(job.status, 202, job.text);
+    ownerJob = job.body.id;
     for (const caller of CALLERS) revocable.push((await makeKey(owner, `spare-${caller}`, ['links:read'])).id);
     for (const caller of CALLERS) {
       const r = await api(base, '/api/v1/links', {
@@ -111,6 +116,11 @@ describe('authorization matrix (SHORTENER_AUTH=required)', () => {
       { anonymous: 401, other: 201, owner: 201, admin: 201, revoked: 401, cookieNoCsrf: 403, session: 201, readOnly: 403 }],
     ['POST /api/v1/links/bulk', () => ({ method: 'POST', path: '/api/v1/links/bulk', json: [{ url: 'https://example.com/b' }] }),
       { anonymous: 401, other: 200, owner: 200, admin: 200, revoked: 401, cookieNoCsrf: 403, session: 200, readOnly: 403 }],
+    ['POST /api/v1/imports', () => ({ method: 'POST', path: '/api/v1/imports?format=kutt&dry_run=true',
+      json: { data: [{ address: 'matrix-import', target: 'https://example.com/i' }] } }),
+      { anonymous: 401, other: 200, owner: 200, admin: 200, revoked: 401, cookieNoCsrf: 403, session: 200, readOnly: 403 }],
+    ['GET /api/v1/imports/{id}', () => ({ method: 'GET', path: `/api/v1/imports/${ownerJob}` }),
+      { anonymous: 401, other: 404, owner: 200, admin: 200, revoked: 401, cookieNoCsrf: 200, session: 200, readOnly: 200 }],
     ['GET /api/v1/links/export', () => ({ method: 'GET', path: '/api/v1/links/export?format=ndjson' }),
       { anonymous: 401, other: 200, owner: 200, admin: 200, revoked: 401, cookieNoCsrf: 200, session: 200, readOnly: 200 }],
     ['GET /api/v1/links', () => ({ method: 'GET', path: '/api/v1/links' }),

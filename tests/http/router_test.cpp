@@ -45,6 +45,19 @@ std::string Body(const Router& router, Method m, std::string target, unsigned* s
     return result.response.body;
 }
 
+TEST(Router, BodyLimitIsTheRoutesOwnWhenLargerElseTheServers) {
+    Router r = MakeRouter();
+    r.Add({Method::kPost}, "/api/v1/imports", "imports", Named("imports"), RouteClass::kCreate, 1 << 20);
+    EXPECT_EQ(r.BodyLimit(Method::kPost, "/api/v1/imports", 64 * 1024), std::size_t{1} << 20);
+    EXPECT_EQ(r.BodyLimit(Method::kPost, "/api/v1/imports?format=csv", 64 * 1024), std::size_t{1} << 20);
+    EXPECT_EQ(r.BodyLimit(Method::kPost, "/api/v1/imports", 2 << 20), std::size_t{2} << 20);  // the larger
+    // Another method, another path, a path that only starts the same: the server's limit.
+    EXPECT_EQ(r.BodyLimit(Method::kPut, "/api/v1/imports", 64 * 1024), 64u * 1024);
+    EXPECT_EQ(r.BodyLimit(Method::kPost, "/api/v1/imports/x", 64 * 1024), 64u * 1024);
+    EXPECT_EQ(r.BodyLimit(Method::kPost, "/api/v1/importsx", 64 * 1024), 64u * 1024);
+    EXPECT_EQ(r.BodyLimit(Method::kPost, "/api/v1/links", 64 * 1024), 64u * 1024);
+}
+
 TEST(Router, MatchesLiteralsBeforeCatchAll) {
     auto r = MakeRouter();
     EXPECT_EQ(Body(r, Method::kGet, "/"), "home");

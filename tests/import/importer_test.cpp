@@ -83,6 +83,45 @@ TEST_F(ImporterTest, ReRunSkipsWhatWasImportedAndReportsSlugsTakenByOtherUrls) {
     EXPECT_EQ(again.failures[0].code, "slug_taken");
 }
 
+TEST_F(ImporterTest, RowsWithoutASlugAreImportedOnceHoweverOftenTheFileIs) {
+    constexpr std::string_view kNoSlugs = "url\nhttps://n1.example/\nhttps://n2.example/\nhttps://n1.example/\n";
+    Summary first = Import(kNoSlugs);
+    EXPECT_EQ(first.imported, 2u);
+    EXPECT_EQ(first.skipped, 1u);  // the same URL twice in one file: one link
+    Summary again = Import(kNoSlugs);
+    EXPECT_EQ(again.imported, 0u);
+    EXPECT_EQ(again.skipped, 3u);
+    const std::string slug = DerivedSlug(7, "https://n1.example/", slugs_.length());
+    auto link = RunAwaitable(links_->FindBySlug(slug));
+    ASSERT_TRUE(link);
+    EXPECT_EQ(link->long_url, "https://n1.example/");
+    // Another owner's import of the same URL is a link of its own.
+    options_.owner_id = 8;
+    EXPECT_EQ(Import(kNoSlugs).imported, 2u);
+}
+
+TEST_F(ImporterTest, ADerivedSlugTakenByAnotherUrlGivesWayToARandomOne) {
+    const std::string slug = DerivedSlug(7, "https://wanted.example/", slugs_.length());
+    ASSERT_EQ(Import("url,slug\nhttps://squatter.example/," + slug + "\n").imported, 1u);
+    Summary s = Import("url\nhttps://wanted.example/\n");
+    EXPECT_EQ(s.imported, 1u);
+    EXPECT_EQ(s.failed, 0u);
+    EXPECT_EQ(RunAwaitable(links_->FindBySlug(slug))->long_url, "https://squatter.example/");
+    options_.dry_run = true;  // a dry run judges it the same way
+    EXPECT_EQ(Import("url\nhttps://other-wanted.example/\n").imported, 1u);
+}
+
+TEST(DerivedSlug, IsStableAndDependsOnOwnerAndUrl) {
+    const std::string a = DerivedSlug(7, "https://a.example/", 6);
+    EXPECT_EQ(a.size(), 6u);
+    EXPECT_EQ(DerivedSlug(7, "https://a.example/", 6), a);
+    EXPECT_NE(DerivedSlug(8, "https://a.example/", 6), a);
+    EXPECT_NE(DerivedSlug(std::nullopt, "https://a.example/", 6), a);
+    EXPECT_NE(DerivedSlug(7, "https://b.example/", 6), a);
+    EXPECT_EQ(DerivedSlug(7, "https://a.example/", 40).size(), 40u);  // more than one hash block
+    EXPECT_TRUE(core::IsSlugShaped(DerivedSlug(7, "https://a.example/", 32)));
+}
+
 TEST_F(ImporterTest, DryRunStoresNothingButJudgesAsTheImportWould) {
     options_.dry_run = true;
     Summary s = Import("url,slug\nhttps://a.example/,dry-1\nhttps://a.example/,dry-1\nhttps://b.example/,dry-1\n");

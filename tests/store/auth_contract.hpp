@@ -193,9 +193,60 @@ TYPED_TEST_P(AuthStoreContract, HostileTextIsStoredVerbatim) {
     EXPECT_TRUE(RunAwaitable(this->auth().FindUserByEmail("o'brien+tag@example.com")));
 }
 
+// Single sign-on (issue #16): identities (issuer, subject) linked to accounts, once per issuer and account.
+TYPED_TEST_P(AuthStoreContract, IdentitiesLinkOncePerIssuer) {
+    const std::string iss = "https://idp.example.com";
+    User bob = this->NewUserOrDie("bob@example.com");
+    EXPECT_FALSE(RunAwaitable(this->auth().FindUserByIdentity(iss, "bob-sub")));
+    EXPECT_TRUE(RunAwaitable(this->auth().LinkIdentity(bob.id, iss, "bob-sub", T(1))));
+    auto found = RunAwaitable(this->auth().FindUserByIdentity(iss, "bob-sub"));
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->id, bob.id);
+    EXPECT_EQ(found->email, "bob@example.com");
+    // The subject is exact (case matters), and another issuer's same subject is another identity.
+    EXPECT_FALSE(RunAwaitable(this->auth().FindUserByIdentity(iss, "BOB-SUB")));
+    EXPECT_FALSE(RunAwaitable(this->auth().FindUserByIdentity("https://other.example.com", "bob-sub")));
+    // Linked once: not a second subject of the same issuer, not the same identity to another account.
+    EXPECT_FALSE(RunAwaitable(this->auth().LinkIdentity(bob.id, iss, "bob-other-sub", T(2))));
+    User carol = this->NewUserOrDie("carol@example.com");
+    EXPECT_FALSE(RunAwaitable(this->auth().LinkIdentity(carol.id, iss, "bob-sub", T(2))));
+    EXPECT_EQ(RunAwaitable(this->auth().FindUserByIdentity(iss, "bob-sub"))->id, bob.id);
+    // Another issuer may link the same account.
+    EXPECT_TRUE(RunAwaitable(this->auth().LinkIdentity(bob.id, "https://other.example.com", "b", T(3))));
+}
+
+TYPED_TEST_P(AuthStoreContract, CreateUserWithIdentityIsAllOrNothing) {
+    const std::string iss = "https://idp.example.com";
+    NewUser fresh{"dave@example.com", "", false, T(4)};
+    auto dave = RunAwaitable(this->auth().CreateUserWithIdentity(fresh, iss, "dave-sub"));
+    ASSERT_TRUE(dave);
+    EXPECT_TRUE(dave->password_hash.empty());
+    auto found = RunAwaitable(this->auth().FindUserByIdentity(iss, "dave-sub"));
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->id, dave->id);
+    EXPECT_EQ(found->created_at, T(4));
+    // The email exists: nothing is created, the identity stays free.
+    this->NewUserOrDie("erin@example.com");
+    NewUser taken{"erin@example.com", "", false, T(5)};
+    auto again = RunAwaitable(this->auth().CreateUserWithIdentity(taken, iss, "erin-sub"));
+    ASSERT_FALSE(again);
+    EXPECT_EQ(core::ToErrc(again.error()), core::Errc::kEmailTaken);
+    EXPECT_FALSE(RunAwaitable(this->auth().FindUserByIdentity(iss, "erin-sub")));
+}
+
+TYPED_TEST_P(AuthStoreContract, SetUserAdmin) {
+    User frank = this->NewUserOrDie("frank@example.com");
+    EXPECT_TRUE(RunAwaitable(this->auth().SetUserAdmin(frank.id, true)));
+    EXPECT_TRUE(RunAwaitable(this->auth().FindUserByEmail("frank@example.com"))->is_admin);
+    EXPECT_TRUE(RunAwaitable(this->auth().SetUserAdmin(frank.id, false)));
+    EXPECT_FALSE(RunAwaitable(this->auth().FindUserByEmail("frank@example.com"))->is_admin);
+    EXPECT_FALSE(RunAwaitable(this->auth().SetUserAdmin(987654, true)));
+}
+
 REGISTER_TYPED_TEST_SUITE_P(AuthStoreContract, ServiceOwnerExistsAndCannotLogIn, CreateAndFindUsers,
                             ApiKeysCreateFindListRevoke, TouchRecordsLastUseAndNeverGoesBack,
                             KeyRateLimitsAreSetAtCreationAndChangedLater, SessionsExpireAndDelete,
-                            HostileTextIsStoredVerbatim);
+                            HostileTextIsStoredVerbatim, IdentitiesLinkOncePerIssuer,
+                            CreateUserWithIdentityIsAllOrNothing, SetUserAdmin);
 
 }  // namespace shortener::store::auth_contract

@@ -38,6 +38,9 @@ class CountingStats final : public StatsStore {
     Task<std::vector<std::int64_t>> DistinctVisitors(core::LinkId, std::span<const MsRange>, bool) override {
         co_return std::vector<std::int64_t>{};
     }
+    Task<std::vector<DimensionCount>> DestinationVisitors(core::LinkId, MsRange, bool) override {
+        co_return std::vector<DimensionCount>{};
+    }
     Task<std::vector<DimensionCount>> TopValues(core::LinkId, std::string_view, MsRange, bool, std::size_t) override {
         co_return std::vector<DimensionCount>{};
     }

@@ -25,8 +25,10 @@
 #include <set>
 
 #include "auth_contract.hpp"
+#include "import_jobs_contract.hpp"
 #include "postgres_test_env.hpp"
 #include "store/postgres/postgres_auth_store.hpp"
+#include "store/postgres/postgres_import_jobs.hpp"
 #include "store/postgres/postgres_retention.hpp"
 #include "store/postgres/postgres_salt_store.hpp"
 #include "store/postgres/postgres_stats_store.hpp"
@@ -199,8 +201,36 @@ class PostgresAuthBackend {
     std::unique_ptr<PostgresAuthStore> auth_;
 };
 
+class PostgresImportJobsBackend {
+  public:
+    void Open() {
+        REQUIRE_PG();
+        if (!schema_) schema_.emplace();
+        PostgresOptions options;
+        options.dsn = schema_->dsn();
+        options.pool_size = 2;
+        options.statements = pgtest::Statements();
+        MigratePostgres(options);
+        pool_ = std::make_shared<PgPool>(options);
+        jobs_ = std::make_unique<PostgresImportJobs>(pool_);
+    }
+    void Close() {
+        jobs_.reset();
+        pool_.reset();
+    }
+    ImportJobStore& jobs() { return *jobs_; }
+
+  private:
+    std::optional<TestSchema> schema_;
+    std::shared_ptr<PgPool> pool_;
+    std::unique_ptr<PostgresImportJobs> jobs_;
+};
+
 }  // namespace
 
+namespace import_jobs_contract {
+INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, ImportJobStoreContract, ::testing::Types<PostgresImportJobsBackend>);
+}  // namespace import_jobs_contract
 namespace contract {
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, StoreContract, ::testing::Types<PostgresBackendForTest>);
 }  // namespace contract

@@ -1,7 +1,9 @@
 // The store contract (store_contract.hpp) over the SQLite adapter, plus SQLite-only checks.
 
 #include "auth_contract.hpp"
+#include "import_jobs_contract.hpp"
 #include "store/sqlite/sqlite_auth_store.hpp"
+#include "store/sqlite/sqlite_import_jobs.hpp"
 #include "store/sqlite/sqlite_stats_store.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
 #include "store_contract.hpp"
@@ -64,8 +66,30 @@ class SqliteAuthBackend {
     std::unique_ptr<SqliteAuthStore> auth_;
 };
 
+class SqliteImportJobsBackend {
+  public:
+    void Open() {
+        db_ = std::make_shared<SqliteDb>((dir_.path() / "test.db").string());
+        db_->Migrate(SqliteMigrations());
+        jobs_ = std::make_unique<SqliteImportJobs>(db_);
+    }
+    void Close() {
+        jobs_.reset();
+        db_.reset();
+    }
+    ImportJobStore& jobs() { return *jobs_; }
+
+  private:
+    TempDir dir_;
+    std::shared_ptr<SqliteDb> db_;
+    std::unique_ptr<SqliteImportJobs> jobs_;
+};
+
 }  // namespace
 
+namespace import_jobs_contract {
+INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, ImportJobStoreContract, ::testing::Types<SqliteImportJobsBackend>);
+}  // namespace import_jobs_contract
 namespace contract {
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, StoreContract, ::testing::Types<SqliteBackend>);
 }  // namespace contract

@@ -573,8 +573,69 @@ TYPED_TEST_P(StatsContract, ErasureDeletesALinksClicksAndTheirCountsBeforeADay) 
     EXPECT_EQ(RunAwaitable(b.stats().Totals(link->id)).clicks, kept);
 }
 
+// Redirect rules and splits (issue #17): a routed link's clicks carry their route and destination; the stats get
+// a "destination" breakdown ("route URL") with clicks and, from the raw clicks, distinct visitors per value.
+TYPED_TEST_P(StatsContract, DestinationsCountClicksAndVisitorsPerRoute) {
+    auto& b = this->backend_;
+    core::NewLink nl;
+    nl.slug = "routed";
+    nl.long_url = "https://example.com/";
+    nl.created_at = core::FromUnixMillis(kStart - kDay);
+    auto link = RunAwaitable(b.links().Create(nl));
+    ASSERT_TRUE(link);
+    std::vector<core::EnrichedClick> clicks;
+    // variant:0 — 5 clicks by 2 visitors; variant:1 — 3 clicks by 3 visitors (one a bot); no route — 2 clicks.
+    const struct {
+        const char* route;
+        const char* url;
+        const char* visitor;
+        bool bot;
+    } rows[] = {{"variant:0", "https://a.example/", "v1", false},
+                {"variant:0", "https://a.example/", "v1", false},
+                {"variant:0", "https://a.example/", "v2", false},
+                {"variant:0", "https://a.example/", "v2", false},
+                {"variant:0", "https://a.example/", "v2", false},
+                {"variant:1", "https://b.example/", "v3", false},
+                {"variant:1", "https://b.example/", "v4", false},
+                {"variant:1", "https://b.example/", "v5", true},
+                {"", "", "v6", false},
+                {"", "", "v7", false}};
+    std::uint8_t n = 0;
+    for (const auto& r : rows) {
+        core::EventId id;
+        id.bytes[0] = ++n;
+        core::EnrichedClick c{core::ClickEvent::Make(id, link->id, core::FromUnixMillis(kStart + 3'600'000 + n),
+                                                     {.user_agent = "UA", .route = r.route, .destination = r.url}),
+                              {}};
+        c.dimensions.visitor_id = r.visitor;
+        c.dimensions.is_bot = r.bot;
+        clicks.push_back(std::move(c));
+    }
+    ASSERT_EQ(RecordAll(b, clicks), clicks.size());
+    StatsRequest req;
+    req.link = link->id;
+    req.from_ms = kStart;
+    req.to_ms = kStart + kDay;
+    req.interval = StatsInterval::kDay;
+    for (const bool bots : {true, false}) {
+        req.include_bots = bots;
+        auto res = RunAwaitable(ComputeStats(b.stats(), req));
+        ASSERT_TRUE(res);
+        std::map<std::string, std::pair<std::int64_t, std::int64_t>> got;  // value → clicks, visitors
+        for (const auto& [dimension, values] : res->breakdowns) {
+            if (dimension != "destination") continue;
+            for (const auto& v : values) got[v.value].first = bots ? v.clicks : v.human_clicks;
+        }
+        for (const auto& v : res->destination_visitors) got[v.value].second = v.clicks;
+        const std::map<std::string, std::pair<std::int64_t, std::int64_t>> want = {
+            {"variant:0 https://a.example/", {5, 2}}, {"variant:1 https://b.example/", {bots ? 3 : 2, bots ? 3 : 2}}};
+        EXPECT_EQ(got, want) << "bots " << bots;
+    }
+}
+
 REGISTER_TYPED_TEST_SUITE_P(StatsContract, RollupsMatchBruteForceRecount, ClicksPagesCoverEveryClickOnce,
                             UtmBreakdownsPerLinkAndInTheOverview, RetentionDeletesOldRawClicksAndKeepsEveryCount,
-                            ErasureDeletesALinksClicksAndTheirCountsBeforeADay);
+                            ErasureDeletesALinksClicksAndTheirCountsBeforeADay,
+                            DestinationsCountClicksAndVisitorsPerRoute);
 
 }  // namespace shortener::store::stats_contract

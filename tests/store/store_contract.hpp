@@ -624,6 +624,67 @@ TYPED_TEST_P(StoreContract, ListFiltersByOwnerAndTagTogether) {
     EXPECT_TRUE(slugs(nobody).empty());
 }
 
+// Redirect rules and splits (issue #17) round-trip through create, find, list, bulk create, import and update.
+TYPED_TEST_P(StoreContract, RulesAndSplitRoundTrip) {
+    auto& links = this->links();
+    auto link = MakeLink("rules", "https://example.com/r");
+    link.rules = {{.when = {.countries = {"DE", "AT"},
+                            .devices = core::kDeviceBitIos | core::kDeviceBitDesktop,
+                            .languages = {"de", "pt-br"},
+                            .query = {{"b", "2"}, {"ref", "tw \"x\""}},  // in canonical (jsonb) order
+                            .after = core::FromUnixMillis(1'700'000'000'000),
+                            .before = core::FromUnixMillis(1'900'000'000'123)},
+                   .url = "https://de.example/?a=1&b=\"2\""},
+                  {.when = {.languages = {"fr"}}, .url = "https://fr.example/"}};
+    link.split = {{"https://a.example/", 70}, {"https://b.example/", 30}};
+    link.targeting.ios = "https://apps.apple.com/app";
+    auto created = RunAwaitable(links.Create(link));
+    ASSERT_TRUE(created);
+    EXPECT_EQ(created->rules, link.rules);
+    auto found = RunAwaitable(links.FindBySlug("rules"));
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->rules, link.rules);
+    EXPECT_EQ(found->split, link.split);
+    EXPECT_EQ(found->targeting, link.targeting);
+    // The redirect sees the link's rules, then its targeting's.
+    const core::RedirectTarget target = core::ToRedirectTarget(*found);
+    ASSERT_EQ(target.rules.size(), 3U);
+    EXPECT_TRUE(target.rules[2].from_targeting);
+    EXPECT_TRUE(target.Routed());
+    EXPECT_FALSE(core::ToRedirectTarget(*RunAwaitable(links.Create(MakeLink("plainr")))).Routed());
+
+    auto many = link;
+    many.slug = "rules-many";
+    auto imported = link;
+    imported.slug = "rules-import";
+    RunAwaitable(links.CreateMany(std::vector<core::NewLink>{many}));
+    RunAwaitable(links.ImportMany(std::vector<core::NewLink>{imported}));
+    for (const char* slug : {"rules-many", "rules-import"}) {
+        auto l = RunAwaitable(links.FindBySlug(slug));
+        ASSERT_TRUE(l) << slug;
+        EXPECT_EQ(l->rules, link.rules) << slug;
+        EXPECT_EQ(l->split, link.split) << slug;
+    }
+
+    // Patch the rules alone: the split stays; then clear both.
+    core::LinkPatch patch;
+    patch.rules = std::vector<core::Rule>{{.when = {.query = {{"ref", "fb"}}}, .url = "https://fb.example/"}};
+    patch.updated_at = core::FromUnixMillis(1'800'000'000'000);
+    auto updated = RunAwaitable(links.Update("rules", patch));
+    ASSERT_TRUE(updated);
+    EXPECT_EQ(updated->rules, *patch.rules);
+    EXPECT_EQ(updated->split, link.split);
+    core::LinkPatch clear;
+    clear.rules = std::vector<core::Rule>{};
+    clear.split = std::vector<core::SplitVariant>{};
+    clear.updated_at = core::FromUnixMillis(1'800'000'000'001);
+    ASSERT_TRUE(RunAwaitable(links.Update("rules", clear)));
+    found = RunAwaitable(links.FindBySlug("rules"));
+    EXPECT_TRUE(found->rules.empty());
+    EXPECT_TRUE(found->split.empty());
+    EXPECT_EQ(found->targeting, link.targeting);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(StoreContract, SocialPreviewRoundTripsAndPatchesEachField, CreateAndFind,
                             TagsAndUrlsRoundTripAnyText, DuplicateSlugIsTaken, ImportManyCreatesOrReturnsTheHolder,
                             DeletedSlugsAreGoneAndNeverReused, UpdateAppliesPatch, ListPagesNewestFirstWithFilters,
@@ -632,6 +693,6 @@ REGISTER_TYPED_TEST_SUITE_P(StoreContract, SocialPreviewRoundTripsAndPatchesEach
                             DataSurvivesReopen, PingSucceeds, OwnerAndManagementFieldsRoundTrip,
                             ListFiltersByOwnerAndTagTogether, CreateManyStoresEachAndRefusesTakenSlugs,
                             CreateManyStoresAThousandLinks, IdempotencyKeyIsClaimedOnceAndKeepsTheAnswer,
-                            IdempotencyKeyClaimUnderConcurrency);
+                            IdempotencyKeyClaimUnderConcurrency, RulesAndSplitRoundTrip);
 
 }  // namespace shortener::store::contract

@@ -126,3 +126,28 @@ test('social preview fields: changes only, null clears, limits in bytes, https i
   assert.equal(fieldForError('invalid_url', '"og_image": The URL is not valid.'), 'og_image');
   assert.equal(fieldForError('invalid_preview', 'something'), 'og_title');
 });
+
+test('rules and split (issue #17): rows ↔ API, only when changed, client-side checks, server errors', () => {
+  const link = { ...LINK, rules: [{ if: { country: ['DE', 'AT'], device: ['ios'], query: { ref: 'tw' } }, url: 'https://example.de/' }],
+    split: [{ url: 'https://a.example/', weight: 70 }, { url: 'https://b.example/', weight: 30 }] };
+  const initial = linkToForm(link);
+  assert.deepEqual(formToPatch(initial, initial), { body: {} });
+  assert.deepEqual(initial.rules[0], { countries: 'DE, AT', devices: ['ios'], languages: '', query: 'ref=tw', after: '', before: '', url: 'https://example.de/' });
+  const f = { ...initial, rules: [...initial.rules, { countries: '', devices: ['android', 'desktop'], languages: 'de, pt-BR', query: '', after: '', before: '', url: ' https://x.example/ ' }],
+    split: [initial.split[0], { url: 'https://b.example/', weight: '20' }] };
+  const { body } = formToPatch(f, initial);
+  assert.deepEqual(body.rules[1], { if: { device: ['android', 'desktop'], language: ['de', 'pt-BR'] }, url: 'https://x.example/' });
+  assert.deepEqual(body.split, [{ url: 'https://a.example/', weight: 70 }, { url: 'https://b.example/', weight: 20 }]);
+  const none = formToPatch({ ...initial, rules: [], split: [] }, initial).body;
+  assert.deepEqual(none, { rules: [], split: [] });
+  const empty = { countries: '', devices: [], languages: '', query: '', after: '', before: '', url: 'https://x.example/' };
+  assert.equal(formToPatch({ ...initial, rules: [empty] }, initial).error.field, 'rule-countries-0');
+  assert.equal(formToPatch({ ...initial, rules: [{ ...empty, countries: 'Germany' }] }, initial).error.field, 'rule-countries-0');
+  assert.equal(formToPatch({ ...initial, rules: [{ ...empty, query: 'ref' }] }, initial).error.field, 'rule-query-0');
+  assert.equal(formToPatch({ ...initial, split: [{ url: 'https://a/', weight: '0' }, { url: 'https://b/', weight: '1' }] }, initial).error.field, 'variant-weight-0');
+  assert.equal(formToPatch({ ...initial, split: [{ url: 'https://a/', weight: '1' }] }, initial).error.field, 'variant-url-0');
+  assert.equal(fieldForError('invalid_rules', 'rules[3]: "if": unknown condition'), 'rule-countries-3');
+  assert.equal(fieldForError('unsupported_scheme', '"rules[1].url": only http and https'), 'rule-url-1');
+  assert.equal(fieldForError('invalid_split', 'split[1]: "weight" must be an integer'), 'variant-weight-1');
+  assert.equal(fieldForError('invalid_split', '"split" needs at least 2 variants'), 'split');
+});

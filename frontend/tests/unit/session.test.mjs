@@ -2,7 +2,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
   safeNext, loginHref, csrfFromCookie, tokenFromFragment, dashboardHref, parseSession, sessionGate,
-  retryAfterSeconds, waitSentence, keyRequest, rateLimitValue, NO_AUTH_SESSION, DEFAULT_NEXT,
+  retryAfterSeconds, waitSentence, keyRequest, rateLimitValue, NO_AUTH_SESSION, DEFAULT_NEXT, ssoErrorSentence,
 } from '../../lib/session.mjs';
 
 test('safeNext keeps same-origin relative paths', () => {
@@ -62,7 +62,7 @@ test('parseSession and the page gate', () => {
   assert.deepEqual(parseSession({ error: { code: 'not_found' } }), NO_AUTH_SESSION);
   const s = parseSession({ mode: 'required', signup: true, anonymous_shortening: false,
     user: { id: 3, email: 'a@b.c', is_admin: false }, csrf_token: 'c1', extra: 1 });
-  assert.deepEqual(s, { mode: 'required', signup: true, anonymous_shortening: false,
+  assert.deepEqual(s, { mode: 'required', signup: true, anonymous_shortening: false, password_login: true, sso: null,
     user: { id: 3, email: 'a@b.c', is_admin: false }, csrf_token: 'c1' });
   assert.equal(sessionGate(s), 'show');
   const anon = parseSession({ mode: 'required', signup: false, anonymous_shortening: true, user: null, csrf_token: null });
@@ -106,4 +106,18 @@ test('rateLimitValue accepts what the server accepts', () => {
     '1e9/s', `${'9'.repeat(70)}/s`, '<script>']) {
     assert.ok(rateLimitValue(bad).error, bad);
   }
+});
+
+test('parseSession reads single sign-on and password login', () => {
+  const s = parseSession({ mode: 'required', password_login: false, user: null, csrf_token: null,
+    sso: { name: 'Example ID', login_url: '/api/v1/auth/oidc/login' } });
+  assert.equal(s.password_login, false);
+  assert.deepEqual(s.sso, { name: 'Example ID', login_url: '/api/v1/auth/oidc/login' });
+  for (const bad of [null, 'x', { name: 'a' }, { name: 'a', login_url: 'https://evil.example/' },
+    { name: 'a', login_url: '//evil.example/api/' }, { name: 1, login_url: '/api/x' }]) {
+    assert.equal(parseSession({ mode: 'required', sso: bad }).sso, null, JSON.stringify(bad));
+  }
+  assert.equal(parseSession({ mode: 'required', sso: { name: 'x'.repeat(500), login_url: '/api/x' } }).sso.name.length, 60);
+  assert.equal(ssoErrorSentence('sso_not_allowed'), 'There is no account for you here yet. Ask an administrator.');
+  assert.equal(ssoErrorSentence('<script>'), null);
 });

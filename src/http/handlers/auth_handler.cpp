@@ -82,21 +82,37 @@ void SetSessionCookies(const HandlerContext& ctx, Response& r, std::string_view 
                                              "; Path=/; SameSite=Strict; Max-Age=" + age + secure);
 }
 
-// Opens a session for `user`: the answer of login (200) and sign-up (201).
-boost::asio::awaitable<Response> StartSession(HandlerContext& ctx, const store::User& user, unsigned status) {
+}  // namespace
+
+boost::asio::awaitable<std::string> IssueSession(HandlerContext& ctx, const store::User& user, Response& r) {
     auto& store = ctx.authenticator->store();
     const auto now = NowMillis(ctx.clock);
     const std::string token = auth::GenerateToken();
-    const std::string csrf = auth::GenerateToken();
+    std::string csrf = auth::GenerateToken();
     // Expired sessions go when someone logs in: an indexed delete, and no timer to run.
     co_await store.PurgeExpiredSessions(now);
     // Arguments of awaited calls are locals, never temporaries: GCC 12 destroys those twice.
     const store::NewSession session{auth::Sha256Hex(token), user.id, csrf, now, now + kSessionLifetime};
     co_await store.CreateSession(session);
-    json::object body{{"user", UserJson(user.id, user.email, user.is_admin)}, {"csrf_token", csrf}};
-    Response r = Response::Json(status, json::serialize(body));
     SetSessionCookies(ctx, r, token, csrf, false);
+    co_return csrf;
+}
+
+namespace {
+
+// Opens a session for `user`: the answer of login (200) and sign-up (201).
+boost::asio::awaitable<Response> StartSession(HandlerContext& ctx, const store::User& user, unsigned status) {
+    Response r = Response::Json(status, "{}");
+    const std::string csrf = co_await IssueSession(ctx, user, r);
+    json::object body{{"user", UserJson(user.id, user.email, user.is_admin)}, {"csrf_token", csrf}};
+    r.body = json::serialize(body);
     co_return r;
+}
+
+// How the login page offers single sign-on: {"name", "login_url"}, or null when it is off.
+json::value SsoJson(const HandlerContext& ctx) {
+    if (!ctx.auth.required || ctx.oidc == nullptr) return nullptr;
+    return json::object{{"name", ctx.oidc->settings().name}, {"login_url", "/api/v1/auth/oidc/login"}};
 }
 
 boost::asio::awaitable<Response> HandleSession(HandlerContext& ctx, const Request& req) {
@@ -104,6 +120,8 @@ boost::asio::awaitable<Response> HandleSession(HandlerContext& ctx, const Reques
     json::object body{{"mode", required ? "required" : "none"},
                       {"signup", required && ctx.auth.signup_open},
                       {"anonymous_shortening", required && ctx.auth.anonymous_shortening},
+                      {"password_login", required && ctx.auth.password_login},
+                      {"sso", SsoJson(ctx)},
                       {"user", nullptr},
                       {"csrf_token", nullptr}};
     bool stale_cookie = false;
@@ -141,6 +159,7 @@ std::variant<EmailAndPassword, Response> ParseEmailAndPassword(const Request& re
 boost::asio::awaitable<Response> HandleLogin(HandlerContext& ctx, const Request& req,
                                              std::shared_ptr<const std::string> dummy_hash) {
     if (!ctx.auth.required) co_return AccountsOff();
+    if (!ctx.auth.password_login) co_return ErrorResponse(Errc::kPasswordLoginOff);
     auto parsed = ParseEmailAndPassword(req);
     if (auto* r = std::get_if<Response>(&parsed)) co_return std::move(*r);
     EmailAndPassword& creds = std::get<EmailAndPassword>(parsed);
@@ -166,6 +185,7 @@ boost::asio::awaitable<Response> HandleLogin(HandlerContext& ctx, const Request&
 
 boost::asio::awaitable<Response> HandleSignup(HandlerContext& ctx, const Request& req) {
     if (!ctx.auth.required) co_return AccountsOff();
+    if (!ctx.auth.password_login) co_return ErrorResponse(Errc::kPasswordLoginOff);
     if (!ctx.auth.signup_open) co_return ErrorResponse(Errc::kSignupClosed);
     auto parsed = ParseEmailAndPassword(req);
     if (auto* r = std::get_if<Response>(&parsed)) co_return std::move(*r);

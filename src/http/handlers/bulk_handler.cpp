@@ -19,6 +19,8 @@ using core::Errc;
 namespace json = boost::json;
 
 constexpr std::size_t kMaxBulkItems = 1000;
+// The bulk route's body limit: 1,000 links of up to 4 KiB of URL each (the server's own limit is 64 KiB).
+constexpr std::size_t kBulkBodyLimit = 4 * 1024 * 1024;
 constexpr std::size_t kExportPage = 500;
 
 // A bulk item that passed validation and waits for a slug that is free.
@@ -199,7 +201,8 @@ boost::asio::awaitable<Response> HandleExport(HandlerContext& ctx, const Request
 void AddBulkRoutes(Router& router, HandlerContext& ctx) {
     router.Add(
         {Method::kPost}, "/api/v1/links/bulk", "links_bulk_create",
-        [&ctx](const Request& req, const Params&) { return HandleBulk(ctx, req); }, RouteClass::kCreate);
+        [&ctx](const Request& req, const Params&) { return HandleBulk(ctx, req); }, RouteClass::kCreate,
+        kBulkBodyLimit);
     router.Add({Method::kGet}, "/api/v1/links/export", "links_export",
                [&ctx](const Request& req, const Params&) { return HandleExport(ctx, req); });
 }

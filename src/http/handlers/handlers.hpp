@@ -6,6 +6,7 @@
 #include <string>
 
 #include "auth/authenticator.hpp"
+#include "auth/oidc_client.hpp"
 #include "auth/password.hpp"
 #include "cache/link_resolver.hpp"
 #include "core/client_address.hpp"
@@ -17,6 +18,7 @@
 #include "live/broadcaster.hpp"
 #include "metrics/registry.hpp"
 #include "queue/click_queue.hpp"
+#include "store/import_jobs.hpp"
 #include "store/link_store.hpp"
 #include "store/retention.hpp"
 #include "store/stats_store.hpp"
@@ -38,6 +40,7 @@ struct AuthSettings {
     bool signup_open = false;           // SHORTENER_SIGNUP=open
     bool anonymous_shortening = false;  // SHORTENER_ANONYMOUS_SHORTENING=on (required mode only)
     bool secure_cookies = false;        // the public URL is https: cookies get Secure
+    bool password_login = true;         // SHORTENER_PASSWORD_LOGIN=off: login and sign-up with a password refused
     /// SHORTENER_RATE_LIMIT_AUTHENTICATED: what a key without its own limit gets, and the most a non-admin
     /// may give one of their keys (nullopt: unlimited).
     std::optional<RateLimit> authenticated_rate_limit;
@@ -54,12 +57,14 @@ struct HandlerContext {
     std::string public_url;  // base of short links, no trailing slash
     metrics::Registry& metrics;
     std::vector<ReadinessCheck> readiness;
-    core::TrustedProxies trusted_proxies{};      // peers whose X-Forwarded-For/Forwarded are believed
-    store::StatsStore* stats = nullptr;          // analytics reads; null: no stats/export/live routes
-    store::ClickRetention* retention = nullptr;  // erasing a link's clicks; null: no erase route
-    live::Broadcaster* live = nullptr;           // live updates; null: no live routes
+    core::TrustedProxies trusted_proxies{};        // peers whose X-Forwarded-For/Forwarded are believed
+    store::StatsStore* stats = nullptr;            // analytics reads; null: no stats/export/live routes
+    store::ClickRetention* retention = nullptr;    // erasing a link's clicks; null: no erase route
+    store::ImportJobStore* import_jobs = nullptr;  // background imports; null: every import answers when done
+    live::Broadcaster* live = nullptr;             // live updates; null: no live routes
     AuthSettings auth{};
     auth::Authenticator* authenticator = nullptr;  // required mode: resolves credentials (AddAuthRoutes needs it)
+    auth::OidcClient* oidc = nullptr;              // single sign-on (docs/sso.md); null: off
     auth::PasswordHasher* passwords = nullptr;     // account passwords (login, sign-up) and link passwords; null:
                                                    // password-protected links refused
     /// ISO 3166-1 alpha-2 country of a client address ("" = unknown), for country targeting. Called only
@@ -71,7 +76,8 @@ struct HandlerContext {
     /// True when a User-Agent is a link-preview fetcher (enrich::BotDetector::IsPreviewFetcher). Called only for
     /// links with a social preview: those fetchers get the preview page. Null: nobody does.
     std::function<bool(std::string_view user_agent)> is_preview_agent{};
-    RateLimiter* rate_limiter = nullptr;  // token buckets (issue #7) for handlers that limit on their own
+    RateLimiter* rate_limiter = nullptr;             // token buckets (issue #7) for handlers that limit on their own
+    std::size_t import_max_body = 32 * 1024 * 1024;  // POST /api/v1/imports' body limit (SHORTENER_IMPORT_MAX_BYTES)
 };
 
 void AddLinkRoutes(Router& router, HandlerContext& ctx);
@@ -79,6 +85,11 @@ void AddLinkRoutes(Router& router, HandlerContext& ctx);
 void AddImportRoutes(Router& router, HandlerContext& ctx);
 /// /api/v1/auth/session|login|logout|signup and /api/v1/keys (needs ctx.authenticator and ctx.passwords).
 void AddAuthRoutes(Router& router, HandlerContext& ctx);
+/// GET /api/v1/auth/oidc/login and /api/v1/auth/oidc/callback: single sign-on (needs ctx.oidc, docs/sso.md).
+void AddOidcRoutes(Router& router, HandlerContext& ctx);
+/// Opens a session for `user` and adds its two cookies to `r`; returns the CSRF token (shared by password login,
+/// sign-up and single sign-on).
+boost::asio::awaitable<std::string> IssueSession(HandlerContext& ctx, const store::User& user, Response& r);
 void AddHealthRoutes(Router& router, HandlerContext& ctx);
 void AddUiRoutes(Router& router, HandlerContext& ctx);
 /// GET /api/v1/stats, /api/v1/links/{slug}/stats, /api/v1/links/{slug}/clicks (needs ctx.stats); DELETE

@@ -14,6 +14,7 @@
 #include "http/error_response.hpp"
 #include "http/handlers/handlers.hpp"
 #include "http/handlers/link_create.hpp"
+#include "store/link_codec.hpp"
 
 namespace shortener::http {
 namespace links {
@@ -63,6 +64,8 @@ json::object LinkJson(const HandlerContext& ctx, const core::Link& link) {
         t["countries"] = std::move(countries);
         o["targeting"] = std::move(t);
     }
+    o["rules"] = store::RulesValue(link.rules);
+    o["split"] = link.split.empty() ? json::value(nullptr) : store::SplitValue(link.split);
     auto text_or_null = [](const std::string& v) { return v.empty() ? json::value(nullptr) : json::value(v); };
     o["og_title"] = text_or_null(link.preview.title);
     o["og_description"] = text_or_null(link.preview.description);
@@ -124,9 +127,11 @@ struct LinkFields {
     std::optional<bool> disabled;
     std::optional<std::string> expired_url;  // "" = clear
     std::optional<bool> forward_query;
-    std::optional<std::optional<std::string>> password;  // the plain text; inner nullopt = clear
-    std::optional<core::Targeting> targeting;            // empty = clear
-    std::optional<std::string> og_title;                 // "" = clear (og_description, og_image too)
+    std::optional<std::optional<std::string>> password;    // the plain text; inner nullopt = clear
+    std::optional<core::Targeting> targeting;              // empty = clear
+    std::optional<std::vector<core::Rule>> rules;          // empty = clear
+    std::optional<std::vector<core::SplitVariant>> split;  // empty = clear
+    std::optional<std::string> og_title;                   // "" = clear (og_description, og_image too)
     std::optional<std::string> og_description;
     std::optional<std::string> og_image;
 };
@@ -311,6 +316,36 @@ std::optional<Failure> ParseOgImage(const HandlerContext& ctx, const json::value
     return std::nullopt;
 }
 
+// Each URL of rules or split variants through the URL policy, the failure naming its place ("rules[3].url").
+template <class T>
+std::optional<Failure> CheckListUrls(const HandlerContext& ctx, std::string_view name, std::vector<T>& items) {
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const std::string field = std::string(name) + "[" + std::to_string(i) + "].url";
+        if (auto f = CheckFieldUrl(ctx, field, json::value(items[i].url), items[i].url)) return f;
+    }
+    return std::nullopt;
+}
+
+std::optional<Failure> ParseRulesField(const HandlerContext& ctx, const json::value& v, core::TimePoint,
+                                       LinkFields& out) {
+    std::string error;
+    auto rules = store::RulesFromValue(v, error);
+    if (!rules) return Failure{Errc::kInvalidRules, std::move(error)};
+    if (auto f = CheckListUrls(ctx, "rules", *rules)) return f;
+    out.rules = std::move(*rules);
+    return std::nullopt;
+}
+
+std::optional<Failure> ParseSplitField(const HandlerContext& ctx, const json::value& v, core::TimePoint,
+                                       LinkFields& out) {
+    std::string error;
+    auto split = store::SplitFromValue(v, error);
+    if (!split) return Failure{Errc::kInvalidSplit, std::move(error)};
+    if (auto f = CheckListUrls(ctx, "split", *split)) return f;
+    out.split = std::move(*split);
+    return std::nullopt;
+}
+
 // Checked in this order: the first bad field is the one reported.
 constexpr std::pair<std::string_view, FieldParser> kLinkFieldParsers[] = {
     {"url", ParseUrlField},
@@ -325,6 +360,8 @@ constexpr std::pair<std::string_view, FieldParser> kLinkFieldParsers[] = {
     {"expired_url", ParseExpiredUrl},
     {"password", ParsePassword},
     {"targeting", ParseTargetingField},
+    {"rules", ParseRulesField},
+    {"split", ParseSplitField},
     {"og_title",
      [](const HandlerContext&, const json::value& v, core::TimePoint, LinkFields& out) {
          return ParsePreviewText("og_title", core::kMaxOgTitleLength, v, out.og_title);
@@ -382,6 +419,8 @@ boost::asio::awaitable<Parsed<PreparedLink>> PrepareLink(HandlerContext& ctx, co
         if (fields.expired_url) link.expired_url = std::move(*fields.expired_url);
         if (fields.forward_query) link.forward_query = *fields.forward_query;
         if (fields.targeting) link.targeting = std::move(*fields.targeting);
+        if (fields.rules) link.rules = std::move(*fields.rules);
+        if (fields.split) link.split = std::move(*fields.split);
         if (fields.og_title) link.preview.title = std::move(*fields.og_title);
         if (fields.og_description) link.preview.description = std::move(*fields.og_description);
         if (fields.og_image) link.preview.image = std::move(*fields.og_image);
@@ -544,9 +583,9 @@ boost::asio::awaitable<Response> HandleGet(HandlerContext& ctx, const Request& r
     co_return Response::Json(200, json::serialize(LinkJson(ctx, std::get<core::Link>(found))));
 }
 
-constexpr std::string_view kPatchFields[] = {
-    "url",           "expires_at", "max_clicks", "redirect_type", "tags",           "disabled", "expired_url",
-    "forward_query", "password",   "targeting",  "og_title",      "og_description", "og_image"};
+constexpr std::string_view kPatchFields[] = {"url",      "expires_at",  "max_clicks",    "redirect_type",  "tags",
+                                             "disabled", "expired_url", "forward_query", "password",       "targeting",
+                                             "rules",    "split",       "og_title",      "og_description", "og_image"};
 
 boost::asio::awaitable<Response> HandlePatch(HandlerContext& ctx, const Request& req, std::string_view slug) {
     auto authz = co_await Authorize(ctx, req, auth::kLinksWrite);
@@ -580,6 +619,8 @@ boost::asio::awaitable<Response> HandlePatch(HandlerContext& ctx, const Request&
     patch.expired_url = std::move(fields.expired_url);
     patch.forward_query = fields.forward_query;
     patch.targeting = std::move(fields.targeting);
+    patch.rules = std::move(fields.rules);
+    patch.split = std::move(fields.split);
     patch.og_title = std::move(fields.og_title);
     patch.og_description = std::move(fields.og_description);
     patch.og_image = std::move(fields.og_image);

@@ -4,14 +4,16 @@
 // Link management (issue #7) decides the answer in this order: deleted → 410; disabled → 404
 // link_disabled; expired by date → expired_url or 410; password (GET: X-Link-Password or the interstitial
 // form; POST /{slug}: the form's password) → 401 until right; click limit (consumed only now, so wrong
-// passwords never use up clicks) → expired_url or 410; then the destination by device, country, default,
-// with the query string forwarded when the link asks for it.
+// passwords never use up clicks) → expired_url or 410; then the destination: the link's rules (issue #17; legacy
+// device/country targeting converted into rules after them), its split, else its URL, with the query string
+// forwarded when the link asks for it.
 //
 // Social previews (issue #17): a link with og_* fields answers link-preview fetchers with the preview page instead
 // (after the deleted, disabled and expiry checks, before the password); such a hit is a bot click that never uses up
 // a click limit. Links without them never look at the User-Agent for it.
 
 #include "core/click_event.hpp"
+#include "core/routing.hpp"
 #include "core/targeting.hpp"
 #include "http/error_response.hpp"
 #include "http/handlers/handlers.hpp"
@@ -125,16 +127,24 @@ boost::asio::awaitable<bool> WithinClickLimit(HandlerContext& ctx, const Request
     co_return co_await ctx.links.HasUsesLeft(target.id);
 }
 
-// The destination for this visitor (device, country, default), with the query forwarded if the link asks: without
-// the QR code's scan marker, which is ours (the stored click keeps it: that is how the worker tells a scan).
-std::string Destination(HandlerContext& ctx, const Request& req, const core::RedirectTarget& target,
-                        const std::string& client_address) {
-    const bool device_targeted = !target.targeting.ios.empty() || !target.targeting.android.empty();
-    const auto device = device_targeted ? core::DetectDevice(req.Header("user-agent"), req.Header("sec-ch-ua-platform"))
-                                        : core::DeviceClass::kOther;
-    const std::string& destination = core::PickDestination(target, device, [&]() -> std::string {
+// The route a routed link (rules, targeting or a split) takes for this visitor, from the in-memory target.
+core::Route PickRoute(HandlerContext& ctx, const Request& req, const core::RedirectTarget& target,
+                      const std::string& client_address, core::TimePoint now) {
+    const core::VisitorFacts facts{.client_address = client_address,
+                                   .user_agent = req.Header("user-agent"),
+                                   .ch_ua_platform = req.Header("sec-ch-ua-platform"),
+                                   .ch_ua_mobile = req.Header("sec-ch-ua-mobile"),
+                                   .accept_language = req.Header("accept-language"),
+                                   .query = req.query(),
+                                   .now = now};
+    return core::PickRoute(target.rules, target.split, target.long_url, target.id, facts, [&]() -> std::string {
         return ctx.country_of ? ctx.country_of(client_address) : std::string();
     });
+}
+
+// The destination `destination` with the query forwarded if the link asks: without the QR code's scan marker, which
+// is ours (the stored click keeps it: that is how the worker tells a scan).
+std::string Forwarded(const Request& req, const core::RedirectTarget& target, const std::string& destination) {
     if (!target.forward_query) return destination;
     const std::string_view query = req.query();
     return core::HasQrScanMarker(query) ? core::AppendQuery(destination, core::WithoutQrScanMarker(query))
@@ -144,7 +154,9 @@ std::string Destination(HandlerContext& ctx, const Request& req, const core::Red
 // Hands the click to the queue without waiting; a full queue drops it. `destination`: what was served (its utm_*
 // parameters stand in for the visit's missing ones); `preview`: the social preview page was.
 void TrackClick(HandlerContext& ctx, const Request& req, core::LinkId link, core::TimePoint now,
-                const std::string& client_address, std::string_view destination, bool preview = false) {
+                const std::string& client_address, std::string_view destination, const core::Route* route,
+                bool preview = false) {
+    const std::string label = route ? core::RouteLabel(route->kind, route->index) : std::string();
     thread_local core::EventIdGenerator ids(ctx.random);
     ctx.clicks.TryEnqueue(
         core::ClickEvent::Make(ids.Next(now), link, now,
@@ -158,7 +170,18 @@ void TrackClick(HandlerContext& ctx, const Request& req, core::LinkId link, core
                                 .head_request = req.method() == Method::kHead,
                                 .do_not_track = req.Header("dnt") == "1" || req.Header("sec-gpc") == "1",
                                 .link_query = core::UtmQueryOf(destination),
-                                .preview = preview}));
+                                .preview = preview,
+                                .route = label,
+                                .destination = route ? std::string_view(*route->url) : std::string_view()}));
+}
+
+// The destination for this visitor, with the query forwarded if the link asks. A plain link evaluates no rule and
+// leaves `route` empty; a routed one (rules, targeting or a split) sets it to what chose the destination.
+std::string Destination(HandlerContext& ctx, const Request& req, const core::RedirectTarget& target,
+                        const std::string& client_address, core::TimePoint now, std::optional<core::Route>& route) {
+    if (!target.Routed()) return Forwarded(req, target, target.long_url);
+    route = PickRoute(ctx, req, target, client_address, now);
+    return Forwarded(req, target, *route->url);
 }
 
 bool IsPreviewAgent(const HandlerContext& ctx, const Request& req) {
@@ -174,9 +197,10 @@ boost::asio::awaitable<Response> PreviewAnswer(HandlerContext& ctx, const Reques
         if (!left) co_return Expired(req, target);
     }
     const std::string client_address = ResolvedClientAddress(req, ctx.trusted_proxies);
+    std::optional<core::Route> route;
     const std::string destination =
-        target.password_hash.empty() ? Destination(ctx, req, target, client_address) : std::string();
-    TrackClick(ctx, req, target.id, now, client_address, destination, /*preview=*/true);
+        target.password_hash.empty() ? Destination(ctx, req, target, client_address, now, route) : std::string();
+    TrackClick(ctx, req, target.id, now, client_address, destination, route ? &*route : nullptr, /*preview=*/true);
     Response r = PreviewPage(*target.preview, ctx.public_url + "/" + std::string(slug), destination);
     r.cache_control = kRedirectCacheControl;
     co_return r;
@@ -204,8 +228,9 @@ boost::asio::awaitable<Response> HandleRedirect(HandlerContext& ctx, const Reque
     const bool within_limit = co_await WithinClickLimit(ctx, req, *target);
     if (!within_limit) co_return Expired(req, *target);
 
-    std::string destination = Destination(ctx, req, *target, client_address);
-    TrackClick(ctx, req, target->id, now, client_address, destination);
+    std::optional<core::Route> route;  // stays empty for a plain link: no rule evaluation, nothing more recorded
+    std::string destination = Destination(ctx, req, *target, client_address, now, route);
+    TrackClick(ctx, req, target->id, now, client_address, destination, route ? &*route : nullptr);
     // After the form's POST: 303, so the browser follows with a GET whatever the link's type (a 307/308
     // would send the password on to the destination).
     const unsigned status = req.method() == Method::kPost ? 303 : static_cast<unsigned>(target->redirect_type);

@@ -105,6 +105,7 @@ std::string_view BreakdownName(std::string_view dimension) {
     if (dimension == "browser") return "browsers";
     if (dimension == "device") return "devices";
     if (dimension == "language") return "languages";
+    if (dimension == "destination") return "destinations";
     return dimension;  // os
 }
 
@@ -148,6 +149,28 @@ json::array TimeseriesJson(const store::StatsRequest& sr, const store::StatsResu
         series.push_back(std::move(point));
     }
     return series;
+}
+
+// Destinations of a routed link (issue #17): "route URL" values as {key: URL, route, clicks…, unique_visitors}.
+json::array DestinationsJson(const store::StatsResult& s, const std::vector<store::DimensionCount>& values,
+                             bool include_bots) {
+    json::array a;
+    for (const auto& v : values) {
+        const auto space = v.value.find(' ');
+        json::object o;
+        o["key"] = space == std::string::npos ? std::string() : v.value.substr(space + 1);
+        o["route"] = v.value.substr(0, space);
+        o["clicks"] = include_bots ? v.clicks : v.human_clicks;
+        o["human_clicks"] = v.human_clicks;
+        o["bot_clicks"] = v.bot_clicks;
+        std::int64_t visitors = 0;
+        for (const auto& u : s.destination_visitors) {
+            if (u.value == v.value) visitors = u.clicks;
+        }
+        o["unique_visitors"] = visitors;
+        a.push_back(std::move(o));
+    }
+    return a;
 }
 
 json::array BreakdownJson(std::string_view dimension, const std::vector<store::DimensionCount>& values,
@@ -210,8 +233,9 @@ json::object StatsJson(const core::Link& link, const store::StatsRequest& sr, co
     o["totals"] = std::move(totals);
     o["timeseries"] = TimeseriesJson(sr, s);
     for (const auto& [dimension, values] : s.breakdowns) {
-        if (!dimension.starts_with("utm_"))
-            o[BreakdownName(dimension)] = BreakdownJson(dimension, values, sr.include_bots);
+        if (dimension.starts_with("utm_")) continue;  // shown together under "utm"
+        o[BreakdownName(dimension)] = dimension == "destination" ? DestinationsJson(s, values, sr.include_bots)
+                                                                 : BreakdownJson(dimension, values, sr.include_bots);
     }
     o["utm"] = UtmJson(s.breakdowns, sr.include_bots);
     return o;

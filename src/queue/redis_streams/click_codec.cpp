@@ -47,6 +47,8 @@ std::vector<std::string> EncodeClick(const core::ClickEvent& c) {
     Add(f, "q", c.query);
     Add(f, "m", c.ch_ua_mobile);
     Add(f, "p", c.ch_ua_platform);
+    Add(f, "ro", c.route);
+    Add(f, "de", c.destination);
     if (c.head_request) {
         f.emplace_back("h");
         f.emplace_back("1");
@@ -91,6 +93,10 @@ std::variant<core::ClickEvent, std::string> DecodeClick(const std::vector<std::s
             rest.ch_ua_mobile = v;
         else if (k == "p")
             rest.ch_ua_platform = v;
+        else if (k == "ro")
+            rest.route = v;
+        else if (k == "de")
+            rest.destination = v;
         else if (k == "h")
             rest.head_request = v == "1";
         else if (k == "d")

@@ -39,6 +39,20 @@ constexpr PgStatement kSessionByHash{
     "auth_session_by_hash",
     "SELECT s.csrf_token, ts_to_ms(s.expires_at), " USER_COLUMNS
     " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > ms_to_ts($2)"};
+constexpr PgStatement kUserByIdentity{"auth_user_by_identity",
+                                      "SELECT " USER_COLUMNS
+                                      " FROM user_identities i JOIN users u ON u.id = i.user_id "
+                                      "WHERE i.issuer = $1 AND i.subject = $2"};
+constexpr PgStatement kInsertIdentity{"auth_identity_insert",
+                                      "INSERT INTO user_identities (issuer, subject, user_id, created_at) "
+                                      "VALUES ($1, $2, $3, ms_to_ts($4)) ON CONFLICT DO NOTHING"};
+// One statement, so one transaction: the user and its identity exist together or not at all.
+constexpr PgStatement kInsertUserWithIdentity{
+    "auth_user_insert_with_identity",
+    "WITH u AS (INSERT INTO users (email, password_hash, is_admin, created_at) VALUES ($1, $2, $3, ms_to_ts($4)) "
+    "RETURNING id, created_at) INSERT INTO user_identities (issuer, subject, user_id, created_at) "
+    "SELECT $5, $6, u.id, u.created_at FROM u RETURNING user_id"};
+constexpr PgStatement kSetAdmin{"auth_user_set_admin", "UPDATE users SET is_admin = $2 WHERE id = $1"};
 constexpr PgStatement kDeleteSession{"auth_session_delete", "DELETE FROM sessions WHERE token_hash = $1"};
 constexpr PgStatement kPurgeSessions{"auth_session_purge", "DELETE FROM sessions WHERE expires_at <= ms_to_ts($1)"};
 
@@ -147,6 +161,46 @@ Task<std::optional<ApiKey>> PostgresAuthStore::SetApiKeyRateLimit(std::int64_t i
 Task<void> PostgresAuthStore::TouchApiKey(std::int64_t id, core::TimePoint at) {
     PgParams params{Str(id), Str(core::ToUnixMillis(at))};
     co_await pool_->Execute(kTouchKey, params);
+}
+
+Task<std::optional<User>> PostgresAuthStore::FindUserByIdentity(std::string_view issuer, std::string_view subject) {
+    PgParams params{std::string(issuer), std::string(subject)};
+    auto r = co_await pool_->Execute(kUserByIdentity, params);
+    if (r.Rows() == 0) co_return std::nullopt;
+    co_return ReadUser(r, 0, 0);
+}
+
+Task<bool> PostgresAuthStore::LinkIdentity(std::int64_t user_id, std::string_view issuer, std::string_view subject,
+                                           core::TimePoint at) {
+    PgParams params{std::string(issuer), std::string(subject), Str(user_id), Str(core::ToUnixMillis(at))};
+    auto r = co_await pool_->Execute(kInsertIdentity, params);
+    co_return r.Affected() == 1;
+}
+
+Task<core::Result<User>> PostgresAuthStore::CreateUserWithIdentity(const NewUser& user, std::string_view issuer,
+                                                                   std::string_view subject) {
+    PgParams params{user.email,
+                    user.password_hash,
+                    std::string(user.is_admin ? "t" : "f"),
+                    Str(core::ToUnixMillis(user.created_at)),
+                    std::string(issuer),
+                    std::string(subject)};
+    std::optional<PgResult> r;
+    bool taken = false;
+    try {
+        r.emplace(co_await pool_->Execute(kInsertUserWithIdentity, params));
+    } catch (const PgError& e) {
+        if (!e.IsUniqueViolation()) throw;
+        taken = true;  // the email (or, in a race, the identity) exists
+    }
+    if (taken) co_return make_error_code(Errc::kEmailTaken);
+    co_return User{r->Int(0, 0), user.email, user.password_hash, user.is_admin, user.created_at};
+}
+
+Task<bool> PostgresAuthStore::SetUserAdmin(std::int64_t user_id, bool is_admin) {
+    PgParams params{Str(user_id), std::string(is_admin ? "t" : "f")};
+    auto r = co_await pool_->Execute(kSetAdmin, params);
+    co_return r.Affected() == 1;
 }
 
 Task<void> PostgresAuthStore::CreateSession(const NewSession& session) {

@@ -23,6 +23,12 @@ class PostgresAuthStore final : public AuthStore {
     Task<std::optional<ApiKey>> SetApiKeyRateLimit(std::int64_t id, std::optional<std::int64_t> user_id,
                                                    std::optional<std::string> rate_limit) override;
     Task<void> TouchApiKey(std::int64_t id, core::TimePoint at) override;
+    Task<std::optional<User>> FindUserByIdentity(std::string_view issuer, std::string_view subject) override;
+    Task<bool> LinkIdentity(std::int64_t user_id, std::string_view issuer, std::string_view subject,
+                            core::TimePoint at) override;
+    Task<core::Result<User>> CreateUserWithIdentity(const NewUser& user, std::string_view issuer,
+                                                    std::string_view subject) override;
+    Task<bool> SetUserAdmin(std::int64_t user_id, bool is_admin) override;
     Task<void> CreateSession(const NewSession& session) override;
     Task<std::optional<SessionWithUser>> FindSession(std::string_view token_hash, core::TimePoint now) override;
     Task<void> DeleteSession(std::string_view token_hash) override;

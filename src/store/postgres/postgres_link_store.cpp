@@ -25,8 +25,8 @@ using pg_value::Str;
 #define LINK_COLUMNS                                                                                           \
     "id, slug, long_url, ts_to_ms(created_at), ts_to_ms(updated_at), ts_to_ms(expires_at), max_clicks, "       \
     "redirect_type, to_json(tags)::text, ts_to_ms(deleted_at), clicks, owner_id, stats_token_hash, disabled, " \
-    "expired_url, forward_query, password_hash, targeting::text, human_clicks, imported_clicks, og_title, "    \
-    "og_description, og_image"
+    "expired_url, forward_query, password_hash, targeting::text, human_clicks, imported_clicks, "              \
+    "rules::text, split::text, og_title, og_description, og_image"
 
 constexpr PgStatement kSelectBySlug{"link_by_slug", "SELECT " LINK_COLUMNS " FROM links WHERE slug = $1"};
 
@@ -93,7 +93,10 @@ core::Link ReadLink(const PgResult& r, int row) {
     if (!r.IsNull(row, 17)) link.targeting = TargetingFromJson(r.Text(row, 17)).value_or(core::Targeting{});
     link.human_clicks = r.Int(row, 18);
     link.imported_clicks = r.Int(row, 19);
-    link.preview = {std::string(r.Text(row, 20)), std::string(r.Text(row, 21)), std::string(r.Text(row, 22))};
+    // Written only by the link codec, like targeting.
+    if (!r.IsNull(row, 20)) link.rules = RulesFromJson(r.Text(row, 20));
+    if (!r.IsNull(row, 21)) link.split = SplitFromJson(r.Text(row, 21));
+    link.preview = {std::string(r.Text(row, 22)), std::string(r.Text(row, 23)), std::string(r.Text(row, 24))};
     return link;
 }
 
@@ -120,6 +123,8 @@ constexpr PgNamedParam<core::Link> kInsertColumns[] = {
     {"og_title", [](const core::Link& l) -> Value { return Sanitized(l.preview.title); }},
     {"og_description", [](const core::Link& l) -> Value { return Sanitized(l.preview.description); }},
     {"og_image", [](const core::Link& l) -> Value { return Sanitized(l.preview.image); }},
+    {"rules", [](const core::Link& l) -> Value { return OptText(RulesToJson(l.rules)); }, "{}::jsonb"},
+    {"split", [](const core::Link& l) -> Value { return OptText(SplitToJson(l.split)); }, "{}::jsonb"},
 };
 
 const PgNamedStatement<core::Link>& InsertLink() {
@@ -133,16 +138,17 @@ const PgNamedStatement<core::Link>& InsertLink() {
 constexpr PgStatement kInsertMany{
     "link_insert_many",
     "INSERT INTO links (slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, tags, "
-    "owner_id, stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting, og_title, "
-    "og_description, og_image) "
+    "owner_id, stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting, rules, split, "
+    "og_title, og_description, og_image) "
     "SELECT slug, long_url, ms_to_ts(created_at), ms_to_ts(updated_at), ms_to_ts(expires_at), max_clicks, "
     "redirect_type, ARRAY(SELECT jsonb_array_elements_text(tags)), owner_id, stats_token_hash, disabled, "
-    "expired_url, forward_query, password_hash, targeting::jsonb, og_title, og_description, og_image "
+    "expired_url, forward_query, password_hash, targeting::jsonb, rules::jsonb, split::jsonb, og_title, "
+    "og_description, og_image "
     "FROM jsonb_to_recordset($1::jsonb) AS x(i int, slug text, long_url text, created_at bigint, updated_at bigint, "
     "expires_at bigint, max_clicks bigint, redirect_type smallint, tags jsonb, owner_id bigint, "
     "stats_token_hash text, disabled boolean, expired_url text, forward_query boolean, password_hash text, "
-    "targeting text, og_title text, og_description text, og_image text) ORDER BY i ON CONFLICT (slug) DO NOTHING "
-    "RETURNING id, slug"};
+    "targeting text, rules text, split text, og_title text, og_description text, og_image text) ORDER BY i "
+    "ON CONFLICT (slug) DO NOTHING RETURNING id, slug"};
 
 boost::json::object LinkRow(std::size_t index, const core::Link& l) {
     namespace json = boost::json;
@@ -150,6 +156,9 @@ boost::json::object LinkRow(std::size_t index, const core::Link& l) {
     for (const auto& t : l.tags) tags.emplace_back(Sanitized(t));
     auto opt = [](const std::optional<std::int64_t>& v) { return v ? json::value(*v) : json::value(nullptr); };
     const std::string targeting = TargetingToJson(l.targeting);
+    const std::string rules = RulesToJson(l.rules);
+    const std::string split = SplitToJson(l.split);
+    auto opt_text = [](const std::string& t) { return t.empty() ? json::value(nullptr) : json::value(t); };
     return json::object{
         {"i", index},
         {"slug", Sanitized(l.slug)},
@@ -166,7 +175,9 @@ boost::json::object LinkRow(std::size_t index, const core::Link& l) {
         {"expired_url", Sanitized(l.expired_url)},
         {"forward_query", l.forward_query},
         {"password_hash", Sanitized(l.password_hash)},
-        {"targeting", targeting.empty() ? json::value(nullptr) : json::value(targeting)},
+        {"targeting", opt_text(targeting)},
+        {"rules", opt_text(rules)},
+        {"split", opt_text(split)},
         {"og_title", Sanitized(l.preview.title)},
         {"og_description", Sanitized(l.preview.description)},
         {"og_image", Sanitized(l.preview.image)},
@@ -232,6 +243,8 @@ constexpr PgNamedParam<SlugPatch> kUpdateParams[] = {
     {"og_title", [](const SlugPatch& u) { return IfSet(u.patch.og_title, Sanitized); }},
     {"og_description", [](const SlugPatch& u) { return IfSet(u.patch.og_description, Sanitized); }},
     {"og_image", [](const SlugPatch& u) { return IfSet(u.patch.og_image, Sanitized); }},
+    {"rules", [](const SlugPatch& u) { return IfSet(u.patch.rules, RulesToJson); }},
+    {"split", [](const SlugPatch& u) { return IfSet(u.patch.split, SplitToJson); }},
 };
 
 // One statement: absent patch members keep the stored value; a set value wins over its clear_ flag.
@@ -249,7 +262,10 @@ const PgNamedStatement<SlugPatch>& UpdateLink() {
         "forward_query = COALESCE({forward_query}::boolean, forward_query), "
         "password_hash = COALESCE({password_hash}, password_hash), "
         "targeting = CASE WHEN {targeting}::text IS NULL THEN targeting WHEN {targeting} = '' THEN NULL "
-        "ELSE {targeting}::jsonb END, og_title = COALESCE({og_title}, og_title), "
+        "ELSE {targeting}::jsonb END, "
+        "rules = CASE WHEN {rules}::text IS NULL THEN rules WHEN {rules} = '' THEN NULL ELSE {rules}::jsonb END, "
+        "split = CASE WHEN {split}::text IS NULL THEN split WHEN {split} = '' THEN NULL ELSE {split}::jsonb END, "
+        "og_title = COALESCE({og_title}, og_title), "
         "og_description = COALESCE({og_description}, og_description), og_image = COALESCE({og_image}, og_image) "
         "WHERE slug = {slug} AND deleted_at IS NULL RETURNING " LINK_COLUMNS,
         kUpdateParams);
@@ -261,14 +277,16 @@ const PgNamedStatement<SlugPatch>& UpdateLink() {
 // (ON CONFLICT DO NOTHING) and its holder read back afterwards.
 constexpr PgStatement kImportMany{"link_import_many", R"SQL(
 INSERT INTO links (slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, tags, owner_id,
-    stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting, imported_clicks)
+    stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting, imported_clicks, rules, split)
 SELECT t.slug, t.long_url, ms_to_ts(t.created_ms), ms_to_ts(t.created_ms), ms_to_ts(t.expires_ms), t.max_clicks,
     t.redirect_type::smallint, ARRAY(SELECT jsonb_array_elements_text(t.tags::jsonb)), t.owner_id, t.stats_token_hash,
-    t.disabled, t.expired_url, t.forward_query, t.password_hash, t.targeting::jsonb, t.imported_clicks
+    t.disabled, t.expired_url, t.forward_query, t.password_hash, t.targeting::jsonb, t.imported_clicks,
+    t.rules::jsonb, t.split::jsonb
 FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::text[], $8::bigint[],
-    $9::text[], $10::boolean[], $11::text[], $12::boolean[], $13::text[], $14::text[], $15::bigint[])
+    $9::text[], $10::boolean[], $11::text[], $12::boolean[], $13::text[], $14::text[], $15::bigint[],
+    $16::text[], $17::text[])
     WITH ORDINALITY AS t(slug, long_url, created_ms, expires_ms, max_clicks, redirect_type, tags, owner_id,
-        stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting, imported_clicks, i)
+        stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting, imported_clicks, rules, split, i)
 ORDER BY t.i
 ON CONFLICT DO NOTHING
 RETURNING slug, id)SQL"};
@@ -279,6 +297,14 @@ constexpr PgStatement kSelectBySlugs{"link_by_slugs",
 constexpr std::uint32_t kBoolOid = 16, kInt8Oid = 20, kTextOid = 25;
 
 void AppendText(PgBinaryArray& a, std::string_view s) { a.Bytes(Sanitized(s)); }
+
+void AppendOptText(PgBinaryArray& a, const std::string& s) {
+    if (s.empty()) {
+        a.Null();
+    } else {
+        AppendText(a, s);
+    }
+}
 
 template <class T>
 void AppendOpt(PgBinaryArray& a, const std::optional<T>& v, void (PgBinaryArray::*put)(T)) {
@@ -323,6 +349,8 @@ constexpr ImportArray kImportArrays[] = {
          }
      }},
     {kInt8Oid, [](PgBinaryArray& a, const core::NewLink& l) { a.Int8(l.imported_clicks); }},
+    {kTextOid, [](PgBinaryArray& a, const core::NewLink& l) { AppendOptText(a, RulesToJson(l.rules)); }},
+    {kTextOid, [](PgBinaryArray& a, const core::NewLink& l) { AppendOptText(a, SplitToJson(l.split)); }},
 };
 
 }  // namespace

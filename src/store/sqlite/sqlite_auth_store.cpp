@@ -31,6 +31,13 @@ constexpr const char* kInsertSession =
 constexpr const char* kSessionByHash =
     "SELECT s.csrf_token, s.expires_at, " USER_COLUMNS
     " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?1 AND s.expires_at > ?2";
+constexpr const char* kUserByIdentity =
+    "SELECT " USER_COLUMNS
+    " FROM user_identities i JOIN users u ON u.id = i.user_id WHERE i.issuer = ?1 AND "
+    "i.subject = ?2";
+constexpr const char* kInsertIdentity =
+    "INSERT INTO user_identities (issuer, subject, user_id, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING";
+constexpr const char* kSetAdmin = "UPDATE users SET is_admin = ?2 WHERE id = ?1";
 constexpr const char* kDeleteSession = "DELETE FROM sessions WHERE token_hash = ?1";
 constexpr const char* kPurgeSessions = "DELETE FROM sessions WHERE expires_at <= ?1";
 
@@ -165,6 +172,67 @@ Task<void> SqliteAuthStore::TouchApiKey(std::int64_t id, core::TimePoint at) {
         c->Prepare(kTouchKey).Bind(1, id).Bind(2, core::ToUnixMillis(at)).Run();
     });
     co_return;
+}
+
+Task<std::optional<User>> SqliteAuthStore::FindUserByIdentity(std::string_view issuer, std::string_view subject) {
+    co_return GuardBackend([&]() -> std::optional<User> {
+        auto c = db_->Acquire();
+        auto s = c->Prepare(kUserByIdentity);
+        s.Bind(1, issuer).Bind(2, subject);
+        if (!s.Step()) return std::nullopt;
+        return ReadUser(s, 0);
+    });
+}
+
+Task<bool> SqliteAuthStore::LinkIdentity(std::int64_t user_id, std::string_view issuer, std::string_view subject,
+                                         core::TimePoint at) {
+    co_return GuardBackend([&] {
+        auto c = db_->AcquireWriter();
+        c->Prepare(kInsertIdentity)
+            .Bind(1, issuer)
+            .Bind(2, subject)
+            .Bind(3, user_id)
+            .Bind(4, core::ToUnixMillis(at))
+            .Run();
+        return c->Changes() == 1;
+    });
+}
+
+Task<core::Result<User>> SqliteAuthStore::CreateUserWithIdentity(const NewUser& user, std::string_view issuer,
+                                                                 std::string_view subject) {
+    co_return GuardBackend([&]() -> core::Result<User> {
+        auto c = db_->AcquireWriter();
+        return WriteTransaction(*c, [&]() -> core::Result<User> {
+            try {
+                c->Prepare(kInsertUser)
+                    .Bind(1, std::string_view(user.email))
+                    .Bind(2, std::string_view(user.password_hash))
+                    .Bind(3, std::int64_t{user.is_admin})
+                    .Bind(4, core::ToUnixMillis(user.created_at))
+                    .Run();
+            } catch (const SqliteError& e) {
+                if (e.IsUniqueViolation()) return make_error_code(Errc::kEmailTaken);
+                throw;
+            }
+            const std::int64_t id = c->LastInsertRowId();
+            c->Prepare(kInsertIdentity)
+                .Bind(1, issuer)
+                .Bind(2, subject)
+                .Bind(3, id)
+                .Bind(4, core::ToUnixMillis(user.created_at))
+                .Run();
+            if (c->Changes() != 1) throw SqliteError(19 /* SQLITE_CONSTRAINT */, "identity linked concurrently");
+            return User{id, user.email, user.password_hash, user.is_admin, user.created_at};
+        });
+    });
+}
+
+Task<bool> SqliteAuthStore::SetUserAdmin(std::int64_t user_id, bool is_admin) {
+    co_return GuardBackend([&] {
+        auto c = db_->AcquireWriter();
+        c->Prepare(kSetAdmin).Bind(1, user_id).Bind(2, std::int64_t{is_admin}).Run();
+        return c->Changes() == 1;
+    });
 }
 
 Task<void> SqliteAuthStore::CreateSession(const NewSession& session) {

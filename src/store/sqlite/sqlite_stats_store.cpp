@@ -61,6 +61,12 @@ constexpr const char* kUtmOverview =
     "WHERE dimension = 'utm' AND day >= ?1 AND day < ?2 "
     "AND (?3 IS NULL OR link_id IN (SELECT id FROM links WHERE owner_id = ?3 AND deleted_at IS NULL)) "
     "GROUP BY dimension, value";
+
+// Distinct visitor-days per destination of a routed link's clicks (issue #17), from the raw clicks.
+constexpr const char* kDestinationVisitors =
+    "SELECT route || ' ' || destination, count(DISTINCT (ts / 86400000) || ' ' || visitor_id) FROM clicks "
+    "WHERE link_id = ?1 AND ts >= ?2 AND ts < ?3 AND route IS NOT NULL AND visitor_id IS NOT NULL "
+    "AND (?4 OR coalesce(is_bot, 0) = 0) GROUP BY 1";
 constexpr const char* kTopLinks =
     "SELECT d.link_id, l.slug, sum(d.clicks) AS c, sum(d.human_clicks) AS h, sum(d.bot_clicks), "
     "sum(d.unique_visitors), sum(d.human_unique_visitors) FROM link_clicks_day d JOIN links l ON l.id = d.link_id "
@@ -149,6 +155,18 @@ Task<std::vector<DimensionCount>> SqliteStatsStore::TopValues(core::LinkId link,
     if (facet.empty()) co_return std::vector<DimensionCount>{};
     const std::vector<FacetCount> rows = FacetRows(link, facet, days);
     co_return std::move(TopFromFacets(rows, std::span(&dimension, 1), include_bots, limit).front().second);
+}
+
+Task<std::vector<DimensionCount>> SqliteStatsStore::DestinationVisitors(core::LinkId link, MsRange range,
+                                                                        bool include_bots) {
+    co_return GuardBackend([&] {
+        auto c = db_->Acquire();
+        auto s = c->Prepare(kDestinationVisitors);
+        s.Bind(1, link).Bind(2, range.from_ms).Bind(3, range.to_ms).Bind(4, static_cast<std::int64_t>(include_bots));
+        std::vector<DimensionCount> out;
+        while (s.Step()) out.push_back({.value = s.Text(0), .clicks = s.Int(1)});
+        return out;
+    });
 }
 
 Task<std::vector<std::pair<std::string, std::vector<DimensionCount>>>> SqliteStatsStore::TopValuesAll(

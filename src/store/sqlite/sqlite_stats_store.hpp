@@ -27,6 +27,7 @@ class SqliteStatsStore final : public StatsStore {
                                            std::optional<std::int64_t> owner) override;
     Task<std::vector<std::pair<std::string, std::vector<DimensionCount>>>> UtmOverview(
         MsRange days, bool include_bots, std::size_t limit, std::optional<std::int64_t> owner) override;
+    Task<std::vector<DimensionCount>> DestinationVisitors(core::LinkId link, MsRange range, bool include_bots) override;
     Task<LinkTotals> Totals(core::LinkId link) override;
     Task<std::vector<LinkTotals>> TotalsOf(std::span<const core::LinkId> links) override;
     Task<std::vector<core::EnrichedClick>> ClicksPage(core::LinkId link, MsRange range,

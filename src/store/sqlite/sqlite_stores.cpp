@@ -17,7 +17,7 @@ using core::Errc;
     "id, slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, tags, deleted_at, " \
     "clicks, owner_id, stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting, "  \
     "human_clicks, "                                                                                        \
-    "imported_clicks, og_title, og_description, og_image"
+    "imported_clicks, rules, split, og_title, og_description, og_image"
 
 constexpr const char* kSelectBySlug = "SELECT " LINK_COLUMNS " FROM links WHERE slug = ?";
 
@@ -113,6 +113,10 @@ struct BatchRollups {
         for (auto& [facet, value] : FacetValues(d)) dims[{e.link_id, facet, day_start, std::move(value)}].Add(d.is_bot);
         if (std::string utm = UtmFacetValue(d); !utm.empty()) {
             dims[{e.link_id, kUtmFacet, day_start, std::move(utm)}].Add(d.is_bot);
+        }
+        if (!e.route.empty()) {  // a routed link's click (issue #17)
+            dims[{e.link_id, kDestinationFacet, day_start, DestinationFacetValue(e.route, e.destination)}].Add(
+                d.is_bot);
         }
     }
 
@@ -218,7 +222,10 @@ core::Link ReadLink(const Statement& s) {
     link.targeting = TargetingFromJson(s.Text(17)).value_or(core::Targeting{});
     link.human_clicks = s.Int(18);
     link.imported_clicks = s.Int(19);
-    link.preview = {s.Text(20), s.Text(21), s.Text(22)};
+    // Written only by the link codec, like targeting.
+    link.rules = RulesFromJson(s.Text(20));
+    link.split = SplitFromJson(s.Text(21));
+    link.preview = {s.Text(22), s.Text(23), s.Text(24)};
     return link;
 }
 
@@ -287,6 +294,8 @@ constexpr Column<Link> kLinkColumns[] = {
     {"og_title", [](Statement& s, int i, const Link& l) { s.Bind(i, l.preview.title); }},
     {"og_description", [](Statement& s, int i, const Link& l) { s.Bind(i, l.preview.description); }},
     {"og_image", [](Statement& s, int i, const Link& l) { s.Bind(i, l.preview.image); }},
+    {"rules", [](Statement& s, int i, const Link& l) { s.Bind(i, OptionalText(RulesToJson(l.rules))); }},
+    {"split", [](Statement& s, int i, const Link& l) { s.Bind(i, OptionalText(SplitToJson(l.split))); }},
 };
 
 const std::string& InsertLinkSql() {
@@ -350,6 +359,11 @@ constexpr Column<Click> kClickColumns[] = {
     {"utm_term", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.utm_term)); }},
     {"utm_content", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.utm_content)); }},
     {"bot_reason", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.bot_reason)); }},
+    {"route", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.event.route)); }},
+    {"destination",
+     [](Statement& s, int i, const Click& c) {
+         s.Bind(i, c.event.route.empty() ? std::nullopt : Known(c.event.destination));
+     }},
 };
 
 // Idempotency keys (migration 0012). A claim inserts, or takes over an expired or abandoned row, in one statement;
@@ -534,6 +548,8 @@ Task<core::Result<core::Link>> SqliteLinkStore::Update(std::string_view slug, co
                 if (patch.og_title) link->preview.title = *patch.og_title;
                 if (patch.og_description) link->preview.description = *patch.og_description;
                 if (patch.og_image) link->preview.image = *patch.og_image;
+                if (patch.rules) link->rules = *patch.rules;
+                if (patch.split) link->split = *patch.split;
                 link->updated_at = patch.updated_at;
                 auto s = c->Prepare(UpdateLinkSql().c_str());
                 BindUpdate(s, *link);

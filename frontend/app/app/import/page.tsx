@@ -2,10 +2,14 @@
 import { useRef, useState } from 'react';
 import Link from 'next/link';
 import { api, ApiError } from '@/lib/api';
-import { IMPORT_FORMATS, importQuery, LARGE_FILE_BYTES, summarySentence, type ImportSummary } from '@/lib/importer.mjs';
+import { IMPORT_FORMATS, importQuery, jobProgress, LARGE_FILE_BYTES, summarySentence, type ImportJob, type ImportSummary } from '@/lib/importer.mjs';
 import RequireSession from '@/components/Session';
 
-// Links from a file (issue #15): the file goes to POST /api/v1/imports as the body; the summary comes back.
+const POLL_MS = 500;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// Links from a file (issue #15): the file goes to POST /api/v1/imports as the body; the summary comes back, or for a
+// large file (202) a job whose progress the page follows until its summary is there.
 function Import() {
   const [file, setFile] = useState<File | null>(null);
   const [format, setFormat] = useState('csv');
@@ -14,6 +18,7 @@ function Import() {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [summary, setSummary] = useState<ImportSummary | null>(null);
+  const [progress, setProgress] = useState<{ percent: number; text: string } | null>(null);
   const resultRef = useRef<HTMLHeadingElement>(null);
 
   // A .json file is Bitly's or Kutt's; keep the choice when it already fits.
@@ -39,9 +44,12 @@ function Import() {
     setBusy(true);
     try {
       const contentType = file.name.toLowerCase().endsWith('.json') ? 'application/json' : 'text/csv';
-      const s = await api<ImportSummary>(`/api/v1/imports?${q.query}`, { method: 'POST', body: file, headers: { 'Content-Type': contentType } });
-      setSummary(s);
-      setTimeout(() => resultRef.current?.focus(), 0);
+      const answer = await api<ImportSummary | ImportJob>(`/api/v1/imports?${q.query}`, { method: 'POST', body: file, headers: { 'Content-Type': contentType } });
+      const s = 'id' in answer ? await follow(answer) : answer;
+      if (s) {
+        setSummary(s);
+        setTimeout(() => resultRef.current?.focus(), 0);
+      }
     } catch (err) {
       if (err instanceof ApiError && err.status === 413) {
         setError('The file is larger than this server accepts over the API. Import it with `shortener import` on the server.');
@@ -50,6 +58,21 @@ function Import() {
       }
     } finally {
       setBusy(false);
+      setProgress(null);
+    }
+  }
+
+  // Polls a background import until it ends: its summary, or null with the error shown.
+  async function follow(job: ImportJob): Promise<ImportSummary | null> {
+    for (;;) {
+      const p = jobProgress(job);
+      if (p.done) {
+        if (p.error) setError(p.error);
+        return p.summary ?? null;
+      }
+      setProgress(p);
+      await sleep(POLL_MS);
+      job = await api<ImportJob>(`/api/v1/imports/${encodeURIComponent(job.id)}`);
     }
   }
 
@@ -82,6 +105,13 @@ function Import() {
             {' '}Dry run: check every row, store nothing</label>
         </p>
         <button type="submit" disabled={busy}>{busy ? 'Importing…' : dryRun ? 'Check file' : 'Import'}</button>
+        {progress && (
+          <p data-testid="import-progress">
+            <label htmlFor="import-progress-bar">Importing in the background</label>{' '}
+            <progress id="import-progress-bar" max={100} value={progress.percent}>{progress.percent}%</progress>{' '}
+            <span role="status">{progress.text}</span>
+          </p>
+        )}
         {error && <p className="error" role="alert">{error}</p>}
       </form>
 
