@@ -6,6 +6,9 @@ import { addRecent, formatDate } from '@/lib/logic.mjs';
 import { dashboardHref } from '@/lib/session.mjs';
 import CopyButton from '@/components/CopyButton';
 import QrPanel from '@/components/QrPanel';
+import PreviewFields from '@/components/PreviewFields';
+import UtmBuilder from '@/components/UtmBuilder';
+import { previewChanges } from '@/lib/linkform.mjs';
 import RequireSession, { useSession } from '@/components/Session';
 
 const RECENT_KEY = 'shortener.recent';
@@ -20,6 +23,8 @@ function Shorten() {
   const s = useSession();
   const anonymous = s?.mode === 'required' && !s.user;
   const [url, setUrl] = useState('');
+  const [og, setOg] = useState({ og_title: '', og_description: '', og_image: '' });
+  const [ogError, setOgError] = useState<{ field: string; message: string } | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [created, setCreated] = useState<ShortLink | null>(null);
@@ -31,13 +36,18 @@ function Shorten() {
   async function submit(e: React.FormEvent) {
     e.preventDefault();
     setError(null);
+    setOgError(null);
+    const preview = previewChanges(og, null);
+    if (preview.error) { setOgError(preview.error); return; }
     setBusy(true);
     try {
       const link = await api<ShortLink>('/api/v1/links', {
-        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ url: url.trim() }),
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ url: url.trim(), ...preview.body }),
       });
       setCreated(link);
       setUrl('');
+      setOg({ og_title: '', og_description: '', og_image: '' });
       const entry: Recent = { slug: link.slug, short_url: link.short_url, long_url: link.long_url, created_at: link.created_at };
       if (link.stats_token) entry.stats_token = link.stats_token;
       const next = addRecent(loadRecent(), entry);
@@ -69,6 +79,15 @@ function Shorten() {
         </div>
         <button type="submit" disabled={busy}>{busy ? 'Shortening…' : 'Shorten'}</button>
       </form>
+      <UtmBuilder url={url} onChange={setUrl} />
+      {!anonymous && (
+        <details className="section" data-testid="preview-options">
+          <summary>Social preview <span className="muted">(optional)</span></summary>
+          <PreviewFields value={og} onChange={(k, v) => setOg({ ...og, [k]: v })}
+            inv={(f) => (ogError?.field === f ? { 'aria-invalid': true, 'aria-describedby': `${f}-error` } : {})}
+            errFor={(f) => (ogError?.field === f ? <p id={`${f}-error`} className="error field-error">{ogError.message}</p> : null)} />
+        </details>
+      )}
       <div aria-live="polite">
         {error && <p id="url-error" className="error" role="alert">{error}</p>}
         {created && (

@@ -277,6 +277,11 @@ export default function Dashboard({ slug, initialRange = 7, token = null }: { sl
         <Breakdown title="Operating systems" rows={stats?.os} />
         <Breakdown title="Devices" rows={stats?.devices} />
         <Breakdown title="Languages" rows={stats?.languages} />
+        <Breakdown title="UTM sources" rows={stats?.utm?.source} empty="No clicks with utm_source yet." />
+        <Breakdown title="UTM mediums" rows={stats?.utm?.medium} empty="No clicks with utm_medium yet." />
+        <Breakdown title="UTM campaigns" rows={stats?.utm?.campaign} empty="No clicks with utm_campaign yet." />
+        {(stats?.utm?.term?.length ?? 0) > 0 && <Breakdown title="UTM terms" rows={stats?.utm?.term} />}
+        {(stats?.utm?.content?.length ?? 0) > 0 && <Breakdown title="UTM contents" rows={stats?.utm?.content} />}
       </div>
     </>
   );

@@ -3,6 +3,8 @@ import { useEffect, useRef, useState } from 'react';
 import Link from 'next/link';
 import { api, ApiError, type Link as ShortLink } from '@/lib/api';
 import EraseClicks from '@/components/EraseClicks';
+import PreviewFields from '@/components/PreviewFields';
+import UtmBuilder from '@/components/UtmBuilder';
 import countryNames from '@/lib/country-names.json';
 import { countryFlag, formatCount, linkClicks } from '@/lib/logic.mjs';
 import { controlForField, fieldForError, formToPatch, linkToForm, REDIRECT_TYPES, RULE_DEVICES, type FieldError, type LinkForm, type RuleRow } from '@/lib/linkform.mjs';
@@ -125,6 +127,7 @@ export default function LinkSettings({ slug }: { slug: string }) {
             <input id="url" type="url" inputMode="url" autoComplete="off" value={form.url} onChange={(e) => set('url', e.target.value)} {...inv('url')} />
             {errFor('url')}
           </div>
+          <UtmBuilder url={form.url} onChange={(u) => set('url', u)} />
           <label className="check">
             <input type="checkbox" checked={form.disabled} onChange={(e) => set('disabled', e.target.checked)} />
             Disabled: visitors get “not found” until you enable it again
@@ -329,6 +332,8 @@ export default function LinkSettings({ slug }: { slug: string }) {
           </div>
           {errFor('split')}
         </fieldset>
+
+        <PreviewFields value={form} onChange={(k, v) => set(k, v)} shortUrl={link.short_url} inv={inv} errFor={errFor} />
 
         <div aria-live="polite">
           {error?.field === 'form' && <p id={errId('form')} className="error" role="alert" tabIndex={-1}>{error.message}</p>}

@@ -9,6 +9,8 @@ export type Link = {
   // Link management (issue #7); absent on servers that predate it.
   disabled?: boolean; expired_url?: string | null; forward_query?: boolean; password_protected?: boolean;
   targeting?: Targeting | null;
+  // Social preview (issue #17); absent on servers that predate it.
+  og_title?: string | null; og_description?: string | null; og_image?: string | null;
   stats_token?: string;  // only in the answer to an anonymous creation
 };
 export type Destination = { key: string; route: string; clicks: number; human_clicks: number; bot_clicks: number; unique_visitors: number };
@@ -19,6 +21,8 @@ export type Stats = {
   timeseries: { t: string; clicks: number; unique_visitors: number | null }[];
   countries?: Bucket[]; regions?: Bucket[]; cities?: Bucket[]; referrers?: Bucket[]; sources?: Bucket[];
   browsers?: Bucket[]; os?: Bucket[]; devices?: Bucket[]; languages?: Bucket[];
+  // UTM breakdowns (issue #17): only clicks that carried a utm_* parameter (the visit's, else the destination's).
+  utm?: { source?: Bucket[]; medium?: Bucket[]; campaign?: Bucket[]; term?: Bucket[]; content?: Bucket[] };
   destinations?: Destination[];
 };
 export type ApiKey = {

@@ -58,7 +58,27 @@ export function linkToForm(link) {
     countries: Object.entries(t.countries ?? {}).map(([code, url]) => ({ code, url })),
     rules: (link.rules ?? []).map(ruleToRow),
     split: (link.split ?? []).map((v) => ({ url: v.url ?? '', weight: String(v.weight ?? '') })),
+    og_title: link.og_title ?? '',
+    og_description: link.og_description ?? '',
+    og_image: link.og_image ?? '',
   };
+}
+
+/** Bytes of UTF-8 (the server's length limits count bytes). */
+const utf8Length = (s) => new TextEncoder().encode(s).length;
+
+/** The social preview fields of a create or PATCH body: those that differ from `initial` (null clears). */
+export function previewChanges(form, initial) {
+  const body = {};
+  for (const [key, max] of [['og_title', 200], ['og_description', 500]]) {
+    const v = form[key].trim();
+    if (utf8Length(v) > max) return { error: { field: key, message: `At most ${max} bytes (characters outside ASCII count 2 to 4).` } };
+    if (v !== (initial?.[key] ?? '').trim()) body[key] = v || null;
+  }
+  const image = form.og_image.trim();
+  if (image && !/^https:\/\/\S+$/i.test(image)) return { error: { field: 'og_image', message: 'Enter an https:// image URL.' } };
+  if (image !== (initial?.og_image ?? '').trim()) body.og_image = image || null;
+  return { body };
 }
 
 /** Devices a rule can ask for, in the API's names. */
@@ -212,6 +232,9 @@ export function formToPatch(form, initial) {
   if (split.error) return split;
   if (split.split.length > 10) return fail('split', 'At most 10 variants.');
   if (JSON.stringify(split.split) !== JSON.stringify(splitOf(initial).split ?? [])) body.split = split.split;
+  const preview = previewChanges(form, initial);
+  if (preview.error) return preview;
+  Object.assign(body, preview.body);
 
   return { body };
 }
@@ -230,6 +253,7 @@ const FIELD_OF_CODE = {
   invalid_targeting: 'targeting',
   invalid_rules: 'rules',
   invalid_split: 'split',
+  invalid_preview: 'og_title',
 };
 
 /**
@@ -255,6 +279,8 @@ export function fieldForError(code, message = '') {
     if (entry[1] === 'rules') return entry[3] ? `rule-url-${entry[2]}` : `rule-countries-${entry[2]}`;
     return entry[3] ? `variant-url-${entry[2]}` : `variant-weight-${entry[2]}`;
   }
+  const og = /^"(og_title|og_description|og_image)"/.exec(m);
+  if (og && (code === 'invalid_preview' || code === 'invalid_request' || URL_CODES.has(code))) return og[1];
   if (FIELD_OF_CODE[code]) return FIELD_OF_CODE[code];
   if (URL_CODES.has(code)) return 'url';
   return null;

@@ -21,6 +21,7 @@
 #include "app/wiring.hpp"
 #include "auth/password.hpp"
 #include "cache/link_resolver.hpp"
+#include "enrich/bot_detector.hpp"
 #include "http/handlers/handlers.hpp"
 #include "http/handlers/static_handler.hpp"
 #include "http/server.hpp"
@@ -111,6 +112,7 @@ class Api {
         }
         ctx_.country_of = MakeCountryLookup(config);  // the geo database opens on the first country-targeted visit
         ctx_.is_bot = MakeBotCheck(config);           // the bot list loads on the first visit to a limited link
+        ctx_.is_preview_agent = &enrich::BotDetector::IsPreviewFetcher;  // a built-in list: nothing to load
         ctx_.import_max_body = config.import_max_bytes;
     }
 

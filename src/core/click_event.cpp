@@ -96,9 +96,20 @@ ClickEvent ClickEvent::Make(EventId id, LinkId link_id, TimePoint at, const Fiel
     e.ch_ua_platform = Crop(f.ch_ua_platform, kMaxClientHintLength);
     e.head_request = f.head_request;
     e.do_not_track = f.do_not_track;
+    e.link_query = Crop(f.link_query, kMaxQueryLength);
+    e.preview = f.preview;
     e.route = Crop(f.route, kMaxRouteLength);
     e.destination = Crop(f.destination, kMaxDestinationLength);
     return e;
+}
+
+std::string_view UtmQueryOf(std::string_view url) noexcept {
+    const auto question = url.find('?');
+    if (question == std::string_view::npos) return {};
+    std::string_view query = url.substr(question + 1);
+    query = query.substr(0, query.find('#'));
+    if (query.find("utm_") == std::string_view::npos) return {};
+    return query;
 }
 
 }  // namespace shortener::core

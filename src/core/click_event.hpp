@@ -60,6 +60,8 @@ struct ClickEvent {
     std::string ch_ua_platform;  // Sec-CH-UA-Platform
     bool head_request = false;   // HEAD: link checkers and previews, never a person
     bool do_not_track = false;   // DNT: 1 or Sec-GPC: 1 (SHORTENER_DNT decides what it changes)
+    std::string link_query;      // the served destination's query when it has utm_* (the visit's query wins)
+    bool preview = false;        // answered with the social preview page: a bot click, bot_reason "preview"
     // Links with rules, targeting or a split (issue #17): what chose the destination (core::RouteLabel: "rule:N",
     // "variant:N", "targeting", "url") and the URL served (before any forwarded query). Empty for plain links.
     std::string route;
@@ -75,10 +77,16 @@ struct ClickEvent {
         std::string_view ch_ua_platform = {};
         bool head_request = false;
         bool do_not_track = false;
+        std::string_view link_query = {};
+        bool preview = false;
         std::string_view route = {};
         std::string_view destination = {};
     };
     static ClickEvent Make(EventId id, LinkId link_id, TimePoint at, const Fields& fields);
 };
+
+/// The query of a destination URL (between '?' and '#') when it holds a utm_ parameter, else "": what a click
+/// carries as `link_query`. Costs a search of the URL; no allocation.
+std::string_view UtmQueryOf(std::string_view url) noexcept;
 
 }  // namespace shortener::core

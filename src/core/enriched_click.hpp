@@ -19,6 +19,11 @@ inline constexpr std::string_view kDeviceConsole = "console";
 inline constexpr std::string_view kDeviceBot = "bot";
 inline constexpr std::string_view kDeviceOther = "other";
 
+/// Bot reasons, as stored (ClickDimensions::bot_reason).
+inline constexpr std::string_view kBotReasonPreview = "preview";
+inline constexpr std::string_view kBotReasonHead = "head";
+inline constexpr std::string_view kBotReasonUserAgent = "user_agent";
+
 struct ClickDimensions {
     bool is_bot = false;
     std::string country_code;        // ISO 3166-1 alpha-2
@@ -37,6 +42,9 @@ struct ClickDimensions {
     std::string utm_source;
     std::string utm_medium;
     std::string utm_campaign;
+    std::string utm_term;
+    std::string utm_content;
+    std::string bot_reason;  // why is_bot: "preview" (served the social preview page), "head", "user_agent"; "" = human
 };
 
 struct EnrichedClick {

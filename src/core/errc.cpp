@@ -143,6 +143,10 @@ ErrcInfo Info(Errc e) noexcept {
         case Errc::kIdempotencyKeyInProgress:
             return {"idempotency_key_in_progress",
                     "A request with this Idempotency-Key is still running; retry after the time in Retry-After."};
+        case Errc::kInvalidPreview:
+            return {"invalid_preview",
+                    "\"og_title\" (at most 200 bytes) and \"og_description\" (at most 500 bytes) must be text without "
+                    "control characters, \"og_image\" an https URL; null or \"\" removes one."};
         case Errc::kSsoStateInvalid:
             return {"sso_state_invalid",
                     "This sign-in is unknown, expired or was started in another browser; start "

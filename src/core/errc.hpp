@@ -89,6 +89,8 @@ enum class Errc {
     kInvalidIdempotencyKey,     // empty, over 255 bytes, or with control characters (400)
     kIdempotencyKeyReused,      // the key was used with another request body (422)
     kIdempotencyKeyInProgress,  // the first request with the key has not finished yet (409, retry)
+    // Social previews (issue #17)
+    kInvalidPreview,  // og_title/og_description too long or with control characters, og_image not an https URL
     // Single sign-on (issue #16)
     kSsoStateInvalid,   // the callback's state is missing, unknown, expired or not this browser's (400)
     kSsoFailed,         // the provider refused the code or sent an ID token that does not verify (401)

@@ -33,6 +33,7 @@ RedirectTarget ToRedirectTarget(const Link& link) {
     t.expired_url = link.expired_url;
     t.password_hash = link.password_hash;
     t.targeting = link.targeting;
+    if (!link.preview.Empty()) t.preview = std::make_shared<const SocialPreview>(link.preview);
     t.rules = EffectiveRules(link.rules, link.targeting);
     t.split = link.split;
     return t;
@@ -58,6 +59,7 @@ Link StoredLink(LinkId id, const NewLink& link) {
     stored.rules = link.rules;
     stored.split = link.split;
     stored.imported_clicks = link.imported_clicks;
+    stored.preview = link.preview;
     return stored;
 }
 
@@ -80,6 +82,14 @@ Result<void> CheckFollowable(const RedirectTarget& target, TimePoint now) {
     if (target.deleted) return make_error_code(Errc::kGone);
     if (target.disabled) return make_error_code(Errc::kLinkDisabled);
     if (target.expires_at && *target.expires_at <= now) return make_error_code(Errc::kGone);
+    return {};
+}
+
+Result<void> CheckPreviewText(std::string_view text, std::size_t max_length) {
+    if (text.size() > max_length) return make_error_code(Errc::kInvalidPreview);
+    if (std::any_of(text.begin(), text.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
+        return make_error_code(Errc::kInvalidPreview);
+    }
     return {};
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,6 +43,20 @@ struct Targeting {
     bool operator==(const Targeting&) const = default;
 };
 
+/// Social preview (issue #17): what link-preview fetchers (chat and social apps unfurling a pasted link) are shown
+/// as Open Graph and Twitter card tags instead of the redirect. All empty = no preview page: the link redirects
+/// every visitor. `image` is an https URL that passed the URL policy.
+struct SocialPreview {
+    std::string title;
+    std::string description;
+    std::string image;
+
+    bool Empty() const noexcept { return title.empty() && description.empty() && image.empty(); }
+    bool operator==(const SocialPreview&) const = default;
+};
+inline constexpr std::size_t kMaxOgTitleLength = 200;        // bytes; cards show about 70 characters
+inline constexpr std::size_t kMaxOgDescriptionLength = 500;  // bytes; cards show about 200 characters
+
 /// A stored link as the API shows it.
 struct Link {
     LinkId id = 0;
@@ -64,6 +79,7 @@ struct Link {
     bool forward_query = false;            // append the short link's query string to the destination
     std::string password_hash;             // argon2id (auth::PasswordHasher); empty = no password; never shown
     Targeting targeting;
+    SocialPreview preview;            // og_title, og_description, og_image
     std::vector<Rule> rules;          // redirect rules (issue #17), in evaluation order
     std::vector<SplitVariant> split;  // A/B variants; empty = none
 };
@@ -87,6 +103,7 @@ struct NewLink {
     std::vector<Rule> rules;
     std::vector<SplitVariant> split;
     std::int64_t imported_clicks = 0;  // set by imports only (see Link)
+    SocialPreview preview;
 };
 
 /// A partial update; absent members stay as they are. `clear_*` removes an optional value.
@@ -105,6 +122,9 @@ struct LinkPatch {
     std::optional<Targeting> targeting;              // an empty Targeting clears
     std::optional<std::vector<Rule>> rules;          // empty clears
     std::optional<std::vector<SplitVariant>> split;  // empty clears
+    std::optional<std::string> og_title;             // "" clears (each og_* on its own)
+    std::optional<std::string> og_description;
+    std::optional<std::string> og_image;
     TimePoint updated_at{};
 };
 
@@ -121,6 +141,9 @@ struct RedirectTarget {
     std::string expired_url;
     std::string password_hash;
     Targeting targeting;
+    /// Null for a link without og_* fields (most links): the redirect then never looks at the User-Agent for it.
+    /// Shared, not held, so that every cached target pays one pointer for it, not three strings.
+    std::shared_ptr<const SocialPreview> preview;
     std::vector<Rule> rules;  // EffectiveRules: the link's own, then its targeting's (empty: a plain link)
     std::vector<SplitVariant> split;
 
@@ -145,6 +168,10 @@ Result<void> CheckMaxClicks(std::int64_t max_clicks);
 
 /// Link password rule: 1..kMaxLinkPasswordLength bytes.
 Result<void> CheckLinkPassword(std::string_view password);
+
+/// Social preview text rule (og_title, og_description): at most `max_length` bytes, no control characters (the
+/// JSON parser already refused invalid UTF-8). Empty is allowed (it clears).
+Result<void> CheckPreviewText(std::string_view text, std::size_t max_length);
 
 /// Tag rules: at most kMaxTags, each 1..kMaxTagLength bytes of printable UTF-8, no duplicates.
 Result<void> CheckTags(const std::vector<std::string>& tags);

@@ -63,7 +63,11 @@ core::ClickDimensions Enricher::Enrich(const core::ClickEvent& click) {
     const bool anonymize = click.do_not_track && dnt_ == DntMode::kAnonymize;
 
     auto ua = UserAgent(click.user_agent);
-    d.is_bot = ua->bot_by_pattern || click.head_request;
+    d.is_bot = ua->bot_by_pattern || click.head_request || click.preview;
+    d.bot_reason = std::string(click.preview        ? core::kBotReasonPreview
+                               : click.head_request ? core::kBotReasonHead
+                               : d.is_bot           ? core::kBotReasonUserAgent
+                                                    : std::string_view());
     d.browser = ua->parsed.browser.family;
     d.os = ua->parsed.os.family;
     // Client hints are what the browser states about itself; frozen UA strings hide the real platform.
@@ -94,10 +98,12 @@ core::ClickDimensions Enricher::Enrich(const core::ClickEvent& click) {
     d.referrer_class = std::move(ref.source_class);
     // A scan of the link's QR code (its URL carries the marker): a source of its own, whatever the referrer says.
     if (core::HasQrScanMarker(click.query)) d.referrer_class = std::string(kReferrerQr);
-    UtmParams utm = ParseUtm(click.query);
+    UtmParams utm = ParseUtm(click.query, click.link_query);
     d.utm_source = std::move(utm.source);
     d.utm_medium = std::move(utm.medium);
     d.utm_campaign = std::move(utm.campaign);
+    d.utm_term = std::move(utm.term);
+    d.utm_content = std::move(utm.content);
     d.language = PrimaryLanguage(click.accept_language);
 
     if (!anonymize && address) {

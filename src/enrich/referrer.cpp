@@ -195,8 +195,9 @@ ReferrerResult ReferrerClassifier::Classify(std::string_view referer) const {
     return r;
 }
 
-UtmParams ParseUtm(std::string_view query) {
-    UtmParams u;
+namespace {
+
+void ParseUtmInto(std::string_view query, UtmParams& u) {
     while (!query.empty()) {
         auto amp = query.find('&');
         std::string_view pair = query.substr(0, amp);
@@ -211,10 +212,25 @@ UtmParams ParseUtm(std::string_view query) {
             target = &u.medium;
         else if (key == "utm_campaign")
             target = &u.campaign;
+        else if (key == "utm_term")
+            target = &u.term;
+        else if (key == "utm_content")
+            target = &u.content;
         if (target && target->empty()) {
             *target = CropUtf8(std::string(TrimSpaces(PercentDecode(value))), kMaxUtmLength);
+            for (char& c : *target) {
+                if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+            }
         }
     }
+}
+
+}  // namespace
+
+UtmParams ParseUtm(std::string_view query, std::string_view fallback) {
+    UtmParams u;
+    ParseUtmInto(query, u);
+    if (!fallback.empty()) ParseUtmInto(fallback, u);
     return u;
 }
 

@@ -51,12 +51,14 @@ class ReferrerClassifier {
 };
 
 struct UtmParams {
-    std::string source, medium, campaign;
+    std::string source, medium, campaign, term, content;
 };
 
-/// utm_source, utm_medium and utm_campaign from a query string (percent-decoded, '+' as space, each cropped to
-/// kMaxUtmLength bytes on a UTF-8 boundary).
-UtmParams ParseUtm(std::string_view query);
+/// utm_source, utm_medium, utm_campaign, utm_term and utm_content from a query string (percent-decoded, '+' as
+/// space, trimmed, ASCII letters lower-cased so that "Newsletter" and "newsletter" count together, each cropped
+/// to kMaxUtmLength bytes on a UTF-8 boundary; the first occurrence of a parameter wins). Each parameter missing
+/// from `query` is taken from `fallback` (the link's destination's query).
+UtmParams ParseUtm(std::string_view query, std::string_view fallback = {});
 inline constexpr std::size_t kMaxUtmLength = 128;
 
 /// The primary language subtag (lower-case) of the Accept-Language entry with the highest q (the first of

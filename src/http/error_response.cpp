@@ -72,6 +72,7 @@ unsigned StatusFor(Errc e) noexcept {
         case Errc::kWebhookTargetForbidden:
         case Errc::kWebhookUrlUnresolvable:
         case Errc::kInvalidWebhookEvents:
+        case Errc::kInvalidPreview:
             return 400;
         case Errc::kRateLimited:
             return 429;

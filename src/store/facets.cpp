@@ -46,6 +46,11 @@ constexpr Source kSources[] = {
     {"referrer_host", "referrer", ' ', 0, false},
     {"referrer_class", "referrer", ' ', 1, false},
     {"language", "language", ' ', -1, false},
+    {"utm_source", "utm", kUs, 0, false},
+    {"utm_medium", "utm", kUs, 1, false},
+    {"utm_campaign", "utm", kUs, 2, false},
+    {"utm_term", "utm", kUs, 3, false},
+    {"utm_content", "utm", kUs, 4, false},
     {"destination", kDestinationFacet, ' ', -1, false},
 };
 
@@ -89,6 +94,19 @@ std::array<std::pair<std::string_view, std::string>, 4> FacetValues(const core::
              {kFacets[1], Join3(d.browser, d.os, d.device)},
              {kFacets[2], d.referrer_host + " " + d.referrer_class},
              {kFacets[3], d.language}}};
+}
+
+std::string UtmFacetValue(const core::ClickDimensions& d) {
+    if (d.utm_source.empty() && d.utm_medium.empty() && d.utm_campaign.empty() && d.utm_term.empty() &&
+        d.utm_content.empty()) {
+        return {};
+    }
+    std::string out = Join3(d.utm_source, d.utm_medium, d.utm_campaign);
+    out.push_back(kFacetSeparator);
+    out += d.utm_term;
+    out.push_back(kFacetSeparator);
+    out += d.utm_content;
+    return out;
 }
 
 std::string DestinationFacetValue(std::string_view route, std::string_view destination) {

@@ -11,6 +11,9 @@
 ///   agent      browser \x1f os \x1f device                browser, os, device
 ///   referrer   host ' ' class  (" direct": no referrer)   referrer, referrer_host, referrer_class
 ///   language   language                                   language
+///   utm        source \x1f medium \x1f campaign \x1f        utm_source, utm_medium, utm_campaign, utm_term,
+///              term \x1f content (lower-case)                utm_content (issue #17; only clicks with a UTM
+///                                                           parameter add a row: UtmFacetValue)
 ///   destination  route ' ' URL  (only links with rules, targeting or a split; issue #17)    destination
 ///
 /// Unknown parts are "". The stats stores fetch a link's facet rows for a day range, summed per value, and
@@ -36,6 +39,12 @@ inline constexpr std::array<std::string_view, 4> kFacets = {"geo", "agent", "ref
 
 /// The four (facet, value) rows one click adds.
 std::array<std::pair<std::string_view, std::string>, 4> FacetValues(const core::ClickDimensions& d);
+
+/// The facet of the UTM breakdowns (not in kFacets: a click without UTM parameters adds no row of it).
+inline constexpr std::string_view kUtmFacet = "utm";
+
+/// The utm facet's value of a click; "" when the click has no UTM parameter (then it adds no utm row).
+std::string UtmFacetValue(const core::ClickDimensions& d);
 
 /// The facet of the destination a routed link served (issue #17): written beside the four above only for clicks
 /// that carry a route (core::ClickEvent::route), so plain links write no more rows.

@@ -62,6 +62,35 @@ std::optional<core::Targeting> TargetingFromJson(std::string_view text) {
     return t;
 }
 
+std::string PreviewToJson(const core::SocialPreview& preview) {
+    if (preview.Empty()) return {};
+    boost::json::object o;
+    if (!preview.title.empty()) o["t"] = preview.title;
+    if (!preview.description.empty()) o["d"] = preview.description;
+    if (!preview.image.empty()) o["i"] = preview.image;
+    return boost::json::serialize(o);
+}
+
+std::optional<core::SocialPreview> PreviewFromJson(std::string_view text) {
+    core::SocialPreview p;
+    if (text.empty()) return p;
+    boost::system::error_code ec;
+    auto v = boost::json::parse(text, ec);
+    if (ec || !v.is_object()) return std::nullopt;
+    for (const auto& kv : v.as_object()) {
+        if (!kv.value().is_string()) return std::nullopt;
+        std::string value(kv.value().as_string());
+        if (kv.key() == "t") {
+            p.title = std::move(value);
+        } else if (kv.key() == "d") {
+            p.description = std::move(value);
+        } else if (kv.key() == "i") {
+            p.image = std::move(value);
+        }
+    }
+    return p;
+}
+
 }  // namespace shortener::store
 
 namespace shortener::store {
@@ -150,9 +179,11 @@ std::string ConditionKey(std::string_view key, const json::value& v, core::RuleC
             }
             c.query.emplace_back(std::string(kv.key()), std::string(kv.value().as_string()));
         }
-        // One order whatever the document's (PostgreSQL's jsonb keeps object keys in an order of its own), so that a
-        // rule reads back equal to what was stored.
-        std::sort(c.query.begin(), c.query.end());
+        // In jsonb's key order (shorter names first, then bytewise), so that a rule reads back the same from
+        // PostgreSQL's jsonb column as from SQLite's text; the order never changes what matches.
+        std::sort(c.query.begin(), c.query.end(), [](const auto& x, const auto& y) {
+            return x.first.size() != y.first.size() ? x.first.size() < y.first.size() : x.first < y.first;
+        });
     } else if (key == "after" || key == "before") {
         auto t = Time(v);
         if (!t) return "\"" + std::string(key) + "\" must be an RFC 3339 date-time";

@@ -24,6 +24,11 @@ std::string TargetingToJson(const core::Targeting& targeting);
 /// The inverse of TargetingToJson; nullopt when the text is not such an object. "" gives an empty one.
 std::optional<core::Targeting> TargetingFromJson(std::string_view text);
 
+/// A social preview as the Redis link cache holds it (JSON object `{"t":…,"d":…,"i":…}`, members left out when
+/// empty); "" for none. Control characters are escaped, so the text never holds a tab or a newline.
+std::string PreviewToJson(const core::SocialPreview& preview);
+/// The inverse of PreviewToJson; nullopt when the text is not such an object. "" gives an empty preview.
+std::optional<core::SocialPreview> PreviewFromJson(std::string_view text);
 /// Redirect rules (issue #17) as the API shows them and the stores keep them: `[{"if": {"country": [...],
 /// "device": [...], "language": [...], "query": {...}, "after": RFC 3339, "before": RFC 3339}, "url": …}, …]`
 /// (absent conditions left out). Rules converted from targeting are left out.

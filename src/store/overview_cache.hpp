@@ -66,6 +66,10 @@ class OverviewCache final : public StatsStore {
                                                                                         std::size_t limit) override {
         return inner_.TopValuesAll(link, days, include_bots, limit);
     }
+    Task<std::vector<std::pair<std::string, std::vector<DimensionCount>>>> UtmOverview(
+        MsRange days, bool include_bots, std::size_t limit, std::optional<std::int64_t> owner) override {
+        return inner_.UtmOverview(days, include_bots, limit, owner);
+    }
     Task<std::vector<DimensionCount>> DestinationVisitors(core::LinkId link, MsRange range,
                                                           bool include_bots) override {
         return inner_.DestinationVisitors(link, range, include_bots);

@@ -63,13 +63,19 @@ struct ClickCursor {
 
 /// The breakdowns of a link's clicks (stored as facets: store/facets.hpp).
 /// "referrer" is "host class" (host "" = none, e.g. " direct"): hosts with their source class.
-/// "destination" is "route URL" (issue #17: which rule or split variant served which URL).
-inline constexpr std::string_view kDimensions[] = {"country",        "region",   "city",       "referrer_host",
-                                                   "referrer_class", "referrer", "browser",    "os",
-                                                   "device",         "language", "destination"};
+/// The utm_* ones (issue #17) count only clicks that carry a UTM parameter; "destination" is "route URL" (issue #17:
+/// which rule or split variant served which URL).
+inline constexpr std::string_view kDimensions[] = {
+    "country", "region",   "city",       "referrer_host", "referrer_class", "referrer", "browser",     "os",
+    "device",  "language", "utm_source", "utm_medium",    "utm_campaign",   "utm_term", "utm_content", "destination"};
 /// The breakdowns the stats show: kDimensions but "referrer_host", which "referrer" covers with the class.
-inline constexpr std::string_view kShownDimensions[] = {"country", "region", "city",   "referrer_class", "referrer",
-                                                        "browser", "os",     "device", "language",       "destination"};
+inline constexpr std::string_view kShownDimensions[] = {
+    "country",  "region",     "city",       "referrer_class", "referrer", "browser",     "os",         "device",
+    "language", "utm_source", "utm_medium", "utm_campaign",   "utm_term", "utm_content", "destination"};
+
+/// The UTM breakdowns (issue #17), a part of kShownDimensions; the stats show them as "utm": {"source": …}.
+inline constexpr std::string_view kUtmDimensions[] = {"utm_source", "utm_medium", "utm_campaign", "utm_term",
+                                                      "utm_content"};
 
 /// How DistinctVisitors counts one range. A visitor-day is in a prefix [day start, t) of its UTC day iff its first
 /// click is before t, and in a suffix [t, day end) iff its last click is at or after t: the quarter-hour rows count
@@ -136,6 +142,12 @@ class StatsStore {
     /// that are not deleted count (links.owner_id, served by links_owner_idx).
     virtual Task<std::vector<LinkTotals>> TopLinks(MsRange days, bool include_bots, std::size_t limit,
                                                    std::optional<std::int64_t> owner) = 0;
+
+    /// The utm_* breakdowns (kUtmDimensions, in that order) over every link's clicks in UTC days [days), or with
+    /// `owner` over that owner's links that are not deleted; the `limit` largest each (human clicks when
+    /// !include_bots). Reads only the utm facet rows (a partial index on their day, migrations 0016/0019).
+    virtual Task<std::vector<std::pair<std::string, std::vector<DimensionCount>>>> UtmOverview(
+        MsRange days, bool include_bots, std::size_t limit, std::optional<std::int64_t> owner) = 0;
 
     /// All-time totals of one link (sums of its day rollups).
     virtual Task<LinkTotals> Totals(core::LinkId link) = 0;

@@ -293,6 +293,40 @@ test('link settings: server errors next to the field, edit and the redirect foll
   await page.context().close();
 });
 
+test('link settings: UTM builder writes the destination, social preview fields with their card', async () => {
+  const created = await (await fetch(`${server.base}/api/v1/links`, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ url: 'https://example.com/p?keep=1&utm_source=old#frag' }) })).json();
+  const page = await newPage();
+  await page.goto(`${server.base}/app/link/edit/?slug=${created.slug}`);
+  const dest = page.getByLabel('Destination URL');
+  await dest.waitFor();
+  await page.getByText('UTM parameters').click();
+  assert.equal(await page.getByLabel(/^Source/).inputValue(), 'old');
+  await page.getByLabel(/^Source/).fill('news letter');
+  await page.getByLabel(/^Campaign/).fill('spring&sale');
+  assert.equal(await dest.inputValue(), 'https://example.com/p?keep=1&utm_source=news%20letter&utm_campaign=spring%26sale#frag');
+
+  // Social preview: a bad image URL is refused next to its field, then the card shows what was typed.
+  await page.getByLabel(/^Title/).fill('Spring "sale" <now>');
+  await page.getByLabel(/^Description/).fill('Half price');
+  await page.getByLabel(/^Image URL/).fill('http://cdn.example.com/card.png');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByTestId('og_image-error').waitFor();
+  await page.getByLabel(/^Image URL/).fill('https://cdn.example.com/card.png');
+  await page.getByTestId('og-card').filter({ hasText: 'Spring "sale" <now>' }).waitFor();
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByTestId('saved').filter({ hasText: 'Saved' }).waitFor();
+  const stored = await (await fetch(`${server.base}/api/v1/links/${created.slug}`)).json();
+  assert.equal(stored.long_url, 'https://example.com/p?keep=1&utm_source=news%20letter&utm_campaign=spring%26sale#frag');
+  assert.deepEqual([stored.og_title, stored.og_description, stored.og_image],
+    ['Spring "sale" <now>', 'Half price', 'https://cdn.example.com/card.png']);
+  const preview = await fetch(`${server.base}/${created.slug}`, { redirect: 'manual', headers: { 'user-agent': 'Slackbot-LinkExpanding 1.0' } });
+  assert.equal(preview.status, 200);
+  assert.match(await preview.text(), /og:title" content="Spring &quot;sale&quot; &lt;now&gt;"/);
+  await axe(page, 'link settings, UTM and social preview');
+  await page.context().close();
+});
+
 test('link settings: targeting, query forwarding, disable, password, click limit with an expired URL', async () => {
   const created = await (await fetch(`${server.base}/api/v1/links`, { method: 'POST', headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ url: 'https://example.com/managed' }) })).json();

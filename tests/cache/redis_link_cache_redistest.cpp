@@ -56,6 +56,11 @@ TEST(RedisLinkCacheCodec, RoundTripsTargets) {
     full.expired_url = "https://expired.example/?a=1";
     full.targeting.ios = "https://ios.example/";
     full.targeting.countries = {{"DE", "https://de.example/\"q"}, {"US", "https://us.example/"}};
+    full.preview = std::make_shared<const core::SocialPreview>(
+        core::SocialPreview{"Title\twith a tab \"and\" quotes", "Line\nbreak ü", "https://cdn.example/i.png?a=1&b=2"});
+    full.rules =
+        core::EffectiveRules({{.when = {.languages = {"de"}}, .url = "https://de.example/?a=1"}}, full.targeting);
+    full.split = {{"https://a.example/", 70}, {"https://b.example/", 30}};
     auto full_parsed = ParseTarget(SerializeTarget(std::make_shared<const core::RedirectTarget>(full)));
     ASSERT_TRUE(full_parsed && *full_parsed);
     EXPECT_TRUE((*full_parsed)->disabled);
@@ -65,14 +70,26 @@ TEST(RedisLinkCacheCodec, RoundTripsTargets) {
     EXPECT_EQ((*full_parsed)->expired_url, full.expired_url);
     EXPECT_EQ((*full_parsed)->targeting, full.targeting);
     EXPECT_EQ((*full_parsed)->long_url, full.long_url);
+    ASSERT_TRUE((*full_parsed)->preview);  // issue #17: the social preview too
+    EXPECT_EQ(*(*full_parsed)->preview, *full.preview);
+    EXPECT_FALSE((*parsed)->preview);              // none stays none
+    EXPECT_EQ((*full_parsed)->rules, full.rules);  // redirect rules and splits (issue #17) beside the preview
+    EXPECT_EQ((*full_parsed)->split, full.split);
+    EXPECT_FALSE((*parsed)->Routed());
 
     auto negative = ParseTarget(SerializeTarget(nullptr));
     ASSERT_TRUE(negative);
     EXPECT_EQ(*negative, nullptr);
     EXPECT_FALSE(ParseTarget("2\tfuture"));
     EXPECT_FALSE(ParseTarget("2\tx\t302\t-\t-\t0\t0\t0\t\t\t\thttps://e"));
-    EXPECT_FALSE(ParseTarget("1\t5\t302\t-\t-\t0\thttps://e"));  // an older release's entry: a miss
-    EXPECT_FALSE(ParseTarget("2\t5\t302\t-\t-\t0\t0\t0\t\t\t{bad\thttps://e"));
+    EXPECT_FALSE(ParseTarget("1\t5\t302\t-\t-\t0\thttps://e"));              // an older release's entry: a miss
+    EXPECT_FALSE(ParseTarget("2\t5\t302\t-\t-\t0\t0\t0\t\t\t\thttps://e"));  // version 2 had no preview: a miss
+    // Version 3 was written by either the rules build or the previews build (each with one of the two): a miss.
+    EXPECT_FALSE(ParseTarget("3\t5\t302\t-\t-\t0\t0\t0\t\t\t\t\thttps://e"));
+    EXPECT_FALSE(ParseTarget("3\t5\t302\t-\t-\t0\t0\t0\t\t\t\t\t\thttps://e"));
+    EXPECT_FALSE(ParseTarget("4\t5\t302\t-\t-\t0\t0\t0\t\t\t{bad\t\t\t\thttps://e"));
+    EXPECT_FALSE(ParseTarget("4\t5\t302\t-\t-\t0\t0\t0\t\t\t\t\t\t{bad\thttps://e"));
+    EXPECT_TRUE(ParseTarget("4\t5\t302\t-\t-\t0\t0\t0\t\t\t\t\t\t\thttps://e"));
 }
 
 // Two replicas (each its own connections and L1 hooks) on one Redis.

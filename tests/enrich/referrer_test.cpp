@@ -69,6 +69,19 @@ TEST(Utm, ParsesDecodesAndCrops) {
     EXPECT_EQ(ParseUtm("utm_source=x" + many).source.size(), 127u);
 }
 
+TEST(Utm, TermContentLowerCaseAndFallbackPerParameter) {
+    auto u = ParseUtm("utm_source=NewsLetter&utm_term=Running+Shoes&utm_content=Banner%C3%84");
+    EXPECT_EQ(u.source, "newsletter");
+    EXPECT_EQ(u.term, "running shoes");
+    EXPECT_EQ(u.content, "banner\xC3\x84");  // only ASCII letters are lower-cased
+    // Each parameter the visit lacks comes from the destination's query; the visit's own win.
+    auto f = ParseUtm("utm_source=visit", "utm_source=link&utm_medium=Email&utm_campaign=spring");
+    EXPECT_EQ(f.source, "visit");
+    EXPECT_EQ(f.medium, "email");
+    EXPECT_EQ(f.campaign, "spring");
+    EXPECT_EQ(ParseUtm("", "utm_content=x").content, "x");
+}
+
 TEST(Language, HighestQPrimarySubtag) {
     EXPECT_EQ(PrimaryLanguage("en-US,en;q=0.9,de;q=0.8"), "en");
     EXPECT_EQ(PrimaryLanguage("de;q=0.5, FR-ca;q=0.9, en;q=0.1"), "fr");

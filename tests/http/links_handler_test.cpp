@@ -226,6 +226,24 @@ TEST_F(LinksHandlerTest, ManagementFieldsAreValidated) {
         return s + "}}";
     };
     EXPECT_EQ(code(countries(51)), "invalid_targeting");
+    // Social previews (issue #17).
+    EXPECT_EQ(code(R"("og_title":")" + std::string(201, 'x') + "\""), "invalid_preview");
+    EXPECT_EQ(code(R"("og_title":"tab\there")"), "invalid_preview");
+    EXPECT_EQ(code(R"("og_title":true)"), "invalid_preview");
+    EXPECT_EQ(code(R"("og_description":")" + std::string(501, 'x') + "\""), "invalid_preview");
+    EXPECT_EQ(code(R"("og_description":{})"), "invalid_preview");
+    EXPECT_EQ(code(R"("og_image":"http://cdn.example.com/a.png")"), "invalid_preview");
+    EXPECT_EQ(code(R"x("og_image":"javascript:alert(1)")x"), "unsupported_scheme");
+    EXPECT_EQ(code(R"("og_image":"https://sho.rt/x")"), "redirect_loop");
+    EXPECT_EQ(code(R"("og_image":[])"), "invalid_request");
+    auto og =
+        Post("/api/v1/links", R"({"url":"https://example.com/","og_title":")" + std::string(200, 'x') +
+                                  R"(","og_description":"\u00fc\"<>","og_image":"https://cdn.example.com/i.png"})");
+    EXPECT_EQ(og.status, 201u) << og.body;
+    auto ogj = boost::json::parse(og.body).as_object();
+    EXPECT_EQ(ogj.at("og_title").as_string().size(), 200u);
+    EXPECT_EQ(ogj.at("og_description").as_string(), "\xC3\xBC\"<>");
+    EXPECT_EQ(ogj.at("og_image").as_string(), "https://cdn.example.com/i.png");
     auto fifty = Post("/api/v1/links", R"({"url":"https://example.com/",)" + countries(50) + "}");
     EXPECT_EQ(fifty.status, 201u) << fifty.body;
     auto bad = Post("/api/v1/links", R"({"url":"https://example.com/","password":""})");

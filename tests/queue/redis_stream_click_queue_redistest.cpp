@@ -29,6 +29,8 @@ core::ClickEvent MakeClick(core::EventIdGenerator& ids, core::LinkId link, std::
     f.query = "utm_source=x";
     f.head_request = link % 2 == 0;
     f.do_not_track = link % 2 == 0;
+    f.link_query = "utm_medium=email&utm_campaign=spring";
+    f.preview = link % 2 == 0;
     f.route = "variant:1";  // a routed link's click (issue #17)
     f.destination = "https://b.example/?x=1";
     return core::ClickEvent::Make(ids.Next(at), link, at, f);
@@ -51,8 +53,12 @@ TEST(ClickCodec, RoundTripsEveryField) {
     EXPECT_EQ(c->query, click.query);
     EXPECT_TRUE(c->head_request);
     EXPECT_TRUE(c->do_not_track);
+    EXPECT_EQ(c->link_query, click.link_query);
+    EXPECT_TRUE(c->preview);
     EXPECT_EQ(c->route, "variant:1");
     EXPECT_EQ(c->destination, "https://b.example/?x=1");
+    auto odd = DecodeClick(EncodeClick(MakeClick(ids, 5)));
+    EXPECT_FALSE(std::get<core::ClickEvent>(odd).preview);
 }
 
 TEST(ClickCodec, RejectsMalformedEntriesWithAReason) {

@@ -44,6 +44,10 @@ class CountingStats final : public StatsStore {
     Task<std::vector<DimensionCount>> TopValues(core::LinkId, std::string_view, MsRange, bool, std::size_t) override {
         co_return std::vector<DimensionCount>{};
     }
+    Task<std::vector<std::pair<std::string, std::vector<DimensionCount>>>> UtmOverview(
+        MsRange, bool, std::size_t, std::optional<std::int64_t>) override {
+        co_return std::vector<std::pair<std::string, std::vector<DimensionCount>>>{};
+    }
     Task<std::vector<LinkTotals>> TotalsOf(std::span<const core::LinkId>) override {
         co_return std::vector<LinkTotals>{};
     }

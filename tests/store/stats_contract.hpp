@@ -354,6 +354,81 @@ TYPED_TEST_P(StatsContract, ClicksPagesCoverEveryClickOnce) {
     EXPECT_TRUE(found);
 }
 
+// UTM breakdowns (issue #17): from the utm facet, per link and over every link (or one owner's), bots apart; clicks
+// without a UTM parameter add nothing to them.
+TYPED_TEST_P(StatsContract, UtmBreakdownsPerLinkAndInTheOverview) {
+    auto& b = this->backend_;
+    core::NewLink nl;
+    nl.slug = "utmone";
+    nl.long_url = "https://example.com/";
+    nl.created_at = core::FromUnixMillis(kStart);
+    auto one = RunAwaitable(b.links().Create(nl));
+    nl.slug = "utmtwo";
+    nl.owner_id = 5;
+    auto two = RunAwaitable(b.links().Create(nl));
+    ASSERT_TRUE(one && two);
+    struct Spec {
+        core::LinkId link;
+        const char *source, *medium, *campaign, *term, *content;
+        bool bot;
+        int count;
+    };
+    const Spec specs[] = {
+        {one->id, "newsletter", "email", "spring", "", "", false, 3},
+        {one->id, "newsletter", "email", "spring", "", "", true, 2},
+        {one->id, "twitter", "social", "spring", "shoes", "banner", false, 4},
+        {one->id, "", "", "", "", "", false, 5},  // no UTM
+        {two->id, "twitter", "", "", "", "", false, 7},
+    };
+    std::vector<core::EnrichedClick> clicks;
+    std::uint8_t seq = 0;
+    for (const Spec& sp : specs) {
+        for (int i = 0; i < sp.count; ++i) {
+            core::EventId id;
+            id.bytes[0] = ++seq;
+            core::EnrichedClick c{core::ClickEvent::Make(id, sp.link, core::FromUnixMillis(kStart + 1000 * seq), {}),
+                                  {}};
+            c.dimensions.is_bot = sp.bot;
+            c.dimensions.utm_source = sp.source;
+            c.dimensions.utm_medium = sp.medium;
+            c.dimensions.utm_campaign = sp.campaign;
+            c.dimensions.utm_term = sp.term;
+            c.dimensions.utm_content = sp.content;
+            clicks.push_back(std::move(c));
+        }
+    }
+    RunAwaitable(b.clicks().Record(clicks));
+    const MsRange days{kStart, kStart + kDay};
+    auto text = [](const std::vector<std::pair<std::string, std::vector<DimensionCount>>>& all, std::string_view dim,
+                   bool humans) {
+        std::string out;
+        for (const auto& [name, top] : all) {
+            if (name != dim) continue;
+            for (const auto& v : top) out += v.value + "=" + std::to_string(humans ? v.human_clicks : v.clicks) + ";";
+        }
+        return out;
+    };
+    auto all = RunAwaitable(b.stats().TopValuesAll(one->id, days, true, 10));
+    EXPECT_EQ(text(all, "utm_source", false), "newsletter=5;twitter=4;");
+    EXPECT_EQ(text(all, "utm_medium", false), "email=5;social=4;");
+    EXPECT_EQ(text(all, "utm_campaign", false), "spring=9;");
+    EXPECT_EQ(text(all, "utm_term", false), "=5;shoes=4;");
+    EXPECT_EQ(text(all, "utm_content", false), "=5;banner=4;");
+    auto humans = RunAwaitable(b.stats().TopValuesAll(one->id, days, false, 10));
+    EXPECT_EQ(text(humans, "utm_source", true), "twitter=4;newsletter=3;");
+    EXPECT_EQ(RunAwaitable(b.stats().TopValues(one->id, "utm_medium", days, true, 1)).size(), 1u);
+
+    auto overview = RunAwaitable(b.stats().UtmOverview(days, true, 10, std::nullopt));
+    ASSERT_EQ(overview.size(), std::size(kUtmDimensions));
+    EXPECT_EQ(overview[0].first, "utm_source");
+    EXPECT_EQ(text(overview, "utm_source", false), "twitter=11;newsletter=5;");
+    EXPECT_EQ(text(overview, "utm_medium", false), "=7;email=5;social=4;");
+    auto owner = RunAwaitable(b.stats().UtmOverview(days, false, 10, 5));
+    EXPECT_EQ(text(owner, "utm_source", true), "twitter=7;");
+    auto later = RunAwaitable(b.stats().UtmOverview(MsRange{kStart + kDay, kStart + 2 * kDay}, true, 10, std::nullopt));
+    EXPECT_EQ(text(later, "utm_source", false), "");
+}
+
 // Every raw click of `link` in [from, to), page by page.
 template <class Backend>
 std::size_t RawClicks(Backend& b, core::LinkId link, std::int64_t from, std::int64_t to) {
@@ -559,7 +634,7 @@ TYPED_TEST_P(StatsContract, DestinationsCountClicksAndVisitorsPerRoute) {
 }
 
 REGISTER_TYPED_TEST_SUITE_P(StatsContract, RollupsMatchBruteForceRecount, ClicksPagesCoverEveryClickOnce,
-                            RetentionDeletesOldRawClicksAndKeepsEveryCount,
+                            UtmBreakdownsPerLinkAndInTheOverview, RetentionDeletesOldRawClicksAndKeepsEveryCount,
                             ErasureDeletesALinksClicksAndTheirCountsBeforeADay,
                             DestinationsCountClicksAndVisitorsPerRoute);
 

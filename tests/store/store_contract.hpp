@@ -536,6 +536,42 @@ TYPED_TEST_P(StoreContract, OwnerAndManagementFieldsRoundTrip) {
     EXPECT_EQ(found->password_hash, "$argon2id$new");
 }
 
+TYPED_TEST_P(StoreContract, SocialPreviewRoundTripsAndPatchesEachField) {
+    auto& links = this->links();
+    auto link = MakeLink("ogl", "https://example.com/og");
+    link.preview = {"Title \"quoted\" <b> & ü 🎉", "Desc\u2028with a line separator",
+                    "https://cdn.example.com/a.png?x=1&y=2"};
+    auto created = RunAwaitable(links.Create(link));
+    ASSERT_TRUE(created);
+    EXPECT_EQ(created->preview, link.preview);
+    EXPECT_EQ(RunAwaitable(links.FindBySlug("ogl"))->preview, link.preview);
+    ASSERT_TRUE(core::ToRedirectTarget(*created).preview);
+    EXPECT_EQ(*core::ToRedirectTarget(*created).preview, link.preview);
+
+    core::LinkPatch patch;
+    patch.og_title = "New";
+    patch.og_image = "";
+    patch.updated_at = core::FromUnixMillis(2'000'000);
+    auto updated = RunAwaitable(links.Update("ogl", patch));
+    ASSERT_TRUE(updated);
+    const core::SocialPreview expected{"New", link.preview.description, ""};
+    EXPECT_EQ(updated->preview, expected);
+    EXPECT_EQ(RunAwaitable(links.FindBySlug("ogl"))->preview, expected);
+
+    core::LinkPatch untouched;
+    untouched.updated_at = core::FromUnixMillis(3'000'000);
+    EXPECT_EQ(RunAwaitable(links.Update("ogl", untouched))->preview, expected);
+
+    ASSERT_TRUE(RunAwaitable(links.Create(MakeLink("noog"))));
+    EXPECT_TRUE(RunAwaitable(links.FindBySlug("noog"))->preview.Empty());
+    EXPECT_FALSE(core::ToRedirectTarget(*RunAwaitable(links.FindBySlug("noog"))).preview);
+    std::vector<core::NewLink> many{MakeLink("ogmany1"), MakeLink("ogmany2")};
+    many[0].preview = {"Bulk", "", ""};
+    RunAwaitable(links.CreateMany(many));
+    EXPECT_EQ(RunAwaitable(links.FindBySlug("ogmany1"))->preview.title, "Bulk");
+    EXPECT_TRUE(RunAwaitable(links.FindBySlug("ogmany2"))->preview.Empty());
+}
+
 TYPED_TEST_P(StoreContract, ListFiltersByOwnerAndTagTogether) {
     auto& links = this->links();
     struct Row {
@@ -595,7 +631,7 @@ TYPED_TEST_P(StoreContract, RulesAndSplitRoundTrip) {
     link.rules = {{.when = {.countries = {"DE", "AT"},
                             .devices = core::kDeviceBitIos | core::kDeviceBitDesktop,
                             .languages = {"de", "pt-br"},
-                            .query = {{"b", "2"}, {"ref", "tw \"x\""}},  // by name, as read back
+                            .query = {{"b", "2"}, {"ref", "tw \"x\""}},  // in canonical (jsonb) order
                             .after = core::FromUnixMillis(1'700'000'000'000),
                             .before = core::FromUnixMillis(1'900'000'000'123)},
                    .url = "https://de.example/?a=1&b=\"2\""},
@@ -649,14 +685,14 @@ TYPED_TEST_P(StoreContract, RulesAndSplitRoundTrip) {
     EXPECT_EQ(found->targeting, link.targeting);
 }
 
-REGISTER_TYPED_TEST_SUITE_P(StoreContract, CreateAndFind, TagsAndUrlsRoundTripAnyText, DuplicateSlugIsTaken,
-                            ImportManyCreatesOrReturnsTheHolder, DeletedSlugsAreGoneAndNeverReused, UpdateAppliesPatch,
-                            ListPagesNewestFirstWithFilters, RecordIsIdempotentOnEventId, RecordCountsPerLink,
-                            RecordCountsHumanClicksApart, ConsumeUseHoldsTheLimitUnderConcurrency,
-                            ConsumeUseFollowsTheStoredLimit, DataSurvivesReopen, PingSucceeds,
-                            OwnerAndManagementFieldsRoundTrip, ListFiltersByOwnerAndTagTogether,
-                            CreateManyStoresEachAndRefusesTakenSlugs, CreateManyStoresAThousandLinks,
-                            IdempotencyKeyIsClaimedOnceAndKeepsTheAnswer, IdempotencyKeyClaimUnderConcurrency,
-                            RulesAndSplitRoundTrip);
+REGISTER_TYPED_TEST_SUITE_P(StoreContract, SocialPreviewRoundTripsAndPatchesEachField, CreateAndFind,
+                            TagsAndUrlsRoundTripAnyText, DuplicateSlugIsTaken, ImportManyCreatesOrReturnsTheHolder,
+                            DeletedSlugsAreGoneAndNeverReused, UpdateAppliesPatch, ListPagesNewestFirstWithFilters,
+                            RecordIsIdempotentOnEventId, RecordCountsPerLink, RecordCountsHumanClicksApart,
+                            ConsumeUseHoldsTheLimitUnderConcurrency, ConsumeUseFollowsTheStoredLimit,
+                            DataSurvivesReopen, PingSucceeds, OwnerAndManagementFieldsRoundTrip,
+                            ListFiltersByOwnerAndTagTogether, CreateManyStoresEachAndRefusesTakenSlugs,
+                            CreateManyStoresAThousandLinks, IdempotencyKeyIsClaimedOnceAndKeepsTheAnswer,
+                            IdempotencyKeyClaimUnderConcurrency, RulesAndSplitRoundTrip);
 
 }  // namespace shortener::store::contract

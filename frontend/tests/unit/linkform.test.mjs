@@ -113,6 +113,20 @@ test('server errors land next to the right field', () => {
   assert.equal(controlForField(null, rows), null);
 });
 
+test('social preview fields: changes only, null clears, limits in bytes, https image', () => {
+  const initial = linkToForm({ ...LINK, og_title: 'Old', og_description: null, og_image: 'https://cdn.example.com/a.png' });
+  assert.equal(initial.og_title, 'Old');
+  assert.equal(initial.og_description, '');
+  assert.deepEqual(formToPatch(initial, initial), { body: {} });
+  assert.deepEqual(formToPatch({ ...initial, og_title: ' New ', og_image: '' }, initial).body, { og_title: 'New', og_image: null });
+  assert.equal(formToPatch({ ...initial, og_title: 'é'.repeat(101) }, initial).error.field, 'og_title');
+  assert.equal(formToPatch({ ...initial, og_description: 'x'.repeat(501) }, initial).error.field, 'og_description');
+  assert.equal(formToPatch({ ...initial, og_image: 'http://cdn.example.com/a.png' }, initial).error.field, 'og_image');
+  assert.equal(fieldForError('invalid_preview', '"og_image" must be an https URL.'), 'og_image');
+  assert.equal(fieldForError('invalid_url', '"og_image": The URL is not valid.'), 'og_image');
+  assert.equal(fieldForError('invalid_preview', 'something'), 'og_title');
+});
+
 test('rules and split (issue #17): rows ↔ API, only when changed, client-side checks, server errors', () => {
   const link = { ...LINK, rules: [{ if: { country: ['DE', 'AT'], device: ['ios'], query: { ref: 'tw' } }, url: 'https://example.de/' }],
     split: [{ url: 'https://a.example/', weight: 70 }, { url: 'https://b.example/', weight: 30 }] };

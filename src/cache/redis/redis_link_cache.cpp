@@ -28,14 +28,16 @@ bool ParseInt(std::string_view s, T& out) {
 
 }  // namespace
 
-// Format "3\t<id>\t<type>\t<expires ms|->\t<max clicks|->\t<deleted>\t<disabled>\t<forward query>\t
-// <password hash>\t<expired url>\t<targeting json>\t<rules json>\t<split json>\t<long url>" (version 3 added
-// the rules and split of issue #17; the rules are the link's own, its targeting's are derived again on reading). No
-// field but the last can hold a tab: URLs with whitespace are refused by the URL policy, argon2 strings are base64, and
-// JSON escapes control characters. Entries of another version (a replica of an older release) read as misses.
+// Format "4\t<id>\t<type>\t<expires ms|->\t<max clicks|->\t<deleted>\t<disabled>\t<forward query>\t
+// <password hash>\t<expired url>\t<targeting json>\t<rules json>\t<split json>\t<preview json>\t<long url>"
+// (version 3 added either the rules and split of issue #17 or the social preview, depending on the build; version 4
+// carries both, so that entries of either version 3 read as misses). The rules are the link's own, its targeting's are
+// derived again on reading. No field but the last can hold a tab: URLs with whitespace are refused by the URL policy,
+// argon2 strings are base64, and JSON escapes control characters. Entries of another version (a replica of an older
+// release) read as misses.
 std::string SerializeTarget(const TargetPtr& target) {
     if (!target) return "0";
-    std::string out = "3\t";
+    std::string out = "4\t";
     out += std::to_string(target->id);
     out += '\t';
     out += std::to_string(static_cast<int>(target->redirect_type));
@@ -60,6 +62,8 @@ std::string SerializeTarget(const TargetPtr& target) {
     out += '\t';
     out += store::SplitToJson(target->split);
     out += '\t';
+    if (target->preview) out += store::PreviewToJson(*target->preview);
+    out += '\t';
     out += target->long_url;
     return out;
 }
@@ -67,7 +71,7 @@ std::string SerializeTarget(const TargetPtr& target) {
 std::optional<TargetPtr> ParseTarget(std::string_view value) {
     if (value == "0") return TargetPtr{};
     std::string_view rest = value;
-    if (NextField(rest) != "3") return std::nullopt;
+    if (NextField(rest) != "4") return std::nullopt;
     core::RedirectTarget t;
     int type = 0;
     if (!ParseInt(NextField(rest), t.id) || !ParseInt(NextField(rest), type)) return std::nullopt;
@@ -99,6 +103,9 @@ std::optional<TargetPtr> ParseTarget(std::string_view value) {
     t.targeting = std::move(*targeting);
     t.rules = core::EffectiveRules(store::RulesFromJson(NextField(rest)), t.targeting);
     t.split = store::SplitFromJson(NextField(rest));
+    auto preview = store::PreviewFromJson(NextField(rest));
+    if (!preview) return std::nullopt;
+    if (!preview->Empty()) t.preview = std::make_shared<const core::SocialPreview>(std::move(*preview));
     if (rest.empty()) return std::nullopt;
     t.long_url = std::string(rest);
     return std::make_shared<const core::RedirectTarget>(std::move(t));

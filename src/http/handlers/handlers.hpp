@@ -75,6 +75,9 @@ struct HandlerContext {
     /// True when a User-Agent is a bot, crawler or link-preview fetcher. Called only for links with a click
     /// limit: such visits are redirected without using up the limit. Null: every GET counts.
     std::function<bool(std::string_view user_agent)> is_bot{};
+    /// True when a User-Agent is a link-preview fetcher (enrich::BotDetector::IsPreviewFetcher). Called only for
+    /// links with a social preview: those fetchers get the preview page. Null: nobody does.
+    std::function<bool(std::string_view user_agent)> is_preview_agent{};
     RateLimiter* rate_limiter = nullptr;             // token buckets (issue #7) for handlers that limit on their own
     std::size_t import_max_body = 32 * 1024 * 1024;  // POST /api/v1/imports' body limit (SHORTENER_IMPORT_MAX_BYTES)
     store::WebhookStore* webhooks = nullptr;         // webhooks (issue #15); null: no webhook routes

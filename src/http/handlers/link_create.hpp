@@ -31,9 +31,10 @@ using Parsed = std::variant<T, Failure>;
 inline constexpr int kMaxSlugAttempts = 8;
 
 /// The fields POST /api/v1/links (and each item of the bulk create) accepts.
-inline constexpr std::string_view kCreateFields[] = {
-    "url",         "slug",          "expires_at", "max_clicks", "redirect_type", "tags", "disabled",
-    "expired_url", "forward_query", "password",   "targeting",  "rules",         "split"};
+inline constexpr std::string_view kCreateFields[] = {"url",           "slug",     "expires_at",     "max_clicks",
+                                                     "redirect_type", "tags",     "disabled",       "expired_url",
+                                                     "forward_query", "password", "targeting",      "rules",
+                                                     "split",         "og_title", "og_description", "og_image"};
 
 core::TimePoint NowMillis(core::Clock& clock);
 std::string ShortUrl(const HandlerContext& ctx, std::string_view slug);

@@ -66,6 +66,10 @@ json::object LinkJson(const HandlerContext& ctx, const core::Link& link) {
     }
     o["rules"] = store::RulesValue(link.rules);
     o["split"] = link.split.empty() ? json::value(nullptr) : store::SplitValue(link.split);
+    auto text_or_null = [](const std::string& v) { return v.empty() ? json::value(nullptr) : json::value(v); };
+    o["og_title"] = text_or_null(link.preview.title);
+    o["og_description"] = text_or_null(link.preview.description);
+    o["og_image"] = text_or_null(link.preview.image);
     return o;
 }
 
@@ -127,6 +131,9 @@ struct LinkFields {
     std::optional<core::Targeting> targeting;              // empty = clear
     std::optional<std::vector<core::Rule>> rules;          // empty = clear
     std::optional<std::vector<core::SplitVariant>> split;  // empty = clear
+    std::optional<std::string> og_title;                   // "" = clear (og_description, og_image too)
+    std::optional<std::string> og_description;
+    std::optional<std::string> og_image;
 };
 
 // A URL in a field other than "url": the URL policy's error, with the field named in the message.
@@ -279,6 +286,36 @@ std::optional<Failure> ParseTargetingField(const HandlerContext& ctx, const json
     return std::nullopt;
 }
 
+// og_title and og_description: text within its length (null or "" clears).
+std::optional<Failure> ParsePreviewText(std::string_view key, std::size_t max_length, const json::value& v,
+                                        std::optional<std::string>& dest) {
+    if (v.is_null()) {
+        dest.emplace();
+        return std::nullopt;
+    }
+    const std::string name = "\"" + std::string(key) + "\"";
+    if (!v.is_string()) return Failure{Errc::kInvalidPreview, name + " must be a string or null."};
+    const std::string_view text = v.as_string();
+    if (!core::CheckPreviewText(text, max_length)) {
+        return Failure{Errc::kInvalidPreview, name + " must be at most " + std::to_string(max_length) +
+                                                  " bytes of text without control characters."};
+    }
+    dest.emplace(text);
+    return std::nullopt;
+}
+
+// og_image: an https URL that passes the URL policy (null or "" clears). Preview fetchers load it from their own
+// servers, and mixed content is refused by the apps that show the cards.
+std::optional<Failure> ParseOgImage(const HandlerContext& ctx, const json::value& v, core::TimePoint, LinkFields& out) {
+    std::string url;
+    if (!(v.is_null() || (v.is_string() && v.as_string().empty()))) {
+        if (auto f = CheckFieldUrl(ctx, "og_image", v, url)) return f;
+        if (url.rfind("https://", 0) != 0) return Failure{Errc::kInvalidPreview, "\"og_image\" must be an https URL."};
+    }
+    out.og_image = std::move(url);
+    return std::nullopt;
+}
+
 // Each URL of rules or split variants through the URL policy, the failure naming its place ("rules[3].url").
 template <class T>
 std::optional<Failure> CheckListUrls(const HandlerContext& ctx, std::string_view name, std::vector<T>& items) {
@@ -325,6 +362,15 @@ constexpr std::pair<std::string_view, FieldParser> kLinkFieldParsers[] = {
     {"targeting", ParseTargetingField},
     {"rules", ParseRulesField},
     {"split", ParseSplitField},
+    {"og_title",
+     [](const HandlerContext&, const json::value& v, core::TimePoint, LinkFields& out) {
+         return ParsePreviewText("og_title", core::kMaxOgTitleLength, v, out.og_title);
+     }},
+    {"og_description",
+     [](const HandlerContext&, const json::value& v, core::TimePoint, LinkFields& out) {
+         return ParsePreviewText("og_description", core::kMaxOgDescriptionLength, v, out.og_description);
+     }},
+    {"og_image", ParseOgImage},
 };
 
 std::optional<Failure> ParseLinkFields(const HandlerContext& ctx, const json::object& o, core::TimePoint now,
@@ -375,6 +421,9 @@ boost::asio::awaitable<Parsed<PreparedLink>> PrepareLink(HandlerContext& ctx, co
         if (fields.targeting) link.targeting = std::move(*fields.targeting);
         if (fields.rules) link.rules = std::move(*fields.rules);
         if (fields.split) link.split = std::move(*fields.split);
+        if (fields.og_title) link.preview.title = std::move(*fields.og_title);
+        if (fields.og_description) link.preview.description = std::move(*fields.og_description);
+        if (fields.og_image) link.preview.image = std::move(*fields.og_image);
         if (fields.password && *fields.password) {
             auto hashed = co_await HashLinkPassword(ctx, *fields.password);
             if (auto* f = std::get_if<Failure>(&hashed)) co_return *f;
@@ -534,9 +583,9 @@ boost::asio::awaitable<Response> HandleGet(HandlerContext& ctx, const Request& r
     co_return Response::Json(200, json::serialize(LinkJson(ctx, std::get<core::Link>(found))));
 }
 
-constexpr std::string_view kPatchFields[] = {"url",      "expires_at", "max_clicks",  "redirect_type",
-                                             "tags",     "disabled",   "expired_url", "forward_query",
-                                             "password", "targeting",  "rules",       "split"};
+constexpr std::string_view kPatchFields[] = {"url",      "expires_at",  "max_clicks",    "redirect_type",  "tags",
+                                             "disabled", "expired_url", "forward_query", "password",       "targeting",
+                                             "rules",    "split",       "og_title",      "og_description", "og_image"};
 
 boost::asio::awaitable<Response> HandlePatch(HandlerContext& ctx, const Request& req, std::string_view slug) {
     auto authz = co_await Authorize(ctx, req, auth::kLinksWrite);
@@ -572,6 +621,9 @@ boost::asio::awaitable<Response> HandlePatch(HandlerContext& ctx, const Request&
     patch.targeting = std::move(fields.targeting);
     patch.rules = std::move(fields.rules);
     patch.split = std::move(fields.split);
+    patch.og_title = std::move(fields.og_title);
+    patch.og_description = std::move(fields.og_description);
+    patch.og_image = std::move(fields.og_image);
     if (fields.password) {
         auto hashed = co_await HashLinkPassword(ctx, *fields.password);
         if (auto* f = std::get_if<Failure>(&hashed)) co_return Fail(*f);

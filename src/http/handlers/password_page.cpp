@@ -4,32 +4,10 @@
 
 #include <sodium.h>
 
+#include "http/handlers/preview_page.hpp"
+
 namespace shortener::http {
 namespace {
-
-void AppendHtmlEscaped(std::string& out, std::string_view s) {
-    for (char c : s) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out.push_back(c);
-        }
-    }
-}
 
 constexpr std::string_view kFormStyle =
     "body{font-family:system-ui,sans-serif;max-width:24rem;margin:15vh auto;padding:0 1rem;line-height:1.5;"

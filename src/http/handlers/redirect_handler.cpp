@@ -7,6 +7,10 @@
 // passwords never use up clicks) → expired_url or 410; then the destination: the link's rules (issue #17; legacy
 // device/country targeting converted into rules after them), its split, else its URL, with the query string
 // forwarded when the link asks for it.
+//
+// Social previews (issue #17): a link with og_* fields answers link-preview fetchers with the preview page instead
+// (after the deleted, disabled and expiry checks, before the password); such a hit is a bot click that never uses up
+// a click limit. Links without them never look at the User-Agent for it.
 
 #include "core/click_event.hpp"
 #include "core/routing.hpp"
@@ -14,6 +18,7 @@
 #include "http/error_response.hpp"
 #include "http/handlers/handlers.hpp"
 #include "http/handlers/password_page.hpp"
+#include "http/handlers/preview_page.hpp"
 #include "http/rate_limit/rate_limit_guard.hpp"
 
 namespace shortener::http {
@@ -146,9 +151,11 @@ std::string Forwarded(const Request& req, const core::RedirectTarget& target, co
                                         : core::AppendQuery(destination, query);
 }
 
-// Hands the click to the queue without waiting; a full queue drops it.
+// Hands the click to the queue without waiting; a full queue drops it. `destination`: what was served (its utm_*
+// parameters stand in for the visit's missing ones); `preview`: the social preview page was.
 void TrackClick(HandlerContext& ctx, const Request& req, core::LinkId link, core::TimePoint now,
-                const std::string& client_address, const core::Route* route) {
+                const std::string& client_address, std::string_view destination, const core::Route* route,
+                bool preview = false) {
     const std::string label = route ? core::RouteLabel(route->kind, route->index) : std::string();
     thread_local core::EventIdGenerator ids(ctx.random);
     ctx.clicks.TryEnqueue(
@@ -162,8 +169,41 @@ void TrackClick(HandlerContext& ctx, const Request& req, core::LinkId link, core
                                 .ch_ua_platform = req.Header("sec-ch-ua-platform"),
                                 .head_request = req.method() == Method::kHead,
                                 .do_not_track = req.Header("dnt") == "1" || req.Header("sec-gpc") == "1",
+                                .link_query = core::UtmQueryOf(destination),
+                                .preview = preview,
                                 .route = label,
                                 .destination = route ? std::string_view(*route->url) : std::string_view()}));
+}
+
+// The destination for this visitor, with the query forwarded if the link asks. A plain link evaluates no rule and
+// leaves `route` empty; a routed one (rules, targeting or a split) sets it to what chose the destination.
+std::string Destination(HandlerContext& ctx, const Request& req, const core::RedirectTarget& target,
+                        const std::string& client_address, core::TimePoint now, std::optional<core::Route>& route) {
+    if (!target.Routed()) return Forwarded(req, target, target.long_url);
+    route = PickRoute(ctx, req, target, client_address, now);
+    return Forwarded(req, target, *route->url);
+}
+
+bool IsPreviewAgent(const HandlerContext& ctx, const Request& req) {
+    return ctx.is_preview_agent && ctx.is_preview_agent(req.Header("user-agent"));
+}
+
+// The social preview page for a fetcher. A click limit is checked (used up: expired for fetchers too) but never
+// consumed. A password-protected link's page names no destination: fetchers must not get past the password.
+boost::asio::awaitable<Response> PreviewAnswer(HandlerContext& ctx, const Request& req, std::string_view slug,
+                                               const core::RedirectTarget& target, core::TimePoint now) {
+    if (target.max_clicks) {
+        const bool left = co_await ctx.links.HasUsesLeft(target.id);
+        if (!left) co_return Expired(req, target);
+    }
+    const std::string client_address = ResolvedClientAddress(req, ctx.trusted_proxies);
+    std::optional<core::Route> route;
+    const std::string destination =
+        target.password_hash.empty() ? Destination(ctx, req, target, client_address, now, route) : std::string();
+    TrackClick(ctx, req, target.id, now, client_address, destination, route ? &*route : nullptr, /*preview=*/true);
+    Response r = PreviewPage(*target.preview, ctx.public_url + "/" + std::string(slug), destination);
+    r.cache_control = kRedirectCacheControl;
+    co_return r;
 }
 
 boost::asio::awaitable<Response> HandleRedirect(HandlerContext& ctx, const Request& req, std::string_view slug) {
@@ -177,6 +217,9 @@ boost::asio::awaitable<Response> HandleRedirect(HandlerContext& ctx, const Reque
         if (e == core::Errc::kGone && !target->deleted) co_return Expired(req, *target);
         co_return Miss(req, e);
     }
+    if (target->preview && req.method() != Method::kPost && IsPreviewAgent(ctx, req)) {
+        co_return co_await PreviewAnswer(ctx, req, slug, *target, now);
+    }
 
     // Forwarding headers count only from trusted proxies; the rest see the TCP peer.
     const std::string client_address = ResolvedClientAddress(req, ctx.trusted_proxies);
@@ -185,15 +228,9 @@ boost::asio::awaitable<Response> HandleRedirect(HandlerContext& ctx, const Reque
     const bool within_limit = co_await WithinClickLimit(ctx, req, *target);
     if (!within_limit) co_return Expired(req, *target);
 
-    std::string destination;
-    if (!target->Routed()) {  // a plain link: no rule evaluation, nothing more recorded
-        destination = Forwarded(req, *target, target->long_url);
-        TrackClick(ctx, req, target->id, now, client_address, nullptr);
-    } else {
-        const core::Route route = PickRoute(ctx, req, *target, client_address, now);
-        destination = Forwarded(req, *target, *route.url);
-        TrackClick(ctx, req, target->id, now, client_address, &route);
-    }
+    std::optional<core::Route> route;  // stays empty for a plain link: no rule evaluation, nothing more recorded
+    std::string destination = Destination(ctx, req, *target, client_address, now, route);
+    TrackClick(ctx, req, target->id, now, client_address, destination, route ? &*route : nullptr);
     // After the form's POST: 303, so the browser follows with a GET whatever the link's type (a 307/308
     // would send the password on to the destination).
     const unsigned status = req.method() == Method::kPost ? 303 : static_cast<unsigned>(target->redirect_type);

@@ -207,6 +207,16 @@ std::int64_t QrScans(const store::StatsRequest& sr, const store::StatsResult& s)
     return 0;
 }
 
+// The utm_* breakdowns as "utm": {"source": […], "medium": […], …}.
+json::object UtmJson(const std::vector<std::pair<std::string, std::vector<store::DimensionCount>>>& breakdowns,
+                     bool include_bots) {
+    json::object utm;
+    for (const auto& [dimension, values] : breakdowns) {
+        if (dimension.starts_with("utm_")) utm[dimension.substr(4)] = BreakdownJson(dimension, values, include_bots);
+    }
+    return utm;
+}
+
 json::object StatsJson(const core::Link& link, const store::StatsRequest& sr, const store::StatsResult& s) {
     json::object o;
     o["slug"] = link.slug;
@@ -223,9 +233,11 @@ json::object StatsJson(const core::Link& link, const store::StatsRequest& sr, co
     o["totals"] = std::move(totals);
     o["timeseries"] = TimeseriesJson(sr, s);
     for (const auto& [dimension, values] : s.breakdowns) {
+        if (dimension.starts_with("utm_")) continue;  // shown together under "utm"
         o[BreakdownName(dimension)] = dimension == "destination" ? DestinationsJson(s, values, sr.include_bots)
                                                                  : BreakdownJson(dimension, values, sr.include_bots);
     }
+    o["utm"] = UtmJson(s.breakdowns, sr.include_bots);
     return o;
 }
 
@@ -284,6 +296,8 @@ boost::asio::awaitable<Response> HandleOverview(HandlerContext& ctx, const Reque
                                      {"unique_visitors", include ? l.unique_visitors : l.human_unique_visitors}});
     }
     o["top_links"] = std::move(links);
+    const auto utm = co_await ctx.stats->UtmOverview(days, include, limit, owner);
+    o["utm"] = UtmJson(utm, include);
     Response r = Response::Json(200, json::serialize(o));
     r.cache_control = kNoStore;
     co_return r;
@@ -292,7 +306,7 @@ boost::asio::awaitable<Response> HandleOverview(HandlerContext& ctx, const Reque
 constexpr std::string_view kCsvHeader =
     "event_id,timestamp,is_bot,head_request,country,country_name,region,city,latitude,longitude,browser,os,device,"
     "referer,referrer_host,referrer_class,language,accept_language,user_agent,visitor_id,utm_source,utm_medium,"
-    "utm_campaign,query\r\n";
+    "utm_campaign,query,utm_term,utm_content,bot_reason\r\n";
 
 std::string Coordinate(const std::optional<double>& v) {
     if (!v) return {};
@@ -327,7 +341,10 @@ void AppendCsv(std::string& out, const core::EnrichedClick& c) {
                             d.utm_source,
                             d.utm_medium,
                             d.utm_campaign,
-                            e.query};
+                            e.query,
+                            d.utm_term,
+                            d.utm_content,
+                            d.bot_reason};
     constexpr std::size_t kLatitude = 8, kLongitude = 9;  // our own numbers: "-33.86" stays a number
     for (std::size_t i = 0; i < std::size(fields); ++i) {
         if (i > 0) out += ',';
@@ -361,7 +378,10 @@ void AppendNdjson(std::string& out, const core::EnrichedClick& c) {
                    {"utm_source", opt(d.utm_source)},
                    {"utm_medium", opt(d.utm_medium)},
                    {"utm_campaign", opt(d.utm_campaign)},
-                   {"query", opt(e.query)}};
+                   {"query", opt(e.query)},
+                   {"utm_term", opt(d.utm_term)},
+                   {"utm_content", opt(d.utm_content)},
+                   {"bot_reason", opt(d.bot_reason)}};
     o["latitude"] = d.latitude ? json::value(*d.latitude) : json::value(nullptr);
     o["longitude"] = d.longitude ? json::value(*d.longitude) : json::value(nullptr);
     out += json::serialize(o);

@@ -57,6 +57,11 @@ std::vector<std::string> EncodeClick(const core::ClickEvent& c) {
         f.emplace_back("d");
         f.emplace_back("1");
     }
+    Add(f, "lq", c.link_query);
+    if (c.preview) {
+        f.emplace_back("pv");
+        f.emplace_back("1");
+    }
     return f;
 }
 
@@ -96,6 +101,10 @@ std::variant<core::ClickEvent, std::string> DecodeClick(const std::vector<std::s
             rest.head_request = v == "1";
         else if (k == "d")
             rest.do_not_track = v == "1";
+        else if (k == "lq")
+            rest.link_query = v;
+        else if (k == "pv")
+            rest.preview = v == "1";
     }
     if (version != "1") return "unknown version \"" + std::string(version.substr(0, 16)) + "\"";
     auto event_id = core::EventId::Parse(id);

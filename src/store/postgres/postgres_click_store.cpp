@@ -30,7 +30,7 @@ WITH locks AS MATERIALIZED (
     FROM input
     ON CONFLICT DO NOTHING
     RETURNING link_id, ts, is_bot, country, region, city, referrer_host, referrer_class, browser, os, device,
-              language, visitor_id, route, destination
+              language, visitor_id, utm_source, utm_medium, utm_campaign, utm_term, utm_content, route, destination
 ), vin AS (
     SELECT link_id, (ts AT TIME ZONE 'UTC')::date AS day, visitor_id, bool_and(is_bot) AS is_bot,
            min((extract(epoch FROM ts)::bigint % 86400) / 900) AS fq, max((extract(epoch FROM ts)::bigint % 86400) / 900) AS lq
@@ -90,8 +90,12 @@ WITH locks AS MATERIALIZED (
         ('agent', concat_ws(chr(31), coalesce(i.browser, ''), coalesce(i.os, ''), coalesce(i.device, ''))),
         ('referrer', coalesce(i.referrer_host, '') || ' ' || coalesce(i.referrer_class, '')),
         ('language', coalesce(i.language, '')),
+        ('utm', CASE WHEN coalesce(i.utm_source, i.utm_medium, i.utm_campaign, i.utm_term, i.utm_content) IS NOT NULL
+                THEN concat_ws(chr(31), coalesce(i.utm_source, ''), coalesce(i.utm_medium, ''),
+                               coalesce(i.utm_campaign, ''), coalesce(i.utm_term, ''), coalesce(i.utm_content, ''))
+                END),
         ('destination', i.route || ' ' || i.destination)) AS d(dimension, value)
-    WHERE d.value IS NOT NULL  -- the destination of a routed link's click only (issue #17)
+    WHERE d.value IS NOT NULL  -- utm: clicks with a UTM parameter only; destination: a routed link's click only
     GROUP BY 1, 2, 3, 4 ORDER BY 1, 3, 2, 4
     ON CONFLICT (link_id, dimension, day, value) DO UPDATE SET clicks = r.clicks + excluded.clicks,
         human_clicks = r.human_clicks + excluded.human_clicks, bot_clicks = r.bot_clicks + excluded.bot_clicks
@@ -194,6 +198,12 @@ constexpr ClickColumn kClickColumns[] = {
      [](C& c, PgBinaryArray& a, const Click& k) { c.OptText(a, k.dimensions.utm_medium); }},
     {"utm_campaign", "text", C::kText, "{}",
      [](C& c, PgBinaryArray& a, const Click& k) { c.OptText(a, k.dimensions.utm_campaign); }},
+    {"utm_term", "text", C::kText, "{}",
+     [](C& c, PgBinaryArray& a, const Click& k) { c.OptText(a, k.dimensions.utm_term); }},
+    {"utm_content", "text", C::kText, "{}",
+     [](C& c, PgBinaryArray& a, const Click& k) { c.OptText(a, k.dimensions.utm_content); }},
+    {"bot_reason", "text", C::kText, "{}",
+     [](C& c, PgBinaryArray& a, const Click& k) { c.OptText(a, k.dimensions.bot_reason); }},
     {"route", "text", C::kText, "{}", [](C& c, PgBinaryArray& a, const Click& k) { c.OptText(a, k.event.route); }},
     {"destination", "text", C::kText, "{}",
      [](C& c, PgBinaryArray& a, const Click& k) { c.OptText(a, k.event.route.empty() ? "" : k.event.destination); }},

@@ -26,7 +26,7 @@ using pg_value::Str;
     "id, slug, long_url, ts_to_ms(created_at), ts_to_ms(updated_at), ts_to_ms(expires_at), max_clicks, "       \
     "redirect_type, to_json(tags)::text, ts_to_ms(deleted_at), clicks, owner_id, stats_token_hash, disabled, " \
     "expired_url, forward_query, password_hash, targeting::text, human_clicks, imported_clicks, "              \
-    "rules::text, split::text"
+    "rules::text, split::text, og_title, og_description, og_image"
 
 // The webhook outbox rows of a link change (docs/webhooks.md), written by the same statement as the change: `l` is a
 // data-modifying CTE returning the changed links (RETURNING *), `at` the event's time. One delivery per enabled webhook
@@ -112,6 +112,7 @@ core::Link ReadLink(const PgResult& r, int row) {
     // Written only by the link codec, like targeting.
     if (!r.IsNull(row, 20)) link.rules = RulesFromJson(r.Text(row, 20));
     if (!r.IsNull(row, 21)) link.split = SplitFromJson(r.Text(row, 21));
+    link.preview = {std::string(r.Text(row, 22)), std::string(r.Text(row, 23)), std::string(r.Text(row, 24))};
     return link;
 }
 
@@ -135,6 +136,9 @@ constexpr PgNamedParam<core::Link> kInsertColumns[] = {
     {"password_hash", [](const core::Link& l) -> Value { return Sanitized(l.password_hash); }},
     {"targeting", [](const core::Link& l) -> Value { return OptText(TargetingToJson(l.targeting)); }, "{}::jsonb"},
     {"imported_clicks", [](const core::Link& l) -> Value { return Str(l.imported_clicks); }},
+    {"og_title", [](const core::Link& l) -> Value { return Sanitized(l.preview.title); }},
+    {"og_description", [](const core::Link& l) -> Value { return Sanitized(l.preview.description); }},
+    {"og_image", [](const core::Link& l) -> Value { return Sanitized(l.preview.image); }},
     {"rules", [](const core::Link& l) -> Value { return OptText(RulesToJson(l.rules)); }, "{}::jsonb"},
     {"split", [](const core::Link& l) -> Value { return OptText(SplitToJson(l.split)); }, "{}::jsonb"},
 };
@@ -161,15 +165,18 @@ const PgNamedStatement<core::Link>& InsertLink() {
 constexpr PgStatement kInsertMany{
     "link_insert_many_wh",
     "WITH l AS (INSERT INTO links (slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, "
-    "tags, owner_id, stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting, rules, split) "
+    "tags, owner_id, stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting, rules, split, "
+    "og_title, og_description, og_image) "
     "SELECT slug, long_url, ms_to_ts(created_at), ms_to_ts(updated_at), ms_to_ts(expires_at), max_clicks, "
     "redirect_type, ARRAY(SELECT jsonb_array_elements_text(tags)), owner_id, stats_token_hash, disabled, "
-    "expired_url, forward_query, password_hash, targeting::jsonb, rules::jsonb, split::jsonb "
+    "expired_url, forward_query, password_hash, targeting::jsonb, rules::jsonb, split::jsonb, og_title, "
+    "og_description, og_image "
     "FROM jsonb_to_recordset($1::jsonb) AS x(i int, slug text, long_url text, created_at bigint, updated_at bigint, "
     "expires_at bigint, max_clicks bigint, redirect_type smallint, tags jsonb, owner_id bigint, "
     "stats_token_hash text, disabled boolean, expired_url text, forward_query boolean, password_hash text, "
-    "targeting text, rules text, split text) ORDER BY i ON CONFLICT (slug) DO NOTHING RETURNING *), " LINK_EVENT_CTE(
-        "link.created", "1", "l.created_at") "SELECT id, slug FROM l"};
+    "targeting text, rules text, split text, og_title text, og_description text, og_image text) ORDER BY i "
+    "ON CONFLICT (slug) DO NOTHING RETURNING *), " LINK_EVENT_CTE("link.created", "1",
+                                                                  "l.created_at") "SELECT id, slug FROM l"};
 
 boost::json::object LinkRow(std::size_t index, const core::Link& l) {
     namespace json = boost::json;
@@ -199,6 +206,9 @@ boost::json::object LinkRow(std::size_t index, const core::Link& l) {
         {"targeting", opt_text(targeting)},
         {"rules", opt_text(rules)},
         {"split", opt_text(split)},
+        {"og_title", Sanitized(l.preview.title)},
+        {"og_description", Sanitized(l.preview.description)},
+        {"og_image", Sanitized(l.preview.image)},
     };
 }
 
@@ -258,6 +268,9 @@ constexpr PgNamedParam<SlugPatch> kUpdateParams[] = {
     {"forward_query", [](const SlugPatch& u) { return IfSet(u.patch.forward_query, Bool); }},
     {"password_hash", [](const SlugPatch& u) { return IfSet(u.patch.password_hash, Sanitized); }},
     {"targeting", [](const SlugPatch& u) { return IfSet(u.patch.targeting, TargetingToJson); }},
+    {"og_title", [](const SlugPatch& u) { return IfSet(u.patch.og_title, Sanitized); }},
+    {"og_description", [](const SlugPatch& u) { return IfSet(u.patch.og_description, Sanitized); }},
+    {"og_image", [](const SlugPatch& u) { return IfSet(u.patch.og_image, Sanitized); }},
     {"rules", [](const SlugPatch& u) { return IfSet(u.patch.rules, RulesToJson); }},
     {"split", [](const SlugPatch& u) { return IfSet(u.patch.split, SplitToJson); }},
 };
@@ -279,7 +292,9 @@ const PgNamedStatement<SlugPatch>& UpdateLink() {
         "targeting = CASE WHEN {targeting}::text IS NULL THEN targeting WHEN {targeting} = '' THEN NULL "
         "ELSE {targeting}::jsonb END, "
         "rules = CASE WHEN {rules}::text IS NULL THEN rules WHEN {rules} = '' THEN NULL ELSE {rules}::jsonb END, "
-        "split = CASE WHEN {split}::text IS NULL THEN split WHEN {split} = '' THEN NULL ELSE {split}::jsonb END "
+        "split = CASE WHEN {split}::text IS NULL THEN split WHEN {split} = '' THEN NULL ELSE {split}::jsonb END, "
+        "og_title = COALESCE({og_title}, og_title), "
+        "og_description = COALESCE({og_description}, og_description), og_image = COALESCE({og_image}, og_image) "
         "WHERE slug = {slug} AND deleted_at IS NULL RETURNING *), " LINK_EVENT_CTE(
             "link.updated", "2", "l.updated_at") "SELECT " LINK_COLUMNS " FROM l",
         kUpdateParams);

@@ -63,6 +63,15 @@ WHERE link_id = $1 AND ($2 = '' OR dimension = $2) AND day >= (ms_to_ts($3) AT T
   AND day < (ms_to_ts($4) AT TIME ZONE 'UTC')::date
 GROUP BY dimension, value)SQL"};
 
+// The utm facet rows of every link (or of an owner's links that are not deleted) over whole days, summed per value.
+// `dimension = 'utm'` as a literal, so that the partial index of migration 0019 serves it.
+constexpr PgStatement kUtmOverview{"stats_utm_overview", R"SQL(
+SELECT dimension, value, sum(clicks), sum(human_clicks), sum(bot_clicks) FROM link_dimension_day
+WHERE dimension = 'utm' AND day >= (ms_to_ts($1) AT TIME ZONE 'UTC')::date
+  AND day < (ms_to_ts($2) AT TIME ZONE 'UTC')::date
+  AND ($3::bigint IS NULL OR link_id IN (SELECT id FROM links WHERE owner_id = $3 AND deleted_at IS NULL))
+GROUP BY dimension, value)SQL"};
+
 // The overview in one pass over the day rows: `per` sums each link's rows once, the first row (link_id 0) totals
 // every link and the rest are the top links. Totals count only the owner's links that are not deleted; without an
 // owner, every link's rows (deleted ones too: what was clicked in the range), while the top list never shows a
@@ -97,7 +106,7 @@ FROM links WHERE id = ANY($1::bigint[]))SQL"};
 constexpr PgStatement kClicksPage{"stats_clicks_page", R"SQL(
 SELECT ts_to_ms(ts), event_id::text, user_agent, referer, accept_language, query, head_request::int, is_bot::int,
        country, country_name, region, city, latitude::text, longitude::text, browser, os, device, referrer_host,
-       referrer_class, language, visitor_id, utm_source, utm_medium, utm_campaign
+       referrer_class, language, visitor_id, utm_source, utm_medium, utm_campaign, utm_term, utm_content, bot_reason
 FROM clicks
 WHERE link_id = $1 AND ts >= ms_to_ts($2) AND ts < ms_to_ts($3) AND (ts, event_id) > (ms_to_ts($4), $5::uuid)
 ORDER BY ts, event_id LIMIT $6)SQL"};
@@ -181,6 +190,20 @@ Task<std::vector<std::pair<std::string, std::vector<DimensionCount>>>> PostgresS
     core::LinkId link, MsRange days, bool include_bots, std::size_t limit) {
     const std::vector<FacetCount> rows = co_await FacetRows(link, "", days);
     co_return TopFromFacets(rows, kShownDimensions, include_bots, limit);
+}
+
+Task<std::vector<std::pair<std::string, std::vector<DimensionCount>>>> PostgresStatsStore::UtmOverview(
+    MsRange days, bool include_bots, std::size_t limit, std::optional<std::int64_t> owner) {
+    std::optional<std::string> owner_text;
+    if (owner) owner_text = std::to_string(*owner);
+    PgParams params{std::to_string(days.from_ms), std::to_string(days.to_ms), owner_text};
+    auto r = co_await db_->Read(kUtmOverview, params);
+    std::vector<FacetCount> rows;
+    rows.reserve(static_cast<std::size_t>(r.Rows()));
+    for (int i = 0; i < r.Rows(); ++i) {
+        rows.push_back({Text(r, i, 0), Text(r, i, 1), r.Int(i, 2), r.Int(i, 3), r.Int(i, 4)});
+    }
+    co_return TopFromFacets(rows, kUtmDimensions, include_bots, limit);
 }
 
 Task<std::vector<DimensionCount>> PostgresStatsStore::DestinationVisitors(core::LinkId link, MsRange range,
@@ -281,6 +304,9 @@ Task<std::vector<core::EnrichedClick>> PostgresStatsStore::ClicksPage(core::Link
         d.utm_source = Text(r, i, 21);
         d.utm_medium = Text(r, i, 22);
         d.utm_campaign = Text(r, i, 23);
+        d.utm_term = Text(r, i, 24);
+        d.utm_content = Text(r, i, 25);
+        d.bot_reason = Text(r, i, 26);
         out.push_back(std::move(ec));
     }
     co_return out;

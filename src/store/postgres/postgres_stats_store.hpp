@@ -27,6 +27,8 @@ class PostgresStatsStore final : public StatsStore {
                                                                                         std::size_t limit) override;
     Task<std::vector<LinkTotals>> TopLinks(MsRange days, bool include_bots, std::size_t limit,
                                            std::optional<std::int64_t> owner) override;
+    Task<std::vector<std::pair<std::string, std::vector<DimensionCount>>>> UtmOverview(
+        MsRange days, bool include_bots, std::size_t limit, std::optional<std::int64_t> owner) override;
     Task<std::vector<DimensionCount>> DestinationVisitors(core::LinkId link, MsRange range, bool include_bots) override;
     Task<LinkTotals> Totals(core::LinkId link) override;
     Task<std::vector<LinkTotals>> TotalsOf(std::span<const core::LinkId> links) override;

@@ -54,6 +54,14 @@ const char* VisitorsSql(MsRange r) {
 constexpr const char* kFacetRows =
     "SELECT dimension, value, sum(clicks), sum(human_clicks), sum(bot_clicks) FROM link_dimension_day "
     "WHERE link_id = ?1 AND (?2 = '' OR dimension = ?2) AND day >= ?3 AND day < ?4 GROUP BY dimension, value";
+// The utm facet rows of every link (or of an owner's links that are not deleted) over whole days, summed per value.
+// `dimension = 'utm'` as a literal, so that the partial index of migration 0016 serves it.
+constexpr const char* kUtmOverview =
+    "SELECT dimension, value, sum(clicks), sum(human_clicks), sum(bot_clicks) FROM link_dimension_day "
+    "WHERE dimension = 'utm' AND day >= ?1 AND day < ?2 "
+    "AND (?3 IS NULL OR link_id IN (SELECT id FROM links WHERE owner_id = ?3 AND deleted_at IS NULL)) "
+    "GROUP BY dimension, value";
+
 // Distinct visitor-days per destination of a routed link's clicks (issue #17), from the raw clicks.
 constexpr const char* kDestinationVisitors =
     "SELECT route || ' ' || destination, count(DISTINCT (ts / 86400000) || ' ' || visitor_id) FROM clicks "
@@ -77,7 +85,8 @@ constexpr const char* kLinkTotals =
 constexpr const char* kClicksPage =
     "SELECT ts, hex(event_id), user_agent, referer, accept_language, query, head_request, is_bot, country, "
     "country_name, region, city, CAST(latitude AS TEXT), CAST(longitude AS TEXT), browser, os, device, "
-    "referrer_host, referrer_class, language, visitor_id, utm_source, utm_medium, utm_campaign FROM clicks "
+    "referrer_host, referrer_class, language, visitor_id, utm_source, utm_medium, utm_campaign, utm_term, "
+    "utm_content, bot_reason FROM clicks "
     "WHERE link_id = ?1 AND ts >= ?2 AND ts < ?3 AND (ts, event_id) > (?4, ?5) ORDER BY ts, event_id LIMIT ?6";
 
 std::string OptText(const Statement& s, int col) { return s.IsNull(col) ? std::string() : s.Text(col); }
@@ -164,6 +173,19 @@ Task<std::vector<std::pair<std::string, std::vector<DimensionCount>>>> SqliteSta
     core::LinkId link, MsRange days, bool include_bots, std::size_t limit) {
     const std::vector<FacetCount> rows = FacetRows(link, "", days);
     co_return TopFromFacets(rows, kShownDimensions, include_bots, limit);
+}
+
+Task<std::vector<std::pair<std::string, std::vector<DimensionCount>>>> SqliteStatsStore::UtmOverview(
+    MsRange days, bool include_bots, std::size_t limit, std::optional<std::int64_t> owner) {
+    const std::vector<FacetCount> rows = GuardBackend([&] {
+        auto c = db_->Acquire();
+        auto s = c->Prepare(kUtmOverview);
+        s.Bind(1, days.from_ms).Bind(2, days.to_ms).Bind(3, owner);
+        std::vector<FacetCount> out;
+        while (s.Step()) out.push_back({s.Text(0), s.Text(1), s.Int(2), s.Int(3), s.Int(4)});
+        return out;
+    });
+    co_return TopFromFacets(rows, kUtmDimensions, include_bots, limit);
 }
 
 Task<std::vector<LinkTotals>> SqliteStatsStore::TopLinks(MsRange days, bool include_bots, std::size_t limit,
@@ -260,6 +282,9 @@ Task<std::vector<core::EnrichedClick>> SqliteStatsStore::ClicksPage(core::LinkId
             d.utm_source = OptText(s, 21);
             d.utm_medium = OptText(s, 22);
             d.utm_campaign = OptText(s, 23);
+            d.utm_term = OptText(s, 24);
+            d.utm_content = OptText(s, 25);
+            d.bot_reason = OptText(s, 26);
             out.push_back(std::move(ec));
         }
         return out;

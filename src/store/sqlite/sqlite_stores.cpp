@@ -18,7 +18,7 @@ using core::Errc;
     "id, slug, long_url, created_at, updated_at, expires_at, max_clicks, redirect_type, tags, deleted_at, " \
     "clicks, owner_id, stats_token_hash, disabled, expired_url, forward_query, password_hash, targeting, "  \
     "human_clicks, "                                                                                        \
-    "imported_clicks, rules, split"
+    "imported_clicks, rules, split, og_title, og_description, og_image"
 
 constexpr const char* kSelectBySlug = "SELECT " LINK_COLUMNS " FROM links WHERE slug = ?";
 
@@ -112,6 +112,9 @@ struct BatchRollups {
         day_counts.Add(d.is_bot);
         if (!d.visitor_id.empty()) AddVisitor(c, e.link_id, day_start, ts, d, day_counts);
         for (auto& [facet, value] : FacetValues(d)) dims[{e.link_id, facet, day_start, std::move(value)}].Add(d.is_bot);
+        if (std::string utm = UtmFacetValue(d); !utm.empty()) {
+            dims[{e.link_id, kUtmFacet, day_start, std::move(utm)}].Add(d.is_bot);
+        }
         if (!e.route.empty()) {  // a routed link's click (issue #17)
             dims[{e.link_id, kDestinationFacet, day_start, DestinationFacetValue(e.route, e.destination)}].Add(
                 d.is_bot);
@@ -223,6 +226,7 @@ core::Link ReadLink(const Statement& s) {
     // Written only by the link codec, like targeting.
     link.rules = RulesFromJson(s.Text(20));
     link.split = SplitFromJson(s.Text(21));
+    link.preview = {s.Text(22), s.Text(23), s.Text(24)};
     return link;
 }
 
@@ -288,6 +292,9 @@ constexpr Column<Link> kLinkColumns[] = {
     {"password_hash", [](Statement& s, int i, const Link& l) { s.Bind(i, l.password_hash); }},
     {"targeting", [](Statement& s, int i, const Link& l) { s.Bind(i, OptionalText(TargetingToJson(l.targeting))); }},
     {"imported_clicks", [](Statement& s, int i, const Link& l) { s.Bind(i, l.imported_clicks); }, false},
+    {"og_title", [](Statement& s, int i, const Link& l) { s.Bind(i, l.preview.title); }},
+    {"og_description", [](Statement& s, int i, const Link& l) { s.Bind(i, l.preview.description); }},
+    {"og_image", [](Statement& s, int i, const Link& l) { s.Bind(i, l.preview.image); }},
     {"rules", [](Statement& s, int i, const Link& l) { s.Bind(i, OptionalText(RulesToJson(l.rules))); }},
     {"split", [](Statement& s, int i, const Link& l) { s.Bind(i, OptionalText(SplitToJson(l.split))); }},
 };
@@ -350,6 +357,9 @@ constexpr Column<Click> kClickColumns[] = {
     {"utm_source", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.utm_source)); }},
     {"utm_medium", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.utm_medium)); }},
     {"utm_campaign", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.utm_campaign)); }},
+    {"utm_term", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.utm_term)); }},
+    {"utm_content", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.utm_content)); }},
+    {"bot_reason", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.dimensions.bot_reason)); }},
     {"route", [](Statement& s, int i, const Click& c) { s.Bind(i, Known(c.event.route)); }},
     {"destination",
      [](Statement& s, int i, const Click& c) {
@@ -545,6 +555,9 @@ Task<core::Result<core::Link>> SqliteLinkStore::Update(std::string_view slug, co
                 if (patch.forward_query) link->forward_query = *patch.forward_query;
                 if (patch.password_hash) link->password_hash = *patch.password_hash;
                 if (patch.targeting) link->targeting = *patch.targeting;
+                if (patch.og_title) link->preview.title = *patch.og_title;
+                if (patch.og_description) link->preview.description = *patch.og_description;
+                if (patch.og_image) link->preview.image = *patch.og_image;
                 if (patch.rules) link->rules = *patch.rules;
                 if (patch.split) link->split = *patch.split;
                 link->updated_at = patch.updated_at;
