@@ -327,6 +327,34 @@ test('link settings: UTM builder writes the destination, social preview fields w
   await page.context().close();
 });
 
+test('links page: the overview shows UTM campaigns across all links (issue #17)', async () => {
+  const own = await startServer({ env: { SHORTENER_WEB_DIR: path.join(frontend, 'out'), SHORTENER_OVERVIEW_CACHE_MS: '0' } });
+  const page = await newPage();
+  try {
+    const created = await (await fetch(`${own.base}/api/v1/links`, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ url: 'https://example.com/campaign' }) })).json();
+    for (let i = 0; i < 3; i++) {
+      await fetch(`${own.base}/${created.slug}?utm_source=Newsletter&utm_campaign=launch`, { redirect: 'manual', headers: { 'user-agent': IPHONE } });
+    }
+    for (let i = 0; i < 100; i++) {  // the click worker stores them asynchronously
+      const o = await (await fetch(`${own.base}/api/v1/stats`)).json();
+      if (o.utm?.source?.[0]?.clicks === 3) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await page.goto(`${own.base}/app/links/`);
+    const utm = page.getByTestId('overview-utm');
+    await utm.getByText('Campaigns (UTM) across all links').click();
+    await utm.getByRole('table').first().waitFor();
+    const text = await utm.innerText();
+    assert.match(text, /newsletter/);
+    assert.match(text, /launch/);
+    await axe(page, 'links page with the UTM overview');
+  } finally {
+    await page.context().close();
+    await own.stop();
+  }
+});
+
 test('link settings: targeting, query forwarding, disable, password, click limit with an expired URL', async () => {
   const created = await (await fetch(`${server.base}/api/v1/links`, { method: 'POST', headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ url: 'https://example.com/managed' }) })).json();
@@ -551,6 +579,8 @@ test('import page: a large file is imported in the background with a progress ba
   await page.locator('[data-testid="import-summary"] >> text=40,000 imported').waitFor({ timeout: 60_000 });
   assert.equal(await progress.count(), 0);
   assert.equal((await fetch(`${server.base}/api/v1/links/ui-job-39999`)).status, 200);
+});
+
 test('webhooks page: create shows the secret once, send test, deliveries, delete (issue #15)', async () => {
   const page = await newPage();
   await page.goto(`${server.base}/app/webhooks/`);

@@ -2,12 +2,16 @@
 import { Suspense, useCallback, useEffect, useState } from 'react';
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
-import { api, ApiError, type Link as ShortLink } from '@/lib/api';
+import { api, ApiError, type Link as ShortLink, type Stats } from '@/lib/api';
 import { formatCount, formatDate, linkClicks } from '@/lib/logic.mjs';
 import RequireSession, { useSession } from '@/components/Session';
+import Breakdown from '@/components/Breakdown';
 
 type Page = { items: ShortLink[]; next_cursor: string | null };
-type Overview = { totals: { clicks: number; unique_visitors: number | null }; top_links: { slug: string; clicks: number }[] };
+type Overview = {
+  totals: { clicks: number; unique_visitors: number | null }; top_links: { slug: string; clicks: number }[];
+  utm?: Stats['utm'];  // UTM breakdowns over every link (issue #17)
+};
 
 const tagHref = (tag: string) => `/app/links/?tag=${encodeURIComponent(tag)}`;
 
@@ -62,6 +66,16 @@ function Links() {
             {formatCount(overview.totals.clicks)} {bots ? 'clicks' : 'clicks by people'}, {formatCount(overview.totals.unique_visitors)} unique visitors
             {overview.top_links.length > 0 && <> · busiest: <Link href={`/app/link/?slug=${encodeURIComponent(overview.top_links[0].slug)}`}>{overview.top_links[0].slug}</Link> ({formatCount(overview.top_links[0].clicks)})</>}
           </p>
+          {(overview.utm?.source?.length || overview.utm?.campaign?.length) ? (
+            <details data-testid="overview-utm">
+              <summary>Campaigns (UTM) across all links</summary>
+              <div className="grid">
+                <Breakdown title="UTM sources" rows={overview.utm?.source} empty="No clicks with utm_source yet." />
+                <Breakdown title="UTM mediums" rows={overview.utm?.medium} empty="No clicks with utm_medium yet." />
+                <Breakdown title="UTM campaigns" rows={overview.utm?.campaign} empty="No clicks with utm_campaign yet." />
+              </div>
+            </details>
+          ) : null}
         </section>
       )}
       <form role="search" className="row" onSubmit={(e) => { e.preventDefault(); setCursors(['']); setQuery(q.trim()); }}>
