@@ -113,9 +113,12 @@ describe('restart', () => {
     assert.equal(gotA.body.long_url, 'https://example.com/persist/a');
     assert.deepEqual(gotA.body.tags, ['keep']);
     assert.equal(gotA.body.created_at, a.body.created_at);
-    assert.equal(gotA.body.clicks, 10, 'all 10 clicks of link a survived the restart');
+    // Every click survives, though not always stored before the first process exits: under load the serve side
+    // journals what Redis did not take in time (replayed by the next start), and a worker stopped mid-stream leaves
+    // entries for the next one. So wait for them (a lost click still fails here).
+    await waitFor(async () => (await clicksOf(second.base, a.body.slug)) === 10, 10000, 'all 10 clicks of link a');
+    await waitFor(async () => (await clicksOf(second.base, 'persisted-slug')) === 4, 10000, 'all 4 clicks of link b');
     const gotB = await api(second.base, '/api/v1/links/persisted-slug');
-    assert.equal(gotB.body.clicks, 4, 'all 4 clicks of link b survived the restart');
     assert.equal(gotB.body.max_clicks, 100);
 
     // Redirects still work, counting continues, and the slug is still taken.
