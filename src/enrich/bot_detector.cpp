@@ -1,7 +1,9 @@
 #include "enrich/bot_detector.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
 
@@ -140,14 +142,13 @@ std::unique_ptr<BotDetector> BotDetector::FromIsbotFile(const std::string& path)
 }
 
 bool BotDetector::IsPreviewFetcher(std::string_view ua) {
-    std::string lower(ua);
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    for (std::string_view f : kPreviewFetchers) {
-        if (lower.find(f) == std::string::npos) continue;
-        return true;
-    }
-    return false;
+    // The names are lower-case; the User-Agent is compared ASCII case-insensitively in place (no copy per click).
+    const auto same = [](char a, char b) {
+        return static_cast<char>(std::tolower(static_cast<unsigned char>(a))) == b;
+    };
+    return std::any_of(std::begin(kPreviewFetchers), std::end(kPreviewFetchers), [&](std::string_view f) {
+        return std::search(ua.begin(), ua.end(), f.begin(), f.end(), same) != ua.end();
+    });
 }
 
 bool BotDetector::IsBot(std::string_view ua) const {

@@ -178,6 +178,18 @@ TEST(BotDetector, IsbotListPreviewFetchersAndBrowsers) {
     }
 }
 
+TEST(BotDetector, PreviewFetchersMatchInAnyCase) {
+    EXPECT_TRUE(BotDetector::IsPreviewFetcher("Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"));
+    EXPECT_TRUE(BotDetector::IsPreviewFetcher("TWITTERBOT/1.0"));
+    EXPECT_TRUE(BotDetector::IsPreviewFetcher("x facebookExternalHit/1.1"));
+    EXPECT_TRUE(BotDetector::IsPreviewFetcher("WhatsApp/2.23.20.0 A"));
+    EXPECT_FALSE(BotDetector::IsPreviewFetcher("WhatsApp"));  // the name alone, without its version slash
+    EXPECT_FALSE(BotDetector::IsPreviewFetcher(kIphone));
+    EXPECT_FALSE(BotDetector::IsPreviewFetcher(kWindowsChrome));
+    EXPECT_FALSE(BotDetector::IsPreviewFetcher(""));
+    EXPECT_FALSE(BotDetector::IsPreviewFetcher("slackbo"));
+}
+
 TEST(BotDetector, ExtractsIsbotPatterns) {
     auto p = BotDetector::PatternsFromIsbotJs("x;\nvar patterns_default = [\n  \"a\\\\d\",\n  \"b\\\"c\"\n];\n");
     ASSERT_TRUE(p);

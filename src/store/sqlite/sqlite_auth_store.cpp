@@ -65,23 +65,36 @@ ApiKey ReadKey(const Statement& s) {
     return k;
 }
 
+// The one insert of a user row (password sign-up, admin creation, single sign-on's first login): kEmailTaken when
+// the address is in use.
+core::Result<User> InsertUser(SqliteConnection& c, const NewUser& user) {
+    try {
+        c.Prepare(kInsertUser)
+            .Bind(1, std::string_view(user.email))
+            .Bind(2, std::string_view(user.password_hash))
+            .Bind(3, std::int64_t{user.is_admin})
+            .Bind(4, core::ToUnixMillis(user.created_at))
+            .Run();
+    } catch (const SqliteError& e) {
+        if (e.IsUniqueViolation()) return make_error_code(Errc::kEmailTaken);
+        throw;
+    }
+    return User{c.LastInsertRowId(), user.email, user.password_hash, user.is_admin, user.created_at};
+}
+
+// Links (issuer, subject) to a user; false when that identity is linked already.
+bool InsertIdentity(SqliteConnection& c, std::string_view issuer, std::string_view subject, std::int64_t user_id,
+                    core::TimePoint at) {
+    c.Prepare(kInsertIdentity).Bind(1, issuer).Bind(2, subject).Bind(3, user_id).Bind(4, core::ToUnixMillis(at)).Run();
+    return c.Changes() == 1;
+}
+
 }  // namespace
 
 Task<core::Result<User>> SqliteAuthStore::CreateUser(const NewUser& user) {
     co_return GuardBackend([&]() -> core::Result<User> {
         auto c = db_->AcquireWriter();
-        try {
-            c->Prepare(kInsertUser)
-                .Bind(1, std::string_view(user.email))
-                .Bind(2, std::string_view(user.password_hash))
-                .Bind(3, std::int64_t{user.is_admin})
-                .Bind(4, core::ToUnixMillis(user.created_at))
-                .Run();
-        } catch (const SqliteError& e) {
-            if (e.IsUniqueViolation()) return make_error_code(Errc::kEmailTaken);
-            throw;
-        }
-        return User{c->LastInsertRowId(), user.email, user.password_hash, user.is_admin, user.created_at};
+        return InsertUser(*c, user);
     });
 }
 
@@ -188,13 +201,7 @@ Task<bool> SqliteAuthStore::LinkIdentity(std::int64_t user_id, std::string_view 
                                          core::TimePoint at) {
     co_return GuardBackend([&] {
         auto c = db_->AcquireWriter();
-        c->Prepare(kInsertIdentity)
-            .Bind(1, issuer)
-            .Bind(2, subject)
-            .Bind(3, user_id)
-            .Bind(4, core::ToUnixMillis(at))
-            .Run();
-        return c->Changes() == 1;
+        return InsertIdentity(*c, issuer, subject, user_id, at);
     });
 }
 
@@ -203,26 +210,11 @@ Task<core::Result<User>> SqliteAuthStore::CreateUserWithIdentity(const NewUser& 
     co_return GuardBackend([&]() -> core::Result<User> {
         auto c = db_->AcquireWriter();
         return WriteTransaction(*c, [&]() -> core::Result<User> {
-            try {
-                c->Prepare(kInsertUser)
-                    .Bind(1, std::string_view(user.email))
-                    .Bind(2, std::string_view(user.password_hash))
-                    .Bind(3, std::int64_t{user.is_admin})
-                    .Bind(4, core::ToUnixMillis(user.created_at))
-                    .Run();
-            } catch (const SqliteError& e) {
-                if (e.IsUniqueViolation()) return make_error_code(Errc::kEmailTaken);
-                throw;
-            }
-            const std::int64_t id = c->LastInsertRowId();
-            c->Prepare(kInsertIdentity)
-                .Bind(1, issuer)
-                .Bind(2, subject)
-                .Bind(3, id)
-                .Bind(4, core::ToUnixMillis(user.created_at))
-                .Run();
-            if (c->Changes() != 1) throw SqliteError(19 /* SQLITE_CONSTRAINT */, "identity linked concurrently");
-            return User{id, user.email, user.password_hash, user.is_admin, user.created_at};
+            auto created = InsertUser(*c, user);
+            if (!created) return created;
+            if (!InsertIdentity(*c, issuer, subject, created->id, user.created_at))
+                throw SqliteError(19 /* SQLITE_CONSTRAINT */, "identity linked concurrently");
+            return created;
         });
     });
 }
