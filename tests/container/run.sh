@@ -123,6 +123,14 @@ build_args=(--pull=never --format docker --layers)
 if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
   build_args+=(-v /usr/local/share/ca-certificates:/usr/local/share/ca-certificates:ro)
 fi
+# The host's ccache (filled by the test build of these sources) serves the api image's compile: same compiler and
+# headers from the same Debian packages, same flags (see the Dockerfile's CCACHE_DIR).
+host_ccache="$(ccache -k cache_dir 2>/dev/null || true)"
+if [ -n "$host_ccache" ] && [ -d "$host_ccache" ]; then
+  api_cache_args=(--build-arg CCACHE_DIR=/host-ccache -v "$host_ccache:/host-ccache")
+else
+  api_cache_args=()
+fi
 declare -A build_seconds
 # build NAME TAG ARGS…: podman build, timed, its output in $work/build-NAME.log (shown on failure).
 build() {
@@ -139,8 +147,8 @@ build() {
 t0=$(date +%s)
 base_image_ensure
 log "Debian base image ready ($(($(date +%s) - t0)) s)"
-build api localhost/shortener-api:local -f deploy/docker/shortener.Dockerfile --target api .
-build worker localhost/shortener-worker:local -f deploy/docker/shortener.Dockerfile --target worker .
+build api localhost/shortener-api:local -f deploy/docker/shortener.Dockerfile --target api "${api_cache_args[@]}" .
+build worker localhost/shortener-worker:local -f deploy/docker/shortener.Dockerfile --target worker "${api_cache_args[@]}" .
 grep -E 'cache (hits|misses)|Hits:|Misses:' "$work/build-api.log" | sed 's/^/    ccache: /' || true
 build frontend localhost/shortener-frontend:local -f deploy/docker/frontend.Dockerfile --target frontend .
 standins="$here/standins"
