@@ -131,9 +131,9 @@ class StatsStore {
         co_return out;
     }
 
-    /// Distinct visitors (UTC day, visitor id) per destination facet value ("route URL") among the link's raw clicks
-    /// in `range` (issue #17), from the clicks' route and destination columns; bots only with include_bots. Raw
-    /// clicks deleted by retention no longer count.
+    /// Distinct visitors (UTC day, visitor id) per destination facet value ("route URL") over the whole UTC days of
+    /// `range` (issue #17), from the destination facet rows (visitor-days counted when stored), so they survive
+    /// retention; a visitor-day counts among humans when one of its clicks was human; bots only with include_bots.
     virtual Task<std::vector<DimensionCount>> DestinationVisitors(core::LinkId link, MsRange range,
                                                                   bool include_bots) = 0;
 

@@ -463,6 +463,17 @@ test('link settings: rules and an A/B split (issue #17); the dashboard shows the
   await table.getByText('Variant 2').waitFor();
   await table.getByText('Rule 1').waitFor();
   await table.getByRole('columnheader', { name: 'Unique visitors' }).waitFor();
+  // Side by side: each variant's row shows the clicks and unique visitors the stats API gives for it.
+  const stats = await (await fetch(`${server.base}/api/v1/links/${created.slug}/stats?interval=day`)).json();
+  for (const [i, url] of ['https://example.com/ab', 'https://example.com/b'].entries()) {
+    const want = stats.destinations.find((d) => d.route === `variant:${i}`);
+    const cells = await table.getByRole('row', { name: new RegExp(`^Variant ${i + 1} `) }).getByRole('cell').allTextContents();
+    if (!want) {
+      assert.equal(cells.length, 0, `variant ${i} has no clicks yet is shown`);
+      continue;
+    }
+    assert.deepEqual(cells.map((c) => c.trim()), [url, String(want.clicks), String(want.unique_visitors)]);
+  }
   await axe(dash, 'dashboard with destinations');
   await dash.screenshot({ path: path.join(ARTIFACTS, 'dashboard-destinations-1280.png'), fullPage: true });
   await dash.context().close();

@@ -90,21 +90,39 @@ function backdate(server, slug, days) {
 describe('SHORTENER_CLICK_RETENTION_DAYS', () => {
   test('the click worker deletes raw clicks older than the retention and keeps every count', { timeout: 60_000 }, async () => {
     const dataDir = makeDataDir();
-    let server = await startServer({ dataDir });
+    const proxy = { SHORTENER_TRUSTED_PROXIES: '127.0.0.1/32' };  // X-Forwarded-For tells visitors apart
+    let server = await startServer({ dataDir, env: proxy });
     const old = await clickTwice(server.base, 'https://example.com/old-clicks');
     const recent = await clickTwice(server.base, 'https://example.com/recent-clicks');
+    // A split link (issue #17): its destinations' unique visitors are rollups too, so they outlive the raw clicks.
+    const split = (await createLink(server.base, {
+      url: 'https://example.com/split',
+      split: [{ url: 'https://example.com/a', weight: 1 }, { url: 'https://example.com/b', weight: 1 }],
+    })).body.slug;
+    for (let i = 0; i < 6; i++) {
+      const headers = { ...AS_BROWSER.headers, 'x-forwarded-for': `198.51.100.${i + 1}` };
+      for (let again = 0; again < 2; again++) await follow(server.base, split, { headers });
+    }
+    await waitFor(async () => (await clicksOf(server.base, split)) === 12, 5000, 'split clicks stored');
+    const destinations = async () => (await api(server.base, `/api/v1/links/${split}/stats?interval=day`)).body
+      .destinations.map((d) => `${d.route} ${d.key} ${d.clicks} ${d.unique_visitors}`).sort();
+    const destinationsBefore = await destinations();
+    assert.equal(destinationsBefore.length, 2, JSON.stringify(destinationsBefore));
     await server.stop();
     backdate(server, old, 40);
-    server = await startServer({ dataDir, env: { SHORTENER_CLICK_RETENTION_DAYS: '30' } });
+    backdate(server, split, 40);
+    server = await startServer({ dataDir, env: { ...proxy, SHORTENER_CLICK_RETENTION_DAYS: '30' } });
     try {
       await waitFor(async () => (await exported(server.base, old)) === 0, 20_000, 'old raw clicks deleted');
       assert.equal(await clicksOf(server.base, old), 2, 'the link keeps its counts');
       const stats = await api(server.base, `/api/v1/links/${old}/stats?interval=day&bots=include`);
       assert.equal(stats.body.totals.clicks, 2, 'the rollups are kept');
       assert.equal(await exported(server.base, recent), 2, 'recent raw clicks stay');
+      await waitFor(async () => (await exported(server.base, split)) === 0, 20_000, 'split raw clicks deleted');
+      assert.deepEqual(await destinations(), destinationsBefore, 'destinations keep clicks and unique visitors');
       if (!DISTRIBUTED) {
         const metrics = (await api(server.base, '/metrics')).text;
-        assert.match(metrics, /^shortener_clicks_expired_total 2$/m);
+        assert.match(metrics, /^shortener_clicks_expired_total 14$/m);  // 2 + the split link's 12
       }
     } finally {
       await server.stop();

@@ -363,6 +363,32 @@ TEST_F(PostgresStore, VisitorQuartersAreBackfilledByTheMigration) {
     contract::CheckVisitorQuarters(stats, *backend_.clicks, std::stoll(id));
 }
 
+// Migration 0023 (issue #17): unique visitors per destination backfilled from the raw clicks into rollups, and
+// counted on by the click store (contract::CheckDestinationVisitors). Undone by hand, then applied again.
+TEST_F(PostgresStore, DestinationVisitorsAreBackfilledByTheMigration) {
+    const std::string id = std::to_string(NewLink("old"));
+    admin_->Query("DELETE FROM schema_migrations WHERE version = 23");
+    admin_->Query("DROP TABLE link_destination_visitors_day");
+    admin_->Query("ALTER TABLE link_dimension_day DROP COLUMN unique_visitors, DROP COLUMN human_unique_visitors");
+    int n = 0;
+    for (const auto& k : contract::kDestinationVisitorClicks) {
+        const std::string ts = "to_timestamp(" + std::to_string(contract::kVisitorDay + 3'600'000 * ++n) + " / 1000.0)";
+        const std::string route = k.route ? std::string("'") + k.route + "'" : "NULL";
+        const std::string url = k.route ? "'" + contract::DestinationUrlOf(k.route) + "'" : "NULL";
+        admin_->Query("INSERT INTO clicks (link_id, ts, event_id, is_bot, visitor_id, route, destination) VALUES (" +
+                      id + ", " + ts + ", gen_random_uuid(), " + (k.bot ? "true" : "false") + ", '" + k.visitor +
+                      "', " + route + ", " + url + ")");
+    }
+    admin_->Query("INSERT INTO link_dimension_day VALUES (" + id +
+                  ", '2026-03-01', 'destination', 'variant:0 https://a.example/', 4, 3, 1), (" + id +
+                  ", '2026-03-01', 'destination', 'variant:1 https://b.example/', 1, 0, 1)");
+    backend_ = {};
+    MigratePostgres(options_);
+    backend_ = OpenPostgres(options_);
+    PostgresStatsStore stats(backend_.pool);
+    contract::CheckDestinationVisitors(stats, *backend_.clicks, std::stoll(id));
+}
+
 TEST_F(PostgresStore, FacetsAreRebuiltByTheMigration) {
     const std::string id = std::to_string(NewLink("old"));
     const std::string day = "'2026-03-01'";

@@ -177,6 +177,37 @@ TEST(SqliteStore, VisitorQuartersAreBackfilledByTheMigration) {
     contract::CheckVisitorQuarters(stats, clicks, 1);
 }
 
+// Migration 0020 (issue #17): unique visitors per destination backfilled from the raw clicks into rollups, and
+// counted on by the click store (contract::CheckDestinationVisitors).
+TEST(SqliteStore, DestinationVisitorsAreBackfilledByTheMigration) {
+    TempDir dir;
+    auto db = MigratedBefore(dir, "0020");
+    {
+        auto c = db->AcquireWriter();
+        c->Exec("INSERT INTO links (id, slug, long_url, created_at, updated_at) VALUES (1, 'old', 'x', 0, 0)");
+        int n = 0;
+        for (const auto& k : contract::kDestinationVisitorClicks) {
+            ++n;
+            const std::string route = k.route ? std::string("'") + k.route + "'" : "NULL";
+            const std::string url = k.route ? "'" + contract::DestinationUrlOf(k.route) + "'" : "NULL";
+            const std::string click =
+                "INSERT INTO clicks (link_id, ts, event_id, is_bot, visitor_id, route, destination) VALUES (1, " +
+                std::to_string(contract::kVisitorDay + 3'600'000 * n) + ", x'0" + std::to_string(n) + "', " +
+                (k.bot ? "1" : "0") + ", '" + k.visitor + "', " + route + ", " + url + ")";
+            c->Exec(click.c_str());
+        }
+        const std::string day = std::to_string(contract::kVisitorDay);
+        const std::string facets = "INSERT INTO link_dimension_day VALUES (1, 'destination', " + day +
+                                   ", 'variant:0 https://a.example/', 4, 3, 1), (1, 'destination', " + day +
+                                   ", 'variant:1 https://b.example/', 1, 0, 1)";
+        c->Exec(facets.c_str());
+    }
+    db->Migrate(SqliteMigrations());
+    SqliteStatsStore stats(db);
+    SqliteClickStore clicks(db);
+    contract::CheckDestinationVisitors(stats, clicks, 1);
+}
+
 // Migration 0009 (issue #18) replaces the per-dimension day rows by facet rows and the minute and hour rollups by
 // quarter hours, rebuilt from the raw clicks; the breakdowns read back are the same as before it.
 TEST(SqliteStore, FacetsAreRebuiltByTheMigration) {

@@ -574,7 +574,7 @@ TYPED_TEST_P(StatsContract, ErasureDeletesALinksClicksAndTheirCountsBeforeADay) 
 }
 
 // Redirect rules and splits (issue #17): a routed link's clicks carry their route and destination; the stats get
-// a "destination" breakdown ("route URL") with clicks and, from the raw clicks, distinct visitors per value.
+// a "destination" breakdown ("route URL") with clicks and distinct visitors per value.
 TYPED_TEST_P(StatsContract, DestinationsCountClicksAndVisitorsPerRoute) {
     auto& b = this->backend_;
     core::NewLink nl;
@@ -633,9 +633,84 @@ TYPED_TEST_P(StatsContract, DestinationsCountClicksAndVisitorsPerRoute) {
     }
 }
 
+// Unique visitors per destination come from rollups (migrations 0020/0023), so they survive retention of the raw
+// clicks. Visitor-days per "route URL" value: repeated in one day and across batches counted once; a visitor whose bot
+// click came first turns human on a human click (in the same batch or a later one).
+TYPED_TEST_P(StatsContract, DestinationVisitorsSurviveRetention) {
+    auto& b = this->backend_;
+    core::NewLink nl;
+    nl.slug = "routed-kept";
+    nl.long_url = "https://example.com/";
+    nl.created_at = core::FromUnixMillis(kStart - kDay);
+    auto link = RunAwaitable(b.links().Create(nl));
+    ASSERT_TRUE(link);
+    const std::string urls[] = {"https://a.example/", "https://b.example/"};
+    std::vector<core::EnrichedClick> clicks;
+    std::map<std::string, std::set<std::pair<std::int64_t, std::string>>> all, human;  // value → visitor-days
+    std::uint16_t n = 0;
+    auto add = [&](int day, int visitor, bool bot) {
+        core::EventId id;
+        ++n;
+        id.bytes[0] = static_cast<std::uint8_t>(n & 0xff);
+        id.bytes[1] = static_cast<std::uint8_t>(n >> 8);
+        const int variant = visitor % 3 == 0 ? 1 : 0;  // sticky per visitor
+        const std::string route = "variant:" + std::to_string(variant);
+        const std::int64_t ts = kStart + day * kDay + 60'000 * n;
+        core::EnrichedClick c{
+            core::ClickEvent::Make(id, link->id, core::FromUnixMillis(ts),
+                                   {.user_agent = "UA", .route = route, .destination = urls[variant]}),
+            {}};
+        c.dimensions.visitor_id = "v" + std::to_string(visitor);
+        c.dimensions.is_bot = bot;
+        const std::string value = route + " " + urls[variant];
+        all[value].insert({day, c.dimensions.visitor_id});
+        if (!bot) human[value].insert({day, c.dimensions.visitor_id});
+        clicks.push_back(std::move(c));
+    };
+    for (int day = 0; day < 4; ++day) {
+        for (int v = 0; v < 20; ++v) add(day, v + day * 5, v % 7 == 0);  // visitors overlap between days
+        for (int v = 0; v < 10; ++v) add(day, v, false);                 // repeats; some bots turn human
+    }
+    // Day 1's bot visitor 5 (click 30) turns human in the second batch (click 55); day 0's visitor 0 in the first.
+    const std::size_t split = 45;
+    const std::span<const core::EnrichedClick> first(clicks.data(), split),
+        second(clicks.data() + split, clicks.size() - split);
+    ASSERT_EQ(RunAwaitable(b.clicks().Record(first)), split);
+    ASSERT_EQ(RunAwaitable(b.clicks().Record(second)), clicks.size() - split);
+    RunAwaitable(b.clicks().Record(first));  // a replayed batch counts nothing
+
+    StatsRequest req;
+    req.link = link->id;
+    req.from_ms = kStart;
+    req.to_ms = kStart + 5 * kDay;
+    req.interval = StatsInterval::kDay;
+    auto visitors = [&](bool bots) {
+        req.include_bots = bots;
+        auto res = RunAwaitable(ComputeStats(b.stats(), req));
+        std::map<std::string, std::int64_t> got;
+        if (res) {
+            for (const auto& v : res->destination_visitors) got[v.value] = v.clicks;
+        }
+        return got;
+    };
+    std::map<std::string, std::int64_t> want_all, want_human;
+    for (const auto& [value, set] : all) want_all[value] = static_cast<std::int64_t>(set.size());
+    for (const auto& [value, set] : human) want_human[value] = static_cast<std::int64_t>(set.size());
+    EXPECT_EQ(visitors(true), want_all);
+    EXPECT_EQ(visitors(false), want_human);
+
+    const std::int64_t cutoff = kStart + 10 * kDay;
+    for (RetentionStep step; !step.done;) {
+        step = RunAwaitable(b.retention().DeleteRawClicks(core::FromUnixMillis(cutoff), step.next));
+    }
+    EXPECT_EQ(RawClicks(b, link->id, kStart - kDay, cutoff), 0u);
+    EXPECT_EQ(visitors(true), want_all);
+    EXPECT_EQ(visitors(false), want_human);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(StatsContract, RollupsMatchBruteForceRecount, ClicksPagesCoverEveryClickOnce,
                             UtmBreakdownsPerLinkAndInTheOverview, RetentionDeletesOldRawClicksAndKeepsEveryCount,
                             ErasureDeletesALinksClicksAndTheirCountsBeforeADay,
-                            DestinationsCountClicksAndVisitorsPerRoute);
+                            DestinationsCountClicksAndVisitorsPerRoute, DestinationVisitorsSurviveRetention);
 
 }  // namespace shortener::store::stats_contract

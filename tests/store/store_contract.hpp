@@ -10,10 +10,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "store/link_store.hpp"
@@ -97,6 +99,47 @@ inline void CheckVisitorQuarters(StatsStore& stats, ClickStore& clicks, core::Li
     EXPECT_EQ(visitors(12 * kHour, 24 * kHour, false), 2);
     EXPECT_EQ(visitors(0, 12 * kHour, true), 2);  // its first did not move
     EXPECT_EQ(visitors(0, 24 * kHour, true), 3);
+}
+
+// Migration 0020 (SQLite) / 0023 (PostgreSQL): the visitor-days per destination of a routed link, backfilled from the
+// raw clicks into rollups, and counted on by the click store. Before the migration, on 2026-03-01 (UTC): va (human)
+// twice and vb (a bot, then human) to variant:0, vc (a bot) to variant:1, vd on no route (not counted).
+struct DestinationVisitorClick {
+    const char* route;
+    const char* visitor;
+    bool bot;
+};
+inline constexpr DestinationVisitorClick kDestinationVisitorClicks[] = {
+    {"variant:0", "va", false}, {"variant:0", "va", false}, {"variant:0", "vb", true},
+    {"variant:0", "vb", false}, {"variant:1", "vc", true},  {nullptr, "vd", false}};
+inline constexpr const char* kDestinationUrls[] = {"https://a.example/", "https://b.example/"};
+inline std::string DestinationUrlOf(std::string_view route) { return kDestinationUrls[route == "variant:1" ? 1 : 0]; }
+
+inline void CheckDestinationVisitors(StatsStore& stats, ClickStore& clicks, core::LinkId link) {
+    const MsRange day{kVisitorDay, kVisitorDay + 86'400'000};
+    auto visitors = [&](bool bots) {
+        std::string out;
+        auto rows = RunAwaitable(stats.DestinationVisitors(link, day, bots));
+        std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.value < b.value; });
+        for (const auto& r : rows) out += r.value + "=" + std::to_string(r.clicks) + ";";
+        return out;
+    };
+    EXPECT_EQ(visitors(true), "variant:0 https://a.example/=2;variant:1 https://b.example/=1;");
+    EXPECT_EQ(visitors(false), "variant:0 https://a.example/=2;variant:1 https://b.example/=0;");
+    // va again (known: nothing), vc now human (turns human), ve new.
+    std::vector<core::EnrichedClick> more;
+    std::uint8_t n = 20;
+    for (const auto& [route, visitor] : {std::pair{"variant:0", "va"}, {"variant:1", "vc"}, {"variant:1", "ve"}}) {
+        core::EnrichedClick c = MakeClick(link, ++n, kVisitorDay + 15 * 3'600'000);
+        c.event.route = route;
+        c.event.destination = DestinationUrlOf(route);
+        c.dimensions.visitor_id = visitor;
+        c.dimensions.is_bot = false;
+        more.push_back(std::move(c));
+    }
+    ASSERT_EQ(RunAwaitable(clicks.Record(more)), more.size());
+    EXPECT_EQ(visitors(true), "variant:0 https://a.example/=2;variant:1 https://b.example/=2;");
+    EXPECT_EQ(visitors(false), "variant:0 https://a.example/=2;variant:1 https://b.example/=2;");
 }
 
 template <class Backend>

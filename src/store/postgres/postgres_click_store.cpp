@@ -81,24 +81,41 @@ WITH locks AS MATERIALIZED (
         human_clicks = r.human_clicks + excluded.human_clicks, bot_clicks = r.bot_clicks + excluded.bot_clicks,
         unique_visitors = r.unique_visitors + excluded.unique_visitors,
         human_unique_visitors = r.human_unique_visitors + excluded.human_unique_visitors
+), dvin AS (
+    SELECT link_id, (ts AT TIME ZONE 'UTC')::date AS day, route || ' ' || destination AS value, visitor_id,
+           bool_and(is_bot) AS is_bot
+    FROM ins WHERE route IS NOT NULL AND destination IS NOT NULL AND visitor_id IS NOT NULL GROUP BY 1, 2, 3, 4
+), dvis AS (
+    -- Visitor-days per destination (migration 0023): new ones, and bot ones turning human (xmax <> 0: updated).
+    INSERT INTO link_destination_visitors_day AS r (link_id, day, value, visitor_id, is_bot)
+    SELECT link_id, day, value, visitor_id, is_bot FROM dvin ORDER BY 1, 2, 3, 4
+    ON CONFLICT (link_id, day, value, visitor_id) DO UPDATE SET is_bot = false WHERE r.is_bot AND NOT excluded.is_bot
+    RETURNING link_id, day, value, (xmax = 0)::int AS v, (NOT is_bot)::int AS hv
 ), dims AS (
-    INSERT INTO link_dimension_day AS r (link_id, day, dimension, value, clicks, human_clicks, bot_clicks)
-    SELECT i.link_id, (i.ts AT TIME ZONE 'UTC')::date, d.dimension, d.value, count(*),
-           count(*) FILTER (WHERE NOT i.is_bot), count(*) FILTER (WHERE i.is_bot)
-    FROM ins i CROSS JOIN LATERAL (VALUES
-        ('geo', concat_ws(chr(31), coalesce(i.country, ''), coalesce(i.region, ''), coalesce(i.city, ''))),
-        ('agent', concat_ws(chr(31), coalesce(i.browser, ''), coalesce(i.os, ''), coalesce(i.device, ''))),
-        ('referrer', coalesce(i.referrer_host, '') || ' ' || coalesce(i.referrer_class, '')),
-        ('language', coalesce(i.language, '')),
-        ('utm', CASE WHEN coalesce(i.utm_source, i.utm_medium, i.utm_campaign, i.utm_term, i.utm_content) IS NOT NULL
-                THEN concat_ws(chr(31), coalesce(i.utm_source, ''), coalesce(i.utm_medium, ''),
-                               coalesce(i.utm_campaign, ''), coalesce(i.utm_term, ''), coalesce(i.utm_content, ''))
-                END),
-        ('destination', i.route || ' ' || i.destination)) AS d(dimension, value)
-    WHERE d.value IS NOT NULL  -- utm: clicks with a UTM parameter only; destination: a routed link's click only
+    INSERT INTO link_dimension_day AS r (link_id, day, dimension, value, clicks, human_clicks, bot_clicks,
+                                         unique_visitors, human_unique_visitors)
+    SELECT link_id, day, dimension, value, sum(c), sum(h), sum(b), sum(v), sum(hv) FROM (
+        SELECT i.link_id, (i.ts AT TIME ZONE 'UTC')::date AS day, d.dimension, d.value, 1 AS c,
+               (NOT i.is_bot)::int AS h, i.is_bot::int AS b, 0 AS v, 0 AS hv
+        FROM ins i CROSS JOIN LATERAL (VALUES
+            ('geo', concat_ws(chr(31), coalesce(i.country, ''), coalesce(i.region, ''), coalesce(i.city, ''))),
+            ('agent', concat_ws(chr(31), coalesce(i.browser, ''), coalesce(i.os, ''), coalesce(i.device, ''))),
+            ('referrer', coalesce(i.referrer_host, '') || ' ' || coalesce(i.referrer_class, '')),
+            ('language', coalesce(i.language, '')),
+            ('utm', CASE WHEN coalesce(i.utm_source, i.utm_medium, i.utm_campaign, i.utm_term, i.utm_content) IS NOT NULL
+                    THEN concat_ws(chr(31), coalesce(i.utm_source, ''), coalesce(i.utm_medium, ''),
+                                   coalesce(i.utm_campaign, ''), coalesce(i.utm_term, ''), coalesce(i.utm_content, ''))
+                    END),
+            ('destination', i.route || ' ' || i.destination)) AS d(dimension, value)
+        WHERE d.value IS NOT NULL  -- utm: clicks with a UTM parameter only; destination: a routed link's click only
+        UNION ALL
+        SELECT link_id, day, 'destination', value, 0, 0, 0, v, hv FROM dvis
+    ) x
     GROUP BY 1, 2, 3, 4 ORDER BY 1, 3, 2, 4
     ON CONFLICT (link_id, dimension, day, value) DO UPDATE SET clicks = r.clicks + excluded.clicks,
-        human_clicks = r.human_clicks + excluded.human_clicks, bot_clicks = r.bot_clicks + excluded.bot_clicks
+        human_clicks = r.human_clicks + excluded.human_clicks, bot_clicks = r.bot_clicks + excluded.bot_clicks,
+        unique_visitors = r.unique_visitors + excluded.unique_visitors,
+        human_unique_visitors = r.human_unique_visitors + excluded.human_unique_visitors
 ), totals AS (
     UPDATE links l SET clicks = l.clicks + n.c, human_clicks = l.human_clicks + n.h,
         unique_visitors = l.unique_visitors + n.v, human_unique_visitors = l.human_unique_visitors + n.hv

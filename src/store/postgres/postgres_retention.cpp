@@ -18,9 +18,10 @@ gone AS (
 SELECT count(*) FROM gone)SQL"};
 
 // Visitor ids of whole days before the cutoff's day: only the current day's are ever read.
-constexpr PgStatement kDeleteOldVisitors{
-    "retention_delete_visitors",
-    "DELETE FROM link_visitors_day WHERE day < (ms_to_ts($1::bigint) AT TIME ZONE 'UTC')::date"};
+// The destination visitor-days (migration 0023) likewise: their counts stay in link_dimension_day.
+constexpr PgStatement kDeleteOldVisitors{"retention_delete_visitors", R"SQL(
+WITH d AS (DELETE FROM link_destination_visitors_day WHERE day < (ms_to_ts($1::bigint) AT TIME ZONE 'UTC')::date)
+DELETE FROM link_visitors_day WHERE day < (ms_to_ts($1::bigint) AT TIME ZONE 'UTC')::date)SQL"};
 
 constexpr PgStatement kErase{"erase_link_clicks", R"SQL(
 WITH lock AS MATERIALIZED (SELECT count(pg_advisory_xact_lock($1::bigint)) AS n),
@@ -36,6 +37,9 @@ raw AS (
     WHERE link_id = $1 AND day < (ms_to_ts($2::bigint) AT TIME ZONE 'UTC')::date AND (SELECT n FROM lock) >= 0
 ), visitors AS (
     DELETE FROM link_visitors_day
+    WHERE link_id = $1 AND day < (ms_to_ts($2::bigint) AT TIME ZONE 'UTC')::date AND (SELECT n FROM lock) >= 0
+), destination_visitors AS (
+    DELETE FROM link_destination_visitors_day
     WHERE link_id = $1 AND day < (ms_to_ts($2::bigint) AT TIME ZONE 'UTC')::date AND (SELECT n FROM lock) >= 0
 ), totals AS (
     UPDATE links l SET clicks = l.clicks - s.c, human_clicks = l.human_clicks - s.h,

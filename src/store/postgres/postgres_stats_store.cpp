@@ -12,12 +12,13 @@ namespace {
     " m "                                                                                                           \
     "JOIN unnest($2::bigint[], $3::bigint[]) AS r(f, t) ON m.bucket >= ms_to_ts(r.f) AND m.bucket < ms_to_ts(r.t) " \
     "WHERE m.link_id = $1"
-// Distinct visitor-days per destination of a routed link's clicks (issue #17), from the raw clicks.
+// Visitor-days per destination of a routed link (issue #17), from the destination facet rows (migration 0023), so
+// they outlive the raw clicks.
 constexpr PgStatement kDestinationVisitors{"stats_destination_visitors", R"SQL(
-SELECT route || ' ' || destination, count(DISTINCT (ts AT TIME ZONE 'UTC')::date::text || ' ' || visitor_id)
-FROM clicks WHERE link_id = $1 AND ts >= ms_to_ts($2) AND ts < ms_to_ts($3) AND route IS NOT NULL
-    AND visitor_id IS NOT NULL AND ($4::boolean OR NOT coalesce(is_bot, false))
-GROUP BY 1)SQL"};
+SELECT value, sum(CASE WHEN $4::boolean THEN unique_visitors ELSE human_unique_visitors END) FROM link_dimension_day
+WHERE link_id = $1 AND dimension = 'destination' AND day >= (ms_to_ts($2) AT TIME ZONE 'UTC')::date
+  AND day < (ms_to_ts($3) AT TIME ZONE 'UTC')::date
+GROUP BY value)SQL"};
 constexpr PgStatement kQuarterRows{"stats_quarter", ROLLUP_SQL("link_clicks_quarter", "0, 0")};
 constexpr PgStatement kDayRows{"stats_day",
                                ROLLUP_SQL("link_clicks_day", "m.unique_visitors, m.human_unique_visitors")};

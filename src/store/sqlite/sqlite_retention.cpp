@@ -10,7 +10,10 @@ constexpr const char* kLinksBefore = "SELECT id FROM links WHERE id >= ?1 AND cr
 constexpr const char* kDeleteOldClicks =
     "DELETE FROM clicks WHERE (link_id, ts, event_id) IN "
     "(SELECT link_id, ts, event_id FROM clicks WHERE link_id = ?1 AND ts < ?2 LIMIT ?3)";
-constexpr const char* kDeleteOldVisitors = "DELETE FROM link_visitors_day WHERE link_id = ?1 AND day < ?2";
+constexpr const char* kDeleteOldVisitors[] = {
+    "DELETE FROM link_visitors_day WHERE link_id = ?1 AND day < ?2",
+    "DELETE FROM link_destination_visitors_day WHERE link_id = ?1 AND day < ?2",  // migration 0020
+};
 
 constexpr const char* kEraseClicks = "DELETE FROM clicks WHERE link_id = ?1 AND ts < ?2";
 constexpr const char* kErasedDays =
@@ -21,6 +24,7 @@ constexpr const char* kEraseRows[] = {
     "DELETE FROM link_clicks_quarter WHERE link_id = ?1 AND bucket < ?2",
     "DELETE FROM link_dimension_day WHERE link_id = ?1 AND day < ?2",
     "DELETE FROM link_visitors_day WHERE link_id = ?1 AND day < ?2",
+    "DELETE FROM link_destination_visitors_day WHERE link_id = ?1 AND day < ?2",
 };
 constexpr const char* kTakeOffTotals =
     "UPDATE links SET clicks = clicks - ?2, human_clicks = human_clicks - ?3, unique_visitors = unique_visitors - ?4, "
@@ -46,7 +50,8 @@ RetentionStep DeleteStep(SqliteConnection& c, std::int64_t cutoff_ms, std::int64
             return step;
         }
         // Visitor ids of whole days before the cutoff's day: only the current day's are ever read.
-        c.Prepare(kDeleteOldVisitors).Bind(1, link).Bind(2, cutoff_ms - cutoff_ms % kDayMs).Run();
+        for (const char* sql : kDeleteOldVisitors)
+            c.Prepare(sql).Bind(1, link).Bind(2, cutoff_ms - cutoff_ms % kDayMs).Run();
     }
     step.done = links.size() < SqliteRetention::kStepLinks;
     step.next = links.empty() ? next : links.back() + 1;

@@ -62,11 +62,11 @@ constexpr const char* kUtmOverview =
     "AND (?3 IS NULL OR link_id IN (SELECT id FROM links WHERE owner_id = ?3 AND deleted_at IS NULL)) "
     "GROUP BY dimension, value";
 
-// Distinct visitor-days per destination of a routed link's clicks (issue #17), from the raw clicks.
+// Visitor-days per destination of a routed link (issue #17), from the destination facet rows (migration 0020), so
+// they outlive the raw clicks.
 constexpr const char* kDestinationVisitors =
-    "SELECT route || ' ' || destination, count(DISTINCT (ts / 86400000) || ' ' || visitor_id) FROM clicks "
-    "WHERE link_id = ?1 AND ts >= ?2 AND ts < ?3 AND route IS NOT NULL AND visitor_id IS NOT NULL "
-    "AND (?4 OR coalesce(is_bot, 0) = 0) GROUP BY 1";
+    "SELECT value, sum(CASE WHEN ?4 THEN unique_visitors ELSE human_unique_visitors END) FROM link_dimension_day "
+    "WHERE link_id = ?1 AND dimension = 'destination' AND day >= ?2 AND day < ?3 GROUP BY value";
 constexpr const char* kTopLinks =
     "SELECT d.link_id, l.slug, sum(d.clicks) AS c, sum(d.human_clicks) AS h, sum(d.bot_clicks), "
     "sum(d.unique_visitors), sum(d.human_unique_visitors) FROM link_clicks_day d JOIN links l ON l.id = d.link_id "

@@ -72,11 +72,22 @@ constexpr const char* kUpsertDay =
     "human_clicks = r.human_clicks + excluded.human_clicks, bot_clicks = r.bot_clicks + excluded.bot_clicks, "
     "unique_visitors = r.unique_visitors + excluded.unique_visitors, "
     "human_unique_visitors = r.human_unique_visitors + excluded.human_unique_visitors";
+// Facet rows; the destination facet's also count its visitor-days (migration 0020; 0 for the other facets).
 constexpr const char* kUpsertDimension =
-    "INSERT INTO link_dimension_day AS r (link_id, dimension, day, value, clicks, human_clicks, bot_clicks) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (link_id, dimension, day, value) DO UPDATE SET "
+    "INSERT INTO link_dimension_day AS r (link_id, dimension, day, value, clicks, human_clicks, bot_clicks, "
+    "unique_visitors, human_unique_visitors) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+    "ON CONFLICT (link_id, dimension, day, value) DO UPDATE SET "
     "clicks = r.clicks + excluded.clicks, human_clicks = r.human_clicks + excluded.human_clicks, "
-    "bot_clicks = r.bot_clicks + excluded.bot_clicks";
+    "bot_clicks = r.bot_clicks + excluded.bot_clicks, unique_visitors = r.unique_visitors + excluded.unique_visitors, "
+    "human_unique_visitors = r.human_unique_visitors + excluded.human_unique_visitors";
+// A visitor-day of one destination (migration 0020): new (counted; among humans too when human), or a bot one turning
+// human (counted among humans).
+constexpr const char* kInsertDestinationVisitor =
+    "INSERT OR IGNORE INTO link_destination_visitors_day (link_id, day, value, visitor_id, is_bot) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
+constexpr const char* kHumanDestinationVisitor =
+    "UPDATE link_destination_visitors_day SET is_bot = 0 "
+    "WHERE link_id = ?1 AND day = ?2 AND value = ?3 AND visitor_id = ?4 AND is_bot <> 0";
 // A new visitor-day, or a known one whose first or last quarter hour moves: prev_* say from where (-1: new).
 constexpr const char* kUpsertVisitor =
     "INSERT INTO link_visitors_day AS r (link_id, day, visitor_id, is_bot, first_q, last_q, prev_first_q, "
@@ -116,8 +127,10 @@ struct BatchRollups {
             dims[{e.link_id, kUtmFacet, day_start, std::move(utm)}].Add(d.is_bot);
         }
         if (!e.route.empty()) {  // a routed link's click (issue #17)
-            dims[{e.link_id, kDestinationFacet, day_start, DestinationFacetValue(e.route, e.destination)}].Add(
-                d.is_bot);
+            std::string value = DestinationFacetValue(e.route, e.destination);
+            Counts& n = dims[{e.link_id, kDestinationFacet, day_start, value}];
+            n.Add(d.is_bot);
+            if (!d.visitor_id.empty()) AddDestinationVisitor(c, e.link_id, day_start, value, d, n);
         }
     }
 
@@ -149,6 +162,25 @@ struct BatchRollups {
         };
         move(prev_first, first, &QuarterCounts::first, &QuarterCounts::human_first);
         move(prev_last, last, &QuarterCounts::last, &QuarterCounts::human_last);
+    }
+
+    // The visitor-day of a destination: counted once in its facet row, and once among humans when a click is human.
+    static void AddDestinationVisitor(SqliteConnection& c, core::LinkId link, std::int64_t day_start,
+                                      std::string_view value, const core::ClickDimensions& d, Counts& n) {
+        auto bind = [&](Statement& s) -> Statement& {
+            return s.Bind(1, link).Bind(2, day_start).Bind(3, value).Bind(4, std::string_view(d.visitor_id));
+        };
+        auto insert = c.Prepare(kInsertDestinationVisitor);
+        bind(insert).Bind(5, static_cast<std::int64_t>(d.is_bot)).Run();
+        if (c.Changes() > 0) {
+            ++n.uniques;
+            if (!d.is_bot) ++n.human_uniques;
+            return;
+        }
+        if (d.is_bot) return;
+        auto human = c.Prepare(kHumanDestinationVisitor);
+        bind(human).Run();
+        if (c.Changes() > 0) ++n.human_uniques;
     }
 
     // links: clicks and unique visitors per link, summed over the link's day rows of the batch.
@@ -195,6 +227,8 @@ struct BatchRollups {
                 .Bind(5, n.clicks)
                 .Bind(6, n.human)
                 .Bind(7, n.bots)
+                .Bind(8, n.uniques)
+                .Bind(9, n.human_uniques)
                 .Run();
         }
     }
