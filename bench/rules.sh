@@ -7,7 +7,8 @@
 #   bench/rules.sh        DURATION (seconds per wrk run, default 5), ROUNDS (alternating, default 3), THREADS,
 #                         CONNECTIONS (wrk -t / -c, default 2 / 32), SHORTENER_BIN (default build/shortener)
 #
-# Prints a Markdown table (medians of the rounds). On a shared machine the numbers are noisy: compare the ratios.
+# Prints a Markdown table (medians of the rounds): req/s, p99 and CPU per redirect (nginx: all its processes; the
+# shortener: its HTTP threads). On a shared machine req/s is noisy; CPU per redirect much less so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PATH=$PATH:/usr/sbin:/sbin
@@ -58,37 +59,66 @@ UA='Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrom
 where=$(curl -s -o /dev/null -w '%{redirect_url}' -H "User-Agent: $UA" -H 'X-Forwarded-For: 81.2.69.142' \
   "http://127.0.0.1:$port/$routed")
 case $where in https://example.com/a | https://example.com/b) ;; *) echo "rules.sh: routed link went to $where" >&2; exit 1 ;; esac
-# rps and p99 (ms) of one wrk run
+# CPU ticks (utime + stime) of nginx (master and workers; WHAT=all) or of the shortener's HTTP threads (http-*;
+# WHAT=http): what a redirect costs the threads that answer it, which other load on the cores disturbs less than req/s.
+cpu_ticks() {
+  python3 - "$1" "$2" <<'PY'
+import os, sys
+ticks = 0
+for pid in sys.argv[1].split(","):
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                stat = f.read()
+        except FileNotFoundError:
+            continue
+        if sys.argv[2] == "http" and not stat[stat.index("(") + 1:stat.rindex(")")].startswith("http-"):
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        ticks += int(fields[11]) + int(fields[12])
+print(ticks)
+PY
+}
+# rps, p99 (ms) and CPU µs per redirect of one wrk run: measure URL PIDS WHAT (PIDS and WHAT as for cpu_ticks)
 measure() {
+  local before after
+  before=$(cpu_ticks "$2" "$3")
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "User-Agent: $UA" -H 'Accept-Language: en-US,en;q=0.9' \
-    -H 'X-Forwarded-For: 81.2.69.142' "$1" | python3 -c '
-import re, sys
-t = sys.stdin.read()
+    -H 'X-Forwarded-For: 81.2.69.142' "$1" >"$work/wrk.txt"
+  after=$(cpu_ticks "$2" "$3")
+  python3 -c '
+import os, re, sys
+t = open(sys.argv[1]).read()
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
+n = int(re.search(r"(\d+) requests in", t).group(1))
 m = re.search(r"99%\s+([\d.]+)(us|ms|s)", t)
 p99 = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
-print(rps, p99)'
+print(rps, p99, (int(sys.argv[3]) - int(sys.argv[2])) * 1e6 / os.sysconf("SC_CLK_TCK") / n)' "$work/wrk.txt" "$before" "$after"
 }
-declare -A rps p99
-for round in $(seq "$ROUNDS"); do
+nginx_pids="$(cat "$work/nginx/nginx.pid"),$(pgrep -d, -P "$(cat "$work/nginx/nginx.pid")")"
+shortener_pid=${pids[1]}
+declare -A rps p99 cpu
+for _ in $(seq "$ROUNDS"); do
   for target in nginx plain routed; do
     case $target in
-      nginx) url="http://127.0.0.1:$nginx_port/x" ;;
-      plain) url="http://127.0.0.1:$port/$plain" ;;
-      routed) url="http://127.0.0.1:$port/$routed" ;;
+      nginx) args=("http://127.0.0.1:$nginx_port/x" "$nginx_pids" all) ;;
+      plain) args=("http://127.0.0.1:$port/$plain" "$shortener_pid" http) ;;
+      routed) args=("http://127.0.0.1:$port/$routed" "$shortener_pid" http) ;;
     esac
-    read -r r p < <(measure "$url")
-    rps[$target]+="$r " p99[$target]+="$p "
+    read -r r p c < <(measure "${args[@]}")
+    rps[$target]+="$r " p99[$target]+="$p " cpu[$target]+="$c "
   done
 done
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-echo "| target | req/s (median of $ROUNDS) | p99 ms | req/s ratio to nginx |"
-echo "|---|---|---|---|"
+echo "| target | req/s (median of $ROUNDS) | p99 ms | CPU µs per redirect | req/s ÷ nginx | CPU ÷ nginx |"
+echo "|---|---:|---:|---:|---:|---:|"
 n=$(echo "${rps[nginx]}" | median)
+nc=$(echo "${cpu[nginx]}" | median)
 for target in nginx plain routed; do
   r=$(echo "${rps[$target]}" | median)
   p=$(echo "${p99[$target]}" | median)
-  echo "| $target | $r | $p | $(python3 -c "print(f'{$r/$n:.2f}')") |"
+  c=$(echo "${cpu[$target]}" | median)
+  echo "| $target | $r | $p | $(python3 -c "print(f'{$c:.2f}')") | $(python3 -c "print(f'{$r/$n:.2f}')") | $(python3 -c "print(f'{$c/$nc:.2f}')") |"
 done
 echo
-echo "routed = 25 rules (none matching; the last asks the GeoIP database) + a 70/30 split. $(nproc) CPUs, shared; wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s runs."
+echo "routed = 25 rules (none matching; the last asks the GeoIP database) + a 70/30 split. CPU: nginx master + workers, the shortener's HTTP threads (its click worker not counted). $(nproc) CPUs, shared; wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s runs."
