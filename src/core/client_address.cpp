@@ -222,8 +222,8 @@ namespace {
 // The X-Forwarded-For hops from the nearest (the last one of the last line) outwards, as views of the header lines.
 template <typename Visit>
 void EachHopFromTheRight(const std::vector<std::string_view>& lines, Visit&& visit) {
-    for (auto line = lines.rbegin(); line != lines.rend(); ++line) {
-        std::string_view rest = *line;
+    for (std::size_t i = lines.size(); i-- > 0;) {
+        std::string_view rest = lines[i];
         while (!rest.empty()) {
             const auto comma = rest.rfind(',');
             const std::string_view hop = Trim(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
@@ -253,7 +253,7 @@ std::string ResolveClientAddress(std::string_view peer, const ForwardingHeaders&
         EachHopFromTheRight(headers.x_forwarded_for, visit);
     } else {
         const std::vector<std::string> hops = ParseForwardedFor(headers.forwarded);
-        for (auto hop = hops.rbegin(); hop != hops.rend() && visit(*hop); ++hop) {
+        for (std::size_t i = hops.size(); i-- > 0 && visit(hops[i]);) {
         }
     }
     return best.ToString();
