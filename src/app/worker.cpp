@@ -81,8 +81,12 @@ boost::asio::awaitable<void> StoreBatch(const std::vector<core::EnrichedClick>& 
 
 boost::asio::awaitable<void> PublishBatch(const std::vector<core::EnrichedClick>& enriched, store::StatsStore& stats,
                                           live::Broadcaster& live) {
+    // Only the links somebody watches (embedded: an SSE client on this process): no totals query and no event
+    // JSON for the others, a sixth of the click path's instructions under load (docs/benchmarks.md).
     std::map<core::LinkId, std::vector<const core::EnrichedClick*>> by_link;
     for (const auto& c : enriched) by_link[c.event.link_id].push_back(&c);
+    std::erase_if(by_link, [&](const auto& kv) { return !live.Watched(kv.first); });
+    if (by_link.empty()) co_return;
     std::vector<core::LinkId> ids;
     ids.reserve(by_link.size());
     for (const auto& [link, clicks] : by_link) ids.push_back(link);

@@ -63,7 +63,20 @@ void LiveHub::Remove(const std::shared_ptr<Subscription::State>& s) {
     *pos = std::move(v.back());
     v.pop_back();
     --subscriber_count_;
-    if (v.empty()) subscribers_.erase(it);
+    if (!v.empty()) return;
+    subscribers_.erase(it);
+    const auto now = std::chrono::steady_clock::now();
+    left_[s->link] = now;
+    if (left_.size() > options_.max_rings) {
+        std::erase_if(left_, [&](const auto& kv) { return now - kv.second >= options_.resume_window; });
+    }
+}
+
+bool LiveHub::Watched(core::LinkId link) const {
+    std::lock_guard lock(mutex_);
+    if (subscribers_.contains(0) || subscribers_.contains(link)) return true;
+    const auto it = left_.find(link);
+    return it != left_.end() && std::chrono::steady_clock::now() - it->second < options_.resume_window;
 }
 
 void LiveHub::Deliver(const LiveEvent& event) {

@@ -71,6 +71,9 @@ struct HubOptions {
     std::size_t queue_capacity = 256;  // events a subscriber may have pending before it is dropped
     std::size_t ring_size = 128;       // recent events kept per link, for Last-Event-ID resume
     std::size_t max_rings = 10'000;    // links with a ring; the oldest ring is forgotten beyond this
+    // How long a link stays watched after its last subscriber left: a client that reconnects within it
+    // resumes from the ring (Last-Event-ID); later, it gets a snapshot.
+    std::chrono::milliseconds resume_window = std::chrono::minutes(10);
 };
 
 /// Fan-out to this instance's subscribers. Thread-safe: Deliver from any thread; a subscriber's waits
@@ -91,6 +94,9 @@ class LiveHub {
 
     std::size_t Subscribers() const;
     std::uint64_t Dropped() const;
+    /// Whether an event of `link` can reach anybody: an overview subscriber, a subscriber of the link, or one
+    /// that left it less than `resume_window` ago (its resume needs the ring).
+    bool Watched(core::LinkId link) const;
 
   private:
     friend class Subscription;
@@ -101,6 +107,7 @@ class LiveHub {
     std::unordered_map<core::LinkId, std::vector<std::shared_ptr<Subscription::State>>> subscribers_;
     std::unordered_map<core::LinkId, std::deque<LiveEvent>> rings_;
     std::deque<core::LinkId> ring_order_;
+    std::unordered_map<core::LinkId, std::chrono::steady_clock::time_point> left_;  // last subscriber left then
     std::size_t subscriber_count_ = 0;
     std::uint64_t dropped_ = 0;
 };
@@ -113,6 +120,9 @@ class Broadcaster {
     virtual void Publish(LiveEvent event) = 0;
     /// This instance's subscribers.
     virtual LiveHub& hub() = 0;
+    /// Whether an event of `link` may reach anybody (LiveHub::Watched). False lets the worker skip building
+    /// events nobody watches. Distributed: always true, the subscribers are in other processes.
+    virtual bool Watched(core::LinkId /*link*/) { return true; }
 };
 
 /// Embedded mode: Publish delivers straight to the hub.
@@ -121,6 +131,7 @@ class InProcessBroadcaster final : public Broadcaster {
     explicit InProcessBroadcaster(HubOptions options = {}) : hub_(options) {}
     void Publish(LiveEvent event) override { hub_.Deliver(event); }
     LiveHub& hub() override { return hub_; }
+    bool Watched(core::LinkId link) override { return hub_.Watched(link); }
 
   private:
     LiveHub hub_;

@@ -19,6 +19,36 @@ LiveEvent Event(core::LinkId link, std::int64_t prev, std::int64_t id) {
     return LiveEvent{link, id, prev, "{\"n\":" + std::to_string(id) + "}"};
 }
 
+// The worker builds events only for watched links: subscribed, or left within the resume window, or any link
+// while an overview stream is open.
+TEST(LiveHub, WatchedLinksAreSubscribedOrRecentlyLeftOrAllWithAnOverview) {
+    RunAwaitable([]() -> boost::asio::awaitable<void> {
+        auto ex = co_await boost::asio::this_coro::executor;
+        LiveHub hub;  // default window: minutes
+        EXPECT_FALSE(hub.Watched(1));
+        auto one = hub.Subscribe(1, ex);
+        EXPECT_TRUE(hub.Watched(1));
+        EXPECT_FALSE(hub.Watched(2));
+        one.reset();
+        EXPECT_TRUE(hub.Watched(1)) << "a reconnect within the window resumes from the ring";
+        {
+            auto all = hub.Subscribe(0, ex);
+            EXPECT_TRUE(hub.Watched(2));
+        }
+        EXPECT_FALSE(hub.Watched(2));
+
+        LiveHub no_window(HubOptions{.resume_window = 0ms});
+        auto s = no_window.Subscribe(7, ex);
+        EXPECT_TRUE(no_window.Watched(7));
+        s.reset();
+        EXPECT_FALSE(no_window.Watched(7));
+        InProcessBroadcaster broadcaster;
+        EXPECT_FALSE(broadcaster.Watched(3));
+        auto t = broadcaster.hub().Subscribe(3, ex);
+        EXPECT_TRUE(broadcaster.Watched(3));
+    }());
+}
+
 TEST(LiveHub, DeliversToLinkAndOverviewSubscribers) {
     RunAwaitable([]() -> boost::asio::awaitable<void> {
         LiveHub hub;
