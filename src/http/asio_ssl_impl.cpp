@@ -227,7 +227,7 @@ class TlsCertificates {
 void TlsCertificatesDeleter::operator()(TlsCertificates* p) const noexcept { delete p; }
 
 std::unique_ptr<TlsCertificates, TlsCertificatesDeleter> StartTlsCertificates(const ServerOptions& options,
-                                                                               ServerProbe& probe) {
+                                                                              ServerProbe& probe) {
     return std::unique_ptr<TlsCertificates, TlsCertificatesDeleter>(new TlsCertificates(options.tls_dir, probe));
 }
 

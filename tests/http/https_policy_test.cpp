@@ -21,9 +21,8 @@ std::string HeaderOf(const Response& r, std::string_view name) {
 }
 
 Handler Ok() {
-    return [](const Request&, const Params&) -> boost::asio::awaitable<Response> {
-        co_return Response::Text(200, "ok");
-    };
+    return
+        [](const Request&, const Params&) -> boost::asio::awaitable<Response> { co_return Response::Text(200, "ok"); };
 }
 
 struct Sent {

@@ -42,7 +42,6 @@ inline constexpr std::size_t kLingerBytes = 1024 * 1024;
 
 Method ToMethod(bhttp::verb v);
 
-
 // Parses into the connection's reusable RequestData, keeping each header (name lower-cased) instead of
 // building Beast's field container: no allocation per request once the strings have grown. Checks the framing
 // rules Beast leaves to us (http/framing.hpp) as the fields arrive and stops at the first violation, before any
@@ -186,7 +185,6 @@ std::size_t TryWrite(Socket&, asio::const_buffer, boost::system::error_code& ec)
     return 0;
 }
 
-
 // Streams a body over the connection: each Write is one chunk, sent at once.
 template <typename Socket>
 class SessionStream final : public ResponseStream {
@@ -249,7 +247,6 @@ class SessionStream final : public ResponseStream {
     bool failed_ = false;
     std::string frame_;
 };
-
 
 // One connection: its buffers and the steps of its request loop.
 template <typename Socket>
