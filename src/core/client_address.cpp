@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 
 namespace shortener::core {
@@ -81,8 +82,19 @@ std::optional<IpAddress> IpAddress::ParseLoose(std::string_view text) noexcept {
 }
 
 std::string IpAddress::ToString() const {
+    if (v4) {
+        // Every redirect formats one: std::to_chars, not inet_ntop (which goes through sprintf, a third of the
+        // cost of resolving a forwarded address in the redirect's profile).
+        char buf[16];
+        char* p = buf;
+        for (std::size_t i = 0; i < 4; ++i) {
+            if (i) *p++ = '.';
+            p = std::to_chars(p, buf + sizeof(buf), bytes[i]).ptr;
+        }
+        return std::string(buf, p);
+    }
     char buf[INET6_ADDRSTRLEN];
-    if (!inet_ntop(v4 ? AF_INET : AF_INET6, bytes.data(), buf, sizeof(buf))) return {};
+    if (!inet_ntop(AF_INET6, bytes.data(), buf, sizeof(buf))) return {};
     return buf;
 }
 
@@ -205,34 +217,44 @@ std::vector<std::string> ParseForwardedFor(const std::vector<std::string_view>& 
     return out;
 }
 
+namespace {
+
+// The X-Forwarded-For hops from the nearest (the last one of the last line) outwards, as views of the header lines.
+template <typename Visit>
+void EachHopFromTheRight(const std::vector<std::string_view>& lines, Visit&& visit) {
+    for (std::size_t i = lines.size(); i-- > 0;) {
+        std::string_view rest = lines[i];
+        while (!rest.empty()) {
+            const auto comma = rest.rfind(',');
+            const std::string_view hop = Trim(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
+            rest = comma == std::string_view::npos ? std::string_view() : rest.substr(0, comma);
+            if (!hop.empty() && !visit(hop)) return;
+        }
+    }
+}
+
+}  // namespace
+
 std::string ResolveClientAddress(std::string_view peer, const ForwardingHeaders& headers,
                                  const TrustedProxies& trusted) {
     auto peer_addr = IpAddress::ParseLoose(peer);
     if (!peer_addr) return {};
     if (trusted.empty() || !trusted.Contains(*peer_addr)) return peer_addr->ToString();
 
-    std::vector<std::string> hops;
-    if (!headers.x_forwarded_for.empty()) {
-        for (std::string_view line : headers.x_forwarded_for) {
-            while (!line.empty()) {
-                auto comma = line.find(',');
-                std::string_view hop = Trim(line.substr(0, comma));
-                line = comma == std::string_view::npos ? std::string_view() : line.substr(comma + 1);
-                if (!hop.empty()) hops.emplace_back(hop);
-            }
-        }
-    } else {
-        hops = ParseForwardedFor(headers.forwarded);
-    }
-
     // Walk away from us: the nearest hop is the last one listed.
-    std::reverse(hops.begin(), hops.end());
     IpAddress best = *peer_addr;  // the nearest address known so far
-    for (const auto& text : hops) {
+    auto visit = [&](std::string_view text) {
         auto hop = IpAddress::ParseLoose(text);
-        if (!hop) break;  // unparseable: we cannot trust anything to its left
+        if (!hop) return false;  // unparseable: we cannot trust anything to its left
         best = *hop;
-        if (!trusted.Contains(*hop)) break;
+        return trusted.Contains(*hop);
+    };
+    if (!headers.x_forwarded_for.empty()) {
+        EachHopFromTheRight(headers.x_forwarded_for, visit);
+    } else {
+        const std::vector<std::string> hops = ParseForwardedFor(headers.forwarded);
+        for (std::size_t i = hops.size(); i-- > 0 && visit(hops[i]);) {
+        }
     }
     return best.ToString();
 }

@@ -22,6 +22,10 @@ TEST(IpAddress, ParsesV4V6AndMapped) {
     EXPECT_TRUE(mapped->v4);
     EXPECT_EQ(mapped->ToString(), "81.2.69.142");
     EXPECT_EQ(*mapped, *IpAddress::Parse("81.2.69.142"));
+    // IPv4 text is formatted without inet_ntop: every octet width, both ends of the range.
+    for (const char* v4 : {"0.0.0.0", "255.255.255.255", "10.0.0.1", "9.99.100.255", "100.10.1.0"}) {
+        EXPECT_EQ(IpAddress::Parse(v4)->ToString(), v4);
+    }
     for (const char* bad : {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.4 ", "::g", "fe80::1%eth0", "unknown",
                             "1.2.3.4:80", "[::1]", "01.2.3.4.5"}) {
         EXPECT_FALSE(IpAddress::Parse(bad)) << bad;
@@ -100,6 +104,8 @@ TEST(ClientAddress, RightMostUntrustedThroughTrustedProxies) {
     // The client put a fake address first; the proxy appended the real one: the right-most untrusted wins.
     EXPECT_EQ(Resolve("10.0.0.2", {"1.1.1.1, 81.2.69.142, 10.0.0.7"}, {}, t), "81.2.69.142");
     EXPECT_EQ(Resolve("10.0.0.2", {"1.1.1.1", "81.2.69.142,10.0.0.7"}, {}, t), "81.2.69.142");  // several lines
+    EXPECT_EQ(Resolve("10.0.0.2", {"81.2.69.142", "10.0.0.7, 10.0.0.6", ""}, {}, t), "81.2.69.142");
+    EXPECT_EQ(Resolve("10.0.0.2", {"81.2.69.142", "1.1.1.1", "10.0.0.7"}, {}, t), "1.1.1.1");
     EXPECT_EQ(Resolve("10.0.0.2", {"81.2.69.142:5555"}, {}, t), "81.2.69.142");
     EXPECT_EQ(Resolve("10.0.0.2", {"[2001:480:10::1]:443"}, {}, t), "2001:480:10::1");
     EXPECT_EQ(Resolve("::ffff:127.0.0.1", {"2001:480:10::1"}, {}, t), "2001:480:10::1");

@@ -205,5 +205,37 @@ TEST_F(FuzzRegressionTest, NothingAfterAFramingErrorRuns) {
     server.Shutdown();
 }
 
+// A header value that holds a line break never reaches the wire: the header is dropped, the rest is served.
+TEST_F(FuzzRegressionTest, HeadersWithLineBreaksAreDroppedNotSplit) {
+    router_.Add({Method::kGet}, "/api/test/split", "split",
+                [](const Request&, const Params&) -> boost::asio::awaitable<Response> {
+                    Response r;
+                    r.status = 302;
+                    r.location = "https://example.com/\r\nSet-Cookie: a=b";
+                    r.headers.emplace_back("X-Injected", "x\nSet-Cookie: c=d");
+                    r.headers.emplace_back("X-Cr", "x\rY: z");
+                    r.headers.emplace_back("X-Kept", "kept");
+                    r.headers.emplace_back("X-Empty", "");
+                    co_return r;
+                });
+    ServerOptions options;
+    options.port = 0;
+    options.threads = 1;
+    options.access_log = AccessLog::kOff;
+    ServerProbe probe(registry_);
+    Server server(options, router_, probe);
+    server.Start();
+    const std::string answer =
+        Exchange(server.port(), "GET /api/test/split HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+    EXPECT_EQ(answer.rfind("HTTP/1.1 302 ", 0), 0u) << answer;
+    EXPECT_EQ(answer.find("Set-Cookie"), std::string::npos) << answer;
+    EXPECT_EQ(answer.find("Location:"), std::string::npos) << answer;
+    EXPECT_EQ(answer.find("X-Injected"), std::string::npos) << answer;
+    EXPECT_EQ(answer.find("X-Cr"), std::string::npos) << answer;
+    EXPECT_NE(answer.find("\r\nX-Kept: kept\r\n"), std::string::npos) << answer;
+    EXPECT_NE(answer.find("\r\nX-Empty: \r\n"), std::string::npos) << answer;
+    server.Shutdown();
+}
+
 }  // namespace
 }  // namespace shortener::http

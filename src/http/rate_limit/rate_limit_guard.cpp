@@ -145,8 +145,10 @@ std::string RateLimitGuard::ClientKey(const Request& request) const {
 
 std::string ResolvedClientAddress(const Request& request, const core::TrustedProxies& trusted) {
     if (trusted.empty()) return std::string(request.remote_address());
-    return core::ResolveClientAddress(request.remote_address(),
-                                      {request.Headers("x-forwarded-for"), request.Headers("forwarded")}, trusted);
+    core::ForwardingHeaders forwarding{request.Headers("x-forwarded-for"), {}};
+    // Forwarded counts only without X-Forwarded-For: not looked up on the usual proxied request.
+    if (forwarding.x_forwarded_for.empty()) forwarding.forwarded = request.Headers("forwarded");
+    return core::ResolveClientAddress(request.remote_address(), forwarding, trusted);
 }
 
 boost::asio::awaitable<std::optional<Refusal>> TakeEach(RateLimiter* limiter,
