@@ -22,9 +22,9 @@ TEST(TlsNames, NoWildcardForATopLevelParent) {
 
 TEST(TlsNames, NoOrInvalidNameGetsTheDefault) {
     using namespace std::string_view_literals;
-    for (std::string_view bad : std::vector<std::string_view>{"", ".", "a..b", ".a.b", "a b.com", "*.acme.com",
-                                                              "_.acme.com", "../etc/passwd", "acme.com/x",
-                                                              "a\0b.com"sv}) {
+    for (std::string_view bad :
+         std::vector<std::string_view>{"", ".", "a..b", ".a.b", "a b.com", "*.acme.com", "_.acme.com", "../etc/passwd",
+                                       "acme.com/x", "a\0b.com"sv}) {
         EXPECT_EQ(CertificateStems(bad), (Stems{"default"})) << bad;
     }
     EXPECT_EQ(CertificateStems(std::string(64, 'a') + ".com"), (Stems{"default"}));  // a label over 63
