@@ -70,6 +70,9 @@ else
   skip k8s-references "needs the kustomize render"
 fi
 
+# The branded-domains chart (issue #14): no helm here, so its values, references and block structure only.
+check helm-chart node "$tools/helm-check.mjs" helm/shortener-ingress
+
 # Settings in the ConfigMaps and docker-compose.yml are settings of the program (src/app/config.cpp); with
 # SHORTENER_BIN (ctest passes the built binary) their values also go through its parser.
 settings() {
@@ -220,5 +223,5 @@ if have jq; then
   check json json_all
 fi
 
-echo "check-deploy: $failed failed, $skipped skipped. Not possible offline: building and running the images (the container tier does: ctest -L container), kubectl apply/dry-run (no cluster), terraform validate/plan (no provider download), helm template (charts unreachable), fluent-bit --dry-run (not packaged)."
+echo "check-deploy: $failed failed, $skipped skipped. Not possible offline: building and running the images (the container tier does: ctest -L container), kubectl apply/dry-run (no cluster), terraform validate/plan (no provider download), helm template (charts unreachable; helm/shortener-ingress gets the structural checks of helm-check.mjs), fluent-bit --dry-run (not packaged)."
 [ "$failed" -eq 0 ]

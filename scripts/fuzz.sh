@@ -5,7 +5,8 @@
 # and prints the input that reproduces it.
 #
 #   scripts/fuzz.sh [SECONDS] [TARGET...]   # SECONDS per target (default 30); targets: url_policy slug
-#                                           # links_json http_request (default: all)
+#                                           # links_json http_request import_formats tls_names
+#                                           # (default: all)
 #   scripts/fuzz.sh --merge TARGET          # after a long run: fold the new inputs that add coverage into
 #                                           # the committed corpus (keep it small: review before committing)
 #
@@ -15,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all_targets=(url_policy slug links_json http_request import_formats)
+all_targets=(url_policy slug links_json http_request import_formats tls_names)
 build_dir="${SHORTENER_FUZZ_BUILD_DIR:-build-fuzz}"
 
 merge=""
@@ -59,7 +60,7 @@ if [ -n "$merge" ]; then
 fi
 
 # Per target: the longest input tried.
-declare -A max_len=([url_policy]=4200 [slug]=128 [links_json]=4096 [http_request]=4096 [import_formats]=4096)
+declare -A max_len=([url_policy]=4200 [slug]=128 [links_json]=4096 [http_request]=4096 [import_formats]=4096 [tls_names]=600)
 failed=()
 for t in "${targets[@]}"; do
   [ -d "tests/fuzz/corpus/$t" ] || { echo "fuzz: unknown target $t" >&2; exit 2; }

@@ -18,13 +18,15 @@ build_packages=(
   # Single sign-on (docs/sso.md): cjose verifies ID tokens (its pkg-config file needs jansson's), libcurl talks to
   # the identity provider over TLS.
   libcjose-dev libjansson-dev libcurl4-openssl-dev
+  # The TLS listener (docs/tls.md) and the webhook sender: OpenSSL through Asio's SSL stream.
+  libssl-dev
 )
 # chromium: the web UI's browser tests (tests/browser, driven by playwright-core). libzbar-dev: the QR tests scan
 # the codes they render. clang-14 + libclang-rt-14-dev: the libFuzzer targets (scripts/fuzz.sh, ctest label fuzz).
 # clang-format + clang-tidy: the lint label (scripts/check-format.sh, scripts/check-tidy.sh). pgbouncer: the store
 # and e2e tests through PgBouncer in transaction mode (scripts/test-services.sh). zbar-tools: the e2e test that scans
-# a served QR code (zbarimg) and follows it.
-test_packages=(libgtest-dev libbenchmark-dev sqlite3 postgresql-15 pgbouncer redis-server nodejs python3 prometheus prometheus-pushgateway
+# a served QR code (zbarimg) and follows it. openssl: tests/e2e/tls.test.mjs makes its certificates with the CLI.
+test_packages=(openssl libgtest-dev libbenchmark-dev sqlite3 postgresql-15 pgbouncer redis-server nodejs python3 prometheus prometheus-pushgateway
   chromium clang-14 libclang-rt-14-dev libzbar-dev zbar-tools clang-format clang-tidy)
 bench_packages=(wrk nginx-light curl procps sqlite3)
 # scripts/check-deploy.sh (ctest label deploy): YAML, shell and compose linters; Go and the HCL v2 sources build

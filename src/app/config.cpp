@@ -28,16 +28,24 @@ std::size_t ParseSize(const std::string& name, const std::string& v, std::size_t
     return static_cast<std::size_t>(n);
 }
 
-void ParseListen(const std::string& v, Config& c) {
+void ParseListen(const std::string& env, const std::string& v, std::string& host_out, std::uint16_t& port_out) {
     auto colon = v.rfind(':');
-    if (colon == std::string::npos)
-        throw std::invalid_argument("SHORTENER_LISTEN must be host:port (got \"" + v + "\")");
+    if (colon == std::string::npos) throw std::invalid_argument(env + " must be host:port (got \"" + v + "\")");
     std::string host = v.substr(0, colon);
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
     if (host.empty()) host = "0.0.0.0";
     if (host == "localhost") host = "127.0.0.1";
-    c.listen_host = host;
-    c.listen_port = static_cast<std::uint16_t>(ParseSize("SHORTENER_LISTEN port", v.substr(colon + 1), 0, 65535));
+    host_out = host;
+    port_out = static_cast<std::uint16_t>(ParseSize(env + " port", v.substr(colon + 1), 0, 65535));
+}
+
+void ApplyTlsListen(const std::string& env, const std::string& v, Config& c) {
+    if (v == "off") {
+        c.tls_listen_host.clear();
+        c.tls_listen_port = 0;
+        return;
+    }
+    ParseListen(env, v, c.tls_listen_host, c.tls_listen_port);
 }
 
 std::optional<http::RateLimit> ParseLimit(const std::string& env, const std::string& v) {
@@ -254,7 +262,9 @@ const std::vector<Setting>& Settings() {
     using C = Config;
     static const std::vector<Setting> settings = {
         {"SHORTENER_LISTEN", "--listen", "127.0.0.1:8080", nullptr, "address and port to serve HTTP on",
-         [](const std::string&, const std::string& v, Config& c) { ParseListen(v, c); }},
+         [](const std::string& env, const std::string& v, Config& c) {
+             ParseListen(env, v, c.listen_host, c.listen_port);
+         }},
         {"SHORTENER_PUBLIC_URL", "--public-url", nullptr, "http://localhost:<port>", "base URL of short links",
          ApplyPublicUrl},
         {"SHORTENER_DATA_DIR", "--data-dir", "./data", nullptr, "directory for the SQLite database (embedded mode)",
@@ -429,6 +439,21 @@ const std::vector<Setting>& Settings() {
          "http://host:port of a Pushgateway the worker pushes to", ApplyPushgateway},
         {"SHORTENER_METRICS_LISTEN", "--metrics-listen", "off", nullptr,
          "the worker's /healthz, /readyz and /metrics address (e.g. 0.0.0.0:9464), or off", ApplyMetricsListen},
+        {"SHORTENER_TLS_LISTEN", "--tls-listen", "off", nullptr,
+         "address and port to serve HTTPS on (e.g. 0.0.0.0:443), besides SHORTENER_LISTEN, or off",
+         ApplyTlsListen},
+        {"SHORTENER_TLS_DIR", "--tls-dir", "./tls", nullptr,
+         "certificates for the TLS listener: <host>.crt/.key, _.<domain>.crt/.key (wildcard), default.crt/.key; "
+         "picked by SNI, reloaded within 2 s of a change",
+         Text(&C::tls_dir)},
+        {"SHORTENER_TLS_HANDSHAKE_TIMEOUT_MS", "--tls-handshake-timeout-ms", "10000", nullptr,
+         "a TLS handshake not finished this long after accept is cut off", Time(&C::tls_handshake_timeout, 100,
+         600'000)},
+        {"SHORTENER_HSTS_MAX_AGE", "--hsts-max-age", "0", "0 (off)",
+         "Strict-Transport-Security max-age (seconds) on responses to HTTPS requests",
+         [](const std::string& env, const std::string& v, Config& c) {
+             c.hsts_max_age = static_cast<std::uint32_t>(ParseSize(env, v, 0, 63'072'000));
+         }},
     };
     return settings;
 }

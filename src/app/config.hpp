@@ -91,6 +91,12 @@ struct Config {
     std::chrono::seconds webhook_lease{0};            // a claimed delivery's hold; claimed again after it runs out
     std::chrono::milliseconds webhook_poll{0};        // the delivery loop's wait when nothing is due
     std::chrono::seconds webhook_disable_after{0};    // a webhook whose deliveries all failed this long is disabled
+    // HTTPS (issue #14, docs/tls.md)
+    std::string tls_listen_host;  // the TLS listener; empty: none (SHORTENER_TLS_LISTEN=off)
+    std::uint16_t tls_listen_port = 0;
+    std::string tls_dir;  // <host>.crt/.key, _.<domain>.crt/.key, default.crt/.key
+    std::chrono::milliseconds tls_handshake_timeout{0};
+    std::uint32_t hsts_max_age = 0;  // seconds; 0: no Strict-Transport-Security
 };
 
 /// One setting, declared once: its environment variable, flag, default, help line and parser.

@@ -46,6 +46,8 @@ bool StartApiServer(http::Server& server, http::HandlerContext& ctx, const Confi
     const std::string port = std::to_string(server.port());
     std::vector<std::pair<std::string_view, std::string_view>> all = {
         {"address", config.listen_host}, {"port", port}, {"public_url", ctx.public_url}};
+    const std::string tls_port = std::to_string(server.tls_port());
+    if (server.tls_port() != 0) all.emplace_back("tls_port", tls_port);
     all.insert(all.end(), fields.begin(), fields.end());
     log::WriteFields(log::Level::kInfo, "listening", all);
     return true;

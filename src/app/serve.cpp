@@ -24,6 +24,7 @@
 #include "enrich/bot_detector.hpp"
 #include "http/handlers/handlers.hpp"
 #include "http/handlers/static_handler.hpp"
+#include "http/https_policy.hpp"
 #include "http/server.hpp"
 #include "log/log.hpp"
 #include "store/overview_cache.hpp"
@@ -119,6 +120,12 @@ class Api {
     http::HandlerContext& ctx() { return ctx_; }
     Protection& protection() { return protection_; }
 
+    /// Installs the HTTPS policy (308 to https, HSTS) for every route but the probes; null: none.
+    void SetHttpsPolicy(std::shared_ptr<const http::HttpsPolicy> policy) {
+        router_.SetHttps(policy ? std::make_shared<const http::HttpsGate>(std::move(policy), ctx_.trusted_proxies)
+                                : nullptr);
+    }
+
     // Routes and protection; false (logged) when the protection cannot be set up.
     bool Wire() {
         AddRoutes(router_, ctx_, config_);
@@ -127,8 +134,12 @@ class Api {
 
     // Binds and starts; false (logged) if the address cannot be bound.
     bool Start() {
-        server_ = std::make_unique<http::Server>(ServerOptionsFrom(config_, config_.listen_host, config_.listen_port),
-                                                 router_, server_probe_);
+        auto options = ServerOptionsFrom(config_, config_.listen_host, config_.listen_port);
+        options.tls_address = config_.tls_listen_host;  // empty: no TLS listener
+        options.tls_port = config_.tls_listen_port;
+        options.tls_dir = config_.tls_dir;
+        options.handshake_timeout = config_.tls_handshake_timeout;
+        server_ = std::make_unique<http::Server>(std::move(options), router_, server_probe_);
         LogFields fields{{"mode", adapters_.mode}};
         fields.insert(fields.end(), adapters_.description.begin(), adapters_.description.end());
         return StartApiServer(*server_, ctx_, config_, fields);
@@ -189,6 +200,13 @@ std::unique_ptr<ClickWorkerThread> StartInProcessWorker(const Config& config, Ad
     return worker;
 }
 
+// Today one public URL decides for every host (a per-domain policy can take its place behind the same interface).
+// None at all when it is http:// and HSTS is off: the plain redirect path then does not even ask.
+std::shared_ptr<const http::HttpsPolicy> HttpsPolicyFrom(const Config& config) {
+    if (config.public_url.rfind("https://", 0) != 0 && config.hsts_max_age == 0) return nullptr;
+    return std::make_shared<const http::SingleHostHttpsPolicy>(config.public_url, config.hsts_max_age);
+}
+
 void LogShutdown(int sig) { log::Info("shutting_down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}}); }
 
 void LogStopped(const LogFields& fields) {
@@ -201,6 +219,7 @@ int ServeWith(const Config& config, Adapters& a, metrics::Registry& registry, co
     AddServeMetrics(registry, a);
     Api api(config, a, registry);
     if (!api.Wire()) return 1;
+    api.SetHttpsPolicy(HttpsPolicyFrom(config));
     auto worker = StartInProcessWorker(config, a, registry, api.ctx());
     if (!api.Start()) return 1;  // the worker's destructor closes the queue and joins
     auto& protection = api.protection();

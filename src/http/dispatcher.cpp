@@ -2,6 +2,7 @@
 
 #include "core/errc.hpp"
 #include "http/error_response.hpp"
+#include "http/https_policy.hpp"
 #include "http/response_policy.hpp"
 #include "log/log.hpp"
 
@@ -13,8 +14,10 @@ Response InternalError() {
 }
 
 // Headers every response gets, whichever handler answered, so a new handler cannot forget them.
-DispatchResult Finish(const Router& router, const Request& request, DispatchResult result) {
+DispatchResult Finish(const Router& router, const Request& request, DispatchResult result,
+                      std::uint32_t hsts_max_age = 0) {
     ApplySecurityHeaders(result.response);
+    ApplyHsts(hsts_max_age, result.response);
     ApplyCors(router.cors(), request, result.response);
     return result;
 }
@@ -24,8 +27,14 @@ DispatchResult Finish(const Router& router, const Request& request, DispatchResu
 // One coroutine frame per request (the redirect hot path): routing, guard, handler and finishing all happen
 // here rather than in nested coroutines. Exceptions never carry their text to the client: it goes to the log.
 boost::asio::awaitable<DispatchResult> Dispatch(const Router& router, const Request& request) {
+    std::uint32_t hsts = 0;
+    if (const HttpsGate* gate = router.https()) {
+        HttpsVerdict verdict = gate->Check(request);
+        if (verdict.redirect) co_return Finish(router, request, DispatchResult{std::move(*verdict.redirect), "https"});
+        hsts = verdict.hsts_max_age;
+    }
     if (auto preflight = CorsPreflight(router, request)) {
-        co_return Finish(router, request, DispatchResult{std::move(*preflight), "cors_preflight"});
+        co_return Finish(router, request, DispatchResult{std::move(*preflight), "cors_preflight"}, hsts);
     }
     auto match = router.Find(request.method(), request.path());
     if (!match.handler) {
@@ -37,10 +46,10 @@ boost::asio::awaitable<DispatchResult> Dispatch(const Router& router, const Requ
                 allow += MethodName(m);
             }
             r.headers.emplace_back("Allow", std::move(allow));
-            co_return Finish(router, request, DispatchResult{std::move(r), "none"});
+            co_return Finish(router, request, DispatchResult{std::move(r), "none"}, hsts);
         }
         co_return Finish(router, request,
-                         DispatchResult{ErrorResponse(core::Errc::kNotFound, "No such resource."), "none"});
+                         DispatchResult{ErrorResponse(core::Errc::kNotFound, "No such resource."), "none"}, hsts);
     }
     DispatchResult result;
     result.route = match.name;
@@ -70,7 +79,7 @@ boost::asio::awaitable<DispatchResult> Dispatch(const Router& router, const Requ
         log::Error("handler_failed", {{"route", match.name}, {"error", "non-standard exception"}});
         result.response = InternalError();
     }
-    co_return Finish(router, request, std::move(result));
+    co_return Finish(router, request, std::move(result), hsts);
 }
 
 }  // namespace shortener::http

@@ -31,6 +31,7 @@ struct RequestData {
     std::vector<HeaderField> headers;
     std::size_t header_count = 0;  // headers[0..header_count) are this request's
     std::string body;
+    bool tls = false;  // the connection came through the TLS listener (kept across Clear: one per connection)
     void Clear() noexcept {
         header_count = 0;
         body.clear();
@@ -48,6 +49,8 @@ class Request {
     std::string_view query() const noexcept { return query_; }  // without '?'
     std::string_view body() const noexcept { return data_->body; }
     std::string_view remote_address() const noexcept { return remote_address_; }
+    /// True if the request came over our own TLS listener (see ArrivedOverHttps for proxies).
+    bool tls() const noexcept { return data_->tls; }
 
     /// The first header with this (lower-case) name, or empty.
     std::string_view Header(std::string_view lower_name) const noexcept;

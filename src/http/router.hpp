@@ -11,6 +11,7 @@
 #include <functional>
 #include <initializer_list>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,8 @@
 #include "http/request.hpp"
 
 namespace shortener::http {
+
+class HttpsGate;
 
 struct Params {
     std::array<std::pair<std::string_view, std::string_view>, 4> items{};
@@ -65,6 +68,10 @@ class Router {
     /// Installs the CORS policy applied by Dispatch to /api/. Set before serving.
     void SetCors(CorsPolicy cors) { cors_ = std::move(cors); }
     const CorsPolicy& cors() const noexcept { return cors_; }
+    /// Installs the HTTPS policy (308 to https, HSTS; http/https_policy.hpp) applied by Dispatch to every route
+    /// but the probes. Unset: neither. Set before serving.
+    void SetHttps(std::shared_ptr<const HttpsGate> gate) { https_ = std::move(gate); }
+    const HttpsGate* https() const noexcept { return https_.get(); }
 
     struct Match {
         const Handler* handler = nullptr;  // null: no route for this method
@@ -95,6 +102,7 @@ class Router {
     std::vector<std::uint32_t> first_is_parameter_;
     Guard guard_;
     CorsPolicy cors_;
+    std::shared_ptr<const HttpsGate> https_;
 };
 
 }  // namespace shortener::http

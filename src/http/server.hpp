@@ -3,7 +3,7 @@
 /// @brief The HTTP/1.1 server: one event loop per thread, each with its own listening socket on the same
 /// port (SO_REUSEPORT), so the kernel spreads connections and threads share nothing on the hot path.
 /// Keep-alive and pipelining, request limits, slow-client timeouts, a connection cap and graceful shutdown.
-/// Beast and Asio appear only in server.cpp and session.cpp.
+/// Beast and Asio appear only in server.cpp and session.cpp; OpenSSL only in asio_ssl_impl.cpp.
 
 #include <atomic>
 #include <chrono>
@@ -32,6 +32,12 @@ struct ServerOptions {
     std::chrono::milliseconds write_timeout{30'000};    // sending one response
     std::chrono::milliseconds shutdown_grace{10'000};   // in-flight requests get this long on shutdown
     AccessLog access_log = AccessLog::kErrors;          // which requests get a log line
+    // HTTPS (issue #14, docs/tls.md): a second listener that terminates TLS, certificates picked by SNI from
+    // tls_dir and reloaded when the files change. Off when tls_address is empty.
+    std::string tls_address;
+    std::uint16_t tls_port = 0;  // 0 picks a free port
+    std::string tls_dir;
+    std::chrono::milliseconds handshake_timeout{10'000};  // accept to finished handshake
 };
 
 /// Counters the server keeps about itself.
@@ -44,6 +50,8 @@ struct ServerProbe {
     std::array<metrics::Counter*, 6> responses_by_class{};  // index status/100 (1xx..5xx)
     metrics::Histogram& redirect_latency;
     metrics::Histogram& request_latency;
+    metrics::Counter& tls_handshake_failures;  // refused, timed out or cut short before a request could come
+    metrics::Counter& tls_reload_failures;     // certificate files that could not be loaded (the old one stays)
     std::atomic<std::int64_t> active_connections{0};
 };
 
@@ -61,6 +69,8 @@ class Server {
     void Start();
     /// The bound port (after Start).
     std::uint16_t port() const noexcept;
+    /// The bound TLS port (after Bind), 0 without a TLS listener.
+    std::uint16_t tls_port() const noexcept;
     /// Stops accepting, closes idle connections, lets requests in flight finish (up to shutdown_grace),
     /// then joins the threads. Safe to call from any thread but a server thread; idempotent.
     void Shutdown();
