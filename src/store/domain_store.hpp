@@ -19,8 +19,8 @@ namespace shortener::store {
 inline constexpr std::int64_t kDefaultDomainId = 0;
 
 struct Domain {
-    std::int64_t id = 0;  // > 0 for stored domains
-    std::string host;     // normal form (core::NormalizeDomainHost)
+    std::int64_t id = 0;                   // > 0 for stored domains
+    std::string host;                      // normal form (core::NormalizeDomainHost)
     std::optional<std::int64_t> owner_id;  // nullopt: added by an admin key or in auth mode none
     bool https = false;
     std::int64_t hsts_max_age = 0;  // seconds; 0: none
