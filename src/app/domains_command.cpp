@@ -32,7 +32,8 @@ std::string HostArg(const CommandArgs& a, const Config& config) {
     if (a.positional.size() != 2) throw UsageError("usage: shortener domains add|remove HOST [options]");
     auto host = core::NormalizeDomainHost(a.positional[1]);
     if (!host) throw UsageError("\"" + a.positional[1] + "\" is not a host name");
-    if (*host == HostOf(config.public_url)) throw UsageError("the default domain (the public URL's host) always exists");
+    if (*host == HostOf(config.public_url))
+        throw UsageError("the default domain (the public URL's host) always exists");
     return std::move(*host);
 }
 
@@ -82,8 +83,7 @@ int Remove(const CommandArgs& a, const Config& config, CliStores& s) {
 
 int Domains(const std::vector<std::string>& args) {
     return ExitStatusOf([&] {
-        CommandArgs a =
-            SplitArgs(args, {"--https", "--root-redirect", "--not-found-redirect", "--user"}, {"--force"});
+        CommandArgs a = SplitArgs(args, {"--https", "--root-redirect", "--not-found-redirect", "--user"}, {"--force"});
         if (a.positional.empty()) throw UsageError("usage: shortener domains add|list|remove [HOST] [options]");
         const std::string& sub = a.positional[0];
         if (sub != "add" && sub != "list" && sub != "remove")

@@ -6,8 +6,8 @@
 
 namespace shortener::http {
 
-DomainDirectory::DomainDirectory(store::DomainStore* store, const core::Clock& clock,
-                                 std::chrono::milliseconds refresh, DomainSettings default_domain)
+DomainDirectory::DomainDirectory(store::DomainStore* store, const core::Clock& clock, std::chrono::milliseconds refresh,
+                                 DomainSettings default_domain)
     : store_(store),
       clock_(clock),
       refresh_(refresh),
