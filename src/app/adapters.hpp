@@ -21,6 +21,7 @@
 #include "metrics/registry.hpp"
 #include "queue/click_queue.hpp"
 #include "store/auth_store.hpp"
+#include "store/domain_store.hpp"
 #include "store/import_jobs.hpp"
 #include "store/link_store.hpp"
 #include "store/retention.hpp"
@@ -55,6 +56,7 @@ struct Adapters {
     store::AuthStore* auth = nullptr;
     store::ClickRetention* retention = nullptr;    // erasure (serve) and retention (the click worker)
     store::ImportJobStore* import_jobs = nullptr;  // serve: background imports' progress
+    store::DomainStore* domains = nullptr;         // branded domains (issue #14)
     store::WebhookStore* webhooks = nullptr;       // the API (serve) and the delivery loop and link.clicked (worker)
     live::Broadcaster* live = nullptr;
     cache::L1Cache* l1 = nullptr;                // serve

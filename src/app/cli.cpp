@@ -6,9 +6,11 @@
 
 #include "app/adapters.hpp"
 #include "store/postgres/postgres_auth_store.hpp"
+#include "store/postgres/postgres_domain_store.hpp"
 #include "store/postgres/postgres_link_store.hpp"
 #include "store/postgres/postgres_stores.hpp"
 #include "store/sqlite/sqlite_auth_store.hpp"
+#include "store/sqlite/sqlite_domain_store.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
 
 namespace shortener::app {
@@ -73,6 +75,7 @@ CliStores OpenCliStores(const Config& config) {
         auto pool = std::make_shared<store::PgPool>(options);
         s.auth = std::make_unique<store::PostgresAuthStore>(pool);
         s.links = std::make_unique<store::PostgresLinkStore>(pool);
+        s.domains = std::make_unique<store::PostgresDomainStore>(pool);
         s.keep = pool;
         return s;
     }
@@ -81,6 +84,7 @@ CliStores OpenCliStores(const Config& config) {
     db->Migrate(store::SqliteMigrations());
     s.auth = std::make_unique<store::SqliteAuthStore>(db);
     s.links = std::make_unique<store::SqliteLinkStore>(db);
+    s.domains = std::make_unique<store::SqliteDomainStore>(db);
     s.keep = db;
     return s;
 }

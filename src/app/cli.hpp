@@ -18,6 +18,7 @@
 
 #include "app/config.hpp"
 #include "store/auth_store.hpp"
+#include "store/domain_store.hpp"
 #include "store/link_store.hpp"
 
 namespace shortener::app {
@@ -53,6 +54,7 @@ struct CliStores {
     std::shared_ptr<void> keep;
     std::unique_ptr<store::AuthStore> auth;
     std::unique_ptr<store::LinkStore> links;
+    std::unique_ptr<store::DomainStore> domains;
 };
 CliStores OpenCliStores(const Config& config);
 

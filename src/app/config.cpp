@@ -435,6 +435,10 @@ const std::vector<Setting>& Settings() {
          "webhooks: a webhook whose every delivery failed for this long (default 5 days) is disabled, with the "
          "reason shown by the API",
          Time(&C::webhook_disable_after, 1, 86'400 * 365)},
+        {"SHORTENER_DOMAINS_REFRESH_MS", "--domains-refresh-ms", "5000", nullptr,
+         "branded domains: how often each API process re-reads the configured domains (a change made through "
+         "this process applies at once)",
+         Time(&C::domains_refresh, 10, 3'600'000)},
         {"PUSHGATEWAY_URL", "--pushgateway-url", nullptr, "(unset)",
          "http://host:port of a Pushgateway the worker pushes to", ApplyPushgateway},
         {"SHORTENER_METRICS_LISTEN", "--metrics-listen", "off", nullptr,
@@ -542,6 +546,11 @@ std::string HelpText() {
         "  shortener users create --email E [--admin]\n"
         "                                create a web account; the password is read from stdin\n"
         "  shortener users list          list accounts\n"
+        "  shortener domains add HOST [--https on|off] [--root-redirect URL] [--not-found-redirect URL] [--user E]\n"
+        "                                add a branded short domain (docs/domains.md)\n"
+        "  shortener domains list        list the domains, the default one first\n"
+        "  shortener domains remove HOST [--force]\n"
+        "                                remove a domain (refused while it has links, unless --force)\n"
         "  shortener import --format csv|bitly|shlink|yourls|kutt FILE [--domain HOST] [--user EMAIL] [--dry-run]\n"
         "                                import links from a file (docs/import.md); exit status 1 when a row failed\n"
         "  shortener version             print the version\n"

@@ -90,6 +90,7 @@ struct Config {
     std::chrono::seconds webhook_retry_for{0};        // a delivery is retried until this old, then marked failed
     std::chrono::seconds webhook_lease{0};            // a claimed delivery's hold; claimed again after it runs out
     std::chrono::milliseconds webhook_poll{0};        // the delivery loop's wait when nothing is due
+    std::chrono::milliseconds domains_refresh{0};     // how often the domain directory re-reads the domains
     std::chrono::seconds webhook_disable_after{0};    // a webhook whose deliveries all failed this long is disabled
     // HTTPS (issue #14, docs/tls.md)
     std::string tls_listen_host;  // the TLS listener; empty: none (SHORTENER_TLS_LISTEN=off)

@@ -37,6 +37,11 @@ int main(int argc, char** argv) {
         log::SetLevel(log::ParseLevel(level ? level : "warn").value_or(log::Level::kWarn));
         return app::Accounts(command, args);
     }
+    if (command == "domains") {
+        const char* level = std::getenv("SHORTENER_LOG_LEVEL");
+        log::SetLevel(log::ParseLevel(level ? level : "warn").value_or(log::Level::kWarn));
+        return app::Domains(args);
+    }
     if (command == "import") {
         const char* level = std::getenv("SHORTENER_LOG_LEVEL");
         log::SetLevel(log::ParseLevel(level ? level : "warn").value_or(log::Level::kWarn));

@@ -61,12 +61,14 @@ void AddRoutes(http::Router& router, http::HandlerContext& ctx, const Config& co
     http::AddLinkRoutes(router, ctx);
     http::AddImportRoutes(router, ctx);
     http::AddWebhookRoutes(router, ctx);
+    http::AddDomainRoutes(router, ctx);
     http::AddQrRoutes(router, ctx);
     http::AddStatsRoutes(router, ctx);
     http::AddLiveRoutes(router, ctx);
     if (!http::AddStaticRoutes(router, config.web_dir.empty() ? http::BuiltInWebDir() : config.web_dir)) {
         http::AddUiRoutes(router, ctx);  // no built export: the built-in page
     }
+    http::WrapDomainRoot(router, ctx);  // "/" per Host: a domain's root_redirect, a plain 404 on branded domains
     http::AddRedirectRoute(router, ctx);
 }
 
@@ -77,6 +79,14 @@ core::UrlPolicyOptions UrlPolicyFrom(const Config& config) {
     return o;
 }
 
+// The default domain: the public URL's host, https when the public URL is.
+http::DomainSettings DefaultDomainOf(const Config& config) {
+    http::DomainSettings d;
+    d.host = HostOf(config.public_url);
+    d.https = config.public_url.rfind("https://", 0) == 0;
+    return d;
+}
+
 // `serve` over a mode's adapters: everything the handlers use, the router and the server.
 class Api {
   public:
@@ -85,6 +95,7 @@ class Api {
           adapters_(a),
           cache_probe_(registry),
           resolver_(*a.links, *a.l1, a.l2, &cache_probe_),
+          domains_(a.domains, clock_, config.domains_refresh, DefaultDomainOf(config)),
           authenticator_(*a.auth, clock_),
           ctx_{*a.links,
                resolver_,
@@ -103,6 +114,8 @@ class Api {
         ctx_.retention = a.retention;
         ctx_.import_jobs = a.import_jobs;
         ctx_.webhooks = a.webhooks;
+        ctx_.domains = a.domains;
+        ctx_.domain_directory = &domains_;
         ctx_.webhook_policy = {config.webhook_allow_http, config.webhook_allow_private};
         ctx_.auth = AuthSettingsFrom(config);
         ctx_.authenticator = &authenticator_;
@@ -176,6 +189,7 @@ class Api {
     SodiumRandom random_;
     cache::CacheProbe cache_probe_;
     cache::LinkResolver resolver_;
+    http::DomainDirectory domains_;  // Host → branded domain (issue #14)
     auth::Authenticator authenticator_;
     auth::PasswordHasher passwords_;                  // account and link passwords (argon2id on its own threads)
     std::unique_ptr<auth::OidcClient> oidc_;          // single sign-on; null: off

@@ -169,6 +169,16 @@ ErrcInfo Info(Errc e) noexcept {
         case Errc::kInvalidWebhookEvents:
             return {"invalid_webhook_events",
                     "\"events\" must be a non-empty array of link.created, link.updated, link.deleted, link.clicked."};
+        case Errc::kInvalidDomain:
+            return {"invalid_domain", "\"host\" must be a DNS host name, without scheme, port or path."};
+        case Errc::kDomainExists:
+            return {"domain_exists", "This domain is already configured."};
+        case Errc::kDefaultDomain:
+            return {"default_domain", "The default domain follows the public URL and cannot be changed here."};
+        case Errc::kDomainHasLinks:
+            return {"domain_has_links", "The domain still has links; delete them first or pass ?force=true."};
+        case Errc::kDomainForbidden:
+            return {"domain_forbidden", "You may not use this domain."};
     }
     return {"internal", "Internal error."};
 }

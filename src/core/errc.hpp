@@ -102,6 +102,12 @@ enum class Errc {
     kWebhookTargetForbidden,  // the target is or resolves to a loopback, private or metadata address (400)
     kWebhookUrlUnresolvable,  // the target's host name does not resolve (400)
     kInvalidWebhookEvents,    // events missing, empty, or naming an unknown event (400)
+    // Branded domains (issue #14)
+    kInvalidDomain,    // not a host name (IP literals, ports, paths, bad labels), or a bad domain setting (400)
+    kDomainExists,     // a domain with this host is configured (409)
+    kDefaultDomain,    // the default domain (the public URL's host) cannot be added, changed or deleted (409)
+    kDomainHasLinks,   // DELETE of a domain that still has links, without ?force=true (409)
+    kDomainForbidden,  // the caller may not use this domain (403)
 };
 
 /// The error category of Errc; messages are the human-readable default texts.

@@ -522,6 +522,18 @@ Result<std::string> Rebuild(const UrlParts& parts, const HostPort& host, std::si
 
 }  // namespace
 
+Result<std::string> NormalizeDomainHost(std::string_view input) {
+    if (input.empty() || input.size() > kMaxHostLength + 1) return make_error_code(Errc::kInvalidDomain);
+    // Only a name: no scheme, user-info, port, path, IP literal or percent-encoding.
+    if (input.find_first_of("/?#@%:[] \t\r\n") != std::string_view::npos) return make_error_code(Errc::kInvalidDomain);
+    if (boost::urls::parse_ipv4_address(input)) return make_error_code(Errc::kInvalidDomain);
+    auto normalized = NormalizeNameOrIpv4(input);
+    if (!normalized) return make_error_code(Errc::kInvalidDomain);
+    std::string host(HostIdentity(*normalized));
+    if (host.empty() || host.find('.') == std::string::npos) return make_error_code(Errc::kInvalidDomain);
+    return host;
+}
+
 Result<std::string> CheckUrl(std::string_view input, const UrlPolicyOptions& options) {
     if (auto shape = CheckShape(input, options); !shape) return shape.error();
     auto parts = SplitUrl(input);

@@ -75,4 +75,9 @@ struct UrlPolicyOptions {
 /// order: own host, blocklist, shorteners. Thread-safe.
 Result<std::string> CheckUrl(std::string_view input, const UrlPolicyOptions& options);
 
+/// The normal form of a short domain's host name (issue #14): IDN to punycode (as CheckUrl), lower-case, one trailing
+/// dot dropped. kInvalidDomain for anything else: IP addresses, a port, a path or scheme, a single label, a bad
+/// label. Thread-safe.
+Result<std::string> NormalizeDomainHost(std::string_view input);
+
 }  // namespace shortener::core

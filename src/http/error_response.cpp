@@ -107,6 +107,14 @@ unsigned StatusFor(Errc e) noexcept {
             return 403;
         case Errc::kSsoUnavailable:
             return 502;
+        case Errc::kInvalidDomain:
+            return 400;
+        case Errc::kDomainExists:
+        case Errc::kDefaultDomain:
+        case Errc::kDomainHasLinks:
+            return 409;
+        case Errc::kDomainForbidden:
+            return 403;
     }
     return 500;
 }

@@ -43,6 +43,13 @@ void Router::Add(std::initializer_list<Method> methods, std::string_view pattern
     routes_.push_back(std::move(r));
 }
 
+void Router::Wrap(std::string_view pattern, const std::function<Handler(Handler)>& wrap) {
+    const std::vector<std::string> segments = Split(pattern);
+    for (auto& route : routes_) {
+        if (route.segments == segments) route.handler = wrap(std::move(route.handler));
+    }
+}
+
 bool Router::MatchPath(const Route& route, std::string_view path, Params& params) {
     if (path.empty() || path[0] != '/') return false;
     params.size = 0;

@@ -58,6 +58,10 @@ class Router {
     void Add(std::initializer_list<Method> methods, std::string_view pattern, std::string name, Handler handler,
              RouteClass route_class = RouteClass::kAuto, std::size_t max_body = 0);
 
+    /// Replaces the handler of every route added with exactly `pattern` by `wrap(handler)`, e.g. to answer "/" per
+    /// Host (issue #14) before the web UI does. Call after adding the routes, before serving.
+    void Wrap(std::string_view pattern, const std::function<Handler(Handler)>& wrap);
+
     /// The body limit of the route a request goes to: its own `max_body` or `fallback`, whichever is larger. The
     /// server asks once the request line is read (before Content-Length is checked), for methods with a body.
     std::size_t BodyLimit(Method method, std::string_view path, std::size_t fallback) const;

@@ -445,5 +445,21 @@ TEST(UrlPolicy, RefusesBlockedDomainsAndOtherShorteners) {
     EXPECT_EQ(error_of("https://tinyurl.com/abc"), Errc::kOk);
 }
 
+TEST(NormalizeDomainHost, IdnToPunycodeLowerCaseWithoutTrailingDot) {
+    EXPECT_EQ(NormalizeDomainHost("Go.Acme.COM").value(), "go.acme.com");
+    EXPECT_EQ(NormalizeDomainHost("go.acme.com.").value(), "go.acme.com");
+    EXPECT_EQ(NormalizeDomainHost("Bücher.Example").value(), "xn--bcher-kva.example");
+    EXPECT_EQ(NormalizeDomainHost("xn--bcher-kva.example").value(), "xn--bcher-kva.example");
+}
+
+TEST(NormalizeDomainHost, RefusesWhatIsNotAHostName) {
+    for (std::string_view bad : {"", "localhost", "a.test:8080", "https://a.test", "a.test/x", "127.0.0.1", "[::1]",
+                                 "a..test", "-a.test", "a_b.test", "a%2eb.test", "user@a.test", "a .test", "."}) {
+        auto r = NormalizeDomainHost(bad);
+        ASSERT_FALSE(r) << bad;
+        EXPECT_EQ(ToErrc(r.error()), Errc::kInvalidDomain) << bad;
+    }
+}
+
 }  // namespace
 }  // namespace shortener::core

@@ -25,6 +25,7 @@
 #include <set>
 
 #include "auth_contract.hpp"
+#include "domain_contract.hpp"
 #include "import_jobs_contract.hpp"
 #include "postgres_test_env.hpp"
 #include "store/postgres/postgres_auth_store.hpp"
@@ -162,6 +163,7 @@ class PostgresBackendForTest {
     LinkStore& links() { return *backend_.links; }
     ClickStore& clicks() { return *backend_.clicks; }
     WebhookStore& webhooks() { return *backend_.webhooks; }
+    DomainStore& domains() { return *backend_.domains; }
     RawClick FirstRawClick(core::LinkId link) {
         auto rows =
             Admin(schema_->dsn())
@@ -239,6 +241,9 @@ INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, StoreContract, ::testing::Types<Postgre
 namespace webhook_contract {
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, WebhookContract, ::testing::Types<PostgresBackendForTest>);
 }  // namespace webhook_contract
+namespace domain_contract {
+INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, DomainContract, ::testing::Types<PostgresBackendForTest>);
+}  // namespace domain_contract
 namespace auth_contract {
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, AuthStoreContract, ::testing::Types<PostgresAuthBackend>);
 }  // namespace auth_contract

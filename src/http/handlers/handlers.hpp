@@ -13,11 +13,13 @@
 #include "core/random.hpp"
 #include "core/slug.hpp"
 #include "core/url_policy.hpp"
+#include "http/domain_directory.hpp"
 #include "http/rate_limiter.hpp"
 #include "http/router.hpp"
 #include "live/broadcaster.hpp"
 #include "metrics/registry.hpp"
 #include "queue/click_queue.hpp"
+#include "store/domain_store.hpp"
 #include "store/import_jobs.hpp"
 #include "store/link_store.hpp"
 #include "store/retention.hpp"
@@ -82,6 +84,8 @@ struct HandlerContext {
     std::size_t import_max_body = 32 * 1024 * 1024;  // POST /api/v1/imports' body limit (SHORTENER_IMPORT_MAX_BYTES)
     store::WebhookStore* webhooks = nullptr;         // webhooks (issue #15); null: no webhook routes
     webhook::TargetPolicy webhook_policy{};          // SHORTENER_WEBHOOK_ALLOW_HTTP / _ALLOW_PRIVATE
+    store::DomainStore* domains = nullptr;           // branded domains (issue #14); null: no domain routes
+    DomainDirectory* domain_directory = nullptr;     // Host → domain per request; null: every Host is the default
 };
 
 void AddLinkRoutes(Router& router, HandlerContext& ctx);
@@ -105,6 +109,11 @@ void AddLiveRoutes(Router& router, HandlerContext& ctx);
 void AddQrRoutes(Router& router, HandlerContext& ctx);
 /// /api/v1/webhooks… (docs/webhooks.md; needs ctx.webhooks).
 void AddWebhookRoutes(Router& router, HandlerContext& ctx);
+/// /api/v1/domains… (docs/domains.md; needs ctx.domains and ctx.domain_directory).
+void AddDomainRoutes(Router& router, HandlerContext& ctx);
+/// Wraps the handler of `/` (the web UI) so that a configured domain answers with its root_redirect, or a plain 404
+/// page on a domain that is not the default one. Call after the UI routes are added.
+void WrapDomainRoot(Router& router, HandlerContext& ctx);
 /// The catch-all `/{slug}`: add it last.
 void AddRedirectRoute(Router& router, HandlerContext& ctx);
 

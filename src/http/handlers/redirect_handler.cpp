@@ -206,11 +206,20 @@ boost::asio::awaitable<Response> PreviewAnswer(HandlerContext& ctx, const Reques
     co_return r;
 }
 
+// An unknown slug: the domain's not_found_redirect (issue #14) if it has one, else 404.
+Response NotFound(const Request& req, const DomainSettings* domain) {
+    if (domain == nullptr || !domain->not_found_redirect) return Miss(req, core::Errc::kNotFound);
+    return RedirectTo(302, *domain->not_found_redirect);
+}
+
 boost::asio::awaitable<Response> HandleRedirect(HandlerContext& ctx, const Request& req, std::string_view slug) {
-    // Anything that cannot be a slug (dots, '%', too long) is refused before any lookup.
-    if (!core::IsSlugShaped(slug)) co_return Miss(req, core::Errc::kNotFound);
+    std::shared_ptr<const DomainSettings> domain;
+    if (ctx.domain_directory != nullptr) domain = co_await ctx.domain_directory->Resolve(req.Header("host"));
+    // Anything that cannot be a slug (dots, '%', too long) is refused before any lookup. Links live on the default
+    // domain only so far: a branded domain has no slugs yet (docs/domains.md).
+    if (!core::IsSlugShaped(slug) || (domain && !domain->is_default)) co_return NotFound(req, domain.get());
     auto target = co_await ctx.resolver.Resolve(slug);
-    if (!target) co_return Miss(req, core::Errc::kNotFound);
+    if (!target) co_return NotFound(req, domain.get());
     auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(ctx.clock.Now());
     if (auto followable = core::CheckFollowable(*target, now); !followable) {
         const auto e = core::ToErrc(followable.error());
