@@ -214,11 +214,26 @@ std::unique_ptr<ClickWorkerThread> StartInProcessWorker(const Config& config, Ad
     return worker;
 }
 
-// Today one public URL decides for every host (a per-domain policy can take its place behind the same interface).
-// None at all when it is http:// and HSTS is off: the plain redirect path then does not even ask.
-std::shared_ptr<const http::HttpsPolicy> HttpsPolicyFrom(const Config& config) {
+// ":port" of an https public URL with an explicit port, else "": where branded domains' HTTPS is served too.
+std::string HttpsPortSuffix(std::string_view public_url) {
+    if (public_url.rfind("https://", 0) != 0) return {};
+    const std::string_view authority = public_url.substr(8, public_url.find('/', 8) - 8);
+    const auto colon = authority.rfind(':');
+    if (colon == std::string_view::npos || authority.find(']', colon) != std::string_view::npos) return {};
+    return std::string(authority.substr(colon));
+}
+
+// The public URL decides for the default domain, each branded domain for itself (its `https`, `hsts_max_age`).
+// Without a domain directory, none at all when the public URL is http:// and HSTS is off: the plain redirect path
+// then does not even ask.
+std::shared_ptr<const http::HttpsPolicy> HttpsPolicyFrom(const Config& config, const http::DomainDirectory* domains) {
+    http::SingleHostHttpsPolicy single(config.public_url, config.hsts_max_age);
+    if (domains != nullptr) {
+        return std::make_shared<const http::DomainHttpsPolicy>(*domains, std::move(single),
+                                                               HttpsPortSuffix(config.public_url));
+    }
     if (config.public_url.rfind("https://", 0) != 0 && config.hsts_max_age == 0) return nullptr;
-    return std::make_shared<const http::SingleHostHttpsPolicy>(config.public_url, config.hsts_max_age);
+    return std::make_shared<const http::SingleHostHttpsPolicy>(std::move(single));
 }
 
 void LogShutdown(int sig) { log::Info("shutting_down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}}); }
@@ -233,7 +248,7 @@ int ServeWith(const Config& config, Adapters& a, metrics::Registry& registry, co
     AddServeMetrics(registry, a);
     Api api(config, a, registry);
     if (!api.Wire()) return 1;
-    api.SetHttpsPolicy(HttpsPolicyFrom(config));
+    api.SetHttpsPolicy(HttpsPolicyFrom(config, api.ctx().domain_directory));
     auto worker = StartInProcessWorker(config, a, registry, api.ctx());
     if (!api.Start()) return 1;  // the worker's destructor closes the queue and joins
     auto& protection = api.protection();

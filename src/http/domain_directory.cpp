@@ -33,6 +33,22 @@ std::shared_ptr<const DomainSettings> DomainDirectory::Lookup(std::string_view h
     return it == snapshot->by_host.end() ? default_ : it->second;
 }
 
+bool DomainDirectory::HasBranded() const {
+    std::shared_ptr<const Snapshot> snapshot = snapshot_.load(std::memory_order_acquire);
+    return snapshot && !snapshot->by_host.empty();
+}
+
+HostHttps DomainHttpsPolicy::ForHost(std::string_view host) const {
+    if (!directory_.HasBranded()) return fallback_.ForHost(host);  // the usual case costs no lookup
+    const std::shared_ptr<const DomainSettings> d = directory_.Lookup(host);
+    if (d->is_default) return fallback_.ForHost(host);
+    HostHttps rule;
+    rule.require_https = d->https;
+    rule.https_origin = "https://" + d->host + port_suffix_;
+    rule.hsts_max_age = static_cast<std::uint32_t>(std::clamp<std::int64_t>(d->hsts_max_age, 0, 63'072'000));
+    return rule;
+}
+
 boost::asio::awaitable<void> DomainDirectory::Refresh() {
     if (store_ == nullptr) co_return;
     std::vector<store::Domain> domains = co_await store_->List();

@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "core/random.hpp"
+#include "http/https_policy.hpp"
 #include "store/domain_store.hpp"
 
 namespace shortener::http {
@@ -43,6 +44,12 @@ class DomainDirectory {
     /// Re-reads the store now (after a change). Throws core::BackendUnavailable when it cannot be read.
     boost::asio::awaitable<void> Refresh();
 
+    /// The domain of a Host header value in the current snapshot, without re-reading the store (for callers that
+    /// cannot wait; redirects keep the snapshot fresh through Resolve).
+    std::shared_ptr<const DomainSettings> Lookup(std::string_view host_header) const;
+    /// Whether any branded domain is configured (as of the current snapshot).
+    bool HasBranded() const;
+
     const DomainSettings& Default() const noexcept { return *default_; }
     /// The lookup key of a Host header value: lower-case, without port and trailing dot.
     static std::string HostKey(std::string_view host_header);
@@ -52,14 +59,27 @@ class DomainDirectory {
         std::unordered_map<std::string, std::shared_ptr<const DomainSettings>> by_host;
         std::chrono::system_clock::time_point loaded_at{};
     };
-    std::shared_ptr<const DomainSettings> Lookup(std::string_view host_header) const;
-
     store::DomainStore* store_;
     const core::Clock& clock_;
     std::chrono::milliseconds refresh_;
     std::shared_ptr<const DomainSettings> default_;
     std::atomic<std::shared_ptr<const Snapshot>> snapshot_;
     std::atomic<bool> refreshing_{false};
+};
+
+/// HTTPS per domain (issue #14): a branded domain's own `https` and `hsts_max_age`; the default domain (and any
+/// host that is no configured domain) follows the public URL, as SingleHostHttpsPolicy does.
+class DomainHttpsPolicy final : public HttpsPolicy {
+  public:
+    /// `port_suffix`: ":8443" when the public HTTPS port is not 443 (taken from an https public URL), else "".
+    DomainHttpsPolicy(const DomainDirectory& directory, SingleHostHttpsPolicy fallback, std::string port_suffix)
+        : directory_(directory), fallback_(std::move(fallback)), port_suffix_(std::move(port_suffix)) {}
+    HostHttps ForHost(std::string_view host) const override;
+
+  private:
+    const DomainDirectory& directory_;
+    SingleHostHttpsPolicy fallback_;
+    std::string port_suffix_;
 };
 
 }  // namespace shortener::http

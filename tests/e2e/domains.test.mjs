@@ -28,7 +28,7 @@ const post = (base, json, headers = {}) => api(base, '/api/v1/domains', { method
 describe('domains: API, IDN, errors, root and not-found by Host', () => {
   let server;
   before(async () => {
-    server = await startServer({ env: { SHORTENER_DOMAINS_REFRESH_MS: '200' } });
+    server = await startServer({ env: { SHORTENER_DOMAINS_REFRESH_MS: '200', SHORTENER_TRUSTED_PROXIES: '127.0.0.1/32' } });
   });
   after(() => server?.stop());
 
@@ -112,6 +112,30 @@ describe('domains: API, IDN, errors, root and not-found by Host', () => {
     assert.equal(followed.status, 302);
     assert.equal(followed.location, 'https://example.com/x');
     assert.equal((await getWithHost(server.port, '/no-such-slug', 'unknown.example')).status, 404);
+  });
+
+  test('HTTPS per domain: 308 for a branded domain with https, HSTS on its HTTPS requests; others untouched', async () => {
+    const secure = await post(server.base, { host: 'secure.acme.test', https: true, hsts_max_age: 31536000 });
+    assert.equal(secure.status, 201, secure.text);
+    assert.equal((await post(server.base, { host: 'plain.acme.test', https: false })).status, 201);
+    const moved = await getWithHost(server.port, '/some-slug?a=1&b=2', 'Secure.Acme.Test:80');
+    assert.equal(moved.status, 308);
+    assert.equal(moved.location, 'https://secure.acme.test/some-slug?a=1&b=2');
+    // Probes stay on plain HTTP; a domain without https and the default domain (an http public URL) are served.
+    assert.equal((await getWithHost(server.port, '/healthz', 'secure.acme.test')).status, 200);
+    assert.notEqual((await getWithHost(server.port, '/x', 'plain.acme.test')).status, 308);
+    assert.notEqual((await getWithHost(server.port, '/x', new URL(server.publicUrl).host)).status, 308);
+    // Over HTTPS (a trusted proxy's X-Forwarded-Proto): no redirect, and the domain's HSTS.
+    const https = await getWithHost(server.port, '/x', 'secure.acme.test', { 'x-forwarded-proto': 'https' });
+    assert.notEqual(https.status, 308);
+    assert.equal(https.headers['strict-transport-security'], 'max-age=31536000');
+    assert.equal((await getWithHost(server.port, '/x', 'plain.acme.test', { 'x-forwarded-proto': 'https' })).headers['strict-transport-security'], undefined);
+    // Turned off with PATCH: served over plain HTTP at once (this process refreshes after its own change).
+    assert.equal((await api(server.base, '/api/v1/domains/secure.acme.test', { method: 'PATCH', json: { https: false } })).status, 200);
+    assert.notEqual((await getWithHost(server.port, '/x', 'secure.acme.test')).status, 308);
+    for (const host of ['secure.acme.test', 'plain.acme.test']) {
+      assert.equal((await api(server.base, `/api/v1/domains/${host}`, { method: 'DELETE' })).status, 204);
+    }
   });
 
   test('the CLI adds, lists and removes; the server sees the change within the refresh interval', async () => {

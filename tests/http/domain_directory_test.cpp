@@ -92,5 +92,34 @@ TEST(DomainDirectory, RereadsOnlyOnceTheSnapshotIsOldAndKeepsItWhenTheStoreFails
     EXPECT_TRUE(RunAwaitable(directory.Resolve("acme.test"))->is_default) << "Refresh applies at once";
 }
 
+// HTTPS per domain: a branded domain's own https and HSTS; the default domain and unknown hosts follow the public URL.
+TEST(DomainHttpsPolicy, BrandedDomainsDecideForThemselvesOthersFollowThePublicUrl) {
+    FakeDomains store;
+    store::Domain secure = Row(3, "go.acme.test");
+    secure.https = true;
+    secure.hsts_max_age = 600;
+    store.rows = {secure, Row(4, "plain.acme.test")};
+    shortener::testing::FakeClock clock;
+    DomainDirectory directory(&store, clock, std::chrono::milliseconds(1000), DefaultDomain());
+    const DomainHttpsPolicy policy(directory, SingleHostHttpsPolicy("http://sho.rt:8080", 0), ":8443");
+    // Before the first read: no branded domain known, everything follows the public URL.
+    EXPECT_FALSE(policy.ForHost("go.acme.test").require_https);
+    RunAwaitable(directory.Refresh());
+    const HostHttps go = policy.ForHost("go.acme.test");
+    EXPECT_TRUE(go.require_https);
+    EXPECT_EQ(go.https_origin, "https://go.acme.test:8443");
+    EXPECT_EQ(go.hsts_max_age, 600u);
+    EXPECT_FALSE(policy.ForHost("plain.acme.test").require_https);
+    EXPECT_EQ(policy.ForHost("plain.acme.test").hsts_max_age, 0u);
+    EXPECT_FALSE(policy.ForHost("sho.rt").require_https);
+    EXPECT_FALSE(policy.ForHost("unknown.test").require_https);
+
+    const DomainHttpsPolicy https_public(directory, SingleHostHttpsPolicy("https://sho.rt", 60), "");
+    EXPECT_TRUE(https_public.ForHost("unknown.test").require_https);
+    EXPECT_EQ(https_public.ForHost("unknown.test").https_origin, "https://sho.rt");
+    EXPECT_EQ(https_public.ForHost("sho.rt").hsts_max_age, 60u);
+    EXPECT_FALSE(https_public.ForHost("plain.acme.test").require_https) << "a branded domain's own setting wins";
+}
+
 }  // namespace
 }  // namespace shortener::http
