@@ -9,6 +9,7 @@
 #include "queue/in_process/in_process_click_queue.hpp"
 #include "store/sqlite/sqlite_auth_store.hpp"
 #include "store/sqlite/sqlite_import_jobs.hpp"
+#include "store/sqlite/sqlite_link_health_store.hpp"
 #include "store/sqlite/sqlite_retention.hpp"
 #include "store/sqlite/sqlite_salt_store.hpp"
 #include "store/sqlite/sqlite_stats_store.hpp"
@@ -29,6 +30,7 @@ struct Embedded {
           retention(db),
           import_jobs(db),
           webhooks(db),
+          health(db),
           l1(L1OptionsFrom(config)),
           queue(config.click_queue_capacity) {}
 
@@ -40,6 +42,7 @@ struct Embedded {
     store::SqliteRetention retention;
     store::SqliteImportJobs import_jobs;
     store::SqliteWebhookStore webhooks;
+    store::SqliteLinkHealthStore health;
     live::InProcessBroadcaster broadcaster;
     cache::L1Cache l1;
     queue::InProcessClickQueue queue;
@@ -70,6 +73,7 @@ Adapters OpenEmbedded(const Config& config, metrics::Registry& registry) {
     a.links = &e->links;
     a.clicks = &e->clicks;
     a.webhooks = &e->webhooks;
+    a.health = &e->health;
     a.stats = &e->stats;
     a.auth = &e->auth;
     a.retention = &e->retention;

@@ -91,6 +91,11 @@ struct Config {
     std::chrono::seconds webhook_lease{0};            // a claimed delivery's hold; claimed again after it runs out
     std::chrono::milliseconds webhook_poll{0};        // the delivery loop's wait when nothing is due
     std::chrono::seconds webhook_disable_after{0};    // a webhook whose deliveries all failed this long is disabled
+    // Destination health (issue #15, docs/health.md)
+    std::chrono::seconds health_interval{0};      // each active link's destination is checked this often; 0 = off
+    std::chrono::milliseconds health_timeout{0};  // one check request (each redirect hop)
+    std::size_t health_fail_threshold = 3;        // failed checks in a row that mark a link broken
+    bool health_allow_private = false;            // destinations on loopback/private addresses checked (tests)
 };
 
 /// One setting, declared once: its environment variable, flag, default, help line and parser.

@@ -102,6 +102,7 @@ class Api {
         ctx_.retention = a.retention;
         ctx_.import_jobs = a.import_jobs;
         ctx_.webhooks = a.webhooks;
+        ctx_.health = a.health;
         ctx_.webhook_policy = {config.webhook_allow_http, config.webhook_allow_private};
         ctx_.auth = AuthSettingsFrom(config);
         ctx_.authenticator = &authenticator_;

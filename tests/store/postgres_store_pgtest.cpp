@@ -26,6 +26,7 @@
 
 #include "auth_contract.hpp"
 #include "import_jobs_contract.hpp"
+#include "link_health_contract.hpp"
 #include "postgres_test_env.hpp"
 #include "store/postgres/postgres_auth_store.hpp"
 #include "store/postgres/postgres_import_jobs.hpp"
@@ -162,6 +163,7 @@ class PostgresBackendForTest {
     LinkStore& links() { return *backend_.links; }
     ClickStore& clicks() { return *backend_.clicks; }
     WebhookStore& webhooks() { return *backend_.webhooks; }
+    LinkHealthStore& health() { return *backend_.health; }
     RawClick FirstRawClick(core::LinkId link) {
         auto rows =
             Admin(schema_->dsn())
@@ -239,6 +241,9 @@ INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, StoreContract, ::testing::Types<Postgre
 namespace webhook_contract {
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, WebhookContract, ::testing::Types<PostgresBackendForTest>);
 }  // namespace webhook_contract
+namespace link_health_contract {
+INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, LinkHealthContract, ::testing::Types<PostgresBackendForTest>);
+}  // namespace link_health_contract
 namespace auth_contract {
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, AuthStoreContract, ::testing::Types<PostgresAuthBackend>);
 }  // namespace auth_contract

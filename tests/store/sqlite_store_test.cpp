@@ -2,8 +2,10 @@
 
 #include "auth_contract.hpp"
 #include "import_jobs_contract.hpp"
+#include "link_health_contract.hpp"
 #include "store/sqlite/sqlite_auth_store.hpp"
 #include "store/sqlite/sqlite_import_jobs.hpp"
+#include "store/sqlite/sqlite_link_health_store.hpp"
 #include "store/sqlite/sqlite_stats_store.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
 #include "store/sqlite/sqlite_webhook_store.hpp"
@@ -25,8 +27,10 @@ class SqliteBackend {
         links_ = std::make_unique<SqliteLinkStore>(db_);
         clicks_ = std::make_unique<SqliteClickStore>(db_);
         webhooks_ = std::make_unique<SqliteWebhookStore>(db_);
+        health_ = std::make_unique<SqliteLinkHealthStore>(db_);
     }
     void Close() {
+        health_.reset();
         links_.reset();
         clicks_.reset();
         webhooks_.reset();
@@ -35,6 +39,7 @@ class SqliteBackend {
     LinkStore& links() { return *links_; }
     ClickStore& clicks() { return *clicks_; }
     WebhookStore& webhooks() { return *webhooks_; }
+    LinkHealthStore& health() { return *health_; }
     RawClick FirstRawClick(core::LinkId link) {
         auto c = db_->Acquire();
         auto row = c->Prepare("SELECT country, device, city, user_agent FROM clicks WHERE link_id = ? LIMIT 1");
@@ -51,6 +56,7 @@ class SqliteBackend {
     std::unique_ptr<SqliteLinkStore> links_;
     std::unique_ptr<SqliteClickStore> clicks_;
     std::unique_ptr<SqliteWebhookStore> webhooks_;
+    std::unique_ptr<SqliteLinkHealthStore> health_;
 };
 
 class SqliteAuthBackend {
@@ -102,6 +108,9 @@ INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, StoreContract, ::testing::Types<SqliteBac
 namespace webhook_contract {
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, WebhookContract, ::testing::Types<SqliteBackend>);
 }  // namespace webhook_contract
+namespace link_health_contract {
+INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, LinkHealthContract, ::testing::Types<SqliteBackend>);
+}  // namespace link_health_contract
 namespace auth_contract {
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, AuthStoreContract, ::testing::Types<SqliteAuthBackend>);
 }  // namespace auth_contract

@@ -10,6 +10,7 @@ PostgresBackend OpenPostgres(const PostgresOptions& options, const std::optional
     b.links = std::make_unique<PostgresLinkStore>(b.router);
     b.clicks = std::make_unique<PostgresClickStore>(b.pool);
     b.webhooks = std::make_unique<PostgresWebhookStore>(b.pool);
+    b.health = std::make_unique<PostgresLinkHealthStore>(b.pool);
     return b;
 }
 

@@ -18,6 +18,7 @@
 #include "store/postgres/pg_pool.hpp"
 #include "store/postgres/pg_router.hpp"
 #include "store/postgres/postgres_click_store.hpp"
+#include "store/postgres/postgres_link_health_store.hpp"
 #include "store/postgres/postgres_link_store.hpp"
 #include "store/postgres/postgres_migrations.hpp"
 #include "store/postgres/postgres_partitions.hpp"
@@ -33,6 +34,7 @@ struct PostgresBackend {
     std::unique_ptr<PostgresLinkStore> links;
     std::unique_ptr<PostgresClickStore> clicks;
     std::unique_ptr<PostgresWebhookStore> webhooks;
+    std::unique_ptr<PostgresLinkHealthStore> health;
 };
 
 /// Makes the pools and the stores. Does no I/O (connections open on first use); does not migrate. With `replica`
