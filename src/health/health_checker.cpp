@@ -116,12 +116,16 @@ HealthProbe::HealthProbe(metrics::Registry& r)
       turned_broken(r.AddCounter("shortener_links_turned_broken_total",
                                  "Links marked broken by the destination health checker.", "")) {}
 
-asio::awaitable<CheckOutcome> CheckDestination(webhook::Sender& sender, std::string url, int max_redirects) {
+asio::awaitable<CheckOutcome> CheckDestination(webhook::Sender& sender, const std::string& start_url,
+                                               int max_redirects) {
     CheckOutcome out;
+    // All named: GCC 12 mishandles non-trivial temporaries in a co_await expression.
     const Headers headers = {{"accept", "*/*"}};
+    const std::string head = "HEAD", get = "GET", no_body;
+    std::string url = start_url;
     for (int hop = 0; hop <= max_redirects; ++hop) {
-        webhook::SendResult r = co_await sender.Send("HEAD", url, headers, "");
-        if (r.status && (*r.status == 405 || *r.status == 501)) r = co_await sender.Send("GET", url, headers, "");
+        webhook::SendResult r = co_await sender.Send(head, url, headers, no_body);
+        if (r.status && (*r.status == 405 || *r.status == 501)) r = co_await sender.Send(get, url, headers, no_body);
         out.final_url = url;
         out.status_code = r.status;
         if (r.status && *r.status >= 300 && *r.status < 400 && !r.location.empty()) {

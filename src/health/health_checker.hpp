@@ -45,7 +45,8 @@ struct HealthProbe {
 };
 
 /// Checks `url` once: HEAD, GET on 405/501, redirects followed (each hop checked by the sender's policy).
-boost::asio::awaitable<CheckOutcome> CheckDestination(webhook::Sender& sender, std::string url, int max_redirects);
+boost::asio::awaitable<CheckOutcome> CheckDestination(webhook::Sender& sender, const std::string& url,
+                                                      int max_redirects);
 
 /// When a link checked at `now` is due again: now + interval + a jitter below a tenth of the interval (pure).
 core::TimePoint NextCheckAt(core::TimePoint now, std::chrono::milliseconds interval, double unit_random);

@@ -172,7 +172,8 @@ Sender::~Sender() = default;
 asio::awaitable<SendResult> Sender::Post(const std::string& url,
                                          const std::vector<std::pair<std::string, std::string>>& headers,
                                          const std::string& body) {
-    SendResult result = co_await Send("POST", url, headers, body);
+    const std::string method = "POST";  // named: GCC 12 mishandles non-trivial temporaries in a co_await expression
+    SendResult result = co_await Send(method, url, headers, body);
     co_return result;
 }
 
@@ -228,7 +229,9 @@ asio::awaitable<SendResult> Sender::Send(const std::string& method, const std::s
 
 asio::awaitable<core::Errc> CheckResolvedHost(const std::string& host, const std::string& port,
                                               const TargetPolicy& policy) {
-    Resolved resolved = co_await ResolveChecked(host, port, policy, nullptr, SendOptions{}.resolve_timeout);
+    const ResolveFn system_resolver;  // named: GCC 12 mishandles non-trivial temporaries in a co_await expression
+    const std::chrono::milliseconds limit = SendOptions{}.resolve_timeout;
+    Resolved resolved = co_await ResolveChecked(host, port, policy, system_resolver, limit);
     co_return resolved.verdict;
 }
 

@@ -22,12 +22,16 @@ const ENV = {
   SHORTENER_WEBHOOK_POLL_MS: '100',
 };
 
+// The destinations listen on another loopback address: a link to the shortener's own host (127.0.0.1, localhost) is
+// refused as a redirect loop.
+const DEST_HOST = '127.0.0.5';
+
 /** The destinations: one Node server, a path per behaviour. `flaky` answers 500 until `state.flakyOk`. */
 async function startDestinations() {
   const state = { flakyOk: false, requests: [] };
   const server = http.createServer((req, res) => {
     state.requests.push({ method: req.method, url: req.url, ua: req.headers['user-agent'] });
-    const base = `http://127.0.0.1:${server.address().port}`;
+    const base = `http://${DEST_HOST}:${server.address().port}`;
     const reply = (status, headers = {}) => {
       res.writeHead(status, headers);
       res.end(req.method === 'HEAD' ? undefined : 'body');
@@ -41,7 +45,7 @@ async function startDestinations() {
     if (req.url === '/flaky') return reply(state.flakyOk ? 200 : 500);
     return reply(404);
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise((resolve) => server.listen(0, DEST_HOST, resolve));
   // Accepts connections and never answers.
   const sockets = new Set();
   const silent = net.createServer((s) => {
@@ -49,9 +53,9 @@ async function startDestinations() {
     s.on('close', () => sockets.delete(s));
     s.on('error', () => {});
   });
-  await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  state.url = (p) => `http://127.0.0.1:${server.address().port}${p}`;
-  state.silentUrl = `http://127.0.0.1:${silent.address().port}/never`;
+  await new Promise((resolve) => silent.listen(0, DEST_HOST, resolve));
+  state.url = (p) => `http://${DEST_HOST}:${server.address().port}${p}`;
+  state.silentUrl = `http://${DEST_HOST}:${silent.address().port}/never`;
   state.close = async () => {
     server.closeAllConnections();
     for (const s of sockets) s.destroy();

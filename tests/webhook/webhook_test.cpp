@@ -174,7 +174,9 @@ TEST(WebhookDelivery, OutcomeRetriesWithinTheWindowThenGivesUp) {
 // The attempt (and its elapsed time) as the delivery loop makes it.
 boost::asio::awaitable<std::pair<SendResult, std::chrono::milliseconds>> TimedPost(Sender& sender) {
     const auto start = std::chrono::steady_clock::now();
-    SendResult r = co_await sender.Post("https://hooks.example/in", {}, "{}");
+    const std::string url = "https://hooks.example/in", body = "{}";  // named: GCC 12 and co_await temporaries
+    const std::vector<std::pair<std::string, std::string>> headers;
+    SendResult r = co_await sender.Post(url, headers, body);
     co_return std::make_pair(
         r, std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start));
 }

@@ -68,7 +68,8 @@ boost::asio::awaitable<json::array> LinksWithHealth(const HandlerContext& ctx, s
 
 // One link's JSON with its health.
 boost::asio::awaitable<std::string> LinkWithHealth(const HandlerContext& ctx, const core::Link& link) {
-    json::array one = co_await LinksWithHealth(ctx, std::span<const core::Link>(&link, 1));
+    const std::span<const core::Link> links(&link, 1);
+    json::array one = co_await LinksWithHealth(ctx, links);
     co_return json::serialize(one.at(0));
 }
 

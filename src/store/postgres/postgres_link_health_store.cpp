@@ -15,7 +15,8 @@ using pg_value::Str;
 
 constexpr PgStatement kSeed{
     "health_seed",
-    "INSERT INTO link_health (link_id, next_check_at) SELECT l.id, ms_to_ts($1::bigint + (random() * $2::bigint)::bigint) "
+    "INSERT INTO link_health (link_id, next_check_at) SELECT l.id, ms_to_ts($1::bigint + (random() * "
+    "$2::bigint)::bigint) "
     "FROM links l WHERE " ACTIVE_LINK
     " AND NOT EXISTS (SELECT 1 FROM link_health h WHERE h.link_id = l.id) LIMIT $3 ON CONFLICT (link_id) DO NOTHING"};
 // SKIP LOCKED: a row another claimer is taking is passed over, not waited for, and never claimed twice.

@@ -9,8 +9,8 @@ namespace {
 #define ACTIVE_LINK "l.deleted_at IS NULL AND l.disabled = 0 AND (l.expires_at IS NULL OR l.expires_at > ?1)"
 
 constexpr const char* kSeed =
-    "INSERT INTO link_health (link_id, next_check_at) SELECT l.id, ?1 + abs(random() % ?2) FROM links l WHERE " ACTIVE_LINK
-    " AND NOT EXISTS (SELECT 1 FROM link_health h WHERE h.link_id = l.id) LIMIT ?3";
+    "INSERT INTO link_health (link_id, next_check_at) SELECT l.id, ?1 + abs(random() % ?2) FROM links l "
+    "WHERE " ACTIVE_LINK " AND NOT EXISTS (SELECT 1 FROM link_health h WHERE h.link_id = l.id) LIMIT ?3";
 // SQLite has one writer: the claim's SELECT and UPDATE cannot interleave with another claim's.
 constexpr const char* kDue =
     "SELECT h.link_id, l.long_url FROM link_health h JOIN links l ON l.id = h.link_id WHERE h.next_check_at <= ?1 "
