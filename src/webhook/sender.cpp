@@ -46,13 +46,15 @@ struct Lookup {
 void SystemResolve(const asio::any_io_executor& ex, const std::string& host, const std::string& port,
                    std::function<void(std::error_code, std::vector<std::string>)> done) {
     auto resolver = std::make_shared<tcp::resolver>(ex);
-    resolver->async_resolve(
-        host, port,
-        [resolver, done = std::move(done)](const boost::system::error_code& ec, tcp::resolver::results_type results) {
-            std::vector<std::string> addresses;
-            for (const auto& entry : results) addresses.push_back(entry.endpoint().address().to_string());
-            done(ec ? std::make_error_code(std::errc::host_unreachable) : std::error_code(), std::move(addresses));
-        });
+    resolver->async_resolve(host, port,
+                            [resolver, done = std::move(done)](const boost::system::error_code& ec,
+                                                               const tcp::resolver::results_type& results) {
+                                std::vector<std::string> addresses;
+                                for (const auto& entry : results)
+                                    addresses.push_back(entry.endpoint().address().to_string());
+                                done(ec ? std::make_error_code(std::errc::host_unreachable) : std::error_code(),
+                                     std::move(addresses));
+                            });
 }
 
 // Waits at most `limit` for the addresses: a resolver that never answers must not hold the attempt past its deadline.

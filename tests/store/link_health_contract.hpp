@@ -80,7 +80,8 @@ TYPED_TEST_P(LinkHealthContract, NewLinksAreSeededWithinTheSpreadAndClaimedOnceD
     }
     auto later = this->Claim(kT0 + std::chrono::hours(2));
     EXPECT_EQ(first.size() + later.size(), 2U);
-    for (const auto& d : later) EXPECT_EQ(d.url, "https://example.com/" + std::string(d.link_id == a.id ? "h-a" : "h-b"));
+    for (const auto& d : later)
+        EXPECT_EQ(d.url, "https://example.com/" + std::string(d.link_id == a.id ? "h-a" : "h-b"));
 }
 
 TYPED_TEST_P(LinkHealthContract, AClaimedLinkIsHeldUntilTheLeaseEnds) {
