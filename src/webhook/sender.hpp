@@ -3,8 +3,9 @@
 /// @brief The one outbound HTTP client of the product: one webhook delivery attempt (docs/webhooks.md). Resolves
 /// the target, refuses it unless every address passes the TargetPolicy, then connects to those checked addresses
 /// (so DNS cannot rebind between check and connect); TLS with the system's trust store, SNI and host name
-/// verification; 10 s for the whole attempt; at most 64 KiB of the answer read; redirects not followed. Beast and
-/// Asio stay in sender.cpp.
+/// verification; 10 s for the whole attempt, of which resolution at most 5 s; at most 64 KiB of the answer read;
+/// redirects not followed (Send returns the Location; the health checker follows it). Beast and Asio stay in
+/// sender.cpp.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
