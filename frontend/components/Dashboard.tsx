@@ -169,6 +169,7 @@ export default function Dashboard({ slug, initialRange = 7, token = null }: { sl
           <span className="muted">Created {formatDate(link.created_at)}</span>
           {link.disabled && <span className="badge" data-testid="disabled-badge">disabled</span>}
           {link.password_protected && <span className="badge">password</span>}
+          {link.broken && <span className="badge broken" data-testid="broken-badge">Broken</span>}
           {link.tags.map((t) => <Link key={t} prefetch={false} className="tag" href={`/app/links/?tag=${encodeURIComponent(t)}`}>{t}</Link>)}
           {!token && <Link prefetch={false} className="button secondary" href={`/app/link/edit/?slug=${encodeURIComponent(slug)}`}>Edit link</Link>}
         </p>
@@ -176,6 +177,13 @@ export default function Dashboard({ slug, initialRange = 7, token = null }: { sl
         <p className="row"><a href={shortUrl}>{shortUrl}</a> <CopyButton text={shortUrl} label="Copy" />
           <span className="muted">Statistics through a stats token: this link cannot be edited.</span></p>
       ) : <p className="muted">Loading link…</p>}
+      {link?.health && link.health.status !== 'unknown' && (
+        <p className={link.broken ? 'error' : 'muted'} data-testid="link-health">
+          Destination {link.broken ? 'broken' : 'reachable'}: {link.health.status_code ? `HTTP ${link.health.status_code}` : link.health.error}
+          {link.health.checked_at && <> · checked {formatDate(link.health.checked_at)}</>}
+          {link.health.final_url && link.health.final_url !== link.long_url && <> · ends at <span className="long">{link.health.final_url}</span></>}
+        </p>
+      )}
 
       <form className="row card" aria-label="Dashboard options" onSubmit={(e) => e.preventDefault()}>
         <div className="field">

@@ -12,6 +12,10 @@ export type Link = {
   // Social preview (issue #17); absent on servers that predate it.
   og_title?: string | null; og_description?: string | null; og_image?: string | null;
   stats_token?: string;  // only in the answer to an anonymous creation
+  // Destination health (issue #15, docs/health.md); absent on servers that predate it.
+  broken?: boolean;
+  health?: { status: 'unknown' | 'ok' | 'broken'; checked_at: string | null; status_code: number | null;
+    final_url: string | null; error: string | null };
 };
 export type Destination = { key: string; route: string; clicks: number; human_clicks: number; bot_clicks: number; unique_visitors: number };
 export type Bucket = { key: string; class?: string; clicks: number; human_clicks: number; bot_clicks: number };

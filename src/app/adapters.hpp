@@ -23,6 +23,7 @@
 #include "store/auth_store.hpp"
 #include "store/domain_store.hpp"
 #include "store/import_jobs.hpp"
+#include "store/link_health_store.hpp"
 #include "store/link_store.hpp"
 #include "store/retention.hpp"
 #include "store/stats_store.hpp"
@@ -58,6 +59,7 @@ struct Adapters {
     store::ImportJobStore* import_jobs = nullptr;  // serve: background imports' progress
     store::DomainStore* domains = nullptr;         // branded domains (issue #14)
     store::WebhookStore* webhooks = nullptr;       // the API (serve) and the delivery loop and link.clicked (worker)
+    store::LinkHealthStore* health = nullptr;      // the API (serve) and the destination health checker (worker)
     live::Broadcaster* live = nullptr;
     cache::L1Cache* l1 = nullptr;                // serve
     cache::LinkCache* l2 = nullptr;              // serve, distributed: the Redis cache

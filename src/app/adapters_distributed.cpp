@@ -25,6 +25,7 @@
 #include "store/sqlite/sqlite_auth_store.hpp"
 #include "store/sqlite/sqlite_domain_store.hpp"
 #include "store/sqlite/sqlite_import_jobs.hpp"
+#include "store/sqlite/sqlite_link_health_store.hpp"
 #include "store/sqlite/sqlite_retention.hpp"
 #include "store/sqlite/sqlite_salt_store.hpp"
 #include "store/sqlite/sqlite_stats_store.hpp"
@@ -46,6 +47,7 @@ struct Stores {
     std::unique_ptr<store::ImportJobStore> import_jobs;
     std::unique_ptr<store::WebhookStore> webhooks;
     std::unique_ptr<store::DomainStore> domains;
+    std::unique_ptr<store::LinkHealthStore> health;
     std::string description;
 };
 
@@ -64,6 +66,7 @@ Stores OpenPostgresStores(const Config& config) {
     s.clicks = std::move(backend->clicks);
     s.webhooks = std::move(backend->webhooks);
     s.domains = std::move(backend->domains);
+    s.health = std::move(backend->health);
     s.stats = std::make_unique<store::PostgresStatsStore>(backend->router);
     s.auth = std::make_unique<store::PostgresAuthStore>(backend->pool);
     s.retention = std::make_unique<store::PostgresRetention>(backend->pool);
@@ -84,6 +87,7 @@ Stores OpenStores(const Config& config) {
         s.clicks = std::make_unique<store::SqliteClickStore>(s.sqlite);
         s.webhooks = std::make_unique<store::SqliteWebhookStore>(s.sqlite);
         s.domains = std::make_unique<store::SqliteDomainStore>(s.sqlite);
+        s.health = std::make_unique<store::SqliteLinkHealthStore>(s.sqlite);
         s.stats = std::make_unique<store::SqliteStatsStore>(s.sqlite);
         s.auth = std::make_unique<store::SqliteAuthStore>(s.sqlite);
         s.retention = std::make_unique<store::SqliteRetention>(s.sqlite);
@@ -331,6 +335,7 @@ Adapters OpenDistributed(const Config& config, metrics::Registry& registry, Role
     a.clicks = d->stores.clicks.get();
     a.webhooks = d->stores.webhooks.get();
     a.domains = d->stores.domains.get();
+    a.health = d->stores.health.get();
     a.stats = d->stores.stats.get();
     a.auth = d->stores.auth.get();
     a.retention = d->stores.retention.get();

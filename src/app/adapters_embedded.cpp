@@ -10,6 +10,7 @@
 #include "store/sqlite/sqlite_auth_store.hpp"
 #include "store/sqlite/sqlite_domain_store.hpp"
 #include "store/sqlite/sqlite_import_jobs.hpp"
+#include "store/sqlite/sqlite_link_health_store.hpp"
 #include "store/sqlite/sqlite_retention.hpp"
 #include "store/sqlite/sqlite_salt_store.hpp"
 #include "store/sqlite/sqlite_stats_store.hpp"
@@ -31,6 +32,7 @@ struct Embedded {
           import_jobs(db),
           webhooks(db),
           domains(db),
+          health(db),
           l1(L1OptionsFrom(config)),
           queue(config.click_queue_capacity) {}
 
@@ -43,6 +45,7 @@ struct Embedded {
     store::SqliteImportJobs import_jobs;
     store::SqliteWebhookStore webhooks;
     store::SqliteDomainStore domains;
+    store::SqliteLinkHealthStore health;
     live::InProcessBroadcaster broadcaster;
     cache::L1Cache l1;
     queue::InProcessClickQueue queue;
@@ -74,6 +77,7 @@ Adapters OpenEmbedded(const Config& config, metrics::Registry& registry) {
     a.clicks = &e->clicks;
     a.webhooks = &e->webhooks;
     a.domains = &e->domains;
+    a.health = &e->health;
     a.stats = &e->stats;
     a.auth = &e->auth;
     a.retention = &e->retention;

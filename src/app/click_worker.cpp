@@ -11,6 +11,7 @@
 
 #include "app/system.hpp"
 #include "app/worker.hpp"
+#include "health/health_checker.hpp"
 #include "log/log.hpp"
 #include "webhook/delivery.hpp"
 
@@ -23,6 +24,7 @@ struct ClickWorkerThread::State {
           probe(r),
           delivery_probe(a.webhooks ? std::make_unique<webhook::DeliveryProbe>(r) : nullptr),
           notifier(a.webhooks ? std::make_unique<ClickNotifier>(*a.webhooks) : nullptr),
+          health_probe(a.health ? std::make_unique<health::HealthProbe>(r) : nullptr),
           expired(&r.AddCounter("shortener_clicks_expired_total",
                                 "Raw clicks deleted by SHORTENER_CLICK_RETENTION_DAYS (rollups and totals kept; whole "
                                 "PostgreSQL partitions dropped are not counted).")) {}
@@ -34,6 +36,8 @@ struct ClickWorkerThread::State {
     std::unique_ptr<ClickNotifier> notifier;                 // with a webhook store: link.clicked events
     std::atomic<bool> deliveries_stop{false};
     webhook::DeliveryOptions delivery_options;
+    std::unique_ptr<health::HealthProbe> health_probe;  // with a health store
+    health::HealthOptions health_options;
     metrics::Counter* expired;
     std::atomic<bool> alive{false};
     std::atomic<bool> stop{false};
@@ -75,6 +79,16 @@ webhook::DeliveryOptions DeliveryOptionsOf(const Config& c) {
     return o;
 }
 
+health::HealthOptions HealthOptionsOf(const Config& c) {
+    health::HealthOptions o;
+    o.interval = c.health_interval;
+    o.timeout = c.health_timeout;
+    o.fail_threshold = static_cast<int>(c.health_fail_threshold);
+    o.policy = {true, c.health_allow_private};
+    o.user_agent = "url-shortener-health/1 (+" + c.public_url + ")";
+    return o;
+}
+
 }  // namespace
 
 ClickWorkerThread::ClickWorkerThread(const Config& config, Adapters& adapters, metrics::Registry& registry)
@@ -113,6 +127,15 @@ void ClickWorkerThread::Start(std::function<void()> on_failure) {
             [](const std::exception_ptr& e) {
                 if (e) LogFailure(e);
             });
+    }
+    // Destination health (docs/health.md): checks are asynchronous too; one whose loop stops is claimed again later.
+    if (a.health && s.config.health_interval.count() > 0) {
+        s.health_options = HealthOptionsOf(s.config);
+        boost::asio::co_spawn(s.context,
+                              health::RunHealthChecker(*a.health, s.health_options, *s.health_probe, s.deliveries_stop),
+                              [](const std::exception_ptr& e) {
+                                  if (e) LogFailure(e);
+                              });
     }
     if (a.retention && s.config.click_retention_days > 0) {
         store::RetentionOptions retention;

@@ -439,6 +439,20 @@ const std::vector<Setting>& Settings() {
          "branded domains: how often each API process re-reads the configured domains (a change made through "
          "this process applies at once)",
          Time(&C::domains_refresh, 10, 3'600'000)},
+        {"SHORTENER_HEALTH_INTERVAL_S", "--health-interval-s", "86400", nullptr,
+         "destination health: each active link's destination is checked about this often by the worker, spread "
+         "over the interval; 0 = no checks",
+         Time(&C::health_interval, 0, 86'400 * 365)},
+        {"SHORTENER_HEALTH_TIMEOUT_MS", "--health-timeout-ms", "10000", nullptr,
+         "destination health: the time one check request (each redirect hop) may take",
+         Time(&C::health_timeout, 100, 60'000)},
+        {"SHORTENER_HEALTH_FAIL_THRESHOLD", "--health-fail-threshold", "3", nullptr,
+         "destination health: failed checks in a row after which a link is marked broken",
+         Size(&C::health_fail_threshold, 1, 100)},
+        {"SHORTENER_HEALTH_ALLOW_PRIVATE", "--health-allow-private", "off", nullptr,
+         "destination health: off | on (destinations on loopback, private, link-local, CGNAT or unique-local "
+         "addresses are checked; cloud metadata addresses never)",
+         Switch(&C::health_allow_private, {"off", "on"}, "on")},
         {"PUSHGATEWAY_URL", "--pushgateway-url", nullptr, "(unset)",
          "http://host:port of a Pushgateway the worker pushes to", ApplyPushgateway},
         {"SHORTENER_METRICS_LISTEN", "--metrics-listen", "off", nullptr,

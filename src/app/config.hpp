@@ -98,6 +98,11 @@ struct Config {
     std::string tls_dir;  // <host>.crt/.key, _.<domain>.crt/.key, default.crt/.key
     std::chrono::milliseconds tls_handshake_timeout{0};
     std::uint32_t hsts_max_age = 0;  // seconds; 0: no Strict-Transport-Security
+    // Destination health (issue #15, docs/health.md)
+    std::chrono::seconds health_interval{0};      // each active link's destination is checked this often; 0 = off
+    std::chrono::milliseconds health_timeout{0};  // one check request (each redirect hop)
+    std::size_t health_fail_threshold = 3;        // failed checks in a row that mark a link broken
+    bool health_allow_private = false;            // destinations on loopback/private addresses checked (tests)
 };
 
 /// One setting, declared once: its environment variable, flag, default, help line and parser.

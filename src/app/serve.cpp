@@ -116,6 +116,7 @@ class Api {
         ctx_.webhooks = a.webhooks;
         ctx_.domains = a.domains;
         ctx_.domain_directory = &domains_;
+        ctx_.health = a.health;
         ctx_.webhook_policy = {config.webhook_allow_http, config.webhook_allow_private};
         ctx_.auth = AuthSettingsFrom(config);
         ctx_.authenticator = &authenticator_;

@@ -27,6 +27,7 @@ struct ListQuery {
     std::string q;                          // substring of slug or long URL, case-insensitive; empty = all
     std::string tag;                        // exact tag; empty = any
     std::optional<std::int64_t> owner_id;   // set: only that owner's links; nullopt = every owner's
+    std::optional<bool> broken;             // set: only links whose destination is (not) broken (docs/health.md)
 };
 
 /// One row of LinkStore::ImportMany: the new link, or (created = false) the link that already held its slug.

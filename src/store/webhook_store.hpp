@@ -24,9 +24,11 @@ enum WebhookEvent : std::uint8_t {
     kLinkUpdated = 2,
     kLinkDeleted = 4,
     kLinkClicked = 8,
+    kLinkBroken = 16,  // the destination health checker marked the link broken (docs/health.md)
 };
 using WebhookEvents = std::uint8_t;
-inline constexpr WebhookEvents kAllWebhookEvents = kLinkCreated | kLinkUpdated | kLinkDeleted | kLinkClicked;
+inline constexpr WebhookEvents kAllWebhookEvents =
+    kLinkCreated | kLinkUpdated | kLinkDeleted | kLinkClicked | kLinkBroken;
 
 struct Webhook {
     std::int64_t id = 0;

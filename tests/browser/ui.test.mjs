@@ -592,7 +592,7 @@ test('import page: a large file is imported in the background with a progress ba
   assert.equal((await fetch(`${server.base}/api/v1/links/ui-job-39999`)).status, 200);
 });
 
-test('webhooks page: create shows the secret once, send test, deliveries, delete (issue #15)', async () => {
+test('webhooks page: create shows the secret once, send test, deliveries, edit, disable and enable, delete (issue #15)', async () => {
   const page = await newPage();
   await page.goto(`${server.base}/app/webhooks/`);
   await page.getByRole('link', { name: 'Webhooks', exact: true }).waitFor();
@@ -610,6 +610,19 @@ test('webhooks page: create shows the secret once, send test, deliveries, delete
   await card.getByTestId('deliveries').getByText('webhook.test').waitFor();
   await axe(page, 'webhooks, deliveries');
   await page.screenshot({ path: path.join(ARTIFACTS, 'webhooks.png'), fullPage: true });
+  // Edit: events (link.broken among them), then disable and enable again (PATCH /api/v1/webhooks/{id}).
+  await card.getByRole('button', { name: /^Edit/ }).click();
+  const edit = card.getByTestId('edit-webhook');
+  await edit.getByRole('checkbox', { name: 'link.created' }).uncheck();
+  await edit.getByRole('checkbox', { name: 'link.broken' }).check();
+  await axe(page, 'webhooks, edit');
+  await edit.getByRole('button', { name: /^Save/ }).click();
+  await card.getByText('link.clicked, link.broken').waitFor();
+  await card.getByTestId('toggle-webhook').click();
+  await card.getByText('Disabled: disabled by its owner').waitFor();
+  await card.getByTestId('toggle-webhook').filter({ hasText: 'Enable' }).click();
+  await card.getByTestId('toggle-webhook').filter({ hasText: 'Disable' }).waitFor();
+  assert.equal(await card.getByText(/^Disabled:/).count(), 0);
   await card.getByRole('button', { name: /^Delete/ }).click();
   await card.getByRole('button', { name: 'Yes, delete' }).click();
   await page.getByText('No webhooks yet.').waitFor();

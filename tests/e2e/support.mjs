@@ -138,6 +138,9 @@ async function launch(command, { env = {}, dataDir, args = [], readyMsg = 'liste
     SHORTENER_RATE_LIMIT_CREATE: 'off',
     SHORTENER_RATE_LIMIT_API: 'off',
     SHORTENER_RATE_LIMIT_AUTHENTICATED: 'off',
+    // The destination health checker stays off unless a test turns it on (health.test.mjs): it would otherwise
+    // send requests to the suites' example destinations.
+    SHORTENER_HEALTH_INTERVAL_S: '0',
     ...env,
   });
   for (const [k, v] of Object.entries(childEnv)) if (v === null || v === undefined) delete childEnv[k];

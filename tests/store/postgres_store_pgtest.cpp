@@ -27,6 +27,7 @@
 #include "auth_contract.hpp"
 #include "domain_contract.hpp"
 #include "import_jobs_contract.hpp"
+#include "link_health_contract.hpp"
 #include "postgres_test_env.hpp"
 #include "store/postgres/postgres_auth_store.hpp"
 #include "store/postgres/postgres_import_jobs.hpp"
@@ -164,6 +165,7 @@ class PostgresBackendForTest {
     ClickStore& clicks() { return *backend_.clicks; }
     WebhookStore& webhooks() { return *backend_.webhooks; }
     DomainStore& domains() { return *backend_.domains; }
+    LinkHealthStore& health() { return *backend_.health; }
     RawClick FirstRawClick(core::LinkId link) {
         auto rows =
             Admin(schema_->dsn())
@@ -244,6 +246,9 @@ INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, WebhookContract, ::testing::Types<Postg
 namespace domain_contract {
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, DomainContract, ::testing::Types<PostgresBackendForTest>);
 }  // namespace domain_contract
+namespace link_health_contract {
+INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, LinkHealthContract, ::testing::Types<PostgresBackendForTest>);
+}  // namespace link_health_contract
 namespace auth_contract {
 INSTANTIATE_TYPED_TEST_SUITE_P(Postgres, AuthStoreContract, ::testing::Types<PostgresAuthBackend>);
 }  // namespace auth_contract

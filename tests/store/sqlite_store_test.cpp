@@ -3,9 +3,11 @@
 #include "auth_contract.hpp"
 #include "domain_contract.hpp"
 #include "import_jobs_contract.hpp"
+#include "link_health_contract.hpp"
 #include "store/sqlite/sqlite_auth_store.hpp"
 #include "store/sqlite/sqlite_domain_store.hpp"
 #include "store/sqlite/sqlite_import_jobs.hpp"
+#include "store/sqlite/sqlite_link_health_store.hpp"
 #include "store/sqlite/sqlite_stats_store.hpp"
 #include "store/sqlite/sqlite_stores.hpp"
 #include "store/sqlite/sqlite_webhook_store.hpp"
@@ -28,9 +30,11 @@ class SqliteBackend {
         clicks_ = std::make_unique<SqliteClickStore>(db_);
         webhooks_ = std::make_unique<SqliteWebhookStore>(db_);
         domains_ = std::make_unique<SqliteDomainStore>(db_);
+        health_ = std::make_unique<SqliteLinkHealthStore>(db_);
     }
     void Close() {
         domains_.reset();
+        health_.reset();
         links_.reset();
         clicks_.reset();
         webhooks_.reset();
@@ -40,6 +44,7 @@ class SqliteBackend {
     ClickStore& clicks() { return *clicks_; }
     WebhookStore& webhooks() { return *webhooks_; }
     DomainStore& domains() { return *domains_; }
+    LinkHealthStore& health() { return *health_; }
     RawClick FirstRawClick(core::LinkId link) {
         auto c = db_->Acquire();
         auto row = c->Prepare("SELECT country, device, city, user_agent FROM clicks WHERE link_id = ? LIMIT 1");
@@ -57,6 +62,7 @@ class SqliteBackend {
     std::unique_ptr<SqliteClickStore> clicks_;
     std::unique_ptr<SqliteWebhookStore> webhooks_;
     std::unique_ptr<SqliteDomainStore> domains_;
+    std::unique_ptr<SqliteLinkHealthStore> health_;
 };
 
 class SqliteAuthBackend {
@@ -111,6 +117,9 @@ INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, WebhookContract, ::testing::Types<SqliteB
 namespace domain_contract {
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, DomainContract, ::testing::Types<SqliteBackend>);
 }  // namespace domain_contract
+namespace link_health_contract {
+INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, LinkHealthContract, ::testing::Types<SqliteBackend>);
+}  // namespace link_health_contract
 namespace auth_contract {
 INSTANTIATE_TYPED_TEST_SUITE_P(Sqlite, AuthStoreContract, ::testing::Types<SqliteAuthBackend>);
 }  // namespace auth_contract

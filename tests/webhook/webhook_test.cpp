@@ -5,9 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
+#include "support/run_awaitable.hpp"
 #include "webhook/backoff.hpp"
 #include "webhook/delivery.hpp"
+#include "webhook/sender.hpp"
 #include "webhook/signature.hpp"
 #include "webhook/target_policy.hpp"
 
@@ -165,6 +169,40 @@ TEST(WebhookDelivery, OutcomeRetriesWithinTheWindowThenGivesUp) {
     auto delivered = OutcomeOf(d, ok, d.created_at, 0.0, o);
     EXPECT_TRUE(delivered.delivered);
     EXPECT_FALSE(delivered.retry_at);
+}
+
+// The attempt (and its elapsed time) as the delivery loop makes it.
+boost::asio::awaitable<std::pair<SendResult, std::chrono::milliseconds>> TimedPost(Sender& sender) {
+    const auto start = std::chrono::steady_clock::now();
+    const std::string url = "https://hooks.example/in", body = "{}";  // named: GCC 12 and co_await temporaries
+    const std::vector<std::pair<std::string, std::string>> headers;
+    SendResult r = co_await sender.Post(url, headers, body);
+    co_return std::make_pair(
+        r, std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start));
+}
+
+TEST(WebhookSender, NameResolutionHasADeadlineOfItsOwn) {
+    auto& context = shortener::testing::TestContext();
+    SendOptions o;
+    o.resolve_timeout = 200ms;
+    // A resolver stuck on an unreachable DNS server: it answers only long after the deadline.
+    o.resolve = [&context](const std::string&, const std::string&,
+                           std::function<void(std::error_code, std::vector<std::string>)> done) {
+        auto late = std::make_shared<boost::asio::steady_timer>(context, 1500ms);
+        late->async_wait(
+            [late, done = std::move(done)](const boost::system::error_code&) { done({}, {"93.184.215.14"}); });
+    };
+    Sender sender(o);
+    auto [result, took] = shortener::testing::RunAwaitable(TimedPost(sender));
+    EXPECT_FALSE(result.ok);
+    EXPECT_EQ(result.error, "resolving the host timed out");
+    EXPECT_LT(took, 1000ms);
+    EXPECT_GE(took, 150ms);
+}
+
+TEST(WebhookSender, TheResolveDeadlineIsWithinTheWholeAttempt) {
+    EXPECT_LE(SendOptions{}.resolve_timeout, 5000ms);
+    EXPECT_LT(SendOptions{}.resolve_timeout, SendOptions{}.timeout);
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include "queue/click_queue.hpp"
 #include "store/domain_store.hpp"
 #include "store/import_jobs.hpp"
+#include "store/link_health_store.hpp"
 #include "store/link_store.hpp"
 #include "store/retention.hpp"
 #include "store/stats_store.hpp"
@@ -83,6 +84,7 @@ struct HandlerContext {
     RateLimiter* rate_limiter = nullptr;             // token buckets (issue #7) for handlers that limit on their own
     std::size_t import_max_body = 32 * 1024 * 1024;  // POST /api/v1/imports' body limit (SHORTENER_IMPORT_MAX_BYTES)
     store::WebhookStore* webhooks = nullptr;         // webhooks (issue #15); null: no webhook routes
+    store::LinkHealthStore* health = nullptr;        // destination health (docs/health.md); null: links unchecked
     webhook::TargetPolicy webhook_policy{};          // SHORTENER_WEBHOOK_ALLOW_HTTP / _ALLOW_PRIVATE
     store::DomainStore* domains = nullptr;           // branded domains (issue #14); null: no domain routes
     DomainDirectory* domain_directory = nullptr;     // Host → domain per request; null: every Host is the default

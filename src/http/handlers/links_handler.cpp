@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <charconv>
+#include <span>
 #include <variant>
 
 #include "auth/credentials.hpp"
@@ -31,6 +32,45 @@ std::string ShortUrl(const HandlerContext& ctx, std::string_view slug) {
     url += '/';
     url += slug;
     return url;
+}
+
+// "broken" and "health" of a link (docs/health.md); `h` null: never checked.
+void AddHealthJson(json::object& o, const store::LinkHealth* h) {
+    o["broken"] = h != nullptr && h->status == "broken";
+    json::object health;
+    health["status"] = h ? h->status : "unknown";
+    health["checked_at"] =
+        h && h->last_checked_at ? json::value(core::FormatRfc3339(*h->last_checked_at)) : json::value(nullptr);
+    health["status_code"] = h && h->last_status_code ? json::value(*h->last_status_code) : json::value(nullptr);
+    health["final_url"] = h && !h->last_final_url.empty() ? json::value(h->last_final_url) : json::value(nullptr);
+    health["error"] = h && !h->last_error.empty() ? json::value(h->last_error) : json::value(nullptr);
+    o["health"] = std::move(health);
+}
+
+// The links' JSON with their health (one store read for all of them).
+boost::asio::awaitable<json::array> LinksWithHealth(const HandlerContext& ctx, std::span<const core::Link> links) {
+    std::vector<store::LinkHealth> rows;
+    if (ctx.health && !links.empty()) {
+        std::vector<core::LinkId> ids;
+        ids.reserve(links.size());
+        for (const auto& l : links) ids.push_back(l.id);
+        rows = co_await ctx.health->Find(ids);
+    }
+    json::array out;
+    for (const auto& link : links) {
+        json::object o = LinkJson(ctx, link);
+        auto it = std::find_if(rows.begin(), rows.end(), [&](const auto& h) { return h.link_id == link.id; });
+        AddHealthJson(o, it == rows.end() ? nullptr : &*it);
+        out.emplace_back(std::move(o));
+    }
+    co_return out;
+}
+
+// One link's JSON with its health.
+boost::asio::awaitable<std::string> LinkWithHealth(const HandlerContext& ctx, const core::Link& link) {
+    const std::span<const core::Link> links(&link, 1);
+    json::array one = co_await LinksWithHealth(ctx, links);
+    co_return json::serialize(one.at(0));
 }
 
 json::object LinkJson(const HandlerContext& ctx, const core::Link& link) {
@@ -500,6 +540,7 @@ boost::asio::awaitable<Response> CreateResponse(HandlerContext& ctx, const Reque
     if (auto* f = std::get_if<Failure>(&created)) co_return Fail(*f);
     auto& link = std::get<core::Link>(created);
     json::object out = LinkJson(ctx, link);
+    AddHealthJson(out, nullptr);
     if (!c.stats_token.empty()) out["stats_token"] = c.stats_token;
     co_return Created(ctx, link, out);
 }
@@ -565,10 +606,15 @@ boost::asio::awaitable<Response> HandleList(HandlerContext& ctx, const Request& 
         if (tag->size() > core::kMaxTagLength) co_return ErrorResponse(Errc::kInvalidQuery, "\"tag\" is too long.");
         query.tag = std::move(*tag);
     }
+    if (auto broken = req.QueryParam("broken")) {
+        if (*broken != "true" && *broken != "false") {
+            co_return ErrorResponse(Errc::kInvalidQuery, "\"broken\" must be true or false.");
+        }
+        query.broken = *broken == "true";
+    }
     ScopeListQuery(std::get<auth::Principal>(authz), query);
     auto page = co_await ctx.links.List(query);
-    json::array items;
-    for (const auto& link : page.items) items.emplace_back(LinkJson(ctx, link));
+    json::array items = co_await LinksWithHealth(ctx, page.items);
     json::object out;
     out["items"] = std::move(items);
     out["next_cursor"] = page.next_before ? json::value(std::to_string(*page.next_before)) : json::value(nullptr);
@@ -580,7 +626,8 @@ boost::asio::awaitable<Response> HandleGet(HandlerContext& ctx, const Request& r
     if (auto* r = std::get_if<Response>(&authz)) co_return std::move(*r);
     auto found = co_await AccessibleLink(ctx, std::get<auth::Principal>(authz), slug, true);
     if (auto* r = std::get_if<Response>(&found)) co_return std::move(*r);
-    co_return Response::Json(200, json::serialize(LinkJson(ctx, std::get<core::Link>(found))));
+    std::string body = co_await LinkWithHealth(ctx, std::get<core::Link>(found));
+    co_return Response::Json(200, std::move(body));
 }
 
 constexpr std::string_view kPatchFields[] = {"url",      "expires_at",  "max_clicks",    "redirect_type",  "tags",
@@ -633,7 +680,8 @@ boost::asio::awaitable<Response> HandlePatch(HandlerContext& ctx, const Request&
     auto updated = co_await ctx.links.Update(slug, patch);
     if (!updated) co_return ErrorResponse(updated.error());
     ctx.resolver.Invalidate(slug);
-    co_return Response::Json(200, json::serialize(LinkJson(ctx, *updated)));
+    std::string answer = co_await LinkWithHealth(ctx, *updated);
+    co_return Response::Json(200, std::move(answer));
 }
 
 boost::asio::awaitable<Response> HandleDelete(HandlerContext& ctx, const Request& req, std::string_view slug) {

@@ -34,10 +34,8 @@ struct EventName {
     store::WebhookEvent bit;
 };
 constexpr EventName kEventNames[] = {
-    {"link.created", store::kLinkCreated},
-    {"link.updated", store::kLinkUpdated},
-    {"link.deleted", store::kLinkDeleted},
-    {"link.clicked", store::kLinkClicked},
+    {"link.created", store::kLinkCreated}, {"link.updated", store::kLinkUpdated}, {"link.deleted", store::kLinkDeleted},
+    {"link.clicked", store::kLinkClicked}, {"link.broken", store::kLinkBroken},
 };
 
 json::value OptionalTime(const std::optional<core::TimePoint>& t) {

@@ -49,13 +49,15 @@ constexpr PgStatement kSelectBySlug{"link_by_slug", "SELECT " LINK_COLUMNS " FRO
 // cannot simplify), so that links_owner_idx serves it.
 #define LIST_FILTERS                                                                                 \
     "AND ($2 = '' OR strpos(lower(slug), lower($2)) > 0 OR strpos(lower(long_url), lower($2)) > 0) " \
-    "AND ($3 = '' OR tags @> ARRAY[$3::text]) "
-constexpr PgStatement kList{"link_list",
+    "AND ($3 = '' OR tags @> ARRAY[$3::text]) "                                                      \
+    "AND ($5::text = '' OR ($5::text = 't') = EXISTS (SELECT 1 FROM link_health h WHERE "            \
+    "h.link_id = links.id AND h.status = 'broken')) "
+constexpr PgStatement kList{"link_list_v2",
                             "SELECT " LINK_COLUMNS " FROM links WHERE deleted_at IS NULL AND id < $1 " LIST_FILTERS
                             "ORDER BY id DESC LIMIT $4"};
-constexpr PgStatement kListByOwner{"link_list_by_owner", "SELECT " LINK_COLUMNS
-                                                         " FROM links WHERE deleted_at IS NULL AND owner_id = $5 "
-                                                         "AND id < $1 " LIST_FILTERS "ORDER BY id DESC LIMIT $4"};
+constexpr PgStatement kListByOwner{"link_list_by_owner_v2", "SELECT " LINK_COLUMNS
+                                                            " FROM links WHERE deleted_at IS NULL AND owner_id = $6 "
+                                                            "AND id < $1 " LIST_FILTERS "ORDER BY id DESC LIMIT $4"};
 
 constexpr PgStatement kDelete{
     "link_delete_wh",
@@ -476,7 +478,8 @@ Task<std::optional<core::Link>> PostgresLinkStore::FindBySlug(std::string_view s
 
 Task<LinkPage> PostgresLinkStore::List(const ListQuery& query) {
     PgParams params{Str(query.before_id.value_or(INT64_MAX)), Sanitized(query.q), Sanitized(query.tag),
-                    Str(static_cast<std::int64_t>(query.limit + 1))};
+                    Str(static_cast<std::int64_t>(query.limit + 1)),
+                    query.broken ? pg_value::Bool(*query.broken) : std::string()};
     if (query.owner_id) params.emplace_back(Str(*query.owner_id));
     auto r = co_await db_->Read(query.owner_id ? kListByOwner : kList, params);
     LinkPage page;

@@ -11,6 +11,7 @@ PostgresBackend OpenPostgres(const PostgresOptions& options, const std::optional
     b.clicks = std::make_unique<PostgresClickStore>(b.pool);
     b.webhooks = std::make_unique<PostgresWebhookStore>(b.pool);
     b.domains = std::make_unique<PostgresDomainStore>(b.pool);
+    b.health = std::make_unique<PostgresLinkHealthStore>(b.pool);
     return b;
 }
 

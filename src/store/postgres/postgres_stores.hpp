@@ -19,6 +19,7 @@
 #include "store/postgres/pg_router.hpp"
 #include "store/postgres/postgres_click_store.hpp"
 #include "store/postgres/postgres_domain_store.hpp"
+#include "store/postgres/postgres_link_health_store.hpp"
 #include "store/postgres/postgres_link_store.hpp"
 #include "store/postgres/postgres_migrations.hpp"
 #include "store/postgres/postgres_partitions.hpp"
@@ -35,6 +36,7 @@ struct PostgresBackend {
     std::unique_ptr<PostgresClickStore> clicks;
     std::unique_ptr<PostgresWebhookStore> webhooks;
     std::unique_ptr<PostgresDomainStore> domains;
+    std::unique_ptr<PostgresLinkHealthStore> health;
 };
 
 /// Makes the pools and the stores. Does no I/O (connections open on first use); does not migrate. With `replica`

@@ -26,7 +26,9 @@ constexpr const char* kSelectBySlug = "SELECT " LINK_COLUMNS " FROM links WHERE 
 // statement of its own (not "?5 IS NULL OR owner_id = ?5"), so that the planner can use links_owner_idx.
 #define LIST_FILTERS                                                                                         \
     "AND (?2 = '' OR slug LIKE '%' || ?2 || '%' ESCAPE '\\' OR long_url LIKE '%' || ?2 || '%' ESCAPE '\\') " \
-    "AND (?3 = '' OR EXISTS (SELECT 1 FROM json_each(links.tags) WHERE json_each.value = ?3)) "
+    "AND (?3 = '' OR EXISTS (SELECT 1 FROM json_each(links.tags) WHERE json_each.value = ?3)) "              \
+    "AND (?6 IS NULL OR ?6 = EXISTS (SELECT 1 FROM link_health h WHERE h.link_id = links.id AND "            \
+    "h.status = 'broken')) "
 constexpr const char* kList =
     "SELECT " LINK_COLUMNS " FROM links WHERE deleted_at IS NULL AND id < ?1 " LIST_FILTERS "ORDER BY id DESC LIMIT ?4";
 constexpr const char* kListByOwner =
@@ -559,6 +561,7 @@ Task<LinkPage> SqliteLinkStore::List(const ListQuery& query) {
             .Bind(3, query.tag)
             .Bind(4, static_cast<std::int64_t>(query.limit + 1));
         if (query.owner_id) s.Bind(5, *query.owner_id);
+        if (query.broken) s.Bind(6, std::int64_t{*query.broken});
         LinkPage page;
         while (s.Step()) page.items.push_back(ReadLink(s));
         if (page.items.size() > query.limit) {

@@ -17,7 +17,9 @@ const tagHref = (tag: string) => `/app/links/?tag=${encodeURIComponent(tag)}`;
 
 function Links() {
   const router = useRouter();
-  const tag = useSearchParams().get('tag') ?? '';
+  const params = useSearchParams();
+  const tag = params.get('tag') ?? '';
+  const brokenOnly = params.get('broken') === 'true';
   const [q, setQ] = useState('');
   const [query, setQuery] = useState('');
   const [tagInput, setTagInput] = useState(tag);
@@ -32,7 +34,7 @@ function Links() {
   const s = useSession();
   const mayOverview = s?.mode === 'none' || s?.user?.is_admin === true;
 
-  useEffect(() => { setTagInput(tag); setCursors(['']); }, [tag]);
+  useEffect(() => { setTagInput(tag); setCursors(['']); }, [tag, brokenOnly]);
 
   useEffect(() => {
     if (mayOverview) api<Overview>(`/api/v1/stats${bots ? '?bots=include' : ''}`).then(setOverview).catch(() => setOverview(null));  // optional summary
@@ -45,6 +47,7 @@ function Links() {
       const p = new URLSearchParams({ limit: '20' });
       if (query) p.set('q', query);
       if (tag) p.set('tag', tag);
+      if (brokenOnly) p.set('broken', 'true');
       if (cursor) p.set('cursor', cursor);
       setPage(await api<Page>(`/api/v1/links?${p}`));
     } catch (e) {
@@ -52,7 +55,7 @@ function Links() {
     } finally {
       setLoading(false);
     }
-  }, [query, tag, cursor]);
+  }, [query, tag, brokenOnly, cursor]);
 
   useEffect(() => { load(); }, [load]);
 
@@ -93,6 +96,10 @@ function Links() {
         </div>
         <button type="submit" className="secondary">Filter</button>
         <label className="row check">
+          <input type="checkbox" data-testid="broken-only" checked={brokenOnly}
+            onChange={(e) => router.push(e.target.checked ? '/app/links/?broken=true' : '/app/links/')} /> Broken destinations only
+        </label>
+        <label className="row check">
           <input type="checkbox" data-testid="include-bots" checked={bots} onChange={(e) => setBots(e.target.checked)} /> Include bots
         </label>
         {tag && <Link className="button secondary" href="/app/links/" data-testid="clear-tag">Show all tags<span className="sr"> (clear the filter “{tag}”)</span></Link>}
@@ -103,7 +110,7 @@ function Links() {
         {error && <p className="error" role="alert">{error} <button type="button" className="secondary" onClick={load}>Retry</button></p>}
         {loading && !page && <p className="muted">Loading links…</p>}
         {page && page.items.length === 0 && !loading && (
-          <p className="muted">{query || tag ? `No links match${query ? ` “${query}”` : ''}${tag ? ` with the tag “${tag}”` : ''}.` : <>No links yet. <Link href="/">Shorten one</Link>.</>}</p>
+          <p className="muted">{brokenOnly && !query && !tag ? 'No link has a broken destination.' : query || tag ? `No links match${query ? ` “${query}”` : ''}${tag ? ` with the tag “${tag}”` : ''}.` : <>No links yet. <Link href="/">Shorten one</Link>.</>}</p>
         )}
       </div>
       {page && page.items.length > 0 && (
@@ -114,7 +121,8 @@ function Links() {
             {page.items.map((l) => (
               <tr key={l.slug}>
                 <td><Link href={`/app/link/?slug=${encodeURIComponent(l.slug)}`}>{l.slug}</Link>
-                  {l.disabled && <span className="badge">disabled</span>}{l.password_protected && <span className="badge">password</span>}</td>
+                  {l.disabled && <span className="badge">disabled</span>}{l.password_protected && <span className="badge">password</span>}
+                  {l.broken && <span className="badge broken" data-testid="broken-badge" title={l.health?.error ?? undefined}>Broken</span>}</td>
                 <td className="long hide-sm muted">{l.long_url}</td>
                 <td className="hide-sm">{l.tags.map((t) => <Link key={t} className="tag" href={tagHref(t)}>{t}</Link>)}</td>
                 <td className="num" data-testid="link-clicks">{formatCount(linkClicks(l, bots))}</td>

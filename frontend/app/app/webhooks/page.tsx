@@ -14,7 +14,7 @@ type Delivery = {
   last_error: string | null; next_retry_at: string | null; created_at: string;
 };
 
-const EVENTS = ['link.created', 'link.updated', 'link.deleted', 'link.clicked'];
+const EVENTS = ['link.created', 'link.updated', 'link.deleted', 'link.clicked', 'link.broken'];
 const when = (iso: string | null) => (iso ? formatDate(iso) : '—');
 const message = (e: unknown, fallback: string) => (e instanceof ApiError ? (e.serverMessage || e.message) : fallback);
 
@@ -59,6 +59,55 @@ function Deliveries({ hook }: { hook: Webhook }) {
   );
 }
 
+/** Edits one webhook's URL and events (PATCH /api/v1/webhooks/{id}). */
+function EditWebhook({ hook, onDone }: { hook: Webhook; onDone: (changed: boolean) => void }) {
+  const [url, setUrl] = useState(hook.url);
+  const [events, setEvents] = useState<string[]>(hook.events);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const id = `edit-${hook.id}`;
+  async function save(e: React.FormEvent) {
+    e.preventDefault();
+    setError(null);
+    if (!url.trim()) { setError('Enter the URL that receives the events.'); return; }
+    if (events.length === 0) { setError('Choose at least one event.'); return; }
+    setBusy(true);
+    try {
+      await api<Webhook>(`/api/v1/webhooks/${hook.id}`, { method: 'PATCH', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ url: url.trim(), events }) });
+      onDone(true);
+    } catch (err) {
+      setError(message(err, 'Could not save the webhook.'));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <form onSubmit={save} noValidate className="stack" aria-label={`Edit the webhook ${hook.url}`} data-testid="edit-webhook">
+      <div className="field">
+        <label htmlFor={`${id}-url`}>Endpoint URL</label>
+        <input id={`${id}-url`} type="url" value={url} maxLength={2000} onChange={(e) => setUrl(e.target.value)}
+          {...(error ? { 'aria-invalid': true as const, 'aria-describedby': `${id}-error` } : {})} />
+      </div>
+      <fieldset>
+        <legend>Events</legend>
+        {EVENTS.map((ev) => (
+          <label key={ev} className="check">
+            <input type="checkbox" checked={events.includes(ev)}
+              onChange={(e) => setEvents(e.target.checked ? [...events, ev] : events.filter((x) => x !== ev))} />
+            <span><code>{ev}</code></span>
+          </label>
+        ))}
+      </fieldset>
+      {error && <p id={`${id}-error`} className="error" role="alert">{error}</p>}
+      <div className="row">
+        <button type="submit" disabled={busy}>Save<span className="sr"> the webhook</span></button>
+        <button type="button" className="secondary" onClick={() => onDone(false)}>Cancel</button>
+      </div>
+    </form>
+  );
+}
+
 function Webhooks() {
   const [hooks, setHooks] = useState<Webhook[] | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -70,6 +119,7 @@ function Webhooks() {
   const [created, setCreated] = useState<Webhook | null>(null);
   const [open, setOpen] = useState<number | null>(null);
   const [confirm, setConfirm] = useState<number | null>(null);
+  const [editing, setEditing] = useState<number | null>(null);
   const newRef = useRef<HTMLHeadingElement>(null);
 
   const load = useCallback(async () => {
@@ -103,11 +153,12 @@ function Webhooks() {
     }
   }
 
-  async function act(path: string, method: string, fallback: string) {
+  async function act(path: string, method: string, fallback: string, json?: unknown) {
     setActionError(null);
     setBusy(true);
     try {
-      await api<unknown>(path, { method });
+      await api<unknown>(path, json === undefined ? { method }
+        : { method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(json) });
       await load();
     } catch (err) {
       setActionError(message(err, fallback));
@@ -172,6 +223,11 @@ function Webhooks() {
                 onClick={() => act(`/api/v1/webhooks/${h.id}/test`, 'POST', 'Could not send a test event.')}>Send test<span className="sr"> to {h.url}</span></button>
               <button type="button" className="secondary" aria-expanded={open === h.id}
                 onClick={() => setOpen(open === h.id ? null : h.id)}>Deliveries<span className="sr"> to {h.url}</span></button>
+              <button type="button" className="secondary" aria-expanded={editing === h.id}
+                onClick={() => setEditing(editing === h.id ? null : h.id)}>Edit<span className="sr"> {h.url}</span></button>
+              <button type="button" className="secondary" disabled={busy} data-testid="toggle-webhook"
+                onClick={() => act(`/api/v1/webhooks/${h.id}`, 'PATCH', h.enabled ? 'Could not disable the webhook.' : 'Could not enable the webhook.', { enabled: !h.enabled })}>
+                {h.enabled ? 'Disable' : 'Enable'}<span className="sr"> {h.url}</span></button>
               {confirm === h.id ? (
                 <span className="row" role="group" aria-label={`Confirm deleting the webhook ${h.url}`}>
                   <button type="button" className="danger" disabled={busy} autoFocus
@@ -182,6 +238,7 @@ function Webhooks() {
                 <button type="button" className="secondary" onClick={() => setConfirm(h.id)}>Delete<span className="sr"> {h.url}</span></button>
               )}
             </div>
+            {editing === h.id && <EditWebhook hook={h} onDone={(changed) => { setEditing(null); if (changed) load(); }} />}
             {open === h.id && <Deliveries hook={h} />}
           </article>
         ))}
