@@ -225,15 +225,25 @@ std::string HttpsPortSuffix(std::string_view public_url) {
 }
 
 // The public URL decides for the default domain, each branded domain for itself (its `https`, `hsts_max_age`).
-// Without a domain directory, none at all when the public URL is http:// and HSTS is off: the plain redirect path
-// then does not even ask.
+// Plain HTTP is redirected only where the server can tell HTTPS from it: its own TLS listener, or a trusted proxy's
+// X-Forwarded-Proto. Without either, a TLS-terminating load balancer's plain requests would be sent to https
+// forever; then there is no policy (one warning at startup when the public URL is https://).
 std::shared_ptr<const http::HttpsPolicy> HttpsPolicyFrom(const Config& config, const http::DomainDirectory* domains) {
+    const bool https_public = config.public_url.rfind("https://", 0) == 0;
+    if (config.tls_listen_host.empty() && config.trusted_proxies.empty()) {
+        if (https_public) {
+            log::Warn("https_redirect_off", {{"reason",
+                                              "neither SHORTENER_TLS_LISTEN nor SHORTENER_TRUSTED_PROXIES "
+                                              "is set, so HTTPS cannot be told from plain HTTP"}});
+        }
+        return nullptr;
+    }
     http::SingleHostHttpsPolicy single(config.public_url, config.hsts_max_age);
     if (domains != nullptr) {
         return std::make_shared<const http::DomainHttpsPolicy>(*domains, std::move(single),
                                                                HttpsPortSuffix(config.public_url));
     }
-    if (config.public_url.rfind("https://", 0) != 0 && config.hsts_max_age == 0) return nullptr;
+    if (!https_public && config.hsts_max_age == 0) return nullptr;
     return std::make_shared<const http::SingleHostHttpsPolicy>(std::move(single));
 }
 

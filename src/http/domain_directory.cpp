@@ -26,16 +26,24 @@ std::string DomainDirectory::HostKey(std::string_view host) {
     return key;
 }
 
-std::shared_ptr<const DomainSettings> DomainDirectory::Lookup(std::string_view host_header) const {
-    std::shared_ptr<const Snapshot> snapshot = snapshot_.load(std::memory_order_acquire);
-    if (!snapshot || snapshot->by_host.empty()) return default_;
+std::shared_ptr<const DomainSettings> DomainDirectory::Find(const Snapshot* snapshot,
+                                                            std::string_view host_header) const {
+    if (snapshot == nullptr || snapshot->by_host.empty()) return default_;
     auto it = snapshot->by_host.find(HostKey(host_header));
     return it == snapshot->by_host.end() ? default_ : it->second;
 }
 
-bool DomainDirectory::HasBranded() const {
+std::shared_ptr<const DomainSettings> DomainDirectory::Lookup(std::string_view host_header) const {
+    return Find(snapshot_.load(std::memory_order_acquire).get(), host_header);
+}
+
+bool DomainDirectory::Stale(const Snapshot* snapshot) const {
+    return store_ != nullptr && (snapshot == nullptr || clock_.Now() - snapshot->loaded_at >= refresh_);
+}
+
+std::shared_ptr<const DomainSettings> DomainDirectory::Fresh(std::string_view host_header) const {
     std::shared_ptr<const Snapshot> snapshot = snapshot_.load(std::memory_order_acquire);
-    return snapshot && !snapshot->by_host.empty();
+    return Stale(snapshot.get()) ? nullptr : Find(snapshot.get(), host_header);
 }
 
 HostHttps DomainHttpsPolicy::ForHost(std::string_view host) const {
@@ -65,13 +73,14 @@ boost::asio::awaitable<void> DomainDirectory::Refresh() {
         settings->not_found_redirect = std::move(d.not_found_redirect);
         next->by_host.emplace(std::move(d.host), std::move(settings));
     }
+    const bool branded = !next->by_host.empty();
     snapshot_.store(std::move(next), std::memory_order_release);
+    has_branded_.store(branded, std::memory_order_release);
 }
 
 boost::asio::awaitable<std::shared_ptr<const DomainSettings>> DomainDirectory::Resolve(std::string_view host_header) {
-    std::shared_ptr<const Snapshot> snapshot = snapshot_.load(std::memory_order_acquire);
-    const bool stale = !snapshot || clock_.Now() - snapshot->loaded_at >= refresh_;
-    if (store_ != nullptr && stale && !refreshing_.exchange(true, std::memory_order_acq_rel)) {
+    const bool stale = Stale(snapshot_.load(std::memory_order_acquire).get());
+    if (stale && !refreshing_.exchange(true, std::memory_order_acq_rel)) {
         try {
             co_await Refresh();
         } catch (const std::exception& e) {

@@ -47,8 +47,11 @@ class DomainDirectory {
     /// The domain of a Host header value in the current snapshot, without re-reading the store (for callers that
     /// cannot wait; redirects keep the snapshot fresh through Resolve).
     std::shared_ptr<const DomainSettings> Lookup(std::string_view host_header) const;
+    /// Lookup() when no refresh is due (no store: always), else null: then co_await Resolve(). Lets the redirect
+    /// path skip the coroutine frame on all but one request per refresh interval.
+    std::shared_ptr<const DomainSettings> Fresh(std::string_view host_header) const;
     /// Whether any branded domain is configured (as of the current snapshot).
-    bool HasBranded() const;
+    bool HasBranded() const noexcept { return has_branded_.load(std::memory_order_acquire); }
 
     const DomainSettings& Default() const noexcept { return *default_; }
     /// The lookup key of a Host header value: lower-case, without port and trailing dot.
@@ -59,12 +62,16 @@ class DomainDirectory {
         std::unordered_map<std::string, std::shared_ptr<const DomainSettings>> by_host;
         std::chrono::system_clock::time_point loaded_at{};
     };
+    std::shared_ptr<const DomainSettings> Find(const Snapshot* snapshot, std::string_view host_header) const;
+    bool Stale(const Snapshot* snapshot) const;  // a refresh is due (never without a store)
+
     store::DomainStore* store_;
     const core::Clock& clock_;
     std::chrono::milliseconds refresh_;
     std::shared_ptr<const DomainSettings> default_;
     std::atomic<std::shared_ptr<const Snapshot>> snapshot_;
     std::atomic<bool> refreshing_{false};
+    std::atomic<bool> has_branded_{false};  // the current snapshot's by_host is not empty (read per request)
 };
 
 /// HTTPS per domain (issue #14): a branded domain's own `https` and `hsts_max_age`; the default domain (and any
@@ -75,6 +82,7 @@ class DomainHttpsPolicy final : public HttpsPolicy {
     DomainHttpsPolicy(const DomainDirectory& directory, SingleHostHttpsPolicy fallback, std::string port_suffix)
         : directory_(directory), fallback_(std::move(fallback)), port_suffix_(std::move(port_suffix)) {}
     HostHttps ForHost(std::string_view host) const override;
+    bool Idle() const noexcept override { return fallback_.Idle() && !directory_.HasBranded(); }
 
   private:
     const DomainDirectory& directory_;

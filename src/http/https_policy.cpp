@@ -61,7 +61,7 @@ bool IsProbePath(std::string_view path) noexcept {
 
 HttpsVerdict HttpsGate::Check(const Request& request) const {
     HttpsVerdict verdict;
-    if (IsProbePath(request.path())) return verdict;
+    if (policy_->Idle() || IsProbePath(request.path())) return verdict;
     const HostHttps rule = policy_->ForHost(NormalizedHost(request.Header("host")));
     if (ArrivedOverHttps(request, trusted_)) {
         verdict.hsts_max_age = rule.hsts_max_age;

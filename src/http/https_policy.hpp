@@ -29,6 +29,8 @@ class HttpsPolicy {
     virtual ~HttpsPolicy() = default;
     /// `host`: the request's Host header, lower-case, without port or trailing dot; may be empty.
     virtual HostHttps ForHost(std::string_view host) const = 0;
+    /// True while no host requires HTTPS or sends HSTS: the gate then passes every request without looking at it.
+    virtual bool Idle() const noexcept = 0;
 };
 
 /// One public URL for every host: if it is https://, every host requires HTTPS and redirects there.
@@ -37,6 +39,7 @@ class SingleHostHttpsPolicy final : public HttpsPolicy {
     /// `public_url`: SHORTENER_PUBLIC_URL (scheme://host[:port][/path]); `hsts_max_age`: SHORTENER_HSTS_MAX_AGE.
     SingleHostHttpsPolicy(std::string_view public_url, std::uint32_t hsts_max_age);
     HostHttps ForHost(std::string_view) const override { return rule_; }
+    bool Idle() const noexcept override { return !rule_.require_https && rule_.hsts_max_age == 0; }
 
   private:
     HostHttps rule_;

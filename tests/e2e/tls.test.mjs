@@ -175,6 +175,22 @@ describe('HTTPS', () => {
     assert.equal(plainFromProxy.status, 308);
   });
 
+  test('behind a load balancer that is not trusted, an https public URL redirects nothing (no loop)', async () => {
+    // No TLS listener and no trusted proxy: HTTPS cannot be told from plain HTTP, so plain requests are served
+    // (a TLS-terminating balancer in front would otherwise be sent to https forever) and a warning says why.
+    const lb = await startServer({ env: { SHORTENER_PUBLIC_URL: 'https://s.test' } });
+    try {
+      const created = await api(lb.base, '/api/v1/links', { method: 'POST', json: { url: 'https://example.com/lb' } });
+      assert.equal(created.status, 201, created.text);
+      assert.ok(created.body.short_url.startsWith('https://s.test/'));
+      const r = await api(lb.base, `/${created.body.slug}`);
+      assert.equal(r.status, 302);
+      assert.ok(lb.logs().some((l) => l.msg === 'https_redirect_off'), 'a startup warning names the cause');
+    } finally {
+      await lb.stop();
+    }
+  });
+
   test('a replaced certificate is served without a restart; a broken one keeps the old', async () => {
     issue(ca, work, certDir, 'a.test', ['a.test'], 'second');
     await waitFor(async () => (await handshake(server.tlsPort, { servername: 'a.test' })).subject?.O === 'second',

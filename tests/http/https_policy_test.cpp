@@ -124,5 +124,12 @@ TEST(HttpsPolicy, SingleHostPolicyAnswersTheSameForEveryHost) {
     EXPECT_FALSE(SingleHostHttpsPolicy("http://s.example.com", 0).ForHost("s.example.com").require_https);
 }
 
+// Idle: the gate skips the request entirely (the plain redirect path's cost when nothing wants HTTPS).
+TEST(HttpsPolicy, IdleOnlyWhenNoHostRequiresHttpsOrHsts) {
+    EXPECT_TRUE(SingleHostHttpsPolicy("http://s.example.com", 0).Idle());
+    EXPECT_FALSE(SingleHostHttpsPolicy("http://s.example.com", 300).Idle());
+    EXPECT_FALSE(SingleHostHttpsPolicy("https://s.example.com", 0).Idle());
+}
+
 }  // namespace
 }  // namespace shortener::http

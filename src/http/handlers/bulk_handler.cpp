@@ -161,11 +161,13 @@ boost::asio::awaitable<void> ExportBody(ResponseStream& out, HandlerContext* ctx
     for (;;) {
         store::LinkPage page = co_await ctx->links.List(query);
         chunk.clear();
-        for (const auto& link : page.items) {
-            if (csv) {
-                AppendCsvRow(chunk, link);
-            } else {
-                chunk += json::serialize(LinkJson(*ctx, link));
+        if (csv) {
+            for (const auto& link : page.items) AppendCsvRow(chunk, link);
+        } else {
+            // As GET /api/v1/links/{slug} answers each (health included).
+            const json::array objects = co_await LinksWithHealth(*ctx, page.items);
+            for (const auto& o : objects) {
+                chunk += json::serialize(o);
                 chunk += '\n';
             }
         }

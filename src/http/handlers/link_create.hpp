@@ -5,6 +5,7 @@
 /// fields, the authorization of creators and the Idempotency-Key flow. Internal to http/handlers.
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <functional>
@@ -40,6 +41,9 @@ core::TimePoint NowMillis(core::Clock& clock);
 std::string ShortUrl(const HandlerContext& ctx, std::string_view slug);
 /// The link object of the API (docs/api-spec.md).
 boost::json::object LinkJson(const HandlerContext& ctx, const core::Link& link);
+/// LinkJson of each with its "broken" and "health" (one store read for all of them): what GET answers.
+boost::asio::awaitable<boost::json::array> LinksWithHealth(const HandlerContext& ctx,
+                                                           std::span<const core::Link> links);
 Response Fail(const Failure& f);
 /// Checks Content-Type (application/json) and parses the body.
 Parsed<boost::json::value> ParseJsonValue(const Request& req);

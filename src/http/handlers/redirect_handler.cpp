@@ -214,7 +214,10 @@ Response NotFound(const Request& req, const DomainSettings* domain) {
 
 boost::asio::awaitable<Response> HandleRedirect(HandlerContext& ctx, const Request& req, std::string_view slug) {
     std::shared_ptr<const DomainSettings> domain;
-    if (ctx.domain_directory != nullptr) domain = co_await ctx.domain_directory->Resolve(req.Header("host"));
+    if (ctx.domain_directory != nullptr) {
+        domain = ctx.domain_directory->Fresh(req.Header("host"));
+        if (!domain) domain = co_await ctx.domain_directory->Resolve(req.Header("host"));
+    }
     // Anything that cannot be a slug (dots, '%', too long) is refused before any lookup. Links live on the default
     // domain only so far: a branded domain has no slugs yet (docs/domains.md).
     if (!core::IsSlugShaped(slug) || (domain && !domain->is_default)) co_return NotFound(req, domain.get());
