@@ -9,7 +9,8 @@
 # Loopback only; bounded (wrk -d, timeouts); stops what it starts.
 #
 #   bench/redirect-instructions.sh [BINARY ...]     # default build/shortener; several binaries: one row each
-# Environment: LINKS (default 1000), DURATION (wrk seconds, default 20), CONNECTIONS (default 8).
+# Environment: LINKS (default 1000), DURATION (wrk seconds, default 20), CONNECTIONS (default 8); KEEP=DIR keeps
+# the callgrind files (one per thread) for callgrind_annotate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for tool in valgrind wrk curl python3; do
@@ -70,4 +71,5 @@ for bin in "${@:-build/shortener}"; do
     if grep -q 'HandleRedirect' "$f"; then http=$((http + total)); else other=$((other + total)); fi
   done
   printf '| %s | %d | %d | %d | %d |\n' "$bin" "$requests" $((http / requests)) "$clicks" $((other / clicks))
+  if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp -r "$work/$name" "$KEEP/"; fi
 done
