@@ -1,5 +1,7 @@
 #include "health/health_checker.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -7,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <random>
@@ -77,27 +80,56 @@ asio::awaitable<void> RecordOne(store::LinkHealthStore& store, const HealthOptio
     }
 }
 
+// Takes or renews the host's lease for one more link's check; false when another checker holds it (or the store
+// cannot be reached: then nothing is checked, and the links come due again when their claim's lease ends).
+asio::awaitable<bool> RenewHost(store::LinkHealthStore& store, const std::string& host, const HostLeaseOptions& lease) {
+    try {
+        const core::TimePoint now = Now();
+        auto renewal = store.LeaseHost(host, lease.holder, now, now + lease.hold);
+        const bool held = co_await std::move(renewal);
+        co_return held;
+    } catch (const std::exception& e) {
+        log::Warn("health_lease_failed", {{"error", e.what()}});
+        co_return false;
+    }
+}
+
+// One host's links, one after the other, under the host's lease: one request per host at a time across workers.
 asio::awaitable<void> CheckHost(store::LinkHealthStore& store, webhook::Sender& sender, const HealthOptions& options,
-                                HealthProbe& probe, std::vector<store::DueLink> links) {
+                                HealthProbe& probe, const HostLeaseOptions& lease, std::string host,
+                                std::vector<store::DueLink> links) {
+    const bool acquired = co_await AcquireHost(store, host, lease);
+    if (!acquired) {  // another worker kept it all along: these links come due again when their claim's lease ends
+        log::Info("health_host_busy", {{"host", host}, {"links", std::to_string(links.size())}});
+        co_return;
+    }
     for (const auto& link : links) {
+        const bool held = co_await RenewHost(store, host, lease);
+        if (!held) break;
         const auto started = std::chrono::steady_clock::now();
         const CheckOutcome outcome = co_await CheckDestination(sender, link.url, options.max_redirects);
         const auto took =
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
         co_await RecordOne(store, options, probe, link, outcome, took);
     }
+    try {
+        auto release = store.ReleaseHost(host, lease.holder);
+        co_await std::move(release);
+    } catch (const std::exception& e) {  // the lease then ends by itself
+        log::Warn("health_lease_failed", {{"error", e.what()}});
+    }
 }
 
 // Checks a claimed batch, one coroutine per host, and returns when all are done.
 asio::awaitable<void> CheckBatch(store::LinkHealthStore& store, webhook::Sender& sender, const HealthOptions& options,
-                                 HealthProbe& probe, std::vector<store::DueLink> due) {
+                                 HealthProbe& probe, const HostLeaseOptions& lease, std::vector<store::DueLink> due) {
     auto ex = co_await asio::this_coro::executor;
     std::map<std::string, std::vector<store::DueLink>> by_host;
     for (auto& d : due) by_host[HostOf(d.url)].push_back(std::move(d));
     auto in_flight = std::make_shared<InFlight>();
     for (auto& [host, links] : by_host) {
         ++in_flight->count;
-        asio::co_spawn(ex, CheckHost(store, sender, options, probe, std::move(links)),
+        asio::co_spawn(ex, CheckHost(store, sender, options, probe, lease, host, std::move(links)),
                        [in_flight](const std::exception_ptr&) { --in_flight->count; });
     }
     asio::steady_timer timer(ex);
@@ -145,6 +177,28 @@ asio::awaitable<CheckOutcome> CheckDestination(webhook::Sender& sender, const st
     co_return out;
 }
 
+asio::awaitable<bool> AcquireHost(store::LinkHealthStore& store, const std::string& host,
+                                  const HostLeaseOptions& lease) {
+    auto ex = co_await asio::this_coro::executor;
+    asio::steady_timer timer(ex);
+    const auto give_up = std::chrono::steady_clock::now() + lease.max_wait;
+    for (;;) {
+        const bool held = co_await RenewHost(store, host, lease);
+        if (held) co_return true;
+        if (std::chrono::steady_clock::now() + lease.poll > give_up) co_return false;
+        timer.expires_after(lease.poll);
+        co_await timer.async_wait(asio::use_awaitable);
+    }
+}
+
+std::string NewLeaseHolder() {
+    std::random_device random;
+    const std::uint64_t r = (std::uint64_t{random()} << 32) | random();
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(r));
+    return std::to_string(::getpid()) + "-" + hex;
+}
+
 core::TimePoint NextCheckAt(core::TimePoint now, std::chrono::milliseconds interval, double unit_random) {
     const auto jitter = std::chrono::milliseconds(
         static_cast<std::int64_t>(static_cast<double>(interval.count()) * 0.1 * std::clamp(unit_random, 0.0, 1.0)));
@@ -165,6 +219,12 @@ asio::awaitable<void> RunHealthChecker(store::LinkHealthStore& store, const Heal
     // A claimed link may wait for its host's earlier links of the batch: each of those may take two requests per hop.
     const auto lease = options.timeout * static_cast<std::int64_t>(options.batch) * 2 * (options.max_redirects + 1) +
                        std::chrono::milliseconds(60'000);
+    // A host's lease covers one link's check (renewed before each); a host another worker holds is waited for up to
+    // half the claim's lease, so that the wait and the checks still end within it.
+    HostLeaseOptions host_lease;
+    host_lease.holder = NewLeaseHolder();
+    host_lease.hold = options.timeout * 2 * (options.max_redirects + 1) + std::chrono::milliseconds(10'000);
+    host_lease.max_wait = lease / 2;
     asio::steady_timer timer(ex);
     while (!stop.load()) {
         std::vector<store::DueLink> due;
@@ -175,7 +235,7 @@ asio::awaitable<void> RunHealthChecker(store::LinkHealthStore& store, const Heal
             log::Warn("health_claim_failed", {{"error", e.what()}});
         }
         const std::size_t claimed = due.size();
-        if (claimed > 0) co_await CheckBatch(store, sender, options, probe, std::move(due));
+        if (claimed > 0) co_await CheckBatch(store, sender, options, probe, host_lease, std::move(due));
         if (claimed < options.batch) {
             timer.expires_after(poll);
             co_await timer.async_wait(asio::use_awaitable);

@@ -3,9 +3,10 @@
 /// @brief Destination health (issue #15, docs/health.md): the worker checks each active link's destination about once
 /// per interval, spread over it. A check is `HEAD` (then `GET` when the server answers 405 or 501), following up to 5
 /// redirects, each hop under the webhooks' SSRF rules and through their one outbound HTTP client (webhook::Sender),
-/// with a polite User-Agent and one request per host at a time. A link fails `fail_threshold` checks in a row: broken
-/// (and a link.broken webhook event); one success makes it ok again. Runs on the worker side, as the webhook delivery
-/// loop does; in distributed mode the store's claim gives each link to one worker at a time.
+/// with a polite User-Agent and one request per host at a time, across every worker (a lease per host in the store). A
+/// link fails `fail_threshold` checks in a row: broken (and a link.broken webhook event); one success makes it ok
+/// again. Runs on the worker side, as the webhook delivery loop does; in distributed mode the store's claim gives each
+/// link to one worker at a time.
 
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
@@ -50,6 +51,22 @@ boost::asio::awaitable<CheckOutcome> CheckDestination(webhook::Sender& sender, c
 
 /// When a link checked at `now` is due again: now + interval + a jitter below a tenth of the interval (pure).
 core::TimePoint NextCheckAt(core::TimePoint now, std::chrono::milliseconds interval, double unit_random);
+
+/// How a checker shares hosts with the other workers' checkers (store::LinkHealthStore::LeaseHost).
+struct HostLeaseOptions {
+    std::string holder;                      // this checker: NewLeaseHolder()
+    std::chrono::milliseconds hold{60'000};  // one link's check at most: the lease is renewed before each link
+    std::chrono::milliseconds max_wait{0};   // for a host another checker holds
+    std::chrono::milliseconds poll{500};     // between two tries
+};
+
+/// "<pid>-<16 random hex digits>": a holder name no other checker (process or restart) has.
+std::string NewLeaseHolder();
+
+/// Waits until `lease.holder` holds `host`'s lease (trying every `poll`), at most `max_wait`; false when another
+/// checker kept it all along or the store could not be reached.
+boost::asio::awaitable<bool> AcquireHost(store::LinkHealthStore& store, const std::string& host,
+                                         const HostLeaseOptions& lease);
 
 /// Runs until `stop` is set: claims due links, checks them (one request per host at a time) and records the results.
 /// Store failures are logged and retried after a pause; never throws.

@@ -68,6 +68,13 @@ class LinkHealthStore {
 
     /// The health rows of those links (links without one are left out), in no particular order.
     virtual Task<std::vector<LinkHealth>> Find(std::span<const core::LinkId> links) = 0;
+
+    /// The checkers' lease on a host (one request per host at a time across every worker): `holder` takes it, or
+    /// extends its own, until `until` when no other holder's lease is current at `now` (an expired one, of a checker
+    /// that died, is taken over). True when `holder` holds it afterwards.
+    virtual Task<bool> LeaseHost(std::string host, std::string holder, core::TimePoint now, core::TimePoint until) = 0;
+    /// Gives the lease back; only `holder`'s own (a lease taken over meanwhile stays with its new holder).
+    virtual Task<void> ReleaseHost(std::string host, std::string holder) = 0;
 };
 
 }  // namespace shortener::store

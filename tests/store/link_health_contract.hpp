@@ -168,9 +168,31 @@ TYPED_TEST_P(LinkHealthContract, TheListFiltersByBroken) {
     EXPECT_EQ(RunAwaitable(this->backend_.links().List(q)).items.size(), 3U);
 }
 
+// One request per host at a time across workers: a host's lease has one holder until it expires or is given back.
+TYPED_TEST_P(LinkHealthContract, AHostLeaseHasOneHolderUntilItExpiresOrIsGivenBack) {
+    auto& h = this->backend_.health();
+    const auto lease = [&](std::string host, std::string holder, core::TimePoint now) {
+        return RunAwaitable(h.LeaseHost(std::move(host), std::move(holder), now, now + std::chrono::seconds(30)));
+    };
+    const auto release = [&](std::string host, std::string holder) {
+        RunAwaitable(h.ReleaseHost(std::move(host), std::move(holder)));
+    };
+    EXPECT_TRUE(lease("example.com", "worker-a", kT0));
+    EXPECT_FALSE(lease("example.com", "worker-b", kT0 + std::chrono::seconds(1)));  // a's is current
+    EXPECT_TRUE(lease("example.org", "worker-b", kT0));                             // another host: free
+    EXPECT_TRUE(lease("example.com", "worker-a", kT0 + std::chrono::seconds(20)));  // a extends its own (to +50 s)
+    EXPECT_FALSE(lease("example.com", "worker-b", kT0 + std::chrono::seconds(40)));
+    EXPECT_TRUE(lease("example.com", "worker-b", kT0 + std::chrono::seconds(50)));  // expired: a died; b takes over
+    release("example.com", "worker-a");                                             // not a's any more: no effect
+    EXPECT_FALSE(lease("example.com", "worker-a", kT0 + std::chrono::seconds(51)));
+    release("example.com", "worker-b");
+    EXPECT_TRUE(lease("example.com", "worker-a", kT0 + std::chrono::seconds(52)));  // given back: free at once
+}
+
 REGISTER_TYPED_TEST_SUITE_P(LinkHealthContract, NewLinksAreSeededWithinTheSpreadAndClaimedOnceDue,
                             AClaimedLinkIsHeldUntilTheLeaseEnds, DeletedAndDisabledLinksAreNotClaimed,
                             BrokenAfterNFailuresInARowAndOneSuccessResets,
-                            TurningBrokenWritesALinkBrokenEventForSubscribers, TheListFiltersByBroken);
+                            TurningBrokenWritesALinkBrokenEventForSubscribers, TheListFiltersByBroken,
+                            AHostLeaseHasOneHolderUntilItExpiresOrIsGivenBack);
 
 }  // namespace shortener::store::link_health_contract

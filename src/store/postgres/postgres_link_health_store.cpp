@@ -55,6 +55,16 @@ constexpr PgStatement kFind{
     "SELECT link_id, status, consecutive_failures, last_status_code, last_final_url, last_error, "
     "ts_to_ms(last_checked_at), last_duration_ms, ts_to_ms(next_check_at) FROM link_health WHERE "
     "link_id = ANY($1::bigint[])"};
+// Taken when free, expired at $3, or already $2's: the upsert's WHERE leaves another holder's current lease alone
+// (the row lock serialises two takers), and then RETURNING gives no row.
+constexpr PgStatement kLeaseHost{
+    "health_lease_host",
+    "INSERT INTO health_host_leases (host, holder, lease_until) VALUES ($1, $2, ms_to_ts($4::bigint)) ON CONFLICT "
+    "(host) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until WHERE "
+    "health_host_leases.lease_until <= ms_to_ts($3::bigint) OR health_host_leases.holder = excluded.holder "
+    "RETURNING host"};
+constexpr PgStatement kReleaseHost{"health_release_host",
+                                   "DELETE FROM health_host_leases WHERE host = $1 AND holder = $2"};
 
 LinkHealth ReadHealth(const PgResult& r, int row) {
     LinkHealth h;
@@ -116,6 +126,18 @@ Task<std::vector<LinkHealth>> PostgresLinkHealthStore::Find(std::span<const core
     out.reserve(static_cast<std::size_t>(r.Rows()));
     for (int i = 0; i < r.Rows(); ++i) out.push_back(ReadHealth(r, i));
     co_return out;
+}
+
+Task<bool> PostgresLinkHealthStore::LeaseHost(std::string host, std::string holder, core::TimePoint now,
+                                              core::TimePoint until) {
+    PgParams params{Sanitized(host), Sanitized(holder), Str(core::ToUnixMillis(now)), Str(core::ToUnixMillis(until))};
+    auto r = co_await pool_->Execute(kLeaseHost, params);
+    co_return r.Rows() == 1;
+}
+
+Task<void> PostgresLinkHealthStore::ReleaseHost(std::string host, std::string holder) {
+    PgParams params{Sanitized(host), Sanitized(holder)};
+    co_await pool_->Execute(kReleaseHost, params);
 }
 
 }  // namespace shortener::store

@@ -27,6 +27,13 @@ constexpr const char* kRecord =
 constexpr const char* kSelect =
     "SELECT link_id, status, consecutive_failures, last_status_code, last_final_url, last_error, last_checked_at, "
     "last_duration_ms, next_check_at FROM link_health WHERE link_id = ?1";
+// Taken when free, expired at ?3, or already ?2's: the upsert's WHERE leaves another holder's current lease alone,
+// and then RETURNING gives no row.
+constexpr const char* kLeaseHost =
+    "INSERT INTO health_host_leases (host, holder, lease_until) VALUES (?1, ?2, ?4) ON CONFLICT (host) DO UPDATE SET "
+    "holder = excluded.holder, lease_until = excluded.lease_until WHERE health_host_leases.lease_until <= ?3 OR "
+    "health_host_leases.holder = excluded.holder RETURNING host";
+constexpr const char* kReleaseHost = "DELETE FROM health_host_leases WHERE host = ?1 AND holder = ?2";
 
 LinkHealth ReadHealth(const Statement& s) {
     LinkHealth h;
@@ -123,6 +130,29 @@ Task<std::vector<LinkHealth>> SqliteLinkHealthStore::Find(std::span<const core::
             if (s.Step()) out.push_back(ReadHealth(s));
         }
         return out;
+    });
+}
+
+Task<bool> SqliteLinkHealthStore::LeaseHost(std::string host, std::string holder, core::TimePoint now,
+                                            core::TimePoint until) {
+    const bool held = co_await db_->OffLoop([&] {
+        return GuardBackend([&] {
+            auto c = db_->AcquireWriter();
+            auto s = c->Prepare(kLeaseHost);
+            s.Bind(1, host).Bind(2, holder).Bind(3, core::ToUnixMillis(now)).Bind(4, core::ToUnixMillis(until));
+            return s.Step();
+        });
+    });
+    co_return held;
+}
+
+Task<void> SqliteLinkHealthStore::ReleaseHost(std::string host, std::string holder) {
+    co_await db_->OffLoop([&] {
+        return GuardBackend([&] {
+            auto c = db_->AcquireWriter();
+            c->Prepare(kReleaseHost).Bind(1, host).Bind(2, holder).Run();
+            return true;  // OffLoop wants a value
+        });
     });
 }
 

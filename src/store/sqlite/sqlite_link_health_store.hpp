@@ -17,6 +17,8 @@ class SqliteLinkHealthStore final : public LinkHealthStore {
                                         std::chrono::milliseconds spread, std::size_t limit) override;
     Task<bool> Record(const HealthCheckResult& result) override;
     Task<std::vector<LinkHealth>> Find(std::span<const core::LinkId> links) override;
+    Task<bool> LeaseHost(std::string host, std::string holder, core::TimePoint now, core::TimePoint until) override;
+    Task<void> ReleaseHost(std::string host, std::string holder) override;
 
   private:
     std::shared_ptr<SqliteDb> db_;

@@ -1,0 +1,8 @@
+-- Destination health (issue #15, docs/health.md): the checkers' lease per host, so that one request per host at a
+-- time holds across every worker, not only inside one. A row per host ever checked (a few bytes each); an expired
+-- lease (its worker died) is taken over by the next worker that checks that host. New table only.
+CREATE TABLE health_host_leases (
+    host        text        PRIMARY KEY,
+    holder      text        NOT NULL,  -- the checker: "<pid>-<random>", new at every start
+    lease_until timestamptz NOT NULL
+);
