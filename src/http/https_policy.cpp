@@ -13,6 +13,23 @@ std::string_view Trim(std::string_view s) noexcept {
     return s;
 }
 
+// The proto parameter of RFC 7239's Forwarded, in its first element (the one the client's side added):
+// `for=192.0.2.60;proto=https;by=203.0.113.43, for=…` → "https" (quotes removed); "" when absent.
+std::string_view ForwardedProto(std::string_view header) {
+    std::string_view element = header.substr(0, header.find(','));
+    while (!element.empty()) {
+        const auto semicolon = element.find(';');
+        const std::string_view pair = Trim(element.substr(0, semicolon));
+        element = semicolon == std::string_view::npos ? std::string_view() : element.substr(semicolon + 1);
+        const auto eq = pair.find('=');
+        if (eq == std::string_view::npos || !IEquals(Trim(pair.substr(0, eq)), "proto")) continue;
+        std::string_view value = Trim(pair.substr(eq + 1));
+        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+        return value;
+    }
+    return {};
+}
+
 }  // namespace
 
 SingleHostHttpsPolicy::SingleHostHttpsPolicy(std::string_view public_url, std::uint32_t hsts_max_age) {
@@ -43,12 +60,14 @@ std::string NormalizedHost(std::string_view host) {
 bool ArrivedOverHttps(const Request& request, const core::TrustedProxies& trusted) {
     if (request.tls()) return true;
     if (trusted.empty()) return false;
+    // X-Forwarded-Proto: "https" or "https, http" (appended by a chain of proxies): the first is what the client
+    // used. Without it, RFC 7239's Forwarded: proto=https (its first element).
     std::string_view proto = request.Header("x-forwarded-proto");
+    proto = proto.empty() ? ForwardedProto(request.Header("forwarded")) : proto.substr(0, proto.find(','));
     if (proto.empty()) return false;
     auto peer = core::IpAddress::ParseLoose(request.remote_address());
     if (!peer || !trusted.Contains(*peer)) return false;
-    // "https" or "https, http" (appended by a chain of proxies): the first is what the client used.
-    return IEquals(Trim(proto.substr(0, proto.find(','))), "https");
+    return IEquals(Trim(proto), "https");
 }
 
 bool IsProbePath(std::string_view path) noexcept {
@@ -70,6 +89,7 @@ HttpsVerdict HttpsGate::Check(const Request& request) const {
         r.status = 308;
         r.location = rule.https_origin;
         r.location += request.target();
+        r.cache_control = "no-store";  // a browser must not keep it: turning a domain's https off takes effect at once
         r.close = false;
         verdict.redirect = std::move(r);
     }

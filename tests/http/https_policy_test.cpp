@@ -95,6 +95,28 @@ TEST(HttpsPolicy, ForwardedProtoCountsOnlyFromATrustedProxy) {
     EXPECT_EQ(Send(no_trust, "/abc", proxied).status, 308u);
 }
 
+TEST(HttpsPolicy, Rfc7239ForwardedProtoCountsFromATrustedProxyWithoutXForwardedProto) {
+    Router r = MakeRouter("https://s.example.com", 60);
+    Sent proxied;
+    proxied.remote = "10.1.2.3";
+    proxied.headers.push_back({"forwarded", "for=192.0.2.60;Proto=\"https\";by=10.1.2.3, for=10.9.9.9;proto=http"});
+    EXPECT_EQ(Send(r, "/abc", proxied).status, 200u);
+    proxied.headers.back().value = "for=192.0.2.60;proto=http, for=10.9.9.9;proto=https";  // the first element counts
+    EXPECT_EQ(Send(r, "/abc", proxied).status, 308u);
+    proxied.headers.back().value = "for=192.0.2.60";  // no proto
+    EXPECT_EQ(Send(r, "/abc", proxied).status, 308u);
+    Sent client = proxied;
+    client.remote = "198.51.100.7";
+    client.headers.back().value = "proto=https";  // not a trusted proxy
+    EXPECT_EQ(Send(r, "/abc", client).status, 308u);
+}
+
+TEST(HttpsPolicy, TheRedirectIsNotCached) {
+    Response resp = Send(MakeRouter("https://s.example.com", 0), "/abc");
+    ASSERT_EQ(resp.status, 308u);
+    EXPECT_EQ(resp.cache_control, "no-store");
+}
+
 TEST(HttpsPolicy, ProbesAreNeverRedirected) {
     Router r = MakeRouter("https://s.example.com", 60);
     for (const char* path : {"/healthz", "/readyz", "/metrics"}) {
