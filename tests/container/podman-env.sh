@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sourced by tests/container/run.sh (and usable by hand): a podman of its own under STATE (default build/container),
+# Sourced by tests/container/run.sh (and usable by hand): a podman of its own under STATE (run.sh: /var/cache/shortener/container-tier),
 # set up for this kind of host (../shared/notes/containers.md):
 #  - containers.conf: runc (crun refuses the hybrid cgroup layout), cgroupfs, the host's ulimits (podman's default
 #    nofile 1048576 is refused), file events (no systemd);

@@ -12,16 +12,16 @@
 #      prometheus, health-gated; create a link, follow it, see the click in the stats, scrape /metrics (api, worker,
 #      Prometheus), the worker image's own checks on the stack's network, then `down -v` leaves nothing.
 # Prints the build times and image sizes. State (podman storage, layer and ccache caches) lives in
-# BUILD_DIR/container and makes a second run warm; every container, volume, network and the podman service are
-# removed on exit, failure included.
+# /var/cache/shortener/container-tier (SHORTENER_CONTAINER_STATE) and makes a second run warm; every container,
+# volume, network and the podman service are removed on exit, failure included.
 #
-#   tests/container/run.sh [BUILD_DIR]     # default build/; needs `scripts/install-deps.sh test` and root
+#   tests/container/run.sh [BUILD_DIR]     # BUILD_DIR: ignored (the state's old place); needs
+#                                          # `scripts/install-deps.sh test` and root
 #
 # Exit 77 (skipped) only where podman cannot run containers at all (rootless, no user namespaces).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo="$PWD"
-build_dir="$(mkdir -p "${1:-build}" && cd "${1:-build}" && pwd)"
 here="$repo/tests/container"
 started=$(date +%s)
 
@@ -42,7 +42,14 @@ fi
 
 # shellcheck source=tests/container/podman-env.sh
 source "$here/podman-env.sh"
-podman_env_setup "$build_dir/container"
+# The state lives outside the checkout (SHORTENER_CONTAINER_STATE), so that a fresh clone on a machine that ran the
+# tier before starts warm: CI's clean clone would otherwise make the base image and every layer anew (about 10 min
+# on 2 cores). One run at a time per state (flock): a second waits.
+state_dir="${SHORTENER_CONTAINER_STATE:-/var/cache/shortener/container-tier}"
+mkdir -p "$state_dir"
+exec 9>"$state_dir/.lock"
+flock 9
+podman_env_setup "$state_dir"
 if ! podman info >/dev/null 2>&1; then
   echo "container tier SKIPPED: podman cannot run here:" >&2
   podman info 2>&1 | tail -n 5 >&2
