@@ -14,12 +14,14 @@ hidden_files=(/usr/lib/x86_64-linux-gnu/pkgconfig/zbar.pc /usr/include/zbar.h /u
   /usr/lib/x86_64-linux-gnu/pkgconfig/gtest_main.pc /usr/lib/x86_64-linux-gnu/pkgconfig/gmock.pc
   /usr/lib/x86_64-linux-gnu/pkgconfig/benchmark.pc)
 
-# Inside the checkout (git-ignored), so that ccache's relative paths match build/ and the objects compiled for the
-# test build are reused: the check costs a configure and a link, not a second full build.
-work="$PWD/build-run-check"
-rm -rf "$work"
+# The build directory is inside the checkout (git-ignored) and as deep as build/, so that ccache's paths, made
+# relative to the compiler's working directory (`-I../src`), match the test build's and its objects are reused: the
+# check costs a configure and a link, not a second full build. Its log and the empty directory live elsewhere.
+build="$PWD/build-run-check"
+work="$(mktemp -d /tmp/check-run-build.XXXXXX)"
+rm -rf "$build"
 mkdir -p "$work/empty"
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work" "$build"' EXIT
 mounts="mount --make-rprivate /"
 for d in "${hidden_dirs[@]}"; do [ -d "$d" ] && mounts+=" && mount --bind '$work/empty' '$d'"; done
 for f in "${hidden_files[@]}"; do [ -e "$f" ] && mounts+=" && mount --bind /dev/null '$f'"; done
@@ -34,12 +36,12 @@ fi
 probe="test ! -e /usr/include/gtest/gtest.h && ! pkg-config --exists zbar"
 # SHORTENER_BUILD_TESTS unset, as in scripts/run.sh: a new build directory is configured with the tests off.
 # -Werror as in the test build (same flags, so ccache hits); it changes nothing about which packages are needed.
-unshare -m bash -c "$mounts && $probe && env -u SHORTENER_BUILD_TESTS SHORTENER_BUILD_DIR='$work/build' \
+unshare -m bash -c "$mounts && $probe && env -u SHORTENER_BUILD_TESTS SHORTENER_BUILD_DIR='$build' \
   SHORTENER_SKIP_FRONTEND=1 SHORTENER_WERROR=ON scripts/build.sh" >"$work/build.log" 2>&1 || {
   tail -n 40 "$work/build.log"
   echo "check-run-build: building the product without the test-only packages failed" >&2
   exit 1
 }
-grep -q '^SHORTENER_BUILD_TESTS:BOOL=OFF' "$work/build/CMakeCache.txt"
-"$work/build/shortener" --help >/dev/null
+grep -q '^SHORTENER_BUILD_TESTS:BOOL=OFF' "$build/CMakeCache.txt"
+"$build/shortener" --help >/dev/null
 echo "check-run-build: the product configures and builds with the test-only packages hidden (${#hidden_dirs[@]} dirs, ${#hidden_files[@]} files checked)"
