@@ -13,9 +13,10 @@ using pg_value::Str;
 #define ACTIVE_LINK \
     "l.deleted_at IS NULL AND NOT l.disabled AND (l.expires_at IS NULL OR l.expires_at > ms_to_ts($1::bigint))"
 
+// Due within [now, now + spread), as SQLite's `% spread`: floor, since a cast to bigint rounds (up, half the time).
 constexpr PgStatement kSeed{
     "health_seed",
-    "INSERT INTO link_health (link_id, next_check_at) SELECT l.id, ms_to_ts($1::bigint + (random() * "
+    "INSERT INTO link_health (link_id, next_check_at) SELECT l.id, ms_to_ts($1::bigint + floor(random() * "
     "$2::bigint)::bigint) "
     "FROM links l WHERE " ACTIVE_LINK
     " AND NOT EXISTS (SELECT 1 FROM link_health h WHERE h.link_id = l.id) LIMIT $3 ON CONFLICT (link_id) DO NOTHING"};
